@@ -1,0 +1,39 @@
+#include "demo/demoworkspace.h"
+#include "mainwindow.h"
+#include "qtconvert.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QSettings>
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("ShiftScope"));
+    QApplication::setApplicationName(QStringLiteral("shiftscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("ShiftScope"));
+    QApplication::setApplicationVersion(QStringLiteral(SHIFTSCOPE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.shiftscope.ShiftScope"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Audit how reward models generalize across distribution shifts."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the demo workspace, building it first if needed."));
+    parser.addOption(demo);
+    parser.addPositionalArgument(QStringLiteral("workspace"), QStringLiteral("Workspace file to open."));
+    parser.process(app);
+
+    shiftscope::MainWindow window;
+    window.show();
+    if (parser.isSet(demo)) {
+        window.openDemo(shiftscope::qs(shiftscope::defaultDemoWorkspacePath().string()));
+    } else if (!parser.positionalArguments().isEmpty()) {
+        window.openWorkspace(parser.positionalArguments().constFirst());
+    } else {
+        const QStringList recent = QSettings().value(QStringLiteral("recentWorkspaces")).toStringList();
+        if (!recent.isEmpty())
+            window.openWorkspace(recent.constFirst());
+    }
+    return app.exec();
+}

@@ -1,0 +1,271 @@
+#include "genies/dataimporter.h"
+
+#include "genies/distributionreader.h"
+#include "util/errors.h"
+#include "util/sha256.h"
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <set>
+
+namespace shiftscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool looksLikeDistribution(const fs::path &folder)
+{
+    std::error_code ec;
+    return fs::exists(folder / "train.json", ec) || fs::exists(folder / "test.json", ec);
+}
+
+bool holdsDistributions(const fs::path &dir)
+{
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(dir, ec))
+        if (entry.is_directory() && looksLikeDistribution(entry.path()))
+            return true;
+    return false;
+}
+
+//! Writes one validated distribution, replacing an older version of it.
+class DistributionWriter {
+public:
+    explicit DistributionWriter(Database &db)
+        : m_db(db),
+          m_find(db, "SELECT id, train_hash, test_hash FROM distributions WHERE name = ?"),
+          m_remove(db, "DELETE FROM distributions WHERE id = ?"),
+          m_insertDistribution(db,
+                               "INSERT INTO distributions(name, origin_path, content_hash, train_hash, test_hash,"
+                               " train_examples, test_examples, responses_per_example, test_pairs, imported_at)"
+                               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          m_insertExample(db,
+                          "INSERT INTO examples(distribution_id, split, position, prompt, response_count,"
+                          " preferred_position, content_hash, extra_json) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
+          m_insertResponse(db, "INSERT INTO responses(example_id, position, text, label) VALUES(?, ?, ?, ?)")
+    {
+    }
+
+    enum class Outcome { Added, Updated, Unchanged };
+
+    Outcome write(const std::string &name, const fs::path &origin, const SplitFile &train, const SplitFile &test,
+                  ImportSummary &summary)
+    {
+        m_find.bind(1, name);
+        std::optional<std::int64_t> existing;
+        if (m_find.step()) {
+            existing = m_find.int64(0);
+            const bool same = m_find.text(1) == train.fileHash && m_find.text(2) == test.fileHash;
+            m_find.reset();
+            if (same)
+                return Outcome::Unchanged;
+            m_remove.bind(1, *existing).run();
+        } else {
+            m_find.reset();
+        }
+        int testPairs = 0;
+        for (const auto &e : test.examples)
+            testPairs += e.pairCount();
+        const int perExample = test.examples.empty() ? train.responsesPerExample : test.responsesPerExample;
+        m_insertDistribution.bind(1, name)
+            .bind(2, origin.string())
+            .bind(3, Sha256::hex(train.fileHash + test.fileHash))
+            .bind(4, train.fileHash)
+            .bind(5, test.fileHash)
+            .bind(6, int(train.examples.size()))
+            .bind(7, int(test.examples.size()))
+            .bind(8, perExample)
+            .bind(9, testPairs)
+            .bind(10, utcNow())
+            .run();
+        const std::int64_t distributionId = m_db.lastInsertId();
+        for (const SplitFile *split : {&train, &test})
+            writeExamples(distributionId, *split, summary);
+        return existing ? Outcome::Updated : Outcome::Added;
+    }
+
+private:
+    void writeExamples(std::int64_t distributionId, const SplitFile &split, ImportSummary &summary)
+    {
+        const std::string_view splitText = splitName(split.split);
+        for (const auto &example : split.examples) {
+            m_insertExample.bind(1, distributionId)
+                .bind(2, splitText)
+                .bind(3, example.position)
+                .bind(4, example.prompt)
+                .bind(5, int(example.responses.size()))
+                .bind(6, example.preferredIndex())
+                .bind(7, example.contentHash());
+            if (example.extraJson.empty())
+                m_insertExample.bindNull(8);
+            else
+                m_insertExample.bind(8, example.extraJson);
+            m_insertExample.run();
+            const std::int64_t exampleId = m_db.lastInsertId();
+            for (std::size_t i = 0; i < example.responses.size(); ++i)
+                m_insertResponse.bind(1, exampleId)
+                    .bind(2, int(i))
+                    .bind(3, example.responses[i].text)
+                    .bind(4, example.responses[i].label)
+                    .run();
+            summary.responses += std::int64_t(example.responses.size());
+        }
+        summary.examples += std::int64_t(split.examples.size());
+    }
+
+    Database &m_db;
+    Statement m_find;
+    Statement m_remove;
+    Statement m_insertDistribution;
+    Statement m_insertExample;
+    Statement m_insertResponse;
+};
+
+//! One distribution folder read from disk: parsed, or only hashed when the workspace already holds those bytes.
+struct LoadedDistribution {
+    std::string name;
+    fs::path folder;
+    SplitFile train;
+    SplitFile test;
+    std::vector<InputProblem> problems;
+    bool unchanged = false;
+    std::uint64_t bytes = 0;
+};
+
+using StoredHashes = std::map<std::string, std::pair<std::string, std::string>>;
+
+StoredHashes storedHashes(Database &db)
+{
+    StoredHashes hashes;
+    Statement st(db, "SELECT name, train_hash, test_hash FROM distributions");
+    while (st.step())
+        hashes[st.text(0)] = {st.text(1), st.text(2)};
+    return hashes;
+}
+
+LoadedDistribution loadDistribution(const fs::path &folder, const StoredHashes &stored)
+{
+    LoadedDistribution d;
+    d.folder = folder;
+    d.name = DistributionReader::distributionId(folder);
+    auto trainText = DistributionReader::readFile(folder / "train.json", d.problems);
+    auto testText = DistributionReader::readFile(folder / "test.json", d.problems);
+    if (!trainText || !testText)
+        return d;
+    d.bytes = trainText->size() + testText->size();
+    std::string trainHash = Sha256::hex(*trainText);
+    std::string testHash = Sha256::hex(*testText);
+    if (auto it = stored.find(d.name); it != stored.end() && it->second == std::pair(trainHash, testHash)) {
+        d.unchanged = true;  // these exact bytes were validated and stored before
+        return d;
+    }
+    d.train = DistributionReader::parseSplit(*trainText, folder / "train.json", Split::Train, d.problems, std::move(trainHash));
+    d.test = DistributionReader::parseSplit(*testText, folder / "test.json", Split::Test, d.problems, std::move(testHash));
+    return d;
+}
+
+} // namespace
+
+fs::path DataImporter::locateDistributions(const fs::path &dir)
+{
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw InputError(InputProblem{dir.string(), {}, "not a folder",
+                                      "give a GENIES checkout or its distributions/ folder"});
+    if (fs::is_directory(dir / "distributions", ec) && holdsDistributions(dir / "distributions"))
+        return dir / "distributions";
+    if (holdsDistributions(dir))
+        return dir;
+    throw InputError(InputProblem{dir.string(), {}, "no GENIES distributions found (no subfolder holds train.json or test.json)",
+                                  "give a GENIES checkout (with distributions/ and distribution_shifts/) or a "
+                                  "distributions/ folder whose subfolders hold train.json and test.json"});
+}
+
+ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir, const ProgressCallback &progress)
+{
+    ImportSummary summary;
+    summary.distributionsDir = locateDistributions(dir);
+
+    std::vector<fs::path> folders;
+    std::uint64_t totalBytes = 0;
+    for (const auto &entry : fs::directory_iterator(summary.distributionsDir)) {
+        if (!entry.is_directory())
+            continue;
+        if (!looksLikeDistribution(entry.path())) {
+            summary.warnings.push_back(entry.path().string() + ": skipped, it holds neither train.json nor test.json");
+            continue;
+        }
+        folders.push_back(entry.path());
+        std::error_code ec;
+        for (const char *name : {"train.json", "test.json"})
+            totalBytes += fs::exists(entry.path() / name, ec) ? fs::file_size(entry.path() / name, ec) : 0;
+    }
+    std::sort(folders.begin(), folders.end());
+
+    std::vector<InputProblem> problems;
+    std::uint64_t doneBytes = 0;
+    reportProgress(progress, 0, std::int64_t(totalBytes), "Reading distributions");
+
+    Transaction tx(workspace.db());
+    DistributionWriter writer(workspace.db());
+    const StoredHashes stored = storedHashes(workspace.db());
+    // Reading and parsing the next folder runs on a second thread while this one writes the current folder.
+    std::future<LoadedDistribution> next;
+    if (!folders.empty())
+        next = std::async(std::launch::async, loadDistribution, folders[0], std::cref(stored));
+    for (std::size_t i = 0; i < folders.size(); ++i) {
+        LoadedDistribution d = next.get();
+        if (i + 1 < folders.size())
+            next = std::async(std::launch::async, loadDistribution, folders[i + 1], std::cref(stored));
+        doneBytes += d.bytes;
+        if (d.problems.empty() && !d.unchanged) {
+            if (d.train.examples.empty())
+                summary.warnings.push_back((d.folder / "train.json").string() + ": the split is empty");
+            if (d.test.examples.empty())
+                summary.warnings.push_back((d.folder / "test.json").string() + ": the split is empty");
+        }
+        problems.insert(problems.end(), d.problems.begin(), d.problems.end());
+        // Once anything is wrong nothing will be committed, so only validation continues.
+        if (problems.empty()) {
+            if (d.unchanged) {
+                summary.unchanged.push_back(d.name);
+            } else {
+                switch (writer.write(d.name, d.folder, d.train, d.test, summary)) {
+                case DistributionWriter::Outcome::Added: summary.added.push_back(d.name); break;
+                case DistributionWriter::Outcome::Updated: summary.updated.push_back(d.name); break;
+                case DistributionWriter::Outcome::Unchanged: summary.unchanged.push_back(d.name); break;
+                }
+            }
+        }
+        reportProgress(progress, std::int64_t(doneBytes), std::int64_t(totalBytes), "Reading " + d.name);
+    }
+    if (!problems.empty())
+        throw InputError(std::move(problems));
+    reportProgress(progress, std::int64_t(totalBytes), std::int64_t(totalBytes), "Saving");
+    tx.commit();
+    summariseCoverage(workspace, summary);
+    return summary;
+}
+
+void DataImporter::summariseCoverage(Workspace &workspace, ImportSummary &summary)
+{
+    std::set<std::string> present;
+    for (const auto &d : workspace.distributions())
+        present.insert(d.name);
+    std::set<std::string> missing;
+    summary.completeShifts = summary.incompleteShifts = 0;
+    for (const auto &shift : workspace.shifts(workspace.builtinCatalogueId())) {
+        bool complete = true;
+        for (const std::string *id : {&shift.source, &shift.target, &shift.effectiveReference()})
+            if (!present.count(*id)) {
+                missing.insert(*id);
+                complete = false;
+            }
+        (complete ? summary.completeShifts : summary.incompleteShifts)++;
+    }
+    summary.missingDistributions.assign(missing.begin(), missing.end());
+}
+
+} // namespace shiftscope

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for ShiftScope and builds it, then either opens the GUI on the demo workspace
+# (`run`) or runs the whole test suite (`test`). Safe to run again: it installs only missing packages and
+# rebuilds incrementally.
+set -euo pipefail
+
+mode=${1:-run}
+case "$mode" in run|test) ;; *) echo "usage: $0 run|test" >&2; exit 2 ;; esac
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ ccache pkg-config qt6-base-dev qt6-charts-dev qt6-svg-dev libtorch-dev
+          libsqlite3-dev libssl-dev nlohmann-json3-dev libopenblas0-openmp)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "Installing missing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$mode" = test ]; then
+  cmake --preset dev
+  cmake --build --preset dev
+  ctest --preset dev --output-on-failure
+else
+  cmake --preset release
+  cmake --build --preset release
+  workspace="${XDG_DATA_HOME:-$HOME/.local/share}/shiftscope/demo/demo.sqlite"
+  build/release/app/shiftscope-cli --workspace "$workspace" demo
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    echo "No display found: the demo workspace is ready at $workspace; open it with build/release/app/shiftscope \"$workspace\"" >&2
+    exit 0
+  fi
+  exec build/release/app/shiftscope "$workspace"
+fi

@@ -1,0 +1,155 @@
+#include "genies/shiftcatalogue.h"
+#include "testsupport.h"
+
+#include <map>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+
+class TestShiftCatalogue : public QObject {
+    Q_OBJECT
+private slots:
+    void builtinHas56UniquePairs();
+    void categoryCounts();
+    void geniesPairsInPublishedOrder();
+    void duplicatesPointToFirstRow();
+    void targetReferences();
+    void readsGeniesSpecFiles();
+    void categoryFromFileName();
+    void rejectsBadSpecs_data();
+    void rejectsBadSpecs();
+};
+
+void TestShiftCatalogue::builtinHas56UniquePairs()
+{
+    const auto &c = ShiftCatalogueReader::builtin();
+    QCOMPARE(c.rows.size(), std::size_t(69));
+    QCOMPARE(c.uniqueRows().size(), std::size_t(56));
+    QCOMPARE(c.distributionIds().size(), std::size_t(61));
+}
+
+void TestShiftCatalogue::categoryCounts()
+{
+    std::map<std::string, int> counts;
+    for (const auto &p : ShiftCatalogueReader::builtin().uniqueRows())
+        counts[p.category]++;
+    const std::map<std::string, int> expected = {{"context", 8}, {"difficulty", 6}, {"encoding", 4},
+                                                 {"pretraining_similarity", 4}, {"quality", 3}, {"skill", 12},
+                                                 {"spurious_cues", 6}, {"unwanted_personas", 13}};
+    QCOMPARE(counts, expected);
+    for (const auto &p : ShiftCatalogueReader::builtin().rows) {
+        const bool probing = p.category == "spurious_cues" || p.category == "unwanted_personas";
+        QCOMPARE(p.group, std::string(probing ? "probing" : "extreme"));
+    }
+}
+
+void TestShiftCatalogue::geniesPairsInPublishedOrder()
+{
+    std::vector<ShiftPair> genies;
+    for (const auto &p : ShiftCatalogueReader::builtin().uniqueRows())
+        if (p.isGenies())
+            genies.push_back(p);
+    QCOMPARE(genies.size(), std::size_t(15));
+    std::sort(genies.begin(), genies.end(), [](auto &a, auto &b) { return a.geniesRank < b.geniesRank; });
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"us_history_textbook", "us_history_fiction"}, {"alpaca_mmlu", "spanish_output"}, {"math", "change_my_view"},
+        {"raven_matrices", "us_history"}, {"code_easy", "code_hard"}, {"alpaca_easy", "alpaca_hard"},
+        {"alpaca_mmlu", "raven_matrices"}, {"alpaca_mmlu", "ranking_logic"}, {"alpaca_low_quality", "alpaca_high_quality"},
+        {"alpaca_short", "alpaca_long"}, {"alpaca_mmlu", "wrong_arc"}, {"alpaca_mmlu", "truthful_qa"},
+        {"alpaca_mmlu", "sycophancy_mimicry"}, {"alpaca_mmlu", "survival_influence"}, {"alpaca_mmlu", "reward_seeking"}};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        QCOMPARE(genies[i].geniesRank, int(i + 1));
+        QCOMPARE(genies[i].source, expected[i].first);
+        QCOMPARE(genies[i].target, expected[i].second);
+    }
+}
+
+void TestShiftCatalogue::duplicatesPointToFirstRow()
+{
+    const auto &rows = ShiftCatalogueReader::builtin().rows;
+    for (int i = 0; i < 56; ++i)
+        QVERIFY(!rows[std::size_t(i)].duplicateOf);
+    for (int i = 56; i < 69; ++i) {
+        const auto &row = rows[std::size_t(i)];
+        QVERIFY(row.duplicateOf);
+        const auto &first = rows[std::size_t(*row.duplicateOf)];
+        QCOMPARE(first.source, row.source);
+        QCOMPARE(first.target, row.target);
+        QVERIFY(*row.duplicateOf >= 37 && *row.duplicateOf <= 49);
+    }
+    // The second copy swaps gender_bias and survival_influence.
+    QCOMPARE(rows[58].target, std::string("gender_bias"));
+    QCOMPARE(*rows[58].duplicateOf, 40);
+}
+
+void TestShiftCatalogue::targetReferences()
+{
+    std::map<std::string, std::string> refs;
+    for (const auto &p : ShiftCatalogueReader::builtin().uniqueRows())
+        if (!p.targetReference.empty())
+            refs[p.target] = p.targetReference;
+    const std::map<std::string, std::string> expected = {{"sycophancy_mimicry", "quote_attribution"},
+                                                         {"sycophancy_answer", "arc_easy"},
+                                                         {"sycophancy_feedback", "code_is_correct"},
+                                                         {"sycophancy_are_you_sure", "arc_easy"},
+                                                         {"alpaca_long", "alpaca_mmlu"}};
+    QCOMPARE(refs, expected);
+}
+
+void TestShiftCatalogue::readsGeniesSpecFiles()
+{
+    SKIP_WITHOUT_SHARED();
+    const auto dir = geniesFixtures() / "distribution_shifts";
+    const auto all = ShiftCatalogueReader::readFile(dir / "all.json");
+    QCOMPARE(all.rows.size(), std::size_t(69));
+    QCOMPARE(all.uniqueRows().size(), std::size_t(56));
+    const auto genies = ShiftCatalogueReader::readFile(dir / "GENIES.json");
+    QCOMPARE(genies.rows.size(), std::size_t(15));
+    QCOMPARE(genies.rows[9].category, std::string("spurious_cues"));
+    QCOMPARE(genies.rows[9].group, std::string("extreme"));  // as the file says, though the category is probing
+    QCOMPARE(genies.rows[9].targetReference, std::string("alpaca_mmlu"));
+    const auto probing = ShiftCatalogueReader::readFile(dir / "probing" / "all.json");
+    QCOMPARE(probing.rows.size(), std::size_t(32));
+    QCOMPARE(probing.uniqueRows().size(), std::size_t(19));
+    const auto test = ShiftCatalogueReader::readFile(dir / "test.json");
+    QCOMPARE(test.rows.size(), std::size_t(1));
+    QCOMPARE(test.rows[0].category, std::string("context"));
+}
+
+void TestShiftCatalogue::categoryFromFileName()
+{
+    QTemporaryDir dir;
+    const auto path = tempPath(dir, "probing/spurious_cues.json");
+    writeText(path, R"([{"source": "mine_a", "target": "mine_b"}, {"source": "mine_a", "target": "mine_b"}])");
+    const auto c = ShiftCatalogueReader::readFile(path);
+    QCOMPARE(c.rows[0].category, std::string("spurious_cues"));
+    QCOMPARE(c.rows[0].group, std::string("probing"));
+    QCOMPARE(c.uniqueRows().size(), std::size_t(1));
+    QCOMPARE(c.rows[1].duplicateOf.value_or(-1), 0);
+}
+
+void TestShiftCatalogue::rejectsBadSpecs_data()
+{
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("malformed") << "[{\"source\": }]" << "malformed JSON";
+    QTest::newRow("missing target") << R"([{"source": "a"}])" << "entry 0: missing \"target\"";
+    QTest::newRow("not a list") << R"("a")" << "expected a JSON array";
+    QTest::newRow("source not string") << R"([{"source": 1, "target": "b"}])" << "\"source\" is not a string";
+}
+
+void TestShiftCatalogue::rejectsBadSpecs()
+{
+    QFETCH(QString, json);
+    QFETCH(QString, message);
+    try {
+        ShiftCatalogueReader::parse(json.toStdString(), "spec.json");
+        QFAIL("accepted");
+    } catch (const InputError &e) {
+        QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
+        QVERIFY(QString::fromUtf8(e.what()).startsWith(QStringLiteral("spec.json")));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestShiftCatalogue)
+#include "tst_shiftcatalogue.moc"

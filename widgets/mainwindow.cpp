@@ -1,0 +1,357 @@
+#include "mainwindow.h"
+
+#include "backgroundtask.h"
+#include "demo/demoworkspace.h"
+#include "distributionpane.h"
+#include "genies/dataimporter.h"
+#include "genies/shiftcatalogue.h"
+#include "qtconvert.h"
+#include "shiftnavigator.h"
+#include "shiftview.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+
+// Resources of a static library must be registered by name, outside any namespace.
+static void initShiftScopeResources() { Q_INIT_RESOURCE(shiftscope); }
+
+namespace shiftscope {
+
+namespace {
+constexpr int kMaxRecent = 8;
+const QString kRecentKey = QStringLiteral("recentWorkspaces");
+
+QString formatEta(double seconds)
+{
+    if (seconds < 0)
+        return {};
+    if (seconds < 60)
+        return QObject::tr("about %1 s left").arg(qRound(seconds));
+    return QObject::tr("about %1 min left").arg(qRound(seconds / 60.0));
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent),
+      m_navigator(new ShiftNavigator(this)),
+      m_shiftView(new ShiftView(this)),
+      m_navigatorDock(new QDockWidget(tr("Shifts"), this))
+{
+    initShiftScopeResources();
+    setWindowTitle(tr("ShiftScope"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/shiftscope.svg")));
+    setObjectName(QStringLiteral("MainWindow"));
+    setCentralWidget(m_shiftView);
+    m_navigatorDock->setObjectName(QStringLiteral("navigatorDock"));
+    m_navigatorDock->setWidget(m_navigator);
+    addDockWidget(Qt::LeftDockWidgetArea, m_navigatorDock);
+    connect(m_navigator, &ShiftNavigator::shiftSelected, this, &MainWindow::onShiftSelected);
+    createActions();
+    restoreLayout();
+    updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+    if (m_task) {
+        m_task->cancel();
+        m_task->wait();
+    }
+}
+
+void MainWindow::createActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New Workspace…"), QKeySequence::New, this, &MainWindow::newWorkspace);
+    file->addAction(tr("&Open Workspace…"), QKeySequence::Open, this, &MainWindow::chooseWorkspace);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addSeparator();
+    file->addAction(tr("&Import GENIES data…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseImportFolder);
+    file->addAction(tr("&Load Shift Specification…"), this, &MainWindow::loadShiftSpec);
+    file->addAction(tr("Open &Demo Workspace"), this, [this] { openDemo(qs(defaultDemoWorkspacePath().string())); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_navigatorDock->toggleViewAction());
+    view->addAction(tr("Find in &Source"), QKeySequence::Find, this, [this] {
+        m_shiftView->sourcePane()->findChild<QLineEdit *>()->setFocus();
+    });
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About ShiftScope"), this, [this] {
+        QMessageBox::about(this, tr("About ShiftScope"),
+                           tr("<b>ShiftScope %1</b><p>Audit how reward models generalize across distribution shifts, "
+                              "on the GENIES benchmark.</p>")
+                               .arg(QStringLiteral(SHIFTSCOPE_VERSION)));
+    });
+    updateRecentMenu();
+}
+
+bool MainWindow::openWorkspace(const QString &path, bool create)
+{
+    try {
+        auto workspace = std::make_unique<Workspace>(create ? Workspace::create(ss(path)) : Workspace::open(ss(path)));
+        m_shiftView->clear();
+        m_workspace = std::move(workspace);
+    } catch (const std::exception &e) {
+        showError(tr("Cannot open workspace"), qs(e.what()));
+        return false;
+    }
+    m_navigator->setWorkspace(m_workspace.get());
+    QSettings settings;
+    const QString catalogue = settings.value(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath()).toString();
+    if (!catalogue.isEmpty())
+        m_navigator->setCurrentCatalogue(catalogue);
+    else if (m_workspace->catalogues().size() > 1)
+        m_navigator->setCurrentCatalogue(qs(m_workspace->catalogues().back().name));
+    m_navigator->selectFirstShift();
+    rememberRecent(QFileInfo(path).absoluteFilePath());
+    setWindowTitle(tr("%1 — ShiftScope").arg(QFileInfo(path).fileName()));
+    updateStatus();
+    emit workspaceOpened(path);
+    return true;
+}
+
+void MainWindow::newWorkspace()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("New Workspace"), QString(), tr("ShiftScope workspaces (*.sqlite)"));
+    if (path.isEmpty())
+        return;
+    QString target = path.endsWith(QStringLiteral(".sqlite")) ? path : path + QStringLiteral(".sqlite");
+    if (QFileInfo::exists(target)) {
+        if (QMessageBox::question(this, tr("Replace workspace?"), tr("%1 exists. Replace it with an empty workspace?").arg(target))
+            != QMessageBox::Yes)
+            return;
+        QFile::remove(target);
+        QFile::remove(target + QStringLiteral("-wal"));
+        QFile::remove(target + QStringLiteral("-shm"));
+    }
+    openWorkspace(target, true);
+}
+
+void MainWindow::chooseWorkspace()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Workspace"), QString(),
+                                                      tr("ShiftScope workspaces (*.sqlite);;All files (*)"));
+    if (!path.isEmpty())
+        openWorkspace(path);
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(kRecentKey).toStringList();
+    for (const QString &path : recent)
+        m_recentMenu->addAction(path, this, [this, path] { openWorkspace(path); });
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::rememberRecent(const QString &path)
+{
+    QSettings settings;
+    QStringList recent = settings.value(kRecentKey).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    settings.setValue(kRecentKey, recent);
+    updateRecentMenu();
+}
+
+void MainWindow::chooseImportFolder()
+{
+    if (!m_workspace) {
+        showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
+        return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Import GENIES data: choose a GENIES checkout or its distributions/ folder"));
+    if (!dir.isEmpty())
+        importData(dir);
+}
+
+void MainWindow::importData(const QString &dir)
+{
+    if (!m_workspace)
+        return;
+    const std::filesystem::path workspacePath = m_workspace->path();
+    const std::filesystem::path folder = ss(dir);
+    auto summaryText = std::make_shared<QString>();
+    runTask(tr("Importing GENIES data"),
+            [workspacePath, folder, summaryText](const ProgressCallback &progress) {
+                // The worker thread gets a connection of its own; the GUI keeps reading through its connection.
+                Workspace workspace = Workspace::open(workspacePath);
+                const ImportSummary s = DataImporter::importData(workspace, folder, progress);
+                std::string text = std::to_string(s.added.size()) + " distributions added, " + std::to_string(s.updated.size())
+                                 + " updated, " + std::to_string(s.unchanged.size()) + " unchanged; GENIES shifts: "
+                                 + std::to_string(s.completeShifts) + " complete, " + std::to_string(s.incompleteShifts)
+                                 + " incomplete";
+                return text;
+            },
+            [this] { m_navigator->reload(); });
+}
+
+void MainWindow::openDemo(const QString &path)
+{
+    runTask(tr("Preparing the demo workspace"),
+            [path](const ProgressCallback &progress) { return buildDemoWorkspace(ss(path), progress); },
+            [this, path] {
+                QSettings().remove(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath());
+                openWorkspace(path);
+            });
+}
+
+void MainWindow::loadShiftSpec()
+{
+    if (!m_workspace)
+        return;
+    const QString file = QFileDialog::getOpenFileName(this, tr("Load Shift Specification"), QString(), tr("Shift specifications (*.json)"));
+    if (file.isEmpty())
+        return;
+    try {
+        ShiftCatalogue catalogue = ShiftCatalogueReader::readFile(ss(file));
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Catalogue name"), tr("Name for this shift catalogue:"),
+                                                   QLineEdit::Normal, qs(catalogue.name), &ok);
+        if (!ok || name.isEmpty())
+            return;
+        if (ss(name) == ShiftCatalogueReader::builtin().name) {
+            showError(tr("Cannot load shifts"), tr("The name %1 belongs to the built-in catalogue; choose another.").arg(name));
+            return;
+        }
+        m_workspace->saveCatalogue(ss(name), catalogue.origin, catalogue.rows, false);
+        m_navigator->reload();
+        m_navigator->setCurrentCatalogue(name);
+    } catch (const std::exception &e) {
+        showError(tr("Cannot load shifts"), qs(e.what()));
+    }
+}
+
+void MainWindow::runTask(const QString &title, BackgroundTask::Work work, std::function<void()> onSuccess)
+{
+    if (m_task) {
+        showError(tr("Busy"), tr("Another task is still running."));
+        return;
+    }
+    m_task = new BackgroundTask(std::move(work), this);
+    m_progress = new QProgressDialog(title, tr("Cancel"), 0, 1000, this);
+    m_progress->setWindowModality(Qt::WindowModal);
+    m_progress->setMinimumDuration(300);
+    m_progress->setAutoClose(false);
+    m_progress->setAutoReset(false);
+    m_progress->setValue(0);
+    connect(m_progress, &QProgressDialog::canceled, m_task, &BackgroundTask::cancel);
+    connect(m_task, &BackgroundTask::progress, this, [this, title](qint64 done, qint64 total, const QString &stage, double eta) {
+        if (!m_progress)
+            return;
+        m_progress->setMaximum(total > 0 ? 1000 : 0);
+        if (total > 0)
+            m_progress->setValue(int(1000 * done / total));
+        m_progress->setLabelText(QStringLiteral("%1\n%2  %3").arg(title, stage, formatEta(eta)));
+    });
+    connect(m_task, &BackgroundTask::succeeded, this, [this, onSuccess](const QString &summary) {
+        onSuccess();
+        statusBar()->showMessage(summary, 15000);
+        emit taskFinished(true, summary);
+    });
+    connect(m_task, &BackgroundTask::failed, this, [this, title](const QString &message) {
+        showError(tr("%1 failed; nothing was changed").arg(title), message);
+        emit taskFinished(false, message);
+    });
+    connect(m_task, &BackgroundTask::cancelled, this, [this] {
+        statusBar()->showMessage(tr("Cancelled; the workspace is as it was."), 10000);
+        emit taskFinished(false, tr("cancelled"));
+    });
+    connect(m_task, &BackgroundTask::finished, this, [this] {
+        if (m_progress)
+            m_progress->deleteLater();
+        m_task->deleteLater();
+        m_task = nullptr;
+        updateStatus();
+    });
+    m_task->start();
+}
+
+void MainWindow::cancelTask()
+{
+    if (m_task)
+        m_task->cancel();
+}
+
+void MainWindow::showError(const QString &title, const QString &message)
+{
+    statusBar()->showMessage(title, 10000);
+    // Non-modal, so a failing background task never blocks the event loop.
+    auto *box = new QMessageBox(QMessageBox::Warning, title, message.left(600), QMessageBox::Ok, this);
+    if (message.size() > 600)
+        box->setDetailedText(message);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::updateStatus()
+{
+    if (!m_workspace) {
+        statusBar()->showMessage(tr("No workspace open: File → New Workspace… or Open Workspace…"));
+        return;
+    }
+    const auto distributions = m_workspace->distributions();
+    statusBar()->showMessage(tr("%1 · %2 distributions").arg(qs(m_workspace->path().string())).arg(distributions.size()));
+}
+
+void MainWindow::onShiftSelected(const ShiftPair &shift)
+{
+    m_shiftView->showShift(m_workspace.get(), shift);
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/shiftSplitter"), m_shiftView->splitter()->saveState());
+    settings.setValue(QStringLiteral("window/sourceSplitter"), m_shiftView->sourcePane()->splitter()->saveState());
+    settings.setValue(QStringLiteral("window/targetSplitter"), m_shiftView->targetPane()->splitter()->saveState());
+    if (m_workspace)
+        settings.setValue(QStringLiteral("catalogue/") + QFileInfo(qs(m_workspace->path().string())).absoluteFilePath(),
+                          m_navigator->currentCatalogue());
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+        resize(1500, 900);
+        resizeDocks({m_navigatorDock}, {300}, Qt::Horizontal);
+    }
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_shiftView->splitter()->restoreState(settings.value(QStringLiteral("window/shiftSplitter")).toByteArray());
+    m_shiftView->sourcePane()->splitter()->restoreState(settings.value(QStringLiteral("window/sourceSplitter")).toByteArray());
+    m_shiftView->targetPane()->splitter()->restoreState(settings.value(QStringLiteral("window/targetSplitter")).toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_task) {
+        m_task->cancel();
+        m_task->wait();
+    }
+    saveLayout();
+    event->accept();
+}
+
+} // namespace shiftscope
