@@ -6,6 +6,9 @@
 #include "demo/demoworkspace.h"
 #include "genies/dataimporter.h"
 #include "genies/shiftcatalogue.h"
+#include "results/generalizationtable.h"
+#include "results/resultsimporter.h"
+#include "results/resultstore.h"
 #include "util/errors.h"
 #include "workspace/workspace.h"
 
@@ -31,6 +34,10 @@ Commands:
   distributions [--json]               list imported distributions with their counts
   examples DIST [--split train|test] [--limit N] [--json]
                                        print examples with their responses in file order
+  import-results DIR [--json]          import a GENIES results/ tree (evaluations, metrics CSVs, capabilities)
+  metrics --model M --intervention I --shifts genies|all [--csv]
+                                       the generalization-metrics table rebuilt from imported results
+  result-checks [--json]               list the flags raised when results were imported
   demo                                 build the demo workspace (default: the user's demo workspace)
   make-demo-data --out DIR             write the demo suite in the GENIES layout
   make-benchmark-tree --out DIR [--distributions N] [--train N] [--test N] [--responses N]
@@ -286,6 +293,107 @@ int listExamples(const Context &c)
     return ExitOk;
 }
 
+int importResults(const Context &c)
+{
+    const std::string dir = positional(c, 1, "the results folder to import (import-results DIR)");
+    Workspace ws = openWorkspace(c, true);
+    auto progress = terminalProgress(c.err);
+    const ResultsImportSummary s = ResultsImporter::importResults(ws, dir, progress);
+    if (progress)
+        c.err << "\r\033[K";
+    for (const auto &w : s.warnings)
+        c.err << "warning: " << w << "\n";
+    if (c.args.has("json")) {
+        c.out << Json{{"results_dir", s.resultsDir.string()}, {"evaluation_files", s.evaluationFiles},
+                      {"duplicate_files", s.duplicateFiles}, {"probabilities", s.probabilities},
+                      {"metrics_files", s.metricsFiles}, {"metrics_rows", s.metricsRows},
+                      {"capability_files", s.capabilityFiles}, {"flagged_files", s.flaggedFiles},
+                      {"hard_probability_files", s.hardFiles}, {"stored_value_disagreements", s.storedValueDisagreements},
+                      {"compared_cells", s.comparedCells}, {"agreeing_cells", s.agreeingCells},
+                      {"rows_without_inputs", s.rowsWithoutInputs}, {"table_differences", s.tableDifferences},
+                      {"warnings", s.warnings}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    c.out << "Imported " << s.evaluationFiles << " evaluation files (" << s.duplicateFiles << " copies of others, "
+          << s.probabilities << " per-pair probabilities), " << s.metricsFiles << " metrics tables (" << s.metricsRows
+          << " rows) and " << s.capabilityFiles << " target-tuned capabilities from " << s.resultsDir.string() << "\n";
+    c.out << "Checks: " << s.flaggedFiles << " files flagged, " << s.storedValueDisagreements
+          << " stored values disagree with their probabilities, " << s.hardFiles << " files hold hard 0/1 probabilities"
+          << " (see result-checks)\n";
+    c.out << "Rebuilt tables vs published: " << s.agreeingCells << " of " << s.comparedCells << " cells agree";
+    if (s.rowsWithoutInputs > 0)
+        c.out << "; " << s.rowsWithoutInputs << " rows lack inputs in these results";
+    c.out << "\n";
+    for (const auto &d : s.tableDifferences)
+        c.out << "  differs: " << d << "\n";
+    return ExitOk;
+}
+
+int listResultChecks(const Context &c)
+{
+    Workspace ws = openWorkspace(c, false);
+    const auto flags = ResultStore(ws).flags();
+    if (c.args.has("json")) {
+        Json list = Json::array();
+        for (const auto &f : flags)
+            list.push_back({{"path", f.path}, {"kind", f.kind}, {"message", f.message}});
+        c.out << list.dump(2) << "\n";
+        return ExitOk;
+    }
+    for (const auto &f : flags)
+        c.out << f.path << ": " << f.kind << ": " << f.message << "\n";
+    c.out << flags.size() << " flags\n";
+    return ExitOk;
+}
+
+int metricsTable(const Context &c)
+{
+    const auto model = c.args.value("model");
+    const auto intervention = c.args.value("intervention");
+    const std::string which = c.args.value("shifts").value_or("genies");
+    if (!model || !intervention)
+        throw UsageError("metrics needs --model M and --intervention I");
+    if (which != "genies" && which != "all")
+        throw UsageError("--shifts must be genies or all, got '" + which + "'");
+    Workspace ws = openWorkspace(c, false);
+    ResultStore store(ws);
+    const auto models = store.models();
+    if (std::find(models.begin(), models.end(), *model) == models.end())
+        throw InputError(InputProblem{ws.path().string(), {}, "no results for model '" + *model + "'",
+                                      "import results first (import-results); models here: " + joined(models)});
+    const auto interventions = store.interventions(*model);
+    if (std::find(interventions.begin(), interventions.end(), *intervention) == interventions.end())
+        throw InputError(InputProblem{ws.path().string(), {}, "no results for intervention '" + *intervention + "' of " + *model,
+                                      "use one of: " + joined(interventions)});
+    std::vector<ShiftPair> shifts = ws.shifts(ws.builtinCatalogueId());
+    if (which == "genies") {
+        std::erase_if(shifts, [](const ShiftPair &p) { return !p.isGenies(); });
+        std::stable_sort(shifts.begin(), shifts.end(), [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
+    }
+    const auto rows = rebuildGeneralizationTable(ws, *model, *intervention, shifts);
+    if (c.args.has("csv")) {
+        c.out << generalizationCsv(rows);
+        return ExitOk;
+    }
+    auto cell = [](const std::optional<double> &v) {
+        char text[32];
+        if (!v)
+            return std::string("      -");
+        std::snprintf(text, sizeof text, "%7.3f", *v);
+        return std::string(text);
+    };
+    c.out << "source -> target                                       gen.   base.   cap.  src.ID   DE\n";
+    for (const auto &r : rows) {
+        std::string name = r.source + " -> " + r.target;
+        name.resize(std::max<std::size_t>(name.size(), 50), ' ');
+        c.out << name << cell(r.generalizationAccuracy) << cell(r.baselineAccuracy) << cell(r.targetTunedCapability)
+              << cell(r.sourceIdAccuracy) << cell(r.differentialElicitation) << "\n";
+    }
+    return ExitOk;
+}
+
 int demo(const Context &c)
 {
     const std::string path = c.args.value("workspace").value_or(defaultDemoWorkspacePath().string());
@@ -323,8 +431,8 @@ int makeBenchmarkTree(const Context &c)
 int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostream &err)
 {
     const Arguments args(words, {"workspace", "category", "catalogue", "split", "limit", "out", "name", "distributions",
-                                 "train", "test", "responses"},
-                         {"json", "genies", "version", "help"});
+                                 "train", "test", "responses", "model", "intervention", "shifts"},
+                         {"json", "genies", "version", "help", "csv"});
     if (args.has("version")) {
         out << "shiftscope-cli " << SHIFTSCOPE_VERSION << "\n";
         return ExitOk;
@@ -352,6 +460,12 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
             return listDistributions(c);
         if (command == "examples")
             return listExamples(c);
+        if (command == "import-results")
+            return importResults(c);
+        if (command == "metrics")
+            return metricsTable(c);
+        if (command == "result-checks")
+            return listResultChecks(c);
         if (command == "demo")
             return demo(c);
         if (command == "make-demo-data")

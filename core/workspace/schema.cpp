@@ -78,6 +78,80 @@ CREATE TABLE annotations (
 );
 CREATE INDEX annotations_by_example ON annotations(distribution, example_hash);
 )sql",
+        // 1 -> 2: published (or imported) evaluation results.
+        R"sql(
+CREATE TABLE result_imports (
+    id          INTEGER PRIMARY KEY,
+    root        TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE evaluations (
+    id                   INTEGER PRIMARY KEY,
+    import_id            INTEGER NOT NULL REFERENCES result_imports(id) ON DELETE CASCADE,
+    path                 TEXT NOT NULL UNIQUE,
+    intervention         TEXT NOT NULL,
+    variant              TEXT NOT NULL DEFAULT '',
+    model                TEXT NOT NULL,
+    train_distribution   TEXT NOT NULL DEFAULT '',
+    eval_distribution    TEXT NOT NULL,
+    duplicate_of         INTEGER REFERENCES evaluations(id) ON DELETE SET NULL,
+    model_dir            TEXT NOT NULL DEFAULT '',
+    timestamp            TEXT NOT NULL DEFAULT '',
+    short_form           INTEGER NOT NULL DEFAULT 0,
+    stored_accuracy      REAL,
+    stored_brier         REAL,
+    stored_average       REAL,
+    stored_rms           REAL,
+    has_rms_key          INTEGER NOT NULL DEFAULT 0,
+    stored_loss          REAL,
+    probability_count    INTEGER NOT NULL DEFAULT 0,
+    probabilities        BLOB,
+    accuracy             REAL,
+    brier                REAL,
+    average_probability  REAL,
+    rms                  REAL,
+    corrected_calibration REAL,
+    hard_probabilities   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX evaluations_by_key ON evaluations(model, intervention, train_distribution, eval_distribution);
+CREATE TABLE evaluation_flags (
+    id            INTEGER PRIMARY KEY,
+    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL,
+    message       TEXT NOT NULL
+);
+CREATE INDEX evaluation_flags_by_evaluation ON evaluation_flags(evaluation_id);
+CREATE TABLE published_metrics (
+    id                 INTEGER PRIMARY KEY,
+    import_id          INTEGER NOT NULL REFERENCES result_imports(id) ON DELETE CASCADE,
+    model              TEXT NOT NULL,
+    intervention       TEXT NOT NULL,
+    file               TEXT NOT NULL,
+    row                INTEGER NOT NULL,
+    source             TEXT NOT NULL,
+    target             TEXT NOT NULL,
+    target_reference   TEXT NOT NULL,
+    generalization_accuracy REAL,
+    baseline_accuracy  REAL,
+    baseline_intervention TEXT NOT NULL DEFAULT '',
+    target_tuned_capability REAL,
+    target_tuned_capability_intervention TEXT NOT NULL DEFAULT '',
+    source_id_accuracy REAL,
+    rms_calibration_error REAL,
+    differential_elicitation REAL,
+    UNIQUE (model, intervention, file, row)
+);
+CREATE TABLE target_capabilities (
+    id                INTEGER PRIMARY KEY,
+    import_id         INTEGER NOT NULL REFERENCES result_imports(id) ON DELETE CASCADE,
+    model             TEXT NOT NULL,
+    target            TEXT NOT NULL,
+    target_reference  TEXT NOT NULL DEFAULT '',
+    best_intervention TEXT NOT NULL,
+    accuracy          REAL,
+    UNIQUE (model, target)
+);
+)sql",
     };
     return migrations;
 }

@@ -103,6 +103,17 @@ Statement &Statement::bindNull(int index)
     return *this;
 }
 
+Statement &Statement::bindBlob(int index, const void *data, std::size_t size)
+{
+    if (sqlite3_bind_blob64(m_stmt, index, data, size, SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(m_db, "bind");
+    return *this;
+}
+
+const void *Statement::blobData(int column) const { return sqlite3_column_blob(m_stmt, column); }
+
+std::size_t Statement::blobSize(int column) const { return std::size_t(sqlite3_column_bytes(m_stmt, column)); }
+
 bool Statement::step()
 {
     const int rc = sqlite3_step(m_stmt);

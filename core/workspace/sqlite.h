@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <vector>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -56,6 +58,7 @@ public:
     Statement &bind(int index, const char *value) { return bind(index, std::string_view(value)); }
     Statement &bind(int index, const std::string &value) { return bind(index, std::string_view(value)); }
     Statement &bindNull(int index);
+    Statement &bindBlob(int index, const void *data, std::size_t size);
     Statement &bind(int index, const std::optional<std::string> &value)
     {
         return value ? bind(index, *value) : bindNull(index);
@@ -73,8 +76,20 @@ public:
     double real(int column) const;
     std::string text(int column) const;
     std::optional<std::string> optionalText(int column) const;
+    //! Copies a BLOB column into `out` (resized to whole elements).
+    template <typename T>
+    void blob(int column, std::vector<T> &out) const
+    {
+        const std::size_t bytes = blobSize(column);
+        out.resize(bytes / sizeof(T));
+        if (!out.empty())
+            std::memcpy(out.data(), blobData(column), out.size() * sizeof(T));
+    }
 
 private:
+    const void *blobData(int column) const;
+    std::size_t blobSize(int column) const;
+
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_stmt = nullptr;
 };
