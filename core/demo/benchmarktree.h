@@ -19,4 +19,9 @@ struct BenchmarkTreeOptions {
 //! 60-160 words in the Alpaca layout, responses of 30-140 words). Returns the number of bytes written.
 std::uint64_t writeBenchmarkTree(const std::filesystem::path &dir, const BenchmarkTreeOptions &options = {});
 
+//! Writes a synthetic GENIES `results/evaluations/` tree of `files` evaluation files (750 probabilities each, as
+//! most published files have) spread over models, interventions and sources like the published tree, plus
+//! matching generalization-metrics CSVs. Returns the number of bytes written.
+std::uint64_t writeBenchmarkResults(const std::filesystem::path &resultsDir, int files = 5648, std::uint64_t seed = 1);
+
 } // namespace shiftscope

@@ -114,6 +114,7 @@ CREATE TABLE evaluations (
     hard_probabilities   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX evaluations_by_key ON evaluations(model, intervention, train_distribution, eval_distribution);
+CREATE INDEX evaluations_by_duplicate ON evaluations(duplicate_of);
 CREATE TABLE evaluation_flags (
     id            INTEGER PRIMARY KEY,
     evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
