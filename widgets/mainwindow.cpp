@@ -2,7 +2,13 @@
 
 #include "backgroundtask.h"
 #include "demo/demoworkspace.h"
+#include "disagreementsview.h"
 #include "distributionpane.h"
+#include "results/resultsimporter.h"
+#include "resultscontext.h"
+#include "resultstoolbar.h"
+#include "disagreementmodel.h"
+#include "sessionstate.h"
 #include "genies/dataimporter.h"
 #include "genies/shiftcatalogue.h"
 #include "qtconvert.h"
@@ -17,6 +23,8 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QInputDialog>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -25,6 +33,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 
 // Resources of a static library must be registered by name, outside any namespace.
 static void initShiftScopeResources() { Q_INIT_RESOURCE(shiftscope); }
@@ -47,19 +56,33 @@ QString formatEta(double seconds)
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent),
+      m_context(new ResultsContext(this)),
       m_navigator(new ShiftNavigator(this)),
       m_shiftView(new ShiftView(this)),
+      m_tabs(new QTabWidget(this)),
+      m_disagreements(new DisagreementsView(m_context, this)),
+      m_resultsBar(new ResultsToolBar(m_context, this)),
       m_navigatorDock(new QDockWidget(tr("Shifts"), this))
 {
     initShiftScopeResources();
     setWindowTitle(tr("ShiftScope"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/shiftscope.svg")));
     setObjectName(QStringLiteral("MainWindow"));
-    setCentralWidget(m_shiftView);
+    m_tabs->setObjectName(QStringLiteral("viewTabs"));
+    m_tabs->addTab(m_shiftView, tr("Data"));
+    addResultsViews();
+    m_tabs->addTab(m_disagreements, tr("Disagreements"));
+    setCentralWidget(m_tabs);
+    addToolBar(Qt::TopToolBarArea, m_resultsBar);
     m_navigatorDock->setObjectName(QStringLiteral("navigatorDock"));
     m_navigatorDock->setWidget(m_navigator);
     addDockWidget(Qt::LeftDockWidgetArea, m_navigatorDock);
     connect(m_navigator, &ShiftNavigator::shiftSelected, this, &MainWindow::onShiftSelected);
+    // Linked selection: a shift chosen in any results view is chosen in the navigator and the data view too.
+    connect(m_context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) {
+        if (!m_navigator->selectShift(shift.source, shift.target))
+            m_shiftView->showShift(m_workspace.get(), shift);
+    });
     createActions();
     restoreLayout();
     updateStatus();
@@ -81,7 +104,30 @@ void MainWindow::createActions()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
     file->addAction(tr("&Import GENIES data…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseImportFolder);
+    file->addAction(tr("Import GENIES &results…"), QKeySequence(tr("Ctrl+R")), this, [this] {
+        if (!m_workspace) {
+            showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
+            return;
+        }
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Import GENIES results: choose a results/ folder or its parent"));
+        if (!dir.isEmpty())
+            importResults(dir);
+    });
     file->addAction(tr("&Load Shift Specification…"), this, &MainWindow::loadShiftSpec);
+    file->addSeparator();
+    file->addAction(tr("Open Sess&ion…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(), tr("ShiftScope sessions (*.shiftscope-session)"));
+        if (!path.isEmpty())
+            loadSession(path);
+    });
+    file->addAction(tr("Save Sess&ion…"), this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), QString(), tr("ShiftScope sessions (*.shiftscope-session)"));
+        if (path.isEmpty())
+            return;
+        if (!path.endsWith(QStringLiteral(".shiftscope-session")))
+            path += QStringLiteral(".shiftscope-session");
+        saveSession(path);
+    });
     file->addAction(tr("Open &Demo Workspace"), this, [this] { openDemo(qs(defaultDemoWorkspacePath().string())); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -113,6 +159,8 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
         return false;
     }
     m_navigator->setWorkspace(m_workspace.get());
+    m_context->setWorkspace(m_workspace.get());
+    m_resultsBar->reload();
     QSettings settings;
     const QString catalogue = settings.value(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath()).toString();
     if (!catalogue.isEmpty())
@@ -203,6 +251,27 @@ void MainWindow::importData(const QString &dir)
                 return text;
             },
             [this] { m_navigator->reload(); });
+}
+
+void MainWindow::importResults(const QString &dir)
+{
+    if (!m_workspace)
+        return;
+    const std::filesystem::path workspacePath = m_workspace->path();
+    const std::filesystem::path folder = ss(dir);
+    runTask(tr("Importing GENIES results"),
+            [workspacePath, folder](const ProgressCallback &progress) {
+                Workspace workspace = Workspace::open(workspacePath);
+                const ResultsImportSummary s = ResultsImporter::importResults(workspace, folder, progress);
+                return std::to_string(s.evaluationFiles) + " evaluation files (" + std::to_string(s.duplicateFiles)
+                     + " copies), " + std::to_string(s.metricsFiles) + " metrics tables; " + std::to_string(s.flaggedFiles)
+                     + " files flagged; rebuilt tables: " + std::to_string(s.agreeingCells) + " of "
+                     + std::to_string(s.comparedCells) + " cells agree with the published ones";
+            },
+            [this] {
+                m_resultsBar->reload();
+                emit m_context->scopeChanged();
+            });
 }
 
 void MainWindow::openDemo(const QString &path)
@@ -316,6 +385,7 @@ void MainWindow::updateStatus()
 void MainWindow::onShiftSelected(const ShiftPair &shift)
 {
     m_shiftView->showShift(m_workspace.get(), shift);
+    m_context->selectShift(shift);
 }
 
 void MainWindow::saveLayout()
@@ -342,6 +412,102 @@ void MainWindow::restoreLayout()
     m_shiftView->splitter()->restoreState(settings.value(QStringLiteral("window/shiftSplitter")).toByteArray());
     m_shiftView->sourcePane()->splitter()->restoreState(settings.value(QStringLiteral("window/sourceSplitter")).toByteArray());
     m_shiftView->targetPane()->splitter()->restoreState(settings.value(QStringLiteral("window/targetSplitter")).toByteArray());
+}
+
+bool MainWindow::saveSession(const QString &path)
+{
+    SessionState s;
+    s.workspace = m_workspace ? QFileInfo(qs(m_workspace->path().string())).absoluteFilePath() : QString();
+    s.catalogue = m_navigator->currentCatalogue();
+    if (const auto &shift = m_context->shift()) {
+        s.shiftSource = qs(shift->source);
+        s.shiftTarget = qs(shift->target);
+    }
+    s.tab = m_tabs->tabText(m_tabs->currentIndex());
+    s.model = m_context->model();
+    s.interventions = m_context->interventions();
+    s.shiftSet = int(m_context->shiftSet());
+    s.disagreementDistribution = m_disagreements->distributionBox()->currentText();
+    for (const auto &e : m_disagreements->model()->table().evaluations)
+        s.disagreementEvaluations << qs(e.path);
+    s.disagreementMode = m_disagreements->modeBox()->currentIndex();
+    s.confidenceLow = m_disagreements->findChildren<QDoubleSpinBox *>().value(0)->value();
+    s.confidenceHigh = m_disagreements->findChildren<QDoubleSpinBox *>().value(1)->value();
+    s.search = m_disagreements->findChild<QLineEdit *>()->text();
+    s.pairIndex = m_context->pairDistribution() == s.disagreementDistribution ? m_context->pairIndex() : -1;
+    s.presentation = m_presentation;
+    QString error;
+    if (!s.save(path, &error)) {
+        showError(tr("Cannot save the session"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Session saved to %1").arg(path), 8000);
+    return true;
+}
+
+bool MainWindow::loadSession(const QString &path)
+{
+    SessionState s;
+    QString error;
+    if (!SessionState::load(path, s, &error)) {
+        showError(tr("Cannot open the session"), error);
+        return false;
+    }
+    const bool sameWorkspace = m_workspace && QFileInfo(qs(m_workspace->path().string())).absoluteFilePath() == s.workspace;
+    if (!sameWorkspace) {
+        if (!QFileInfo::exists(s.workspace)) {
+            showError(tr("Cannot open the session"),
+                      tr("%1: its workspace %2 is not on this machine; copy the workspace there, or open it and the session again.")
+                          .arg(path, s.workspace));
+            return false;
+        }
+        if (!openWorkspace(s.workspace))
+            return false;
+    }
+    if (!s.catalogue.isEmpty())
+        m_navigator->setCurrentCatalogue(s.catalogue);
+    m_resultsBar->modelBox()->setCurrentText(s.model);
+    m_resultsBar->setChosenInterventions(s.interventions);
+    m_resultsBar->shiftSetBox()->setCurrentIndex(s.shiftSet);
+    if (!s.shiftSource.isEmpty()) {
+        ShiftPair shift;
+        for (const auto &p : m_workspace->shifts(m_workspace->builtinCatalogueId(), true))
+            if (qs(p.source) == s.shiftSource && qs(p.target) == s.shiftTarget)
+                shift = p;
+        if (shift.source.empty()) {
+            shift.source = ss(s.shiftSource);
+            shift.target = ss(s.shiftTarget);
+        }
+        m_context->selectShift(shift);
+    }
+    m_disagreements->setDistribution(s.disagreementDistribution);
+    QList<qint64> ids;
+    ResultStore store(*m_workspace);
+    for (const auto &e : store.evaluations(ss(s.model)))
+        if (s.disagreementEvaluations.contains(qs(e.path)))
+            ids << e.id;
+    m_disagreements->chooseEvaluations(ids);
+    m_disagreements->modeBox()->setCurrentIndex(s.disagreementMode);
+    m_disagreements->findChildren<QDoubleSpinBox *>().value(0)->setValue(s.confidenceLow);
+    m_disagreements->findChildren<QDoubleSpinBox *>().value(1)->setValue(s.confidenceHigh);
+    m_disagreements->findChild<QLineEdit *>()->setText(s.search);
+    if (s.pairIndex >= 0)
+        m_context->selectPair(s.disagreementDistribution, s.pairIndex);
+    for (int i = 0; i < m_tabs->count(); ++i)
+        if (m_tabs->tabText(i) == s.tab)
+            m_tabs->setCurrentIndex(i);
+    setPresentationMode(s.presentation);
+    statusBar()->showMessage(tr("Session %1 restored").arg(path), 8000);
+    return true;
+}
+
+void MainWindow::setPresentationMode(bool on)
+{
+    m_presentation = on;
+}
+
+void MainWindow::addResultsViews()
+{
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -11,9 +11,13 @@
 class QDockWidget;
 class QMenu;
 class QProgressDialog;
+class QTabWidget;
 
 namespace shiftscope {
 
+class DisagreementsView;
+class ResultsContext;
+class ResultsToolBar;
 class ShiftNavigator;
 class ShiftView;
 class Workspace;
@@ -30,14 +34,27 @@ public:
     bool openWorkspace(const QString &path, bool create = false);
     //! Imports GENIES data in the background; importFinished() reports the outcome.
     void importData(const QString &dir);
+    //! Imports a GENIES results tree in the background; taskFinished() reports the outcome.
+    void importResults(const QString &dir);
     //! Builds the demo workspace at `path` in the background, then opens it.
     void openDemo(const QString &path);
+    //! Saves the current selection, filters and view to a session file; false (with the reason shown) on failure.
+    bool saveSession(const QString &path);
+    //! Restores a session file, opening its workspace if needed.
+    bool loadSession(const QString &path);
+    //! Large fonts, a high-contrast theme and one view at a time, for talks.
+    void setPresentationMode(bool on);
+    bool presentationMode() const { return m_presentation; }
     //! Cancels the running background task, if any.
     void cancelTask();
 
     Workspace *workspace() const { return m_workspace.get(); }
     ShiftNavigator *navigator() const { return m_navigator; }
     ShiftView *shiftView() const { return m_shiftView; }
+    ResultsContext *resultsContext() const { return m_context; }
+    QTabWidget *tabs() const { return m_tabs; }
+    DisagreementsView *disagreementsView() const { return m_disagreements; }
+    ResultsToolBar *resultsToolBar() const { return m_resultsBar; }
     BackgroundTask *runningTask() const { return m_task; }
 
 signals:
@@ -62,11 +79,18 @@ private:
     void saveLayout();
     void restoreLayout();
 
+    void addResultsViews();
+
     std::unique_ptr<Workspace> m_workspace;
+    ResultsContext *m_context;
     ShiftNavigator *m_navigator;
     ShiftView *m_shiftView;
+    QTabWidget *m_tabs;
+    DisagreementsView *m_disagreements;
+    ResultsToolBar *m_resultsBar;
     QDockWidget *m_navigatorDock;
     QMenu *m_recentMenu = nullptr;
+    bool m_presentation = false;
     QPointer<BackgroundTask> m_task;
     QPointer<QProgressDialog> m_progress;
 };

@@ -1,4 +1,5 @@
 #include "data/textpreview.h"
+#include "data/worddiff.h"
 #include "testsupport.h"
 #include "util/sha256.h"
 #include "util/utf8.h"
@@ -13,6 +14,8 @@ private slots:
     void positions();
     void previewStripsAlpacaTemplate();
     void oneLineCutsOnCodePoints();
+    void wordDiffRestoresBothSides();
+    void wordDiffFindsChangedWord();
 };
 
 void TestTextUtil::sha256Vectors()
@@ -61,6 +64,35 @@ void TestTextUtil::oneLineCutsOnCodePoints()
 {
     QCOMPARE(oneLine("a\n\n b", 10), std::string("a b"));
     QCOMPARE(oneLine("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 2), std::string("\xc3\xa9\xc3\xa9…"));
+}
+
+void TestTextUtil::wordDiffRestoresBothSides()
+{
+    const std::string a = "  The answer is 42.\nIt is  certain.";
+    const std::string b = "The answer is 41.\nIt is certain, maybe.";
+    std::string first, second;
+    for (const auto &span : wordDiff(a, b)) {
+        if (span.kind != DiffSpan::OnlySecond)
+            first += span.text;
+        if (span.kind != DiffSpan::OnlyFirst)
+            second += span.text;
+    }
+    QCOMPARE(first, a);
+    QCOMPARE(second, b);
+}
+
+void TestTextUtil::wordDiffFindsChangedWord()
+{
+    const auto spans = wordDiff("return a + b", "return a - b");
+    QCOMPARE(spans.size(), std::size_t(4));
+    QCOMPARE(spans[0].kind, DiffSpan::Same);
+    QCOMPARE(spans[0].text, std::string("return a "));
+    QCOMPARE(spans[1].kind, DiffSpan::OnlyFirst);
+    QCOMPARE(spans[1].text, std::string("+ "));
+    QCOMPARE(spans[2].kind, DiffSpan::OnlySecond);
+    QCOMPARE(spans[2].text, std::string("- "));
+    QCOMPARE(spans[3].text, std::string("b"));
+    QCOMPARE(wordDiff("", "").size(), std::size_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestTextUtil)

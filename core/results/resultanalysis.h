@@ -1,0 +1,97 @@
+#pragma once
+
+#include "metrics/geniesmetrics.h"
+#include "results/generalizationtable.h"
+#include "results/resultstore.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shiftscope {
+
+//! Which shifts a results view covers.
+enum class ShiftSet { Genies, All };
+
+//! The built-in catalogue's shifts: the 15 GENIES pairs in published order, or the 56 unique pairs in file order.
+std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set);
+
+//! An accuracy with its 95% interval (Wilson, over the evaluation's pairs).
+struct AccuracyEstimate {
+    std::optional<double> value;
+    double low = 0;
+    double high = 0;
+    int pairs = 0;
+};
+
+//! One shift for the shift-results view: the table row plus interval estimates.
+struct ShiftResult {
+    GeneralizationRow row;
+    AccuracyEstimate generalization;
+    AccuracyEstimate baseline;
+    AccuracyEstimate capability;
+};
+
+//! Per intervention, the shift results for a model.
+std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
+                                                             const std::vector<std::string> &interventions, ShiftSet set);
+
+//! A value per (intervention, shift) for the heatmap; rows = interventions, columns = shifts.
+struct ResultMatrix {
+    std::vector<std::string> rowLabels;
+    std::vector<std::string> columnLabels;  //!< "source → target", or distribution ids for the transfer matrix
+    std::vector<std::string> columnCategories;
+    std::vector<std::vector<std::optional<double>>> values;
+};
+
+enum class HeatmapMetric { DifferentialElicitation, GeneralizationAccuracy };
+
+ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &model,
+                                     const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric);
+//! Mean differential elicitation per category (columns, in catalogue order) per intervention (rows).
+ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model, const std::vector<std::string> &interventions,
+                               ShiftSet set);
+//! Accuracy of every training distribution (rows) on every evaluated distribution (columns) for one intervention.
+ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, const std::string &intervention);
+
+//! Reliability data of a shift's source (in-distribution) and target (generalization) evaluations.
+struct CalibrationData {
+    std::optional<EvaluationInfo> source;
+    std::optional<EvaluationInfo> target;
+    std::vector<ReliabilityBin> sourceBins;
+    std::vector<ReliabilityBin> targetBins;
+    std::vector<int> sourceHistogram;  //!< counts of p (probability of the preferred response) in 10 bins
+    std::vector<int> targetHistogram;
+};
+CalibrationData calibration(Workspace &workspace, const std::string &model, const std::string &intervention,
+                            const ShiftPair &shift);
+
+//! One pair of an evaluated distribution with the probability several evaluations give its preferred response.
+struct DisagreementRow {
+    int pairIndex = 0;
+    int examplePosition = -1;   //!< -1 when the probabilities are not linked to the workspace's data
+    int preferredIndex = -1;
+    int dispreferredIndex = -1;
+    std::vector<double> probabilities;  //!< one per evaluation, NaN where an evaluation has no value
+    bool possibleLabelError = false;    //!< every evaluation is confidently wrong
+};
+
+struct DisagreementTable {
+    std::string distribution;
+    std::vector<EvaluationInfo> evaluations;
+    std::vector<LinkStatus> links;
+    std::vector<DisagreementRow> rows;
+};
+
+//! Confidently wrong means p(preferred) below this for every evaluation.
+constexpr double kConfidentlyWrong = 0.2;
+
+//! Lines up the probabilities of `evaluationIds` (all evaluated on the same distribution) pair by pair, and maps
+//! pairs to examples when the counts match the workspace's test data (reference 1.3 order).
+DisagreementTable disagreements(Workspace &workspace, const std::vector<std::int64_t> &evaluationIds);
+
+//! 2x2 agreement between two evaluations over the same pairs: [a right?][b right?] counts, right = p >= 0.5.
+std::array<std::array<int, 2>, 2> agreementMatrix(const DisagreementTable &table, std::size_t a, std::size_t b);
+
+} // namespace shiftscope

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "data/types.h"
+#include "results/resultanalysis.h"
+
+#include <QObject>
+#include <QStringList>
+#include <optional>
+
+namespace shiftscope {
+
+class Workspace;
+
+//! What the results views show and what is selected in them. Every view reads it and writes selections to it, so
+//! selecting a shift, an evaluation or a pair anywhere selects it everywhere.
+class ResultsContext : public QObject {
+    Q_OBJECT
+public:
+    explicit ResultsContext(QObject *parent = nullptr);
+
+    Workspace *workspace() const { return m_workspace; }
+    const QString &model() const { return m_model; }
+    const QStringList &interventions() const { return m_interventions; }
+    ShiftSet shiftSet() const { return m_shiftSet; }
+    const std::optional<ShiftPair> &shift() const { return m_shift; }
+    qint64 evaluationId() const { return m_evaluationId; }
+    const QString &pairDistribution() const { return m_pairDistribution; }
+    int pairIndex() const { return m_pairIndex; }
+
+    //! The interventions as std::string, for core calls.
+    std::vector<std::string> interventionList() const;
+
+public slots:
+    void setWorkspace(shiftscope::Workspace *workspace);
+    void setModel(const QString &model);
+    void setInterventions(const QStringList &interventions);
+    void setShiftSet(shiftscope::ShiftSet set);
+    void selectShift(const shiftscope::ShiftPair &shift);
+    void selectEvaluation(qint64 evaluationId);
+    void selectPair(const QString &distribution, int pairIndex);
+
+signals:
+    //! The data to show changed (workspace, model, interventions, shift set, or new results imported).
+    void scopeChanged();
+    void shiftSelected(const shiftscope::ShiftPair &shift);
+    void evaluationSelected(qint64 evaluationId);
+    void pairSelected(const QString &distribution, int pairIndex);
+
+private:
+    Workspace *m_workspace = nullptr;
+    QString m_model;
+    QStringList m_interventions;
+    ShiftSet m_shiftSet = ShiftSet::Genies;
+    std::optional<ShiftPair> m_shift;
+    qint64 m_evaluationId = 0;
+    QString m_pairDistribution;
+    int m_pairIndex = -1;
+};
+
+} // namespace shiftscope

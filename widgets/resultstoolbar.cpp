@@ -1,0 +1,103 @@
+#include "resultstoolbar.h"
+
+#include "qtconvert.h"
+#include "results/resultstore.h"
+#include "resultscontext.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QMenu>
+#include <QToolButton>
+
+namespace shiftscope {
+
+ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
+    : QToolBar(tr("Results"), parent),
+      m_context(context),
+      m_model(new QComboBox(this)),
+      m_interventions(new QToolButton(this)),
+      m_shiftSet(new QComboBox(this))
+{
+    setObjectName(QStringLiteral("resultsToolBar"));
+    m_model->setMinimumContentsLength(12);
+    m_interventions->setText(tr("Interventions"));
+    m_interventions->setPopupMode(QToolButton::InstantPopup);
+    m_interventions->setMenu(new QMenu(m_interventions));
+    m_shiftSet->addItem(tr("GENIES (15 shifts)"), int(ShiftSet::Genies));
+    m_shiftSet->addItem(tr("All 56 shifts"), int(ShiftSet::All));
+    addWidget(new QLabel(tr(" Model "), this));
+    addWidget(m_model);
+    addWidget(m_interventions);
+    addWidget(new QLabel(tr(" Shifts "), this));
+    addWidget(m_shiftSet);
+
+    connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
+        m_context->setModel(m_model->currentText());
+        loadInterventions();
+    });
+    connect(m_shiftSet, &QComboBox::currentIndexChanged, this,
+            [this] { m_context->setShiftSet(ShiftSet(m_shiftSet->currentData().toInt())); });
+}
+
+void ResultsToolBar::reload()
+{
+    const QString previous = m_model->currentText();
+    {
+        QSignalBlocker block(m_model);
+        m_model->clear();
+        if (Workspace *ws = m_context->workspace())
+            for (const auto &model : ResultStore(*ws).models())
+                m_model->addItem(qs(model));
+        const int index = m_model->findText(previous);
+        m_model->setCurrentIndex(index >= 0 ? index : 0);
+    }
+    m_context->setModel(m_model->currentText());
+    loadInterventions();
+}
+
+void ResultsToolBar::loadInterventions()
+{
+    QStringList chosen = m_context->interventions();
+    QMenu *menu = m_interventions->menu();
+    menu->clear();
+    QStringList available;
+    if (Workspace *ws = m_context->workspace())
+        for (const auto &name : ResultStore(*ws).interventions(ss(m_model->currentText())))
+            available << qs(name);
+    // Keep earlier choices that still exist; the first time, choose the published headline methods.
+    chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }), chosen.end());
+    if (chosen.isEmpty())
+        for (const QString &name : {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"), QStringLiteral("mms")})
+            if (available.contains(name))
+                chosen << name;
+    if (chosen.isEmpty() && !available.isEmpty())
+        chosen << available.first();
+    for (const QString &name : available) {
+        QAction *action = menu->addAction(name);
+        action->setCheckable(true);
+        action->setChecked(chosen.contains(name));
+        connect(action, &QAction::toggled, this, &ResultsToolBar::publishInterventions);
+    }
+    publishInterventions();
+}
+
+void ResultsToolBar::setChosenInterventions(const QStringList &names)
+{
+    for (QAction *action : m_interventions->menu()->actions()) {
+        QSignalBlocker block(action);
+        action->setChecked(names.contains(action->text()));
+    }
+    publishInterventions();
+}
+
+void ResultsToolBar::publishInterventions()
+{
+    QStringList chosen;
+    for (QAction *action : m_interventions->menu()->actions())
+        if (action->isChecked())
+            chosen << action->text();
+    m_interventions->setText(chosen.isEmpty() ? tr("Interventions") : tr("Interventions: %1").arg(chosen.join(QStringLiteral(", "))));
+    m_context->setInterventions(chosen);
+}
+
+} // namespace shiftscope

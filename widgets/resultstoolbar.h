@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QToolBar>
+
+class QComboBox;
+class QToolButton;
+
+namespace shiftscope {
+
+class ResultsContext;
+
+//! Chooses what the results views show: the model, the interventions and the shift set (GENIES 15 or all 56).
+class ResultsToolBar : public QToolBar {
+    Q_OBJECT
+public:
+    explicit ResultsToolBar(ResultsContext *context, QWidget *parent = nullptr);
+
+    //! Re-reads the models and interventions in the workspace, keeping the choices that still exist.
+    void reload();
+    QComboBox *modelBox() const { return m_model; }
+    QComboBox *shiftSetBox() const { return m_shiftSet; }
+    void setChosenInterventions(const QStringList &names);
+
+private:
+    void loadInterventions();
+    void publishInterventions();
+
+    ResultsContext *m_context;
+    QComboBox *m_model;
+    QToolButton *m_interventions;
+    QComboBox *m_shiftSet;
+};
+
+} // namespace shiftscope

@@ -1,0 +1,112 @@
+#include "sessionstate.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+namespace shiftscope {
+
+QJsonObject SessionState::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("shiftscope_session"), kVersion},
+        {QStringLiteral("workspace"), workspace},
+        {QStringLiteral("catalogue"), catalogue},
+        {QStringLiteral("shift"), QJsonObject{{QStringLiteral("source"), shiftSource}, {QStringLiteral("target"), shiftTarget}}},
+        {QStringLiteral("tab"), tab},
+        {QStringLiteral("model"), model},
+        {QStringLiteral("interventions"), QJsonArray::fromStringList(interventions)},
+        {QStringLiteral("shift_set"), shiftSet == 0 ? QStringLiteral("genies") : QStringLiteral("all")},
+        {QStringLiteral("disagreements"),
+         QJsonObject{{QStringLiteral("distribution"), disagreementDistribution},
+                     {QStringLiteral("evaluations"), QJsonArray::fromStringList(disagreementEvaluations)},
+                     {QStringLiteral("mode"), disagreementMode},
+                     {QStringLiteral("confidence"), QJsonArray{confidenceLow, confidenceHigh}},
+                     {QStringLiteral("search"), search},
+                     {QStringLiteral("pair"), pairIndex}}},
+        {QStringLiteral("presentation"), presentation},
+    };
+}
+
+bool SessionState::fromJson(const QJsonObject &json, SessionState &state, QString *error)
+{
+    const int version = json.value(QStringLiteral("shiftscope_session")).toInt(-1);
+    if (version < 1) {
+        if (error)
+            *error = QObject::tr("not a ShiftScope session (no \"shiftscope_session\" version)");
+        return false;
+    }
+    if (version > kVersion) {
+        if (error)
+            *error = QObject::tr("written by a newer ShiftScope (session version %1); open it with a newer ShiftScope").arg(version);
+        return false;
+    }
+    SessionState s;
+    s.workspace = json.value(QStringLiteral("workspace")).toString();
+    s.catalogue = json.value(QStringLiteral("catalogue")).toString();
+    const QJsonObject shift = json.value(QStringLiteral("shift")).toObject();
+    s.shiftSource = shift.value(QStringLiteral("source")).toString();
+    s.shiftTarget = shift.value(QStringLiteral("target")).toString();
+    s.tab = json.value(QStringLiteral("tab")).toString();
+    s.model = json.value(QStringLiteral("model")).toString();
+    for (const auto &v : json.value(QStringLiteral("interventions")).toArray())
+        s.interventions << v.toString();
+    s.shiftSet = json.value(QStringLiteral("shift_set")).toString() == QStringLiteral("all") ? 1 : 0;
+    const QJsonObject d = json.value(QStringLiteral("disagreements")).toObject();
+    s.disagreementDistribution = d.value(QStringLiteral("distribution")).toString();
+    for (const auto &v : d.value(QStringLiteral("evaluations")).toArray())
+        s.disagreementEvaluations << v.toString();
+    s.disagreementMode = d.value(QStringLiteral("mode")).toInt();
+    const QJsonArray confidence = d.value(QStringLiteral("confidence")).toArray();
+    s.confidenceLow = confidence.size() == 2 ? confidence[0].toDouble() : 0.0;
+    s.confidenceHigh = confidence.size() == 2 ? confidence[1].toDouble() : 1.0;
+    s.search = d.value(QStringLiteral("search")).toString();
+    s.pairIndex = d.value(QStringLiteral("pair")).toInt(-1);
+    s.presentation = json.value(QStringLiteral("presentation")).toBool();
+    state = s;
+    return true;
+}
+
+bool SessionState::save(const QString &path, QString *error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    file.write(QJsonDocument(toJson()).toJson());
+    if (!file.commit()) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+bool SessionState::load(const QString &path, SessionState &state, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (doc.isNull() || !doc.isObject()) {
+        if (error)
+            *error = QStringLiteral("%1: malformed JSON at offset %2 (%3)").arg(path).arg(parseError.offset).arg(parseError.errorString());
+        return false;
+    }
+    QString why;
+    if (!fromJson(doc.object(), state, &why)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, why);
+        return false;
+    }
+    return true;
+}
+
+} // namespace shiftscope
