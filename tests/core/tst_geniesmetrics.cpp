@@ -1,3 +1,4 @@
+#include "metrics/comparisons.h"
 #include "metrics/geniesmetrics.h"
 #include "metrics/pythonrandom.h"
 #include "testsupport.h"
@@ -17,6 +18,8 @@ private slots:
     void rmsNaNWhenNoBinQualifies();
     void correctedCalibrationIsZeroWhenCalibrated();
     void differentialElicitationFormula();
+    void bootstrapIntervalIsSeededAndCoversAccuracy();
+    void mcnemarKnownValues();
 };
 
 void TestGeniesMetrics::pythonRandomLabels()
@@ -100,6 +103,46 @@ void TestGeniesMetrics::differentialElicitationFormula()
     QCOMPARE(*differentialElicitation(0.7946666666666666, 0.624, 0.948), 0.18002812939521798);
     QVERIFY(!differentialElicitation(std::nullopt, 0.5, 0.9));
     QVERIFY(!differentialElicitation(0.5, 0.5, 0.0));
+}
+
+void TestGeniesMetrics::bootstrapIntervalIsSeededAndCoversAccuracy()
+{
+    std::vector<double> p(400);
+    for (std::size_t k = 0; k < p.size(); ++k)
+        p[k] = k % 4 == 0 ? 0.2 : 0.8;  // accuracy 0.75
+    const Interval a = bootstrapAccuracyInterval(p);
+    const Interval b = bootstrapAccuracyInterval(p);
+    QCOMPARE(a.low, b.low);
+    QCOMPARE(a.high, b.high);
+    QVERIFY(a.contains(0.75));
+    // Close to the normal approximation: 0.75 +- 1.96 * sqrt(0.75 * 0.25 / 400) = +-0.042.
+    QVERIFY(std::fabs((a.high - a.low) - 0.085) < 0.02);
+    const std::vector<double> allRight(50, 0.9);
+    QCOMPARE(bootstrapAccuracyInterval(allRight).low, 1.0);
+}
+
+void TestGeniesMetrics::mcnemarKnownValues()
+{
+    // b = 10, c = 2: exact two-sided p = 2 * P(X <= 2 | n = 12) = 2 * 79 / 4096.
+    std::vector<double> first, second;
+    for (int i = 0; i < 10; ++i) {
+        first.push_back(0.9);
+        second.push_back(0.1);
+    }
+    for (int i = 0; i < 2; ++i) {
+        first.push_back(0.1);
+        second.push_back(0.9);
+    }
+    for (int i = 0; i < 30; ++i) {
+        first.push_back(0.7);
+        second.push_back(0.6);
+    }
+    const auto r = mcnemarTest(first, second);
+    QCOMPARE(r.onlyFirstRight, 10);
+    QCOMPARE(r.onlySecondRight, 2);
+    QVERIFY(std::fabs(r.pValue - 2.0 * 79.0 / 4096.0) < 1e-12);
+    QVERIFY(std::fabs(r.chiSquare - 49.0 / 12.0) < 1e-12);
+    QCOMPARE(mcnemarTest(std::vector<double>{0.9}, std::vector<double>{0.8}).pValue, 1.0);
 }
 
 QTEST_GUILESS_MAIN(TestGeniesMetrics)
