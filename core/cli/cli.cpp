@@ -309,6 +309,7 @@ int importResults(const Context &c)
                       {"metrics_files", s.metricsFiles}, {"metrics_rows", s.metricsRows},
                       {"capability_files", s.capabilityFiles}, {"flagged_files", s.flaggedFiles},
                       {"hard_probability_files", s.hardFiles}, {"stored_value_disagreements", s.storedValueDisagreements},
+                      {"linked_files", s.linkedFiles}, {"length_mismatches", s.lengthMismatches},
                       {"compared_cells", s.comparedCells}, {"agreeing_cells", s.agreeingCells},
                       {"rows_without_inputs", s.rowsWithoutInputs}, {"table_differences", s.tableDifferences},
                       {"warnings", s.warnings}}
@@ -322,6 +323,8 @@ int importResults(const Context &c)
     c.out << "Checks: " << s.flaggedFiles << " files flagged, " << s.storedValueDisagreements
           << " stored values disagree with their probabilities, " << s.hardFiles << " files hold hard 0/1 probabilities"
           << " (see result-checks)\n";
+    c.out << "Linked to this workspace's pairs: " << s.linkedFiles << " files; " << s.lengthMismatches
+          << " files disagree in length with their distribution and stay unlinked\n";
     c.out << "Rebuilt tables vs published: " << s.agreeingCells << " of " << s.comparedCells << " cells agree";
     if (s.rowsWithoutInputs > 0)
         c.out << "; " << s.rowsWithoutInputs << " rows lack inputs in these results";

@@ -233,6 +233,28 @@ void writeEvaluations(Database &db, std::int64_t importId, const std::vector<Par
     summary.duplicateFiles = duplicates.step() ? duplicates.integer(0) : 0;
 }
 
+//! Probabilities line up with pairs only when the counts agree (reference 1.3 order); a mismatch is flagged and
+//! the file left unlinked rather than guessed at (few_shot's length filter, for one, shortens arrays).
+void checkLinks(Database &db, std::int64_t importId, ResultsImportSummary &summary)
+{
+    Statement st(db, "SELECT e.id, e.probability_count, d.test_pairs, e.eval_distribution FROM evaluations e"
+                     " JOIN distributions d ON d.name = e.eval_distribution"
+                     " WHERE e.import_id = ? AND e.probability_count > 0");
+    st.bind(1, importId);
+    Statement flag(db, "INSERT INTO evaluation_flags(evaluation_id, kind, message) VALUES(?, 'length_mismatch', ?)");
+    while (st.step()) {
+        if (st.integer(1) == st.integer(2)) {
+            ++summary.linkedFiles;
+            continue;
+        }
+        ++summary.lengthMismatches;
+        flag.bind(1, st.int64(0))
+            .bind(2, std::to_string(st.integer(1)) + " probabilities but " + st.text(3) + " has " + std::to_string(st.integer(2))
+                         + " test pairs in this workspace; not linked to its pairs")
+            .run();
+    }
+}
+
 std::vector<std::string> splitCsvLine(const std::string &line)
 {
     std::vector<std::string> cells(1);
@@ -405,6 +427,7 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
     const std::int64_t importId = db.lastInsertId();
     reportProgress(progress, std::int64_t(evaluationFiles.size()), std::int64_t(evaluationFiles.size()) * 2, "Saving evaluations");
     writeEvaluations(db, importId, parsed, summary);
+    checkLinks(db, importId, summary);
     for (const auto &file : filesBelow(root / "generalization_metrics", ".csv"))
         importMetricsCsv(db, importId, file, root / "generalization_metrics", summary, errors);
     for (const auto &file : filesBelow(root / "target_tuned_capability", ".json"))

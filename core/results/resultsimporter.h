@@ -21,6 +21,8 @@ struct ResultsImportSummary {
     int flaggedFiles = 0;          //!< files with at least one check flag
     int hardFiles = 0;             //!< files whose probabilities are all 0 or 1
     int storedValueDisagreements = 0;
+    int linkedFiles = 0;           //!< probabilities line up with the workspace's test pairs
+    int lengthMismatches = 0;      //!< the distribution is here but its pair count differs (kept unlinked)
     std::vector<std::string> warnings;  //!< files skipped and why
     // Rebuilt generalization tables compared with the published CSVs.
     int comparedCells = 0;

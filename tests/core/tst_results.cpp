@@ -206,9 +206,14 @@ void TestResults::linkAndLengthMismatch()
     writeText(root / "results/evaluations/few_shot/llama-7b-d/d.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9, 0.8, 0.7]})");
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, root);
-    ResultsImporter::importResults(ws, root);
+    const auto summary = ResultsImporter::importResults(ws, root);
+    QCOMPARE(summary.linkedFiles, 1);
+    QCOMPARE(summary.lengthMismatches, 1);
     ResultStore store(ws);
     QVERIFY(store.linkStatus(*store.find("llama-7b", "mms", "d", "d")).linked);
+    const auto flags = store.flags(store.find("llama-7b", "few_shot", "d", "d")->id);
+    QCOMPARE(flags.size(), std::size_t(1));
+    QCOMPARE(flags[0].kind, std::string("length_mismatch"));
     const auto shortOne = store.linkStatus(*store.find("llama-7b", "few_shot", "d", "d"));
     QVERIFY(!shortOne.linked);
     QVERIFY(shortOne.message.find("3 probabilities but d has 4 test pairs") != std::string::npos);
