@@ -7,6 +7,8 @@
 #include "results/resultsimporter.h"
 #include "resultscontext.h"
 #include "resultstoolbar.h"
+#include "runlauncherdialog.h"
+#include "runspanel.h"
 #include "disagreementmodel.h"
 #include "sessionstate.h"
 #include "genies/dataimporter.h"
@@ -62,6 +64,8 @@ MainWindow::MainWindow(QWidget *parent)
       m_tabs(new QTabWidget(this)),
       m_disagreements(new DisagreementsView(m_context, this)),
       m_resultsBar(new ResultsToolBar(m_context, this)),
+      m_runs(new RunsPanel(this)),
+      m_runsDock(new QDockWidget(tr("Runs"), this)),
       m_navigatorDock(new QDockWidget(tr("Shifts"), this))
 {
     initShiftScopeResources();
@@ -74,6 +78,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->addTab(m_disagreements, tr("Disagreements"));
     setCentralWidget(m_tabs);
     addToolBar(Qt::TopToolBarArea, m_resultsBar);
+    m_runsDock->setObjectName(QStringLiteral("runsDock"));
+    m_runsDock->setWidget(m_runs);
+    addDockWidget(Qt::RightDockWidgetArea, m_runsDock);
+    m_runsDock->hide();
+    connect(m_runs, &RunsPanel::failed, this, [this](const QString &message) { showError(tr("Run"), message); });
+    connect(m_runs, &RunsPanel::runFinished, this, [this](qint64 id, const QString &status) {
+        statusBar()->showMessage(tr("Run %1 %2").arg(id).arg(status), 10000);
+    });
     m_navigatorDock->setObjectName(QStringLiteral("navigatorDock"));
     m_navigatorDock->setWidget(m_navigator);
     addDockWidget(Qt::LeftDockWidgetArea, m_navigatorDock);
@@ -132,8 +144,23 @@ void MainWindow::createActions()
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
+    QMenu *runMenu = menuBar()->addMenu(tr("&Run"));
+    runMenu->addAction(tr("&New Run…"), QKeySequence(tr("Ctrl+Shift+R")), this, [this] {
+        if (!m_workspace) {
+            showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
+            return;
+        }
+        RunLauncherDialog dialog(m_context->shift(), this);
+        if (dialog.exec() == QDialog::Accepted) {
+            m_runsDock->show();
+            m_runs->submit(dialog.request());
+        }
+    });
+    runMenu->addAction(tr("&Cancel Current Run"), m_runs, &RunsPanel::cancelCurrent);
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_navigatorDock->toggleViewAction());
+    view->addAction(m_runsDock->toggleViewAction());
     view->addAction(tr("Find in &Source"), QKeySequence::Find, this, [this] {
         m_shiftView->sourcePane()->findChild<QLineEdit *>()->setFocus();
     });
@@ -161,6 +188,7 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
     m_navigator->setWorkspace(m_workspace.get());
     m_context->setWorkspace(m_workspace.get());
     m_resultsBar->reload();
+    m_runs->setWorkspace(m_workspace.get());
     QSettings settings;
     const QString catalogue = settings.value(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath()).toString();
     if (!catalogue.isEmpty())

@@ -18,6 +18,7 @@ namespace shiftscope {
 class DisagreementsView;
 class ResultsContext;
 class ResultsToolBar;
+class RunsPanel;
 class ShiftNavigator;
 class ShiftView;
 class Workspace;
@@ -55,6 +56,7 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     DisagreementsView *disagreementsView() const { return m_disagreements; }
     ResultsToolBar *resultsToolBar() const { return m_resultsBar; }
+    RunsPanel *runsPanel() const { return m_runs; }
     BackgroundTask *runningTask() const { return m_task; }
 
 signals:
@@ -88,6 +90,8 @@ private:
     QTabWidget *m_tabs;
     DisagreementsView *m_disagreements;
     ResultsToolBar *m_resultsBar;
+    RunsPanel *m_runs;
+    QDockWidget *m_runsDock;
     QDockWidget *m_navigatorDock;
     QMenu *m_recentMenu = nullptr;
     bool m_presentation = false;

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include "cli/arguments.h"
+#include "cli/runcommands.h"
 #include "demo/benchmarktree.h"
 #include "demo/demosuite.h"
 #include "demo/demoworkspace.h"
@@ -38,6 +39,9 @@ Commands:
   metrics --model M --intervention I --shifts genies|all [--csv]
                                        the generalization-metrics table rebuilt from imported results
   result-checks [--json]               list the flags raised when results were imported
+  run --intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N]
+  run --resume ID                      train and evaluate an intervention over shifts (or resume a run)
+  report [--run ID] [--csv]            list runs, or a run's generalization-metrics table
   demo                                 build the demo workspace (default: the user's demo workspace)
   make-demo-data --out DIR             write the demo suite in the GENIES layout
   make-benchmark-tree --out DIR [--distributions N] [--train N] [--test N] [--responses N]
@@ -434,7 +438,7 @@ int makeBenchmarkTree(const Context &c)
 int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostream &err)
 {
     const Arguments args(words, {"workspace", "category", "catalogue", "split", "limit", "out", "name", "distributions",
-                                 "train", "test", "responses", "model", "intervention", "shifts"},
+                                 "train", "test", "responses", "model", "intervention", "shifts", "param", "seed", "resume", "run"},
                          {"json", "genies", "version", "help", "csv"});
     if (args.has("version")) {
         out << "shiftscope-cli " << SHIFTSCOPE_VERSION << "\n";
@@ -469,6 +473,10 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
             return metricsTable(c);
         if (command == "result-checks")
             return listResultChecks(c);
+        if (command == "run")
+            return runRunCommand(args, out, err);
+        if (command == "report")
+            return runReportCommand(args, out, err);
         if (command == "demo")
             return demo(c);
         if (command == "make-demo-data")

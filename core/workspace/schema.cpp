@@ -1,5 +1,8 @@
 #include "workspace/schema.h"
 
+#include "workspace/auditschema.h"
+#include "workspace/runschema.h"
+
 namespace shiftscope {
 
 const std::vector<std::string_view> &workspaceMigrations()
@@ -153,6 +156,10 @@ CREATE TABLE target_capabilities (
     UNIQUE (model, target)
 );
 )sql",
+        // 2 -> 3: reviews of audit findings and blind relabel judgements.
+        auditMigrationSql(),
+        // 3 -> 4: runs, their units, per-pair predictions and metrics.
+        runMigrationSql(),
     };
     return migrations;
 }

@@ -1,0 +1,72 @@
+#include "runs/modelsummary.h"
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace shiftscope {
+
+namespace fs = std::filesystem;
+
+ModelSummary summariseModelFolder(const fs::path &dir)
+{
+    ModelSummary s;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        s.problem = dir.string() + " is not a folder";
+        return s;
+    }
+    std::ifstream in(dir / "config.json");
+    if (!in) {
+        s.problem = "no config.json in " + dir.string();
+        return s;
+    }
+    try {
+        const auto config = nlohmann::json::parse(in);
+        if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty())
+            s.architecture = config["architectures"][0].get<std::string>();
+        auto intOf = [&](std::initializer_list<const char *> keys) {
+            for (const char *key : keys)
+                if (config.contains(key) && config[key].is_number_integer())
+                    return config[key].get<int>();
+            return 0;
+        };
+        s.layers = intOf({"num_hidden_layers", "n_layer"});
+        s.hiddenSize = intOf({"hidden_size", "n_embd"});
+        s.heads = intOf({"num_attention_heads", "n_head"});
+        s.vocabSize = intOf({"vocab_size"});
+    } catch (const std::exception &e) {
+        s.problem = (dir / "config.json").string() + ": malformed JSON";
+        return s;
+    }
+    bool pickle = false;
+    for (const auto &entry : fs::directory_iterator(dir, ec)) {
+        const auto name = entry.path().filename().string();
+        if (entry.path().extension() == ".safetensors") {
+            s.hasSafetensors = true;
+            s.weightBytes += entry.file_size(ec);
+        }
+        if (name == "tokenizer.json")
+            s.hasTokenizer = true;
+        if (entry.path().extension() == ".bin")
+            pickle = true;
+    }
+    if (!s.hasSafetensors)
+        s.problem = pickle ? "only pytorch_model.bin (a pickle, which can run code when loaded); convert it to safetensors first"
+                           : "no .safetensors weights in " + dir.string();
+    else if (!s.hasTokenizer)
+        s.problem = "no tokenizer.json in " + dir.string();
+    return s;
+}
+
+std::string ModelSummary::describe() const
+{
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MiB", double(weightBytes) / 1048576.0);
+    std::string text = (architecture.empty() ? std::string("unknown architecture") : architecture) + ", "
+                     + std::to_string(layers) + " layers, hidden " + std::to_string(hiddenSize) + ", "
+                     + std::to_string(heads) + " heads, vocabulary " + std::to_string(vocabSize) + ", " + size;
+    return problem.empty() ? text : text + " — " + problem;
+}
+
+} // namespace shiftscope

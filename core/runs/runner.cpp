@@ -1,0 +1,138 @@
+#include "runs/runner.h"
+
+#include "metrics/geniesmetrics.h"
+#include "runs/intervention.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+namespace shiftscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kTrainedMarker = "TRAINED";
+
+//! Accuracy with the intervention's credit for exact ties, and the GENIES metrics otherwise.
+RunMetrics metricsOf(const std::string &distribution, const std::vector<double> &p, double tieCredit)
+{
+    RunMetrics m;
+    m.distribution = distribution;
+    m.pairs = int(p.size());
+    if (p.empty())
+        return m;
+    const GeniesMetrics g = computeGeniesMetrics(p);
+    double credit = 0;
+    for (double v : p)
+        credit += v > 0.5 ? 1.0 : v == 0.5 ? tieCredit : 0.0;
+    m.accuracy = credit / double(p.size());
+    m.brier = g.brierScore;
+    m.averageProbability = g.averageProbability;
+    if (!std::isnan(g.rmsCalibrationError))
+        m.rms = g.rmsCalibrationError;
+    m.correctedCalibration = correctedRmsCalibrationError(p);
+    return m;
+}
+
+} // namespace
+
+fs::path RunRunner::artifactDir(const Workspace &workspace, std::int64_t runId, int unitPosition)
+{
+    const fs::path ws = workspace.path();
+    return ws.parent_path() / (ws.stem().string() + "-artifacts") / ("run-" + std::to_string(runId))
+         / ("unit-" + std::to_string(unitPosition));
+}
+
+RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const RunOptions &options)
+{
+    RunStore store(workspace);
+    auto run = store.run(runId);
+    if (!run)
+        throw InputError(InputProblem{workspace.path().string(), {}, "no run " + std::to_string(runId),
+                                      "list the runs with the report command"});
+    if (run->status == RunStatus::Done)
+        return RunStatus::Done;
+
+    // Work is counted in pairs; what is already stored counts as done.
+    std::int64_t total = 0, done = 0;
+    for (const auto &unit : run->units)
+        for (const auto &d : unit.evaluations) {
+            const auto info = workspace.distribution(d);
+            total += info ? info->testPairs : 0;
+            done += store.predictionCount(unit.id, d);
+        }
+    store.setStatus(runId, RunStatus::Running);
+    const std::size_t unitCount = run->units.size();
+    std::int64_t currentUnit = 0;
+    try {
+        for (const auto &unit : run->units) {
+            currentUnit = unit.id;
+            if (unit.status == RunStatus::Done)
+                continue;
+            const std::string prefix = "unit " + std::to_string(unit.position + 1) + "/" + std::to_string(unitCount) + ": ";
+            store.setUnitStatus(unit.id, RunStatus::Running);
+            auto intervention = InterventionRegistry::instance().create(unit.intervention);
+            InterventionContext context;
+            context.modelDir = run->modelPath;
+            context.parameters = unit.intervention == run->intervention ? run->parameters
+                                                                       : resolveParameters(*intervention, {});
+            context.seed = run->seed;
+            context.artifactDir = artifactDir(workspace, runId, unit.position);
+            context.progress = [&](std::int64_t, std::int64_t, const std::string &stage) {
+                return !options.progress || options.progress(done, total, prefix + stage);
+            };
+            if (intervention->trains()) {
+                if (fs::exists(context.artifactDir / kTrainedMarker)) {
+                    intervention->load(context);
+                } else {
+                    fs::create_directories(context.artifactDir);
+                    reportProgress(options.progress, done, total, prefix + "training on " + unit.trainDistribution);
+                    store.appendUnitLog(unit.id, "training on " + unit.trainDistribution);
+                    const auto started = std::chrono::steady_clock::now();
+                    intervention->train(context, workspace.examples(unit.trainDistribution, Split::Train));
+                    std::ofstream(context.artifactDir / kTrainedMarker) << "trained\n";
+                    store.appendUnitLog(unit.id, "trained in " + std::to_string(std::chrono::duration<double>(
+                                                                     std::chrono::steady_clock::now() - started).count()) + " s");
+                }
+            }
+            for (const auto &distribution : unit.evaluations) {
+                const auto examples = workspace.examples(distribution, Split::Test);
+                const auto pairs = pairsInOrder(examples);
+                int next = store.predictionCount(unit.id, distribution);
+                while (next < int(pairs.size())) {
+                    reportProgress(options.progress, done, total, prefix + "evaluating " + distribution);
+                    const int end = std::min<int>(int(pairs.size()), next + std::max(1, options.batchSize));
+                    const std::vector<PairRef> batch(pairs.begin() + next, pairs.begin() + end);
+                    const auto p = intervention->evaluate(context, examples, batch);
+                    if (p.size() != batch.size())
+                        throw std::runtime_error(unit.intervention + " returned " + std::to_string(p.size())
+                                                 + " probabilities for " + std::to_string(batch.size()) + " pairs");
+                    store.addPredictions(unit.id, distribution, next, p);
+                    done += end - next;
+                    next = end;
+                }
+                store.setMetrics(unit.id, metricsOf(distribution, store.predictions(unit.id, distribution),
+                                                    intervention->tieCredit()));
+            }
+            store.setUnitStatus(unit.id, RunStatus::Done, context.artifactDir.string());
+        }
+    } catch (const Cancelled &) {
+        store.setUnitStatus(currentUnit, RunStatus::Cancelled);
+        store.setStatus(runId, RunStatus::Cancelled);
+        return RunStatus::Cancelled;
+    } catch (const std::exception &e) {
+        store.appendUnitLog(currentUnit, std::string("failed: ") + e.what());
+        store.setUnitStatus(currentUnit, RunStatus::Failed);
+        store.setStatus(runId, RunStatus::Failed, e.what());
+        throw;
+    }
+    reportProgress(options.progress, total, total, "done");
+    store.setStatus(runId, RunStatus::Done);
+    return RunStatus::Done;
+}
+
+} // namespace shiftscope

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "runs/runrecord.h"
+#include "util/progress.h"
+#include "workspace/workspace.h"
+
+#include <filesystem>
+
+namespace shiftscope {
+
+struct RunOptions {
+    int batchSize = 32;              //!< pairs evaluated and committed together
+    ProgressCallback progress;       //!< stage text reads like "unit 2/5: evaluating alpaca_hard"
+};
+
+//! Executes a planned run, unit by unit. Predictions are committed batch by batch and metrics as each evaluated
+//! distribution completes, so killing the process loses at most the batch in flight; executing the same run
+//! again (a resume) skips finished units and the pairs already stored, recomputing nothing. Cancel (the progress
+//! callback returning false) stops between batches and marks the run cancelled; an error marks it failed.
+class RunRunner {
+public:
+    //! Runs (or resumes) `runId`; returns its final status. Cancelled is returned, not thrown.
+    static RunStatus execute(Workspace &workspace, std::int64_t runId, const RunOptions &options = {});
+    //! Where a unit keeps what its intervention learned.
+    static std::filesystem::path artifactDir(const Workspace &workspace, std::int64_t runId, int unitPosition);
+};
+
+} // namespace shiftscope

@@ -1,0 +1,193 @@
+#include "runs/runplanner.h"
+
+#include "genies/shiftcatalogue.h"
+#include "metrics/geniesmetrics.h"
+#include "results/resultanalysis.h"
+#include "runs/intervention.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+#include "util/sha256.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace shiftscope {
+
+namespace {
+
+void addUnique(std::vector<std::string> &list, const std::string &value)
+{
+    if (std::find(list.begin(), list.end(), value) == list.end())
+        list.push_back(value);
+}
+
+std::string modelHash(const std::filesystem::path &modelDir)
+{
+    if (modelDir.empty())
+        return {};
+    // The configuration and the weight files' names and sizes identify a model folder cheaply.
+    Sha256 hash;
+    std::error_code ec;
+    std::ifstream config(modelDir / "config.json", std::ios::binary);
+    std::ostringstream text;
+    text << config.rdbuf();
+    hash.update(text.str());
+    std::vector<std::string> entries;
+    for (const auto &entry : std::filesystem::directory_iterator(modelDir, ec))
+        if (entry.is_regular_file())
+            entries.push_back(entry.path().filename().string() + ":" + std::to_string(entry.file_size()));
+    std::sort(entries.begin(), entries.end());
+    for (const auto &e : entries)
+        hash.update(e);
+    return hash.hexDigest();
+}
+
+} // namespace
+
+std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &shifts)
+{
+    if (shifts == "genies")
+        return shiftsOf(workspace, ShiftSet::Genies);
+    if (shifts == "all")
+        return shiftsOf(workspace, ShiftSet::All);
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(shifts, ec))
+        return ShiftCatalogueReader::readFile(shifts).uniqueRows();
+    std::vector<ShiftPair> out;
+    std::stringstream list(shifts);
+    std::string item;
+    while (std::getline(list, item, ',')) {
+        const auto colon = item.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
+            throw InputError(InputProblem{{}, "--shifts " + shifts, "'" + item + "' is not SOURCE:TARGET",
+                                          "use genies, all, a shift spec file, or SOURCE:TARGET pairs separated by commas"});
+        ShiftPair pair;
+        pair.source = item.substr(0, colon);
+        pair.target = item.substr(colon + 1);
+        for (const auto &known : ShiftCatalogueReader::builtin().uniqueRows())
+            if (known.source == pair.source && known.target == pair.target)
+                pair = known;
+        out.push_back(pair);
+    }
+    if (out.empty())
+        throw InputError(InputProblem{{}, "--shifts", "no shifts given", "use genies, all, a file or SOURCE:TARGET"});
+    return out;
+}
+
+RunRecord planRun(Workspace &workspace, const RunRequest &request)
+{
+    const auto intervention = InterventionRegistry::instance().create(request.intervention);
+    RunRecord run;
+    run.modelPath = request.modelDir.string();
+    run.modelHash = modelHash(request.modelDir);
+    run.intervention = request.intervention;
+    run.shifts = request.shifts;
+    run.parameters = resolveParameters(*intervention, request.parameters);
+    run.seed = request.seed;
+    run.version = SHIFTSCOPE_VERSION;
+    const auto shifts = resolveShifts(workspace, request.shifts);
+
+    std::vector<std::string> sources, targets, references, all;
+    for (const auto &s : shifts) {
+        addUnique(sources, s.source);
+        addUnique(targets, s.target);
+        addUnique(references, s.effectiveReference());
+        for (const std::string *id : {&s.source, &s.target, &s.effectiveReference()})
+            addUnique(all, *id);
+    }
+    std::vector<InputProblem> missing;
+    Sha256 dataHash;
+    for (const auto &id : all) {
+        const auto info = workspace.distribution(id);
+        if (!info)
+            missing.push_back({workspace.path().string(), {}, "distribution " + id + " is not in the workspace",
+                               "import it with import-data, or choose shifts whose data you have"});
+        else
+            dataHash.update(id + ":" + info->contentHash + ";");
+    }
+    if (!missing.empty())
+        throw InputError(std::move(missing));
+    run.dataHash = dataHash.hexDigest();
+
+    auto addUnit = [&](const std::string &name, const std::string &train, std::vector<std::string> evaluations) {
+        RunUnit unit;
+        unit.position = int(run.units.size());
+        unit.intervention = name;
+        unit.trainDistribution = train;
+        unit.evaluations = std::move(evaluations);
+        run.units.push_back(std::move(unit));
+    };
+    if (!intervention->trains()) {
+        addUnit(request.intervention, {}, all);
+    } else {
+        for (const auto &source : sources) {
+            std::vector<std::string> evaluations;
+            for (const auto &s : shifts)
+                if (s.source == source)
+                    addUnique(evaluations, s.target);
+            addUnique(evaluations, source);
+            addUnit(request.intervention, source, evaluations);
+        }
+        for (const auto &reference : references)
+            if (std::find(sources.begin(), sources.end(), reference) == sources.end())
+                addUnit(request.intervention, reference, {reference});
+    }
+    const auto names = InterventionRegistry::instance().names();
+    const bool haveBaseline = std::find(names.begin(), names.end(), request.baselineIntervention) != names.end();
+    if (haveBaseline && request.baselineIntervention != request.intervention)
+        addUnit(request.baselineIntervention, {}, targets);
+    return run;
+}
+
+std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run)
+{
+    RunStore store(workspace);
+    const auto intervention = InterventionRegistry::instance().create(run.intervention);
+    const bool trains = intervention->trains();
+    auto accuracy = [&](const std::string &name, const std::string &train, const std::string &evaluated) -> std::optional<double> {
+        for (const auto &unit : run.units) {
+            if (unit.intervention != name || unit.trainDistribution != train)
+                continue;
+            for (const auto &m : store.metrics(unit.id))
+                if (m.distribution == evaluated)
+                    return m.accuracy;
+        }
+        return std::nullopt;
+    };
+    std::string baselineName;
+    for (const auto &unit : run.units)
+        if (unit.intervention != run.intervention)
+            baselineName = unit.intervention;
+    if (baselineName.empty() && !trains)
+        baselineName = run.intervention;
+    std::vector<GeneralizationRow> rows;
+    for (const auto &shift : resolveShifts(workspace, run.shifts)) {
+        GeneralizationRow row;
+        row.source = shift.source;
+        row.target = shift.target;
+        row.targetReference = shift.effectiveReference();
+        row.category = shift.category;
+        row.genies = shift.isGenies();
+        const std::string trainedOn = trains ? shift.source : std::string();
+        row.generalizationAccuracy = accuracy(run.intervention, trainedOn, shift.target);
+        row.sourceIdAccuracy = accuracy(run.intervention, trainedOn, shift.source);
+        row.targetTunedCapability = accuracy(run.intervention, trains ? row.targetReference : std::string(), row.targetReference);
+        row.targetTunedCapabilityIntervention = run.intervention;
+        row.baselineIntervention = baselineName;
+        if (!baselineName.empty())
+            row.baselineAccuracy = accuracy(baselineName, {}, shift.target);
+        for (const auto &unit : run.units)
+            if (unit.intervention == run.intervention && unit.trainDistribution == trainedOn)
+                for (const auto &m : store.metrics(unit.id))
+                    if (m.distribution == shift.target)
+                        row.rmsCalibrationError = m.rms;
+        row.differentialElicitation =
+            differentialElicitation(row.generalizationAccuracy, row.baselineAccuracy, row.targetTunedCapability);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+} // namespace shiftscope

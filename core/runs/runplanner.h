@@ -1,0 +1,35 @@
+#pragma once
+
+#include "results/generalizationtable.h"
+#include "runs/runrecord.h"
+#include "workspace/workspace.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace shiftscope {
+
+//! What a user asks for when starting a run.
+struct RunRequest {
+    std::filesystem::path modelDir;             //!< may be empty for interventions that need no model
+    std::string intervention;
+    std::string shifts = "genies";              //!< "genies", "all", a GENIES spec file, or "SOURCE:TARGET,..."
+    std::vector<std::string> parameters;        //!< "key=value"
+    std::uint64_t seed = 0;
+    std::string baselineIntervention = "zero_shot";  //!< skipped when not available
+};
+
+//! Resolves a shifts argument to shift pairs; throws InputError for an unknown form or a malformed file.
+std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &shifts);
+
+//! Plans the units of a run: one per source (trained on it, evaluated on it and its targets), one per target
+//! reference that is not a source (its target-tuned capability), and a baseline unit evaluating the base model
+//! on every target. Interventions that do not train get a single unit over every distribution involved.
+//! Throws InputError when a distribution is missing from the workspace, naming them all.
+RunRecord planRun(Workspace &workspace, const RunRequest &request);
+
+//! The run's GENIES generalization-metrics table (reference 2.5), one row per requested shift.
+std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run);
+
+} // namespace shiftscope

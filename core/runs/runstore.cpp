@@ -1,0 +1,201 @@
+#include "runs/runstore.h"
+
+#include <nlohmann/json.hpp>
+
+namespace shiftscope {
+
+namespace {
+using Json = nlohmann::json;
+
+constexpr const char *kStatusNames[] = {"queued", "running", "done", "failed", "cancelled", "interrupted"};
+
+std::optional<double> optionalReal(const Statement &st, int column)
+{
+    return st.isNull(column) ? std::nullopt : std::optional<double>(st.real(column));
+}
+
+void bindOptional(Statement &st, int index, const std::optional<double> &v)
+{
+    if (v && *v == *v)
+        st.bind(index, *v);
+    else
+        st.bindNull(index);
+}
+} // namespace
+
+std::string runStatusName(RunStatus status) { return kStatusNames[int(status)]; }
+
+RunStatus runStatusFromName(const std::string &name)
+{
+    for (int i = 0; i < 6; ++i)
+        if (name == kStatusNames[i])
+            return RunStatus(i);
+    return RunStatus::Failed;
+}
+
+std::int64_t RunStore::create(const RunRecord &run)
+{
+    Transaction tx(m_ws.db());
+    Statement insert(m_ws.db(), "INSERT INTO runs(model_path, model_hash, intervention, shifts, parameters, seed, data_hash,"
+                                " version, status, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)");
+    insert.bind(1, run.modelPath).bind(2, run.modelHash).bind(3, run.intervention).bind(4, run.shifts)
+        .bind(5, Json(run.parameters).dump()).bind(6, std::int64_t(run.seed)).bind(7, run.dataHash).bind(8, run.version)
+        .bind(9, utcNow())
+        .run();
+    const std::int64_t id = m_ws.db().lastInsertId();
+    Statement unit(m_ws.db(), "INSERT INTO run_units(run_id, position, intervention, train_distribution, evaluations, status)"
+                              " VALUES(?, ?, ?, ?, ?, 'queued')");
+    for (const auto &u : run.units)
+        unit.bind(1, id).bind(2, u.position).bind(3, u.intervention).bind(4, u.trainDistribution)
+            .bind(5, Json(u.evaluations).dump()).run();
+    tx.commit();
+    return id;
+}
+
+std::optional<RunRecord> RunStore::run(std::int64_t id)
+{
+    Statement st(m_ws.db(), "SELECT id, model_path, model_hash, intervention, shifts, parameters, seed, data_hash, version,"
+                            " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, '') FROM runs WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    RunRecord r;
+    r.id = st.int64(0);
+    r.modelPath = st.text(1);
+    r.modelHash = st.text(2);
+    r.intervention = st.text(3);
+    r.shifts = st.text(4);
+    r.parameters = Json::parse(st.text(5)).get<std::map<std::string, std::string>>();
+    r.seed = std::uint64_t(st.int64(6));
+    r.dataHash = st.text(7);
+    r.version = st.text(8);
+    r.status = runStatusFromName(st.text(9));
+    r.error = st.text(10);
+    r.createdAt = st.text(11);
+    r.startedAt = st.text(12);
+    r.endedAt = st.text(13);
+    Statement units(m_ws.db(), "SELECT id, position, intervention, train_distribution, evaluations, status, artifact, log,"
+                               " coalesce(started_at, ''), coalesce(ended_at, '') FROM run_units WHERE run_id = ? ORDER BY position");
+    units.bind(1, id);
+    while (units.step()) {
+        RunUnit u;
+        u.id = units.int64(0);
+        u.position = units.integer(1);
+        u.intervention = units.text(2);
+        u.trainDistribution = units.text(3);
+        u.evaluations = Json::parse(units.text(4)).get<std::vector<std::string>>();
+        u.status = runStatusFromName(units.text(5));
+        u.artifact = units.text(6);
+        u.log = units.text(7);
+        u.startedAt = units.text(8);
+        u.endedAt = units.text(9);
+        r.units.push_back(std::move(u));
+    }
+    return r;
+}
+
+std::vector<RunRecord> RunStore::runs()
+{
+    std::vector<std::int64_t> ids;
+    Statement st(m_ws.db(), "SELECT id FROM runs ORDER BY id");
+    while (st.step())
+        ids.push_back(st.int64(0));
+    std::vector<RunRecord> out;
+    for (auto id : ids)
+        out.push_back(*run(id));
+    return out;
+}
+
+void RunStore::setStatus(std::int64_t runId, RunStatus status, const std::string &error)
+{
+    const bool starting = status == RunStatus::Running;
+    const bool ending = status != RunStatus::Running && status != RunStatus::Queued;
+    Statement st(m_ws.db(), "UPDATE runs SET status = ?, error = ?, started_at = CASE WHEN ? THEN ? ELSE started_at END,"
+                            " ended_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?");
+    const std::string now = utcNow();
+    st.bind(1, runStatusName(status)).bind(2, error).bind(3, starting ? 1 : 0).bind(4, now).bind(5, ending ? 1 : 0)
+        .bind(6, now).bind(7, runId).run();
+}
+
+void RunStore::setUnitStatus(std::int64_t unitId, RunStatus status, const std::string &artifact)
+{
+    const bool starting = status == RunStatus::Running;
+    const bool ending = status != RunStatus::Running && status != RunStatus::Queued;
+    Statement st(m_ws.db(), "UPDATE run_units SET status = ?, artifact = CASE WHEN ? = '' THEN artifact ELSE ? END,"
+                            " started_at = CASE WHEN ? THEN ? ELSE started_at END,"
+                            " ended_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?");
+    const std::string now = utcNow();
+    st.bind(1, runStatusName(status)).bind(2, artifact).bind(3, artifact).bind(4, starting ? 1 : 0).bind(5, now)
+        .bind(6, ending ? 1 : 0).bind(7, now).bind(8, unitId).run();
+}
+
+void RunStore::appendUnitLog(std::int64_t unitId, const std::string &line)
+{
+    Statement st(m_ws.db(), "UPDATE run_units SET log = log || ? WHERE id = ?");
+    st.bind(1, utcNow() + " " + line + "\n").bind(2, unitId).run();
+}
+
+std::vector<std::int64_t> RunStore::markInterrupted()
+{
+    std::vector<std::int64_t> ids;
+    Statement st(m_ws.db(), "SELECT id FROM runs WHERE status = 'running'");
+    while (st.step())
+        ids.push_back(st.int64(0));
+    m_ws.db().exec("UPDATE run_units SET status = 'interrupted' WHERE status = 'running'");
+    m_ws.db().exec("UPDATE runs SET status = 'interrupted' WHERE status = 'running'");
+    return ids;
+}
+
+int RunStore::predictionCount(std::int64_t unitId, const std::string &distribution)
+{
+    Statement st(m_ws.db(), "SELECT count(*) FROM run_predictions WHERE unit_id = ? AND eval_distribution = ?");
+    st.bind(1, unitId).bind(2, distribution);
+    return st.step() ? st.integer(0) : 0;
+}
+
+void RunStore::addPredictions(std::int64_t unitId, const std::string &distribution, int firstPair, const std::vector<double> &p)
+{
+    Transaction tx(m_ws.db());
+    Statement insert(m_ws.db(), "INSERT OR REPLACE INTO run_predictions(unit_id, eval_distribution, pair_index, probability)"
+                                " VALUES(?, ?, ?, ?)");
+    for (std::size_t k = 0; k < p.size(); ++k)
+        insert.bind(1, unitId).bind(2, distribution).bind(3, firstPair + int(k)).bind(4, p[k]).run();
+    tx.commit();
+}
+
+std::vector<double> RunStore::predictions(std::int64_t unitId, const std::string &distribution)
+{
+    Statement st(m_ws.db(), "SELECT probability FROM run_predictions WHERE unit_id = ? AND eval_distribution = ? ORDER BY pair_index");
+    st.bind(1, unitId).bind(2, distribution);
+    std::vector<double> out;
+    while (st.step())
+        out.push_back(st.real(0));
+    return out;
+}
+
+void RunStore::setMetrics(std::int64_t unitId, const RunMetrics &m)
+{
+    Statement st(m_ws.db(), "INSERT OR REPLACE INTO run_metrics(unit_id, eval_distribution, pairs, accuracy, brier,"
+                            " average_probability, rms, corrected_calibration) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, unitId).bind(2, m.distribution).bind(3, m.pairs);
+    bindOptional(st, 4, m.accuracy);
+    bindOptional(st, 5, m.brier);
+    bindOptional(st, 6, m.averageProbability);
+    bindOptional(st, 7, m.rms);
+    bindOptional(st, 8, m.correctedCalibration);
+    st.run();
+}
+
+std::vector<RunMetrics> RunStore::metrics(std::int64_t unitId)
+{
+    Statement st(m_ws.db(), "SELECT eval_distribution, pairs, accuracy, brier, average_probability, rms, corrected_calibration"
+                            " FROM run_metrics WHERE unit_id = ? ORDER BY eval_distribution");
+    st.bind(1, unitId);
+    std::vector<RunMetrics> out;
+    while (st.step())
+        out.push_back({st.text(0), st.integer(1), optionalReal(st, 2), optionalReal(st, 3), optionalReal(st, 4),
+                       optionalReal(st, 5), optionalReal(st, 6)});
+    return out;
+}
+
+} // namespace shiftscope

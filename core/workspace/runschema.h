@@ -1,0 +1,10 @@
+#pragma once
+
+#include <string_view>
+
+namespace shiftscope {
+
+//! SQL of the migration that adds runs, their units of work, per-pair predictions and per-distribution metrics.
+std::string_view runMigrationSql();
+
+} // namespace shiftscope

@@ -1,0 +1,271 @@
+#include "cli/cli.h"
+#include "genies/dataimporter.h"
+#include "results/generalizationtable.h"
+#include "runs/intervention.h"
+#include "runs/runner.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+#include "testsupport.h"
+#include "workspace/workspace.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+//! Calls made to the test intervention, to prove nothing is recomputed on resume.
+struct Calls {
+    int train = 0;
+    int evaluate = 0;
+    int crashAfter = -1;  //!< throw on this evaluate call (simulated crash)
+};
+Calls calls;
+
+//! Learns the share of train examples whose preferred response is listed first and predicts from the position of
+//! the preferred response: deterministic, so runs can be compared exactly.
+class PositionIntervention : public Intervention {
+public:
+    std::string name() const override { return "position"; }
+    std::vector<ParameterSpec> parameters() const override { return {{"strength", "0.3", "how far from 0.5"}}; }
+    void train(const InterventionContext &c, const std::vector<Example> &examples) override
+    {
+        ++calls.train;
+        std::ofstream(c.artifactDir / "weights.txt") << examples.size();
+        load(c);
+    }
+    void load(const InterventionContext &c) override { m_strength = std::stod(c.parameters.at("strength")); }
+    std::vector<double> evaluate(const InterventionContext &, const std::vector<Example> &,
+                                 const std::vector<PairRef> &pairs) override
+    {
+        if (calls.evaluate++ == calls.crashAfter)
+            throw std::runtime_error("simulated crash");
+        std::vector<double> out;
+        for (const auto &p : pairs)
+            out.push_back(p.preferredIndex < p.dispreferredIndex ? 0.5 + m_strength : 0.5 - m_strength);
+        return out;
+    }
+
+private:
+    double m_strength = 0;
+};
+
+fs::path makeData(const QTemporaryDir &dir)
+{
+    const fs::path root = tempPath(dir, "distributions");
+    // src: preferred first in every example; tgt: preferred last; ref: mixed.
+    auto split = [](int n, bool preferredFirst) {
+        std::string text = "[";
+        for (int i = 0; i < n; ++i) {
+            text += std::string(i ? "," : "") + "{\"prompt\": \"q" + std::to_string(i) + "\", \"responses\": {";
+            text += preferredFirst ? "\"good\": 1, \"bad\": 0, \"worse\": 0}}" : "\"bad\": 0, \"worse\": 0, \"good\": 1}}";
+        }
+        return text + "]";
+    };
+    writeText(root / "src/train.json", split(20, true));
+    writeText(root / "src/test.json", split(30, true));
+    writeText(root / "tgt/train.json", split(20, false));
+    writeText(root / "tgt/test.json", split(25, false));
+    writeText(root / "ref/train.json", split(20, true));
+    writeText(root / "ref/test.json", split(10, false));
+    return root;
+}
+
+std::string reportText(Workspace &ws, std::int64_t id)
+{
+    return generalizationCsv(runReport(ws, *RunStore(ws).run(id)));
+}
+
+} // namespace
+
+class TestRuns : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void plansUnits();
+    void runRecordHasEveryField();
+    void randomScoresHalf();
+    void resumeAfterCrashGivesSameNumbers();
+    void cancelStopsAndResumeFinishes();
+    void badRequests();
+    void commandLine();
+};
+
+void TestRuns::initTestCase()
+{
+    InterventionRegistry::instance().add("position", [] { return std::make_unique<PositionIntervention>(); });
+}
+
+void TestRuns::init() { calls = {}; }
+
+void TestRuns::plansUnits()
+{
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, makeData(dir));
+    const auto plan = planRun(ws, {{}, "position", "src:tgt", {}, 1, "random"});
+    QCOMPARE(plan.units.size(), std::size_t(3));  // train on src, capability on tgt, baseline
+    QCOMPARE(plan.units[0].trainDistribution, std::string("src"));
+    QCOMPARE(plan.units[0].evaluations, (std::vector<std::string>{"tgt", "src"}));
+    QCOMPARE(plan.units[1].trainDistribution, std::string("tgt"));
+    QCOMPARE(plan.units[1].evaluations, std::vector<std::string>{"tgt"});
+    QCOMPARE(plan.units[2].intervention, std::string("random"));
+    QCOMPARE(plan.units[2].evaluations, std::vector<std::string>{"tgt"});
+    const auto single = planRun(ws, {{}, "random", "src:tgt,src:ref", {}, 1, "zero_shot"});
+    QCOMPARE(single.units.size(), std::size_t(1));  // no training, no separate baseline (zero_shot not registered here)
+    QCOMPARE(single.units[0].evaluations.size(), std::size_t(3));
+}
+
+void TestRuns::runRecordHasEveryField()
+{
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, makeData(dir));
+    fs::create_directories(tempPath(dir, "model"));
+    writeText(tempPath(dir, "model/config.json"), "{}");
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {tempPath(dir, "model"), "position", "src:tgt", {"strength=0.2"}, 7, "random"}));
+    QCOMPARE(RunRunner::execute(ws, id), RunStatus::Done);
+    const auto run = *store.run(id);
+    QCOMPARE(run.status, RunStatus::Done);
+    QCOMPARE(run.intervention, std::string("position"));
+    QCOMPARE(run.shifts, std::string("src:tgt"));
+    QCOMPARE(run.parameters.at("strength"), std::string("0.2"));
+    QCOMPARE(run.seed, std::uint64_t(7));
+    QCOMPARE(run.version, std::string(SHIFTSCOPE_VERSION));
+    QCOMPARE(run.modelHash.size(), std::size_t(64));
+    QCOMPARE(run.dataHash.size(), std::size_t(64));
+    QVERIFY(!run.createdAt.empty() && !run.startedAt.empty() && !run.endedAt.empty());
+    QVERIFY(run.error.empty());
+    for (const auto &unit : run.units) {
+        QCOMPARE(unit.status, RunStatus::Done);
+        QVERIFY(!unit.startedAt.empty() && !unit.endedAt.empty());
+    }
+    QVERIFY(run.units[0].log.find("training on src") != std::string::npos);
+    // src: preferred first -> 0.7 everywhere (accuracy 1); tgt: preferred last -> 0.3 (accuracy 0).
+    const auto rows = runReport(ws, run);
+    QCOMPARE(rows.size(), std::size_t(1));
+    QCOMPARE(*rows[0].sourceIdAccuracy, 1.0);
+    QCOMPARE(*rows[0].generalizationAccuracy, 0.0);
+    QCOMPARE(*rows[0].baselineAccuracy, 0.5);
+    QCOMPARE(*rows[0].targetTunedCapability, 0.0);
+    QCOMPARE(rows[0].baselineIntervention, std::string("random"));
+    QCOMPARE(RunStore(ws).predictions(run.units[0].id, "tgt").size(), std::size_t(50));
+}
+
+void TestRuns::randomScoresHalf()
+{
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, makeData(dir));
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {{}, "random", "src:tgt", {}, 1, "random"}));
+    QCOMPARE(RunRunner::execute(ws, id), RunStatus::Done);
+    const auto run = *store.run(id);
+    for (const auto &m : store.metrics(run.units[0].id)) {
+        QCOMPARE(*m.accuracy, 0.5);
+        QCOMPARE(*m.averageProbability, 0.5);
+    }
+    QCOMPARE(*runReport(ws, run)[0].differentialElicitation, 0.0);
+}
+
+void TestRuns::resumeAfterCrashGivesSameNumbers()
+{
+    QTemporaryDir dir;
+    const auto data = makeData(dir);
+    Workspace reference = Workspace::create(tempPath(dir, "ref.sqlite"));
+    DataImporter::importData(reference, data);
+    const auto refId = RunStore(reference).create(planRun(reference, {{}, "position", "src:tgt", {}, 3, "random"}));
+    RunRunner::execute(reference, refId, {4, {}});
+    const std::string expected = reportText(reference, refId);
+
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, data);
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    calls = {};
+    calls.crashAfter = 5;  // in the middle of the first unit's second distribution
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, RunRunner::execute(ws, id, {4, {}}));
+    QCOMPARE(store.run(id)->status, RunStatus::Failed);
+    QCOMPARE(store.run(id)->error, std::string("simulated crash"));
+    const int storedBefore = store.predictionCount(store.run(id)->units[0].id, "tgt") + store.predictionCount(store.run(id)->units[0].id, "src");
+    QCOMPARE(storedBefore, 5 * 4);  // five committed batches of four pairs
+    const int trainsBefore = calls.train;
+    const int evaluatesBefore = calls.evaluate;
+    calls.crashAfter = -1;
+    QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
+    QCOMPARE(calls.train - trainsBefore, 1);  // only the capability unit trains now; src's artifact is reused
+    // Pairs left: src 60 + tgt 50 - 20 stored = 90 in unit 0 -> 23 batches, tgt capability 50 -> 13 batches.
+    QCOMPARE(calls.evaluate - evaluatesBefore, 23 + 13);
+    QCOMPARE(reportText(ws, id), expected);
+
+    // A process that died while running leaves the run "running"; reopening marks it interrupted.
+    store.setStatus(id, RunStatus::Running);
+    QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{id});
+    QCOMPARE(store.run(id)->status, RunStatus::Interrupted);
+}
+
+void TestRuns::cancelStopsAndResumeFinishes()
+{
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, makeData(dir));
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    int batches = 0;
+    RunOptions options{5, [&](std::int64_t, std::int64_t, const std::string &) { return ++batches < 4; }};
+    QCOMPARE(RunRunner::execute(ws, id, options), RunStatus::Cancelled);
+    QCOMPARE(store.run(id)->status, RunStatus::Cancelled);
+    const int kept = store.predictionCount(store.run(id)->units[0].id, "tgt");
+    QVERIFY(kept > 0 && kept < 50);
+    QCOMPARE(RunRunner::execute(ws, id, {5, {}}), RunStatus::Done);
+    QCOMPARE(store.predictions(store.run(id)->units[0].id, "tgt").size(), std::size_t(50));
+}
+
+void TestRuns::badRequests()
+{
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, makeData(dir));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "nonexistent", "src:tgt", {}, 1, "random"}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src:tgt", {"nope=1"}, 1, "random"}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src:tgt", {"strength"}, 1, "random"}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src-tgt", {}, 1, "random"}));
+    try {
+        planRun(ws, {{}, "position", "genies", {}, 1, "random"});
+        QFAIL("planned a run over missing data");
+    } catch (const InputError &e) {
+        QVERIFY(e.problems().size() > 10);  // every missing distribution is named
+    }
+}
+
+void TestRuns::commandLine()
+{
+    QTemporaryDir dir;
+    const auto data = makeData(dir);
+    const std::string ws = tempPath(dir, "w.sqlite").string();
+    std::ostringstream out, err;
+    QCOMPARE(runCli({"--workspace", ws, "import-data", data.string()}, out, err), 0);
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "run", "--intervention", "position", "--shifts", "src:tgt", "--param", "strength=0.1",
+                     "--seed", "5"}, out, err), 0);
+    QVERIFY(out.str().find("run 1: done") != std::string::npos);
+    // No zero_shot without the engine, so no baseline unit: train on src, and on tgt for its capability.
+    QVERIFY(err.str().find("run 1: 2 units") != std::string::npos);
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "report", "--run", "1", "--csv"}, out, err), 0);
+    QVERIFY(out.str().rfind("source,target,target_reference,generalization_accuracy", 0) == 0);
+    QVERIFY(out.str().find("src,tgt,tgt,0.0,,,0.0,position,1.0,") != std::string::npos);
+    QCOMPARE(runCli({"--workspace", ws, "report", "--run", "9"}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "run", "--intervention", "position", "--param", "bad"}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "run", "--resume", "1"}, out, err), 0);
+}
+
+QTEST_GUILESS_MAIN(TestRuns)
+#include "tst_runs.moc"

@@ -1,0 +1,125 @@
+#include "genies/dataimporter.h"
+#include "runlauncherdialog.h"
+#include "runs/intervention.h"
+#include "runs/runstore.h"
+#include "runspanel.h"
+#include "testsupport.h"
+#include "workspace/workspace.h"
+
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QTableWidget>
+#include <thread>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+
+namespace {
+//! Takes a while per batch, so a run can be cancelled in the middle.
+class SlowIntervention : public Intervention {
+public:
+    std::string name() const override { return "slow"; }
+    std::vector<ParameterSpec> parameters() const override { return {{"delay_ms", "20", "sleep per batch"}}; }
+    bool trains() const override { return false; }
+    void train(const InterventionContext &, const std::vector<Example> &) override {}
+    void load(const InterventionContext &) override {}
+    std::vector<double> evaluate(const InterventionContext &c, const std::vector<Example> &, const std::vector<PairRef> &pairs) override
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(c.parameters.at("delay_ms"))));
+        return std::vector<double>(pairs.size(), 0.75);
+    }
+};
+} // namespace
+
+class TestRunsPanel : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void runsToCompletionOffTheGuiThread();
+    void cancelThenResume();
+    void badRequestIsReported();
+    void launcherBuildsRequest();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Workspace> m_ws;
+};
+
+void TestRunsPanel::initTestCase()
+{
+    InterventionRegistry::instance().add("slow", [] { return std::make_unique<SlowIntervention>(); });
+    m_dir = std::make_unique<QTemporaryDir>();
+    writeText(tempPath(*m_dir, "d/a/train.json"), validSplit(10));
+    writeText(tempPath(*m_dir, "d/a/test.json"), validSplit(200, 3));
+    writeText(tempPath(*m_dir, "d/b/train.json"), validSplit(10));
+    writeText(tempPath(*m_dir, "d/b/test.json"), validSplit(200, 3));
+    m_ws = std::make_unique<Workspace>(Workspace::create(tempPath(*m_dir, "w.sqlite")));
+    DataImporter::importData(*m_ws, tempPath(*m_dir, "d"));
+}
+
+void TestRunsPanel::runsToCompletionOffTheGuiThread()
+{
+    RunsPanel panel;
+    panel.setWorkspace(m_ws.get());
+    QSignalSpy finished(&panel, &RunsPanel::runFinished);
+    const qint64 id = panel.submit({{}, "random", "a:b", {}, 1, "zero_shot"});
+    QVERIFY(id > 0);
+    QVERIFY(panel.isBusy());  // the GUI thread returned while the run works
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.at(0).at(0).toLongLong(), id);
+    QCOMPARE(finished.at(0).at(1).toString(), QStringLiteral("done"));
+    QTRY_VERIFY(!panel.isBusy());
+    QCOMPARE(panel.table()->rowCount(), 1);
+    QCOMPARE(panel.table()->item(0, 3)->text(), QStringLiteral("done"));
+    panel.table()->selectRow(0);
+    QVERIFY(panel.log()->toPlainText().contains(QStringLiteral("unit 1")));
+}
+
+void TestRunsPanel::cancelThenResume()
+{
+    RunsPanel panel;
+    panel.setWorkspace(m_ws.get());
+    QSignalSpy finished(&panel, &RunsPanel::runFinished);
+    const qint64 id = panel.submit({{}, "slow", "a:b", {"delay_ms=30"}, 1, "zero_shot"});
+    QTest::qWait(150);
+    panel.cancelCurrent();
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.at(0).at(1).toString(), QStringLiteral("cancelled"));
+    QTRY_VERIFY(!panel.isBusy());
+    RunStore store(*m_ws);
+    QCOMPARE(store.run(id)->status, RunStatus::Cancelled);
+    const int kept = store.predictionCount(store.run(id)->units[0].id, "a") + store.predictionCount(store.run(id)->units[0].id, "b");
+    QVERIFY(kept > 0 && kept < 800);
+    panel.resume(id);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.at(1).at(1).toString(), QStringLiteral("done"));
+    QCOMPARE(store.run(id)->status, RunStatus::Done);
+}
+
+void TestRunsPanel::badRequestIsReported()
+{
+    RunsPanel panel;
+    panel.setWorkspace(m_ws.get());
+    QSignalSpy failed(&panel, &RunsPanel::failed);
+    QCOMPARE(panel.submit({{}, "random", "a:missing", {}, 1, "zero_shot"}), qint64(0));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("missing is not in the workspace")));
+}
+
+void TestRunsPanel::launcherBuildsRequest()
+{
+    ShiftPair shift;
+    shift.source = "a";
+    shift.target = "b";
+    RunLauncherDialog dialog(shift);
+    dialog.setIntervention(QStringLiteral("slow"));
+    dialog.setModelDir(m_dir->path() + QStringLiteral("/nomodel"));
+    QVERIFY(dialog.modelSummary()->text().contains(QStringLiteral("not a folder")));
+    const RunRequest r = dialog.request();
+    QCOMPARE(r.intervention, std::string("slow"));
+    QCOMPARE(r.shifts, std::string("a:b"));
+    QCOMPARE(r.parameters, std::vector<std::string>{"delay_ms=20"});
+}
+
+QTEST_MAIN(TestRunsPanel)
+#include "tst_runspanel.moc"
