@@ -1,11 +1,15 @@
 #pragma once
 
+#include "cli/cli.h"
+
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace shiftscope::test {
 
@@ -43,6 +47,20 @@ inline std::string validSplit(int count, int responses = 2, const std::string &t
         text += "}}";
     }
     return text + "]";
+}
+
+//! What one in-process run of the command line printed and returned.
+struct CommandOutput {
+    int code = 0;
+    std::string out;
+    std::string err;
+};
+
+inline CommandOutput runCommand(const std::vector<std::string> &args)
+{
+    std::ostringstream out, err;
+    const int code = runCli(args, out, err);
+    return {code, out.str(), err.str()};
 }
 
 } // namespace shiftscope::test

@@ -2,10 +2,14 @@
 
 #include "exampletablemodel.h"
 #include "exampleview.h"
+#include "flagdialog.h"
+#include "reviewqueuedialog.h"
 #include "qtconvert.h"
 #include "workspace/workspace.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QPushButton>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -28,8 +32,13 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
       m_view(new ExampleView(this)),
       m_splitter(new QSplitter(Qt::Vertical, this)),
       m_model(new ExampleTableModel(this)),
-      m_searchDelay(new QTimer(this))
+      m_searchDelay(new QTimer(this)),
+      m_flaggedOnly(new QCheckBox(tr("Flagged only"), this)),
+      m_flag(new QPushButton(tr("Flag…"), this)),
+      m_review(new QPushButton(tr("Review…"), this))
 {
+    m_flag->setToolTip(tr("Flag the selected example, one of its pairs or a response"));
+    m_review->setToolTip(tr("Go through the examples shown here with the keyboard"));
     m_title->setTextFormat(Qt::RichText);
     m_split->addItem(tr("Test split"), QStringLiteral("test"));
     m_split->addItem(tr("Train split"), QStringLiteral("train"));
@@ -59,6 +68,9 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_split);
     controls->addWidget(m_search, 1);
+    controls->addWidget(m_flaggedOnly);
+    controls->addWidget(m_flag);
+    controls->addWidget(m_review);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(m_title);
@@ -73,6 +85,9 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     connect(m_split, &QComboBox::currentIndexChanged, this, [this] { runQuery(); });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this] { showCurrent(); });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { updateCount(); });
+    connect(m_flaggedOnly, &QCheckBox::toggled, this, [this] { runQuery(); });
+    connect(m_flag, &QPushButton::clicked, this, &DistributionPane::flagCurrent);
+    connect(m_review, &QPushButton::clicked, this, &DistributionPane::reviewShown);
     clear();
 }
 
@@ -129,6 +144,7 @@ void DistributionPane::runQuery()
     query.distributionId = m_distributionId;
     query.split = m_split->currentData().toString() == QStringLiteral("train") ? Split::Train : Split::Test;
     query.search = ss(m_search->text().trimmed());
+    query.flaggedOnly = m_flaggedOnly->isChecked();
     m_model->setQuery(m_workspace, query);
     m_view->setHighlight(m_search->text().trimmed());
     updateCount();
@@ -146,6 +162,39 @@ bool DistributionPane::selectPosition(int position)
     m_table->selectRow(row);
     m_table->scrollTo(m_model->index(row, 0));
     return true;
+}
+
+void DistributionPane::setFlaggedOnly(bool on)
+{
+    m_flaggedOnly->setChecked(on);
+}
+
+void DistributionPane::flagCurrent()
+{
+    const auto &record = m_view->record();
+    if (!record || !m_workspace)
+        return;
+    FlagDialog dialog(*record, -1, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_workspace->addAnnotation(dialog.annotation());
+    m_model->refresh();
+    showCurrent();
+}
+
+void DistributionPane::reviewShown()
+{
+    if (!m_workspace || m_distributionId == 0)
+        return;
+    while (m_model->canFetchMore({}))
+        m_model->fetchMore({});
+    std::vector<ExampleRef> items;
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        items.push_back({m_distribution, m_model->query().split, m_model->index(row, 0).data(ExampleTableModel::PositionRole).toInt(), -1});
+    ReviewQueueDialog dialog(m_workspace, std::move(items), qs(m_distribution), this);
+    connect(&dialog, &ReviewQueueDialog::flagged, m_model, &ExampleTableModel::refresh);
+    dialog.exec();
+    showCurrent();
 }
 
 void DistributionPane::updateCount()

@@ -4,7 +4,9 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
+class QPushButton;
 class QLabel;
 class QLineEdit;
 class QSplitter;
@@ -32,6 +34,12 @@ public:
     void setSearch(const QString &text);
     //! Selects the example at file position `position`; false when the current split and filter do not show it.
     bool selectPosition(int position);
+    //! Shows only examples with annotations.
+    void setFlaggedOnly(bool on);
+    //! Opens the flag dialog for the selected example.
+    void flagCurrent();
+    //! A keyboard review queue over the examples the table shows (its split, search and filter).
+    void reviewShown();
 
     QTableView *table() const { return m_table; }
     ExampleView *exampleView() const { return m_view; }
@@ -56,6 +64,9 @@ private:
     QSplitter *m_splitter;
     ExampleTableModel *m_model;
     QTimer *m_searchDelay;
+    QCheckBox *m_flaggedOnly;
+    QPushButton *m_flag;
+    QPushButton *m_review;
 };
 
 } // namespace shiftscope

@@ -9,6 +9,10 @@
 #include "resultstoolbar.h"
 #include "runlauncherdialog.h"
 #include "runspanel.h"
+#include "annotation/annotationio.h"
+#include "auditview.h"
+#include "flagdialog.h"
+#include "relabeldialog.h"
 #include "disagreementmodel.h"
 #include "sessionstate.h"
 #include "genies/dataimporter.h"
@@ -65,6 +69,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_disagreements(new DisagreementsView(m_context, this)),
       m_resultsBar(new ResultsToolBar(m_context, this)),
       m_runs(new RunsPanel(this)),
+      m_audit(new AuditView(this)),
       m_runsDock(new QDockWidget(tr("Runs"), this)),
       m_navigatorDock(new QDockWidget(tr("Shifts"), this))
 {
@@ -76,6 +81,12 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->addTab(m_shiftView, tr("Data"));
     addResultsViews();
     m_tabs->addTab(m_disagreements, tr("Disagreements"));
+    m_tabs->addTab(m_audit, tr("Audit"));
+    // The audit of the current shift runs when its tab is shown, not on every selection elsewhere.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_audit && m_context->shift() && m_audit->reports().empty())
+            m_audit->auditShift(*m_context->shift());
+    });
     setCentralWidget(m_tabs);
     addToolBar(Qt::TopToolBarArea, m_resultsBar);
     m_runsDock->setObjectName(QStringLiteral("runsDock"));
@@ -158,6 +169,8 @@ void MainWindow::createActions()
     });
     runMenu->addAction(tr("&Cancel Current Run"), m_runs, &RunsPanel::cancelCurrent);
 
+    createAuditMenu();
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_navigatorDock->toggleViewAction());
     view->addAction(m_runsDock->toggleViewAction());
@@ -189,6 +202,7 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
     m_context->setWorkspace(m_workspace.get());
     m_resultsBar->reload();
     m_runs->setWorkspace(m_workspace.get());
+    m_audit->setWorkspace(m_workspace.get());
     QSettings settings;
     const QString catalogue = settings.value(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath()).toString();
     if (!catalogue.isEmpty())
@@ -414,6 +428,95 @@ void MainWindow::onShiftSelected(const ShiftPair &shift)
 {
     m_shiftView->showShift(m_workspace.get(), shift);
     m_context->selectShift(shift);
+    if (m_tabs->currentWidget() == m_audit)
+        m_audit->auditShift(shift);
+    else
+        m_audit->setReports({});
+}
+
+void MainWindow::createAuditMenu()
+{
+    QMenu *audit = menuBar()->addMenu(tr("&Audit"));
+    audit->addAction(tr("Audit This &Shift"), QKeySequence(tr("Ctrl+Shift+A")), this, [this] {
+        if (!m_context->shift())
+            return;
+        m_tabs->setCurrentWidget(m_audit);
+        m_audit->auditShift(*m_context->shift());
+    });
+    audit->addAction(tr("Audit &Everything"), this, [this] {
+        if (!m_workspace)
+            return;
+        m_tabs->setCurrentWidget(m_audit);
+        const QString name = m_navigator->currentCatalogue();
+        const auto info = m_workspace->catalogue(ss(name));
+        m_audit->auditAll(info ? info->id : m_workspace->builtinCatalogueId());
+    });
+    audit->addSeparator();
+    audit->addAction(tr("&Blind Relabelling…"), this, [this] {
+        if (!m_workspace)
+            return;
+        QStringList names;
+        for (const auto &d : m_workspace->distributions())
+            names << qs(d.name);
+        if (names.isEmpty())
+            return;
+        const int current = m_context->shift() ? std::max(0, int(names.indexOf(qs(m_context->shift()->target)))) : 0;
+        bool ok = false;
+        const QString distribution = QInputDialog::getItem(this, tr("Blind relabelling"), tr("Distribution (test split)"), names, current, false, &ok);
+        if (!ok)
+            return;
+        RelabelDialog dialog(m_workspace.get(), ss(distribution), Split::Test, FlagDialog::annotatorName(), 20240601, this);
+        dialog.exec();
+    });
+    audit->addAction(tr("Relabelling &Statistics"), this, [this] {
+        if (!m_workspace)
+            return;
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Relabelling statistics"), relabelSummaryHtml(*m_workspace), QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    audit->addSeparator();
+    audit->addAction(tr("E&xport Annotations…"), this, [this] {
+        if (!m_workspace)
+            return;
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export annotations"), QString(), tr("CSV (*.csv);;JSON (*.json)"));
+        if (path.isEmpty())
+            return;
+        try {
+            const auto s = AnnotationIo::exportFile(*m_workspace, ss(path));
+            statusBar()->showMessage(tr("Exported %1 flags and %2 judgements to %3").arg(s.flags).arg(s.judgements).arg(path), 10000);
+        } catch (const std::exception &e) {
+            showError(tr("Cannot export annotations"), qs(e.what()));
+        }
+    });
+    audit->addAction(tr("&Import Annotations…"), this, [this] {
+        if (!m_workspace)
+            return;
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import annotations"), QString(), tr("Annotations (*.csv *.json)"));
+        if (path.isEmpty())
+            return;
+        try {
+            const auto s = AnnotationIo::importFile(*m_workspace, ss(path));
+            QString text = tr("%1 flags and %2 judgements added, %3 judgements updated; %4 records match no example here")
+                               .arg(s.flagsAdded).arg(s.judgementsAdded).arg(s.judgementsUpdated).arg(s.unmatched.size());
+            statusBar()->showMessage(text, 15000);
+            if (!s.unmatched.empty()) {
+                QString details;
+                for (const auto &p : s.unmatched)
+                    details += qs(p.toString()) + QStringLiteral("\n");
+                showError(tr("Some annotations were not imported"), text + QStringLiteral("\n\n") + details);
+            }
+        } catch (const std::exception &e) {
+            showError(tr("Cannot import annotations"), qs(e.what()));
+        }
+    });
+    audit->addAction(tr("Set Annotator &Name…"), this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Annotator"), tr("Your name, stored with your flags and judgements:"),
+                                                   QLineEdit::Normal, FlagDialog::annotatorName(), &ok);
+        if (ok && !name.trimmed().isEmpty())
+            FlagDialog::setAnnotatorName(name.trimmed());
+    });
 }
 
 void MainWindow::saveLayout()

@@ -15,6 +15,7 @@ class QTabWidget;
 
 namespace shiftscope {
 
+class AuditView;
 class DisagreementsView;
 class ResultsContext;
 class ResultsToolBar;
@@ -57,6 +58,7 @@ public:
     DisagreementsView *disagreementsView() const { return m_disagreements; }
     ResultsToolBar *resultsToolBar() const { return m_resultsBar; }
     RunsPanel *runsPanel() const { return m_runs; }
+    AuditView *auditView() const { return m_audit; }
     BackgroundTask *runningTask() const { return m_task; }
 
 signals:
@@ -82,6 +84,7 @@ private:
     void restoreLayout();
 
     void addResultsViews();
+    void createAuditMenu();
 
     std::unique_ptr<Workspace> m_workspace;
     ResultsContext *m_context;
@@ -91,6 +94,7 @@ private:
     DisagreementsView *m_disagreements;
     ResultsToolBar *m_resultsBar;
     RunsPanel *m_runs;
+    AuditView *m_audit;
     QDockWidget *m_runsDock;
     QDockWidget *m_navigatorDock;
     QMenu *m_recentMenu = nullptr;

@@ -45,10 +45,21 @@ void ResultsToolBar::reload()
     {
         QSignalBlocker block(m_model);
         m_model->clear();
-        if (Workspace *ws = m_context->workspace())
-            for (const auto &model : ResultStore(*ws).models())
+        QString busiest;
+        if (Workspace *ws = m_context->workspace()) {
+            ResultStore store(*ws);
+            std::size_t most = 0;
+            for (const auto &model : store.models()) {
                 m_model->addItem(qs(model));
-        const int index = m_model->findText(previous);
+                // The first time, show the model with the most evaluations rather than the alphabetically first.
+                const std::size_t count = store.evaluations(model).size();
+                if (count > most) {
+                    most = count;
+                    busiest = qs(model);
+                }
+            }
+        }
+        const int index = m_model->findText(previous.isEmpty() ? busiest : previous);
         m_model->setCurrentIndex(index >= 0 ? index : 0);
     }
     m_context->setModel(m_model->currentText());

@@ -1,6 +1,9 @@
 #include "cli/cli.h"
 
+#include "cli/annotationcommands.h"
 #include "cli/arguments.h"
+#include "cli/auditcommands.h"
+#include "cli/enginecommands.h"
 #include "cli/runcommands.h"
 #include "demo/benchmarktree.h"
 #include "demo/demosuite.h"
@@ -42,6 +45,14 @@ Commands:
   run --intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N]
   run --resume ID                      train and evaluate an intervention over shifts (or resume a run)
   report [--run ID] [--csv]            list runs, or a run's generalization-metrics table
+  audit DIST | --shift SOURCE:TARGET | --all [--catalogue NAME] [--severity LEVEL] [--json]
+                                       data-quality audit of a distribution, a shift, or everything
+  review-finding KEY --status reviewed|dismissed|open [--note TEXT] [--author NAME]
+                                       mark an audit finding reviewed or dismissed (or open again)
+  annotations export --out FILE.csv|FILE.json | import FILE [--keep-unmatched] [--json] | stats [--json]
+                                       move flags and relabel judgements between workspaces; relabel agreement
+  tokenize --tokenizer FILE_OR_MODEL_DIR --jsonl IN [--special]
+                                       token ids of each {"text": ...} line of IN (- for stdin), as {"ids": [...]}
   demo                                 build the demo workspace (default: the user's demo workspace)
   make-demo-data --out DIR             write the demo suite in the GENIES layout
   make-benchmark-tree --out DIR [--distributions N] [--train N] [--test N] [--responses N]
@@ -438,8 +449,10 @@ int makeBenchmarkTree(const Context &c)
 int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostream &err)
 {
     const Arguments args(words, {"workspace", "category", "catalogue", "split", "limit", "out", "name", "distributions",
-                                 "train", "test", "responses", "model", "intervention", "shifts", "param", "seed", "resume", "run"},
-                         {"json", "genies", "version", "help", "csv"});
+                                 "train", "test", "responses", "model", "intervention", "shifts", "param", "seed", "resume", "run",
+                                 "shift", "severity", "status", "note", "author",
+                                 "tokenizer", "jsonl"},
+                         {"json", "genies", "version", "help", "csv", "all", "keep-unmatched", "special"});
     if (args.has("version")) {
         out << "shiftscope-cli " << SHIFTSCOPE_VERSION << "\n";
         return ExitOk;
@@ -455,6 +468,8 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
     const Context c{args, out, err};
     const std::string &command = args.positionals().front();
     try {
+        if (command == "tokenize")  // needs no workspace
+            return runTokenizeCommand(args, out, err);
         if (command == "import-data")
             return importData(c);
         if (command == "load-shifts")
@@ -477,6 +492,12 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
             return runRunCommand(args, out, err);
         if (command == "report")
             return runReportCommand(args, out, err);
+        if (command == "audit")
+            return runAuditCommand(args, out, err);
+        if (command == "review-finding")
+            return runReviewCommand(args, out, err);
+        if (command == "annotations")
+            return runAnnotationsCommand(args, out, err);
         if (command == "demo")
             return demo(c);
         if (command == "make-demo-data")

@@ -27,6 +27,7 @@ struct ExampleQuery {
     std::int64_t distributionId = 0;
     Split split = Split::Test;
     std::string search;
+    bool flaggedOnly = false;  //!< only examples with at least one annotation
 };
 
 //! One row of an example table: enough to show it without loading every response.

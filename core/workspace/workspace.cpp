@@ -199,6 +199,9 @@ std::string exampleFilterSql(const ExampleQuery &query)
     if (!query.search.empty())
         sql += " AND (e.prompt LIKE ?3 ESCAPE '\\' OR EXISTS (SELECT 1 FROM responses r WHERE r.example_id = e.id"
                " AND r.text LIKE ?3 ESCAPE '\\'))";
+    if (query.flaggedOnly)
+        sql += " AND EXISTS (SELECT 1 FROM annotations a JOIN distributions d ON d.name = a.distribution"
+               " WHERE d.id = e.distribution_id AND a.example_hash = e.content_hash AND a.split = e.split)";
     return sql;
 }
 

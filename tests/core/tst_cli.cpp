@@ -9,18 +9,7 @@ using namespace shiftscope::test;
 using Json = nlohmann::ordered_json;
 
 namespace {
-struct Result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Result cli(std::vector<std::string> args)
-{
-    std::ostringstream out, err;
-    const int code = runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+CommandOutput cli(const std::vector<std::string> &args) { return runCommand(args); }
 } // namespace
 
 class TestCli : public QObject {

@@ -1,0 +1,169 @@
+#include "annotation/annotationio.h"
+
+#include "workspace/workspace.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace shiftscope {
+
+namespace {
+
+std::optional<AnnotationFormat> formatOrThrow(const std::filesystem::path &path)
+{
+    if (auto format = annotationFormatOf(path))
+        return format;
+    throw InputError(InputProblem{path.string(), {}, "unknown annotation file type '" + path.extension().string() + "'",
+                                  "name the file .csv or .json"});
+}
+
+//! Current position of an example in the workspace, or -1.
+int positionOf(Workspace &ws, const std::string &distribution, Split split, const std::string &hash)
+{
+    Statement st(ws.db(), "SELECT e.position FROM examples e JOIN distributions d ON d.id = e.distribution_id"
+                          " WHERE d.name = ? AND e.split = ? AND e.content_hash = ? ORDER BY e.position LIMIT 1");
+    st.bind(1, distribution).bind(2, splitName(split)).bind(3, hash);
+    return st.step() ? st.integer(0) : -1;
+}
+
+//! Why a record matches no example, or empty when it does.
+std::string mismatch(Workspace &ws, const std::string &distribution, Split split, const std::string &hash,
+                     std::optional<int> response, bool mustBeDispreferred, int exportedPosition)
+{
+    Statement st(ws.db(), "SELECT e.id, e.response_count, e.preferred_position FROM examples e"
+                          " JOIN distributions d ON d.id = e.distribution_id"
+                          " WHERE d.name = ? AND e.split = ? AND e.content_hash = ? LIMIT 1");
+    st.bind(1, distribution).bind(2, splitName(split)).bind(3, hash);
+    if (!st.step()) {
+        if (!ws.distribution(distribution))
+            return "no distribution '" + distribution + "' in the workspace";
+        std::string reason = "no example in " + distribution + "/" + std::string(splitName(split))
+                           + " has content hash " + hash.substr(0, 12) + "...";
+        if (exportedPosition >= 0)
+            reason += "; the example at position " + std::to_string(exportedPosition)
+                    + " when exported has changed or is gone";
+        return reason;
+    }
+    const int responses = st.integer(1), preferred = st.integer(2);
+    if (response && *response >= responses)
+        return "response position " + std::to_string(*response) + " is out of range (the example has "
+             + std::to_string(responses) + " responses)";
+    if (response && mustBeDispreferred && *response == preferred)
+        return "response " + std::to_string(*response)
+             + " is the preferred response; a pair names its dispreferred one";
+    return {};
+}
+
+bool flagPresent(Workspace &ws, const Annotation &a)
+{
+    // -1 stands for "no response" so one comparison covers both cases.
+    Statement st(ws.db(), "SELECT 1 FROM annotations WHERE distribution = ? AND split = ? AND example_hash = ?"
+                          " AND subject = ? AND coalesce(response_position, -1) = ? AND flag = ? AND note = ?"
+                          " AND author = ? AND created_at = ? LIMIT 1");
+    st.bind(1, a.distribution).bind(2, splitName(a.split)).bind(3, a.exampleHash).bind(4, subjectName(a.subject));
+    st.bind(5, a.responsePosition.value_or(-1)).bind(6, a.flag).bind(7, a.note).bind(8, a.author);
+    return st.bind(9, a.createdAt).step();
+}
+
+} // namespace
+
+std::vector<AnnotationRecord> AnnotationIo::collect(Workspace &workspace)
+{
+    std::vector<AnnotationRecord> records;
+    for (auto &a : workspace.annotations()) {
+        AnnotationRecord r;
+        r.examplePosition = positionOf(workspace, a.distribution, a.split, a.exampleHash);
+        r.flag = std::move(a);
+        records.push_back(std::move(r));
+    }
+    for (auto &j : AuditStore(workspace).judgements()) {
+        AnnotationRecord r;
+        r.kind = AnnotationRecord::Kind::Judgement;
+        r.examplePosition = positionOf(workspace, j.distribution, j.split, j.exampleHash);
+        r.judgement = std::move(j);
+        records.push_back(std::move(r));
+    }
+    return records;
+}
+
+AnnotationExportSummary AnnotationIo::exportFile(Workspace &workspace, const std::filesystem::path &path)
+{
+    const AnnotationFormat format = *formatOrThrow(path);
+    const auto records = collect(workspace);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << writeAnnotationRecords(records, format);
+    out.close();
+    if (!out)
+        throw InputError(
+            InputProblem{path.string(), {}, "cannot write the file", "check the folder exists and is writable"});
+    AnnotationExportSummary summary;
+    for (const auto &r : records)
+        (r.kind == AnnotationRecord::Kind::Flag ? summary.flags : summary.judgements) += 1;
+    return summary;
+}
+
+AnnotationImportSummary AnnotationIo::importFile(Workspace &workspace, const std::filesystem::path &path,
+                                                 const AnnotationImportOptions &options)
+{
+    const AnnotationFormat format = *formatOrThrow(path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw InputError(InputProblem{path.string(), {}, "cannot read the file", "check the path"});
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    return importRecords(workspace, readAnnotationRecords(text, format, path.string()), path.string(), options);
+}
+
+AnnotationImportSummary AnnotationIo::importRecords(Workspace &workspace, const std::vector<AnnotationRecord> &records,
+                                                    const std::string &file, const AnnotationImportOptions &options)
+{
+    AnnotationImportSummary summary;
+    AuditStore store(workspace);
+    Transaction tx(workspace.db());
+    for (const auto &r : records) {
+        const bool flag = r.kind == AnnotationRecord::Kind::Flag;
+        const std::string reason =
+            flag ? mismatch(workspace, r.flag.distribution, r.flag.split, r.flag.exampleHash, r.flag.responsePosition,
+                            r.flag.subject == AnnotationSubject::Pair, r.examplePosition)
+                 : mismatch(workspace, r.judgement.distribution, r.judgement.split, r.judgement.exampleHash,
+                            r.judgement.dispreferredPosition, true, r.examplePosition);
+        if (!reason.empty()) {
+            summary.unmatched.push_back({file, r.place, reason,
+                                         options.keepUnmatched
+                                             ? "kept; it attaches itself when that example is imported"
+                                             : "import the data it was made on, or pass --keep-unmatched"});
+            if (!options.keepUnmatched)
+                continue;
+        }
+        if (flag) {
+            Annotation a = r.flag;
+            if (a.createdAt.empty())
+                a.createdAt = utcNow();
+            if (flagPresent(workspace, a)) {
+                ++summary.flagsPresent;
+            } else {
+                workspace.addAnnotation(a);
+                ++summary.flagsAdded;
+            }
+            continue;
+        }
+        RelabelJudgement j = r.judgement;
+        if (j.createdAt.empty())
+            j.createdAt = utcNow();
+        const auto existing =
+            store.judgement(j.distribution, j.split, j.exampleHash, j.dispreferredPosition, j.annotator);
+        const bool same =
+            existing && existing->choice == j.choice && existing->preferredShownFirst == j.preferredShownFirst;
+        if (existing && (same || existing->createdAt > j.createdAt)) {
+            ++summary.judgementsPresent;
+            continue;
+        }
+        store.saveJudgement(j);
+        (existing ? summary.judgementsUpdated : summary.judgementsAdded) += 1;
+    }
+    tx.commit();
+    return summary;
+}
+
+} // namespace shiftscope

@@ -1,0 +1,96 @@
+#include "cli/enginecommands.h"
+
+#include "cli/commandsupport.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "util/errors.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace shiftscope {
+
+namespace {
+
+constexpr std::size_t kMaxReported = 20;
+
+//! The "text" of every line, or InputError listing the bad lines (up to kMaxReported of them).
+std::vector<std::string> readTexts(std::istream &in, const std::string &name)
+{
+    std::vector<std::string> texts;
+    std::vector<InputProblem> problems;
+    std::size_t badLines = 0;
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        const std::string place = "line " + std::to_string(number);
+        auto problem = [&](const std::string &where, const std::string &message) {
+            if (++badLines <= kMaxReported)
+                problems.push_back({name, where, message, "write one JSON object {\"text\": \"...\"} per line"});
+        };
+        try {
+            const auto json = nlohmann::json::parse(line);
+            const auto it = json.is_object() ? json.find("text") : json.end();
+            if (it == json.end())
+                problem(place, "no \"text\" key");
+            else if (!it->is_string())
+                problem(place, std::string("\"text\" is a ") + it->type_name() + ", not a string");
+            else
+                texts.push_back(it->get<std::string>());
+        } catch (const nlohmann::json::parse_error &e) {
+            problem(place + ", column " + std::to_string(std::max<std::size_t>(e.byte, 1)), "not valid JSON");
+        }
+    }
+    if (in.bad())
+        throw InputError(InputProblem{name, {}, "reading failed", "check that the file is readable"});
+    if (badLines > kMaxReported)
+        problems.push_back({name, {}, std::to_string(badLines - kMaxReported) + " more bad lines", {}});
+    if (!problems.empty())
+        throw InputError(std::move(problems));
+    return texts;
+}
+
+void writeIds(std::ostream &out, const std::vector<int> &ids)
+{
+    std::string line = "{\"ids\": [";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i)
+            line += ", ";
+        line += std::to_string(ids[i]);
+    }
+    line += "]}\n";
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+}
+
+} // namespace
+
+int runTokenizeCommand(const Arguments &args, std::ostream &out, std::ostream &err)
+{
+    return runWithUsageErrors(err, [&] {
+        const auto tokenizerPath = args.value("tokenizer");
+        const auto input = args.value("jsonl");
+        if (!tokenizerPath || !input)
+            throw CommandUsageError("tokenize needs --tokenizer FILE_OR_MODEL_DIR and --jsonl IN (- for standard input)");
+        if (args.positionals().size() > 1)
+            throw CommandUsageError("tokenize takes no positional arguments, got '" + args.positionals()[1] + "'");
+        const Tokenizer tokenizer = Tokenizer::load(*tokenizerPath);
+        std::vector<std::string> texts;
+        if (*input == "-") {
+            texts = readTexts(std::cin, "<stdin>");
+        } else {
+            std::ifstream file(*input, std::ios::binary);
+            if (!file)
+                throw InputError(InputProblem{*input, {}, "cannot open the file", "check the path given to --jsonl"});
+            texts = readTexts(file, *input);
+        }
+        const bool special = args.has("special");
+        for (const auto &text : texts)
+            writeIds(out, tokenizer.encode(text, special));
+        out.flush();
+        return static_cast<int>(ExitOk);
+    });
+}
+
+} // namespace shiftscope

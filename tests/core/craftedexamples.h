@@ -1,0 +1,105 @@
+#pragma once
+// Crafted data for the audit and annotation tests: seeded filler text, examples and small workspaces.
+
+#include "data/types.h"
+#include "genies/dataimporter.h"
+#include "genies/splitwriter.h"
+#include "workspace/workspace.h"
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shiftscope::test {
+
+//! Seeded pseudo-words ("tabeko", "rilu"), so unrelated texts share few word shingles.
+class Words {
+public:
+    explicit Words(unsigned seed) : m_rng(seed) {}
+
+    std::string operator()(int count)
+    {
+        static const char *consonants = "bdfgklmnprstvz";
+        static const char *vowels = "aeiou";
+        std::string text;
+        for (int i = 0; i < count; ++i) {
+            if (i)
+                text += ' ';
+            const int syllables = 2 + int(m_rng() % 2);
+            for (int s = 0; s < syllables; ++s) {
+                text += consonants[m_rng() % 14];
+                text += vowels[m_rng() % 5];
+            }
+        }
+        return text;
+    }
+    unsigned below(unsigned n) { return unsigned(m_rng() % n); }
+
+private:
+    std::mt19937 m_rng;
+};
+
+inline std::string alpacaPrompt(const std::string &instruction)
+{
+    return "Below is an instruction that describes a task. Write a response that appropriately completes the "
+           "request.\n\n### Instruction:\n" + instruction + "\n\n### Response:\n";
+}
+
+inline Example makeExample(int position, std::string prompt, const std::vector<std::string> &responses, int preferred)
+{
+    Example e;
+    e.position = position;
+    e.prompt = std::move(prompt);
+    for (std::size_t i = 0; i < responses.size(); ++i)
+        e.responses.push_back({responses[i], int(i) == preferred ? 1 : 0});
+    return e;
+}
+
+//! `count` unrelated examples of `responses` responses of about `words` words; the preferred one at a random place.
+inline std::vector<Example> randomSplit(Words &words, int count, int responses = 2, int length = 40)
+{
+    std::vector<Example> out;
+    for (int i = 0; i < count; ++i) {
+        std::vector<std::string> texts;
+        for (int r = 0; r < responses; ++r)
+            texts.push_back(words(length - 5 + int(words.below(11))));
+        out.push_back(makeExample(i, alpacaPrompt(words(12)), texts, int(words.below(unsigned(responses)))));
+    }
+    return out;
+}
+
+//! Pairs whose preferred response is the longer one (60 words against 20) in `longerShare` of the examples.
+inline std::vector<Example> lengthBiased(Words &words, int count, double longerShare)
+{
+    std::vector<Example> out;
+    for (int i = 0; i < count; ++i) {
+        const bool longer = i < int(longerShare * count);
+        out.push_back(makeExample(i, alpacaPrompt(words(10)), {words(longer ? 60 : 20), words(longer ? 20 : 60)}, 0));
+    }
+    return out;
+}
+
+//! Renumbers positions after examples were inserted or moved.
+inline void renumber(std::vector<Example> &examples)
+{
+    for (std::size_t i = 0; i < examples.size(); ++i)
+        examples[i].position = int(i);
+}
+
+using Splits = std::pair<std::vector<Example>, std::vector<Example>>;
+
+//! Writes the distributions under `dir`/distributions and imports them into a workspace at `dir`/w.sqlite
+//! (created on first use).
+inline Workspace importDistributions(const std::filesystem::path &dir, const std::map<std::string, Splits> &data)
+{
+    for (const auto &[name, splits] : data)
+        writeDistribution(dir / "distributions", name, splits.first, splits.second);
+    Workspace ws = Workspace::openOrCreate(dir / "w.sqlite");
+    DataImporter::importData(ws, dir / "distributions");
+    return ws;
+}
+
+} // namespace shiftscope::test

@@ -1,0 +1,151 @@
+#include "auditview.h"
+#include "distributionpane.h"
+#include "exampletablemodel.h"
+#include "exampleview.h"
+#include "genies/dataimporter.h"
+#include "relabeldialog.h"
+#include "reviewqueuedialog.h"
+#include "testsupport.h"
+#include "workspace/auditstore.h"
+#include "workspace/workspace.h"
+
+#include <QListWidget>
+#include <QStandardPaths>
+#include <QTextBrowser>
+#include <QTreeWidget>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+
+class TestAnnotationGui : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void reviewQueueByKeys();
+    void flaggedOnlyFilter();
+    void auditViewShowsFindingsAndReviews();
+    void blindRelabellingByKeys();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Workspace> m_ws;
+};
+
+void TestAnnotationGui::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ShiftScopeTests"));
+    m_dir = std::make_unique<QTemporaryDir>();
+    // Source: the preferred answer is always the longer one; a test prompt repeats a train prompt (leakage).
+    std::string train = "[", test = "[";
+    for (int i = 0; i < 60; ++i) {
+        const std::string item = "{\"prompt\": \"Question number " + std::to_string(i) + " about topic " + std::to_string(i * 7)
+                               + "?\", \"responses\": {\"A long and careful answer " + std::to_string(i)
+                               + " with detail.\": 1, \"No " + std::to_string(i) + ".\": 0}}";
+        train += (i ? "," : "") + item;
+        if (i < 30)
+            test += (i ? "," : "") + item;
+    }
+    writeText(tempPath(*m_dir, "d/src/train.json"), train + "]");
+    writeText(tempPath(*m_dir, "d/src/test.json"), test + "]");
+    writeText(tempPath(*m_dir, "d/tgt/train.json"), validSplit(20));
+    writeText(tempPath(*m_dir, "d/tgt/test.json"), validSplit(20));
+    m_ws = std::make_unique<Workspace>(Workspace::create(tempPath(*m_dir, "w.sqlite")));
+    DataImporter::importData(*m_ws, tempPath(*m_dir, "d"));
+}
+
+void TestAnnotationGui::reviewQueueByKeys()
+{
+    ReviewQueueDialog dialog(m_ws.get(), {{"tgt", Split::Test, 0, 1}, {"tgt", Split::Test, 1, 1}, {"tgt", Split::Test, 2, -1}},
+                             QStringLiteral("test"));
+    QCOMPARE(dialog.current(), 0);
+    QTest::keyClick(&dialog, Qt::Key_Right);
+    QCOMPARE(dialog.current(), 1);
+    QTest::keyClick(&dialog, Qt::Key_3);  // mislabeled, on the pair with dispreferred response 1
+    QTest::keyClick(&dialog, Qt::Key_N);
+    QCOMPARE(dialog.current(), 2);
+    QTest::keyClick(&dialog, Qt::Key_1);  // bad pair, on the example
+    QTest::keyClick(&dialog, Qt::Key_Right);
+    QCOMPARE(dialog.current(), 2);  // stays on the last item
+    QTest::keyClick(&dialog, Qt::Key_P);
+    QCOMPARE(dialog.current(), 1);
+    QVERIFY(dialog.exampleView()->toPlainText().contains(QStringLiteral("mislabeled")));
+    const auto one = m_ws->annotationsForExample(m_ws->exampleAt("tgt", Split::Test, 1)->id);
+    QCOMPARE(one.size(), std::size_t(1));
+    QCOMPARE(one[0].flag, std::string("mislabeled"));
+    QCOMPARE(one[0].subject, AnnotationSubject::Pair);
+    QCOMPARE(one[0].responsePosition.value_or(-1), 1);
+    const auto two = m_ws->annotationsForExample(m_ws->exampleAt("tgt", Split::Test, 2)->id);
+    QCOMPARE(two.size(), std::size_t(1));
+    QCOMPARE(two[0].subject, AnnotationSubject::Example);
+}
+
+void TestAnnotationGui::flaggedOnlyFilter()
+{
+    DistributionPane pane(QStringLiteral("Target"));
+    pane.showDistribution(m_ws.get(), "tgt");
+    QCOMPARE(pane.model()->totalCount(), 20);
+    pane.setFlaggedOnly(true);
+    QCOMPARE(pane.model()->totalCount(), 2);  // the two flagged above
+    QCOMPARE(pane.model()->index(0, ExampleTableModel::FlagsColumn).data().toString(), QStringLiteral("⚑ 1"));
+}
+
+void TestAnnotationGui::auditViewShowsFindingsAndReviews()
+{
+    AuditView view;
+    view.setWorkspace(m_ws.get());
+    QSignalSpy finished(&view, &AuditView::auditFinished);
+    ShiftPair shift;
+    shift.source = "src";
+    shift.target = "tgt";
+    view.auditShift(shift);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.at(0).at(0).toBool(), true);
+    QCOMPARE(view.reports().size(), std::size_t(3));  // src, tgt, the shift
+    QCOMPARE(view.tree()->topLevelItemCount(), 3);
+    // Find a finding with evidence and open it: its examples are listed and the first is shown.
+    QTreeWidgetItem *withEvidence = nullptr;
+    for (int t = 0; t < view.tree()->topLevelItemCount() && !withEvidence; ++t)
+        for (int c = 0; c < view.tree()->topLevelItem(t)->childCount(); ++c) {
+            const auto &report = view.reports()[std::size_t(t)];
+            if (!report.findings[std::size_t(c)].examples.empty()) {
+                withEvidence = view.tree()->topLevelItem(t)->child(c);
+                break;
+            }
+        }
+    QVERIFY(withEvidence);
+    view.tree()->setCurrentItem(withEvidence);
+    QVERIFY(view.evidence()->count() > 0);
+    QVERIFY(view.exampleView()->record().has_value());
+    view.reviewSelected(std::string("dismissed"), QStringLiteral("planted on purpose"));
+    QCOMPARE(withEvidence->text(3), QStringLiteral("dismissed"));
+    const auto reviews = AuditStore(*m_ws).reviews();
+    QCOMPARE(reviews.size(), std::size_t(1));
+    QCOMPARE(reviews[0].note, std::string("planted on purpose"));
+    view.reviewSelected(std::nullopt, {});
+    QVERIFY(AuditStore(*m_ws).reviews().empty());
+}
+
+void TestAnnotationGui::blindRelabellingByKeys()
+{
+    RelabelDialog dialog(m_ws.get(), "tgt", Split::Test, QStringLiteral("ann"), 7);
+    QCOMPARE(dialog.remaining(), 20);
+    const BlindItem first = *dialog.currentItem();
+    // The dialog shows two responses and no label.
+    QVERIFY(!dialog.view()->toPlainText().contains(QStringLiteral("Preferred")));
+    QTest::keyClick(&dialog, first.preferredFirst ? Qt::Key_1 : Qt::Key_2);  // agree with the dataset
+    QTest::keyClick(&dialog, Qt::Key_S);
+    QTest::keyClick(&dialog, Qt::Key_A);
+    QCOMPARE(dialog.remaining(), 17);
+    const auto judgements = AuditStore(*m_ws).judgements("tgt");
+    QCOMPARE(judgements.size(), std::size_t(3));
+    QCOMPARE(judgements[0].choice, RelabelChoice::Preferred);
+    QCOMPARE(judgements[1].choice, RelabelChoice::Skip);
+    // A second session leaves out what this annotator already judged.
+    RelabelDialog again(m_ws.get(), "tgt", Split::Test, QStringLiteral("ann"), 7);
+    QCOMPARE(again.remaining(), 17);
+    QVERIFY(relabelSummaryHtml(*m_ws).contains(QStringLiteral("ann")));
+}
+
+QTEST_MAIN(TestAnnotationGui)
+#include "tst_annotationgui.moc"

@@ -1,0 +1,412 @@
+#include "calibrationview.h"
+#include "categoryview.h"
+#include "chartoverlay.h"
+#include "figureexport.h"
+#include "heatmapview.h"
+#include "matrixpanel.h"
+#include "presentationstyle.h"
+#include "resultmatrixmodel.h"
+#include "results/generalizationtable.h"
+#include "results/resultsimporter.h"
+#include "resultscontext.h"
+#include "shiftresultsview.h"
+#include "testsupport.h"
+#include "transferview.h"
+#include "workspace/workspace.h"
+
+#include <QAbstractBarSeries>
+#include <QAbstractItemModelTester>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QImage>
+#include <QLabel>
+#include <QLegend>
+#include <QSortFilterProxyModel>
+#include <QStandardItemModel>
+#include <QSvgRenderer>
+#include <QTableView>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+namespace fs = std::filesystem;
+
+namespace {
+const QStringList kInterventions{QStringLiteral("mms"), QStringLiteral("lora_fine_tuning"), QStringLiteral("zero_shot")};
+
+//! A short-form evaluation file whose first `correct` of `count` probabilities favour the preferred response.
+std::string evaluationJson(int count, int correct, bool hard = false)
+{
+    std::string p;
+    for (int k = 0; k < count; ++k) {
+        const double v = hard ? (k < correct ? 1.0 : 0.0) : (k < correct ? 0.55 + 0.4 * k / count : 0.45 - 0.4 * k / count);
+        p += (k ? ", " : "") + pythonFloatRepr(v);
+    }
+    return R"({"eval_accuracy": )" + pythonFloatRepr(double(correct) / count) + R"(, "eval_probabilities": [)" + p + "]}";
+}
+
+//! The GENIES fixture results when ../shared is present, else a tiny tree with the same shift's evaluations.
+fs::path resultsFolder(const QTemporaryDir &dir)
+{
+    if (haveShared())
+        return geniesFixtures();
+    const fs::path root = tempPath(dir, "genies/results/evaluations");
+    writeText(root / "mms/llama-7b-alpaca_easy/alpaca_easy.json", evaluationJson(60, 54));
+    writeText(root / "mms/llama-7b-alpaca_easy/alpaca_hard.json", evaluationJson(60, 45));
+    writeText(root / "mms/llama-7b-alpaca_hard/alpaca_hard.json", evaluationJson(60, 57));
+    writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_easy.json", evaluationJson(60, 56));
+    writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_hard.json", evaluationJson(60, 50));
+    writeText(root / "zero_shot/llama-7b-alpaca_easy/alpaca_hard.json", evaluationJson(60, 36, true));
+    return root.parent_path();
+}
+
+ShiftPair findShift(Workspace &ws, const std::string &source, const std::string &target)
+{
+    for (const auto &shift : shiftsOf(ws, ShiftSet::All))
+        if (shift.source == source && shift.target == target)
+            return shift;
+    return {};
+}
+
+ResultMatrix smallMatrix()
+{
+    ResultMatrix m;
+    m.rowLabels = {"mms", "lora"};
+    m.columnLabels = {"s → t1", "s → t2", "s → t3"};
+    m.columnCategories = {"difficulty", "difficulty", "skill"};
+    m.values = {{0.5, -0.3, std::nullopt}, {0.1, 0.2, 0.3}};
+    return m;
+}
+
+QString display(const QAbstractItemModel &model, int row, int column)
+{
+    return model.index(row, column).data().toString();
+}
+} // namespace
+
+class TestResultViews : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void matrixModel();
+    void matrixModelTransposedAndSorted();
+    void csvQuotingAndOrder();
+    void emptyStatesSayWhatToDo();
+    void viewsSelectAndExport();
+    void clicksSelectShifts();
+    void presentationStyle();
+
+private:
+    void openResults();
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Workspace> m_ws;
+    std::unique_ptr<ResultsContext> m_context;
+    ShiftPair m_shift;
+};
+
+void TestResultViews::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ShiftScopeTests"));
+}
+
+void TestResultViews::openResults()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_ws = std::make_unique<Workspace>(Workspace::create(tempPath(*m_dir, "w.sqlite")));
+    ResultsImporter::importResults(*m_ws, resultsFolder(*m_dir));
+    m_context = std::make_unique<ResultsContext>();
+    m_context->setWorkspace(m_ws.get());
+    m_context->setModel(QStringLiteral("llama-7b"));
+    m_context->setInterventions(kInterventions);
+    m_shift = findShift(*m_ws, "alpaca_easy", "alpaca_hard");
+    QVERIFY(m_shift.isGenies());
+}
+
+void TestResultViews::matrixModel()
+{
+    ResultMatrixModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMatrix(smallMatrix(), ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.columnCount(), 1 + 3 + 2);  // labels, shifts, one mean per category
+    QCOMPARE(display(model, 0, 0), QStringLiteral("mms"));
+    QCOMPARE(display(model, 0, 1), QStringLiteral("0.50"));
+    QCOMPARE(display(model, 0, 2), QStringLiteral("-0.30"));
+    QCOMPARE(display(model, 0, 3), QString());
+    QCOMPARE(display(model, 0, 4), QStringLiteral("0.10"));  // mean of the Difficulty shifts
+    QCOMPARE(display(model, 1, 4), QStringLiteral("0.15"));
+    QCOMPARE(display(model, 0, 5), QString());               // no Skill value for mms
+    QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("s\n→ t2"));
+    QCOMPARE(model.headerData(4, Qt::Horizontal).toString(), QStringLiteral("Mean\nDifficulty"));
+    const QString tip = model.index(0, 2).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("s → t2")) && tip.contains(QStringLiteral("-0.3"))
+                 && tip.contains(QStringLiteral("Difficulty")),
+             qPrintable(tip));
+    QCOMPARE(model.index(0, 3).data(Qt::ToolTipRole).toString().contains(QStringLiteral("no result")), true);
+
+    // Diverging: red above 0, blue below, white at 0, symmetric around 0.
+    QCOMPARE(model.colourLow(), -0.5);
+    QCOMPARE(model.colourHigh(), 0.5);
+    const QColor positive = model.index(0, 1).data(Qt::BackgroundRole).value<QBrush>().color();
+    const QColor negative = model.index(0, 2).data(Qt::BackgroundRole).value<QBrush>().color();
+    QCOMPARE(positive, QColor(0xb2182b));
+    QVERIFY(negative.blue() > negative.red());
+    QCOMPARE(ResultMatrixModel::colourFor(0, ColourScale::Diverging, -1, 1), QColor(0xf7f7f7));
+    QCOMPARE(model.index(0, 3).data(Qt::BackgroundRole).value<QBrush>().style(), Qt::BDiagPattern);
+    QCOMPARE(model.index(0, 1).data(Qt::ForegroundRole).value<QBrush>().color(), QColor(Qt::white));
+    QCOMPARE(ResultMatrixModel::colourFor(0.9, ColourScale::Sequential, 0.5, 0.9), QColor(0x08519c));
+
+    QCOMPARE(model.matrixColumnAt(model.index(1, 2)), 1);
+    QCOMPARE(model.matrixRowAt(model.index(1, 2)), 1);
+    QCOMPARE(model.matrixColumnAt(model.index(1, 0)), -1);
+    QCOMPARE(model.matrixColumnAt(model.index(1, 4)), -1);
+    model.setHighlightedColumn(1);
+    QVERIFY(model.index(1, 2).data(Qt::FontRole).value<QFont>().bold());
+    QVERIFY(!model.index(1, 1).data(Qt::FontRole).value<QFont>().bold());
+
+    model.setMatrix(smallMatrix(), ColourScale::Sequential, QStringLiteral("Intervention"), QStringLiteral("Shift"), false);
+    QCOMPARE(model.columnCount(), 1 + 3);
+    model.setMatrix({}, ColourScale::Sequential, QStringLiteral("Intervention"), QStringLiteral("Shift"));
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestResultViews::matrixModelTransposedAndSorted()
+{
+    ResultMatrixModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMatrix(smallMatrix(), ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"));
+    QSortFilterProxyModel proxy;
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(ResultMatrixModel::SortRole);
+
+    model.setTransposed(true);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.columnCount(), 1 + 1 + 2);  // shift, category, one column per intervention; no means
+    QCOMPARE(display(model, 1, 0), QStringLiteral("s → t2"));
+    QCOMPARE(display(model, 1, 1), QStringLiteral("Difficulty"));
+    QCOMPARE(display(model, 1, 2), QStringLiteral("-0.30"));
+    QCOMPARE(model.headerData(0, Qt::Horizontal).toString(), QStringLiteral("Shift"));
+    QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("mms"));
+    QCOMPARE(model.matrixColumnAt(model.index(1, 3)), 1);
+    QCOMPARE(model.matrixRowAt(model.index(1, 3)), 1);
+    QCOMPARE(model.indexOfMatrixColumn(2), model.index(2, 0));
+
+    // Sorting ranks shifts by an intervention's values, numerically; a missing value ranks last.
+    proxy.sort(2, Qt::DescendingOrder);
+    QCOMPARE(display(proxy, 0, 0), QStringLiteral("s → t1"));
+    QCOMPARE(display(proxy, 1, 0), QStringLiteral("s → t2"));
+    QCOMPARE(display(proxy, 2, 0), QStringLiteral("s → t3"));
+    proxy.sort(3, Qt::DescendingOrder);
+    QCOMPARE(display(proxy, 0, 0), QStringLiteral("s → t3"));
+    QCOMPARE(model.headerData(3, Qt::Horizontal, Qt::InitialSortOrderRole).toInt(), int(Qt::DescendingOrder));
+
+    model.setTransposed(false);
+    QCOMPARE(model.rowCount(), 2);
+    proxy.sort(2, Qt::AscendingOrder);
+    QCOMPARE(display(proxy, 0, 0), QStringLiteral("mms"));  // -0.30 before 0.20
+}
+
+void TestResultViews::csvQuotingAndOrder()
+{
+    QStandardItemModel model(0, 3);
+    model.setHorizontalHeaderLabels({QStringLiteral("name"), QStringLiteral("two\nlines"), QStringLiteral("value")});
+    model.appendRow({new QStandardItem(QStringLiteral("b, with comma")), new QStandardItem(QStringLiteral("say \"hi\"")),
+                     new QStandardItem(QStringLiteral("2"))});
+    model.appendRow({new QStandardItem(QStringLiteral("a")), new QStandardItem(QStringLiteral("line\nbreak")),
+                     new QStandardItem(QStringLiteral("1"))});
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(2, Qt::AscendingOrder);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("t.csv"));
+    QString error;
+    QVERIFY2(exportTableCsv(&proxy, path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()),
+             QStringLiteral("name,two lines,value\na,\"line\nbreak\",1\n\"b, with comma\",\"say \"\"hi\"\"\",2\n"));
+    QVERIFY(!exportTableCsv(&proxy, dir.filePath(QStringLiteral("missing/folder/t.csv")), &error));
+    QVERIFY(error.contains(QStringLiteral("Cannot write")));
+    QVERIFY(!exportWidgetFigure(nullptr, dir.filePath(QStringLiteral("x.png")), kDefaultFigureSize, &error));
+    QLabel label(QStringLiteral("figure"));
+    QVERIFY(!exportWidgetFigure(&label, dir.filePath(QStringLiteral("x.figure")), kDefaultFigureSize, &error));
+    QVERIFY(error.contains(QStringLiteral(".png or .svg")));
+}
+
+void TestResultViews::emptyStatesSayWhatToDo()
+{
+    ResultsContext context;
+    HeatmapView heatmap(&context);
+    QVERIFY(heatmap.emptyMessage().contains(QStringLiteral("Open a workspace")));
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    context.setWorkspace(&ws);
+    QVERIFY(heatmap.emptyMessage().contains(QStringLiteral("Import GENIES results with File → Import GENIES results…")));
+    QString error;
+    QVERIFY(!heatmap.exportFigure(dir.filePath(QStringLiteral("x.png")), kDefaultFigureSize, &error));
+    QVERIFY(error.contains(QStringLiteral("Import GENIES results")));
+
+    ResultsImporter::importResults(ws, resultsFolder(dir));
+    context.setModel(QStringLiteral("llama-7b"));
+    QVERIFY(heatmap.emptyMessage().contains(QStringLiteral("Choose one or more interventions")));
+    context.setInterventions({QStringLiteral("mms")});
+    QVERIFY(heatmap.emptyMessage().isEmpty());
+    CalibrationView calibration(&context);
+    QVERIFY(calibration.emptyMessage().contains(QStringLiteral("Choose a shift")));
+    context.setInterventions({QStringLiteral("no_such_intervention")});
+    QVERIFY(heatmap.emptyMessage().contains(QStringLiteral("has no generalization results")));
+}
+
+void TestResultViews::viewsSelectAndExport()
+{
+    openResults();
+    ShiftResultsView shiftResults(m_context.get());
+    HeatmapView heatmap(m_context.get());
+    CategoryView categories(m_context.get());
+    TransferView transfer(m_context.get());
+    CalibrationView calibration(m_context.get());
+    const std::vector<ResultsViewBase *> views{&shiftResults, &heatmap, &categories, &transfer, &calibration};
+    for (ResultsViewBase *view : views) {
+        view->resize(1200, 800);
+        view->show();
+    }
+    m_context->selectShift(m_shift);
+
+    // The selected shift is outlined in the shift results and bold in the heatmap.
+    const int category = shiftResults.highlightedCategory();
+    QVERIFY(category >= 0);
+    QCOMPARE(shiftResults.shownShifts()[std::size_t(category)].target, std::string("alpaca_hard"));
+    QVERIFY(shiftResults.whiskers()->whiskerCount() > 0);
+    QVERIFY(!shiftResults.accuracyView()->chart()->legend()->isVisible());  // one legend below both charts
+    const int column = heatmap.panel()->model()->highlightedColumn();
+    QVERIFY(column >= 0);
+    QCOMPARE(heatmap.panel()->model()->matrix().columnLabels[std::size_t(column)], std::string("alpaca_easy → alpaca_hard"));
+    QVERIFY(calibration.summaryLabel()->text().contains(QStringLiteral("GENIES RMS calibration error")));
+
+    QTemporaryDir out;
+    for (ResultsViewBase *view : views) {
+        const QString name = view->objectName();
+        QVERIFY2(view->emptyMessage().isEmpty(), qPrintable(name + QStringLiteral(": ") + view->emptyMessage()));
+        const QSize before = view->figureWidget()->size();
+        QString error;
+        const QString png = out.filePath(name + QStringLiteral(".png"));
+        QVERIFY2(view->exportFigure(png, kDefaultFigureSize, &error), qPrintable(name + QStringLiteral(": ") + error));
+        const QImage image(png);
+        QVERIFY2(!image.isNull(), qPrintable(name));
+        QCOMPARE(image.size(), QSize(1920, 1080));
+        QCOMPARE(view->figureWidget()->size(), before);  // the view is back to its on-screen size
+        const QString svg = out.filePath(name + QStringLiteral(".svg"));
+        QVERIFY2(view->exportFigure(svg, kDefaultFigureSize, &error), qPrintable(name + QStringLiteral(": ") + error));
+        QFile file(svg);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY2(text.startsWith("<?xml") || text.contains("<svg"), qPrintable(name));
+        const QSvgRenderer svgRenderer(text);
+        QVERIFY2(svgRenderer.isValid(), qPrintable(name));
+        QCOMPARE(svgRenderer.viewBox().size(), QSize(1920, 1080));
+        QVERIFY(view->exportCsv(out.filePath(name + QStringLiteral(".csv")), &error));
+    }
+
+    // The heatmap's CSV is what the table shows: its header, 2-decimal values, and its sort order.
+    const ResultMatrix expected = interventionShiftMatrix(*m_ws, "llama-7b", m_context->interventionList(), ShiftSet::Genies,
+                                                          HeatmapMetric::DifferentialElicitation);
+    heatmap.panel()->table()->sortByColumn(column + 1, Qt::DescendingOrder);
+    const QString path = out.filePath(QStringLiteral("heatmap-sorted.csv"));
+    QVERIFY(heatmap.exportCsv(path));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1 + kInterventions.size());
+    const QStringList header = lines[0].split(QLatin1Char(','));
+    QCOMPARE(header[0], QStringLiteral("Intervention"));
+    QCOMPARE(header[column + 1], QStringLiteral("alpaca_easy → alpaca_hard"));
+    QCOMPARE(header.size(), heatmap.panel()->proxy()->columnCount());
+    double previous = std::numeric_limits<double>::infinity();
+    for (int r = 1; r < lines.size(); ++r) {
+        const QStringList fields = lines[r].split(QLatin1Char(','));
+        const auto row = std::size_t(std::find(expected.rowLabels.begin(), expected.rowLabels.end(), fields[0].toStdString())
+                                     - expected.rowLabels.begin());
+        QVERIFY(row < expected.rowLabels.size());
+        const auto &value = expected.values[row][std::size_t(column)];
+        QCOMPARE(fields[column + 1], value ? QString::number(*value, 'f', 2) : QString());
+        const double shown = value ? *value : -std::numeric_limits<double>::infinity();
+        QVERIFY(shown <= previous);  // descending, missing last
+        previous = shown;
+    }
+
+    // Hard 0/1 probabilities (the zero-shot evaluations) get a clear warning.
+    QVERIFY(calibration.setIntervention(QStringLiteral("zero_shot")));
+    const QString summary = calibration.summaryLabel()->text();
+    QVERIFY2(summary.contains(QStringLiteral("hard 0/1")), qPrintable(summary));
+}
+
+void TestResultViews::clicksSelectShifts()
+{
+    openResults();
+    HeatmapView heatmap(m_context.get());
+    ShiftResultsView shiftResults(m_context.get());
+    heatmap.resize(1200, 700);
+    shiftResults.resize(1200, 700);
+    heatmap.show();
+    shiftResults.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&shiftResults));
+
+    // A heatmap cell selects its shift.
+    QTableView *table = heatmap.panel()->table();
+    const QModelIndex cell = heatmap.panel()->proxy()->mapFromSource(heatmap.panel()->model()->index(0, 1));
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(cell).center());
+    QVERIFY(m_context->shift());
+    const std::string firstColumn = heatmap.panel()->model()->matrix().columnLabels[0];
+    QCOMPARE(m_context->shift()->source + " → " + m_context->shift()->target, firstColumn);
+
+    // A bar of the shift results selects its shift.
+    QChartView *view = shiftResults.accuracyView();
+    QChart *chart = view->chart();
+    const auto &shown = shiftResults.shownShifts();
+    const auto category = std::find_if(shown.begin(), shown.end(), [&](const ShiftPair &s) { return s.target == "alpaca_hard"; });
+    QVERIFY(category != shown.end());
+    const QPointF inChart = chart->mapToPosition(QPointF(0.3, double(category - shown.begin())), chart->series().first());
+    const QPoint inView = view->mapFromScene(chart->mapToScene(inChart));
+    QTest::mousePress(view->viewport(), Qt::LeftButton, {}, inView);
+    QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, inView);
+    QCOMPARE(m_context->shift()->target, std::string("alpaca_hard"));
+    QCOMPARE(shiftResults.highlightedCategory(), int(category - shown.begin()));
+}
+
+void TestResultViews::presentationStyle()
+{
+    openResults();
+    ShiftResultsView view(m_context.get());
+    view.resize(1200, 800);
+    view.show();
+    QChart *chart = view.accuracyView()->chart();
+    QCOMPARE(chart->theme(), QChart::ChartThemeLight);
+    const double normalSize = view.font().pointSizeF();
+
+    applyPresentationStyle(&view, true);
+    QVERIFY(presentationStyleOn(view.accuracyView()));
+    QCOMPARE(chart->theme(), QChart::ChartThemeHighContrast);
+    QCOMPARE(view.font().pointSizeF(), 20.0);
+    QVERIFY(chart->titleFont().pointSizeF() >= 20);
+    // The view rebuilt its series after the theme change, so they keep their meaning's colours.
+    auto *series = qobject_cast<QAbstractBarSeries *>(chart->series().first());
+    const auto sets = series->barSets();
+    const auto mms = std::find_if(sets.begin(), sets.end(), [](QBarSet *set) { return set->label() == QStringLiteral("mms"); });
+    QVERIFY(mms != sets.end());
+    QCOMPARE((*mms)->color(), seriesColour(0));
+    QTemporaryDir out;
+    QVERIFY(view.exportFigure(out.filePath(QStringLiteral("talk.png"))));
+    QCOMPARE(QImage(out.filePath(QStringLiteral("talk.png"))).size(), kDefaultFigureSize);
+
+    applyPresentationStyle(&view, false);
+    QVERIFY(!presentationStyleOn(view.accuracyView()));
+    QCOMPARE(chart->theme(), QChart::ChartThemeLight);
+    QCOMPARE(view.font().pointSizeF(), normalSize);
+    QVERIFY(chart->titleFont().pointSizeF() < 20);
+}
+
+QTEST_MAIN(TestResultViews)
+#include "tst_resultviews.moc"
