@@ -11,6 +11,12 @@
 #include "runspanel.h"
 #include "annotation/annotationio.h"
 #include "auditview.h"
+#include "calibrationview.h"
+#include "categoryview.h"
+#include "heatmapview.h"
+#include "presentationstyle.h"
+#include "shiftresultsview.h"
+#include "transferview.h"
 #include "flagdialog.h"
 #include "relabeldialog.h"
 #include "disagreementmodel.h"
@@ -174,6 +180,9 @@ void MainWindow::createActions()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_navigatorDock->toggleViewAction());
     view->addAction(m_runsDock->toggleViewAction());
+    QAction *presentation = view->addAction(tr("&Presentation Mode"), QKeySequence(tr("F5")), this,
+                                            [this](bool on) { setPresentationMode(on); });
+    presentation->setCheckable(true);
     view->addAction(tr("Find in &Source"), QKeySequence::Find, this, [this] {
         m_shiftView->sourcePane()->findChild<QLineEdit *>()->setFocus();
     });
@@ -635,10 +644,17 @@ bool MainWindow::loadSession(const QString &path)
 void MainWindow::setPresentationMode(bool on)
 {
     m_presentation = on;
+    applyPresentationStyle(this, on);
+    m_navigatorDock->setVisible(!on);
 }
 
 void MainWindow::addResultsViews()
 {
+    m_tabs->addTab(new ShiftResultsView(m_context, this), tr("Shift results"));
+    m_tabs->addTab(new HeatmapView(m_context, this), tr("Heatmap"));
+    m_tabs->addTab(new CategoryView(m_context, this), tr("Categories"));
+    m_tabs->addTab(new TransferView(m_context, this), tr("Transfer"));
+    m_tabs->addTab(new CalibrationView(m_context, this), tr("Calibration"));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
