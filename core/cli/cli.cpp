@@ -3,6 +3,7 @@
 #include "cli/annotationcommands.h"
 #include "cli/arguments.h"
 #include "cli/auditcommands.h"
+#include "cli/commandregistry.h"
 #include "cli/enginecommands.h"
 #include "cli/runcommands.h"
 #include "demo/benchmarktree.h"
@@ -53,6 +54,10 @@ Commands:
                                        move flags and relabel judgements between workspaces; relabel agreement
   tokenize --tokenizer FILE_OR_MODEL_DIR --jsonl IN [--special]
                                        token ids of each {"text": ...} line of IN (- for stdin), as {"ids": [...]}
+  forward --model DIR --input CASES.json --out OUT.json [--dtype float32|bfloat16] [--device cpu|cuda]
+                                       run a model on token batches: logits, last hidden states, response log-probs
+  score --model DIR --distribution D [--split test] [--scoring genies|mean] [--limit N] [--dtype ...] [--device ...]
+                                       score every pair with a model (GENIES zero-shot) into the scores table
   demo                                 build the demo workspace (default: the user's demo workspace)
   make-demo-data --out DIR             write the demo suite in the GENIES layout
   make-benchmark-tree --out DIR [--distributions N] [--train N] [--test N] [--responses N]
@@ -451,6 +456,7 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
     const Arguments args(words, {"workspace", "category", "catalogue", "split", "limit", "out", "name", "distributions",
                                  "train", "test", "responses", "model", "intervention", "shifts", "param", "seed", "resume", "run",
                                  "shift", "severity", "status", "note", "author",
+                                 "input", "distribution", "scoring", "dtype", "device",
                                  "tokenizer", "jsonl"},
                          {"json", "genies", "version", "help", "csv", "all", "keep-unmatched", "special"});
     if (args.has("version")) {
@@ -468,6 +474,8 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
     const Context c{args, out, err};
     const std::string &command = args.positionals().front();
     try {
+        if (const CliCommand *registered = findCliCommand(command))  // commands of libraries core does not link
+            return (*registered)(args, out, err);
         if (command == "tokenize")  // needs no workspace
             return runTokenizeCommand(args, out, err);
         if (command == "import-data")

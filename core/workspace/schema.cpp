@@ -1,6 +1,7 @@
 #include "workspace/schema.h"
 
 #include "workspace/auditschema.h"
+#include "workspace/engineschema.h"
 #include "workspace/runschema.h"
 
 namespace shiftscope {
@@ -160,6 +161,8 @@ CREATE TABLE target_capabilities (
         auditMigrationSql(),
         // 3 -> 4: runs, their units, per-pair predictions and metrics.
         runMigrationSql(),
+        // 4 -> 5: pair scores computed by a model (shiftscope-cli score).
+        engineMigrationSql(),
     };
     return migrations;
 }

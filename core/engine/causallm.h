@@ -1,0 +1,68 @@
+#pragma once
+
+#include "engine/engineoptions.h"
+#include "engine/modelconfig.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace shiftscope {
+
+class KvCache;
+
+//! What one forward call should compute besides the logits.
+struct ForwardRequest {
+    at::Tensor inputIds;          //!< (batch, seq) int64
+    at::Tensor attentionMask;     //!< (batch, seq), 1 for real tokens, 0 for padding; undefined means all real
+    at::Tensor capturePositions;  //!< (batch, P) int64: positions of this call's tokens to record at
+    bool hiddenStates = false;    //!< record hidden states at capturePositions
+    bool headOutputs = false;     //!< record per-head attention outputs at capturePositions
+    std::int64_t logitsFrom = 0;  //!< logits only for positions >= logitsFrom (seq: none)
+};
+
+//! Outputs of a forward call, in float32 whatever the compute dtype.
+struct ForwardResult {
+    at::Tensor logits;        //!< (batch, seq - logitsFrom, vocab)
+    //! (batch, P, layers + 1, hidden) in Hugging Face's output_hidden_states order: [0] the embeddings, [k] the
+    //! output of block k, [layers] the last block's output after the final norm.
+    at::Tensor hiddenStates;
+    //! (batch, P, layers, heads, head_dim): each head's attention output before the output projection (the
+    //! "head_out" features of the MMS and CRA interventions).
+    at::Tensor headOutputs;
+};
+
+//! A causal language model ready to run. Rows may be left-padded: padding is masked out and position ids count
+//! from each row's first real token, so a row's results do not depend on its padding or on the other rows.
+class CausalLM {
+public:
+    virtual ~CausalLM() = default;
+    CausalLM(const CausalLM &) = delete;
+    CausalLM &operator=(const CausalLM &) = delete;
+
+    const ModelConfig &config() const { return m_config; }
+    at::ScalarType dtype() const { return m_dtype; }
+    at::Device device() const { return m_device; }
+
+    //! Runs the model on a batch. With a cache, the tokens continue the cached ones (cache row b goes with batch
+    //! row b) and their keys and values are appended to it. Runs without autograd; results are inference tensors.
+    virtual ForwardResult forward(const ForwardRequest &request, KvCache *cache = nullptr) const = 0;
+
+protected:
+    CausalLM(ModelConfig config, at::ScalarType dtype, at::Device device)
+        : m_config(std::move(config)), m_dtype(dtype), m_device(device)
+    {
+    }
+
+private:
+    ModelConfig m_config;
+    at::ScalarType m_dtype;
+    at::Device m_device;
+};
+
+//! Loads a Hugging Face model folder (config.json and safetensors weights) of a supported architecture. Throws
+//! InputError saying what is wrong with the folder.
+std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, const EngineOptions &options = {});
+
+} // namespace shiftscope

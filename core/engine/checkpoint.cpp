@@ -1,0 +1,149 @@
+#include "engine/checkpoint.h"
+
+#include "util/errors.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace shiftscope {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char *kSingle = "model.safetensors";
+constexpr const char *kIndex = "model.safetensors.index.json";
+
+//! Pickle-based weight files: loading them can run arbitrary code, so they are refused.
+bool hasPickles(const fs::path &dir)
+{
+    for (const char *name : {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth"})
+        if (fs::exists(dir / name))
+            return true;
+    return false;
+}
+
+[[noreturn]] void refuseFolder(const fs::path &dir)
+{
+    if (hasPickles(dir))
+        throw InputError(InputProblem{
+            dir.string(), {},
+            "the folder holds PyTorch pickle weights (pytorch_model.bin) but no model.safetensors; ShiftScope does not "
+            "read pickle files, because loading one can run any code it contains",
+            "convert the folder once with Python: from transformers import AutoModelForCausalLM; "
+            "AutoModelForCausalLM.from_pretrained(DIR).save_pretrained(DIR, safe_serialization=True) "
+            "(writes model.safetensors next to the .bin)"});
+    throw InputError(InputProblem{dir.string(), {}, "no model.safetensors or model.safetensors.index.json in the folder",
+                                  "point --model at a Hugging Face model folder with safetensors weights"});
+}
+
+//! Shard file names of an index, in the order they first appear, checking each listed tensor's shard.
+std::vector<std::string> readIndex(const fs::path &file, std::map<std::string, std::string> &weightMap)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(text.str());
+    } catch (const nlohmann::json::parse_error &e) {
+        throw InputError(InputProblem{file.string(), "byte " + std::to_string(e.byte), "the index is not valid JSON", "restore the index file that came with the shards"});
+    }
+    const auto map = json.is_object() ? json.find("weight_map") : json.end();
+    if (map == json.end() || !map->is_object())
+        throw InputError(InputProblem{file.string(), {}, "the index has no \"weight_map\" object", "restore the index file that came with the shards"});
+    std::vector<std::string> shards;
+    for (const auto &[name, shard] : map->items()) {
+        const std::string shardName = shard.is_string() ? shard.get<std::string>() : std::string();
+        if (shardName.empty() || fs::path(shardName).has_parent_path())
+            throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "the shard " + shard.dump() + " is not a file name in the folder",
+                                          "restore the index file that came with the shards"});
+        weightMap[name] = shardName;
+        if (std::find(shards.begin(), shards.end(), shardName) == shards.end())
+            shards.push_back(shardName);
+    }
+    return shards;
+}
+
+} // namespace
+
+Checkpoint Checkpoint::open(const fs::path &modelDir)
+{
+    if (!fs::is_directory(modelDir))
+        throw InputError(InputProblem{modelDir.string(), {}, "not a folder", "point --model at a Hugging Face model folder"});
+    Checkpoint checkpoint;
+    checkpoint.m_dir = modelDir;
+    if (fs::exists(modelDir / kIndex)) {
+        std::map<std::string, std::string> weightMap;
+        const auto shards = readIndex(modelDir / kIndex, weightMap);
+        std::vector<InputProblem> problems;
+        for (const auto &shard : shards)
+            if (!fs::exists(modelDir / shard))
+                problems.push_back({(modelDir / kIndex).string(), {}, "names the shard " + shard + ", which is not in the folder",
+                                    "download the missing shard, or restore the matching index"});
+        if (!problems.empty())
+            throw InputError(std::move(problems));
+        for (const auto &shard : shards)
+            checkpoint.add(SafetensorsFile::open(modelDir / shard));
+        for (const auto &[name, shard] : weightMap) {
+            const auto it = checkpoint.m_names.find(name);
+            if (it == checkpoint.m_names.end() || checkpoint.m_files[it->second.file].path().filename() != shard)
+                problems.push_back({(modelDir / kIndex).string(), "tensor '" + name + "'", "is listed in " + shard + ", which does not hold it",
+                                    "restore the index that came with these shards"});
+        }
+        if (!problems.empty())
+            throw InputError(std::move(problems));
+    } else if (fs::exists(modelDir / kSingle)) {
+        checkpoint.add(SafetensorsFile::open(modelDir / kSingle));
+    } else {
+        refuseFolder(modelDir);
+    }
+    return checkpoint;
+}
+
+void Checkpoint::add(SafetensorsFile file)
+{
+    const std::size_t index = m_files.size();
+    m_files.push_back(std::move(file));
+    const auto &entries = m_files.back().entries();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto &entry = entries[i];
+        const auto [it, added] = m_names.emplace(entry.name, Location{index, i});
+        if (!added)
+            throw InputError(InputProblem{m_files.back().path().string(), "tensor '" + entry.name + "'",
+                                          "is also stored in " + m_files[it->second.file].path().filename().string(),
+                                          "keep one copy of each tensor across the shards"});
+    }
+}
+
+std::vector<std::string> Checkpoint::names() const
+{
+    std::vector<std::string> out;
+    for (const auto &[name, location] : m_names)
+        out.push_back(name);
+    return out;
+}
+
+const SafetensorsEntry *Checkpoint::find(const std::string &name) const
+{
+    const auto it = m_names.find(name);
+    return it == m_names.end() ? nullptr : &m_files[it->second.file].entries()[it->second.entry];
+}
+
+at::Tensor Checkpoint::tensor(const std::string &name) const
+{
+    const auto it = m_names.find(name);
+    if (it == m_names.end())
+        throw std::out_of_range("no tensor '" + name + "' in " + m_dir.string());
+    const auto &file = m_files[it->second.file];
+    return file.tensor(file.entries()[it->second.entry]);
+}
+
+bool Checkpoint::maps(const void *data) const
+{
+    return std::any_of(m_files.begin(), m_files.end(), [data](const SafetensorsFile &f) { return f.maps(data); });
+}
+
+} // namespace shiftscope

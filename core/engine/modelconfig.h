@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shiftscope {
+
+enum class Architecture { GptNeoX, Llama, Gpt2 };
+
+//! What a model folder's config.json says, in one vocabulary for every architecture. Keys missing from the file
+//! take the defaults of the Hugging Face config class, as transformers would.
+struct ModelConfig {
+    Architecture architecture = Architecture::GptNeoX;
+    std::string architectureName;  //!< as written in config.json, e.g. "GPTNeoXForCausalLM"
+
+    int vocabSize = 0;
+    int hiddenSize = 0;
+    int layers = 0;
+    int heads = 0;
+    int kvHeads = 0;           //!< key/value heads; fewer than `heads` means grouped-query attention
+    int headDim = 0;
+    int intermediateSize = 0;
+    int maxPositions = 0;      //!< only GPT-2's learned positions limit the sequence length
+    double normEps = 1e-5;
+    std::string activation;    //!< "gelu" (erf), "gelu_new" (tanh), "silu" or "relu"
+    bool tiedEmbeddings = false;
+
+    // Rotary position embeddings (GPT-NeoX, LLaMA)
+    double rotaryPct = 1.0;    //!< share of each head's dimensions that rotate
+    double ropeTheta = 10000.0;
+    // GPT-NeoX
+    bool parallelResidual = true;
+    bool attentionBias = true; //!< biases on the attention projections (GPT-NeoX: yes, LLaMA: usually not)
+    // GPT-2
+    bool scaleAttnByInverseLayerIdx = false;
+    bool scaleAttnWeights = true;
+
+    std::optional<int> bosTokenId;
+    std::optional<int> eosTokenId;
+    std::optional<int> padTokenId;
+
+    //! Rotating dimensions per head: GPT-NeoX int(head_dim * rotary_pct), LLaMA all of them, GPT-2 none.
+    int rotaryDims() const;
+
+    //! Parses config.json text; throws InputError naming `file` and the offending key.
+    static ModelConfig parse(std::string_view text, const std::filesystem::path &file);
+    //! Reads `modelDir`/config.json.
+    static ModelConfig load(const std::filesystem::path &modelDir);
+};
+
+//! The config.json architecture names the engine runs, in the order error messages list them.
+const std::vector<std::string> &supportedArchitectures();
+
+} // namespace shiftscope

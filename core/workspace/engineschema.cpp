@@ -1,0 +1,28 @@
+#include "workspace/engineschema.h"
+
+namespace shiftscope {
+
+std::string_view engineMigrationSql()
+{
+    // One row per pair in GENIES all-pairs order. A model is known by its folder and the SHA-256 of its config and
+    // weights, so a re-scored model replaces its rows and a changed one gets new ones.
+    return R"sql(
+CREATE TABLE IF NOT EXISTS scores (
+    id                    INTEGER PRIMARY KEY,
+    model_path            TEXT NOT NULL,
+    model_hash            TEXT NOT NULL,
+    distribution          TEXT NOT NULL,
+    split                 TEXT NOT NULL CHECK (split IN ('train', 'test')),
+    scoring               TEXT NOT NULL CHECK (scoring IN ('genies', 'mean')),
+    pair_index            INTEGER NOT NULL,
+    example_position      INTEGER NOT NULL,
+    dispreferred_position INTEGER NOT NULL,
+    probability           REAL NOT NULL,
+    created_at            TEXT NOT NULL,
+    UNIQUE (model_hash, distribution, split, scoring, pair_index)
+);
+CREATE INDEX IF NOT EXISTS scores_by_distribution ON scores(distribution, split);
+)sql";
+}
+
+} // namespace shiftscope
