@@ -5,8 +5,27 @@
 #include "engine/gpt2.h"
 #include "engine/gptneox.h"
 #include "engine/llama.h"
+#include "engine/weights.h"
+
+#include <ATen/ATen.h>
 
 namespace shiftscope {
+
+at::Tensor CausalLM::embedTokens(const at::Tensor &ids) const
+{
+    return at::embedding(weights()[embeddingName()], ids);
+}
+
+std::vector<std::pair<std::string, at::Tensor>> CausalLM::namedWeights() const
+{
+    return weights().named();
+}
+
+std::vector<std::pair<std::string, at::Tensor>> CausalLM::makeTrainable()
+{
+    weights().makeTrainable();
+    return weights().named();
+}
 
 std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, const EngineOptions &options)
 {

@@ -21,12 +21,20 @@ ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &reques
     : m_request(request), m_cache(cache)
 {
     const at::Tensor &ids = request.inputIds;
-    require(ids.defined() && ids.dim() == 2 && ids.scalar_type() == at::kLong, "input ids must be a (batch, seq) int64 tensor");
-    m_batch = ids.size(0);
-    m_length = ids.size(1);
+    const at::Tensor &embeds = request.inputEmbeddings;
+    if (embeds.defined()) {
+        require(embeds.dim() == 3 && embeds.size(2) == config.hiddenSize, "input embeddings must be (batch, seq, hidden)");
+        m_batch = embeds.size(0);
+        m_length = embeds.size(1);
+    } else {
+        require(ids.defined() && ids.dim() == 2 && ids.scalar_type() == at::kLong, "input ids must be a (batch, seq) int64 tensor");
+        m_batch = ids.size(0);
+        m_length = ids.size(1);
+    }
     require(m_batch > 0 && m_length > 0, "no tokens");
-    require(ids.min().item<std::int64_t>() >= 0 && ids.max().item<std::int64_t>() < config.vocabSize,
-            "token ids must lie in [0, " + std::to_string(config.vocabSize) + ")");
+    if (!embeds.defined())
+        require(ids.min().item<std::int64_t>() >= 0 && ids.max().item<std::int64_t>() < config.vocabSize,
+                "token ids must lie in [0, " + std::to_string(config.vocabSize) + ")");
     require(request.logitsFrom >= 0 && request.logitsFrom <= m_length, "logitsFrom outside the sequence");
     const bool hasCache = cache && !cache->empty();
     require(!hasCache || cache->batch() == m_batch, "the cache holds " + std::to_string(cache ? cache->batch() : 0) + " rows, the batch " + std::to_string(m_batch));
@@ -36,12 +44,13 @@ ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &reques
         require(p.numel() == 0 || (p.min().item<std::int64_t>() >= 0 && p.max().item<std::int64_t>() < m_length), "capture positions outside the sequence");
     }
 
-    const auto device = ids.device();
+    const auto device = embeds.defined() ? embeds.device() : ids.device();
+    const auto longOptions = at::TensorOptions().dtype(at::kLong).device(device);
     at::Tensor mask = request.attentionMask.defined() ? request.attentionMask.to(device, at::kBool)
                                                       : at::ones({m_batch, m_length}, at::TensorOptions().dtype(at::kBool).device(device));
-    require(mask.sizes() == ids.sizes(), "the attention mask must have the shape of the input ids");
+    require(mask.dim() == 2 && mask.size(0) == m_batch && mask.size(1) == m_length, "the attention mask must be (batch, seq)");
     const std::int64_t past = hasCache ? cache->length() : 0;
-    const at::Tensor start = hasCache ? cache->nextPositions() : at::zeros({m_batch}, ids.options());
+    const at::Tensor start = hasCache ? cache->nextPositions() : at::zeros({m_batch}, longOptions);
 
     const at::Tensor counted = mask.to(at::kLong).cumsum(1);                                       // (B, T)
     m_positions = start.unsqueeze(1) + (counted - 1).clamp_min(0);                                 // (B, T)
@@ -55,6 +64,16 @@ ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &reques
     const at::Tensor allowed = (key <= query).unsqueeze(0) & (m_keyMask.unsqueeze(1) | (key == query).unsqueeze(0));  // (B, T, S)
     m_bias = at::zeros({m_batch, 1, m_length, S}, at::TensorOptions().dtype(dtype).device(device))
                  .masked_fill_(allowed.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
+}
+
+at::Tensor ForwardPass::inputEmbeddings(const at::Tensor &table) const
+{
+    return m_request.inputEmbeddings.defined() ? m_request.inputEmbeddings : at::embedding(table, m_request.inputIds);
+}
+
+at::Tensor ForwardPass::attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const
+{
+    return m_request.hooks ? m_request.hooks->attentionProjection(layer, projection, x, y) : y;
 }
 
 std::pair<at::Tensor, at::Tensor> ForwardPass::keysAndValues(int layer, const at::Tensor &keys, const at::Tensor &values)

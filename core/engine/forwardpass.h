@@ -27,6 +27,11 @@ public:
 
     //! Keys and values of the cached and the new tokens, (B, kv_heads, S, d) from the new ones (B, kv_heads, T, d);
     //! stored back in the cache when there is one.
+    //! The request's input embeddings, or its input ids looked up in `table` (vocab, hidden): (B, T, hidden).
+    at::Tensor inputEmbeddings(const at::Tensor &table) const;
+    //! y, or what the request's hooks make of the attention input projection `projection` of `layer`.
+    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const;
+
     std::pair<at::Tensor, at::Tensor> keysAndValues(int layer, const at::Tensor &keys, const at::Tensor &values);
 
     //! Records the next hidden state (first the embeddings, then each block's output but the last) from

@@ -62,7 +62,7 @@ at::Tensor Gpt2::conv1d(const std::string &name, const at::Tensor &x) const
 
 ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
 {
-    c10::InferenceMode inference;
+    c10::InferenceMode inference(!request.trainable);
     const ModelConfig &c = config();
     ForwardPass pass(c, request, cache, dtype());
     const std::int64_t B = pass.batch(), T = pass.length(), H = c.hiddenSize, heads = c.heads, d = c.headDim;
@@ -72,14 +72,14 @@ ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
                                                   std::to_string(c.maxPositions) + ")", "shorten the prompt or the response"});
     const std::string &t = m_prefix;
 
-    at::Tensor h = at::embedding(m_w[t + "wte.weight"], request.inputIds) + at::embedding(m_w[t + "wpe.weight"], pass.positions());  // (B, T, hidden)
+    at::Tensor h = pass.inputEmbeddings(m_w[t + "wte.weight"]) + at::embedding(m_w[t + "wpe.weight"], pass.positions());  // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = t + "h." + std::to_string(i) + ".";
 
         // Attention: c_attn yields [q | k | v], each (B, T, hidden) split into heads.
         const at::Tensor x = layerNorm(h, m_w[p + "ln_1.weight"], m_w[p + "ln_1.bias"], c.normEps);   // (B, T, hidden)
-        const at::Tensor qkv = conv1d(p + "attn.c_attn", x);                                       // (B, T, 3 * hidden)
+        const at::Tensor qkv = pass.attentionProjection(i, "c_attn", x, conv1d(p + "attn.c_attn", x));                                       // (B, T, 3 * hidden)
         const at::Tensor q = qkv.narrow(2, 0, H).view({B, T, heads, d}).transpose(1, 2);           // (B, heads, T, head_dim)
         const at::Tensor k = qkv.narrow(2, H, H).view({B, T, heads, d}).transpose(1, 2);           // (B, heads, T, head_dim)
         const at::Tensor v = qkv.narrow(2, 2 * H, H).view({B, T, heads, d}).transpose(1, 2);       // (B, heads, T, head_dim)

@@ -19,6 +19,11 @@ public:
     //! Every tensor a checkpoint of `config` holds, by checkpoint key, each starting with `prefix`.
     static std::vector<TensorSpec> expectedTensors(const ModelConfig &config, const std::string &prefix);
 
+protected:
+    const Weights &weights() const override { return m_w; }
+    Weights &weights() override { return m_w; }
+    std::string embeddingName() const override { return m_prefix + "wte.weight"; }
+
 private:
     //! x @ W + b for the Conv1D `name` (a checkpoint key without ".weight"), W stored (in, out).
     at::Tensor conv1d(const std::string &name, const at::Tensor &x) const;

@@ -51,20 +51,21 @@ at::Tensor GptNeoX::mlp(const std::string &p, const at::Tensor &x) const
 
 ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) const
 {
-    c10::InferenceMode inference;
+    c10::InferenceMode inference(!request.trainable);
     const ModelConfig &c = config();
     ForwardPass pass(c, request, cache, dtype());
     const std::int64_t B = pass.batch(), T = pass.length(), heads = c.heads, d = c.headDim;
     const RotaryTables rope = rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype());  // (B, 1, T, rotary_dims)
 
-    at::Tensor h = at::embedding(m_w["gpt_neox.embed_in.weight"], request.inputIds);  // (B, T, hidden)
+    at::Tensor h = pass.inputEmbeddings(m_w["gpt_neox.embed_in.weight"]);  // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "gpt_neox.layers." + std::to_string(i) + ".";
 
         // Attention. The fused projection holds, per head, that head's query, key and value side by side.
         const at::Tensor x = layerNorm(h, m_w[p + "input_layernorm.weight"], m_w[p + "input_layernorm.bias"], c.normEps);  // (B, T, hidden)
-        const at::Tensor qkv = at::linear(x, m_w[p + "attention.query_key_value.weight"], bias(p + "attention.query_key_value.bias"))
+        const at::Tensor qkv = pass.attentionProjection(i, "query_key_value", x,
+                                                        at::linear(x, m_w[p + "attention.query_key_value.weight"], bias(p + "attention.query_key_value.bias")))
                                    .view({B, T, heads, 3 * d});                          // (B, T, heads, 3 * head_dim)
         const at::Tensor q = applyRotary(qkv.narrow(3, 0, d).transpose(1, 2), rope);     // (B, heads, T, head_dim)
         const at::Tensor k = applyRotary(qkv.narrow(3, d, d).transpose(1, 2), rope);     // (B, heads, T, head_dim)

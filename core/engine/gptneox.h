@@ -18,6 +18,11 @@ public:
     //! Every tensor a checkpoint of `config` holds, by checkpoint key.
     static std::vector<TensorSpec> expectedTensors(const ModelConfig &config);
 
+protected:
+    const Weights &weights() const override { return m_w; }
+    Weights &weights() override { return m_w; }
+    std::string embeddingName() const override { return "gpt_neox.embed_in.weight"; }
+
 private:
     at::Tensor mlp(const std::string &prefix, const at::Tensor &x) const;
     at::Tensor bias(const std::string &name) const { return m_w.has(name) ? m_w[name] : at::Tensor(); }

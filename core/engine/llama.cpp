@@ -50,22 +50,23 @@ at::Tensor Llama::project(const std::string &name, const at::Tensor &x) const
 
 ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) const
 {
-    c10::InferenceMode inference;
+    c10::InferenceMode inference(!request.trainable);
     const ModelConfig &c = config();
     ForwardPass pass(c, request, cache, dtype());
     const std::int64_t B = pass.batch(), T = pass.length(), heads = c.heads, kvHeads = c.kvHeads, d = c.headDim;
     const RotaryTables rope = rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype());  // (B, 1, T, head_dim)
 
-    at::Tensor h = at::embedding(m_w["model.embed_tokens.weight"], request.inputIds);  // (B, T, hidden)
+    at::Tensor h = pass.inputEmbeddings(m_w["model.embed_tokens.weight"]);  // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "model.layers." + std::to_string(i) + ".";
 
         // Attention; kv_heads <= heads, each key/value head serving heads / kv_heads query heads.
         const at::Tensor x = rmsNorm(h, m_w[p + "input_layernorm.weight"], c.normEps);                            // (B, T, hidden)
-        const at::Tensor q = applyRotary(project(p + "self_attn.q_proj", x).view({B, T, heads, d}).transpose(1, 2), rope);    // (B, heads, T, head_dim)
-        const at::Tensor k = applyRotary(project(p + "self_attn.k_proj", x).view({B, T, kvHeads, d}).transpose(1, 2), rope);  // (B, kv_heads, T, head_dim)
-        const at::Tensor v = project(p + "self_attn.v_proj", x).view({B, T, kvHeads, d}).transpose(1, 2);                     // (B, kv_heads, T, head_dim)
+        auto projected = [&](const char *name) { return pass.attentionProjection(i, name, x, project(p + "self_attn." + name, x)); };
+        const at::Tensor q = applyRotary(projected("q_proj").view({B, T, heads, d}).transpose(1, 2), rope);    // (B, heads, T, head_dim)
+        const at::Tensor k = applyRotary(projected("k_proj").view({B, T, kvHeads, d}).transpose(1, 2), rope);  // (B, kv_heads, T, head_dim)
+        const at::Tensor v = projected("v_proj").view({B, T, kvHeads, d}).transpose(1, 2);                     // (B, kv_heads, T, head_dim)
         const auto [keys, values] = pass.keysAndValues(i, k, v);                                                  // (B, kv_heads, S, head_dim)
         const at::Tensor headOut = attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d)));    // (B, T, heads, head_dim)
         pass.recordHeads(headOut);

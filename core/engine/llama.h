@@ -18,6 +18,11 @@ public:
     //! Every tensor a checkpoint of `config` holds, by checkpoint key.
     static std::vector<TensorSpec> expectedTensors(const ModelConfig &config);
 
+protected:
+    const Weights &weights() const override { return m_w; }
+    Weights &weights() override { return m_w; }
+    std::string embeddingName() const override { return "model.embed_tokens.weight"; }
+
 private:
     at::Tensor project(const std::string &name, const at::Tensor &x) const;
 

@@ -83,6 +83,17 @@ Weights Weights::load(const Checkpoint &checkpoint, const std::vector<TensorSpec
     return weights;
 }
 
+std::vector<std::pair<std::string, at::Tensor>> Weights::named() const
+{
+    return {m_tensors.begin(), m_tensors.end()};
+}
+
+void Weights::makeTrainable()
+{
+    for (auto &[name, tensor] : m_tensors)
+        tensor = tensor.detach().clone().requires_grad_(true);
+}
+
 const at::Tensor &Weights::operator[](const std::string &name) const
 {
     const auto it = m_tensors.find(name);

@@ -29,6 +29,10 @@ public:
                         at::ScalarType dtype, at::Device device);
 
     bool has(const std::string &name) const { return m_tensors.count(name) > 0; }
+    //! Every tensor by name, in name order.
+    std::vector<std::pair<std::string, at::Tensor>> named() const;
+    //! Replaces every tensor by an owned copy that requires gradients.
+    void makeTrainable();
     //! The named tensor; throws std::out_of_range for a name that was not loaded (a bug, not bad input).
     const at::Tensor &operator[](const std::string &name) const;
 

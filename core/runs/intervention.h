@@ -25,6 +25,12 @@ struct InterventionContext {
     std::map<std::string, std::string> parameters;  //!< defaults merged with the user's values
     std::uint64_t seed = 0;
     std::filesystem::path artifactDir;            //!< where train() saves what it learned
+    //! Shared by every run of the workspace (activation caches); entries must be keyed by what they depend on.
+    std::filesystem::path cacheDir;
+    std::string trainDistribution;  //!< what train() is given (empty when the intervention trains nothing)
+    std::string trainDataHash;      //!< that distribution's content hash in the workspace
+    std::string evalDistribution;   //!< what evaluate() is currently called for
+    std::string evalDataHash;
     ProgressCallback progress;
 };
 

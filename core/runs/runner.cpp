@@ -47,6 +47,12 @@ fs::path RunRunner::artifactDir(const Workspace &workspace, std::int64_t runId, 
          / ("unit-" + std::to_string(unitPosition));
 }
 
+fs::path RunRunner::cacheDir(const Workspace &workspace)
+{
+    const fs::path ws = workspace.path();
+    return ws.parent_path() / (ws.stem().string() + "-artifacts") / "cache";
+}
+
 RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const RunOptions &options)
 {
     RunStore store(workspace);
@@ -82,6 +88,10 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                                                                        : resolveParameters(*intervention, {});
             context.seed = run->seed;
             context.artifactDir = artifactDir(workspace, runId, unit.position);
+            context.cacheDir = cacheDir(workspace);
+            context.trainDistribution = unit.trainDistribution;
+            if (const auto info = workspace.distribution(unit.trainDistribution))
+                context.trainDataHash = info->contentHash;
             context.progress = [&](std::int64_t, std::int64_t, const std::string &stage) {
                 return !options.progress || options.progress(done, total, prefix + stage);
             };
@@ -101,6 +111,8 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
             }
             for (const auto &distribution : unit.evaluations) {
                 const auto examples = workspace.examples(distribution, Split::Test);
+                context.evalDistribution = distribution;
+                context.evalDataHash = workspace.distribution(distribution) ? workspace.distribution(distribution)->contentHash : std::string();
                 const auto pairs = pairsInOrder(examples);
                 int next = store.predictionCount(unit.id, distribution);
                 while (next < int(pairs.size())) {

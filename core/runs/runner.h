@@ -23,6 +23,8 @@ public:
     static RunStatus execute(Workspace &workspace, std::int64_t runId, const RunOptions &options = {});
     //! Where a unit keeps what its intervention learned.
     static std::filesystem::path artifactDir(const Workspace &workspace, std::int64_t runId, int unitPosition);
+    //! Where interventions keep caches shared by all runs of the workspace.
+    static std::filesystem::path cacheDir(const Workspace &workspace);
 };
 
 } // namespace shiftscope

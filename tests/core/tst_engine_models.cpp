@@ -125,6 +125,11 @@ private slots:
     void partialRotaryLeavesTheRest();
     void groupedQueryEqualsReplicatedHeads();
     void tiedHeadEqualsCopiedHead();
+    void embeddingsEqualIds_data() { addVariants(); }
+    void embeddingsEqualIds();
+    void hooksChangeAttentionProjections_data() { addVariants(); }
+    void hooksChangeAttentionProjections();
+    void trainableWeightsGetGradients();
     void gptNeoXMatchesReference();
     void llamaMatchesReference();
     void gpt2ConvOrientationByHand();
@@ -259,6 +264,94 @@ void TestEngineModels::tiedHeadEqualsCopiedHead()
         tensors.push_back(head);
     }));
     QVERIFY(run(*plain, {ids}).logits.equal(run(*stored, {ids}).logits));
+}
+
+void TestEngineModels::embeddingsEqualIds()
+{
+    QFETCH(QString, name);
+    QTemporaryDir dir;
+    const TinyModel m = variant(name);
+    const auto model = loadCausalLM(writeTinyModel(tempPath(dir, "model"), m));
+    const auto ids = tokens(m.vocab, 6, 2);
+    const at::Tensor fromIds = run(*model, {ids}).logits;
+    ForwardRequest request;
+    request.inputEmbeddings = model->embedTokens(at::tensor(ids, at::kLong).unsqueeze(0));  // (1, 6, hidden)
+    COMPARE_TENSORS(model->forward(request).logits, fromIds);
+    // A changed embedding changes the output: the embeddings are really used.
+    request.inputEmbeddings = request.inputEmbeddings * 2;
+    QVERIFY(maxDifference(model->forward(request).logits, fromIds) > 1e-3);
+}
+
+namespace {
+
+//! Adds `delta` to every attention input projection and records which ones it saw.
+class RecordingHooks final : public ForwardHooks {
+public:
+    explicit RecordingHooks(double delta) : m_delta(delta) {}
+    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const override
+    {
+        seen.push_back(std::to_string(layer) + ":" + projection + ":" + std::to_string(x.size(-1)));
+        return y + m_delta;
+    }
+    mutable std::vector<std::string> seen;
+
+private:
+    double m_delta;
+};
+
+} // namespace
+
+void TestEngineModels::hooksChangeAttentionProjections()
+{
+    QFETCH(QString, name);
+    QTemporaryDir dir;
+    const TinyModel m = variant(name);
+    const auto model = loadCausalLM(writeTinyModel(tempPath(dir, "model"), m));
+    ForwardRequest request;
+    request.inputIds = at::tensor(tokens(m.vocab, 5, 1), at::kLong).unsqueeze(0);
+    const at::Tensor plain = model->forward(request).logits;
+    RecordingHooks identity(0.0), shifted(0.5);
+    request.hooks = &identity;
+    COMPARE_TENSORS(model->forward(request).logits, plain);
+    const std::string hidden = std::to_string(m.hidden);
+    std::vector<std::string> expected;
+    for (int layer = 0; layer < m.layers; ++layer) {
+        const std::string l = std::to_string(layer) + ":";
+        if (name.startsWith("llama"))
+            expected.insert(expected.end(), {l + "q_proj:" + hidden, l + "k_proj:" + hidden, l + "v_proj:" + hidden});
+        else
+            expected.push_back(l + (name.startsWith("gpt2") ? "c_attn:" : "query_key_value:") + hidden);
+    }
+    QCOMPARE(identity.seen, expected);
+    request.hooks = &shifted;
+    QVERIFY(maxDifference(model->forward(request).logits, plain) > 1e-3);
+}
+
+void TestEngineModels::trainableWeightsGetGradients()
+{
+    QTemporaryDir dir;
+    const TinyModel m = variant("gpt-neox");
+    auto model = loadCausalLM(writeTinyModel(tempPath(dir, "model"), m));
+    ForwardRequest request;
+    request.inputIds = at::tensor(tokens(m.vocab, 5, 1), at::kLong).unsqueeze(0);
+    const at::Tensor before = model->forward(request).logits;
+    const auto weights = model->makeTrainable();
+    QCOMPARE(weights.size(), model->namedWeights().size());
+    request.trainable = true;
+    const at::Tensor logits = model->forward(request).logits;
+    COMPARE_TENSORS(logits.detach(), before);
+    logits.sum().backward();
+    int withGradient = 0;
+    for (const auto &[name, w] : weights)
+        withGradient += w.grad().defined() && w.grad().abs().sum().item<double>() > 0;
+    QCOMPARE(withGradient, int(weights.size()));
+    // An update in place changes what the model computes.
+    {
+        at::NoGradGuard noGrad;
+        weights.front().second.add_(0.1);
+    }
+    request.trainable = false;
+    QVERIFY(maxDifference(model->forward(request).logits, before) > 1e-4);
 }
 
 void TestEngineModels::gptNeoXMatchesReference()
