@@ -1,10 +1,12 @@
 #include "cli/cli.h"
 #include "cli/modelcommands.h"
+#include "figurecommand.h"
 
 #include <iostream>
 
 int main(int argc, char **argv)
 {
     shiftscope::registerEngineCommands();
+    shiftscope::registerFigureCommands();
     return shiftscope::runCli(std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr);
 }

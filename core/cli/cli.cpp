@@ -58,6 +58,10 @@ Commands:
                                        run a model on token batches: logits, last hidden states, response log-probs
   score --model DIR --distribution D [--split test] [--scoring genies|mean] [--limit N] [--dtype ...] [--device ...]
                                        score every pair with a model (GENIES zero-shot) into the scores table
+  export-figure VIEW --out FILE.svg|png [--model M] [--interventions A,B] [--shifts genies|all] [--shift S:T]
+                [--metric de|accuracy] [--size 1920x1080] [--presentation]
+                                       render a results view (shift-results, heatmap, categories, transfer,
+                                       calibration) headless, as the GUI exports it
   demo                                 build the demo workspace (default: the user's demo workspace)
   make-demo-data --out DIR             write the demo suite in the GENIES layout
   make-benchmark-tree --out DIR [--distributions N] [--train N] [--test N] [--responses N]
@@ -456,9 +460,9 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
     const Arguments args(words, {"workspace", "category", "catalogue", "split", "limit", "out", "name", "distributions",
                                  "train", "test", "responses", "model", "intervention", "shifts", "param", "seed", "resume", "run",
                                  "shift", "severity", "status", "note", "author",
-                                 "input", "distribution", "scoring", "dtype", "device",
+                                 "input", "distribution", "scoring", "dtype", "device", "size", "interventions", "metric",
                                  "tokenizer", "jsonl"},
-                         {"json", "genies", "version", "help", "csv", "all", "keep-unmatched", "special"});
+                         {"json", "genies", "version", "help", "csv", "all", "keep-unmatched", "special", "presentation"});
     if (args.has("version")) {
         out << "shiftscope-cli " << SHIFTSCOPE_VERSION << "\n";
         return ExitOk;

@@ -1,0 +1,163 @@
+// shiftscope-cli export-figure: every results view rendered headless to PNG and SVG at the asked size, with the
+// model, interventions, shift set, shift and metric options, and clear errors for bad requests.
+#include "figurecommand.h"
+#include "results/generalizationtable.h"
+#include "results/resultsimporter.h"
+#include "testsupport.h"
+#include "workspace/workspace.h"
+
+#include <QFile>
+#include <QImage>
+#include <QStandardPaths>
+#include <QSvgRenderer>
+#include <QtTest>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+//! A short-form evaluation file whose first `correct` of `count` probabilities favour the preferred response.
+std::string evaluationJson(int count, int correct)
+{
+    std::string p;
+    for (int k = 0; k < count; ++k)
+        p += (k ? ", " : "") + pythonFloatRepr(k < correct ? 0.55 + 0.4 * k / count : 0.45 - 0.4 * k / count);
+    return R"({"eval_accuracy": )" + pythonFloatRepr(double(correct) / count) + R"(, "eval_probabilities": [)" + p + "]}";
+}
+
+//! Results of two models on one GENIES shift (alpaca_easy -> alpaca_hard), with what its views need.
+fs::path writeResults(const QTemporaryDir &dir)
+{
+    const fs::path root = tempPath(dir, "results/evaluations");
+    for (const std::string model : {"llama-7b", "llama-13b"}) {
+        writeText(root / ("mms/" + model + "-alpaca_easy/alpaca_easy.json"), evaluationJson(60, 54));
+        writeText(root / ("mms/" + model + "-alpaca_easy/alpaca_hard.json"), evaluationJson(60, 45));
+        writeText(root / ("mms/" + model + "-alpaca_hard/alpaca_hard.json"), evaluationJson(60, 57));
+        writeText(root / ("zero_shot/" + model + "-alpaca_easy/alpaca_hard.json"), evaluationJson(60, 36));
+    }
+    writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_easy.json", evaluationJson(60, 56));
+    writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_hard.json", evaluationJson(60, 50));
+    return root.parent_path();
+}
+
+} // namespace
+
+class TestFigureCommand : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void everyViewExports_data();
+    void everyViewExports();
+    void optionsChangeTheFigure();
+    void badRequestsAreExplained();
+
+private:
+    QTemporaryDir m_dir;
+    std::string m_ws;
+};
+
+void TestFigureCommand::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    registerFigureCommands();
+    m_ws = tempPath(m_dir, "w.sqlite").string();
+    Workspace ws = Workspace::create(m_ws);
+    ResultsImporter::importResults(ws, writeResults(m_dir));
+}
+
+void TestFigureCommand::everyViewExports_data()
+{
+    QTest::addColumn<QString>("view");
+    for (const char *view : {"shift-results", "heatmap", "categories", "transfer", "calibration"})
+        QTest::newRow(view) << QString(view);
+}
+
+void TestFigureCommand::everyViewExports()
+{
+    QFETCH(QString, view);
+    const std::string png = tempPath(m_dir, (view.toStdString() + ".png").c_str()).string();
+    auto r = runCommand({"--workspace", m_ws, "export-figure", view.toStdString(), "--out", png});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY2(r.out.find("Wrote " + png) != std::string::npos, r.out.c_str());
+    QVERIFY(r.out.find("llama-7b") != std::string::npos);  // the model with the most interventions by default
+    const QImage image(QString::fromStdString(png));
+    QCOMPARE(image.size(), QSize(1920, 1080));
+    // Not blank: a figure has many colours.
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 5, qPrintable(view));
+
+    const std::string svg = tempPath(m_dir, (view.toStdString() + ".svg").c_str()).string();
+    r = runCommand({"--workspace", m_ws, "export-figure", view.toStdString(), "--out", svg, "--size", "1280x720"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QFile file(QString::fromStdString(svg));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QSvgRenderer renderer(file.readAll());
+    QVERIFY(renderer.isValid());
+    QCOMPARE(renderer.viewBox().size(), QSize(1280, 720));
+}
+
+void TestFigureCommand::optionsChangeTheFigure()
+{
+    auto render = [&](const std::vector<std::string> &options) {
+        const std::string out = tempPath(m_dir, "option.svg").string();
+        std::vector<std::string> words = {"--workspace", m_ws, "export-figure", "heatmap", "--out", out};
+        words.insert(words.end(), options.begin(), options.end());
+        const auto r = runCommand(words);
+        QFile file(QString::fromStdString(out));
+        if (r.code != 0 || !file.open(QIODevice::ReadOnly))
+            return std::string("failed: ") + r.err;
+        return file.readAll().toStdString();
+    };
+    const std::string plain = render({});
+    QVERIFY(plain.find("failed") != 0);
+    QVERIFY(plain.find("lora_fine_tuning") != std::string::npos);
+    const std::string onlyMms = render({"--interventions", "mms"});
+    QVERIFY(onlyMms.find("failed") != 0);
+    QVERIFY(onlyMms.find("lora_fine_tuning") == std::string::npos);
+    const std::string otherModel = render({"--model", "llama-13b"});
+    QVERIFY(otherModel.find("llama-13b") != std::string::npos || otherModel != plain);
+    QVERIFY(render({"--metric", "accuracy"}) != plain);
+    QVERIFY(render({"--presentation"}) != plain);
+    QVERIFY(render({"--shifts", "all"}).find("failed") != 0);
+}
+
+void TestFigureCommand::badRequestsAreExplained()
+{
+    const std::string out = tempPath(m_dir, "bad.png").string();
+    auto run = [&](std::vector<std::string> words) {
+        words.insert(words.begin(), {"--workspace", m_ws, "export-figure"});
+        return runCommand(words);
+    };
+    auto r = run({"pie-chart", "--out", out});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("unknown view 'pie-chart'; the views are shift-results, heatmap") != std::string::npos, r.err.c_str());
+    r = run({"heatmap"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.find("needs --out") != std::string::npos);
+    r = run({"heatmap", "--out", tempPath(m_dir, "x.gif").string()});
+    QVERIFY(r.err.find("--out must end in .svg or .png") != std::string::npos);
+    r = run({"heatmap", "--out", out, "--size", "big"});
+    QVERIFY(r.err.find("--size needs WIDTHxHEIGHT") != std::string::npos);
+    r = run({"heatmap", "--out", out, "--model", "gpt-5"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("--model gpt-5: no results for this model (fix: choose one of: llama-13b, llama-7b)") != std::string::npos, r.err.c_str());
+    r = run({"heatmap", "--out", out, "--interventions", "ccs"});
+    QVERIFY(r.err.find("no results of this intervention for llama-7b") != std::string::npos);
+    r = run({"calibration", "--out", out, "--shift", "nowhere:else"});
+    QVERIFY(r.err.find("--shift nowhere:else: no such shift") != std::string::npos);
+    QVERIFY(!fs::exists(out));
+
+    const std::string empty = tempPath(m_dir, "empty.sqlite").string();
+    Workspace::create(empty);
+    r = runCommand({"--workspace", empty, "export-figure", "heatmap", "--out", out});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.find("the workspace holds no results") != std::string::npos);
+}
+
+QTEST_MAIN(TestFigureCommand)
+#include "tst_figurecommand.moc"
