@@ -1,4 +1,5 @@
 #include "demo/demoworkspace.h"
+#include "interventions/modelinterventions.h"
 #include "mainwindow.h"
 #include "qtconvert.h"
 
@@ -9,6 +10,7 @@
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    shiftscope::registerModelInterventions();
     QApplication::setOrganizationName(QStringLiteral("ShiftScope"));
     QApplication::setApplicationName(QStringLiteral("shiftscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("ShiftScope"));

@@ -84,6 +84,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
             auto intervention = InterventionRegistry::instance().create(unit.intervention);
             InterventionContext context;
             context.modelDir = run->modelPath;
+            context.modelHash = run->modelHash;
             context.parameters = unit.intervention == run->intervention ? run->parameters
                                                                        : resolveParameters(*intervention, {});
             context.seed = run->seed;

@@ -91,19 +91,6 @@ double plainLogprob(const CausalLM &model, const std::vector<int> &prompt, const
     return sum;
 }
 
-//! A character-level tokenizer.json: "<unk>" 0, "<s>" 1, "</s>" 2, then printable ASCII and newline.
-std::string charTokenizerJson()
-{
-    Json vocab = {{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}, {"\n", 3}};
-    for (char ch = ' '; ch <= '~'; ++ch)
-        vocab[std::string(1, ch)] = int(vocab.size());
-    return Json{{"version", "1.0"},
-                {"added_tokens", {{{"id", 2}, {"content", "</s>"}, {"special", true}}}},
-                {"normalizer", nullptr}, {"pre_tokenizer", nullptr}, {"post_processor", nullptr}, {"decoder", {{"type", "Fuse"}}},
-                {"model", {{"type", "BPE"}, {"unk_token", "<unk>"}, {"vocab", vocab}, {"merges", Json::array()}}}}
-        .dump();
-}
-
 } // namespace
 
 class TestEngineScoring : public QObject {
