@@ -46,6 +46,7 @@ Commands:
   run --intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N]
   run --resume ID                      train and evaluate an intervention over shifts (or resume a run)
   report [--run ID] [--csv]            list runs, or a run's generalization-metrics table
+  interventions [--json]               the interventions with their parameters and defaults
   audit DIST | --shift SOURCE:TARGET | --all [--catalogue NAME] [--severity LEVEL] [--json]
                                        data-quality audit of a distribution, a shift, or everything
   review-finding KEY --status reviewed|dismissed|open [--note TEXT] [--author NAME]
@@ -62,7 +63,10 @@ Commands:
                 [--metric de|accuracy] [--size 1920x1080] [--presentation]
                                        render a results view (shift-results, heatmap, categories, transfer,
                                        calibration) headless, as the GUI exports it
-  demo                                 build the demo workspace (default: the user's demo workspace)
+  demo [--model DIR] [--interventions A,B] [--markdown]
+                                       build the demo workspace and model, run zero_shot, lora and mms over the
+                                       demo shifts (reusing finished runs) and print their results
+  make-demo-model --out DIR [--seed N] train the demo tokenizer and language model into a model folder
   make-demo-data --out DIR             write the demo suite in the GENIES layout
   make-benchmark-tree --out DIR [--distributions N] [--train N] [--test N] [--responses N]
                                        write a synthetic GENIES-sized tree for benchmarks
@@ -462,7 +466,7 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
                                  "shift", "severity", "status", "note", "author",
                                  "input", "distribution", "scoring", "dtype", "device", "size", "interventions", "metric",
                                  "tokenizer", "jsonl"},
-                         {"json", "genies", "version", "help", "csv", "all", "keep-unmatched", "special", "presentation"});
+                         {"json", "genies", "version", "help", "csv", "all", "keep-unmatched", "special", "presentation", "markdown"});
     if (args.has("version")) {
         out << "shiftscope-cli " << SHIFTSCOPE_VERSION << "\n";
         return ExitOk;
@@ -504,6 +508,8 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
             return runRunCommand(args, out, err);
         if (command == "report")
             return runReportCommand(args, out, err);
+        if (command == "interventions")
+            return runInterventionsCommand(args, out, err);
         if (command == "audit")
             return runAuditCommand(args, out, err);
         if (command == "review-finding")

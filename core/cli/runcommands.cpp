@@ -2,6 +2,7 @@
 
 #include "cli/cli.h"
 #include "results/generalizationtable.h"
+#include "runs/intervention.h"
 #include "runs/runner.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 namespace shiftscope {
@@ -39,7 +41,9 @@ std::int64_t runIdOf(const Arguments &args, const char *option)
 
 //! "unit 2/5: evaluating alpaca_hard  42%  180 pairs/s  ETA 1m20s", redrawn in place on a terminal, a line per
 //! second otherwise (logs of scripted runs stay readable).
-ProgressCallback progressLine(std::ostream &err)
+} // namespace
+
+ProgressCallback runProgressLine(std::ostream &err)
 {
     struct State {
         std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -70,7 +74,7 @@ ProgressCallback progressLine(std::ostream &err)
     };
 }
 
-void printReport(std::ostream &out, const std::vector<GeneralizationRow> &rows)
+void printRunReport(std::ostream &out, const std::vector<GeneralizationRow> &rows)
 {
     auto cell = [](const std::optional<double> &v) {
         char text[32];
@@ -88,7 +92,6 @@ void printReport(std::ostream &out, const std::vector<GeneralizationRow> &rows)
     }
 }
 
-} // namespace
 
 int runRunCommand(const Arguments &args, std::ostream &out, std::ostream &err)
 {
@@ -114,13 +117,37 @@ int runRunCommand(const Arguments &args, std::ostream &out, std::ostream &err)
         err << "run " << id << ": " << store.run(id)->units.size() << " units\n";
     }
     RunOptions options;
-    options.progress = progressLine(err);
+    options.progress = runProgressLine(err);
     const RunStatus status = RunRunner::execute(ws, id, options);
     err << (isatty(STDERR_FILENO) ? "\r\033[K" : "");
     out << "run " << id << ": " << runStatusName(status) << "\n";
     if (status == RunStatus::Done)
-        printReport(out, runReport(ws, *store.run(id)));
+        printRunReport(out, runReport(ws, *store.run(id)));
     return status == RunStatus::Done ? ExitOk : ExitFailure;
+}
+
+int runInterventionsCommand(const Arguments &args, std::ostream &out, std::ostream &)
+{
+    const auto &registry = InterventionRegistry::instance();
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto &name : registry.names()) {
+        const auto intervention = registry.create(name);
+        nlohmann::ordered_json parameters = nlohmann::ordered_json::array();
+        for (const auto &p : intervention->parameters())
+            parameters.push_back({{"name", p.name}, {"default", p.defaultValue}, {"description", p.description}});
+        list.push_back({{"name", name}, {"trains", intervention->trains()}, {"parameters", parameters}});
+    }
+    if (args.has("json")) {
+        out << list.dump(2) << "\n";
+        return ExitOk;
+    }
+    for (const auto &entry : list) {
+        out << entry["name"].get<std::string>() << (entry["trains"].get<bool>() ? "" : " (trains nothing)") << "\n";
+        for (const auto &p : entry["parameters"])
+            out << "  " << p["name"].get<std::string>() << " = " << p["default"].get<std::string>() << "  "
+                << p["description"].get<std::string>() << "\n";
+    }
+    return ExitOk;
 }
 
 int runReportCommand(const Arguments &args, std::ostream &out, std::ostream &)
@@ -140,7 +167,7 @@ int runReportCommand(const Arguments &args, std::ostream &out, std::ostream &)
     if (args.has("csv"))
         out << generalizationCsv(rows);
     else
-        printReport(out, rows);
+        printRunReport(out, rows);
     return ExitOk;
 }
 

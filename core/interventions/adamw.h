@@ -14,6 +14,7 @@ public:
     //! Scales all gradients together so their global L2 norm is at most `maxNorm`; returns the norm before.
     double clipGradNorm(double maxNorm);
     void step();
+    void setLearningRate(double learningRate) { m_learningRate = learningRate; }
 
 private:
     NamedTensors m_parameters;

@@ -4,7 +4,7 @@
 // sharing (each prompt once, each response once). Prints wall times, tokens/s, the forward pass's GFLOP/s next
 // to the machine's sgemm GFLOP/s measured in the same run, and peak memory. Asserts nothing.
 //   bench_engine [examples=16] [threads=2]
-#include "core/safetensorswriter.h"
+#include "bench/pythiamodel.h"
 #include "engine/causallm.h"
 #include "engine/computebackend.h"
 #include "engine/gptneox.h"
@@ -27,11 +27,6 @@ namespace {
 constexpr int kPrompt = 200, kResponse = 60, kResponses = 4;  // response tokens include the EOS
 constexpr std::int64_t H = 768, layers = 12, I = 3072, V = 50304;
 
-const char *kConfig = R"({"architectures": ["GPTNeoXForCausalLM"], "hidden_size": 768, "num_hidden_layers": 12,
-  "num_attention_heads": 12, "intermediate_size": 3072, "vocab_size": 50304, "rotary_pct": 0.25, "rotary_emb_base": 10000,
-  "use_parallel_residual": true, "max_position_embeddings": 2048, "layer_norm_eps": 1e-5, "hidden_act": "gelu",
-  "tie_word_embeddings": false, "bos_token_id": 0, "eos_token_id": 0})";
-
 double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 //! The peak resident memory since the last resetPeak() (VmHWM), in MiB.
@@ -46,32 +41,6 @@ double peakMiB()
 }
 
 void resetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-//! Random float32 weights; in a child process, so its buffers do not count in this process's peak memory.
-void writeModel(const fs::path &dir)
-{
-    fs::create_directories(dir);
-    std::ofstream(dir / "config.json") << kConfig;
-    const pid_t child = fork();
-    if (child == 0) {
-        std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
-        for (const auto &spec : GptNeoX::expectedTensors(ModelConfig::parse(kConfig, "config.json")))
-            if (!spec.optional)
-                shapes.emplace_back(spec.name, spec.shape);
-        std::uint64_t state = 88172645463325252ull;
-        test::writeSafetensors(dir / "model.safetensors", shapes, test::FileDtype::F32, [&](std::size_t i, std::vector<float> &values) {
-            const bool norm = shapes[i].first.find("norm") != std::string::npos && shapes[i].first.ends_with(".weight");
-            const float scale = shapes[i].second.size() == 1 ? 0.02f : 0.04f;
-            for (float &v : values) {  // xorshift64: fast, and good enough for weights nobody reads
-                state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-                v = (norm ? 1.0f : 0.0f) + scale * (float(state >> 40) / float(1 << 24) - 0.5f) * 3.4f;
-            }
-        });
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(child, &status, 0);
-}
 
 //! The fastest of several runs of `work` over at least `atLeast` seconds: on a shared machine, the least disturbed.
 template <typename Work>
@@ -138,7 +107,7 @@ int main(int argc, char **argv)
     const int threads = argc > 2 ? std::stoi(argv[2]) : 2;
     const fs::path dir = fs::temp_directory_path() / ("shiftscope-bench-engine-" + std::to_string(::getpid()));
     auto start = Clock::now();
-    writeModel(dir);
+    bench::writePythiaModel(dir);
     std::printf("model: Pythia-160m-shaped GPT-NeoX, random float32 weights, %.0f MiB written in %.1f s\n",
                 double(fs::file_size(dir / "model.safetensors")) / 1048576.0, seconds(start));
 

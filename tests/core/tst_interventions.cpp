@@ -20,6 +20,7 @@
 #include <QTest>
 #include <cmath>
 #include <random>
+#include <set>
 
 using namespace shiftscope;
 using namespace shiftscope::test;
@@ -74,6 +75,7 @@ private slots:
     void badParametersAreNamed();
     void runResumesToTheSameNumbers();
     void runCommandWithAModelIntervention();
+    void interventionsCommandListsParameters();
 
 private:
     fs::path path(const std::string &name) const { return fs::path(m_dir.path().toStdString()) / name; }
@@ -399,6 +401,24 @@ void TestInterventions::runCommandWithAModelIntervention()
     std::ostringstream report, reportErr;
     QCOMPARE(runCli({"--workspace", ws, "report", "--run", id, "--csv"}, report, reportErr), 0);
     QVERIFY2(report.str().find("sep") != std::string::npos && report.str().find("shuf") != std::string::npos, report.str().c_str());
+}
+
+void TestInterventions::interventionsCommandListsParameters()
+{
+    std::ostringstream out, err;
+    QCOMPARE(runCli({"interventions", "--json"}, out, err), 0);
+    const auto list = nlohmann::json::parse(out.str());
+    std::set<std::string> names;
+    for (const auto &entry : list) {
+        names.insert(entry.at("name").get<std::string>());
+        for (const auto &p : entry.at("parameters"))
+            QVERIFY(!p.at("description").get<std::string>().empty());
+    }
+    for (const char *name : {"zero_shot", "few_shot", "lora", "prompt_tuning", "mms", "cra", "lat_stim_1", "lat_stim_2", "ccs", "linear_probe", "random"})
+        QVERIFY2(names.count(name), name);
+    std::ostringstream text, textErr;
+    QCOMPARE(runCli({"interventions"}, text, textErr), 0);
+    QVERIFY(text.str().find("  rank = 8  LoRA rank") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestInterventions)

@@ -1,0 +1,157 @@
+#include "cli/democommands.h"
+
+#include "cli/commandregistry.h"
+#include "cli/commandsupport.h"
+#include "cli/runcommands.h"
+#include "demo/demoworkspace.h"
+#include "engine/demomodel.h"
+#include "interventions/modelinterventions.h"
+#include "results/resultsimporter.h"
+#include "runs/runexport.h"
+#include "runs/runner.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+namespace shiftscope {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+//! The name the demo model's results carry in the results views (GENIES model names end in a size token).
+constexpr const char *kDemoModelName = "shiftscope-demo-1m";
+
+//! Parameters the demo runs use, sized for the demo model: a higher learning rate than a billion-parameter model
+//! wants, and fewer steps.
+std::vector<std::string> demoParameters(const std::string &intervention)
+{
+    if (intervention == "lora")
+        return {"learning_rate=2e-3", "steps=60", "batch_size=8", "max_length=256"};
+    if (intervention == "prompt_tuning")
+        return {"learning_rate=2e-2", "steps=60", "batch_size=8", "max_length=256"};
+    if (intervention == "mms" || intervention == "cra" || intervention == "lat_stim_1" || intervention == "lat_stim_2"
+        || intervention == "linear_probe" || intervention == "ccs")
+        return {"max_length=256"};
+    return {};
+}
+
+std::vector<std::string> splitList(const std::string &text)
+{
+    std::vector<std::string> out;
+    std::stringstream list(text);
+    std::string item;
+    while (std::getline(list, item, ','))
+        if (!item.empty())
+            out.push_back(item);
+    return out;
+}
+
+int runMakeDemoModelCommand(const Arguments &args, std::ostream &out, std::ostream &err)
+{
+    return runWithUsageErrors(err, [&] {
+        const auto dir = args.value("out");
+        if (!dir)
+            throw CommandUsageError("make-demo-model needs --out DIR");
+        DemoModelOptions options;
+        if (const auto seed = args.value("seed"))
+            options.seed = std::stoull(*seed);
+        out << buildDemoModel(*dir, options, runProgressLine(err)) << "\n";
+        return int(ExitOk);
+    });
+}
+
+int runDemoCommand(const Arguments &args, std::ostream &out, std::ostream &err)
+{
+    return runWithUsageErrors(err, [&] {
+        registerModelInterventions();
+        const fs::path path = args.value("workspace").value_or(defaultDemoWorkspacePath().string());
+        const auto progress = runProgressLine(err);
+        err << buildDemoWorkspace(path, progress) << "\n";
+        const fs::path model = args.value("model") ? fs::path(*args.value("model")) : cachedDemoModel(progress);
+        const std::vector<std::string> interventions = splitList(args.value("interventions").value_or("zero_shot,lora,mms"));
+        const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+        const std::string shifts = (folder / "demo-data" / "distribution_shifts" / "demo.json").string();
+
+        Workspace ws = Workspace::open(path);
+        RunStore store(ws);
+        store.markInterrupted();
+        std::vector<std::pair<std::string, RunRecord>> finished;
+        for (const auto &intervention : interventions) {
+            RunRequest request;
+            request.modelDir = model;
+            request.intervention = intervention;
+            request.shifts = shifts;
+            request.parameters = demoParameters(intervention);
+            request.seed = 1;
+            const RunRecord planned = planRun(ws, request);
+            // A finished run of the same model, data, intervention and parameters is reused, not recomputed.
+            std::optional<RunRecord> reuse;
+            for (const RunRecord &r : store.runs())
+                if (r.intervention == intervention && r.modelHash == planned.modelHash && r.dataHash == planned.dataHash
+                    && r.parameters == planned.parameters && r.shifts == planned.shifts && r.seed == planned.seed
+                    && r.status != RunStatus::Failed)
+                    reuse = r;
+            const std::int64_t id = reuse ? reuse->id : store.create(planned);
+            if (!reuse || reuse->status != RunStatus::Done) {
+                err << "run " << id << ": " << intervention << " over the demo shifts\n";
+                RunOptions options;
+                options.progress = progress;
+                if (RunRunner::execute(ws, id, options) != RunStatus::Done)
+                    throw std::runtime_error("the " + intervention + " run stopped before it finished");
+            }
+            finished.emplace_back(intervention, *store.run(id));
+        }
+
+        // Runs become results (what the results and disagreement views read) through a GENIES results tree.
+        const fs::path results = folder / "demo-results";
+        fs::remove_all(results);
+        for (const auto &[intervention, run] : finished)
+            exportRunResults(ws, run, results, kDemoModelName);
+        ResultsImporter::importResults(ws, results);
+
+        const bool markdown = args.has("markdown");
+        for (const auto &[intervention, run] : finished) {
+            const auto rows = runReport(ws, run);
+            const auto seconds = [](const std::string &from, const std::string &to) {
+                std::tm a{}, b{};
+                if (!strptime(from.c_str(), "%Y-%m-%dT%H:%M:%S", &a) || !strptime(to.c_str(), "%Y-%m-%dT%H:%M:%S", &b))
+                    return -1.0;
+                return std::difftime(timegm(&b), timegm(&a));
+            }(run.startedAt, run.endedAt);
+            if (markdown) {
+                out << "\n**" << intervention << "** (run " << run.id << ", " << seconds << " s)\n\n"
+                    << "| shift | source accuracy | target accuracy | baseline | differential elicitation |\n|---|---|---|---|---|\n";
+                auto cell = [](const std::optional<double> &v) {
+                    char text[16];
+                    std::snprintf(text, sizeof text, "%.3f", v.value_or(NAN));
+                    return v ? std::string(text) : std::string("–");
+                };
+                for (const auto &r : rows)
+                    out << "| " << r.source << " → " << r.target << " | " << cell(r.sourceIdAccuracy) << " | "
+                        << cell(r.generalizationAccuracy) << " | " << cell(r.baselineAccuracy) << " | "
+                        << cell(r.differentialElicitation) << " |\n";
+            } else {
+                out << "\n" << intervention << " (run " << run.id << ", " << seconds << " s)\n";
+                printRunReport(out, rows);
+            }
+        }
+        out << "\nDemo workspace: " << path.string() << "\nDemo model: " << model.string() << "\n";
+        return int(ExitOk);
+    });
+}
+
+} // namespace
+
+void registerDemoCommands()
+{
+    registerCliCommand("make-demo-model", runMakeDemoModelCommand);
+    registerCliCommand("demo", runDemoCommand);
+}
+
+} // namespace shiftscope
