@@ -4,6 +4,7 @@
 #include "results/resultstore.h"
 #include "resultscontext.h"
 
+#include <set>
 #include <QComboBox>
 #include <QLabel>
 #include <QMenu>
@@ -24,7 +25,7 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
     m_interventions->setPopupMode(QToolButton::InstantPopup);
     m_interventions->setMenu(new QMenu(m_interventions));
     m_shiftSet->addItem(tr("GENIES (15 shifts)"), int(ShiftSet::Genies));
-    m_shiftSet->addItem(tr("All 56 shifts"), int(ShiftSet::All));
+    m_shiftSet->addItem(tr("All shifts"), int(ShiftSet::All));
     addWidget(new QLabel(tr(" Model "), this));
     addWidget(m_model);
     addWidget(m_interventions);
@@ -63,6 +64,16 @@ void ResultsToolBar::reload()
         m_model->setCurrentIndex(index >= 0 ? index : 0);
     }
     m_context->setModel(m_model->currentText());
+    // A model evaluated on none of the GENIES pairs' distributions (the demo model) is shown on all shifts.
+    if (Workspace *ws = m_context->workspace(); ws && previous.isEmpty()) {
+        std::set<std::string> genies;
+        for (const ShiftPair &p : shiftsOf(*ws, ShiftSet::Genies))
+            genies.insert({p.source, p.target});
+        bool onGenies = false;
+        for (const auto &e : ResultStore(*ws).evaluations(ss(m_model->currentText())))
+            onGenies = onGenies || genies.count(e.evalDistribution);
+        m_shiftSet->setCurrentIndex(onGenies || m_model->count() == 0 ? 0 : 1);
+    }
     loadInterventions();
 }
 

@@ -44,7 +44,17 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
     if (set == ShiftSet::Genies) {
         std::erase_if(shifts, [](const ShiftPair &p) { return !p.isGenies(); });
         std::stable_sort(shifts.begin(), shifts.end(), [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
+        return shifts;
     }
+    // Then the shifts of the loaded catalogues (such as the demo suite's) that the built-in one lacks.
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const ShiftPair &p : shifts)
+        seen.emplace(p.source, p.target);
+    for (const auto &catalogue : workspace.catalogues())
+        if (catalogue.id != workspace.builtinCatalogueId())
+            for (const ShiftPair &p : workspace.shifts(catalogue.id))
+                if (seen.emplace(p.source, p.target).second)
+                    shifts.push_back(p);
     return shifts;
 }
 

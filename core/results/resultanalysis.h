@@ -14,7 +14,8 @@ namespace shiftscope {
 //! Which shifts a results view covers.
 enum class ShiftSet { Genies, All };
 
-//! The built-in catalogue's shifts: the 15 GENIES pairs in published order, or the 56 unique pairs in file order.
+//! The 15 GENIES pairs in published order, or all shifts: the built-in catalogue's 56 unique pairs in file order,
+//! then those of the other loaded catalogues (such as the demo suite) that it lacks.
 std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set);
 
 //! An accuracy with its 95% interval (Wilson, over the evaluation's pairs).
