@@ -1,6 +1,7 @@
 #include "interventions/activationcache.h"
 
 #include "engine/causallm.h"
+#include "engine/kvcache.h"
 #include "engine/tensorfile.h"
 #include "interventions/modelsession.h"
 #include "util/sha256.h"
@@ -111,43 +112,91 @@ std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Exam
 {
     const auto started = std::chrono::steady_clock::now();
     c10::InferenceMode inference;
-    std::vector<std::vector<int>> texts;
-    std::vector<std::pair<std::size_t, int>> owner;  // (example, response) of each text
-    for (std::size_t e = begin; e < end; ++e)
-        for (int r = 0; r < int(examples[e].responses.size()); ++r) {
-            texts.push_back(keepLast(m_session->readerTokens(reader.text(examples[e], r), reader.appendEos), std::size_t(m_maxLength)));
-            owner.emplace_back(e, r);
+    // Each example's texts, and the tokens all of them start with (its prompt, give or take the boundary token):
+    // that prefix runs once and every text continues its keys and values.
+    struct Text {
+        std::size_t example;  // index into this chunk
+        std::vector<int> rest;
+        std::int64_t row;     // output row
+    };
+    std::vector<std::vector<int>> prefixes;
+    std::vector<Text> texts;
+    std::int64_t rows = 0;
+    for (std::size_t e = begin; e < end; ++e) {
+        std::vector<std::vector<int>> ids;
+        for (int r = 0; r < int(examples[e].responses.size()); ++r)
+            ids.push_back(keepLast(m_session->readerTokens(reader.text(examples[e], r), reader.appendEos), std::size_t(m_maxLength)));
+        std::size_t shared = ids.front().size();
+        for (const auto &t : ids) {
+            std::size_t k = 0;
+            while (k < shared && k < t.size() && t[k] == ids.front()[k])
+                ++k;
+            shared = std::min(k, t.size() - 1);  // every text keeps at least its last token to read features at
         }
-    std::vector<std::size_t> order(texts.size());
-    for (std::size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return texts[a].size() > texts[b].size(); });
+        prefixes.emplace_back(ids.front().begin(), ids.front().begin() + std::ptrdiff_t(shared));
+        for (auto &t : ids)
+            texts.push_back({e - begin, std::vector<int>(t.begin() + std::ptrdiff_t(shared), t.end()), rows++});
+    }
 
     const ModelConfig &c = m_session->model().config();
-    at::Tensor heads = at::empty({std::int64_t(texts.size()), c.layers, c.heads, c.headDim});
-    at::Tensor residual = at::empty({std::int64_t(texts.size()), c.layers + 1, c.hiddenSize});
-    for (std::size_t start = 0; start < order.size();) {
-        // Longest first, so each batch's padding is set by its first text.
-        const auto longest = std::int64_t(std::max<std::size_t>(1, texts[order[start]].size()));
-        const std::size_t count = std::max<std::size_t>(1, std::size_t(kBatchTokens / longest));
-        const std::size_t stop = std::min(order.size(), start + count);
-        std::vector<std::vector<int>> batch;
-        for (std::size_t i = start; i < stop; ++i)
-            batch.push_back(texts[order[i]]);
-        const auto [ids, mask] = leftPadded(batch, m_session->eosId());
-        ForwardRequest request;
-        request.inputIds = ids;
-        request.attentionMask = mask;
-        request.capturePositions = at::full({ids.size(0), 1}, ids.size(1) - 1, at::kLong);
-        request.hiddenStates = true;
-        request.headOutputs = true;
-        request.logitsFrom = ids.size(1);
-        const ForwardResult result = m_session->model().forward(request);
-        for (std::size_t i = start; i < stop; ++i) {
-            heads[std::int64_t(order[i])].copy_(result.headOutputs[std::int64_t(i - start)][0]);
-            residual[std::int64_t(order[i])].copy_(result.hiddenStates[std::int64_t(i - start)][0]);
+    at::Tensor heads = at::empty({rows, c.layers, c.heads, c.headDim});
+    at::Tensor residual = at::empty({rows, c.layers + 1, c.hiddenSize});
+    // Examples in groups whose prefixes fit the batch budget; per group, the prefixes, then the rests, longest first.
+    for (std::size_t groupBegin = 0; groupBegin < prefixes.size();) {
+        std::size_t groupEnd = groupBegin;
+        std::size_t longest = 1;
+        while (groupEnd < prefixes.size()
+               && (groupEnd == groupBegin || std::int64_t(groupEnd - groupBegin + 1) * std::int64_t(std::max(longest, prefixes[groupEnd].size())) <= kBatchTokens)) {
+            longest = std::max(longest, prefixes[groupEnd].size());
+            ++groupEnd;
         }
-        start = stop;
+        KvCache cache;
+        std::vector<std::vector<int>> groupPrefixes(prefixes.begin() + std::ptrdiff_t(groupBegin), prefixes.begin() + std::ptrdiff_t(groupEnd));
+        {
+            const auto [ids, mask] = leftPadded(groupPrefixes, m_session->eosId());
+            ForwardRequest request;
+            request.inputIds = ids;
+            request.attentionMask = mask;
+            request.logitsFrom = ids.size(1);
+            m_session->model().forward(request, &cache);
+        }
+        std::vector<const Text *> group;
+        for (const Text &t : texts)
+            if (t.example >= groupBegin && t.example < groupEnd)
+                group.push_back(&t);
+        std::stable_sort(group.begin(), group.end(), [](const Text *a, const Text *b) { return a->rest.size() > b->rest.size(); });
+        for (std::size_t start = 0; start < group.size();) {
+            const auto length = std::int64_t(group[start]->rest.size());
+            const std::size_t stop = std::min(group.size(), start + std::max<std::size_t>(1, std::size_t(kBatchTokens / length)));
+            const auto count = std::int64_t(stop - start);
+            // Right-padded, so each row starts where its prefix's cache row ends.
+            at::Tensor ids = at::full({count, length}, m_session->eosId(), at::kLong);
+            at::Tensor mask = at::zeros({count, length}, at::kLong);
+            std::vector<std::int64_t> cacheRows, last;
+            for (std::size_t i = start; i < stop; ++i) {
+                const auto &rest = group[i]->rest;
+                const auto row = std::int64_t(i - start);
+                ids[row].narrow(0, 0, std::int64_t(rest.size())).copy_(at::tensor(std::vector<std::int64_t>(rest.begin(), rest.end()), at::kLong));
+                mask[row].narrow(0, 0, std::int64_t(rest.size())).fill_(1);
+                cacheRows.push_back(std::int64_t(group[i]->example - groupBegin));
+                last.push_back(std::int64_t(rest.size()) - 1);
+            }
+            KvCache continued = cache.selectRows(at::tensor(cacheRows, at::kLong));
+            ForwardRequest request;
+            request.inputIds = ids;
+            request.attentionMask = mask;
+            request.capturePositions = at::tensor(last, at::kLong).unsqueeze(1);
+            request.hiddenStates = true;
+            request.headOutputs = true;
+            request.logitsFrom = length;
+            const ForwardResult result = m_session->model().forward(request, &continued);
+            for (std::size_t i = start; i < stop; ++i) {
+                heads[group[i]->row].copy_(result.headOutputs[std::int64_t(i - start)][0]);
+                residual[group[i]->row].copy_(result.hiddenStates[std::int64_t(i - start)][0]);
+            }
+            start = stop;
+        }
+        groupBegin = groupEnd;
     }
     std::vector<ResponseActivations> out;
     std::int64_t row = 0;
@@ -156,7 +205,7 @@ std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Exam
         out.push_back({heads.narrow(0, row, n), residual.narrow(0, row, n)});
         row += n;
     }
-    m_statistics.computedTexts += std::int64_t(texts.size());
+    m_statistics.computedTexts += rows;
     m_statistics.extractionSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return out;
 }

@@ -38,7 +38,8 @@ struct ResponseActivations {
 //! intervention and run of the workspace. An entry is keyed by the model's hash, the distribution, the split, the
 //! split's content hash, the reader text and the length limit; a change to any of them is a different entry, so
 //! stale activations are never read. Entries are stored in chunks of examples, each written whole (renamed into
-//! place), so an interrupted extraction keeps the chunks it finished.
+//! place), so an interrupted extraction keeps the chunks it finished. The tokens an example's texts share (its
+//! prompt) run once and each text continues their keys and values, as the response scorer does.
 class ActivationCache {
 public:
     struct Statistics {
