@@ -61,7 +61,7 @@ int runMakeDemoModelCommand(const Arguments &args, std::ostream &out, std::ostre
         DemoModelOptions options;
         if (const auto seed = args.value("seed"))
             options.seed = std::stoull(*seed);
-        out << buildDemoModel(*dir, options, runProgressLine(err)) << "\n";
+        out << buildDemoModel(*dir, options, runProgressLine(err, "steps")) << "\n";
         return int(ExitOk);
     });
 }
@@ -73,7 +73,7 @@ int runDemoCommand(const Arguments &args, std::ostream &out, std::ostream &err)
         const fs::path path = args.value("workspace").value_or(defaultDemoWorkspacePath().string());
         const auto progress = runProgressLine(err);
         err << buildDemoWorkspace(path, progress) << "\n";
-        const fs::path model = args.value("model") ? fs::path(*args.value("model")) : cachedDemoModel(progress);
+        const fs::path model = args.value("model") ? fs::path(*args.value("model")) : cachedDemoModel(runProgressLine(err, "steps"));
         const std::vector<std::string> interventions = splitList(args.value("interventions").value_or("zero_shot,lora,mms"));
         const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
         const std::string shifts = (folder / "demo-data" / "distribution_shifts" / "demo.json").string();

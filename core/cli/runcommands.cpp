@@ -39,23 +39,27 @@ std::int64_t runIdOf(const Arguments &args, const char *option)
     throw InputError(InputProblem{{}, std::string("--") + option, "'" + text + "' is not a run id", "give the number report lists"});
 }
 
-//! "unit 2/5: evaluating alpaca_hard  42%  180 pairs/s  ETA 1m20s", redrawn in place on a terminal, a line per
-//! second otherwise (logs of scripted runs stay readable).
 } // namespace
 
-ProgressCallback runProgressLine(std::ostream &err)
+//! "unit 2/5: evaluating alpaca_hard  42%  180 pairs/s  ETA 1m20s", redrawn in place on a terminal, a line per
+//! second otherwise (logs of scripted runs stay readable). A count that starts again (a new phase) restarts the rate.
+ProgressCallback runProgressLine(std::ostream &err, const std::string &unit)
 {
     struct State {
         std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
         std::chrono::steady_clock::time_point last{};
         std::int64_t firstDone = -1;
+        std::int64_t lastDone = 0;
     };
     auto state = std::make_shared<State>();
     const bool tty = isatty(STDERR_FILENO);
-    return [&err, state, tty](std::int64_t done, std::int64_t total, const std::string &stage) {
+    return [&err, state, tty, unit](std::int64_t done, std::int64_t total, const std::string &stage) {
         const auto now = std::chrono::steady_clock::now();
-        if (state->firstDone < 0)
+        if (state->firstDone < 0 || done < state->lastDone) {
             state->firstDone = done;
+            state->start = now;
+        }
+        state->lastDone = done;
         if (now - state->last < std::chrono::milliseconds(tty ? 200 : 1000) && done != total)
             return true;
         state->last = now;
@@ -64,7 +68,7 @@ ProgressCallback runProgressLine(std::ostream &err)
         char line[256];
         if (total > 0 && rate > 0) {
             const double eta = double(total - done) / rate;
-            std::snprintf(line, sizeof line, "  %3d%%  %.0f pairs/s  ETA %dm%02ds", int(100 * done / total), rate,
+            std::snprintf(line, sizeof line, "  %3d%%  %.0f %s/s  ETA %dm%02ds", int(100 * done / total), rate, unit.c_str(),
                           int(eta) / 60, int(eta) % 60);
         } else {
             std::snprintf(line, sizeof line, "  %3d%%", total > 0 ? int(100 * done / total) : 0);
