@@ -1,3 +1,4 @@
+#include "cli/democommands.h"
 #include "demo/demoworkspace.h"
 #include "interventions/modelinterventions.h"
 #include "mainwindow.h"
@@ -27,6 +28,10 @@ int main(int argc, char **argv)
     parser.process(app);
 
     shiftscope::MainWindow window;
+    // The demo comes with the demo model and finished runs of zero_shot, lora and mms (built once, then reused).
+    window.setDemoPreparation([](const std::filesystem::path &workspace, const shiftscope::ProgressCallback &progress) {
+        return shiftscope::prepareDemo(workspace, progress);
+    });
     window.show();
     if (parser.isSet(demo)) {
         window.openDemo(shiftscope::qs(shiftscope::defaultDemoWorkspacePath().string()));

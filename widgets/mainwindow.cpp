@@ -327,8 +327,11 @@ void MainWindow::importResults(const QString &dir)
 
 void MainWindow::openDemo(const QString &path)
 {
+    DemoPreparation prepare = m_demoPreparation;
+    if (!prepare)
+        prepare = [](const std::filesystem::path &workspace, const ProgressCallback &progress) { return buildDemoWorkspace(workspace, progress); };
     runTask(tr("Preparing the demo workspace"),
-            [path](const ProgressCallback &progress) { return buildDemoWorkspace(ss(path), progress); },
+            [path, prepare](const ProgressCallback &progress) { return prepare(ss(path), progress); },
             [this, path] {
                 QSettings().remove(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath());
                 openWorkspace(path);

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 #include <QPointer>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 class QDockWidget;
@@ -40,6 +41,10 @@ public:
     void importResults(const QString &dir);
     //! Builds the demo workspace at `path` in the background, then opens it.
     void openDemo(const QString &path);
+    //! What openDemo() runs in the background; by default it writes and imports the demo suite only. The
+    //! application sets one that also builds the demo model and its runs (that needs the engine).
+    using DemoPreparation = std::function<std::string(const std::filesystem::path &, const ProgressCallback &)>;
+    void setDemoPreparation(DemoPreparation preparation) { m_demoPreparation = std::move(preparation); }
     //! Saves the current selection, filters and view to a session file; false (with the reason shown) on failure.
     bool saveSession(const QString &path);
     //! Restores a session file, opening its workspace if needed.
@@ -69,6 +74,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    DemoPreparation m_demoPreparation;
     void createActions();
     void newWorkspace();
     void chooseWorkspace();

@@ -66,55 +66,73 @@ int runMakeDemoModelCommand(const Arguments &args, std::ostream &out, std::ostre
     });
 }
 
+//! The finished runs of the demo, by intervention, after preparing everything prepareDemo() promises.
+std::vector<std::pair<std::string, RunRecord>> demoRuns(const fs::path &path, const ProgressCallback &progress,
+                                                        const ProgressCallback &modelProgress,
+                                                        const std::vector<std::string> &interventions, const fs::path &modelDir,
+                                                        std::ostream *log)
+{
+    registerModelInterventions();
+    const std::string summary = buildDemoWorkspace(path, progress);
+    if (log)
+        *log << summary << "\n";
+    const fs::path model = modelDir.empty() ? cachedDemoModel(modelProgress) : modelDir;
+    const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const std::string shifts = (folder / "demo-data" / "distribution_shifts" / "demo.json").string();
+
+    Workspace ws = Workspace::open(path);
+    RunStore store(ws);
+    store.markInterrupted();
+    std::vector<std::pair<std::string, RunRecord>> finished;
+    for (const auto &intervention : interventions) {
+        RunRequest request;
+        request.modelDir = model;
+        request.intervention = intervention;
+        request.shifts = shifts;
+        request.parameters = demoParameters(intervention);
+        request.seed = 1;
+        const RunRecord planned = planRun(ws, request);
+        // A finished run of the same model, data, intervention and parameters is reused, not recomputed.
+        std::optional<RunRecord> reuse;
+        for (const RunRecord &r : store.runs())
+            if (r.intervention == intervention && r.modelHash == planned.modelHash && r.dataHash == planned.dataHash
+                && r.parameters == planned.parameters && r.shifts == planned.shifts && r.seed == planned.seed
+                && r.status != RunStatus::Failed)
+                reuse = r;
+        const std::int64_t id = reuse ? reuse->id : store.create(planned);
+        if (!reuse || reuse->status != RunStatus::Done) {
+            if (log)
+                *log << "run " << id << ": " << intervention << " over the demo shifts\n";
+            RunOptions options;
+            options.progress = [&](std::int64_t done, std::int64_t total, const std::string &stage) {
+                return !progress || progress(done, total, intervention + ": " + stage);
+            };
+            const RunStatus status = RunRunner::execute(ws, id, options);
+            if (status == RunStatus::Cancelled)
+                throw Cancelled();  // what is finished stays; the next call resumes the run
+            if (status != RunStatus::Done)
+                throw std::runtime_error("the " + intervention + " run stopped before it finished");
+        }
+        finished.emplace_back(intervention, *store.run(id));
+    }
+
+    // Runs become results (what the results and disagreement views read) through a GENIES results tree.
+    const fs::path results = folder / "demo-results";
+    fs::remove_all(results);
+    for (const auto &[intervention, run] : finished)
+        exportRunResults(ws, run, results, kDemoModelName);
+    ResultsImporter::importResults(ws, results);
+    return finished;
+}
+
 int runDemoCommand(const Arguments &args, std::ostream &out, std::ostream &err)
 {
     return runWithUsageErrors(err, [&] {
-        registerModelInterventions();
         const fs::path path = args.value("workspace").value_or(defaultDemoWorkspacePath().string());
-        const auto progress = runProgressLine(err);
-        err << buildDemoWorkspace(path, progress) << "\n";
-        const fs::path model = args.value("model") ? fs::path(*args.value("model")) : cachedDemoModel(runProgressLine(err, "steps"));
-        const std::vector<std::string> interventions = splitList(args.value("interventions").value_or("zero_shot,lora,mms"));
-        const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
-        const std::string shifts = (folder / "demo-data" / "distribution_shifts" / "demo.json").string();
-
+        const fs::path model = args.value("model") ? fs::path(*args.value("model")) : fs::path();
+        const auto finished = demoRuns(path, runProgressLine(err), runProgressLine(err, "steps"),
+                                       splitList(args.value("interventions").value_or("zero_shot,lora,mms")), model, &err);
         Workspace ws = Workspace::open(path);
-        RunStore store(ws);
-        store.markInterrupted();
-        std::vector<std::pair<std::string, RunRecord>> finished;
-        for (const auto &intervention : interventions) {
-            RunRequest request;
-            request.modelDir = model;
-            request.intervention = intervention;
-            request.shifts = shifts;
-            request.parameters = demoParameters(intervention);
-            request.seed = 1;
-            const RunRecord planned = planRun(ws, request);
-            // A finished run of the same model, data, intervention and parameters is reused, not recomputed.
-            std::optional<RunRecord> reuse;
-            for (const RunRecord &r : store.runs())
-                if (r.intervention == intervention && r.modelHash == planned.modelHash && r.dataHash == planned.dataHash
-                    && r.parameters == planned.parameters && r.shifts == planned.shifts && r.seed == planned.seed
-                    && r.status != RunStatus::Failed)
-                    reuse = r;
-            const std::int64_t id = reuse ? reuse->id : store.create(planned);
-            if (!reuse || reuse->status != RunStatus::Done) {
-                err << "run " << id << ": " << intervention << " over the demo shifts\n";
-                RunOptions options;
-                options.progress = progress;
-                if (RunRunner::execute(ws, id, options) != RunStatus::Done)
-                    throw std::runtime_error("the " + intervention + " run stopped before it finished");
-            }
-            finished.emplace_back(intervention, *store.run(id));
-        }
-
-        // Runs become results (what the results and disagreement views read) through a GENIES results tree.
-        const fs::path results = folder / "demo-results";
-        fs::remove_all(results);
-        for (const auto &[intervention, run] : finished)
-            exportRunResults(ws, run, results, kDemoModelName);
-        ResultsImporter::importResults(ws, results);
-
         const bool markdown = args.has("markdown");
         for (const auto &[intervention, run] : finished) {
             const auto rows = runReport(ws, run);
@@ -141,12 +159,22 @@ int runDemoCommand(const Arguments &args, std::ostream &out, std::ostream &err)
                 printRunReport(out, rows);
             }
         }
-        out << "\nDemo workspace: " << path.string() << "\nDemo model: " << model.string() << "\n";
+        out << "\nDemo workspace: " << path.string() << "\n";
         return int(ExitOk);
     });
 }
 
 } // namespace
+
+std::string prepareDemo(const fs::path &workspace, const ProgressCallback &progress, const std::vector<std::string> &interventions,
+                        const fs::path &model)
+{
+    const auto finished = demoRuns(workspace, progress, progress, interventions, model, nullptr);
+    std::string names;
+    for (const auto &[intervention, run] : finished)
+        names += (names.empty() ? "" : ", ") + intervention;
+    return "Demo workspace " + workspace.string() + " with finished runs of " + names;
+}
 
 void registerDemoCommands()
 {
