@@ -6,6 +6,7 @@
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
+#include <charconv>
 #include <cmath>
 
 namespace shiftscope {
@@ -91,9 +92,15 @@ void LoraIntervention::restore(const InterventionContext &context, const std::ma
     for (const auto &[name, tensor] : saved) {
         if (!name.ends_with(".lora_A"))
             continue;
-        const std::string prefix = name.substr(0, name.size() - 7);  // "layers.<i>.<projection>"
+        // "layers.<i>.<projection>.lora_A"
+        const std::string prefix = name.substr(0, name.size() - 7);
         const auto dot = prefix.find('.', 7);
-        const int layer = std::stoi(prefix.substr(7, dot - 7));
+        int layer = -1;
+        if (prefix.starts_with("layers.") && dot != std::string::npos)
+            std::from_chars(prefix.data() + 7, prefix.data() + dot, layer);
+        if (layer < 0)
+            throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "not a LoRA adapter name",
+                                          "the file was written by another version or damaged; train the intervention again"});
         m_hooks->adapters[{layer, prefix.substr(dot + 1)}] = {tensor, requireTensor(saved, prefix + ".lora_B", file)};
     }
     if (m_hooks->adapters.empty())

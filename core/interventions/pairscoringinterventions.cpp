@@ -96,15 +96,17 @@ void FewShotIntervention::load(const InterventionContext &context)
 {
     const auto file = context.artifactDir / "few_shot.json";
     std::ifstream in(file);
-    Json saved;
+    m_pool.clear();
     try {
-        saved = Json::parse(in);
+        const Json saved = Json::parse(in);
+        const Json &pool = saved.at("demonstration_pool");
+        if (!pool.is_array())
+            throw std::runtime_error("demonstration_pool is not a list");
+        for (const auto &shot : pool)
+            m_pool.push_back({shot.at("prompt").get<std::string>(), shot.at("response").get<std::string>()});
     } catch (const std::exception &e) {
         throw InputError(InputProblem{file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
     }
-    m_pool.clear();
-    for (const auto &shot : saved.at("demonstration_pool"))
-        m_pool.push_back({shot.at("prompt").get<std::string>(), shot.at("response").get<std::string>()});
 }
 
 std::vector<double> FewShotIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,

@@ -341,6 +341,22 @@ void TestInterventions::badParametersAreNamed()
         QVERIFY2(std::string(e.what()).find("rank") != std::string::npos, e.what());
         QVERIFY(std::string(e.what()).find("whole number") != std::string::npos);
     }
+    // A unit folder without what training saves, or with a damaged file, is refused with the file named.
+    for (const std::string name : {"lora", "prompt_tuning", "few_shot", "mms", "linear_probe", "ccs"}) {
+        auto intervention = InterventionRegistry::instance().create(name);
+        const fs::path empty = path("empty-unit-" + name);
+        const InterventionContext unit = context(*intervention, {}, 1, empty);
+        QVERIFY_THROWS_EXCEPTION(InputError, intervention->load(unit));
+        for (const char *file : {"reward_model.safetensors", "few_shot.json", "probe.json", "directions.safetensors",
+                                 "linear_probe.safetensors", "ccs.safetensors"})
+            writeText(empty / file, "{\"demonstration_pool\": 3}");
+        try {
+            intervention->load(unit);
+            QFAIL(("a damaged artifact was accepted by " + name).c_str());
+        } catch (const InputError &e) {
+            QVERIFY2(std::string(e.what()).find(empty.string()) != std::string::npos, e.what());
+        }
+    }
     auto mms = InterventionRegistry::instance().create("mms");
     InterventionContext noModel = context(*mms, {}, 1, path("bad2"));
     noModel.modelDir.clear();
