@@ -8,8 +8,15 @@ mode=${1:-run}
 case "$mode" in run|test) ;; *) echo "usage: $0 run|test" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ ccache pkg-config qt6-base-dev qt6-charts-dev qt6-svg-dev libtorch-dev
-          libsqlite3-dev libssl-dev nlohmann-json3-dev libopenblas0-openmp)
+# Every package the build, the tests and the GUI need, named here: installs run with --no-install-recommends, so
+# nothing may come in only as a Recommends (libqt6opengl6-dev is one for qt6-base-dev, yet Qt6Charts' CMake config
+# needs it; libopenblas0-openmp is one for libtorch, which otherwise falls back to the ~20x slower reference BLAS).
+packages=(
+  cmake ninja-build g++ ccache pkg-config     # toolchain
+  qt6-base-dev libqt6opengl6-dev qt6-qpa-plugins qt6-charts-dev qt6-svg-dev fonts-dejavu-core  # GUI, charts, SVG
+  libtorch-dev libopenblas0-openmp            # the model engine and a fast BLAS for it
+  libsqlite3-dev libssl-dev nlohmann-json3-dev  # workspace, hashing, JSON
+)
 
 missing=()
 for p in "${packages[@]}"; do
