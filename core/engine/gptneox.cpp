@@ -38,7 +38,7 @@ std::vector<TensorSpec> GptNeoX::expectedTensors(const ModelConfig &c)
 GptNeoX::GptNeoX(const ModelConfig &config, const Checkpoint &checkpoint, at::ScalarType dtype, at::Device device)
     : CausalLM(config, dtype, device),
       m_w(Weights::load(checkpoint, expectedTensors(config),
-                        {".attention.bias", ".attention.masked_bias", ".attention.rotary_emb.inv_freq"},
+                        {".attention.bias", ".attention.masked_bias", "rotary_emb.inv_freq"},
                         config.architectureName, dtype, device))
 {
 }

@@ -37,7 +37,7 @@ std::vector<TensorSpec> Llama::expectedTensors(const ModelConfig &c)
 
 Llama::Llama(const ModelConfig &config, const Checkpoint &checkpoint, at::ScalarType dtype, at::Device device)
     : CausalLM(config, dtype, device),
-      m_w(Weights::load(checkpoint, expectedTensors(config), {".self_attn.rotary_emb.inv_freq"}, config.architectureName, dtype, device))
+      m_w(Weights::load(checkpoint, expectedTensors(config), {"rotary_emb.inv_freq"}, config.architectureName, dtype, device))
 {
 }
 

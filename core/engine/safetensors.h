@@ -12,10 +12,18 @@
 
 namespace shiftscope {
 
-//! Element types the engine reads from safetensors files.
-enum class StoredDtype { F32, F16, BF16 };
+//! Every element type the safetensors format defines. Any of them may appear in a header (checkpoints carry masks
+//! and buffers in BOOL, U8 or I64 that no forward pass reads); only floating-point ones can become weights.
+enum class StoredDtype {
+    BOOL, U8, I8, I16, U16, I32, U32, I64, U64,
+    F4, F6_E2M3, F6_E3M2, F8_E5M2, F8_E4M3, F8_E8M0, F16, BF16, F32, F64, C64
+};
 
 std::string_view storedDtypeName(StoredDtype dtype);
+//! Bits one element takes in the file (BOOL is a byte).
+std::size_t storedDtypeBits(StoredDtype dtype);
+//! True for the dtypes the engine can turn into a tensor: F32, F16, BF16 and F64.
+bool isReadableDtype(StoredDtype dtype);
 
 //! "[2, 3]", as error messages print shapes.
 std::string shapeText(at::IntArrayRef shape);
@@ -29,9 +37,10 @@ struct SafetensorsEntry {
     std::uint64_t end = 0;
 };
 
-//! Checks a safetensors header (the JSON text) against the size of the data section that follows it: every entry
-//! has a known dtype, a shape whose byte size matches its offsets, offsets inside the data, and no two entries
-//! overlap. Throws InputError naming `file` and each offending tensor. Entries come back sorted by offset.
+//! Checks a safetensors header (the JSON text) against the size of the data section that follows it, by the
+//! format's rules: every entry has a dtype the format defines and a shape whose byte size matches its offsets, and
+//! the entries, sorted by offset, cover the data section exactly (no overlap, no gap, nothing after the last).
+//! Throws InputError naming `file` and each offending tensor. Entries come back sorted by offset.
 std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, std::uint64_t dataSize,
                                                      const std::filesystem::path &file);
 
@@ -45,7 +54,7 @@ public:
     const std::vector<SafetensorsEntry> &entries() const { return m_entries; }
     const SafetensorsEntry *find(const std::string &name) const;
     //! The tensor as stored, on the CPU. Shares the mapping unless its bytes are misaligned for the dtype (then
-    //! it is a copy).
+    //! it is a copy). Throws InputError naming the tensor when its dtype is not readable (isReadableDtype).
     at::Tensor tensor(const SafetensorsEntry &entry) const;
     //! True when `data` points into this file's mapping (tests use it to prove weights are not copied).
     bool maps(const void *data) const;

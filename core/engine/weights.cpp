@@ -45,7 +45,7 @@ Weights Weights::load(const Checkpoint &checkpoint, const std::vector<TensorSpec
 {
     const std::string dir = checkpoint.dir().string();
     const std::string configFix = "check that config.json belongs to these weights (sizes, layer count, architecture)";
-    ProblemList missing, misshaped, unexpected;
+    ProblemList missing, misshaped, unreadable, unexpected;
     std::set<std::string> known;
     for (const auto &spec : expected) {
         known.insert(spec.name);
@@ -55,7 +55,12 @@ Weights Weights::load(const Checkpoint &checkpoint, const std::vector<TensorSpec
                 missing.add({dir, "tensor '" + spec.name + "'", "missing (expected shape " + shapeText(spec.shape) + ")", configFix});
             continue;
         }
-        if (entry->shape != spec.shape)
+        if (!isReadableDtype(entry->dtype))
+            unreadable.add({dir, "tensor '" + spec.name + "'",
+                           "is stored as " + std::string(storedDtypeName(entry->dtype)) +
+                               ", which the engine cannot use as a weight (it reads F32, F16, BF16 and F64)",
+                           "convert the model's floating-point weights to float32, float16 or bfloat16 and save it again"});
+        else if (entry->shape != spec.shape)
             misshaped.add({dir, "tensor '" + spec.name + "'",
                            "shape disagrees with config.json: got " + shapeText(entry->shape) + ", expected " + shapeText(spec.shape), configFix});
     }
@@ -69,6 +74,7 @@ Weights Weights::load(const Checkpoint &checkpoint, const std::vector<TensorSpec
     std::vector<InputProblem> problems;
     missing.appendTo(problems, dir, "missing tensors");
     misshaped.appendTo(problems, dir, "tensors with the wrong shape");
+    unreadable.appendTo(problems, dir, "tensors in a dtype the engine cannot read");
     unexpected.appendTo(problems, dir, "unexpected tensors");
     if (!problems.empty())
         throw InputError(std::move(problems));

@@ -20,6 +20,10 @@ struct TensorValues {
     std::string name;
     std::vector<std::int64_t> shape;
     std::vector<float> values;
+    //! When set, the tensor is written as these bytes in this dtype (any dtype the format defines, e.g. "BOOL" or
+    //! "U8" for the masks checkpoints carry) instead of `values` in the file's dtype.
+    std::string storedAs = {};
+    std::string raw = {};
 };
 
 inline std::uint16_t bf16Bits(float value)
@@ -70,6 +74,19 @@ inline void appendValues(std::string &out, const std::vector<float> &values, Fil
     }
 }
 
+//! The 8-byte little-endian length and `header`'s text, padded with spaces to a multiple of 8 bytes unless `align`
+//! is false (then to an odd length, misaligning every tensor that follows).
+inline std::string framedHeader(const nlohmann::ordered_json &header, bool align)
+{
+    std::string text = header.dump();
+    if (align)
+        text.append((8 - text.size() % 8) % 8, ' ');
+    else if (text.size() % 2 == 0)
+        text += ' ';
+    const std::uint64_t length = text.size();
+    return std::string(reinterpret_cast<const char *>(&length), 8) + text;
+}
+
 //! The 8-byte little-endian header length and the JSON header for tensors stored back to back in order, padded
 //! with spaces to a multiple of 8 bytes unless `align` is false (then to an odd length, misaligning every tensor).
 inline std::string safetensorsHeader(const std::vector<std::pair<std::string, std::vector<std::int64_t>>> &tensors, FileDtype dtype,
@@ -84,25 +101,25 @@ inline std::string safetensorsHeader(const std::vector<std::pair<std::string, st
         header[name] = {{"dtype", dtypeName(dtype)}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
-    std::string text = header.dump();
-    if (align)
-        text.append((8 - text.size() % 8) % 8, ' ');
-    else if (text.size() % 2 == 0)
-        text += ' ';
-    const std::uint64_t length = text.size();
-    return std::string(reinterpret_cast<const char *>(&length), 8) + text;
+    return framedHeader(header, align);
 }
 
 //! A whole safetensors file in memory.
 inline std::string safetensorsBytes(const std::vector<TensorValues> &tensors, FileDtype dtype, bool align = true)
 {
-    std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
-    for (const auto &t : tensors)
-        shapes.emplace_back(t.name, t.shape);
-    std::string bytes = safetensorsHeader(shapes, dtype, align);
-    for (const auto &t : tensors)
-        appendValues(bytes, t.values, dtype);
-    return bytes;
+    nlohmann::ordered_json header = {{"__metadata__", {{"format", "pt"}}}};
+    std::string data;
+    for (const auto &t : tensors) {
+        const std::uint64_t begin = data.size();
+        if (t.storedAs.empty())
+            appendValues(data, t.values, dtype);
+        else
+            data += t.raw;
+        header[t.name] = {{"dtype", t.storedAs.empty() ? dtypeName(dtype) : t.storedAs.c_str()},
+                          {"shape", t.shape},
+                          {"data_offsets", {begin, std::uint64_t(data.size())}}};
+    }
+    return framedHeader(header, align) + data;
 }
 
 //! Streams a safetensors file tensor by tensor: `fill(i, values)` gives tensor i's values (sized to its shape),

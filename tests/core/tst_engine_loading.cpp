@@ -7,6 +7,9 @@
 #include "engine/weights.h"
 #include "util/errors.h"
 
+#include <cmath>
+#include <sys/stat.h>
+
 using namespace shiftscope;
 using namespace shiftscope::test;
 namespace fs = std::filesystem;
@@ -89,6 +92,11 @@ private slots:
     void configProblems_data();
     void configProblems();
     void malformedFilesNeverCrash();
+    void unusedBuffersInEveryDtype_data();
+    void unusedBuffersInEveryDtype();
+    void pythiaCheckpointLoadsAndScores();
+    void neededTensorInUnreadableDtype();
+    void notARegularFile();
 };
 
 void TestEngineLoading::loadsEveryArchitecture_data()
@@ -263,12 +271,22 @@ void TestEngineLoading::headerProblems_data()
                                            << "tensor 'w': data_offsets [0, 16] run past the end of the file (the data section holds 8 bytes)";
     QTest::newRow("overlap") << QByteArray(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})")
                              << 12 << "tensor 'b': bytes 4..12 overlap tensor 'a' (bytes 0..8)";
-    QTest::newRow("unknown dtype") << QByteArray(R"({"w": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}})") << 8
-                                   << "tensor 'w': dtype 'I64' is not supported (the engine reads F32, F16 and BF16)";
+    QTest::newRow("unknown dtype") << QByteArray(R"({"w": {"dtype": "Q4_K", "shape": [1], "data_offsets": [0, 8]}})") << 8
+                                   << "tensor 'w': dtype 'Q4_K' is not a safetensors dtype (BOOL, U8,";
     QTest::newRow("size mismatch") << QByteArray(R"({"w": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 8]}})") << 8
                                    << "tensor 'w': shape [3] in BF16 needs 6 bytes but data_offsets span 8";
     QTest::newRow("negative shape") << QByteArray(R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})") << 4
                                     << "holds something other than dimension sizes";
+    QTest::newRow("gap") << QByteArray(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})")
+                         << 12 << "tensor 'b': starts at byte 8 of the data, leaving bytes 4..8 that no tensor holds";
+    QTest::newRow("first tensor not at 0") << QByteArray(R"({"a": {"dtype": "U8", "shape": [2], "data_offsets": [2, 4]}})")
+                                           << 4 << "tensor 'a': starts at byte 2 of the data, leaving bytes 0..2";
+    QTest::newRow("trailing bytes") << QByteArray(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})") << 5
+                                    << "data: the tensors end at byte 4 of the data but the file holds 1 more bytes after them";
+    QTest::newRow("sub-byte size") << QByteArray(R"({"w": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}})") << 2
+                                   << "tensor 'w': shape [3] in F4 takes 12 bits, which is not a whole number of bytes";
+    QTest::newRow("bool size") << QByteArray(R"({"w": {"dtype": "BOOL", "shape": [2, 2], "data_offsets": [0, 2]}})") << 2
+                               << "tensor 'w': shape [2, 2] in BOOL needs 4 bytes but data_offsets span 2";
     QTest::newRow("not JSON") << QByteArray(R"({"w": )") << 0 << "header, byte 7: the header is not valid JSON";
     QTest::newRow("not an object") << QByteArray("[1, 2]") << 0 << "the header is not a JSON object";
 }
@@ -305,7 +323,7 @@ void TestEngineLoading::folderProblems()
     QVERIFY2(pickle.find("does not read pickle files, because loading one can run any code") != std::string::npos, pickle.c_str());
     QVERIFY(pickle.find("save_pretrained(DIR, safe_serialization=True)") != std::string::npos);
 
-    QVERIFY(loadProblems(tempPath(dir, "nowhere")).find("cannot read config.json") != std::string::npos);
+    QVERIFY(loadProblems(tempPath(dir, "nowhere")).find("config.json: cannot read: No such file or directory") != std::string::npos);
 }
 
 void TestEngineLoading::configProblems_data()
@@ -367,6 +385,144 @@ void TestEngineLoading::malformedFilesNeverCrash()
         }
     }
     QVERIFY(refused > 200);
+}
+
+namespace {
+
+//! Every dtype the safetensors format defines, with its bits per element.
+const std::vector<std::pair<std::string, int>> kAllDtypes = {
+    {"BOOL", 8}, {"U8", 8},      {"I8", 8},      {"I16", 16},     {"U16", 16},     {"I32", 32},      {"U32", 32},
+    {"I64", 64}, {"U64", 64},    {"F4", 4},      {"F6_E2M3", 6},  {"F6_E3M2", 6},  {"F8_E5M2", 8},   {"F8_E4M3", 8},
+    {"F8_E8M0", 8}, {"F16", 16}, {"BF16", 16},   {"F32", 32},     {"F64", 64},     {"C64", 64}};
+
+//! A buffer tensor of `count` elements (a multiple of 8, so every dtype fills whole bytes) in `dtype`, with bytes
+//! that are not zero, so a loader that read them as weights would compute something else.
+TensorValues buffer(const std::string &name, std::vector<std::int64_t> shape, const std::string &dtype, int bits)
+{
+    std::int64_t count = 1;
+    for (auto d : shape)
+        count *= d;
+    std::string raw(std::size_t(count * bits / 8), '\0');
+    for (std::size_t i = 0; i < raw.size(); ++i)
+        raw[i] = char(dtype == "BOOL" ? (i % 3 == 0) : int(17 * i + 5));
+    return {name, std::move(shape), {}, dtype, raw};
+}
+
+} // namespace
+
+void TestEngineLoading::unusedBuffersInEveryDtype_data()
+{
+    QTest::addColumn<QString>("architecture");
+    QTest::addColumn<QString>("dtype");
+    QTest::addColumn<int>("bits");
+    QTest::addColumn<int>("shards");
+    for (const auto &[dtype, bits] : kAllDtypes)
+        for (int shards : {1, 3})
+            for (const char *arch : {"gpt-neox", "gpt2", "llama"})
+                QTest::addRow("%s %s %s", arch, dtype.c_str(), shards == 1 ? "single" : "sharded") << arch << QString::fromStdString(dtype) << bits << shards;
+}
+
+void TestEngineLoading::unusedBuffersInEveryDtype()
+{
+    // The buffers Hugging Face checkpoints carry and no forward pass reads are skipped whatever their dtype, in
+    // single and sharded folders, and the model computes what the same folder without them computes.
+    QFETCH(QString, architecture);
+    QFETCH(QString, dtype);
+    QFETCH(int, bits);
+    QFETCH(int, shards);
+    QTemporaryDir dir;
+    TinyModel m = variant(architecture == "gpt-neox" ? "gpt-neox" : architecture);
+    m.shards = shards;
+    const auto plain = loadCausalLM(writeTinyModel(tempPath(dir, "plain"), m));
+    const std::string d = dtype.toStdString();
+    const fs::path withBuffers = writeTinyModel(tempPath(dir, "buffers"), m, [&](std::vector<TensorValues> &tensors) {
+        for (int layer = 0; layer < m.layers; ++layer) {
+            const std::string l = std::to_string(layer);
+            if (architecture == "gpt-neox") {
+                tensors.push_back(buffer("gpt_neox.layers." + l + ".attention.bias", {1, 1, 8, 8}, d, bits));
+                tensors.push_back(buffer("gpt_neox.layers." + l + ".attention.masked_bias", {8}, d, bits));
+                tensors.push_back(buffer("gpt_neox.layers." + l + ".attention.rotary_emb.inv_freq", {8}, d, bits));
+            } else if (architecture == "gpt2") {
+                tensors.push_back(buffer("transformer.h." + l + ".attn.bias", {1, 1, 8, 8}, d, bits));
+                tensors.push_back(buffer("transformer.h." + l + ".attn.masked_bias", {8}, d, bits));
+            } else {
+                tensors.push_back(buffer("model.layers." + l + ".self_attn.rotary_emb.inv_freq", {8}, d, bits));
+            }
+        }
+    });
+    const std::string problems = loadProblems(withBuffers);
+    QVERIFY2(problems == "(loaded)", problems.c_str());
+    const auto ids = someIds(m.vocab, 9);
+    QVERIFY(logitsOf(*loadCausalLM(withBuffers), ids).equal(logitsOf(*plain, ids)));
+}
+
+void TestEngineLoading::pythiaCheckpointLoadsAndScores()
+{
+    // Laid out as Pythia checkpoints are: a BOOL causal mask per layer over max_position_embeddings, a scalar
+    // masked_bias, inv_freq over the rotary dimensions; then the folder scores a pair like any other.
+    QTemporaryDir dir;
+    const TinyModel m;
+    const int rotaryHalf = int(m.hidden / m.heads * m.rotaryPct) / 2;
+    const fs::path path = writeTinyModel(tempPath(dir, "pythia"), m, [&](std::vector<TensorValues> &tensors) {
+        for (int layer = 0; layer < m.layers; ++layer) {
+            const std::string p = "gpt_neox.layers." + std::to_string(layer) + ".attention.";
+            std::string mask(std::size_t(m.positions * m.positions), '\0');
+            for (int i = 0; i < m.positions; ++i)
+                for (int j = 0; j <= i; ++j)
+                    mask[std::size_t(i * m.positions + j)] = 1;
+            tensors.push_back({p + "bias", {1, 1, m.positions, m.positions}, {}, layer == 0 ? "BOOL" : "U8", mask});
+            const float masked = -1e9f;
+            tensors.push_back({p + "masked_bias", {}, {}, "F32", std::string(reinterpret_cast<const char *>(&masked), 4)});
+            std::string invFreq;
+            for (int i = 0; i < rotaryHalf; ++i) {
+                const float f = 1.0f / std::pow(10000.0f, 2.0f * float(i) / float(2 * rotaryHalf));
+                invFreq.append(reinterpret_cast<const char *>(&f), 4);
+            }
+            tensors.push_back({p + "rotary_emb.inv_freq", {rotaryHalf}, {}, "F32", invFreq});
+        }
+    });
+    const auto model = loadCausalLM(path);
+    const auto plain = loadCausalLM(writeTinyModel(tempPath(dir, "plain"), m));
+    const auto ids = someIds(m.vocab, 12);
+    const at::Tensor logits = logitsOf(*model, ids);
+    QVERIFY(at::isfinite(logits).all().item<bool>());
+    QVERIFY(logits.equal(logitsOf(*plain, ids)));
+    // Scoring: the log-probability of a response after a prompt is finite and the same as without the buffers.
+    const at::Tensor logProbs = at::log_softmax(logits[0], -1);  // (T, vocab)
+    double score = 0;
+    for (std::size_t t = 4; t + 1 < ids.size(); ++t)
+        score += logProbs[std::int64_t(t)][ids[t + 1]].item<double>();
+    QVERIFY(std::isfinite(score) && score < 0);
+}
+
+void TestEngineLoading::neededTensorInUnreadableDtype()
+{
+    QTemporaryDir dir;
+    const fs::path path = writeTinyModel(tempPath(dir, "model"), TinyModel{}, [](std::vector<TensorValues> &tensors) {
+        TensorValues *bias = findTensor(tensors, "gpt_neox.layers.0.attention.dense.bias");
+        bias->storedAs = "I32";
+        bias->raw = std::string(bias->values.size() * 4, '\1');
+    });
+    const std::string problems = loadProblems(path);
+    QVERIFY2(problems.find("tensor 'gpt_neox.layers.0.attention.dense.bias': is stored as I32, which the engine cannot use as a weight") !=
+                 std::string::npos,
+             problems.c_str());
+}
+
+void TestEngineLoading::notARegularFile()
+{
+    // A FIFO must be refused at once, not waited on; so must a device.
+    QTemporaryDir dir;
+    const fs::path model = writeTinyModel(tempPath(dir, "model"), TinyModel{});
+    fs::remove(model / "model.safetensors");
+    QCOMPARE(::mkfifo((model / "model.safetensors").c_str(), 0600), 0);
+    QVERIFY(loadProblems(model).find("is not a regular file") != std::string::npos);
+    try {
+        SafetensorsFile::open("/dev/zero");
+        QFAIL("opened /dev/zero");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("is not a regular file") != std::string::npos, e.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEngineLoading)
