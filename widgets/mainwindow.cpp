@@ -4,6 +4,7 @@
 #include "demo/demoworkspace.h"
 #include "disagreementsview.h"
 #include "distributionpane.h"
+#include "filedialogs.h"
 #include "results/resultsimporter.h"
 #include "resultscontext.h"
 #include "resultstoolbar.h"
@@ -33,7 +34,6 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -138,19 +138,19 @@ void MainWindow::createActions()
             showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
             return;
         }
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Import GENIES results: choose a results/ folder or its parent"));
+        const QString dir = FileDialogs::existingFolder(this, tr("Import GENIES results: choose a results/ folder or its parent"));
         if (!dir.isEmpty())
             importResults(dir);
     });
     file->addAction(tr("&Load Shift Specification…"), this, &MainWindow::loadShiftSpec);
     file->addSeparator();
     file->addAction(tr("Open Sess&ion…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(), tr("ShiftScope sessions (*.shiftscope-session)"));
+        const QString path = FileDialogs::openFile(this, tr("Open Session"), tr("ShiftScope sessions (*.shiftscope-session)"));
         if (!path.isEmpty())
             loadSession(path);
     });
     file->addAction(tr("Save Sess&ion…"), this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), QString(), tr("ShiftScope sessions (*.shiftscope-session)"));
+        QString path = FileDialogs::saveFile(this, tr("Save Session"), tr("ShiftScope sessions (*.shiftscope-session)"));
         if (path.isEmpty())
             return;
         if (!path.endsWith(QStringLiteral(".shiftscope-session")))
@@ -228,7 +228,7 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
 
 void MainWindow::newWorkspace()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("New Workspace"), QString(), tr("ShiftScope workspaces (*.sqlite)"));
+    const QString path = FileDialogs::saveFile(this, tr("New Workspace"), tr("ShiftScope workspaces (*.sqlite)"));
     if (path.isEmpty())
         return;
     QString target = path.endsWith(QStringLiteral(".sqlite")) ? path : path + QStringLiteral(".sqlite");
@@ -245,8 +245,8 @@ void MainWindow::newWorkspace()
 
 void MainWindow::chooseWorkspace()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Workspace"), QString(),
-                                                      tr("ShiftScope workspaces (*.sqlite);;All files (*)"));
+    const QString path = FileDialogs::openFile(this, tr("Open Workspace"),
+                                                tr("ShiftScope workspaces (*.sqlite);;All files (*)"));
     if (!path.isEmpty())
         openWorkspace(path);
 }
@@ -278,7 +278,7 @@ void MainWindow::chooseImportFolder()
         showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
         return;
     }
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Import GENIES data: choose a GENIES checkout or its distributions/ folder"));
+    const QString dir = FileDialogs::existingFolder(this, tr("Import GENIES data: choose a GENIES checkout or its distributions/ folder"));
     if (!dir.isEmpty())
         importData(dir);
 }
@@ -342,7 +342,7 @@ void MainWindow::loadShiftSpec()
 {
     if (!m_workspace)
         return;
-    const QString file = QFileDialog::getOpenFileName(this, tr("Load Shift Specification"), QString(), tr("Shift specifications (*.json)"));
+    const QString file = FileDialogs::openFile(this, tr("Load Shift Specification"), tr("Shift specifications (*.json)"));
     if (file.isEmpty())
         return;
     try {
@@ -491,7 +491,7 @@ void MainWindow::createAuditMenu()
     audit->addAction(tr("E&xport Annotations…"), this, [this] {
         if (!m_workspace)
             return;
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export annotations"), QString(), tr("CSV (*.csv);;JSON (*.json)"));
+        const QString path = FileDialogs::saveFile(this, tr("Export annotations"), tr("CSV (*.csv);;JSON (*.json)"));
         if (path.isEmpty())
             return;
         try {
@@ -504,7 +504,7 @@ void MainWindow::createAuditMenu()
     audit->addAction(tr("&Import Annotations…"), this, [this] {
         if (!m_workspace)
             return;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Import annotations"), QString(), tr("Annotations (*.csv *.json)"));
+        const QString path = FileDialogs::openFile(this, tr("Import annotations"), tr("Annotations (*.csv *.json)"));
         if (path.isEmpty())
             return;
         try {

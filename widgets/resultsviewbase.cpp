@@ -1,5 +1,6 @@
 #include "resultsviewbase.h"
 
+#include "filedialogs.h"
 #include "qtconvert.h"
 #include "results/resultanalysis.h"
 #include "resultscontext.h"
@@ -12,7 +13,7 @@
 #include <QComboBox>
 #include <QCursor>
 #include <QEvent>
-#include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -299,8 +300,8 @@ QString ResultsViewBase::suggestedFileName(const QString &suffix) const
 void ResultsViewBase::chooseFigureFile()
 {
     QString filter = tr("PNG image (*.png)");
-    QString path = QFileDialog::getSaveFileName(this, tr("Export figure"), suggestedFileName(QStringLiteral(".png")),
-                                                tr("PNG image (*.png);;SVG vector image (*.svg)"), &filter);
+    QString path = FileDialogs::saveFile(this, tr("Export figure"), tr("PNG image (*.png);;SVG vector image (*.svg)"),
+                                         suggestedFileName(QStringLiteral(".png")), &filter);
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -321,8 +322,7 @@ void ResultsViewBase::chooseCsvFile()
         QMessageBox::information(this, tr("Export CSV"), tr("This view has no table to export."));
         return;
     }
-    QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"), suggestedFileName(QStringLiteral(".csv")),
-                                                tr("CSV files (*.csv)"));
+    QString path = FileDialogs::saveFile(this, tr("Export CSV"), tr("CSV files (*.csv)"), suggestedFileName(QStringLiteral(".csv")));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())

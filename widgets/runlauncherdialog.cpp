@@ -1,12 +1,12 @@
 #include "runlauncherdialog.h"
 
+#include "filedialogs.h"
 #include "qtconvert.h"
 #include "runs/intervention.h"
 #include "runs/modelsummary.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -58,7 +58,7 @@ RunLauncherDialog::RunLauncherDialog(const std::optional<ShiftPair> &currentShif
     layout->addWidget(buttons);
 
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a Hugging Face model folder"));
+        const QString dir = FileDialogs::existingFolder(this, tr("Choose a Hugging Face model folder"));
         if (!dir.isEmpty())
             setModelDir(dir);
     });

@@ -1,5 +1,8 @@
 #include "sessionstate.h"
 
+#include "qtconvert.h"
+#include "util/inputfile.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -70,6 +73,11 @@ bool SessionState::fromJson(const QJsonObject &json, SessionState &state, QStrin
 
 bool SessionState::save(const QString &path, QString *error) const
 {
+    if (ProtectedFiles::contains(ss(path))) {  // replacing it would destroy the workspace under its connections
+        if (error)
+            *error = QStringLiteral("%1: this is an open workspace; choose another file for the session").arg(path);
+        return false;
+    }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         if (error)
@@ -87,6 +95,11 @@ bool SessionState::save(const QString &path, QString *error) const
 
 bool SessionState::load(const QString &path, SessionState &state, QString *error)
 {
+    if (ProtectedFiles::contains(ss(path))) {  // opening it would drop this process's SQLite locks on it
+        if (error)
+            *error = QStringLiteral("%1: this is an open workspace, not a session file").arg(path);
+        return false;
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         if (error)

@@ -1,6 +1,7 @@
 #include "annotation/annotationio.h"
 
 #include "workspace/workspace.h"
+#include "util/inputfile.h"
 
 #include <fstream>
 #include <sstream>
@@ -90,6 +91,7 @@ AnnotationExportSummary AnnotationIo::exportFile(Workspace &workspace, const std
 {
     const AnnotationFormat format = *formatOrThrow(path);
     const auto records = collect(workspace);
+    refuseProtectedFile(path);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << writeAnnotationRecords(records, format);
     out.close();
@@ -106,12 +108,9 @@ AnnotationImportSummary AnnotationIo::importFile(Workspace &workspace, const std
                                                  const AnnotationImportOptions &options)
 {
     const AnnotationFormat format = *formatOrThrow(path);
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError(InputProblem{path.string(), {}, "cannot read the file", "check the path"});
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string text = buffer.str();
+    const std::string text = readInputFile(path, kMaxInputFileBytes, "check the path");
+    if (format == AnnotationFormat::Json)
+        checkJsonDepth(text, path);
     return importRecords(workspace, readAnnotationRecords(text, format, path.string()), path.string(), options);
 }
 

@@ -3,10 +3,12 @@
 #include "cli/commandsupport.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "util/errors.h"
+#include "util/inputfile.h"
 
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 namespace shiftscope {
@@ -80,9 +82,7 @@ int runTokenizeCommand(const Arguments &args, std::ostream &out, std::ostream &e
         if (*input == "-") {
             texts = readTexts(std::cin, "<stdin>");
         } else {
-            std::ifstream file(*input, std::ios::binary);
-            if (!file)
-                throw InputError(InputProblem{*input, {}, "cannot open the file", "check the path given to --jsonl"});
+            std::istringstream file(readInputFile(*input, kMaxInputFileBytes, "check the path given to --jsonl"));
             texts = readTexts(file, *input);
         }
         const bool special = args.has("special");

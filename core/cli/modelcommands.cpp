@@ -10,6 +10,7 @@
 #include "util/errors.h"
 #include "util/sha256.h"
 #include "workspace/workspace.h"
+#include "util/inputfile.h"
 
 #include <ATen/ATen.h>
 #include <chrono>
@@ -120,12 +121,11 @@ std::string checkCase(const Json &c, ForwardCase &out, int vocab)
 
 std::vector<ForwardCase> readCases(const std::string &file, int vocab)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw InputError(InputProblem{file, {}, "cannot open the file", "check the path given to --input"});
+    const std::string text = readInputFile(file, kMaxInputFileBytes, "check the path given to --input");
+    checkJsonDepth(text, file);
     Json json;
     try {
-        json = Json::parse(in);
+        json = Json::parse(text);
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file, "byte " + std::to_string(e.byte), "not valid JSON", "write {\"cases\": [...]} as docs/CLI.md shows"});
     }
@@ -228,12 +228,9 @@ std::string modelHash(const fs::path &dir)
             files.push_back(entry.path());
     std::sort(files.begin() + 1, files.end());
     Sha256 hash;
-    std::vector<char> buffer(std::size_t(4) << 20);
     for (const auto &file : files) {
         hash.update(file.filename().string());
-        std::ifstream in(file, std::ios::binary);
-        while (in.read(buffer.data(), std::streamsize(buffer.size())) || in.gcount() > 0)
-            hash.update(std::string_view(buffer.data(), std::size_t(in.gcount())));
+        readInputFileChunks(file, std::size_t(4) << 20, [&](std::string_view chunk) { hash.update(chunk); });
     }
     return hash.hexDigest();
 }
@@ -265,6 +262,7 @@ int runForwardCommand(const Arguments &args, std::ostream &out, std::ostream &er
                 entry["response_mean_logprob"] = responseMeanLogprobs(c, result.logits);
             results.push_back(std::move(entry));
         }
+        refuseProtectedFile(*output);
         std::ofstream file(*output, std::ios::binary | std::ios::trunc);
         file << Json{{"model", *args.value("model")}, {"cases", std::move(results)}}.dump() << "\n";
         if (!file)

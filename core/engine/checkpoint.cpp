@@ -1,6 +1,7 @@
 #include "engine/checkpoint.h"
 
 #include "util/errors.h"
+#include "util/inputfile.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -42,12 +43,11 @@ bool hasPickles(const fs::path &dir)
 //! Shard file names of an index, in the order they first appear, checking each listed tensor's shard.
 std::vector<std::string> readIndex(const fs::path &file, std::map<std::string, std::string> &weightMap)
 {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = readInputFile(file, std::uint64_t(256) << 20, "restore the index file that came with the shards");
+    checkJsonDepth(text, file);
     nlohmann::json json;
     try {
-        json = nlohmann::json::parse(text.str());
+        json = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error &e) {
         throw InputError(InputProblem{file.string(), "byte " + std::to_string(e.byte), "the index is not valid JSON", "restore the index file that came with the shards"});
     }
@@ -58,7 +58,7 @@ std::vector<std::string> readIndex(const fs::path &file, std::map<std::string, s
     for (const auto &[name, shard] : map->items()) {
         const std::string shardName = shard.is_string() ? shard.get<std::string>() : std::string();
         if (shardName.empty() || fs::path(shardName).has_parent_path())
-            throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "the shard " + shard.dump() + " is not a file name in the folder",
+            throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "the shard " + (shard.is_string() ? "\"" + shard.get<std::string>() + "\"" : std::string("entry (a ") + shard.type_name() + ")") + " is not a file name in the folder",
                                           "restore the index file that came with the shards"});
         weightMap[name] = shardName;
         if (std::find(shards.begin(), shards.end(), shardName) == shards.end())

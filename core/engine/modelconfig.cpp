@@ -1,6 +1,7 @@
 #include "engine/modelconfig.h"
 
 #include "util/errors.h"
+#include "util/inputfile.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -304,11 +305,9 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
 ModelConfig ModelConfig::load(const std::filesystem::path &modelDir)
 {
     const auto file = modelDir / "config.json";
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw InputError(InputProblem{file.string(), {}, "cannot read config.json",
-                                      "point --model at a Hugging Face model folder (config.json next to model.safetensors)"});
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const std::string text = readInputFile(file, std::uint64_t(16) << 20,
+                                           "point --model at a Hugging Face model folder (config.json next to model.safetensors)");
+    checkJsonDepth(text, file);
     return parse(text, file);
 }
 

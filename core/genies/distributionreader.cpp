@@ -1,9 +1,10 @@
 #include "genies/distributionreader.h"
 
+#include "util/errors.h"
+#include "util/inputfile.h"
 #include "util/sha256.h"
 #include "util/utf8.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -12,17 +13,6 @@ namespace shiftscope {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string readWholeFile(const std::filesystem::path &path, bool &ok)
-{
-    std::ifstream in(path, std::ios::binary);
-    ok = bool(in);
-    if (!ok)
-        return {};
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return std::move(buffer).str();
-}
 
 std::string describe(const Json &value)
 {
@@ -72,13 +62,12 @@ std::optional<std::string> DistributionReader::readFile(const std::filesystem::p
         problems.push_back({file, {}, "the file is missing", "every distribution folder needs both train.json and test.json"});
         return std::nullopt;
     }
-    bool ok = false;
-    std::string text = readWholeFile(path, ok);
-    if (!ok) {
-        problems.push_back({file, {}, "the file cannot be read", "check its permissions"});
+    try {
+        return readInputFile(path, kMaxInputFileBytes, "check its permissions");
+    } catch (const InputError &e) {
+        problems.insert(problems.end(), e.problems().begin(), e.problems().end());
         return std::nullopt;
     }
-    return text;
 }
 
 SplitFile DistributionReader::readSplit(const std::filesystem::path &path, Split split, std::vector<InputProblem> &problems)
@@ -101,6 +90,12 @@ SplitFile DistributionReader::parseSplit(std::string_view text, const std::files
         const auto pos = positionOfOffset(text, *bad);
         problems.push_back({file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                             "the file is not valid UTF-8", "re-save it with UTF-8 encoding"});
+        return result;
+    }
+    try {
+        checkJsonDepth(text, path);
+    } catch (const InputError &e) {
+        problems.insert(problems.end(), e.problems().begin(), e.problems().end());
         return result;
     }
     Json root;

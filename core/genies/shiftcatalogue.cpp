@@ -1,6 +1,7 @@
 #include "genies/shiftcatalogue.h"
 
 #include "genies/builtincatalogue.h"
+#include "util/inputfile.h"
 #include "util/utf8.h"
 
 #include <algorithm>
@@ -89,13 +90,9 @@ const ShiftCatalogue &ShiftCatalogueReader::builtin()
 
 ShiftCatalogue ShiftCatalogueReader::readFile(const std::filesystem::path &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError(InputProblem{path.string(), {}, "the shift specification file cannot be read",
-                                      "check that the path exists and is readable"});
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return parse(buffer.str(), path);
+    const std::string text = readInputFile(path, kMaxInputFileBytes, "check that the path exists and is readable");
+    checkJsonDepth(text, path);
+    return parse(text, path);
 }
 
 ShiftCatalogue ShiftCatalogueReader::parse(std::string_view text, const std::filesystem::path &path)

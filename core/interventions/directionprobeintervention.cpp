@@ -7,6 +7,7 @@
 #include "interventions/parameters.h"
 #include "util/errors.h"
 #include "util/sha256.h"
+#include "util/inputfile.h"
 
 #include <ATen/ATen.h>
 #include <cmath>
@@ -217,13 +218,16 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
 void DirectionProbeIntervention::load(const InterventionContext &context)
 {
     const fs::path file = context.artifactDir / kProbeFile;
-    std::ifstream in(file);
     Json record;
     try {
-        record = Json::parse(in);
+        const std::string text = readInputFile(file, std::uint64_t(64) << 20, "delete the run's unit folder and run again");
+        checkJsonDepth(text, file);
+        record = Json::parse(text);
         m_units = record.at("selected_unit_indices").get<std::vector<std::int64_t>>();
         m_calibrationWeight = record.at("calibrator").at("weight").get<double>();
         m_calibrationBias = record.at("calibrator").at("bias").get<double>();
+    } catch (const InputError &) {
+        throw;
     } catch (const std::exception &e) {
         throw InputError(InputProblem{file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
     }

@@ -3,6 +3,7 @@
 #include "interventions/modelsession.h"
 #include "interventions/parameters.h"
 #include "util/errors.h"
+#include "util/inputfile.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -95,15 +96,18 @@ void FewShotIntervention::train(const InterventionContext &context, const std::v
 void FewShotIntervention::load(const InterventionContext &context)
 {
     const auto file = context.artifactDir / "few_shot.json";
-    std::ifstream in(file);
     m_pool.clear();
     try {
-        const Json saved = Json::parse(in);
+        const std::string text = readInputFile(file, kMaxInputFileBytes, "delete the run's unit folder and run again");
+        checkJsonDepth(text, file);
+        const Json saved = Json::parse(text);
         const Json &pool = saved.at("demonstration_pool");
         if (!pool.is_array())
             throw std::runtime_error("demonstration_pool is not a list");
         for (const auto &shot : pool)
             m_pool.push_back({shot.at("prompt").get<std::string>(), shot.at("response").get<std::string>()});
+    } catch (const InputError &) {
+        throw;
     } catch (const std::exception &e) {
         throw InputError(InputProblem{file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
     }

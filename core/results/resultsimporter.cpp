@@ -1,6 +1,7 @@
 #include "results/resultsimporter.h"
 
 #include "metrics/geniesmetrics.h"
+#include "util/inputfile.h"
 #include "results/evaluationfile.h"
 #include "results/evaluationpath.h"
 #include "results/generalizationtable.h"
@@ -24,12 +25,10 @@ const char *const kResultFolders[] = {"evaluations", "generalization_metrics", "
 
 std::string readAll(const fs::path &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError(InputProblem{path.string(), {}, "cannot be read", "check its permissions"});
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return std::move(buffer).str();
+    std::string text = readInputFile(path, kMaxInputFileBytes, "check its permissions");
+    if (path.extension() == ".json")
+        checkJsonDepth(text, path);
+    return text;
 }
 
 std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extension)

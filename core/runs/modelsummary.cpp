@@ -1,4 +1,6 @@
 #include "runs/modelsummary.h"
+#include "util/errors.h"
+#include "util/inputfile.h"
 
 #include <cstdio>
 #include <fstream>
@@ -16,13 +18,16 @@ ModelSummary summariseModelFolder(const fs::path &dir)
         s.problem = dir.string() + " is not a folder";
         return s;
     }
-    std::ifstream in(dir / "config.json");
-    if (!in) {
-        s.problem = "no config.json in " + dir.string();
+    std::string text;
+    try {
+        text = readInputFile(dir / "config.json", std::uint64_t(16) << 20);
+        checkJsonDepth(text, dir / "config.json");
+    } catch (const InputError &error) {
+        s.problem = error.problems().front().toString();
         return s;
     }
     try {
-        const auto config = nlohmann::json::parse(in);
+        const auto config = nlohmann::json::parse(text);
         if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty())
             s.architecture = config["architectures"][0].get<std::string>();
         auto intOf = [&](std::initializer_list<const char *> keys) {

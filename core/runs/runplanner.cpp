@@ -7,6 +7,7 @@
 #include "runs/runstore.h"
 #include "util/errors.h"
 #include "util/sha256.h"
+#include "util/inputfile.h"
 
 #include <algorithm>
 #include <fstream>
@@ -30,10 +31,8 @@ std::string modelHash(const std::filesystem::path &modelDir)
     // The configuration and the weight files' names and sizes identify a model folder cheaply.
     Sha256 hash;
     std::error_code ec;
-    std::ifstream config(modelDir / "config.json", std::ios::binary);
-    std::ostringstream text;
-    text << config.rdbuf();
-    hash.update(text.str());
+    hash.update(readInputFile(modelDir / "config.json", std::uint64_t(16) << 20,
+                              "point the run at a Hugging Face model folder (config.json next to model.safetensors)"));
     std::vector<std::string> entries;
     for (const auto &entry : std::filesystem::directory_iterator(modelDir, ec))
         if (entry.is_regular_file())

@@ -1,5 +1,7 @@
 #include "workspace/sqlite.h"
 
+#include "util/inputfile.h"
+
 #include <sqlite3.h>
 #include <utility>
 
@@ -23,12 +25,21 @@ Database::Database(const std::string &path, bool create) : m_path(path)
     }
     sqlite3_busy_timeout(m_db, 5000);
     sqlite3_extended_result_codes(m_db, 1);
+    ProtectedFiles::add(m_path);
 }
 
 Database::~Database()
 {
-    if (m_db)
-        sqlite3_close_v2(m_db);
+    close();
+}
+
+void Database::close()
+{
+    if (!m_db)
+        return;
+    sqlite3_close_v2(m_db);
+    m_db = nullptr;
+    ProtectedFiles::remove(m_path);
 }
 
 Database::Database(Database &&other) noexcept
@@ -39,8 +50,7 @@ Database::Database(Database &&other) noexcept
 Database &Database::operator=(Database &&other) noexcept
 {
     if (this != &other) {
-        if (m_db)
-            sqlite3_close_v2(m_db);
+        close();
         m_db = std::exchange(other.m_db, nullptr);
         m_path = std::move(other.m_path);
     }

@@ -30,6 +30,9 @@ public:
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;
 
+    //! Closes the connection (the destructor does too). While a connection is open its file is registered with
+    //! ProtectedFiles, so that nothing else in the process opens it and drops SQLite's locks.
+    void close();
     void exec(std::string_view sql);
     std::int64_t lastInsertId() const;
     int changes() const;

@@ -9,21 +9,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 
 namespace shiftscope {
 
 namespace {
 
 constexpr const char *kBuiltinHashKey = "builtin_catalogue_hash";
-
-std::string readHeader(const std::filesystem::path &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    char header[16] = {};
-    in.read(header, sizeof header);
-    return std::string(header, std::size_t(in.gcount()));
-}
 
 int pragmaInt(Database &db, const char *pragma)
 {
@@ -96,12 +87,30 @@ Workspace Workspace::open(const std::filesystem::path &path)
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
         throw InputError(InputProblem{file, {}, "no such workspace file", "check the path, or create a new workspace"});
-    if (readHeader(path) != std::string("SQLite format 3\0", 16))
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw InputError(InputProblem{file, {}, "not a ShiftScope workspace (not a regular file)",
+                                      "choose a .sqlite workspace file, or create a new workspace"});
+    // The header is checked by SQLite itself: opening the file any other way, even to read 16 bytes, would drop
+    // the locks this process may already hold on it through another connection (see ProtectedFiles).
+    Database db(file, false);
+    int appId = 0;
+    int version = 0;
+    bool blank = false;
+    try {
+        appId = pragmaInt(db, "application_id");
+        version = pragmaInt(db, "user_version");
+        blank = appId == 0 && version == 0 && pragmaInt(db, "page_count") <= 1 &&
+                !Statement(db, "SELECT 1 FROM sqlite_schema LIMIT 1").step();
+    } catch (const DatabaseError &) {
         throw InputError(InputProblem{file, {}, "not a ShiftScope workspace (the file is not an SQLite database)",
                                       "choose a .sqlite workspace file, or create a new workspace"});
-    Database db(file, false);
-    const int appId = pragmaInt(db, "application_id");
-    const int version = pragmaInt(db, "user_version");
+    }
+    if (blank) {
+        // An empty file (or an empty database): what a crash or a full disk right after creating a workspace
+        // leaves. It holds nothing, so it becomes the new workspace it was meant to be.
+        db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+        appId = kApplicationId;
+    }
     if (appId != kApplicationId)
         throw InputError(InputProblem{file, {}, "not a ShiftScope workspace (an SQLite database of another program)",
                                       "choose a ShiftScope workspace, or create a new one"});

@@ -1,6 +1,7 @@
 #include "engine/tokenizer/jsonplace.h"
 
 #include "util/errors.h"
+#include "util/inputfile.h"
 #include "util/utf8.h"
 
 #include <fstream>
@@ -75,11 +76,8 @@ std::string JsonPlace::typeOf(const nlohmann::json &object) const
 
 nlohmann::json readJsonFile(const std::filesystem::path &path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError(InputProblem{path.string(), {}, "cannot open the file",
-                                      "check the path, and that the file exists and is readable"});
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const std::string text = readInputFile(path, std::uint64_t(1) << 30, "check the path, and that the file exists and is readable");
+    checkJsonDepth(text, path);
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error &e) {
