@@ -1,6 +1,7 @@
 #include "audit/auditjson.h"
 #include "audit/auditor.h"
 #include "craftedexamples.h"
+#include "genies/dataimporter.h"
 #include "testsupport.h"
 #include "util/errors.h"
 #include "workspace/auditstore.h"
@@ -90,6 +91,7 @@ private slots:
     void cliUsageErrors();
     void cliReviewFinding();
     void realFixtures();
+    void responsesDifferingOnlyInCase();
 };
 
 void TestAuditor::distributionReportHasEveryCheckAndFindsTheLeak()
@@ -376,6 +378,25 @@ void TestAuditor::realFixtures()
         comment = comment || (f.check == "shortcut.cue.dispreferred" && f.key.find('#') != std::string::npos);
     QVERIFY(comment);
     QVERIFY(!Json::parse(auditReportsJson(reports, {}))["reports"].empty());
+}
+
+void TestAuditor::responsesDifferingOnlyInCase()
+{
+    // Train responses that differ only in letter case leave the shortcut classifier no n-gram to learn from (its
+    // vocabulary stays empty); the audit still completes, on the real layout of such a file.
+    QTemporaryDir dir;
+    std::string split = "[";
+    for (int i = 0; i < 12; ++i)
+        split += std::string(i ? "," : "") + R"({"prompt": "Capital of country )" + std::to_string(i) +
+                 R"(?", "responses": {"Paris": 1, "paris": 0}})";
+    split += "]";
+    writeText(tempPath(dir, "d/case_only/train.json"), split);
+    writeText(tempPath(dir, "d/case_only/test.json"), split);
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, tempPath(dir, "d"));
+    const AuditReport report = Auditor(ws).auditDistribution("case_only");
+    QVERIFY(report.find("shortcut.accuracy"));
+    QCOMPARE(cli({"--workspace", tempPath(dir, "w.sqlite").string(), "audit", "case_only", "--json"}).code, 0);
 }
 
 QTEST_GUILESS_MAIN(TestAuditor)
