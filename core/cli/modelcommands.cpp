@@ -310,6 +310,7 @@ int runScoreCommand(const Arguments &args, std::ostream &out, std::ostream &err)
         if (!eos)
             throw InputError(InputProblem{modelDir.string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
                                           "set eos_token_id in config.json"});
+        requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
 
         // GENIES tokenization (reference 4.0): prompt and response separately, no special tokens, EOS appended.
         std::vector<TokenizedExample> tokenized;

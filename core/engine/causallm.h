@@ -7,10 +7,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace shiftscope {
 
 class KvCache;
+class Tokenizer;
 class Weights;
 
 //! Changes a forward pass for methods that train something beside the model, such as LoRA adapters.
@@ -95,5 +97,10 @@ private:
 //! Loads a Hugging Face model folder (config.json and safetensors weights) of a supported architecture. Throws
 //! InputError saying what is wrong with the folder.
 std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, const EngineOptions &options = {});
+
+//! Throws InputError naming both files when `tokenizer` can produce ids the model has no embedding for, or when
+//! `eos` lies outside the model's vocabulary (the forward pass would index past its embedding table).
+void requireTokenizerFits(const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFile, const ModelConfig &config,
+                          std::optional<int> eos);
 
 } // namespace shiftscope

@@ -17,11 +17,18 @@ namespace fs = std::filesystem;
 constexpr const char *kSingle = "model.safetensors";
 constexpr const char *kIndex = "model.safetensors.index.json";
 
+//! True when something is at `path`, even a link that leads nowhere or in a loop (opening it then says why).
+bool present(const fs::path &path)
+{
+    std::error_code ec;
+    return fs::exists(fs::symlink_status(path, ec));
+}
+
 //! Pickle-based weight files: loading them can run arbitrary code, so they are refused.
 bool hasPickles(const fs::path &dir)
 {
     for (const char *name : {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth"})
-        if (fs::exists(dir / name))
+        if (present(dir / name))
             return true;
     return false;
 }
@@ -71,16 +78,17 @@ std::vector<std::string> readIndex(const fs::path &file, std::map<std::string, s
 
 Checkpoint Checkpoint::open(const fs::path &modelDir)
 {
-    if (!fs::is_directory(modelDir))
+    std::error_code ec;
+    if (!fs::is_directory(modelDir, ec))
         throw InputError(InputProblem{modelDir.string(), {}, "not a folder", "point --model at a Hugging Face model folder"});
     Checkpoint checkpoint;
     checkpoint.m_dir = modelDir;
-    if (fs::exists(modelDir / kIndex)) {
+    if (present(modelDir / kIndex)) {
         std::map<std::string, std::string> weightMap;
         const auto shards = readIndex(modelDir / kIndex, weightMap);
         std::vector<InputProblem> problems;
         for (const auto &shard : shards)
-            if (!fs::exists(modelDir / shard))
+            if (!present(modelDir / shard))
                 problems.push_back({(modelDir / kIndex).string(), {}, "names the shard " + shard + ", which is not in the folder",
                                     "download the missing shard, or restore the matching index"});
         if (!problems.empty())
@@ -95,7 +103,7 @@ Checkpoint Checkpoint::open(const fs::path &modelDir)
         }
         if (!problems.empty())
             throw InputError(std::move(problems));
-    } else if (fs::exists(modelDir / kSingle)) {
+    } else if (present(modelDir / kSingle)) {
         checkpoint.add(SafetensorsFile::open(modelDir / kSingle));
     } else {
         refuseFolder(modelDir);

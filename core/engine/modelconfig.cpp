@@ -286,6 +286,10 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
     c.bosTokenId = r.tokenId("bos_token_id");
     c.eosTokenId = r.tokenId("eos_token_id");
     c.padTokenId = r.tokenId("pad_token_id");
+    for (const auto &[key, id] : {std::pair{"bos_token_id", c.bosTokenId}, {"eos_token_id", c.eosTokenId}, {"pad_token_id", c.padTokenId}})
+        if (id && *id >= c.vocabSize)
+            r.problem(key, "token " + std::to_string(*id) + " is outside the vocabulary of " + std::to_string(c.vocabSize) + " tokens");
+    c.source = file;
 
     if (c.headDim == 0) {
         if (c.hiddenSize % c.heads != 0)

@@ -38,6 +38,8 @@ struct ModelConfig {
     bool scaleAttnByInverseLayerIdx = false;
     bool scaleAttnWeights = true;
 
+    std::filesystem::path source;  //!< the config.json it was read from, for messages that name the model
+
     std::optional<int> bosTokenId;
     std::optional<int> eosTokenId;
     std::optional<int> padTokenId;

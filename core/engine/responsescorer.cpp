@@ -2,6 +2,7 @@
 
 #include "engine/causallm.h"
 #include "engine/kvcache.h"
+#include "util/errors.h"
 
 #include <ATen/ATen.h>
 #include <algorithm>
@@ -101,6 +102,18 @@ double ResponseScorer::pairProbability(const TokenizedExample &example, const st
     return softmaxFirst(a.sum / denominator, b.sum / denominator);
 }
 
+namespace {
+
+[[noreturn]] void throwNonFinite(const CausalLM &model)
+{
+    const auto &source = model.config().source;
+    throw InputError(InputProblem{source.empty() ? std::string("the model") : source.parent_path().string(), {},
+                                  "the model computes log-probabilities that are NaN or infinite",
+                                  "check its weights: a checkpoint holding NaN or infinite values cannot score anything"});
+}
+
+} // namespace
+
 std::vector<std::vector<ResponseLogprob>> ResponseScorer::scoreResponses(const std::vector<TokenizedExample> &examples,
                                                                          const ProgressCallback &progress) const
 {
@@ -150,6 +163,10 @@ void ResponseScorer::scoreChunks(const std::vector<TokenizedExample> &examples, 
         while (i < order.size() && std::int64_t(chunk.size() + 1) * std::int64_t(examples[order[i]].prompt.size()) <= m_options.batchTokens)
             chunk.push_back(order[i++]);
         scoreChunk(examples, chunk, scores);
+        for (std::size_t e : chunk)
+            for (const auto &response : scores[e])
+                if (!std::isfinite(response.sum))
+                    throwNonFinite(m_model);
         done(chunk);
     }
 }
@@ -256,6 +273,8 @@ std::vector<double> ResponseScorer::scorePairsNaive(const std::vector<TokenizedE
                                                                            : sums[std::size_t(row)] / double(L - 1);
             }
         }
+        if (!std::isfinite(score[0]) || !std::isfinite(score[1]))
+            throwNonFinite(m_model);
         out.push_back(softmaxFirst(score[0], score[1]));
         reportProgress(progress, std::int64_t(out.size()), std::int64_t(pairs.size()), "scoring");
     }

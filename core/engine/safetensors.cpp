@@ -183,6 +183,7 @@ bool isReadableDtype(StoredDtype dtype)
 std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, std::uint64_t dataSize,
                                                      const std::filesystem::path &file)
 {
+    checkJsonDepth(header, file);
     Json json;
     try {
         json = Json::parse(header);

@@ -36,6 +36,7 @@ std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir)
     if (!eos)
         throw InputError(InputProblem{(modelDir / "config.json").string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
                                       "set eos_token_id in config.json"});
+    requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
     auto session = std::make_shared<ModelSession>(key, std::move(model), std::move(tokenizer), *eos);
     live[key] = session;
     return session;

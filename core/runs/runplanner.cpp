@@ -34,9 +34,14 @@ std::string modelHash(const std::filesystem::path &modelDir)
     hash.update(readInputFile(modelDir / "config.json", std::uint64_t(16) << 20,
                               "point the run at a Hugging Face model folder (config.json next to model.safetensors)"));
     std::vector<std::string> entries;
-    for (const auto &entry : std::filesystem::directory_iterator(modelDir, ec))
-        if (entry.is_regular_file())
-            entries.push_back(entry.path().filename().string() + ":" + std::to_string(entry.file_size()));
+    for (const auto &entry : std::filesystem::directory_iterator(modelDir, ec)) {
+        std::error_code entryError;  // a broken link or a loop is no weight file: skipped, not thrown
+        if (entry.is_regular_file(entryError)) {
+            const auto size = entry.file_size(entryError);
+            if (!entryError)
+                entries.push_back(entry.path().filename().string() + ":" + std::to_string(size));
+        }
+    }
     std::sort(entries.begin(), entries.end());
     for (const auto &e : entries)
         hash.update(e);

@@ -30,6 +30,8 @@ private:
     void read(const nlohmann::json &json, const JsonPlace &place);
 
     std::vector<Step> m_steps;
+    double m_growth = 1;           //!< how many times longer the steps can make a text, at most
+    std::size_t m_prepended = 0;   //!< bytes the Prepend steps add, at most
 };
 
 } // namespace shiftscope
