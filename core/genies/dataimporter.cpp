@@ -3,6 +3,7 @@
 #include "genies/distributionreader.h"
 #include "util/errors.h"
 #include "util/sha256.h"
+#include "util/utf8.h"
 
 #include <algorithm>
 #include <future>
@@ -189,29 +190,47 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
     summary.distributionsDir = locateDistributions(dir);
 
     std::vector<fs::path> folders;
+    std::vector<InputProblem> problems;
     std::uint64_t totalBytes = 0;
-    for (const auto &entry : fs::directory_iterator(summary.distributionsDir)) {
-        if (!entry.is_directory())
+    std::error_code ec;
+    fs::directory_iterator it(summary.distributionsDir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        std::error_code entryError;
+        if (!it->is_directory(entryError))
             continue;
-        if (!looksLikeDistribution(entry.path())) {
-            summary.warnings.push_back(entry.path().string() + ": skipped, it holds neither train.json nor test.json");
+        const std::string name = it->path().filename().string();
+        if (firstInvalidUtf8(name)) {
+            problems.push_back({it->path().string(), {}, "the folder name is not valid UTF-8, so it cannot name a distribution",
+                                "rename the folder with UTF-8 characters only"});
             continue;
         }
-        folders.push_back(entry.path());
-        std::error_code ec;
-        for (const char *name : {"train.json", "test.json"})
-            totalBytes += fs::exists(entry.path() / name, ec) ? fs::file_size(entry.path() / name, ec) : 0;
+        std::error_code listError;
+        fs::directory_iterator probe(it->path(), listError);
+        if (listError) {
+            problems.push_back({it->path().string(), {}, "the folder cannot be read: " + listError.message(), "check its permissions"});
+            continue;
+        }
+        if (!looksLikeDistribution(it->path())) {
+            summary.warnings.push_back(it->path().string() + ": skipped, it holds neither train.json nor test.json");
+            continue;
+        }
+        folders.push_back(it->path());
+        for (const char *file : {"train.json", "test.json"})
+            totalBytes += fs::exists(it->path() / file, entryError) ? fs::file_size(it->path() / file, entryError) : 0;
     }
+    if (ec)
+        problems.push_back({summary.distributionsDir.string(), {}, "the folder cannot be listed: " + ec.message(), "check its permissions"});
     std::sort(folders.begin(), folders.end());
 
-    std::vector<InputProblem> problems;
     std::uint64_t doneBytes = 0;
     reportProgress(progress, 0, std::int64_t(totalBytes), "Reading distributions");
 
-    Transaction tx(workspace.db());
-    DistributionWriter writer(workspace.db());
+    // Everything is read and checked before the write lock is taken, so that a slow disk never keeps other
+    // writers (a run, an annotation import) waiting; the hashes of what is stored come from a read snapshot.
     const StoredHashes stored = storedHashes(workspace.db());
-    // Reading and parsing the next folder runs on a second thread while this one writes the current folder.
+    std::vector<LoadedDistribution> loaded;
+    loaded.reserve(folders.size());
+    // Reading and parsing the next folder runs on a second thread while this one checks the current one.
     std::future<LoadedDistribution> next;
     if (!folders.empty())
         next = std::async(std::launch::async, loadDistribution, folders[0], std::cref(stored));
@@ -227,23 +246,27 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
                 summary.warnings.push_back((d.folder / "test.json").string() + ": the split is empty");
         }
         problems.insert(problems.end(), d.problems.begin(), d.problems.end());
-        // Once anything is wrong nothing will be committed, so only validation continues.
-        if (problems.empty()) {
-            if (d.unchanged) {
-                summary.unchanged.push_back(d.name);
-            } else {
-                switch (writer.write(d.name, d.folder, d.train, d.test, summary)) {
-                case DistributionWriter::Outcome::Added: summary.added.push_back(d.name); break;
-                case DistributionWriter::Outcome::Updated: summary.updated.push_back(d.name); break;
-                case DistributionWriter::Outcome::Unchanged: summary.unchanged.push_back(d.name); break;
-                }
-            }
-        }
         reportProgress(progress, std::int64_t(doneBytes), std::int64_t(totalBytes), "Reading " + d.name);
+        if (problems.empty())
+            loaded.push_back(std::move(d));  // once anything is wrong nothing is written: only checking goes on
     }
     if (!problems.empty())
         throw InputError(std::move(problems));
+
     reportProgress(progress, std::int64_t(totalBytes), std::int64_t(totalBytes), "Saving");
+    Transaction tx(workspace.db());
+    DistributionWriter writer(workspace.db());
+    for (const auto &d : loaded) {
+        if (d.unchanged) {
+            summary.unchanged.push_back(d.name);
+            continue;
+        }
+        switch (writer.write(d.name, d.folder, d.train, d.test, summary)) {
+        case DistributionWriter::Outcome::Added: summary.added.push_back(d.name); break;
+        case DistributionWriter::Outcome::Updated: summary.updated.push_back(d.name); break;
+        case DistributionWriter::Outcome::Unchanged: summary.unchanged.push_back(d.name); break;
+        }
+    }
     tx.commit();
     summariseCoverage(workspace, summary);
     return summary;

@@ -31,15 +31,35 @@ std::string readAll(const fs::path &path)
     return text;
 }
 
-std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extension)
+//! The files with `extension` below `root`, sorted. Every folder or entry that cannot be read is added to
+//! `problems` by path: the walk goes on, so all of them are reported, and the import then writes nothing.
+std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extension, std::vector<InputProblem> &problems)
 {
     std::vector<fs::path> files;
     std::error_code ec;
     if (!fs::is_directory(root, ec))
         return files;
-    for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file() && it->path().extension() == extension)
-            files.push_back(it->path());
+    std::vector<fs::path> pending{root};
+    while (!pending.empty()) {
+        const fs::path dir = pending.back();
+        pending.pop_back();
+        fs::directory_iterator it(dir, ec);
+        if (ec) {
+            problems.push_back({dir.string(), {}, "the folder cannot be read: " + ec.message(), "check its permissions"});
+            continue;
+        }
+        for (; it != fs::directory_iterator(); it.increment(ec)) {
+            std::error_code entryError;
+            if (it->is_directory(entryError))
+                pending.push_back(it->path());
+            else if (it->path().extension() == extension && !entryError)
+                files.push_back(it->path());
+            else if (entryError && it->path().extension() == extension)
+                problems.push_back({it->path().string(), {}, "cannot be read: " + entryError.message(), "check the file and its permissions"});
+        }
+        if (ec)
+            problems.push_back({dir.string(), {}, "the folder cannot be listed to the end: " + ec.message(), "check its permissions"});
+    }
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -369,10 +389,17 @@ void importCapability(Database &db, std::int64_t importId, const fs::path &file,
                             "a target-tuned capability file holds both keys"});
         return;
     }
+    const auto reference = json.find("target_reference");
+    if (reference != json.end() && !reference->is_string() && !reference->is_null()) {
+        problems.push_back({file.string(), "key 'target_reference'",
+                            std::string("is ") + reference->type_name() + ", not the name of a distribution",
+                            "restore the file from the published results"});
+        return;
+    }
     Statement insert(db, "INSERT OR REPLACE INTO target_capabilities(import_id, model, target, target_reference,"
                          " best_intervention, accuracy) VALUES(?, ?, ?, ?, ?, ?)");
     insert.bind(1, importId).bind(2, model).bind(3, file.stem().string())
-        .bind(4, json.value("target_reference", std::string()))
+        .bind(4, reference != json.end() && reference->is_string() ? reference->get<std::string>() : std::string())
         .bind(5, json["best_intervention"].is_string() ? json["best_intervention"].get<std::string>() : std::string());
     if (json["best_intervention_accuracy"].is_number())
         insert.bind(6, json["best_intervention_accuracy"].get<double>());
@@ -402,7 +429,12 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
     summary.resultsDir = locateResults(dir);
     const fs::path root = summary.resultsDir;
     reportProgress(progress, 0, 0, "Listing result files");
-    const auto evaluationFiles = filesBelow(root / "evaluations", ".json");
+    std::vector<InputProblem> unreadable;
+    const auto evaluationFiles = filesBelow(root / "evaluations", ".json", unreadable);
+    const auto metricsFiles = filesBelow(root / "generalization_metrics", ".csv", unreadable);
+    const auto capabilityFiles = filesBelow(root / "target_tuned_capability", ".json", unreadable);
+    if (!unreadable.empty())
+        throw InputError(std::move(unreadable));  // all or nothing: a tree read in part would pass for the whole
     auto parsed = parseAll(evaluationFiles, root, progress);
 
     std::vector<InputProblem> problems;
@@ -427,9 +459,9 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
     reportProgress(progress, std::int64_t(evaluationFiles.size()), std::int64_t(evaluationFiles.size()) * 2, "Saving evaluations");
     writeEvaluations(db, importId, parsed, summary);
     checkLinks(db, importId, summary);
-    for (const auto &file : filesBelow(root / "generalization_metrics", ".csv"))
+    for (const auto &file : metricsFiles)
         importMetricsCsv(db, importId, file, root / "generalization_metrics", summary, errors);
-    for (const auto &file : filesBelow(root / "target_tuned_capability", ".json"))
+    for (const auto &file : capabilityFiles)
         importCapability(db, importId, file, root / "target_tuned_capability", summary, errors);
     if (!errors.empty())
         throw InputError(std::move(errors));

@@ -23,7 +23,9 @@ Database::Database(const std::string &path, bool create) : m_path(path)
         m_db = nullptr;
         throw DatabaseError(path + ": cannot open: " + message);
     }
-    sqlite3_busy_timeout(m_db, 5000);
+    // Writers queue for the write lock: an import's write phase or a run's batch can take seconds, and another
+    // process's write must wait for it, not fail with "database is locked".
+    sqlite3_busy_timeout(m_db, 60000);
     sqlite3_extended_result_codes(m_db, 1);
     ProtectedFiles::add(m_path);
 }

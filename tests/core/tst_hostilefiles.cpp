@@ -15,7 +15,11 @@
 
 #include <limits>
 
+#include <fstream>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace shiftscope;
 using namespace shiftscope::test;
@@ -78,6 +82,9 @@ private slots:
     void pipesAndDevicesAreRefusedAtOnce();
     void layerCountTheWeightsCannotHold();
     void modelsThatCannotScore();
+    void unreadableFoldersStopTheWholeImport();
+    void folderNamesThatAreNotUtf8();
+    void capabilityWithANumberAsReference();
 };
 
 void TestHostileFiles::deepJsonInSafetensorsHeaders()
@@ -246,6 +253,107 @@ void TestHostileFiles::modelsThatCannotScore()
 
     Workspace workspace = Workspace::open(ws);
     QVERIFY(!Statement(workspace.db(), "SELECT 1 FROM scores").step());
+}
+
+namespace {
+
+//! Runs the CLI with `args` in a child process as an unprivileged user (nobody) when this test runs as root, as
+//! CI does: root reads every folder whatever its permissions. Returns the exit code and the error output.
+CommandOutput runUnprivileged(const std::vector<std::string> &args, const fs::path &errFile)
+{
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+                                 ::setresuid(65534, 65534, 65534) != 0))
+            ::_exit(90);
+        std::ofstream err(errFile);
+        std::ostringstream out;
+        err << std::flush;
+        const int code = runCli(args, out, err);
+        err.flush();
+        ::_exit(code);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, {}, readText(errFile)};
+}
+
+//! Opens `dir` and everything below it to other users, so that the unprivileged child can reach it.
+void openToOthers(const fs::path &dir)
+{
+    fs::permissions(dir, fs::perms::all, fs::perm_options::add);
+    for (const auto &entry : fs::recursive_directory_iterator(dir))
+        fs::permissions(entry.path(), entry.is_directory() ? fs::perms::all : fs::perms::all & ~fs::perms::owner_exec & ~fs::perms::group_exec & ~fs::perms::others_exec,
+                        fs::perm_options::replace);
+}
+
+} // namespace
+
+void TestHostileFiles::unreadableFoldersStopTheWholeImport()
+{
+    // One folder that cannot be read ends neither the walk silently nor with a partial import: every unreadable
+    // path is reported, exit 2, and the workspace is left as it was.
+    QTemporaryDir dir;
+    const fs::path results = tempPath(dir, "results");
+    writeText(results / "evaluations/mms/llama-7b-a/a.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9]})");
+    writeText(results / "evaluations/mms/llama-7b-b/b.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9]})");
+    writeText(results / "evaluations/zero_shot/llama-7b-a/a.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.8]})");
+    const fs::path data = tempPath(dir, "data");
+    writeText(data / "a/train.json", validSplit(2));
+    writeText(data / "a/test.json", validSplit(2));
+    writeText(data / "locked/train.json", validSplit(2));
+    writeText(data / "locked/test.json", validSplit(2));
+    const std::string ws = tempPath(dir, "w.sqlite").string();
+    {
+        Workspace w = Workspace::create(ws);
+    }
+    openToOthers(fs::path(dir.path().toStdString()));
+    fs::permissions(results / "evaluations/mms/llama-7b-a", fs::perms::none, fs::perm_options::replace);
+    fs::permissions(results / "evaluations/zero_shot", fs::perms::none, fs::perm_options::replace);
+    fs::permissions(data / "locked", fs::perms::none, fs::perm_options::replace);
+
+    auto r = runUnprivileged({"--workspace", ws, "import-results", results.string()}, tempPath(dir, "err1.txt"));
+    QCOMPARE(r.code, 2);
+    QVERIFY_REFUSED(r.err, "llama-7b-a: the folder cannot be read");
+    QVERIFY_REFUSED(r.err, "zero_shot: the folder cannot be read");
+    r = runUnprivileged({"--workspace", ws, "import-data", data.string()}, tempPath(dir, "err2.txt"));
+    QCOMPARE(r.code, 2);
+    QVERIFY_REFUSED(r.err, "locked: the folder cannot be read");
+    QVERIFY(r.err.find("skipped, it holds neither") == std::string::npos);
+
+    fs::permissions(results / "evaluations/mms/llama-7b-a", fs::perms::owner_all, fs::perm_options::replace);
+    fs::permissions(results / "evaluations/zero_shot", fs::perms::owner_all, fs::perm_options::replace);
+    fs::permissions(data / "locked", fs::perms::owner_all, fs::perm_options::replace);
+    Workspace w = Workspace::open(ws);
+    QVERIFY(w.distributions().empty());
+    QVERIFY(!Statement(w.db(), "SELECT 1 FROM evaluations").step());
+}
+
+void TestHostileFiles::folderNamesThatAreNotUtf8()
+{
+    // Refused at import with exit 2, before anything is written, so no later JSON output can choke on them.
+    QTemporaryDir dir;
+    const fs::path data = tempPath(dir, "data");
+    writeText(data / "good/train.json", validSplit(2));
+    writeText(data / "good/test.json", validSplit(2));
+    writeText(data / std::string("bad\xff\xfe") / "train.json", validSplit(2));
+    writeText(data / std::string("bad\xff\xfe") / "test.json", validSplit(2));
+    const std::string ws = tempPath(dir, "w.sqlite").string();
+    const auto r = runCommand({"--workspace", ws, "import-data", data.string(), "--json"});
+    QCOMPARE(r.code, 2);
+    QVERIFY_REFUSED(r.err, "the folder name is not valid UTF-8");
+    QVERIFY(Workspace::open(ws).distributions().empty());
+    QCOMPARE(runCommand({"--workspace", ws, "distributions", "--json"}).code, 0);
+}
+
+void TestHostileFiles::capabilityWithANumberAsReference()
+{
+    QTemporaryDir dir;
+    writeText(tempPath(dir, "results/target_tuned_capability/llama-7b/x.json"),
+              R"({"target_reference": 42, "best_intervention": "mms", "best_intervention_accuracy": 0.9})");
+    const auto r = runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-results", tempPath(dir, "results").string()});
+    QCOMPARE(r.code, 2);
+    QVERIFY_REFUSED(r.err, "x.json: key 'target_reference': is number, not the name of a distribution");
 }
 
 QTEST_GUILESS_MAIN(TestHostileFiles)
