@@ -1,10 +1,11 @@
 #include "engine/tensorfile.h"
 
 #include "engine/safetensors.h"
+#include "util/atomicfile.h"
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
-#include <fstream>
+#include <ostream>
 #include <nlohmann/json.hpp>
 
 namespace shiftscope {
@@ -27,11 +28,8 @@ void saveTensors(const fs::path &path, const NamedTensors &tensors)
     std::string text = header.dump();
     text.append((8 - text.size() % 8) % 8, ' ');
 
-    if (!path.parent_path().empty())
-        fs::create_directories(path.parent_path());
-    const fs::path partial = path.string() + ".partial";
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    // A unique temporary and a rename: two runs writing one cache entry never write into each other's file.
+    writeFileAtomically(path, [&](std::ostream &out) {
         const std::uint64_t size = text.size();
         char length[8];
         for (int i = 0; i < 8; ++i)
@@ -40,11 +38,7 @@ void saveTensors(const fs::path &path, const NamedTensors &tensors)
         out.write(text.data(), std::streamsize(text.size()));
         for (const auto &t : contiguous)
             out.write(static_cast<const char *>(t.data_ptr()), std::streamsize(t.numel() * std::int64_t(sizeof(float))));
-        out.flush();
-        if (!out)
-            throw std::runtime_error("could not write " + partial.string() + " (is the disk full?)");
-    }
-    fs::rename(partial, path);
+    });
 }
 
 std::map<std::string, at::Tensor> loadTensors(const fs::path &path)

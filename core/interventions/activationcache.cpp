@@ -4,6 +4,7 @@
 #include "engine/kvcache.h"
 #include "engine/tensorfile.h"
 #include "interventions/modelsession.h"
+#include "util/atomicfile.h"
 #include "util/sha256.h"
 
 #include <ATen/ATen.h>
@@ -48,10 +49,8 @@ std::vector<ResponseActivations> ActivationCache::read(const std::string &distri
     hash.update(description.dump());
     const std::string key = hash.hexDigest().substr(0, 24);
     const fs::path entry = m_directory.empty() ? fs::path() : m_directory / "activations" / key;
-    if (!entry.empty() && !fs::exists(entry / "entry.json")) {
-        fs::create_directories(entry);
-        std::ofstream(entry / "entry.json") << description.dump(1) << "\n";
-    }
+    if (!entry.empty() && !fs::exists(entry / "entry.json"))
+        writeFileAtomically(entry / "entry.json", description.dump(1) + "\n");  // other runs may write it too
 
     std::vector<std::size_t> chunks;
     for (std::size_t i : indices)

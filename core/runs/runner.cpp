@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 namespace shiftscope {
 
@@ -36,6 +37,35 @@ RunMetrics metricsOf(const std::string &distribution, const std::vector<double> 
         m.rms = g.rmsCalibrationError;
     m.correctedCalibration = correctedRmsCalibrationError(p);
     return m;
+}
+
+} // namespace
+
+namespace {
+
+//! Marks the run and its unit failed. The failure may be the database's own (a full disk, a lock held too long), so
+//! this tries the run's connection, then a fresh one after a pause, and never throws: the caller rethrows the
+//! original error, and a run must not stay "running" because its failure could not be written at once.
+void recordFailure(Workspace &workspace, std::int64_t runId, std::int64_t unitId, const std::string &message)
+{
+    auto write = [&](Workspace &ws) {
+        RunStore store(ws);
+        store.appendUnitLog(unitId, "failed: " + message);
+        store.setUnitStatus(unitId, RunStatus::Failed);
+        store.setStatus(runId, RunStatus::Failed, message);
+    };
+    try {
+        write(workspace);
+        return;
+    } catch (const std::exception &) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    try {
+        Workspace fresh = Workspace::open(workspace.path());
+        write(fresh);
+    } catch (const std::exception &) {
+        // Still not writable: the run stays as it was; `run --resume` picks it up.
+    }
 }
 
 } // namespace
@@ -138,9 +168,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
         store.setStatus(runId, RunStatus::Cancelled);
         return RunStatus::Cancelled;
     } catch (const std::exception &e) {
-        store.appendUnitLog(currentUnit, std::string("failed: ") + e.what());
-        store.setUnitStatus(currentUnit, RunStatus::Failed);
-        store.setStatus(runId, RunStatus::Failed, e.what());
+        recordFailure(workspace, runId, currentUnit, e.what());
         throw;
     }
     reportProgress(options.progress, total, total, "done");

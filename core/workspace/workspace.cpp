@@ -66,7 +66,9 @@ std::string utcNow()
     return buffer;
 }
 
-Workspace::Workspace(Database db, std::filesystem::path path) : m_db(std::move(db)), m_path(std::move(path)) {}
+// The path is kept absolute: artifact folders and stored paths derive from it, and must not depend on the folder
+// the program was started in.
+Workspace::Workspace(Database db, std::filesystem::path path) : m_db(std::move(db)), m_path(std::filesystem::absolute(path)) {}
 
 Workspace Workspace::create(const std::filesystem::path &path)
 {

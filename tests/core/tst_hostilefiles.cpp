@@ -6,6 +6,7 @@
 #include "cli/modelcommands.h"
 #include "engine/causallm.h"
 #include "engine/checkpoint.h"
+#include "engine/tensorfile.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "genies/distributionreader.h"
 #include "util/errors.h"
@@ -15,10 +16,12 @@
 
 #include <limits>
 
+#include <atomic>
 #include <fstream>
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace shiftscope;
@@ -85,6 +88,8 @@ private slots:
     void unreadableFoldersStopTheWholeImport();
     void folderNamesThatAreNotUtf8();
     void capabilityWithANumberAsReference();
+    void concurrentWritersOfOneCacheFile();
+    void workspacePathsAreAbsolute();
 };
 
 void TestHostileFiles::deepJsonInSafetensorsHeaders()
@@ -354,6 +359,53 @@ void TestHostileFiles::capabilityWithANumberAsReference()
     const auto r = runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-results", tempPath(dir, "results").string()});
     QCOMPARE(r.code, 2);
     QVERIFY_REFUSED(r.err, "x.json: key 'target_reference': is number, not the name of a distribution");
+}
+
+void TestHostileFiles::concurrentWritersOfOneCacheFile()
+{
+    // Two runs extracting the same activations write the same cache chunk at once; each writes its own temporary
+    // and renames it into place, so neither fails and the file is always whole.
+    QTemporaryDir dir;
+    const fs::path file = tempPath(dir, "cache/chunk-00000.safetensors");
+    const at::Tensor values = at::arange(4096, at::kFloat);
+    std::atomic<int> failures{0};
+    auto writer = [&] {
+        for (int i = 0; i < 40; ++i) {
+            try {
+                saveTensors(file, {{"heads", values}});
+            } catch (const std::exception &) {
+                ++failures;
+            }
+        }
+    };
+    std::thread a(writer), b(writer);
+    for (int i = 0; i < 40; ++i)
+        if (fs::exists(file))
+            QVERIFY(requireTensor(loadTensors(file), "heads", file).equal(values));
+    a.join();
+    b.join();
+    QCOMPARE(failures.load(), 0);
+    QVERIFY(requireTensor(loadTensors(file), "heads", file).equal(values));
+    int leftovers = 0;
+    for (const auto &entry : fs::directory_iterator(file.parent_path()))
+        leftovers += entry.path().filename().string().find(".partial") != std::string::npos;
+    QCOMPARE(leftovers, 0);
+}
+
+void TestHostileFiles::workspacePathsAreAbsolute()
+{
+    // Run artifacts live beside the workspace: a workspace opened by a relative name must still find them from
+    // any other folder later.
+    QTemporaryDir dir;
+    const fs::path before = fs::current_path();
+    fs::current_path(dir.path().toStdString());
+    {
+        Workspace ws = Workspace::create("relative.sqlite");
+        QVERIFY(ws.path().is_absolute());
+        QCOMPARE(QString::fromStdString(ws.path().string()), QString::fromStdString((fs::current_path() / "relative.sqlite").string()));
+    }
+    QVERIFY(Workspace::open("relative.sqlite").path().is_absolute());
+    fs::current_path(before);
 }
 
 QTEST_GUILESS_MAIN(TestHostileFiles)
