@@ -18,17 +18,7 @@ packages=(
   libsqlite3-dev libssl-dev nlohmann-json3-dev  # workspace, hashing, JSON
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "Installing missing Debian packages: ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash packaging/install-missing.sh "${packages[@]}"
 
 if [ "$mode" = test ]; then
   cmake --preset dev
@@ -36,7 +26,7 @@ if [ "$mode" = test ]; then
   ctest --preset dev --output-on-failure
 else
   cmake --preset release
-  cmake --build --preset release
+  cmake --build --preset release --target shiftscope shiftscope-cli  # the programs only: no test suites
   workspace="${XDG_DATA_HOME:-$HOME/.local/share}/shiftscope/demo/demo.sqlite"
   build/release/app/shiftscope-cli --workspace "$workspace" demo
   if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
