@@ -3,8 +3,8 @@
 # nothing installed but git and ca-certificates, a clean environment, no display.
 #
 #   bash packaging/fresh-check.sh              the README's test command, then its first command (demo, no display)
-#   bash packaging/fresh-check.sh test         only the test command
-#   bash packaging/fresh-check.sh run          only the first command
+#   bash packaging/fresh-check.sh STEP...      the steps named, in order: test (the test command), run (the first
+#                                              command), fuzz (tests/fuzz/run-fuzzers.sh --runs 20000)
 #   bash packaging/fresh-check.sh -- CMD...    any command, run in the clone inside the root
 #
 # It checks the commit at HEAD (uncommitted changes are not part of it), cloned into /root/shiftscope in the root,
@@ -18,13 +18,23 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-mode=${1:-all}
-shift || true
-case "$mode" in
-  all|test|run) ;;
-  --) [ $# -gt 0 ] || { echo "usage: $0 [all|test|run|-- COMMAND...]" >&2; exit 2; } ;;
-  *) echo "usage: $0 [all|test|run|-- COMMAND...]" >&2; exit 2 ;;
-esac
+usage="usage: $0 [test|run|fuzz ...] | -- COMMAND..."
+steps=()
+command=()
+if [ "${1:-}" = -- ]; then
+  shift
+  [ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
+  command=("$@")
+else
+  [ $# -gt 0 ] || set -- test run
+  for step in "$@"; do
+    case "$step" in
+      all) steps+=(test run) ;;
+      test|run|fuzz) steps+=("$step") ;;
+      *) echo "$usage" >&2; exit 2 ;;
+    esac
+  done
+fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "fresh-check: needs root for mmdebstrap, mount and chroot; run it with sudo" >&2
   exit 2
@@ -99,33 +109,40 @@ inside() {  # runs a command in the clone, in the root, with the environment a f
     chroot "$root" /bin/bash -c 'cd /root/shiftscope && "$@"' inside "$@"
 }
 
-if [ "$mode" = -- ]; then
-  inside "$@"
+if ((${#command[@]})); then
+  inside "${command[@]}"
   exit
 fi
 
-if [ "$mode" = all ] || [ "$mode" = test ]; then
-  say "running the README's test command: bash packaging/bootstrap.sh test"
-  step=$SECONDS
-  inside bash packaging/bootstrap.sh test
-  say "test command passed in $((SECONDS - step)) s"
-fi
-
-if [ "$mode" = all ] || [ "$mode" = run ]; then
-  say "running the README's first command with no display: bash packaging/bootstrap.sh run"
-  step=$SECONDS
-  log="$root/root/run-command.log"
-  inside bash packaging/bootstrap.sh run 2>&1 | tee "$log"
-  if ! grep -q "the demo workspace is ready at" "$log"; then
-    say "the first command exited 0 but did not say that the demo workspace is ready" >&2
-    exit 1
-  fi
-  demo=$(sed -n 's/.*the demo workspace is ready at \(.*\); open it with.*/\1/p' "$log" | tail -n 1)
-  if [ -z "$demo" ] || [ ! -s "$root$demo" ]; then
-    say "the first command named no demo workspace, or it is missing or empty: '$demo'" >&2
-    exit 1
-  fi
-  say "first command prepared $demo in $((SECONDS - step)) s"
-fi
+for step in "${steps[@]}"; do
+  started_step=$SECONDS
+  case "$step" in
+    test)
+      say "running the README's test command: bash packaging/bootstrap.sh test"
+      inside bash packaging/bootstrap.sh test
+      say "test command passed in $((SECONDS - started_step)) s"
+      ;;
+    run)
+      say "running the README's first command with no display: bash packaging/bootstrap.sh run"
+      log="$root/root/run-command.log"
+      inside bash packaging/bootstrap.sh run 2>&1 | tee "$log"
+      if ! grep -q "the demo workspace is ready at" "$log"; then
+        say "the first command exited 0 but did not say that the demo workspace is ready" >&2
+        exit 1
+      fi
+      demo=$(sed -n 's/.*the demo workspace is ready at \(.*\); open it with.*/\1/p' "$log" | tail -n 1)
+      if [ -z "$demo" ] || [ ! -s "$root$demo" ]; then
+        say "the first command named no demo workspace, or it is missing or empty: '$demo'" >&2
+        exit 1
+      fi
+      say "first command prepared $demo in $((SECONDS - started_step)) s"
+      ;;
+    fuzz)
+      say "fuzzing every file loader: bash tests/fuzz/run-fuzzers.sh --runs 20000"
+      inside bash tests/fuzz/run-fuzzers.sh --runs 20000
+      say "no loader failed on 20000 fuzzed inputs each, in $((SECONDS - started_step)) s"
+      ;;
+  esac
+done
 
 say "all done in $((SECONDS - started)) s"

@@ -191,6 +191,8 @@ std::vector<AnnotationRecord> readJson(std::string_view text, const std::string 
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file, lineAndColumn(text, e.byte > 0 ? e.byte - 1 : 0), "not valid JSON",
                                       "fix the JSON syntax, or export the annotations again"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "fix the number, or export the annotations again"});
     }
     if (!root.is_object() || root.value("format", "") != kFormatName)
         throw InputError(InputProblem{file, {},

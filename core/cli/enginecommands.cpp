@@ -43,6 +43,8 @@ std::vector<std::string> readTexts(std::istream &in, const std::string &name)
                 texts.push_back(it->get<std::string>());
         } catch (const nlohmann::json::parse_error &e) {
             problem(place + ", column " + std::to_string(std::max<std::size_t>(e.byte, 1)), "not valid JSON");
+        } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+            problem(place, "a number in the file is too large to represent");
         }
     }
     if (in.bad())

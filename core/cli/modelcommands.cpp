@@ -128,6 +128,8 @@ std::vector<ForwardCase> readCases(const std::string &file, int vocab)
         json = Json::parse(text);
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file, "byte " + std::to_string(e.byte), "not valid JSON", "write {\"cases\": [...]} as docs/CLI.md shows"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "write {\"cases\": [...]} as docs/CLI.md shows"});
     }
     if (!json.is_object() || !json.contains("cases") || !json["cases"].is_array())
         throw InputError(InputProblem{file, {}, "no \"cases\" list", "write {\"cases\": [...]} as docs/CLI.md shows"});

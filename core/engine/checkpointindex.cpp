@@ -19,6 +19,8 @@ std::vector<std::string> readCheckpointIndex(const fs::path &file, std::map<std:
         json = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error &e) {
         throw InputError(InputProblem{file.string(), "byte " + std::to_string(e.byte), "the index is not valid JSON", "restore the index file that came with the shards"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file.string(), {}, "a number in the file is too large to represent", "restore the index file that came with the shards"});
     }
     const auto map = json.is_object() ? json.find("weight_map") : json.end();
     if (map == json.end() || !map->is_object())

@@ -270,6 +270,8 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file.string(), "byte " + std::to_string(e.byte), "config.json is not valid JSON",
                                       "restore the config.json that came with the model"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file.string(), {}, "a number in the file is too large to represent", "restore the config.json that came with the model"});
     }
     if (!json.is_object())
         throw InputError(InputProblem{file.string(), {}, "config.json is not a JSON object", "restore the config.json that came with the model"});

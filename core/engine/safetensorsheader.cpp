@@ -155,6 +155,8 @@ std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, st
         json = Json::parse(header);
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file.string(), "header, byte " + std::to_string(e.byte), "the header is not valid JSON", kReexport});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file.string(), {}, "a number in the file is too large to represent", kReexport});
     }
     if (!json.is_object())
         throw InputError(InputProblem{file.string(), "header", "the header is not a JSON object", kReexport});

@@ -109,6 +109,9 @@ SplitFile DistributionReader::parseSplit(std::string_view text, const std::files
         problems.push_back({file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                             "malformed JSON: " + detail, "correct the JSON syntax at that place"});
         return result;
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        problems.push_back({file, {}, "a number in the file is too large to represent", "correct the number in the file"});
+        return result;
     }
     if (!root.is_array()) {
         problems.push_back({file, {}, "expected a JSON array of examples, found " + std::string(root.type_name()),

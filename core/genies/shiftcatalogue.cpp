@@ -116,6 +116,8 @@ ShiftCatalogue parseCatalogue(std::string_view text, const std::filesystem::path
         const auto pos = positionOfOffset(text, e.byte > 0 ? e.byte - 1 : 0);
         throw InputError(InputProblem{file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                                       "malformed JSON", "correct the JSON syntax at that place"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "correct the number in the file"});
     }
     ShiftCatalogue catalogue;
     catalogue.origin = file;

@@ -81,6 +81,8 @@ EvaluationFile parseEvaluationFile(std::string_view text, const std::string &fil
         const auto pos = positionOfOffset(clean, e.byte > 0 ? e.byte - 1 : 0);
         throw InputError(InputProblem{file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                                       "malformed JSON", "restore the file from the published results"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "restore the file from the published results"});
     }
     if (!root.is_object())
         throw InputError(InputProblem{file, {}, "expected a JSON object of metrics", "restore the file from the published results"});

@@ -383,6 +383,9 @@ void importCapability(Database &db, std::int64_t importId, const fs::path &file,
     } catch (const nlohmann::json::parse_error &) {
         problems.push_back({file.string(), {}, "malformed JSON", "restore the file from the published results"});
         return;
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        problems.push_back({file.string(), {}, "a number in the file is too large to represent", "restore the file from the published results"});
+        return;
     }
     if (!json.is_object() || !json.contains("best_intervention") || !json.contains("best_intervention_accuracy")) {
         problems.push_back({file.string(), {}, "missing best_intervention or best_intervention_accuracy",

@@ -4,8 +4,16 @@
 # SECONDS (default 60), starting from the committed corpus. Exits 1 when any target finds an input that crashes,
 # hangs (10 s) or escapes with anything but an InputError; the input is copied into tests/fuzz/findings/.
 # Keep each finding as a regression case: fix the loader, then move the file to tests/fuzz/regressions/<target>/.
+#
+#   tests/fuzz/run-fuzzers.sh [SECONDS]   fuzz each target for SECONDS (default 60) with a random seed
+#   tests/fuzz/run-fuzzers.sh --runs N     N inputs per target from seed 1: the same inputs on every machine (CI)
 set -euo pipefail
-seconds=${1:-60}
+limit=(-max_total_time="${1:-60}")
+what="${1:-60} s"
+if [ "${1:-}" = --runs ]; then
+  limit=(-runs="${2:?--runs needs a count}" -seed=1)
+  what="${2} inputs from seed 1"
+fi
 cd "$(dirname "$0")/../.."
 
 bash packaging/install-missing.sh clang-14 libclang-rt-14-dev
@@ -21,9 +29,9 @@ for dir in tests/fuzz/corpus/*/; do
   name=$(basename "$dir")
   mkdir -p "$work/$name"
   cp "$dir"* "$work/$name/"
-  echo "fuzzing $name for ${seconds} s"
+  echo "fuzzing $name: $what"
   if ! build/fuzz/tests/fuzz/fuzz_"$name" "$work/$name" "tests/fuzz/regressions/$name" \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
+      "${limit[@]}" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="tests/fuzz/findings/$name-" >"$work/$name.log" 2>&1; then
     echo "fuzz_$name FOUND A PROBLEM:"
     grep -E "ERROR|SUMMARY|Test unit written|terminate called|what\(\)" "$work/$name.log" | head -20

@@ -88,6 +88,8 @@ nlohmann::json readJsonFile(const std::filesystem::path &path)
         throw InputError(InputProblem{path.string(),
                                       "line " + std::to_string(at.line) + ", column " + std::to_string(at.column),
                                       "not valid JSON: " + message, "restore the file from its source"});
+    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{path.string(), {}, "a number in the file is too large to represent", "restore the file from its source"});
     }
 }
 
