@@ -104,7 +104,10 @@ void RunsPanel::refresh()
         m_table->setItem(row, IdColumn, new QTableWidgetItem(QString::number(run.id)));
         m_table->setItem(row, InterventionColumn, new QTableWidgetItem(qs(run.intervention)));
         m_table->setItem(row, ShiftsColumn, new QTableWidgetItem(qs(run.shifts)));
-        m_table->setItem(row, StatusColumn, new QTableWidgetItem(qs(runStatusName(run.status))));
+        auto *status = new QTableWidgetItem(qs(runStatusName(run.status)));
+        if (run.status == RunStatus::Running && !run.owner.empty())
+            status->setToolTip(tr("Executed by %1").arg(qs(run.owner.describe())));
+        m_table->setItem(row, StatusColumn, status);
         m_table->setItem(row, CreatedColumn, new QTableWidgetItem(qs(run.createdAt)));
         if (run.id == selected)
             m_table->selectRow(row);
@@ -207,7 +210,10 @@ void RunsPanel::showSelected()
                        .arg(qs(run->intervention), qs(run->modelPath.empty() ? "(none)" : run->modelPath), qs(run->shifts))
                        .arg(run->seed)
                        .arg(qs(run->modelHash.empty() ? "-" : run->modelHash.substr(0, 12)))
-                       .arg(qs(runStatusName(run->status)), run->error.empty() ? QString() : QStringLiteral(": ") + qs(run->error));
+                       .arg(qs(runStatusName(run->status)),
+                            !run->error.empty()                                     ? QStringLiteral(": ") + qs(run->error)
+                            : run->status == RunStatus::Running && !run->owner.empty() ? QStringLiteral(" (") + qs(run->owner.describe()) + ")"
+                                                                                      : QString());
     for (const auto &unit : run->units) {
         text += tr("\nunit %1 · %2 · %3 · %4\n")
                     .arg(unit.position + 1)

@@ -160,7 +160,9 @@ int runReportCommand(const Arguments &args, std::ostream &out, std::ostream &)
     RunStore store(ws);
     if (!args.value("run")) {
         for (const auto &run : store.runs())
-            out << run.id << "  " << runStatusName(run.status) << "  " << run.intervention << "  " << run.shifts << "  "
+            out << run.id << "  " << runStatusName(run.status)
+                << (run.status == RunStatus::Running && !run.owner.empty() ? " (" + run.owner.describe() + ")" : "")
+                << "  " << run.intervention << "  " << run.shifts << "  "
                 << (run.modelPath.empty() ? "(no model)" : run.modelPath) << "  seed " << run.seed << "  " << run.createdAt << "\n";
         return ExitOk;
     }

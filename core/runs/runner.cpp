@@ -92,6 +92,12 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                                       "list the runs with the report command"});
     if (run->status == RunStatus::Done)
         return RunStatus::Done;
+    const RunOwner self = currentRunOwner();
+    const bool ownedHere = run->owner.pid == self.pid && run->owner.host == self.host;
+    if (run->status == RunStatus::Running && !ownedHere && ownerState(run->owner) != OwnerState::Gone)
+        throw InputError(InputProblem{workspace.path().string(), "run " + std::to_string(runId),
+                                      "the run is being executed by " + run->owner.describe(),
+                                      "wait for it to end, or stop that process and resume the run"});
 
     // Work is counted in pairs; what is already stored counts as done.
     std::int64_t total = 0, done = 0;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "runs/runowner.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -43,6 +45,7 @@ struct RunRecord {
     std::string createdAt;
     std::string startedAt;
     std::string endedAt;
+    RunOwner owner;                             //!< the process that last set the run running
     std::vector<RunUnit> units;
 };
 

@@ -55,7 +55,8 @@ std::int64_t RunStore::create(const RunRecord &run)
 std::optional<RunRecord> RunStore::run(std::int64_t id)
 {
     Statement st(m_ws.db(), "SELECT id, model_path, model_hash, intervention, shifts, parameters, seed, data_hash, version,"
-                            " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, '') FROM runs WHERE id = ?");
+                            " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, ''), owner_host, owner_pid, owner_start"
+                            " FROM runs WHERE id = ?");
     st.bind(1, id);
     if (!st.step())
         return std::nullopt;
@@ -74,6 +75,7 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     r.createdAt = st.text(11);
     r.startedAt = st.text(12);
     r.endedAt = st.text(13);
+    r.owner = {st.text(14), st.int64(15), st.int64(16)};
     Statement units(m_ws.db(), "SELECT id, position, intervention, train_distribution, evaluations, status, artifact, log,"
                                " coalesce(started_at, ''), coalesce(ended_at, '') FROM run_units WHERE run_id = ? ORDER BY position");
     units.bind(1, id);
@@ -115,6 +117,11 @@ void RunStore::setStatus(std::int64_t runId, RunStatus status, const std::string
     const std::string now = utcNow();
     st.bind(1, runStatusName(status)).bind(2, error).bind(3, starting ? 1 : 0).bind(4, now).bind(5, ending ? 1 : 0)
         .bind(6, now).bind(7, runId).run();
+    if (starting) {
+        const RunOwner owner = currentRunOwner();
+        Statement own(m_ws.db(), "UPDATE runs SET owner_host = ?, owner_pid = ?, owner_start = ? WHERE id = ?");
+        own.bind(1, owner.host).bind(2, owner.pid).bind(3, owner.startTicks).bind(4, runId).run();
+    }
 }
 
 void RunStore::setUnitStatus(std::int64_t unitId, RunStatus status, const std::string &artifact)
@@ -138,11 +145,20 @@ void RunStore::appendUnitLog(std::int64_t unitId, const std::string &line)
 std::vector<std::int64_t> RunStore::markInterrupted()
 {
     std::vector<std::int64_t> ids;
-    Statement st(m_ws.db(), "SELECT id FROM runs WHERE status = 'running'");
-    while (st.step())
-        ids.push_back(st.int64(0));
-    m_ws.db().exec("UPDATE run_units SET status = 'interrupted' WHERE status = 'running'");
-    m_ws.db().exec("UPDATE runs SET status = 'interrupted' WHERE status = 'running'");
+    Transaction tx(m_ws.db());
+    {
+        Statement st(m_ws.db(), "SELECT id, owner_host, owner_pid, owner_start FROM runs WHERE status = 'running'");
+        while (st.step())
+            if (ownerState(RunOwner{st.text(1), st.int64(2), st.int64(3)}) == OwnerState::Gone)
+                ids.push_back(st.int64(0));
+    }
+    Statement units(m_ws.db(), "UPDATE run_units SET status = 'interrupted' WHERE run_id = ? AND status = 'running'");
+    Statement runs(m_ws.db(), "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'");
+    for (const auto id : ids) {
+        units.bind(1, id).run();
+        runs.bind(1, id).run();
+    }
+    tx.commit();
     return ids;
 }
 

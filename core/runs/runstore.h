@@ -17,7 +17,8 @@ public:
     void setStatus(std::int64_t runId, RunStatus status, const std::string &error = {});
     void setUnitStatus(std::int64_t unitId, RunStatus status, const std::string &artifact = {});
     void appendUnitLog(std::int64_t unitId, const std::string &line);
-    //! Runs left "running" by a process that died become "interrupted"; returns their ids.
+    //! Runs left "running" by a process of this host that has ended become "interrupted"; returns their ids. A run
+    //! whose process is alive, or runs on another host, is left alone (see RunOwner).
     std::vector<std::int64_t> markInterrupted();
 
     //! Number of predictions stored for a unit's evaluated distribution (they are written in pair order).

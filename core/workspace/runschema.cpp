@@ -56,4 +56,15 @@ CREATE TABLE run_metrics (
 )sql";
 }
 
+std::string_view runOwnerMigrationSql()
+{
+    // The process executing a run, so that another process sharing the workspace can tell a live run from one
+    // whose process died (reference: RunOwner).
+    return R"sql(
+ALTER TABLE runs ADD COLUMN owner_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN owner_start INTEGER NOT NULL DEFAULT 0;
+)sql";
+}
+
 } // namespace shiftscope

@@ -6,5 +6,7 @@ namespace shiftscope {
 
 //! SQL of the migration that adds runs, their units of work, per-pair predictions and per-distribution metrics.
 std::string_view runMigrationSql();
+//! SQL of the migration that records which process executes a run (host, pid, start time).
+std::string_view runOwnerMigrationSql();
 
 } // namespace shiftscope

@@ -163,6 +163,8 @@ CREATE TABLE target_capabilities (
         runMigrationSql(),
         // 4 -> 5: pair scores computed by a model (shiftscope-cli score).
         engineMigrationSql(),
+        // 5 -> 6: the process that executes each run.
+        runOwnerMigrationSql(),
     };
     return migrations;
 }

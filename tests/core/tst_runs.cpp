@@ -3,6 +3,7 @@
 #include "results/generalizationtable.h"
 #include "runs/intervention.h"
 #include "runs/runner.h"
+#include "runs/runowner.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
@@ -11,7 +12,10 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace shiftscope;
 using namespace shiftscope::test;
@@ -24,6 +28,7 @@ struct Calls {
     int train = 0;
     int evaluate = 0;
     int crashAfter = -1;  //!< throw on this evaluate call (simulated crash)
+    std::function<void()> beforeCrash;  //!< called just before that throw
 };
 Calls calls;
 
@@ -43,8 +48,11 @@ public:
     std::vector<double> evaluate(const InterventionContext &, const std::vector<Example> &,
                                  const std::vector<PairRef> &pairs) override
     {
-        if (calls.evaluate++ == calls.crashAfter)
+        if (calls.evaluate++ == calls.crashAfter) {
+            if (calls.beforeCrash)
+                calls.beforeCrash();
             throw std::runtime_error("simulated crash");
+        }
         std::vector<double> out;
         for (const auto &p : pairs)
             out.push_back(p.preferredIndex < p.dispreferredIndex ? 0.5 + m_strength : 0.5 - m_strength);
@@ -92,6 +100,8 @@ private slots:
     void runRecordHasEveryField();
     void randomScoresHalf();
     void resumeAfterCrashGivesSameNumbers();
+    void runsOfOtherProcessesAreLeftAlone();
+    void failureIsRecordedWhenTheRunsConnectionCannotWrite();
     void cancelStopsAndResumeFinishes();
     void badRequests();
     void commandLine();
@@ -205,10 +215,109 @@ void TestRuns::resumeAfterCrashGivesSameNumbers()
     QCOMPARE(calls.evaluate - evaluatesBefore, 23 + 13);
     QCOMPARE(reportText(ws, id), expected);
 
-    // A process that died while running leaves the run "running"; reopening marks it interrupted.
+    // A run this (live) process executes is never taken for an interrupted one.
     store.setStatus(id, RunStatus::Running);
+    QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{});
+    QCOMPARE(store.run(id)->status, RunStatus::Running);
+}
+
+void TestRuns::runsOfOtherProcessesAreLeftAlone()
+{
+    QTemporaryDir dir;
+    const fs::path path = tempPath(dir, "w.sqlite");
+    Workspace ws = Workspace::create(path);
+    DataImporter::importData(ws, makeData(dir));
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+
+    // Another process sets the run running and stays alive until told to end.
+    int ready[2], release[2];
+    QVERIFY(pipe(ready) == 0 && pipe(release) == 0);
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        int code = 0;
+        try {
+            Workspace own = Workspace::open(path);
+            RunStore ownStore(own);
+            ownStore.setStatus(id, RunStatus::Running);
+            ownStore.setUnitStatus(ownStore.run(id)->units[0].id, RunStatus::Running);
+        } catch (...) {
+            code = 1;
+        }
+        char c = 'r';
+        (void)!write(ready[1], &c, 1);
+        (void)!read(release[0], &c, 1);
+        _exit(code);
+    }
+    char c = 0;
+    QCOMPARE(read(ready[0], &c, 1), ssize_t(1));
+    const auto running = store.run(id);
+    QCOMPARE(running->status, RunStatus::Running);
+    QCOMPARE(running->owner.pid, std::int64_t(child));
+    QVERIFY(running->owner.startTicks > 0);
+    QCOMPARE(ownerState(running->owner), OwnerState::Alive);
+
+    // Opening the workspace elsewhere does not take the live run, and executing it here is refused by name.
+    QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{});
+    QCOMPARE(store.run(id)->status, RunStatus::Running);
+    try {
+        RunRunner::execute(ws, id, {4, {}});
+        QFAIL("executed a run another live process executes");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("pid " + std::to_string(child)) != std::string::npos, e.what());
+    }
+    QCOMPARE(calls.evaluate, 0);
+
+    // Once that process has ended, the run is interrupted and can be resumed here.
+    QCOMPARE(write(release[1], &c, 1), ssize_t(1));
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (int fd : {ready[0], ready[1], release[0], release[1]})
+        close(fd);
+    QCOMPARE(ownerState(store.run(id)->owner), OwnerState::Gone);
     QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{id});
-    QCOMPARE(store.run(id)->status, RunStatus::Interrupted);
+    const auto interrupted = store.run(id);
+    QCOMPARE(interrupted->status, RunStatus::Interrupted);
+    QCOMPARE(interrupted->units[0].status, RunStatus::Interrupted);
+    QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
+
+    // A run executed on another host cannot be seen from here, so it is left as it is.
+    const auto other = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random"}));
+    store.setStatus(other, RunStatus::Running);
+    ws.db().exec("UPDATE runs SET owner_host = 'node-17.cluster', owner_pid = 4242 WHERE id = " + std::to_string(other));
+    QCOMPARE(ownerState(store.run(other)->owner), OwnerState::Unknown);
+    QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{});
+    // A pid that now belongs to a program started at another time is not the run's owner.
+    ws.db().exec("UPDATE runs SET owner_host = '" + currentRunOwner().host + "', owner_pid = " + std::to_string(getpid())
+                 + ", owner_start = 1 WHERE id = " + std::to_string(other));
+    QCOMPARE(ownerState(store.run(other)->owner), OwnerState::Gone);
+    QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{other});
+}
+
+void TestRuns::failureIsRecordedWhenTheRunsConnectionCannotWrite()
+{
+    QTemporaryDir dir;
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, makeData(dir));
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    // The evaluation fails and leaves the run's own connection unable to write (as a full disk or an I/O error
+    // would): the failure is written through a fresh connection.
+    calls.crashAfter = 2;
+    calls.beforeCrash = [&] { ws.db().exec("PRAGMA query_only = 1"); };
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, RunRunner::execute(ws, id, {4, {}}));
+    calls.beforeCrash = nullptr;
+    ws.db().exec("PRAGMA query_only = 0");
+    const auto failed = store.run(id);
+    QCOMPARE(failed->status, RunStatus::Failed);
+    QCOMPARE(failed->error, std::string("simulated crash"));
+    QCOMPARE(failed->units[0].status, RunStatus::Failed);
+    QVERIFY(failed->units[0].log.find("failed: simulated crash") != std::string::npos);
+    QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{});
+    calls.crashAfter = -1;
+    QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
 }
 
 void TestRuns::cancelStopsAndResumeFinishes()
