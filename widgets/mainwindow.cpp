@@ -386,27 +386,37 @@ void MainWindow::runTask(const QString &title, BackgroundTask::Work work, std::f
             m_progress->setValue(int(1000 * done / total));
         m_progress->setLabelText(QStringLiteral("%1\n%2  %3").arg(title, stage, formatEta(eta)));
     });
-    connect(m_task, &BackgroundTask::succeeded, this, [this, onSuccess](const QString &summary) {
+    // The window is free for the next task as soon as this one reports its result, not when its thread has wound
+    // down a moment later: a task started from a result handler (or by a user clicking at once) must not be refused
+    // as "busy". The task object deletes itself once its thread has ended.
+    BackgroundTask *task = m_task;
+    auto release = [this, task] {
+        if (m_task != task)
+            return;
+        if (m_progress)
+            m_progress->deleteLater();
+        m_task = nullptr;
+        updateStatus();
+    };
+    connect(task, &BackgroundTask::succeeded, this, [this, release, onSuccess](const QString &summary) {
+        release();
         onSuccess();
         statusBar()->showMessage(summary, 15000);
         emit taskFinished(true, summary);
     });
-    connect(m_task, &BackgroundTask::failed, this, [this, title](const QString &message) {
+    connect(task, &BackgroundTask::failed, this, [this, release, title](const QString &message) {
+        release();
         showError(tr("%1 failed; nothing was changed").arg(title), message);
         emit taskFinished(false, message);
     });
-    connect(m_task, &BackgroundTask::cancelled, this, [this] {
+    connect(task, &BackgroundTask::cancelled, this, [this, release] {
+        release();
         statusBar()->showMessage(tr("Cancelled; the workspace is as it was."), 10000);
         emit taskFinished(false, tr("cancelled"));
     });
-    connect(m_task, &BackgroundTask::finished, this, [this] {
-        if (m_progress)
-            m_progress->deleteLater();
-        m_task->deleteLater();
-        m_task = nullptr;
-        updateStatus();
-    });
-    m_task->start();
+    connect(task, &BackgroundTask::finished, this, release);
+    connect(task, &BackgroundTask::finished, task, &QObject::deleteLater);
+    task->start();
 }
 
 void MainWindow::cancelTask()

@@ -44,7 +44,8 @@ Commands:
                                        the generalization-metrics table rebuilt from imported results
   result-checks [--json]               list the flags raised when results were imported
   run --intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N]
-  run --resume ID                      train and evaluate an intervention over shifts (or resume a run)
+      [--device cpu|cuda]
+  run --resume ID [--device cpu|cuda]  train and evaluate an intervention over shifts (or resume a run)
   report [--run ID] [--csv]            list runs, or a run's generalization-metrics table
   interventions [--json]               the interventions with their parameters and defaults
   audit DIST | --shift SOURCE:TARGET | --all [--catalogue NAME] [--severity LEVEL] [--json]

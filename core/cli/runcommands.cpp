@@ -99,6 +99,9 @@ void printRunReport(std::ostream &out, const std::vector<GeneralizationRow> &row
 
 int runRunCommand(const Arguments &args, std::ostream &out, std::ostream &err)
 {
+    const std::string device = args.value("device").value_or("cpu");
+    if (device != "cpu" && device != "cuda")
+        throw InputError(InputProblem{{}, "--device " + device, "unknown device", "use --device cpu or --device cuda"});
     Workspace ws = workspaceOf(args);
     RunStore store(ws);
     for (auto id : store.markInterrupted())
@@ -122,6 +125,7 @@ int runRunCommand(const Arguments &args, std::ostream &out, std::ostream &err)
     }
     RunOptions options;
     options.progress = runProgressLine(err);
+    options.device = device;
     const RunStatus status = RunRunner::execute(ws, id, options);
     err << (isatty(STDERR_FILENO) ? "\r\033[K" : "");
     out << "run " << id << ": " << runStatusName(status) << "\n";

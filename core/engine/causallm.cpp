@@ -15,7 +15,7 @@ namespace shiftscope {
 
 at::Tensor CausalLM::embedTokens(const at::Tensor &ids) const
 {
-    return at::embedding(weights()[embeddingName()], ids);
+    return at::embedding(weights()[embeddingName()], ids.device() == m_device ? ids : ids.to(m_device));
 }
 
 std::vector<std::pair<std::string, at::Tensor>> CausalLM::namedWeights() const

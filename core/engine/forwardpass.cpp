@@ -17,9 +17,14 @@ void require(bool condition, const std::string &message)
 
 } // namespace
 
-ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &request, KvCache *cache, at::ScalarType dtype)
-    : m_request(request), m_cache(cache)
+ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &callerRequest, KvCache *cache, at::ScalarType dtype,
+                         at::Device device)
+    : m_request(callerRequest), m_cache(cache)
 {
+    for (at::Tensor *t : {&m_request.inputIds, &m_request.inputEmbeddings, &m_request.attentionMask, &m_request.capturePositions})
+        if (t->defined() && t->device() != device)
+            *t = t->to(device);
+    const ForwardRequest &request = m_request;
     const at::Tensor &ids = request.inputIds;
     const at::Tensor &embeds = request.inputEmbeddings;
     if (embeds.defined()) {
@@ -44,7 +49,6 @@ ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &reques
         require(p.numel() == 0 || (p.min().item<std::int64_t>() >= 0 && p.max().item<std::int64_t>() < m_length), "capture positions outside the sequence");
     }
 
-    const auto device = embeds.defined() ? embeds.device() : ids.device();
     const auto longOptions = at::TensorOptions().dtype(at::kLong).device(device);
     at::Tensor mask = request.attentionMask.defined() ? request.attentionMask.to(device, at::kBool)
                                                       : at::ones({m_batch, m_length}, at::TensorOptions().dtype(at::kBool).device(device));

@@ -14,8 +14,11 @@ class KvCache;
 //! at the start of forward() and end with finish().
 class ForwardPass {
 public:
-    //! Checks the request against the model and the cache; throws std::invalid_argument when they disagree.
-    ForwardPass(const ModelConfig &config, const ForwardRequest &request, KvCache *cache, at::ScalarType dtype);
+    //! Checks the request against the model and the cache; throws std::invalid_argument when they disagree. The
+    //! request's tensors are moved to `device` (the model's) when they are elsewhere, so callers may build token
+    //! ids and masks on the CPU whatever the model runs on.
+    ForwardPass(const ModelConfig &config, const ForwardRequest &request, KvCache *cache, at::ScalarType dtype,
+                at::Device device);
 
     std::int64_t batch() const { return m_batch; }
     std::int64_t length() const { return m_length; }
@@ -47,7 +50,7 @@ public:
 private:
     at::Tensor atCapturePositions(const at::Tensor &x) const;
 
-    const ForwardRequest &m_request;
+    ForwardRequest m_request;  // the caller's, with its tensors on the model's device
     KvCache *m_cache;
     std::int64_t m_batch = 0;
     std::int64_t m_length = 0;

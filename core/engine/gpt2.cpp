@@ -64,7 +64,7 @@ ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
 {
     c10::InferenceMode inference(!request.trainable);
     const ModelConfig &c = config();
-    ForwardPass pass(c, request, cache, dtype());
+    ForwardPass pass(c, request, cache, dtype(), device());
     const std::int64_t B = pass.batch(), T = pass.length(), H = c.hiddenSize, heads = c.heads, d = c.headDim;
     const std::int64_t lastPosition = pass.positions().max().item<std::int64_t>();
     if (lastPosition >= c.maxPositions)

@@ -53,7 +53,7 @@ ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) co
 {
     c10::InferenceMode inference(!request.trainable);
     const ModelConfig &c = config();
-    ForwardPass pass(c, request, cache, dtype());
+    ForwardPass pass(c, request, cache, dtype(), device());
     const std::int64_t B = pass.batch(), T = pass.length(), heads = c.heads, d = c.headDim;
     const RotaryTables rope = rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype());  // (B, 1, T, rotary_dims)
 

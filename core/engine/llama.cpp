@@ -52,7 +52,7 @@ ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) cons
 {
     c10::InferenceMode inference(!request.trainable);
     const ModelConfig &c = config();
-    ForwardPass pass(c, request, cache, dtype());
+    ForwardPass pass(c, request, cache, dtype(), device());
     const std::int64_t B = pass.batch(), T = pass.length(), heads = c.heads, kvHeads = c.kvHeads, d = c.headDim;
     const RotaryTables rope = rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype());  // (B, 1, T, head_dim)
 

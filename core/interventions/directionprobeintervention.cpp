@@ -41,7 +41,10 @@ std::unique_ptr<ActivationCache> makeActivationCache(const InterventionContext &
         std::error_code ec;
         modelHash = Sha256::hex(fs::weakly_canonical(context.modelDir, ec).string());
     }
-    return std::make_unique<ActivationCache>(ModelSession::open(context.modelDir), context.cacheDir, modelHash,
+    // Activations computed on another device differ in their last bits; a run reads back only its own device's.
+    if (context.device != "cpu")
+        modelHash += "-" + context.device;
+    return std::make_unique<ActivationCache>(ModelSession::open(context.modelDir, context.device), context.cacheDir, modelHash,
                                              intParameter(context, "max_length", 8, 1 << 20));
 }
 
@@ -201,7 +204,7 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
 
     saveTensors(context.artifactDir / kDirectionsFile, {{"directions", m_directions}});
     Json unitList = Json::array(), accuracies = Json::array();
-    const std::int64_t heads = m_recipe.units == Units::Heads ? ModelSession::open(context.modelDir)->model().config().heads : 0;
+    const std::int64_t heads = m_recipe.units == Units::Heads ? ModelSession::open(context.modelDir, context.device)->model().config().heads : 0;
     for (auto u : m_units) {
         unitList.push_back(heads ? Json::array({u / heads, u % heads}) : Json(u));
         accuracies.push_back(accuracy[std::size_t(u)]);

@@ -61,11 +61,13 @@ void LoraIntervention::initialize(const InterventionContext &context, const Mode
     }
     m_hooks->adapters.clear();
     const double bound = 1.0 / std::sqrt(double(c.hiddenSize));  // peft's Kaiming-uniform(a = sqrt 5) bound
+    // Drawn on the CPU whatever the device, so a seed gives the same adapters on every device.
+    const at::Device device = session.model().device();
     for (int layer = 0; layer < c.layers; ++layer)
         for (const auto &[projection, width] : targets)
             m_hooks->adapters[{layer, projection}] = {
-                (at::rand({rank, c.hiddenSize}) * (2 * bound) - bound).requires_grad_(true),
-                at::zeros({width, rank}).requires_grad_(true)};
+                (at::rand({rank, c.hiddenSize}) * (2 * bound) - bound).to(device).requires_grad_(true),
+                at::zeros({width, rank}, at::TensorOptions().device(device)).requires_grad_(true)};
 }
 
 void LoraIntervention::configure(const InterventionContext &context)

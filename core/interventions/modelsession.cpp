@@ -16,18 +16,24 @@ ModelSession::ModelSession(fs::path dir, std::unique_ptr<CausalLM> model, Tokeni
 {
 }
 
-std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir)
+std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const std::string &device)
 {
     if (modelDir.empty())
         throw InputError(InputProblem{{}, {}, "this intervention needs a model", "give a Hugging Face model folder with --model DIR"});
+    EngineOptions options;
+    if (device == "cuda")
+        options.device = ComputeDevice::Cuda;
+    else if (device != "cpu")
+        throw InputError(InputProblem{{}, "--device " + device, "unknown device", "use --device cpu or --device cuda"});
     static std::mutex mutex;
-    static std::map<fs::path, std::weak_ptr<ModelSession>> live;
+    static std::map<std::pair<fs::path, std::string>, std::weak_ptr<ModelSession>> live;
     std::error_code ec;
-    const fs::path key = fs::weakly_canonical(modelDir, ec);
+    const fs::path canonical = fs::weakly_canonical(modelDir, ec);
+    const auto key = std::pair{canonical, device};
     std::lock_guard lock(mutex);
     if (auto session = live[key].lock())
         return session;
-    auto model = loadCausalLM(modelDir);
+    auto model = loadCausalLM(modelDir, options);
     if (!fs::exists(modelDir / "tokenizer.json"))
         throw InputError(InputProblem{(modelDir / "tokenizer.json").string(), {}, "the model folder has no tokenizer.json",
                                       "copy the model's tokenizer.json (Hugging Face fast tokenizer) into the folder"});
@@ -37,7 +43,7 @@ std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir)
         throw InputError(InputProblem{(modelDir / "config.json").string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
                                       "set eos_token_id in config.json"});
     requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
-    auto session = std::make_shared<ModelSession>(key, std::move(model), std::move(tokenizer), *eos);
+    auto session = std::make_shared<ModelSession>(canonical, std::move(model), std::move(tokenizer), *eos);
     live[key] = session;
     return session;
 }

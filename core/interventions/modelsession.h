@@ -18,9 +18,10 @@ namespace shiftscope {
 //! lives beside the model (adapters, soft prompts, heads, probes).
 class ModelSession {
 public:
-    //! The session of `modelDir`, loading it when no live session has it. Throws InputError when the folder is
-    //! not given, is not a supported model, or has no tokenizer.json.
-    static std::shared_ptr<ModelSession> open(const std::filesystem::path &modelDir);
+    //! The session of `modelDir` on `device` ("cpu" or "cuda"), loading it when no live session has it. Throws
+    //! InputError when the folder is not given, is not a supported model, or has no tokenizer.json, and when the
+    //! device is unknown or CUDA is asked for where libtorch has none.
+    static std::shared_ptr<ModelSession> open(const std::filesystem::path &modelDir, const std::string &device = "cpu");
 
     const std::filesystem::path &directory() const { return m_dir; }
     const CausalLM &model() const { return *m_model; }

@@ -28,7 +28,7 @@ template <typename PromptOf>
 std::vector<double> scorePairs(const InterventionContext &context, const std::vector<Example> &examples,
                                const std::vector<PairRef> &pairs, PromptOf promptOf)
 {
-    const auto session = ModelSession::open(context.modelDir);
+    const auto session = ModelSession::open(context.modelDir, context.device);
     const auto indexOf = exampleIndexByPosition(examples);
     std::vector<TokenizedExample> tokenized;
     std::vector<int> localOf(indexOf.size(), -1);

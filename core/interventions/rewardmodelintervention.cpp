@@ -56,7 +56,7 @@ at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const s
 
 void RewardModelIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
 {
-    const auto session = ModelSession::open(context.modelDir);
+    const auto session = ModelSession::open(context.modelDir, context.device);
     const int steps = intParameter(context, "steps", 1, 1000000);
     const int batchSize = intParameter(context, "batch_size", 1, 4096);
     const double learningRate = realParameter(context, "learning_rate", 0, 10);
@@ -76,7 +76,8 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     at::manual_seed(context.seed);
     initialize(context, *session);
     const std::int64_t hidden = session->model().config().hiddenSize;
-    m_head = (at::randn({hidden}) * 0.02).requires_grad_(true);  // Hugging Face's initializer_range
+    // Hugging Face's initializer_range; drawn on the CPU so that a seed gives the same head on every device.
+    m_head = (at::randn({hidden}) * 0.02).to(session->model().device()).requires_grad_(true);
     NamedTensors trainable = tensors();
     trainable.emplace_back("head", m_head);
     AdamW optimizer(trainable, learningRate, weightDecay);
@@ -136,7 +137,10 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
 void RewardModelIntervention::load(const InterventionContext &context)
 {
     const fs::path file = context.artifactDir / kWeightsFile;
-    const auto saved = loadTensors(file);
+    auto saved = loadTensors(file);
+    const at::Device device = ModelSession::open(context.modelDir, context.device)->model().device();
+    for (auto &entry : saved)
+        entry.second = entry.second.to(device);
     restore(context, saved, file);
     m_head = requireTensor(saved, "head", file);
 }
@@ -144,7 +148,7 @@ void RewardModelIntervention::load(const InterventionContext &context)
 std::vector<double> RewardModelIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
                                                       const std::vector<PairRef> &pairs)
 {
-    const auto session = ModelSession::open(context.modelDir);
+    const auto session = ModelSession::open(context.modelDir, context.device);
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
     const int batchSize = intParameter(context, "batch_size", 1, 4096);
     const auto indexOf = exampleIndexByPosition(examples);
@@ -176,7 +180,7 @@ std::vector<double> RewardModelIntervention::evaluate(const InterventionContext 
         const std::size_t end = std::min(byLength.size(), start + rowsPerBatch);
         for (std::size_t i = start; i < end; ++i)
             batch.push_back(rows[byLength[i]]);
-        const at::Tensor r = rewards(*session, batch, false).to(at::kDouble);
+        const at::Tensor r = rewards(*session, batch, false).to(at::kCPU, at::kDouble);
         for (std::size_t i = start; i < end; ++i)
             reward[keys[byLength[i]]] = r[std::int64_t(i - start)].item<double>();
     }

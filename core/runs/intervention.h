@@ -32,6 +32,9 @@ struct InterventionContext {
     std::string trainDataHash;      //!< that distribution's content hash in the workspace
     std::string evalDistribution;   //!< what evaluate() is currently called for
     std::string evalDataHash;
+    //! Where interventions that load a model compute: "cpu" or "cuda". How a run executes, not what it is, so it
+    //! is not a parameter.
+    std::string device = "cpu";
     ProgressCallback progress;
 };
 

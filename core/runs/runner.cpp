@@ -126,6 +126,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
             context.seed = run->seed;
             context.artifactDir = artifactDir(workspace, runId, unit.position);
             context.cacheDir = cacheDir(workspace);
+            context.device = options.device;
             context.trainDistribution = unit.trainDistribution;
             if (const auto info = workspace.distribution(unit.trainDistribution))
                 context.trainDataHash = info->contentHash;
@@ -138,7 +139,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                 } else {
                     fs::create_directories(context.artifactDir);
                     reportProgress(options.progress, done, total, prefix + "training on " + unit.trainDistribution);
-                    store.appendUnitLog(unit.id, "training on " + unit.trainDistribution);
+                    store.appendUnitLog(unit.id, "training on " + unit.trainDistribution + " (" + options.device + ")");
                     const auto started = std::chrono::steady_clock::now();
                     intervention->train(context, workspace.examples(unit.trainDistribution, Split::Train));
                     std::ofstream(context.artifactDir / kTrainedMarker) << "trained\n";

@@ -75,6 +75,7 @@ private slots:
     void badParametersAreNamed();
     void runResumesToTheSameNumbers();
     void runCommandWithAModelIntervention();
+    void runOnAnUnavailableDevice();
     void interventionsCommandListsParameters();
 
 private:
@@ -417,6 +418,47 @@ void TestInterventions::runCommandWithAModelIntervention()
     std::ostringstream report, reportErr;
     QCOMPARE(runCli({"--workspace", ws, "report", "--run", id, "--csv"}, report, reportErr), 0);
     QVERIFY2(report.str().find("sep") != std::string::npos && report.str().find("shuf") != std::string::npos, report.str().c_str());
+}
+
+void TestInterventions::runOnAnUnavailableDevice()
+{
+    const std::string ws = path("devices.sqlite").string();
+    {
+        Workspace w = Workspace::create(ws);
+        DataImporter::importData(w, m_data);
+    }
+    const std::vector<std::string> request = {"--workspace", ws, "run", "--model", m_model.string(), "--intervention", "linear_probe",
+                                              "--shifts", "sep:shuf", "--seed", "3", "--device"};
+    std::ostringstream out, err;
+    auto withDevice = [&](const std::string &device) {
+        auto words = request;
+        words.push_back(device);
+        return words;
+    };
+    QCOMPARE(runCli(withDevice("tpu"), out, err), 2);
+    QVERIFY2(err.str().find("--device tpu") != std::string::npos, err.str().c_str());
+    {
+        Workspace planned = Workspace::open(ws);
+        QVERIFY(RunStore(planned).runs().empty());  // nothing was planned
+    }
+    if (at::hasCUDA())
+        QSKIP("this libtorch has CUDA and sees a GPU: check_devices covers the GPU");
+
+    // Asking for CUDA where libtorch has none fails with the reason; the run is recorded failed and resumes on the CPU.
+    std::ostringstream cudaOut, cudaErr;
+    QCOMPARE(runCli(withDevice("cuda"), cudaOut, cudaErr), 2);
+    QVERIFY2(cudaErr.str().find("--device cuda") != std::string::npos && cudaErr.str().find("no CUDA") != std::string::npos,
+             cudaErr.str().c_str());
+    Workspace w = Workspace::open(ws);
+    const auto runs = RunStore(w).runs();
+    QCOMPARE(runs.size(), std::size_t(1));
+    QCOMPARE(runs[0].status, RunStatus::Failed);
+    QVERIFY2(runs[0].error.find("--device cuda") != std::string::npos, runs[0].error.c_str());
+    std::ostringstream cpuOut, cpuErr;
+    QCOMPARE(runCli({"--workspace", ws, "run", "--resume", std::to_string(runs[0].id), "--device", "cpu"}, cpuOut, cpuErr), 0);
+    QVERIFY2(cpuOut.str().find(": done") != std::string::npos, cpuOut.str().c_str());
+    const auto resumed = RunStore(w).run(runs[0].id);
+    QVERIFY2(resumed->units[0].log.find("(cpu)") != std::string::npos, resumed->units[0].log.c_str());
 }
 
 void TestInterventions::interventionsCommandListsParameters()
