@@ -1,8 +1,8 @@
 #include "cli/cli.h"
 #include "cli/commandregistry.h"
-#include "cli/democommands.h"
-#include "cli/modelcommands.h"
-#include "interventions/modelinterventions.h"
+#include "engine/cli/democommands.h"
+#include "engine/cli/modelcommands.h"
+#include "engine/interventions/modelinterventions.h"
 #ifdef SHIFTSCOPE_WITH_FIGURES
 #include "figurecommand.h"
 #endif

@@ -1,6 +1,6 @@
-#include "cli/democommands.h"
 #include "demo/demoworkspace.h"
-#include "interventions/modelinterventions.h"
+#include "engine/demo/demopipeline.h"
+#include "engine/interventions/modelinterventions.h"
 #include "mainwindow.h"
 #include "qtconvert.h"
 

@@ -8,7 +8,6 @@
 #include "cli/runcommands.h"
 #include "demo/benchmarktree.h"
 #include "demo/demosuite.h"
-#include "demo/demoworkspace.h"
 #include "genies/dataimporter.h"
 #include "genies/shiftcatalogue.h"
 #include "results/generalizationtable.h"
@@ -426,13 +425,6 @@ int metricsTable(const Context &c)
     return ExitOk;
 }
 
-int demo(const Context &c)
-{
-    const std::string path = c.args.value("workspace").value_or(defaultDemoWorkspacePath().string());
-    c.out << buildDemoWorkspace(path, terminalProgress(c.err)) << "\n";
-    return ExitOk;
-}
-
 int makeDemoData(const Context &c)
 {
     const auto out = c.args.value("out");
@@ -517,8 +509,6 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
             return runReviewCommand(args, out, err);
         if (command == "annotations")
             return runAnnotationsCommand(args, out, err);
-        if (command == "demo")
-            return demo(c);
         if (command == "make-demo-data")
             return makeDemoData(c);
         if (command == "make-benchmark-tree")

@@ -1,7 +1,7 @@
 #include "cli/enginecommands.h"
 
 #include "cli/commandsupport.h"
-#include "engine/tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer.h"
 #include "util/errors.h"
 #include "util/inputfile.h"
 

@@ -1,5 +1,6 @@
 #include "runs/runplanner.h"
 
+#include "data/modelidentity.h"
 #include "genies/shiftcatalogue.h"
 #include "metrics/geniesmetrics.h"
 #include "results/resultanalysis.h"
@@ -22,30 +23,6 @@ void addUnique(std::vector<std::string> &list, const std::string &value)
 {
     if (std::find(list.begin(), list.end(), value) == list.end())
         list.push_back(value);
-}
-
-std::string modelHash(const std::filesystem::path &modelDir)
-{
-    if (modelDir.empty())
-        return {};
-    // The configuration and the weight files' names and sizes identify a model folder cheaply.
-    Sha256 hash;
-    std::error_code ec;
-    hash.update(readInputFile(modelDir / "config.json", std::uint64_t(16) << 20,
-                              "point the run at a Hugging Face model folder (config.json next to model.safetensors)"));
-    std::vector<std::string> entries;
-    for (const auto &entry : std::filesystem::directory_iterator(modelDir, ec)) {
-        std::error_code entryError;  // a broken link or a loop is no weight file: skipped, not thrown
-        if (entry.is_regular_file(entryError)) {
-            const auto size = entry.file_size(entryError);
-            if (!entryError)
-                entries.push_back(entry.path().filename().string() + ":" + std::to_string(size));
-        }
-    }
-    std::sort(entries.begin(), entries.end());
-    for (const auto &e : entries)
-        hash.update(e);
-    return hash.hexDigest();
 }
 
 } // namespace
@@ -85,7 +62,7 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
     const auto intervention = InterventionRegistry::instance().create(request.intervention);
     RunRecord run;
     run.modelPath = request.modelDir.string();
-    run.modelHash = modelHash(request.modelDir);
+    run.modelHash = request.modelDir.empty() ? std::string() : modelIdentity(request.modelDir);
     run.intervention = request.intervention;
     run.shifts = request.shifts;
     run.parameters = resolveParameters(*intervention, request.parameters);

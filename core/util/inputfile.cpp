@@ -2,6 +2,7 @@
 
 #include "util/errors.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -121,11 +122,8 @@ std::size_t readSome(int fd, char *data, std::size_t size, const fs::path &path,
         const ssize_t got = ::read(fd, data + done, size - done);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0) {
-            const int error = errno;
-            ::close(fd);
-            throw InputError(InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(error), std::string(fix)});
-        }
+        if (got < 0)
+            throw InputError(InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
         if (got == 0)
             break;
         done += std::size_t(got);
@@ -133,38 +131,72 @@ std::size_t readSome(int fd, char *data, std::size_t size, const fs::path &path,
     return done;
 }
 
+//! An input file opened by openInputFile(), closed exactly once when it goes out of scope.
+class OpenInputFile {
+public:
+    OpenInputFile(const fs::path &path, std::uint64_t maxBytes, std::string_view fix)
+        : m_fd(openInputFile(path, maxBytes, fix, m_size))
+    {
+    }
+    ~OpenInputFile() { ::close(m_fd); }
+    OpenInputFile(const OpenInputFile &) = delete;
+    OpenInputFile &operator=(const OpenInputFile &) = delete;
+    int fd() const { return m_fd; }
+    std::uint64_t size() const { return m_size; }
+
+private:
+    std::uint64_t m_size = 0;
+    int m_fd;
+};
+
 } // namespace
 
 std::string readInputFile(const fs::path &path, std::uint64_t maxBytes, std::string_view fix)
 {
-    std::uint64_t size = 0;
-    const int fd = openInputFile(path, maxBytes, fix, size);
-    std::string bytes(std::size_t(size), '\0');
-    bytes.resize(readSome(fd, bytes.data(), bytes.size(), path, fix));  // a file that shrank meanwhile: what is there
-    ::close(fd);
+    const OpenInputFile file(path, maxBytes, fix);
+    std::string bytes(std::size_t(file.size()), '\0');
+    bytes.resize(readSome(file.fd(), bytes.data(), bytes.size(), path, fix));  // a file that shrank meanwhile: what is there
     return bytes;
 }
 
 void readInputFileChunks(const fs::path &path, std::size_t chunkBytes, const std::function<void(std::string_view)> &consume)
 {
-    std::uint64_t size = 0;
     const std::string_view fix = "check that the file exists and is readable";
-    const int fd = openInputFile(path, UINT64_MAX, fix, size);
-    std::string buffer(chunkBytes, '\0');
-    try {
-        for (;;) {
-            const std::size_t got = readSome(fd, buffer.data(), buffer.size(), path, fix);
-            if (got == 0)
-                break;
-            consume(std::string_view(buffer.data(), got));
-            if (got < buffer.size())
-                break;
-        }
-    } catch (...) {
-        ::close(fd);
-        throw;
+    const OpenInputFile file(path, UINT64_MAX, fix);
+    std::string buffer(std::max<std::size_t>(chunkBytes, 1), '\0');
+    for (;;) {
+        const std::size_t got = readSome(file.fd(), buffer.data(), buffer.size(), path, fix);
+        if (got == 0)
+            break;
+        consume(std::string_view(buffer.data(), got));
+        if (got < buffer.size())
+            break;
     }
-    ::close(fd);
+}
+
+void readInputFileSamples(const fs::path &path, std::size_t blockBytes, int count, const std::function<void(std::string_view)> &consume)
+{
+    const std::string_view fix = "check that the file exists and is readable";
+    const OpenInputFile file(path, UINT64_MAX, fix);
+    blockBytes = std::max<std::size_t>(blockBytes, 1);
+    count = std::max(count, 1);
+    std::string buffer(blockBytes, '\0');
+    if (file.size() <= std::uint64_t(blockBytes) * std::uint64_t(count)) {  // small: all of it
+        for (;;) {
+            const std::size_t got = readSome(file.fd(), buffer.data(), buffer.size(), path, fix);
+            if (got > 0)
+                consume(std::string_view(buffer.data(), got));
+            if (got < buffer.size())
+                return;
+        }
+    }
+    const std::uint64_t last = file.size() - blockBytes;
+    for (int i = 0; i < count; ++i) {
+        const std::uint64_t offset = count > 1 ? last / std::uint64_t(count - 1) * std::uint64_t(i) : 0;
+        if (::lseek(file.fd(), off_t(i + 1 == count ? last : offset), SEEK_SET) < 0)
+            throw InputError(InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
+        consume(std::string_view(buffer.data(), readSome(file.fd(), buffer.data(), buffer.size(), path, fix)));
+    }
 }
 
 void checkJsonDepth(std::string_view text, const fs::path &file, int maxDepth)

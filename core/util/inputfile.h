@@ -42,6 +42,12 @@ std::string readInputFile(const std::filesystem::path &path, std::uint64_t maxBy
 void readInputFileChunks(const std::filesystem::path &path, std::size_t chunkBytes,
                          const std::function<void(std::string_view)> &consume);
 
+//! Reads `count` blocks of at most `blockBytes` at evenly spaced offsets of an input file (the first at its start,
+//! the last ending at its end; fewer when the file is small, which is then read whole), with the same checks as
+//! readInputFile. `consume` gets each block in file order.
+void readInputFileSamples(const std::filesystem::path &path, std::size_t blockBytes, int count,
+                          const std::function<void(std::string_view)> &consume);
+
 inline constexpr int kMaxJsonDepth = 64;
 
 //! Untrusted JSON may nest without bound, and nlohmann's dump() and the destructors of some value types recurse

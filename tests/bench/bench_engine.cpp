@@ -5,10 +5,10 @@
 // to the machine's sgemm GFLOP/s measured in the same run, and peak memory. Asserts nothing.
 //   bench_engine [examples=16] [threads=2]
 #include "bench/pythiamodel.h"
-#include "engine/causallm.h"
-#include "engine/computebackend.h"
-#include "engine/gptneox.h"
-#include "engine/responsescorer.h"
+#include "engine/model/causallm.h"
+#include "engine/model/computebackend.h"
+#include "engine/model/gptneox.h"
+#include "engine/scoring/responsescorer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

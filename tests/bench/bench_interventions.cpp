@@ -7,8 +7,8 @@
 #include "bench/pythiamodel.h"
 #include "core/chartokenizer.h"
 
-#include "engine/computebackend.h"
-#include "interventions/modelinterventions.h"
+#include "engine/model/computebackend.h"
+#include "engine/interventions/modelinterventions.h"
 #include "runs/intervention.h"
 
 #include <ATen/Parallel.h>

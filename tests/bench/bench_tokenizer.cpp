@@ -3,7 +3,7 @@
 // prints tokens/s and the time per distribution (CPU time). Prints figures; it asserts nothing.
 // Usage: bench_tokenizer [SHARED_DIR]
 #include "demo/benchmarktree.h"
-#include "engine/tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer.h"
 #include "genies/distributionreader.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 // The Pythia-160m-shaped GPT-NeoX the benchmarks run: hidden 768, 12 layers, 12 heads, vocab 50304, rotary_pct 0.25,
 // random float32 weights.
 #include "core/safetensorswriter.h"
-#include "engine/gptneox.h"
+#include "engine/model/gptneox.h"
 
 #include <fstream>
 #include <sys/wait.h>

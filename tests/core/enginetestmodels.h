@@ -5,10 +5,10 @@
 // ATen comes before any Qt header: Qt's `slots` macro breaks ATen/core/ivalue_inl.h.
 #include <ATen/ATen.h>
 
-#include "engine/gpt2.h"
-#include "engine/gptneox.h"
-#include "engine/llama.h"
-#include "engine/modelconfig.h"
+#include "engine/model/gpt2.h"
+#include "engine/model/gptneox.h"
+#include "engine/model/llama.h"
+#include "engine/model/modelconfig.h"
 #include "chartokenizer.h"
 #include "safetensorswriter.h"
 #include "testsupport.h"

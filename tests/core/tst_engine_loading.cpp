@@ -2,9 +2,9 @@
 // mapping, and every loading error with its message. No malformed file may crash the program.
 #include "enginetestmodels.h"  // first: it includes ATen before Qt
 
-#include "engine/causallm.h"
-#include "engine/checkpoint.h"
-#include "engine/weights.h"
+#include "engine/model/causallm.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/weights.h"
 #include "util/errors.h"
 
 #include <cmath>

@@ -4,10 +4,10 @@
 // plain re-implementation (GPT-NeoX, LLaMA) or values worked out by hand (GPT-2's Conv1D orientation).
 #include "enginetestmodels.h"  // first: it includes ATen before Qt
 
-#include "engine/causallm.h"
-#include "engine/checkpoint.h"
-#include "engine/kvcache.h"
-#include "engine/layers.h"
+#include "engine/model/causallm.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/kvcache.h"
+#include "engine/model/layers.h"
 
 #include <cmath>
 

@@ -3,10 +3,10 @@
 #include "enginetestmodels.h"  // first: it includes ATen before Qt
 
 #include "cli/cli.h"
-#include "cli/modelcommands.h"
-#include "engine/causallm.h"
-#include "engine/responsescorer.h"
-#include "engine/tokenizer/tokenizer.h"
+#include "engine/cli/modelcommands.h"
+#include "engine/model/causallm.h"
+#include "engine/scoring/responsescorer.h"
+#include "tokenizer/tokenizer.h"
 #include "genies/dataimporter.h"
 #include "util/errors.h"
 #include "workspace/engineschema.h"

@@ -3,11 +3,11 @@
 // command line) that names the file; none may crash, hang or run out of memory.
 #include "enginetestmodels.h"  // first: it includes ATen before Qt
 
-#include "cli/modelcommands.h"
-#include "engine/causallm.h"
-#include "engine/checkpoint.h"
-#include "engine/tensorfile.h"
-#include "engine/tokenizer/tokenizer.h"
+#include "engine/cli/modelcommands.h"
+#include "engine/model/causallm.h"
+#include "engine/model/checkpoint.h"
+#include "engine/model/tensorfile.h"
+#include "tokenizer/tokenizer.h"
 #include "genies/distributionreader.h"
 #include "util/errors.h"
 #include "util/inputfile.h"

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "data/modelidentity.h"
 #include "genies/dataimporter.h"
 #include "results/generalizationtable.h"
 #include "runs/intervention.h"
@@ -7,12 +8,14 @@
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
+#include "util/inputfile.h"
 #include "testsupport.h"
 #include "workspace/workspace.h"
 
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,6 +107,7 @@ private slots:
     void failureIsRecordedWhenTheRunsConnectionCannotWrite();
     void cancelStopsAndResumeFinishes();
     void badRequests();
+    void modelIdentityFollowsContents();
     void commandLine();
 };
 
@@ -352,6 +356,50 @@ void TestRuns::badRequests()
     } catch (const InputError &e) {
         QVERIFY(e.problems().size() > 10);  // every missing distribution is named
     }
+}
+
+void TestRuns::modelIdentityFollowsContents()
+{
+    QTemporaryDir dir;
+    // A 3 MiB weight file: more than the 16 sampled blocks of 64 KiB, so it is sampled, not read whole.
+    std::string weights(3 << 20, '\0');
+    std::mt19937 random(5);
+    for (char &c : weights)
+        c = char(random() & 0xff);
+    auto folder = [&](const std::string &name, const std::string &bytes, const std::string &tokenizer) {
+        const fs::path d = tempPath(dir, name.c_str());
+        writeText(d / "config.json", "{\"model_type\": \"gpt_neox\"}");
+        writeText(d / "model.safetensors", bytes);
+        if (!tokenizer.empty())
+            writeText(d / "tokenizer.json", tokenizer);
+        return d;
+    };
+    const std::string a = modelIdentity(folder("a", weights, "{}"));
+    QCOMPARE(a.size(), std::size_t(64));
+    QCOMPARE(modelIdentity(folder("copy", weights, "{}")), a);  // where the folder is does not count
+    const fs::path withReadme = folder("readme", weights, "{}");
+    writeText(withReadme / "README.md", "a model card");
+    QCOMPARE(modelIdentity(withReadme), a);
+    QVERIFY(modelIdentity(folder("tokenizer", weights, "{\"added_tokens\": []}")) != a);
+    QVERIFY(modelIdentity(folder("no-tokenizer", weights, "")) != a);
+    // Another checkpoint of the same shapes: same names and sizes, other weights.
+    std::string other = weights;
+    for (std::size_t i = 0; i < other.size(); i += 4096)
+        other[i] = char(other[i] ^ 0x5a);
+    QVERIFY(modelIdentity(folder("checkpoint", other, "{}")) != a);
+    // The last block is read up to the file's end.
+    std::string lastByte = weights;
+    lastByte.back() = char(lastByte.back() ^ 1);
+    QVERIFY(modelIdentity(folder("last", lastByte, "{}")) != a);
+    // A small file is read whole.
+    QVERIFY(modelIdentity(folder("small", weights.substr(0, 1000), "{}")) != modelIdentity(folder("small2", weights.substr(1, 1000), "{}")));
+    QVERIFY_THROWS_EXCEPTION(InputError, modelIdentity(tempPath(dir, "missing")));
+
+    std::string sampled;
+    readInputFileSamples(tempPath(dir, "a") / "model.safetensors", 1000, 4, [&](std::string_view block) { sampled += block; });
+    const std::size_t last = weights.size() - 1000;
+    QCOMPARE(sampled, weights.substr(0, 1000) + weights.substr(last / 3, 1000) + weights.substr(last / 3 * 2, 1000)
+                          + weights.substr(last, 1000));
 }
 
 void TestRuns::commandLine()

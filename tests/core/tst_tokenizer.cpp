@@ -1,8 +1,8 @@
 // Tokenizer tests: the golden ids made by the Hugging Face tokenizers library for three real tokenizer.json files
 // (../shared/tokenizers), round trips, special tokens, loader errors and the tokenize command.
 #include "cli/cli.h"
-#include "engine/tokenizer/nfc.h"
-#include "engine/tokenizer/tokenizer.h"
+#include "tokenizer/nfc.h"
+#include "tokenizer/tokenizer.h"
 #include "testsupport.h"
 #include "util/errors.h"
 

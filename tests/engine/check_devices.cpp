@@ -7,11 +7,11 @@
 #include <ATen/ATen.h>
 
 #include "demo/demosuite.h"
-#include "engine/causallm.h"
-#include "engine/demomodel.h"
+#include "engine/model/causallm.h"
+#include "engine/demo/demomodel.h"
 #include "genies/dataimporter.h"
-#include "interventions/modelinterventions.h"
-#include "interventions/modelsession.h"
+#include "engine/interventions/modelinterventions.h"
+#include "engine/interventions/modelsession.h"
 #include "runs/runner.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"

@@ -2,7 +2,7 @@
 // tokens.
 #include "fuzztarget.h"
 
-#include "engine/forwardcases.h"
+#include "engine/model/forwardcases.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

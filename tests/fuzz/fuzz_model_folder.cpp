@@ -2,8 +2,8 @@
 // split at the first NUL byte: config.json before it, the index after it.
 #include "fuzztarget.h"
 
-#include "engine/checkpointindex.h"
-#include "engine/modelconfig.h"
+#include "engine/model/checkpointindex.h"
+#include "engine/model/modelconfig.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

@@ -1,7 +1,7 @@
 // A safetensors header: the JSON text, checked against a data section as long as its first 8 bytes say.
 #include "fuzztarget.h"
 
-#include "engine/safetensors.h"
+#include "engine/model/safetensors.h"
 
 #include <cstring>
 

@@ -1,7 +1,7 @@
 // A tokenizer.json, loaded, then used on a few texts.
 #include "fuzztarget.h"
 
-#include "engine/tokenizer/tokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

@@ -1,0 +1,109 @@
+#include "engine/interventions/linearprobeintervention.h"
+
+#include "engine/model/causallm.h"
+#include "engine/model/tensorfile.h"
+#include "engine/interventions/directionprobeintervention.h"
+#include "engine/interventions/logisticregression.h"
+#include "engine/interventions/modelsession.h"
+#include "engine/interventions/parameters.h"
+#include "util/errors.h"
+
+#include <ATen/ATen.h>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace shiftscope {
+
+namespace {
+
+constexpr const char *kProbeFile = "linear_probe.safetensors";
+
+} // namespace
+
+std::vector<ParameterSpec> LinearProbeIntervention::parameters() const
+{
+    return {{"layer", "-1", "hidden state read: 0 the embeddings, k the output of block k, up to the final-normed output (the "
+                            "number of layers); -1 the middle block"},
+            {"C", "1", "inverse L2 regularisation strength, as scikit-learn's LogisticRegression"},
+            {"max_examples", "0", "source examples used (0: all)"},
+            {"max_length", "512", "tokens kept per text; longer texts lose their beginning"}};
+}
+
+std::int64_t LinearProbeIntervention::layer(const InterventionContext &context) const
+{
+    const int layers = ModelSession::open(context.modelDir, context.device)->model().config().layers;
+    const int chosen = intParameter(context, "layer", -1, layers);
+    return chosen < 0 ? layers / 2 : chosen;
+}
+
+void LinearProbeIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
+{
+    at::NoGradGuard noGrad;
+    std::vector<Example> examples = trainExamples;
+    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
+    if (maxExamples > 0 && int(examples.size()) > maxExamples)
+        examples.resize(std::size_t(maxExamples));
+    const double c = realParameter(context, "C", 1e-9, 1e9);
+    if (!m_cache)
+        m_cache = makeActivationCache(context);
+    std::vector<std::size_t> indices;
+    for (std::size_t i = 0; i < examples.size(); ++i)
+        if (examples[i].preferredIndex() >= 0)
+            indices.push_back(i);
+    const auto activations = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, {}, indices, context.progress);
+    std::vector<at::Tensor> rows;
+    std::vector<double> labels;
+    const std::int64_t l = layer(context);
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+        rows.push_back(activations[k].residual.select(1, l));
+        for (int r = 0; r < int(examples[indices[k]].responses.size()); ++r)
+            labels.push_back(r == examples[indices[k]].preferredIndex() ? 1.0 : 0.0);
+    }
+    if (labels.size() < 4)
+        throw InputError(InputProblem{context.trainDistribution, {}, "too few training responses to fit a probe",
+                                      "use a source with at least 2 examples that have a preferred response"});
+    const at::Tensor x = at::cat(rows).to(at::kDouble);
+    m_mean = x.mean(0);
+    m_scale = x.std(0).clamp_min(1e-6);
+    reportProgress(context.progress, 0, 1, "fitting linear_probe on layer " + std::to_string(l));
+    const LogisticModel probe = fitLogistic((x - m_mean) / m_scale, at::tensor(labels, at::kDouble), 1.0 / c);
+    m_weights = probe.weights;
+    const at::Tensor predicted = (probe.probabilities((x - m_mean) / m_scale) > 0.5).to(at::kDouble);
+    const double accuracy = (predicted == at::tensor(labels, at::kDouble)).to(at::kDouble).mean().item<double>();
+    saveTensors(context.artifactDir / kProbeFile, {{"weights", m_weights}, {"mean", m_mean}, {"scale", m_scale}});
+    const nlohmann::ordered_json record = {{"intervention", name()}, {"model_dir", context.modelDir.string()},
+                                           {"source", context.trainDistribution}, {"layer", l}, {"parameters", context.parameters},
+                                           {"training_responses", labels.size()}, {"training_accuracy", accuracy}};
+    std::ofstream(context.artifactDir / "linear_probe.json") << record.dump(1) << "\n";
+}
+
+void LinearProbeIntervention::load(const InterventionContext &context)
+{
+    const auto file = context.artifactDir / kProbeFile;
+    const auto saved = loadTensors(file);
+    m_weights = requireTensor(saved, "weights", file).to(at::kDouble);
+    m_mean = requireTensor(saved, "mean", file).to(at::kDouble);
+    m_scale = requireTensor(saved, "scale", file).to(at::kDouble);
+}
+
+std::vector<double> LinearProbeIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+                                                      const std::vector<PairRef> &pairs)
+{
+    at::NoGradGuard noGrad;
+    if (!m_cache)
+        m_cache = makeActivationCache(context);
+    const auto indices = exampleIndicesOf(examples, pairs);
+    const auto activations = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, {}, indices, context.progress);
+    const std::int64_t l = layer(context);
+    std::vector<double> out;
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        const at::Tensor x = (activations[k].residual.select(1, l).to(at::kDouble) - m_mean) / m_scale;  // (responses, hidden)
+        const at::Tensor z = at::mv(x, m_weights);
+        const double margin = (z[pairs[k].preferredIndex] - z[pairs[k].dispreferredIndex]).item<double>();
+        out.push_back(1.0 / (1.0 + std::exp(-margin)));
+    }
+    return out;
+}
+
+} // namespace shiftscope

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "engine/interventions/activationcache.h"
+#include "runs/intervention.h"
+
+#include <memory>
+
+namespace shiftscope {
+
+//! A supervised probe: logistic regression on the last-token residual stream of one layer, trained on every
+//! response of the source's train split (preferred 1, others 0) after standardising each feature with the training
+//! mean and deviation. A pair scores σ(z_preferred − z_dispreferred), z the probe's logit.
+class LinearProbeIntervention : public Intervention {
+public:
+    std::string name() const override { return "linear_probe"; }
+    std::vector<ParameterSpec> parameters() const override;
+    void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;
+    void load(const InterventionContext &context) override;
+    std::vector<double> evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+                                 const std::vector<PairRef> &pairs) override;
+
+private:
+    std::int64_t layer(const InterventionContext &context) const;
+
+    std::unique_ptr<ActivationCache> m_cache;
+    at::Tensor m_weights;  // (hidden) over standardised features
+    at::Tensor m_mean;
+    at::Tensor m_scale;
+};
+
+} // namespace shiftscope

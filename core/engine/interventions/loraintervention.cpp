@@ -1,0 +1,123 @@
+#include "engine/interventions/rewardmodelintervention.h"
+
+#include "engine/model/causallm.h"
+#include "engine/interventions/modelsession.h"
+#include "engine/interventions/parameters.h"
+#include "util/errors.h"
+
+#include <ATen/ATen.h>
+#include <charconv>
+#include <cmath>
+
+namespace shiftscope {
+
+//! The adapters of every targeted projection, applied through the engine's forward hooks.
+class LoraIntervention::Hooks : public ForwardHooks {
+public:
+    struct Adapter {
+        at::Tensor a;  // (rank, in)
+        at::Tensor b;  // (out, rank)
+    };
+    std::map<std::pair<int, std::string>, Adapter> adapters;
+    double scale = 1.0;
+    double dropout = 0.0;
+    bool training = false;
+
+    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const override
+    {
+        const auto it = adapters.find({layer, projection});
+        if (it == adapters.end())
+            return y;
+        const at::Tensor input = training && dropout > 0 ? at::dropout(x, dropout, true) : x;
+        return y + at::linear(at::linear(input, it->second.a), it->second.b) * scale;  // (B, T, out)
+    }
+};
+
+LoraIntervention::LoraIntervention() : m_hooks(std::make_unique<Hooks>()) {}
+
+LoraIntervention::~LoraIntervention() = default;
+
+std::vector<ParameterSpec> LoraIntervention::ownParameters() const
+{
+    return {{"learning_rate", "2e-4", "AdamW learning rate, constant (GENIES: 2e-4)"},
+            {"rank", "8", "LoRA rank r (GENIES: 64)"},
+            {"alpha", "16", "LoRA scaling numerator: updates are scaled by alpha / r (GENIES: 16)"},
+            {"dropout", "0.1", "dropout on the adapters' input while training (GENIES: 0.1)"}};
+}
+
+void LoraIntervention::initialize(const InterventionContext &context, const ModelSession &session)
+{
+    const ModelConfig &c = session.model().config();
+    const int rank = intParameter(context, "rank", 1, 4096);
+    configure(context);
+    // The projections peft targets by default for each architecture, with their output widths.
+    std::vector<std::pair<std::string, std::int64_t>> targets;
+    switch (c.architecture) {
+    case Architecture::GptNeoX: targets = {{"query_key_value", 3 * std::int64_t(c.hiddenSize)}}; break;
+    case Architecture::Gpt2: targets = {{"c_attn", 3 * std::int64_t(c.hiddenSize)}}; break;
+    case Architecture::Llama:
+        targets = {{"q_proj", std::int64_t(c.heads) * c.headDim}, {"v_proj", std::int64_t(c.kvHeads) * c.headDim}};
+        break;
+    }
+    m_hooks->adapters.clear();
+    const double bound = 1.0 / std::sqrt(double(c.hiddenSize));  // peft's Kaiming-uniform(a = sqrt 5) bound
+    // Drawn on the CPU whatever the device, so a seed gives the same adapters on every device.
+    const at::Device device = session.model().device();
+    for (int layer = 0; layer < c.layers; ++layer)
+        for (const auto &[projection, width] : targets)
+            m_hooks->adapters[{layer, projection}] = {
+                (at::rand({rank, c.hiddenSize}) * (2 * bound) - bound).to(device).requires_grad_(true),
+                at::zeros({width, rank}, at::TensorOptions().device(device)).requires_grad_(true)};
+}
+
+void LoraIntervention::configure(const InterventionContext &context)
+{
+    m_hooks->scale = realParameter(context, "alpha", 0, 1e6) / intParameter(context, "rank", 1, 4096);
+    m_hooks->dropout = realParameter(context, "dropout", 0, 0.99);
+}
+
+NamedTensors LoraIntervention::tensors() const
+{
+    NamedTensors out;
+    for (const auto &[key, adapter] : m_hooks->adapters) {
+        const std::string prefix = "layers." + std::to_string(key.first) + "." + key.second;
+        out.emplace_back(prefix + ".lora_A", adapter.a);
+        out.emplace_back(prefix + ".lora_B", adapter.b);
+    }
+    return out;
+}
+
+void LoraIntervention::restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file)
+{
+    configure(context);
+    m_hooks->adapters.clear();
+    for (const auto &[name, tensor] : saved) {
+        if (!name.ends_with(".lora_A"))
+            continue;
+        // "layers.<i>.<projection>.lora_A"
+        const std::string prefix = name.substr(0, name.size() - 7);
+        const auto dot = prefix.find('.', 7);
+        int layer = -1;
+        if (prefix.starts_with("layers.") && dot != std::string::npos)
+            std::from_chars(prefix.data() + 7, prefix.data() + dot, layer);
+        if (layer < 0)
+            throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "not a LoRA adapter name",
+                                          "the file was written by another version or damaged; train the intervention again"});
+        m_hooks->adapters[{layer, prefix.substr(dot + 1)}] = {tensor, requireTensor(saved, prefix + ".lora_B", file)};
+    }
+    if (m_hooks->adapters.empty())
+        throw InputError(InputProblem{file.string(), {}, "no LoRA adapter in the file", "train the intervention again"});
+}
+
+at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const
+{
+    m_hooks->training = training;
+    ForwardRequest request;
+    request.inputIds = ids;
+    request.attentionMask = mask;
+    request.hooks = m_hooks.get();
+    request.trainable = training;
+    return finalHiddenAtLastToken(session, request, ids.size(1));
+}
+
+} // namespace shiftscope

@@ -1,0 +1,195 @@
+#include "engine/interventions/rewardmodelintervention.h"
+
+#include "engine/model/causallm.h"
+#include "engine/interventions/adamw.h"
+#include "engine/interventions/modelsession.h"
+#include "engine/interventions/parameters.h"
+#include "util/errors.h"
+
+#include <ATen/ATen.h>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace shiftscope {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr const char *kWeightsFile = "reward_model.safetensors";
+constexpr const char *kRecordFile = "reward_model.json";
+
+} // namespace
+
+std::vector<ParameterSpec> RewardModelIntervention::parameters() const
+{
+    std::vector<ParameterSpec> specs = {
+        {"steps", "100", "optimizer steps (GENIES: 100 to 150 on a GPU)"},
+        {"batch_size", "8", "pairs per step (GENIES: 16)"},
+        {"weight_decay", "0", "AdamW weight decay"},
+        {"max_grad_norm", "0.3", "gradients are clipped to this norm, as in GENIES"},
+        {"max_length", "512", "tokens kept per sequence; longer prompts lose their beginning"},
+    };
+    for (auto &spec : ownParameters())
+        specs.push_back(std::move(spec));
+    return specs;
+}
+
+at::Tensor RewardModelIntervention::finalHiddenAtLastToken(const ModelSession &session, ForwardRequest &request, std::int64_t length)
+{
+    const std::int64_t rows = request.attentionMask.size(0);
+    request.capturePositions = at::full({rows, 1}, length - 1, at::kLong);
+    request.hiddenStates = true;
+    request.logitsFrom = length;
+    const ForwardResult result = session.model().forward(request);
+    return result.hiddenStates.select(1, 0).select(1, session.model().config().layers);  // (rows, hidden)
+}
+
+at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows, bool training) const
+{
+    const auto [ids, mask] = leftPadded(rows, session.eosId());
+    return at::mv(lastHidden(session, ids, mask, training), m_head);  // (rows)
+}
+
+void RewardModelIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
+{
+    const auto session = ModelSession::open(context.modelDir, context.device);
+    const int steps = intParameter(context, "steps", 1, 1000000);
+    const int batchSize = intParameter(context, "batch_size", 1, 4096);
+    const double learningRate = realParameter(context, "learning_rate", 0, 10);
+    const double weightDecay = realParameter(context, "weight_decay", 0, 10);
+    const double maxGradNorm = realParameter(context, "max_grad_norm", 0, 1e9);
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+
+    const std::vector<PairRef> pairs = onePairPerExample(trainExamples, context.seed);
+    if (pairs.empty())
+        throw InputError(InputProblem{context.trainDistribution, {}, "the train split has no pair to train on",
+                                      "each example needs a preferred and a dispreferred response"});
+    const auto indexOf = exampleIndexByPosition(trainExamples);
+    std::vector<TokenizedExample> tokens;
+    for (const PairRef &p : pairs)
+        tokens.push_back(session->pairTokens(trainExamples[indexOf[std::size_t(p.examplePosition)]]));
+
+    at::manual_seed(context.seed);
+    initialize(context, *session);
+    const std::int64_t hidden = session->model().config().hiddenSize;
+    // Hugging Face's initializer_range; drawn on the CPU so that a seed gives the same head on every device.
+    m_head = (at::randn({hidden}) * 0.02).to(session->model().device()).requires_grad_(true);
+    NamedTensors trainable = tensors();
+    trainable.emplace_back("head", m_head);
+    AdamW optimizer(trainable, learningRate, weightDecay);
+
+    std::mt19937_64 rng(context.seed);
+    std::vector<std::size_t> order(pairs.size());
+    std::size_t cursor = order.size();
+    Json log = Json::array();
+    for (int step = 1; step <= steps; ++step) {
+        std::vector<std::vector<int>> rows;  // chosen sequences, then rejected ones
+        std::vector<std::vector<int>> rejected;
+        for (int b = 0; b < batchSize && b < int(pairs.size()); ++b) {
+            if (cursor == order.size()) {  // a new epoch in a new order
+                for (std::size_t i = 0; i < order.size(); ++i)
+                    order[i] = i;
+                std::shuffle(order.begin(), order.end(), rng);
+                cursor = 0;
+            }
+            const std::size_t k = order[cursor++];
+            const TokenizedExample &t = tokens[k];
+            auto sequence = [&](int response) {
+                std::vector<int> ids = t.prompt;
+                ids.insert(ids.end(), t.responses[std::size_t(response)].begin(), t.responses[std::size_t(response)].end());
+                return keepLast(std::move(ids), maxLength);
+            };
+            rows.push_back(sequence(pairs[k].preferredIndex));
+            rejected.push_back(sequence(pairs[k].dispreferredIndex));
+        }
+        const auto chosenCount = std::int64_t(rows.size());
+        rows.insert(rows.end(), rejected.begin(), rejected.end());
+        const at::Tensor r = rewards(*session, rows, true);
+        const at::Tensor margin = r.narrow(0, 0, chosenCount) - r.narrow(0, chosenCount, chosenCount);
+        const at::Tensor loss = -at::log_sigmoid(margin).mean();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.clipGradNorm(maxGradNorm);
+        optimizer.step();
+        const double lossValue = loss.item<double>();
+        const double accuracy = (margin > 0).to(at::kDouble).mean().item<double>();
+        log.push_back({{"step", step}, {"loss", lossValue}, {"batch_accuracy", accuracy}});
+        char stage[96];
+        std::snprintf(stage, sizeof stage, "training %s on %s: step %d/%d, loss %.4f", name().c_str(),
+                      context.trainDistribution.c_str(), step, steps, lossValue);
+        reportProgress(context.progress, step, steps, stage);
+    }
+
+    NamedTensors saved = tensors();
+    saved.emplace_back("head", m_head);
+    saveTensors(context.artifactDir / kWeightsFile, saved);
+    Json record = {{"intervention", name()}, {"model_dir", context.modelDir.string()}, {"source", context.trainDistribution},
+                   {"seed", context.seed}, {"training_pairs", pairs.size()}, {"parameters", context.parameters},
+                   {"reward", "linear head on the final-normed hidden state of the last token (EOS)"},
+                   {"training_log", log}};
+    std::ofstream(context.artifactDir / kRecordFile) << record.dump(1) << "\n";
+}
+
+void RewardModelIntervention::load(const InterventionContext &context)
+{
+    const fs::path file = context.artifactDir / kWeightsFile;
+    auto saved = loadTensors(file);
+    const at::Device device = ModelSession::open(context.modelDir, context.device)->model().device();
+    for (auto &entry : saved)
+        entry.second = entry.second.to(device);
+    restore(context, saved, file);
+    m_head = requireTensor(saved, "head", file);
+}
+
+std::vector<double> RewardModelIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+                                                      const std::vector<PairRef> &pairs)
+{
+    const auto session = ModelSession::open(context.modelDir, context.device);
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    const int batchSize = intParameter(context, "batch_size", 1, 4096);
+    const auto indexOf = exampleIndexByPosition(examples);
+
+    // One reward per response of the examples the pairs use, computed once, in batches of similar length.
+    std::map<std::pair<int, int>, double> reward;
+    std::vector<std::pair<int, int>> keys;
+    std::vector<std::vector<int>> rows;
+    for (const PairRef &p : pairs)
+        for (int response : {p.preferredIndex, p.dispreferredIndex})
+            if (reward.emplace(std::pair{p.examplePosition, response}, 0.0).second)
+                keys.emplace_back(p.examplePosition, response);
+    for (const auto &[position, response] : keys) {
+        const Example &e = examples[indexOf.at(std::size_t(position))];
+        const TokenizedExample t = session->pairTokens(e.prompt, {e.responses[std::size_t(response)].text});
+        std::vector<int> ids = t.prompt;
+        ids.insert(ids.end(), t.responses[0].begin(), t.responses[0].end());
+        rows.push_back(keepLast(std::move(ids), maxLength));
+    }
+    std::vector<std::size_t> byLength(rows.size());
+    for (std::size_t i = 0; i < byLength.size(); ++i)
+        byLength[i] = i;
+    std::stable_sort(byLength.begin(), byLength.end(), [&](auto a, auto b) { return rows[a].size() > rows[b].size(); });
+    const auto rowsPerBatch = std::size_t(2 * batchSize);
+    c10::InferenceMode inference;
+    for (std::size_t start = 0; start < byLength.size(); start += rowsPerBatch) {
+        reportProgress(context.progress, 0, 0, "scoring " + context.evalDistribution + " with " + name());
+        std::vector<std::vector<int>> batch;
+        const std::size_t end = std::min(byLength.size(), start + rowsPerBatch);
+        for (std::size_t i = start; i < end; ++i)
+            batch.push_back(rows[byLength[i]]);
+        const at::Tensor r = rewards(*session, batch, false).to(at::kCPU, at::kDouble);
+        for (std::size_t i = start; i < end; ++i)
+            reward[keys[byLength[i]]] = r[std::int64_t(i - start)].item<double>();
+    }
+    std::vector<double> out;
+    for (const PairRef &p : pairs) {
+        const double margin = reward[{p.examplePosition, p.preferredIndex}] - reward[{p.examplePosition, p.dispreferredIndex}];
+        out.push_back(1.0 / (1.0 + std::exp(-margin)));
+    }
+    return out;
+}
+
+} // namespace shiftscope

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "engine/model/tensorfile.h"
+#include "runs/intervention.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+
+namespace shiftscope {
+
+class ModelSession;
+
+//! A reward model over the frozen base model (reference 4.4 and 4.5): something trainable inside or before the
+//! model, plus a linear reward head on the final-normed hidden state of the last token (the EOS). Trained on one
+//! pair per source example with the Bradley–Terry loss −log σ(r_chosen − r_rejected) and AdamW, clipped
+//! gradients and a constant learning rate; evaluated as P(preferred) = σ(r_preferred − r_dispreferred).
+//! Subclasses say what is trainable and how it enters the forward pass.
+class RewardModelIntervention : public Intervention {
+public:
+    std::vector<ParameterSpec> parameters() const override;
+    void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;
+    void load(const InterventionContext &context) override;
+    std::vector<double> evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+                                 const std::vector<PairRef> &pairs) override;
+
+protected:
+    //! Parameters of the subclass, listed after the shared ones.
+    virtual std::vector<ParameterSpec> ownParameters() const = 0;
+    //! Creates the trainable tensors (not the head) from the seeded generator state.
+    virtual void initialize(const InterventionContext &context, const ModelSession &session) = 0;
+    //! The trainable tensors by name, as saved (the head excluded).
+    virtual NamedTensors tensors() const = 0;
+    //! Restores the tensors saved under those names (and the settings the parameters give).
+    virtual void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file) = 0;
+    //! The final-normed hidden state at each row's last token, (rows, hidden), of left-padded ids and mask.
+    virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const = 0;
+
+    //! Runs the model with `request` filled in for the last token of every row and returns its final hidden state.
+    static at::Tensor finalHiddenAtLastToken(const ModelSession &session, struct ForwardRequest &request, std::int64_t length);
+
+private:
+    at::Tensor rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows, bool training) const;
+
+    at::Tensor m_head;  // (hidden)
+};
+
+//! LoRA adapters on the attention input projections (GPT-NeoX query_key_value, GPT-2 c_attn, LLaMA q_proj and
+//! v_proj): y + (alpha / r) · B A x, B starting at zero so training starts from the base model.
+class LoraIntervention : public RewardModelIntervention {
+public:
+    LoraIntervention();
+    ~LoraIntervention() override;
+    std::string name() const override { return "lora"; }
+
+protected:
+    std::vector<ParameterSpec> ownParameters() const override;
+    void initialize(const InterventionContext &context, const ModelSession &session) override;
+    NamedTensors tensors() const override;
+    void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file) override;
+    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const override;
+
+private:
+    void configure(const InterventionContext &context);
+
+    class Hooks;
+    std::unique_ptr<Hooks> m_hooks;
+};
+
+//! Prompt tuning: trainable virtual-token embeddings before every input (reference 4.5), initialised from the
+//! embeddings of randomly drawn vocabulary tokens.
+class PromptTuningIntervention : public RewardModelIntervention {
+public:
+    std::string name() const override { return "prompt_tuning"; }
+
+protected:
+    std::vector<ParameterSpec> ownParameters() const override;
+    void initialize(const InterventionContext &context, const ModelSession &session) override;
+    NamedTensors tensors() const override;
+    void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file) override;
+    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const override;
+
+private:
+    at::Tensor m_prompt;  // (virtual tokens, hidden)
+};
+
+} // namespace shiftscope
