@@ -1,8 +1,8 @@
 #include "demo/demoworkspace.h"
 #include "engine/demo/demopipeline.h"
 #include "engine/interventions/modelinterventions.h"
-#include "mainwindow.h"
-#include "qtconvert.h"
+#include "widgets/shell/mainwindow.h"
+#include "widgets/shell/qtconvert.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

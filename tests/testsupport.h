@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cli/cli.h"
+#include "cli/commandtable.h"
 
 #include <QString>
 #include <QTemporaryDir>

@@ -1,9 +1,8 @@
-#include "cli/annotationcommands.h"
-
 #include "annotation/annotationio.h"
 #include "annotation/relabelstats.h"
 #include "audit/auditreport.h"
-#include "cli/commandsupport.h"
+#include "cli/commandtable.h"
+#include "cli/corecommands.h"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -15,23 +14,27 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-int exportAnnotations(const Arguments &args, std::ostream &out)
+int exportAnnotations(CommandContext &c)
 {
+    const Arguments &args = c.args;
+    std::ostream &out = c.out;
     const auto file = args.value("out");
     if (!file)
-        throw CommandUsageError("annotations export needs --out FILE.csv or --out FILE.json");
-    Workspace ws = openExistingWorkspace(args);
+        throw UsageError("annotations export needs --out FILE.csv or --out FILE.json");
+    Workspace ws = c.workspace();
     const auto s = AnnotationIo::exportFile(ws, *file);
     out << "Exported " << s.flags << " flags and " << s.judgements << " relabel judgements to " << *file << "\n";
     return ExitOk;
 }
 
-int importAnnotations(const Arguments &args, std::ostream &out, std::ostream &err)
+int importAnnotations(CommandContext &c)
 {
-    if (args.positionals().size() != 3)
-        throw CommandUsageError("annotations import needs one FILE");
-    const std::string file = args.positionals()[2];
-    Workspace ws = openExistingWorkspace(args);
+    const Arguments &args = c.args;
+    std::ostream &out = c.out;
+    std::ostream &err = c.err;
+    c.expectOperands(2, "import and one FILE");
+    const std::string file = args.positionals()[1];
+    Workspace ws = c.workspace();
     AnnotationImportOptions options;
     options.keepUnmatched = args.has("keep-unmatched");
     const auto s = AnnotationIo::importFile(ws, file, options);
@@ -74,9 +77,11 @@ void printAgreement(std::ostream &out, const Agreement &a, const std::string &in
         << formatPercent(a.rate) << ", 95% CI " << intervalText(a.interval) << "), " << a.skipped << " skipped\n";
 }
 
-int stats(const Arguments &args, std::ostream &out)
+int stats(CommandContext &c)
 {
-    Workspace ws = openExistingWorkspace(args);
+    const Arguments &args = c.args;
+    std::ostream &out = c.out;
+    Workspace ws = c.workspace();
     const RelabelSummary s = RelabelStats::summarise(AuditStore(ws).judgements());
     if (args.has("json")) {
         Json byDistribution = Json::array(), byAnnotator = Json::array(), kappas = Json::array();
@@ -114,21 +119,30 @@ int stats(const Arguments &args, std::ostream &out)
     return ExitOk;
 }
 
+int annotations(CommandContext &c)
+{
+    const std::string action = c.operandCount() > 0 ? c.args.positionals()[0] : "";
+    if (action == "export")
+        return exportAnnotations(c);
+    if (action == "import")
+        return importAnnotations(c);
+    if (action == "stats")
+        return stats(c);
+    throw UsageError("annotations needs export, import or stats");
+}
+
 } // namespace
 
-int runAnnotationsCommand(const Arguments &args, std::ostream &out, std::ostream &err)
+void addAnnotationCommands(CommandTable &table)
 {
-    return runWithUsageErrors(err, [&] {
-        const auto &words = args.positionals();
-        const std::string action = words.size() > 1 ? words[1] : "";
-        if (action == "export")
-            return exportAnnotations(args, out);
-        if (action == "import")
-            return importAnnotations(args, out, err);
-        if (action == "stats")
-            return stats(args, out);
-        throw CommandUsageError("annotations needs export, import or stats");
-    });
+    table.add({"annotations", "Audit and annotation",
+               {"export --out FILE.csv|FILE.json", "import FILE [--keep-unmatched] [--json]", "stats [--json]"},
+               "move flags and relabel judgements between workspaces; relabel agreement and Cohen's kappa",
+               WorkspaceUse::Existing,
+               {{"out", "FILE", "export: the file to write (.csv or .json)"},
+                {"keep-unmatched", {}, "import: keep annotations whose pair is not in this workspace"},
+                {"json", {}, "print JSON instead of text"}},
+               annotations});
 }
 
 } // namespace shiftscope

@@ -1,8 +1,7 @@
-#include "cli/auditcommands.h"
-
 #include "audit/auditjson.h"
 #include "audit/auditor.h"
-#include "cli/commandsupport.h"
+#include "cli/commandtable.h"
+#include "cli/corecommands.h"
 #include "util/errors.h"
 #include "workspace/auditstore.h"
 
@@ -30,7 +29,7 @@ ShiftPair shiftOf(const std::string &text, const Arguments &args, Workspace &ws)
 {
     const auto colon = text.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-        throw CommandUsageError("--shift needs SOURCE:TARGET, got '" + text + "'");
+        throw UsageError("--shift needs SOURCE:TARGET, got '" + text + "'");
     ShiftPair shift;
     shift.source = text.substr(0, colon);
     shift.target = text.substr(colon + 1);
@@ -45,14 +44,14 @@ std::vector<AuditReport> runAudit(const Arguments &args, Workspace &ws)
     const auto &positionals = args.positionals();
     const bool all = args.has("all");
     const auto shift = args.value("shift");
-    const int chosen = (positionals.size() > 1 ? 1 : 0) + (shift ? 1 : 0) + (all ? 1 : 0);
-    if (chosen != 1 || positionals.size() > 2)
-        throw CommandUsageError("audit needs exactly one of DIST, --shift SOURCE:TARGET or --all");
+    const int chosen = (positionals.empty() ? 0 : 1) + (shift ? 1 : 0) + (all ? 1 : 0);
+    if (chosen != 1 || positionals.size() > 1)
+        throw UsageError("audit needs exactly one of DIST, --shift SOURCE:TARGET or --all");
     Auditor auditor(ws);
     if (all)
         return auditor.auditAll(catalogueIdOf(args, ws));
     if (!shift)
-        return {auditor.auditDistribution(positionals[1])};
+        return {auditor.auditDistribution(positionals[0])};
     const ShiftPair pair = shiftOf(*shift, args, ws);
     return {auditor.auditDistribution(pair.source), auditor.auditDistribution(pair.target), auditor.auditShift(pair)};
 }
@@ -102,13 +101,15 @@ void printReport(std::ostream &out, const AuditReport &report,
     }
 }
 
-int audit(const Arguments &args, std::ostream &out)
+int audit(CommandContext &c)
 {
-    Workspace ws = openExistingWorkspace(args);
+    const Arguments &args = c.args;
+    std::ostream &out = c.out;
+    Workspace ws = c.workspace();
     const std::string level = args.value("severity").value_or("info");
     const auto minimum = severityFromName(level);
     if (!minimum)
-        throw CommandUsageError("--severity must be info, warning or problem, got '" + level + "'");
+        throw UsageError("--severity must be info, warning or problem, got '" + level + "'");
     auto reports = runAudit(args, ws);
     for (auto &report : reports)
         std::erase_if(report.findings, [&](const Finding &f) { return f.severity < *minimum; });
@@ -138,7 +139,7 @@ Finding findingOf(const std::string &key, const Arguments &args, Workspace &ws)
 {
     const auto at = key.find('@');
     if (at == std::string::npos)
-        throw CommandUsageError("a finding key looks like check@scope, got '" + key + "'");
+        throw UsageError("a finding key looks like check@scope, got '" + key + "'");
     std::string scope = key.substr(at + 1);
     // A subject (cue text) follows the first ':' after the scope; distribution names have no ':'.
     scope = scope.substr(0, scope.find(':'));
@@ -155,15 +156,16 @@ Finding findingOf(const std::string &key, const Arguments &args, Workspace &ws)
                                   "copy the key from the audit output (audit " + scope + " --json lists every key)"});
 }
 
-int review(const Arguments &args, std::ostream &out)
+int review(CommandContext &c)
 {
-    if (args.positionals().size() != 2)
-        throw CommandUsageError("review-finding needs one finding KEY");
-    const std::string &key = args.positionals()[1];
+    const Arguments &args = c.args;
+    std::ostream &out = c.out;
+    c.expectOperands(1, "one finding KEY");
+    const std::string &key = args.positionals()[0];
     const std::string status = args.value("status").value_or("");
     if (status != "reviewed" && status != "dismissed" && status != "open")
-        throw CommandUsageError("review-finding needs --status reviewed, dismissed or open");
-    Workspace ws = openExistingWorkspace(args);
+        throw UsageError("review-finding needs --status reviewed, dismissed or open");
+    Workspace ws = c.workspace();
     AuditStore store(ws);
     if (status == "open") {
         out << (store.clearReview(key) ? "Reopened " : "No review to clear for ") << key << "\n";
@@ -175,7 +177,7 @@ int review(const Arguments &args, std::ostream &out)
     r.status = *reviewStatusFromName(status);
     r.note = args.value("note").value_or("");
     r.figureText = finding.figureText;
-    r.author = authorName(args);
+    r.author = c.author();
     store.setReview(r);
     out << "Marked " << key << " as " << status << " (figure " << finding.figureText << ")\n";
     return ExitOk;
@@ -183,14 +185,28 @@ int review(const Arguments &args, std::ostream &out)
 
 } // namespace
 
-int runAuditCommand(const Arguments &args, std::ostream &out, std::ostream &err)
+void addAuditCommands(CommandTable &table)
 {
-    return runWithUsageErrors(err, [&] { return audit(args, out); });
-}
-
-int runReviewCommand(const Arguments &args, std::ostream &out, std::ostream &err)
-{
-    return runWithUsageErrors(err, [&] { return review(args, out); });
+    const CommandOption catalogue{"catalogue", "NAME", "the catalogue whose shifts to use (default: the built-in one)"};
+    table.add({"audit", "Audit and annotation",
+               {"DIST [--severity LEVEL] [--json]", "--shift SOURCE:TARGET [--catalogue NAME] [--severity LEVEL] [--json]",
+                "--all [--catalogue NAME] [--severity LEVEL] [--json]"},
+               "data-quality audit of a distribution, a shift (both sides and the shift), or everything",
+               WorkspaceUse::Existing,
+               {{"shift", "SOURCE:TARGET", "audit a shift"},
+                {"all", {}, "audit every distribution and every shift of the catalogue"},
+                catalogue,
+                {"severity", "LEVEL", "the least severity shown: info (default), warning or problem"},
+                {"json", {}, "print JSON instead of text"}},
+               audit});
+    table.add({"review-finding", "Audit and annotation",
+               {"KEY --status reviewed|dismissed|open [--note TEXT] [--author NAME]"},
+               "mark an audit finding reviewed or dismissed (or open again)", WorkspaceUse::Existing,
+               {{"status", "reviewed|dismissed|open", "the verdict"},
+                {"note", "TEXT", "why"},
+                {"author", "NAME", "who reviewed it (default: the login name)"},
+                catalogue},
+               review});
 }
 
 } // namespace shiftscope

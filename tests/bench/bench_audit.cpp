@@ -2,7 +2,7 @@
 // distributions, and times `audit --all` through the Auditor (per check) and through the command line. The goal is
 // at most 10 s for the whole tree. Prints figures; it asserts nothing.
 #include "audit/auditor.h"
-#include "cli/cli.h"
+#include "cli/commandtable.h"
 #include "demo/benchmarktree.h"
 #include "genies/dataimporter.h"
 #include "workspace/workspace.h"

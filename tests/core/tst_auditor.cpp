@@ -303,7 +303,8 @@ void TestAuditor::cliUsageErrors()
         words.insert(words.end(), args.begin(), args.end());
         const auto r = cli(words);
         QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.find("see shiftscope-cli --help") != std::string::npos, r.err.c_str());
+        const std::string hint = "see shiftscope-cli " + args[0] + " --help";
+        QVERIFY2(r.err.find(hint) != std::string::npos, r.err.c_str());
     }
     auto r = cli({"--workspace", ws, "audit", "nope"});
     QCOMPARE(r.code, 2);

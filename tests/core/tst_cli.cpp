@@ -1,4 +1,5 @@
-#include "cli/cli.h"
+#include "cli/commandtable.h"
+#include "cli/progressline.h"
 #include "testsupport.h"
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,11 @@ private slots:
     void importJsonSummary();
     void loadShifts();
     void missingWorkspaceIsBadInput();
+    void usageIsGeneratedFromTheTable();
+    void eachCommandHasItsHelp();
+    void optionsAreCheckedPerCommand();
+    void optionKindsAgreeAcrossCommands();
+    void progressLineOnTerminalAndInLogs();
 };
 
 void TestCli::version()
@@ -167,6 +173,118 @@ void TestCli::missingWorkspaceIsBadInput()
     const auto r = cli({"--workspace", tempPath(dir, "none.sqlite").string(), "distributions"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("no such workspace") != std::string::npos);
+}
+
+void TestCli::usageIsGeneratedFromTheTable()
+{
+    const auto r = cli({"--help"});
+    QCOMPARE(r.code, 0);
+    const auto commands = CommandTable::instance().commands();
+    QVERIFY(commands.size() >= 15);
+    for (const Command *command : commands) {
+        QVERIFY2(r.out.find("\n  " + command->name + " ") != std::string::npos ||
+                     r.out.find("\n  " + command->name + "\n") != std::string::npos,
+                 command->name.c_str());
+        QVERIFY2(r.out.find(command->summary) != std::string::npos, command->name.c_str());
+    }
+    // Without a command the usage goes to stderr with exit code 2.
+    const auto bare = cli({});
+    QCOMPARE(bare.code, 2);
+    QCOMPARE(bare.err, r.out);
+}
+
+void TestCli::eachCommandHasItsHelp()
+{
+    for (const Command *command : CommandTable::instance().commands()) {
+        const auto r = cli({command->name, "--help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.rfind("Usage:\n", 0) == 0, r.out.c_str());
+        for (const auto &option : command->options)
+            QVERIFY2(r.out.find("--" + option.name) != std::string::npos, (command->name + " --" + option.name).c_str());
+        QCOMPARE(cli({"help", command->name}).out, r.out);
+    }
+    const auto examples = cli({"examples", "--help"}).out;
+    QVERIFY(examples.find("Needs --workspace FILE, an existing workspace.") != std::string::npos);
+    QVERIFY(examples.find("--split train|test") != std::string::npos);
+    QVERIFY(cli({"shifts", "--help"}).out.find("created when the file does not exist") != std::string::npos);
+}
+
+void TestCli::optionsAreCheckedPerCommand()
+{
+    QTemporaryDir dir;
+    const auto ws = tempPath(dir, "w.sqlite").string();
+    // --intervention belongs to run and metrics, not to shifts.
+    auto r = cli({"--workspace", ws, "shifts", "--intervention", "lora"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("unknown option --intervention") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("see shiftscope-cli shifts --help") != std::string::npos, r.err.c_str());
+    QVERIFY(r.out.empty());
+    r = cli({"--workspace", ws, "catalogues", "--csv"});
+    QCOMPARE(r.code, 2);
+    r = cli({"--workspace", ws, "examples", "d1", "--limit"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("--limit needs a value") != std::string::npos, r.err.c_str());
+    // Options may come before the command; the command is the first word that is no option's value.
+    r = cli({"--workspace", ws, "--catalogue", "GENIES", "shifts", "--genies", "--json"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(Json::parse(r.out).size(), std::size_t(15));
+    r = cli({"--workspace", ws, "shifts", "--category", "skill", "--category"});
+    QCOMPARE(r.code, 2);
+    // Checked values name the option, the value and the choices.
+    r = cli({"--workspace", ws, "examples", "d1", "--split", "dev"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("--split must be one of train, test, got 'dev'") != std::string::npos, r.err.c_str());
+    r = cli({"make-benchmark-tree", "--out", tempPath(dir, "t").string(), "--responses", "1"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("--responses needs a whole number >= 2") != std::string::npos, r.err.c_str());
+    r = cli({"make-benchmark-tree"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("make-benchmark-tree needs --out DIR") != std::string::npos, r.err.c_str());
+}
+
+void TestCli::optionKindsAgreeAcrossCommands()
+{
+    // --json is a flag everywhere; a command that wanted a value for it would make command lines ambiguous.
+    Command clash{"clash", "Data", {"--json FILE"}, "a command whose --json takes a value", WorkspaceUse::None,
+                  {{"json", "FILE", "where to write"}}, [](CommandContext &) { return 0; }};
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, CommandTable::instance().add(clash));
+    QVERIFY(!CommandTable::instance().find("clash"));
+    Command global{"global", "Data", {}, "a command redeclaring --workspace", WorkspaceUse::None,
+                   {{"workspace", "FILE", "no"}}, [](CommandContext &) { return 0; }};
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, CommandTable::instance().add(global));
+}
+
+void TestCli::progressLineOnTerminalAndInLogs()
+{
+    using namespace std::chrono_literals;
+    std::ostringstream terminal, log, steps;
+    ProgressLine onTerminal(terminal, "pairs", true);
+    ProgressLine inLog(log, "pairs", false);
+    ProgressLine perStep(steps, "steps", false);
+    const auto t0 = ProgressLine::Clock::now();  // the rates count from construction
+    onTerminal.update(0, 100, "scoring d", t0);
+    onTerminal.update(50, 100, "scoring d", t0 + 10s);
+    QVERIFY2(terminal.str().find("\r\033[Kscoring d   50%  5.0 pairs/s  ETA 0m10s") != std::string::npos, terminal.str().c_str());
+    onTerminal.update(60, 100, "scoring d", t0 + 10s + 50ms);  // too soon to redraw
+    QVERIFY(terminal.str().find("60%") == std::string::npos);
+    onTerminal.finish();
+    QVERIFY(terminal.str().size() >= 4 && terminal.str().substr(terminal.str().size() - 4) == "\r\033[K");
+
+    // In a log: a line when a stage starts, every ten seconds within it, and when the work is finished.
+    inLog.update(0, 100, "run", t0);
+    inLog.update(10, 100, "run", t0 + 2s);
+    QCOMPARE(log.str(), std::string("run    0%\n"));
+    inLog.update(40, 100, "run", t0 + 11s);
+    QCOMPARE(log.str(), std::string("run    0%\nrun   40%  3.6 pairs/s  ETA 0m16s\n"));
+    inLog.update(100, 100, "run", t0 + 12s);
+    inLog.update(100, 100, "run", t0 + 12s + 10ms);  // the finish is written once
+    QCOMPARE(log.str(), std::string("run    0%\nrun   40%  3.6 pairs/s  ETA 0m16s\nrun  100%  8.3 pairs/s\n"));
+    // Stages that follow each other quickly (a label per step) give at most a line a second.
+    for (int step = 0; step < 50; ++step)
+        perStep.update(step, 200, "step " + std::to_string(step), t0 + step * 20ms);
+    QCOMPARE(steps.str(), std::string("step 0    0%\n"));
+    perStep.update(60, 200, "step 60", t0 + 1200ms);
+    QVERIFY2(steps.str().find("step 60   30%") != std::string::npos, steps.str().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -1,14 +1,12 @@
 // ATen comes before any Qt header: Qt's `slots` macro breaks ATen/core/ivalue_inl.h.
 #include <ATen/ATen.h>
 
-#include "cli/cli.h"
-#include "engine/cli/democommands.h"
-#include "engine/cli/modelcommands.h"
+#include "cli/commandtable.h"
+#include "engine/cli/enginecommands.h"
 #include "engine/model/causallm.h"
 #include "engine/demo/demomodel.h"
 #include "tokenizer/bpetrainer.h"
 #include "tokenizer/tokenizer.h"
-#include "engine/interventions/modelinterventions.h"
 #include "results/resultstore.h"
 #include "runs/runstore.h"
 #include "testsupport.h"
@@ -45,8 +43,6 @@ private slots:
     void initTestCase()
     {
         registerEngineCommands();
-        registerModelInterventions();
-        registerDemoCommands();
     }
     void bpeTrainerRoundTrips();
     void demoModelLoadsAndIsDeterministic();

@@ -2,8 +2,8 @@
 // semantics worked out from plain forward passes, and `forward`/`score` driven through runCli().
 #include "enginetestmodels.h"  // first: it includes ATen before Qt
 
-#include "cli/cli.h"
-#include "engine/cli/modelcommands.h"
+#include "cli/commandtable.h"
+#include "engine/cli/enginecommands.h"
 #include "engine/model/causallm.h"
 #include "engine/scoring/responsescorer.h"
 #include "tokenizer/tokenizer.h"

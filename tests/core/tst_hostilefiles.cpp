@@ -3,7 +3,7 @@
 // command line) that names the file; none may crash, hang or run out of memory.
 #include "enginetestmodels.h"  // first: it includes ATen before Qt
 
-#include "engine/cli/modelcommands.h"
+#include "engine/cli/enginecommands.h"
 #include "engine/model/causallm.h"
 #include "engine/model/checkpoint.h"
 #include "engine/model/tensorfile.h"

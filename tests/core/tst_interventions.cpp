@@ -1,14 +1,13 @@
 // ATen comes before any Qt header: Qt's `slots` macro breaks ATen/core/ivalue_inl.h.
 #include "enginetestmodels.h"
 
-#include "cli/cli.h"
-#include "engine/cli/modelcommands.h"
+#include "cli/commandtable.h"
+#include "engine/cli/enginecommands.h"
 #include "engine/scoring/responsescorer.h"
 #include "genies/dataimporter.h"
 #include "engine/interventions/activationcache.h"
 #include "engine/interventions/directionprobeintervention.h"
 #include "engine/interventions/logisticregression.h"
-#include "engine/interventions/modelinterventions.h"
 #include "engine/interventions/modelsession.h"
 #include "runs/runner.h"
 #include "runs/runplanner.h"
@@ -97,7 +96,6 @@ private:
 void TestInterventions::initTestCase()
 {
     registerEngineCommands();
-    registerModelInterventions();
     TinyModel m;
     m.vocab = 128;
     m.hidden = 32;

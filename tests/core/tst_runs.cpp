@@ -1,4 +1,4 @@
-#include "cli/cli.h"
+#include "cli/commandtable.h"
 #include "data/modelidentity.h"
 #include "genies/dataimporter.h"
 #include "results/generalizationtable.h"

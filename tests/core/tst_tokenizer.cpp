@@ -1,6 +1,6 @@
 // Tokenizer tests: the golden ids made by the Hugging Face tokenizers library for three real tokenizer.json files
 // (../shared/tokenizers), round trips, special tokens, loader errors and the tokenize command.
-#include "cli/cli.h"
+#include "cli/commandtable.h"
 #include "tokenizer/nfc.h"
 #include "tokenizer/tokenizer.h"
 #include "testsupport.h"

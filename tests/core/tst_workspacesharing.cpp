@@ -3,7 +3,7 @@
 // any of them may be lost, and no code in the process may open the workspace's files other than through SQLite.
 #include "testsupport.h"
 
-#include "cli/cli.h"
+#include "cli/commandtable.h"
 #include "genies/dataimporter.h"
 #include "util/errors.h"
 #include "util/inputfile.h"

@@ -1,16 +1,20 @@
-#include "disagreementmodel.h"
-#include "disagreementsview.h"
+#include "widgets/disagreements/disagreementmodel.h"
+#include "widgets/disagreements/disagreementsview.h"
 #include "genies/dataimporter.h"
-#include "mainwindow.h"
+#include "widgets/shell/mainwindow.h"
 #include "results/resultsimporter.h"
-#include "resultscontext.h"
-#include "resultstoolbar.h"
-#include "sessionstate.h"
+#include "widgets/results/resultscontext.h"
+#include "widgets/results/resultstoolbar.h"
+#include "widgets/shell/sessionstate.h"
 #include "testsupport.h"
 #include "workspace/workspace.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -146,6 +150,22 @@ void TestDisagreements::viewShowsPairWithDiffAndSessionRoundTrip()
     QCOMPARE(restored.disagreementsView()->chosenEvaluations().size(), 2);
     QCOMPARE(restored.disagreementsView()->table()->model()->rowCount(), 2);
     QCOMPARE(restored.resultsContext()->pairIndex(), 2);
+
+    // The tab is saved by its view's stable name, the view's settings under its own key.
+    QFile file(session);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    file.close();
+    QCOMPARE(json.value(QStringLiteral("tab")).toString(), QStringLiteral("disagreements"));
+    const QJsonObject own = json.value(QStringLiteral("disagreements")).toObject();
+    QCOMPARE(own.value(QStringLiteral("mode")).toInt(), 4);
+    QCOMPARE(own.value(QStringLiteral("evaluations")).toArray().size(), 2);
+    QCOMPARE(own.value(QStringLiteral("pair")).toInt(), 2);
+    // Sessions written before held the tab's title; they still open on that tab.
+    json.insert(QStringLiteral("tab"), QStringLiteral("Heatmap"));
+    writeText(tempPath(dir, "old.shiftscope-session"), QJsonDocument(json).toJson().toStdString());
+    QVERIFY(restored.loadSession(QString::fromStdString(tempPath(dir, "old.shiftscope-session").string())));
+    QCOMPARE(restored.tabs()->currentWidget()->objectName(), QStringLiteral("heatmap"));
 
     // A session file that is not one is refused with the reason.
     writeText(tempPath(dir, "bad.shiftscope-session"), "{\"hello\": 1}");

@@ -1,6 +1,6 @@
 // shiftscope-cli export-figure: every results view rendered headless to PNG and SVG at the asked size, with the
 // model, interventions, shift set, shift and metric options, and clear errors for bad requests.
-#include "figurecommand.h"
+#include "widgets/results/figurecommand.h"
 #include "results/generalizationtable.h"
 #include "results/resultsimporter.h"
 #include "testsupport.h"

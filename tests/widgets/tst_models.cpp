@@ -1,8 +1,8 @@
-#include "exampletablemodel.h"
+#include "widgets/data/exampletablemodel.h"
 #include "genies/dataimporter.h"
 #include "genies/shiftcatalogue.h"
-#include "shiftnavigator.h"
-#include "shifttreemodel.h"
+#include "widgets/data/shiftnavigator.h"
+#include "widgets/data/shifttreemodel.h"
 #include "testsupport.h"
 #include "workspace/workspace.h"
 

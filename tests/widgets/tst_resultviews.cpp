@@ -1,17 +1,18 @@
-#include "calibrationview.h"
-#include "categoryview.h"
-#include "chartoverlay.h"
-#include "figureexport.h"
-#include "heatmapview.h"
-#include "matrixpanel.h"
-#include "presentationstyle.h"
-#include "resultmatrixmodel.h"
+#include "widgets/results/viewregistry.h"
+#include "widgets/results/calibrationview.h"
+#include "widgets/results/categoryview.h"
+#include "widgets/results/chartoverlay.h"
+#include "widgets/results/figureexport.h"
+#include "widgets/results/heatmapview.h"
+#include "widgets/results/matrixpanel.h"
+#include "widgets/shell/presentationstyle.h"
+#include "widgets/results/resultmatrixmodel.h"
 #include "results/generalizationtable.h"
 #include "results/resultsimporter.h"
-#include "resultscontext.h"
-#include "shiftresultsview.h"
+#include "widgets/results/resultscontext.h"
+#include "widgets/results/shiftresultsview.h"
 #include "testsupport.h"
-#include "transferview.h"
+#include "widgets/results/transferview.h"
 #include "workspace/workspace.h"
 
 #include <QAbstractBarSeries>
@@ -263,12 +264,20 @@ void TestResultViews::emptyStatesSayWhatToDo()
 void TestResultViews::viewsSelectAndExport()
 {
     openResults();
-    ShiftResultsView shiftResults(m_context.get());
-    HeatmapView heatmap(m_context.get());
-    CategoryView categories(m_context.get());
-    TransferView transfer(m_context.get());
-    CalibrationView calibration(m_context.get());
-    const std::vector<ResultsViewBase *> views{&shiftResults, &heatmap, &categories, &transfer, &calibration};
+    // Every view of the registry, created as the main window and export-figure create them.
+    std::vector<std::unique_ptr<ResultsViewBase>> owned;
+    std::vector<ResultsViewBase *> views;
+    for (const auto &entry : resultsViews()) {
+        owned.push_back(createResultsView(entry.name, m_context.get()));
+        views.push_back(owned.back().get());
+        QCOMPARE(views.back()->objectName(), entry.name);
+    }
+    QCOMPARE(views.size(), std::size_t(5));
+    QVERIFY(!createResultsView(QStringLiteral("pie"), m_context.get()));
+    auto &shiftResults = *qobject_cast<ShiftResultsView *>(views[0]);
+    auto &heatmap = *qobject_cast<HeatmapView *>(views[1]);
+    auto &calibration = *qobject_cast<CalibrationView *>(views[4]);
+    QVERIFY(qobject_cast<CategoryView *>(views[2]) && qobject_cast<TransferView *>(views[3]));
     for (ResultsViewBase *view : views) {
         view->resize(1200, 800);
         view->show();

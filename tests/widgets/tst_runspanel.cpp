@@ -1,8 +1,8 @@
 #include "genies/dataimporter.h"
-#include "runlauncherdialog.h"
+#include "widgets/runs/runlauncherdialog.h"
 #include "runs/intervention.h"
 #include "runs/runstore.h"
-#include "runspanel.h"
+#include "widgets/runs/runspanel.h"
 #include "testsupport.h"
 #include "workspace/workspace.h"
 

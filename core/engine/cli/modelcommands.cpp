@@ -1,7 +1,6 @@
-#include "engine/cli/modelcommands.h"
-
-#include "cli/commandregistry.h"
-#include "cli/commandsupport.h"
+#include "cli/commandtable.h"
+#include "engine/cli/enginecommands.h"
+#include "engine/interventions/modelinterventions.h"
 #include "data/types.h"
 #include "engine/model/causallm.h"
 #include "engine/model/forwardcases.h"
@@ -28,31 +27,23 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-EngineOptions engineOptions(const Arguments &args)
+EngineOptions engineOptions(const CommandContext &c)
 {
     EngineOptions options;
-    const std::string dtype = args.value("dtype").value_or("float32");
-    if (dtype == "bfloat16")
+    if (c.choice("dtype", "float32", {"float32", "bfloat16"}) == "bfloat16")
         options.dtype = ComputeDtype::BFloat16;
-    else if (dtype != "float32")
-        throw CommandUsageError("--dtype must be float32 or bfloat16, got '" + dtype + "'");
-    const std::string device = args.value("device").value_or("cpu");
-    if (device == "cuda")
+    if (c.choice("device", "cpu", {"cpu", "cuda"}) == "cuda")
         options.device = ComputeDevice::Cuda;
-    else if (device != "cpu")
-        throw CommandUsageError("--device must be cpu or cuda, got '" + device + "'");
     return options;
 }
 
-std::unique_ptr<CausalLM> loadModel(const Arguments &args, const std::string &command, std::ostream &err)
+std::unique_ptr<CausalLM> loadModel(const CommandContext &c)
 {
-    const auto dir = args.value("model");
-    if (!dir)
-        throw CommandUsageError(command + " needs --model DIR (a Hugging Face model folder)");
-    const EngineOptions options = engineOptions(args);
-    auto model = loadCausalLM(*dir, options);
+    const std::string dir = c.required("model");
+    const EngineOptions options = engineOptions(c);
+    auto model = loadCausalLM(dir, options);
     for (const auto &note : prepareComputeBackend(options))
-        err << "note: " << note << "\n";
+        c.err << "note: " << note << "\n";
     return model;
 }
 
@@ -105,148 +96,133 @@ Json responseMeanLogprobs(const ForwardCase &c, const at::Tensor &logits)
     return means;
 }
 
+//! Runs the model on each case's batch and writes logits, the hidden states at each row's last position and each
+//! row's mean response log-probability (docs/CLI.md has the formats).
+int forward(CommandContext &context)
+{
+    const Arguments &args = context.args;
+    std::ostream &out = context.out;
+    const auto input = std::optional<std::string>(context.required("input"));
+    const auto output = std::optional<std::string>(context.required("out"));
+    const auto model = loadModel(context);
+    const auto cases = readForwardCases(*input, model->config().vocabSize);
+    Json results = Json::array();
+    const auto longs = at::TensorOptions().dtype(at::kLong);
+    for (const ForwardCase &c : cases) {
+        ForwardRequest request;
+        request.inputIds = at::from_blob(const_cast<std::int64_t *>(c.ids.data()), {c.rows, c.length}, longs).to(model->device(), at::kLong, false, true);
+        request.attentionMask = at::from_blob(const_cast<std::int64_t *>(c.mask.data()), {c.rows, c.length}, longs).to(model->device(), at::kLong, false, true);
+        request.capturePositions = at::full({c.rows, 1}, c.length - 1, longs.device(model->device()));
+        request.hiddenStates = true;
+        const ForwardResult result = model->forward(request);
+        Json entry = c.source;
+        entry["logits"] = nested(result.logits);                        // (rows, length, vocab)
+        entry["hidden_last"] = nested(result.hiddenStates.squeeze(1));  // (rows, layers + 1, hidden)
+        if (c.responseStart)
+            entry["response_mean_logprob"] = responseMeanLogprobs(c, result.logits);
+        results.push_back(std::move(entry));
+    }
+    refuseProtectedFile(*output);
+    std::ofstream file(*output, std::ios::binary | std::ios::trunc);
+    file << Json{{"model", *args.value("model")}, {"cases", std::move(results)}}.dump() << "\n";
+    if (!file)
+        throw std::runtime_error("cannot write " + *output);
+    out << "Wrote " << cases.size() << " cases to " << *output << "\n";
+    return int(ExitOk);
+}
+
 // ---- score -----------------------------------------------------------------------------------------------------
 
-//! "scoring alpaca_hard test  42%  180 pairs/s  ETA 1m20s" on stderr: redrawn in place on a terminal at most
-//! five times a second, else a line every ten seconds.
-ProgressCallback scoreProgress(std::ostream &err, const std::string &label)
+//! Scores every pair of a split with the GENIES zero-shot semantics (or the mean log-probability) and stores
+//! P(preferred) per pair in the workspace's scores table.
+int score(CommandContext &c)
 {
-    using Clock = std::chrono::steady_clock;
-    const bool terminal = isatty(STDERR_FILENO);
-    const auto started = Clock::now();
-    auto shown = std::make_shared<Clock::time_point>(Clock::time_point::min());
-    return [&err, label, terminal, started, shown](std::int64_t done, std::int64_t total, const std::string &) {
-        const auto now = Clock::now();
-        if (done < total && now - *shown < (terminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000)))
-            return true;
-        *shown = now;
-        const double seconds = std::chrono::duration<double>(now - started).count();
-        const double perSecond = seconds > 0 ? double(done) / seconds : 0.0;
-        const int eta = perSecond > 0 ? int(double(total - done) / perSecond) : 0;
-        char figures[96];
-        std::snprintf(figures, sizeof figures, "%3d%%  %.1f pairs/s  ETA %dm%02ds", total ? int(100 * done / total) : 100,
-                      perSecond, eta / 60, eta % 60);
-        err << (terminal ? "\r\033[K" : "") << label << "  " << figures << (terminal && done < total ? "" : "\n") << std::flush;
-        return true;
-    };
+    const Arguments &args = c.args;
+    std::ostream &out = c.out;
+    const fs::path modelDir = c.required("model");
+    const auto distribution = std::optional<std::string>(c.required("distribution"));
+    const std::string splitText = c.choice("split", "test", {"train", "test"});
+    const auto split = splitFromName(splitText);
+    const std::string scoringText = c.choice("scoring", "genies", {"genies", "mean"});
+    const int limit = args.value("limit") ? int(c.number("limit", -1, 1)) : -1;
+
+    Workspace ws = c.workspace();
+    if (!ws.distribution(*distribution))
+        throw InputError(InputProblem{ws.path().string(), {}, "no distribution '" + *distribution + "' in the workspace",
+                                      "import it with import-data, or list them with the distributions command"});
+    const std::vector<Example> examples = ws.examples(*distribution, *split, limit);
+    const std::vector<PairRef> pairs = pairsInOrder(examples);
+
+    const auto model = loadModel(c);
+    const Tokenizer tokenizer = Tokenizer::load(modelDir);
+    const auto eos = model->config().eosTokenId ? model->config().eosTokenId : tokenizer.eosId();
+    if (!eos)
+        throw InputError(InputProblem{modelDir.string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
+                                      "set eos_token_id in config.json"});
+    requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
+
+    // GENIES tokenization (reference 4.0): prompt and response separately, no special tokens, EOS appended.
+    std::vector<TokenizedExample> tokenized;
+    std::map<int, std::size_t> indexOf;
+    for (const Example &e : examples) {
+        indexOf[e.position] = tokenized.size();
+        TokenizedExample t{tokenizer.encode(e.prompt), {}};
+        for (const Response &r : e.responses) {
+            t.responses.push_back(tokenizer.encode(r.text));
+            t.responses.back().push_back(*eos);
+        }
+        tokenized.push_back(std::move(t));
+    }
+    std::vector<ResponsePair> responsePairs;
+    for (const PairRef &p : pairs)
+        responsePairs.push_back({indexOf.at(p.examplePosition), p.preferredIndex, p.dispreferredIndex});
+
+    ScorerOptions options;
+    options.scoring = scoringText == "mean" ? PairScoring::MeanLogprob : PairScoring::GeniesZeroShot;
+    options.padId = *eos;
+    const auto probabilities = ResponseScorer(*model, options)
+                                   .scorePairs(tokenized, responsePairs, c.progress("pairs"));
+    c.endProgress();
+
+    const std::string hash = modelIdentity(modelDir);
+    ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, *distribution, splitText, scoringText}, pairs, probabilities);
+    int correct = 0;
+    for (const double p : probabilities)
+        correct += p >= 0.5;  // ties count as correct, as in GENIES
+    out << "Scored " << pairs.size() << " pairs of " << *distribution << " (" << splitText << ") with " << modelDir.string();
+    if (!pairs.empty())
+        out << ": accuracy " << double(correct) / double(pairs.size());
+    out << "\n";
+    return int(ExitOk);
 }
 
 } // namespace
 
-int runForwardCommand(const Arguments &args, std::ostream &out, std::ostream &err)
+void addModelCommands(CommandTable &table)
 {
-    return runWithUsageErrors(err, [&] {
-        const auto input = args.value("input");
-        const auto output = args.value("out");
-        if (!input || !output)
-            throw CommandUsageError("forward needs --model DIR --input CASES.json --out OUT.json");
-        const auto model = loadModel(args, "forward", err);
-        const auto cases = readForwardCases(*input, model->config().vocabSize);
-        Json results = Json::array();
-        const auto longs = at::TensorOptions().dtype(at::kLong);
-        for (const ForwardCase &c : cases) {
-            ForwardRequest request;
-            request.inputIds = at::from_blob(const_cast<std::int64_t *>(c.ids.data()), {c.rows, c.length}, longs).to(model->device(), at::kLong, false, true);
-            request.attentionMask = at::from_blob(const_cast<std::int64_t *>(c.mask.data()), {c.rows, c.length}, longs).to(model->device(), at::kLong, false, true);
-            request.capturePositions = at::full({c.rows, 1}, c.length - 1, longs.device(model->device()));
-            request.hiddenStates = true;
-            const ForwardResult result = model->forward(request);
-            Json entry = c.source;
-            entry["logits"] = nested(result.logits);                        // (rows, length, vocab)
-            entry["hidden_last"] = nested(result.hiddenStates.squeeze(1));  // (rows, layers + 1, hidden)
-            if (c.responseStart)
-                entry["response_mean_logprob"] = responseMeanLogprobs(c, result.logits);
-            results.push_back(std::move(entry));
-        }
-        refuseProtectedFile(*output);
-        std::ofstream file(*output, std::ios::binary | std::ios::trunc);
-        file << Json{{"model", *args.value("model")}, {"cases", std::move(results)}}.dump() << "\n";
-        if (!file)
-            throw std::runtime_error("cannot write " + *output);
-        out << "Wrote " << cases.size() << " cases to " << *output << "\n";
-        return int(ExitOk);
-    });
-}
-
-int runScoreCommand(const Arguments &args, std::ostream &out, std::ostream &err)
-{
-    return runWithUsageErrors(err, [&] {
-        const auto distribution = args.value("distribution");
-        if (!distribution || !args.value("model"))
-            throw CommandUsageError("score needs --model DIR and --distribution D");
-        const std::string splitText = args.value("split").value_or("test");
-        const auto split = splitFromName(splitText);
-        if (!split)
-            throw CommandUsageError("--split must be train or test, got '" + splitText + "'");
-        const std::string scoringText = args.value("scoring").value_or("genies");
-        if (scoringText != "genies" && scoringText != "mean")
-            throw CommandUsageError("--scoring must be genies or mean, got '" + scoringText + "'");
-        int limit = -1;
-        if (const auto text = args.value("limit")) {
-            std::size_t used = 0;
-            try {
-                limit = std::stoi(*text, &used);
-            } catch (const std::exception &) {
-            }
-            if (limit <= 0 || used != text->size())
-                throw CommandUsageError("--limit needs a whole number > 0, got '" + *text + "'");
-        }
-
-        Workspace ws = openExistingWorkspace(args);
-        if (!ws.distribution(*distribution))
-            throw InputError(InputProblem{ws.path().string(), {}, "no distribution '" + *distribution + "' in the workspace",
-                                          "import it with import-data, or list them with the distributions command"});
-        const std::vector<Example> examples = ws.examples(*distribution, *split, limit);
-        const std::vector<PairRef> pairs = pairsInOrder(examples);
-
-        const fs::path modelDir = *args.value("model");
-        const auto model = loadModel(args, "score", err);
-        const Tokenizer tokenizer = Tokenizer::load(modelDir);
-        const auto eos = model->config().eosTokenId ? model->config().eosTokenId : tokenizer.eosId();
-        if (!eos)
-            throw InputError(InputProblem{modelDir.string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
-                                          "set eos_token_id in config.json"});
-        requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
-
-        // GENIES tokenization (reference 4.0): prompt and response separately, no special tokens, EOS appended.
-        std::vector<TokenizedExample> tokenized;
-        std::map<int, std::size_t> indexOf;
-        for (const Example &e : examples) {
-            indexOf[e.position] = tokenized.size();
-            TokenizedExample t{tokenizer.encode(e.prompt), {}};
-            for (const Response &r : e.responses) {
-                t.responses.push_back(tokenizer.encode(r.text));
-                t.responses.back().push_back(*eos);
-            }
-            tokenized.push_back(std::move(t));
-        }
-        std::vector<ResponsePair> responsePairs;
-        for (const PairRef &p : pairs)
-            responsePairs.push_back({indexOf.at(p.examplePosition), p.preferredIndex, p.dispreferredIndex});
-
-        ScorerOptions options;
-        options.scoring = scoringText == "mean" ? PairScoring::MeanLogprob : PairScoring::GeniesZeroShot;
-        options.padId = *eos;
-        const auto probabilities = ResponseScorer(*model, options)
-                                       .scorePairs(tokenized, responsePairs, scoreProgress(err, "scoring " + *distribution + " " + splitText));
-
-        const std::string hash = modelIdentity(modelDir);
-        ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, *distribution, splitText, scoringText}, pairs, probabilities);
-        int correct = 0;
-        for (const double p : probabilities)
-            correct += p >= 0.5;  // ties count as correct, as in GENIES
-        out << "Scored " << pairs.size() << " pairs of " << *distribution << " (" << splitText << ") with " << modelDir.string();
-        if (!pairs.empty())
-            out << ": accuracy " << double(correct) / double(pairs.size());
-        out << "\n";
-        return int(ExitOk);
-    });
+    const CommandOption model{"model", "DIR", "a Hugging Face model folder (config.json, safetensors, tokenizer.json)"};
+    const CommandOption dtype{"dtype", "float32|bfloat16", "the compute type (default float32)"};
+    const CommandOption device{"device", "cpu|cuda", "where to compute (default cpu)"};
+    table.add({"forward", "Models", {"--model DIR --input CASES.json --out OUT.json [--dtype float32|bfloat16] [--device cpu|cuda]"},
+               "run a model on token batches: logits, last hidden states, response log-probabilities", WorkspaceUse::None,
+               {model, {"input", "CASES.json", "the token batches (docs/CLI.md has the format)"},
+                {"out", "OUT.json", "the file to write"}, dtype, device},
+               forward});
+    table.add({"score", "Models",
+               {"--model DIR --distribution D [--split test] [--scoring genies|mean] [--limit N] [--dtype ...] [--device ...]"},
+               "score every pair of a split with a model (GENIES zero-shot) into the scores table", WorkspaceUse::Existing,
+               {model, {"distribution", "D", "an imported distribution"}, {"split", "train|test", "which split (default test)"},
+                {"scoring", "genies|mean", "GENIES zero-shot (default) or the mean response log-probability"},
+                {"limit", "N", "score the first N examples only"}, dtype, device},
+               score});
 }
 
 void registerEngineCommands()
 {
-    registerCliCommand("forward", runForwardCommand);
-    registerCliCommand("score", runScoreCommand);
+    registerModelInterventions();
+    CommandTable &table = CommandTable::instance();
+    addModelCommands(table);
+    addDemoCommands(table);
 }
 
 } // namespace shiftscope

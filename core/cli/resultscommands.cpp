@@ -1,0 +1,157 @@
+#include "cli/commandtable.h"
+#include "cli/corecommands.h"
+#include "results/generalizationtable.h"
+#include "results/resultsimporter.h"
+#include "results/resultstore.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+namespace shiftscope {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+int importResults(CommandContext &c)
+{
+    const std::string dir = c.operand(0, "the results folder to import (import-results DIR)");
+    Workspace ws = c.workspace();
+    const ResultsImportSummary s = ResultsImporter::importResults(ws, dir, c.progress("files"));
+    c.endProgress();
+    for (const auto &w : s.warnings)
+        c.err << "warning: " << w << "\n";
+    if (c.args.has("json")) {
+        c.out << Json{{"results_dir", s.resultsDir.string()}, {"evaluation_files", s.evaluationFiles},
+                      {"duplicate_files", s.duplicateFiles}, {"probabilities", s.probabilities},
+                      {"metrics_files", s.metricsFiles}, {"metrics_rows", s.metricsRows},
+                      {"capability_files", s.capabilityFiles}, {"flagged_files", s.flaggedFiles},
+                      {"hard_probability_files", s.hardFiles}, {"stored_value_disagreements", s.storedValueDisagreements},
+                      {"linked_files", s.linkedFiles}, {"length_mismatches", s.lengthMismatches},
+                      {"compared_cells", s.comparedCells}, {"agreeing_cells", s.agreeingCells},
+                      {"rows_without_inputs", s.rowsWithoutInputs}, {"table_differences", s.tableDifferences},
+                      {"warnings", s.warnings}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    c.out << "Imported " << s.evaluationFiles << " evaluation files (" << s.duplicateFiles << " copies of others, "
+          << s.probabilities << " per-pair probabilities), " << s.metricsFiles << " metrics tables (" << s.metricsRows
+          << " rows) and " << s.capabilityFiles << " target-tuned capabilities from " << s.resultsDir.string() << "\n";
+    c.out << "Checks: " << s.flaggedFiles << " files flagged, " << s.storedValueDisagreements
+          << " stored values disagree with their probabilities, " << s.hardFiles << " files hold hard 0/1 probabilities"
+          << " (see result-checks)\n";
+    c.out << "Linked to this workspace's pairs: " << s.linkedFiles << " files; " << s.lengthMismatches
+          << " files disagree in length with their distribution and stay unlinked\n";
+    c.out << "Rebuilt tables vs published: " << s.agreeingCells << " of " << s.comparedCells << " cells agree";
+    if (s.rowsWithoutInputs > 0)
+        c.out << "; " << s.rowsWithoutInputs << " rows lack inputs in these results";
+    c.out << "\n";
+    for (const auto &d : s.tableDifferences)
+        c.out << "  differs: " << d << "\n";
+    return ExitOk;
+}
+
+
+int listResultChecks(CommandContext &c)
+{
+    Workspace ws = c.workspace();
+    const auto flags = ResultStore(ws).flags();
+    if (c.args.has("json")) {
+        Json list = Json::array();
+        for (const auto &f : flags)
+            list.push_back({{"path", f.path}, {"kind", f.kind}, {"message", f.message}});
+        c.out << list.dump(2) << "\n";
+        return ExitOk;
+    }
+    for (const auto &f : flags)
+        c.out << f.path << ": " << f.kind << ": " << f.message << "\n";
+    c.out << flags.size() << " flags\n";
+    return ExitOk;
+}
+
+
+int metricsTable(CommandContext &c)
+{
+    const auto model = c.args.value("model");
+    const auto intervention = c.args.value("intervention");
+    const std::string which = c.args.value("shifts").value_or("genies");
+    if (!model || !intervention)
+        throw UsageError("metrics needs --model M and --intervention I");
+    if (which != "genies" && which != "all")
+        throw UsageError("--shifts must be genies or all, got '" + which + "'");
+    Workspace ws = c.workspace();
+    ResultStore store(ws);
+    const auto models = store.models();
+    if (std::find(models.begin(), models.end(), *model) == models.end())
+        throw InputError(InputProblem{ws.path().string(), {}, "no results for model '" + *model + "'",
+                                      "import results first (import-results); models here: " + joinedList(models)});
+    const auto interventions = store.interventions(*model);
+    if (std::find(interventions.begin(), interventions.end(), *intervention) == interventions.end())
+        throw InputError(InputProblem{ws.path().string(), {}, "no results for intervention '" + *intervention + "' of " + *model,
+                                      "use one of: " + joinedList(interventions)});
+    std::vector<ShiftPair> shifts = ws.shifts(ws.builtinCatalogueId());
+    if (which == "genies") {
+        std::erase_if(shifts, [](const ShiftPair &p) { return !p.isGenies(); });
+        std::stable_sort(shifts.begin(), shifts.end(), [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
+    }
+    const auto rows = rebuildGeneralizationTable(ws, *model, *intervention, shifts);
+    if (c.args.has("csv")) {
+        c.out << generalizationCsv(rows);
+        return ExitOk;
+    }
+    printGeneralizationTable(c.out, rows);
+    return ExitOk;
+}
+
+
+} // namespace
+
+void printGeneralizationTable(std::ostream &out, const std::vector<GeneralizationRow> &rows)
+{
+    auto cell = [](const std::optional<double> &v) {
+        char text[32];
+        if (!v)
+            return std::string("      -");
+        std::snprintf(text, sizeof text, "%7.3f", *v);
+        return std::string(text);
+    };
+    out << "source -> target                                       gen.   base.   cap.  src.ID   DE\n";
+    for (const auto &r : rows) {
+        std::string name = r.source + " -> " + r.target;
+        name.resize(std::max<std::size_t>(name.size(), 50), ' ');
+        out << name << cell(r.generalizationAccuracy) << cell(r.baselineAccuracy) << cell(r.targetTunedCapability)
+            << cell(r.sourceIdAccuracy) << cell(r.differentialElicitation) << "\n";
+    }
+}
+
+std::string joinedList(const std::vector<std::string> &items)
+{
+    std::string text;
+    for (const auto &item : items)
+        text += (text.empty() ? "" : ", ") + item;
+    return text;
+}
+
+void addResultsCommands(CommandTable &table)
+{
+    const CommandOption json{"json", {}, "print JSON instead of text"};
+    table.add({"import-results", "Published results", {"DIR [--json]"},
+               "import a GENIES results/ tree (evaluations, metrics CSVs, capabilities) and check it",
+               WorkspaceUse::Create, {json}, importResults});
+    table.add({"metrics", "Published results", {"--model M --intervention I [--shifts genies|all] [--csv]"},
+               "the generalization-metrics table rebuilt from imported results", WorkspaceUse::Existing,
+               {{"model", "M", "the model the results are of"},
+                {"intervention", "I", "the intervention"},
+                {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
+                {"csv", {}, "write the published CSV format"}},
+               metricsTable});
+    table.add({"result-checks", "Published results", {"[--json]"}, "list the flags raised when results were imported",
+               WorkspaceUse::Existing, {json}, listResultChecks});
+}
+
+} // namespace shiftscope

@@ -1,0 +1,350 @@
+#include "widgets/disagreements/disagreementsview.h"
+
+#include "data/worddiff.h"
+#include "widgets/disagreements/disagreementmodel.h"
+#include "widgets/shell/qtconvert.h"
+#include "widgets/results/resultscontext.h"
+#include "results/resultstore.h"
+#include "workspace/workspace.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSplitter>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+#include <set>
+
+namespace shiftscope {
+
+namespace {
+constexpr int kEvaluationIdRole = Qt::UserRole + 1;
+
+QString diffHtml(const std::string &preferred, const std::string &dispreferred)
+{
+    QString html;
+    for (const auto &span : wordDiff(preferred, dispreferred)) {
+        const QString text = qs(span.text).toHtmlEscaped();
+        switch (span.kind) {
+        case DiffSpan::Same: html += text; break;
+        case DiffSpan::OnlyFirst:
+            html += QStringLiteral("<span style=\"background:#c8f0d0;color:#0b5d1e\">%1</span>").arg(text);
+            break;
+        case DiffSpan::OnlySecond:
+            html += QStringLiteral("<span style=\"background:#f9d0d4;color:#86181d;text-decoration:line-through\">%1</span>").arg(text);
+            break;
+        }
+    }
+    return html;
+}
+} // namespace
+
+DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
+    : QWidget(parent),
+      m_context(context),
+      m_distribution(new QComboBox(this)),
+      m_runs(new QListWidget(this)),
+      m_mode(new QComboBox(this)),
+      m_low(new QDoubleSpinBox(this)),
+      m_high(new QDoubleSpinBox(this)),
+      m_search(new QLineEdit(this)),
+      m_count(new QLabel(this)),
+      m_table(new QTableView(this)),
+      m_agreement(new QTableWidget(2, 2, this)),
+      m_pairView(new QTextBrowser(this)),
+      m_model(new DisagreementModel(this)),
+      m_filter(new DisagreementFilter(this))
+{
+    m_mode->addItem(tr("All pairs"), DisagreementFilter::AllPairs);
+    m_mode->addItem(tr("First right, second wrong"), DisagreementFilter::FirstRightSecondWrong);
+    m_mode->addItem(tr("First wrong, second right"), DisagreementFilter::FirstWrongSecondRight);
+    m_mode->addItem(tr("All wrong"), DisagreementFilter::AllWrong);
+    m_mode->addItem(tr("Possible label errors"), DisagreementFilter::PossibleLabelErrors);
+    for (QDoubleSpinBox *box : {m_low, m_high}) {
+        box->setRange(0.0, 1.0);
+        box->setSingleStep(0.05);
+        box->setDecimals(2);
+    }
+    m_high->setValue(1.0);
+    m_search->setPlaceholderText(tr("Search prompt and responses"));
+    m_search->setClearButtonEnabled(true);
+    m_runs->setToolTip(tr("Evaluations of this distribution; the first two checked are compared"));
+
+    m_filter->setSourceModel(m_model);
+    m_table->setModel(m_filter);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(0, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->setObjectName(QStringLiteral("disagreementTable"));
+
+    m_agreement->setHorizontalHeaderLabels({tr("second wrong"), tr("second right")});
+    m_agreement->setVerticalHeaderLabels({tr("first wrong"), tr("first right")});
+    m_agreement->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_agreement->setMaximumHeight(90);
+    m_agreement->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_agreement->setToolTip(tr("Click a cell to list its pairs"));
+
+    auto *filters = new QFormLayout;
+    filters->addRow(tr("Distribution"), m_distribution);
+    filters->addRow(tr("Show"), m_mode);
+    auto *range = new QHBoxLayout;
+    range->addWidget(m_low);
+    range->addWidget(new QLabel(tr("to"), this));
+    range->addWidget(m_high);
+    filters->addRow(tr("First evaluation's p"), range);
+    filters->addRow(tr("Text"), m_search);
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addLayout(filters);
+    leftLayout->addWidget(new QLabel(tr("Evaluations"), this));
+    leftLayout->addWidget(m_runs, 1);
+    leftLayout->addWidget(new QLabel(tr("Agreement of the first two"), this));
+    leftLayout->addWidget(m_agreement);
+
+    auto *middle = new QWidget(this);
+    auto *middleLayout = new QVBoxLayout(middle);
+    middleLayout->setContentsMargins(0, 0, 0, 0);
+    middleLayout->addWidget(m_count);
+    middleLayout->addWidget(m_table, 1);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(left);
+    splitter->addWidget(middle);
+    splitter->addWidget(m_pairView);
+    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(2, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    connect(m_distribution, &QComboBox::currentIndexChanged, this, [this] { loadEvaluations(); });
+    connect(m_runs, &QListWidget::itemChanged, this, [this] { rebuildTable(); });
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { applyMode(); });
+    connect(m_low, &QDoubleSpinBox::valueChanged, this, [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
+    connect(m_high, &QDoubleSpinBox::valueChanged, this, [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
+    connect(m_search, &QLineEdit::textChanged, m_filter, &DisagreementFilter::setSearch);
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_filter, &QAbstractItemModel::modelReset, this, [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_agreement, &QTableWidget::cellClicked, this, [this](int row, int column) {
+        m_filter->setAgreementCell(0, row == 1, 1, column == 1);
+        m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount()));
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+        if (!current.isValid())
+            return;
+        const int pair = current.data(DisagreementModel::PairIndexRole).toInt();
+        showPair(pair);
+        m_context->selectPair(m_distribution->currentText(), pair);
+    });
+    connect(m_context, &ResultsContext::scopeChanged, this, &DisagreementsView::refresh);
+    connect(m_context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { setDistribution(qs(shift.target)); });
+    connect(m_context, &ResultsContext::pairSelected, this, [this](const QString &distribution, int pair) {
+        if (distribution != m_distribution->currentText())
+            return;
+        for (int r = 0; r < m_filter->rowCount(); ++r)
+            if (m_filter->index(r, 0).data(DisagreementModel::PairIndexRole).toInt() == pair) {
+                m_table->selectRow(r);
+                return;
+            }
+    });
+    refresh();
+}
+
+void DisagreementsView::refresh()
+{
+    const QString previous = m_distribution->currentText();
+    QSignalBlocker block(m_distribution);
+    m_distribution->clear();
+    if (Workspace *ws = m_context->workspace()) {
+        std::set<std::string> names;
+        for (const auto &e : ResultStore(*ws).evaluations(ss(m_context->model())))
+            if (e.probabilityCount > 0)
+                names.insert(e.evalDistribution);
+        for (const auto &name : names)
+            m_distribution->addItem(qs(name));
+    }
+    const int index = m_distribution->findText(previous);
+    m_distribution->setCurrentIndex(index >= 0 ? index : 0);
+    loadEvaluations();
+}
+
+void DisagreementsView::setDistribution(const QString &distribution)
+{
+    const int index = m_distribution->findText(distribution);
+    if (index >= 0)
+        m_distribution->setCurrentIndex(index);
+}
+
+void DisagreementsView::loadEvaluations()
+{
+    QSignalBlocker block(m_runs);
+    m_runs->clear();
+    Workspace *ws = m_context->workspace();
+    if (ws && m_distribution->count() > 0) {
+        const std::string distribution = ss(m_distribution->currentText());
+        const QStringList chosen = m_context->interventions();
+        for (const auto &e : ResultStore(*ws).evaluations(ss(m_context->model()))) {
+            if (e.evalDistribution != distribution || e.probabilityCount == 0)
+                continue;
+            auto *item = new QListWidgetItem(qs(e.label()), m_runs);
+            item->setData(kEvaluationIdRole, QVariant::fromValue<qlonglong>(e.id));
+            item->setToolTip(qs(e.path));
+            item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+            item->setCheckState(chosen.isEmpty() || chosen.contains(qs(e.intervention)) ? Qt::Checked : Qt::Unchecked);
+        }
+    }
+    rebuildTable();
+}
+
+QList<qint64> DisagreementsView::chosenEvaluations() const
+{
+    QList<qint64> ids;
+    for (int i = 0; i < m_runs->count(); ++i)
+        if (m_runs->item(i)->checkState() == Qt::Checked)
+            ids << m_runs->item(i)->data(kEvaluationIdRole).toLongLong();
+    return ids;
+}
+
+void DisagreementsView::chooseEvaluations(const QList<qint64> &ids)
+{
+    QSignalBlocker block(m_runs);
+    for (int i = 0; i < m_runs->count(); ++i)
+        m_runs->item(i)->setCheckState(ids.contains(m_runs->item(i)->data(kEvaluationIdRole).toLongLong()) ? Qt::Checked : Qt::Unchecked);
+    rebuildTable();
+}
+
+void DisagreementsView::rebuildTable()
+{
+    Workspace *ws = m_context->workspace();
+    std::vector<std::int64_t> ids;
+    for (qint64 id : chosenEvaluations())
+        ids.push_back(id);
+    DisagreementTable table = ws ? disagreements(*ws, ids) : DisagreementTable{};
+    // Texts for the search filter, when pairs are linked to the workspace's examples.
+    std::vector<QString> texts;
+    if (ws && !table.rows.empty() && table.rows.front().examplePosition >= 0) {
+        const auto examples = ws->examples(table.distribution, Split::Test);
+        for (const auto &row : table.rows) {
+            const Example &e = examples[std::size_t(row.examplePosition)];
+            texts.push_back(qs(e.prompt + "\n" + e.responses[std::size_t(row.preferredIndex)].text + "\n"
+                               + e.responses[std::size_t(row.dispreferredIndex)].text));
+        }
+    }
+    m_model->setTable(std::move(table));
+    m_filter->setPairTexts(std::move(texts));
+    m_search->setEnabled(!m_model->table().rows.empty() && m_model->table().rows.front().examplePosition >= 0);
+    m_search->setToolTip(m_search->isEnabled() ? QString() : tr("The probabilities are not linked to examples in this workspace"));
+    updateAgreement();
+    m_pairView->setHtml(m_model->rowCount() ? tr("<p style=\"color:gray\">Select a pair.</p>")
+                                            : tr("<p style=\"color:gray\">Import GENIES results (File → Import GENIES results…) "
+                                                 "and choose evaluations of this distribution.</p>"));
+}
+
+void DisagreementsView::updateAgreement()
+{
+    const auto counts = agreementMatrix(m_model->table(), 0, 1);
+    const bool two = m_model->table().evaluations.size() >= 2;
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+            m_agreement->setItem(a, b, new QTableWidgetItem(two ? QString::number(counts[std::size_t(a)][std::size_t(b)]) : QStringLiteral("–")));
+}
+
+void DisagreementsView::applyMode()
+{
+    m_filter->setMode(DisagreementFilter::Mode(m_mode->currentData().toInt()));
+}
+
+void DisagreementsView::showPair(int pairIndex)
+{
+    const auto &table = m_model->table();
+    if (pairIndex < 0 || pairIndex >= int(table.rows.size()))
+        return;
+    const DisagreementRow &row = table.rows[std::size_t(pairIndex)];
+    QString html = tr("<h3>%1 · pair %2</h3>").arg(qs(table.distribution).toHtmlEscaped()).arg(pairIndex);
+    html += QStringLiteral("<table cellpadding=\"3\">");
+    for (std::size_t i = 0; i < table.evaluations.size(); ++i)
+        html += QStringLiteral("<tr><td>%1</td><td><b>%2</b></td></tr>")
+                    .arg(qs(table.evaluations[i].label()).toHtmlEscaped(), QString::number(row.probabilities[i], 'f', 3));
+    html += QStringLiteral("</table>");
+    if (row.possibleLabelError)
+        html += tr("<p style=\"color:#b00020\"><b>Possible label error:</b> every evaluation is confidently wrong.</p>");
+    Workspace *ws = m_context->workspace();
+    const auto record = (ws && row.examplePosition >= 0) ? ws->exampleAt(table.distribution, Split::Test, row.examplePosition)
+                                                         : std::nullopt;
+    if (!record) {
+        QString why;
+        for (const auto &link : table.links)
+            if (!link.linked)
+                why = qs(link.message);
+        html += tr("<p style=\"color:gray\">This pair's text is not available: %1</p>").arg(why.toHtmlEscaped());
+        m_pairView->setHtml(html);
+        return;
+    }
+    const auto &responses = record->example.responses;
+    const std::string &preferred = responses[std::size_t(row.preferredIndex)].text;
+    const std::string &dispreferred = responses[std::size_t(row.dispreferredIndex)].text;
+    html += tr("<p><b>Prompt</b> (example %1)</p>").arg(row.examplePosition);
+    html += QStringLiteral("<pre style=\"white-space:pre-wrap;background:#f4f6f8;color:#111\">%1</pre>").arg(qs(record->example.prompt).toHtmlEscaped());
+    html += tr("<p><b style=\"color:#1b7f3b\">✔ Preferred</b> (response %1)</p><pre style=\"white-space:pre-wrap\">%2</pre>")
+                .arg(row.preferredIndex).arg(qs(preferred).toHtmlEscaped());
+    html += tr("<p><b style=\"color:#8a4b08\">Dispreferred</b> (response %1)</p><pre style=\"white-space:pre-wrap\">%2</pre>")
+                .arg(row.dispreferredIndex).arg(qs(dispreferred).toHtmlEscaped());
+    html += tr("<p><b>Word diff</b> <span style=\"background:#c8f0d0\">only in preferred</span> "
+               "<span style=\"background:#f9d0d4\">only in dispreferred</span></p>");
+    html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(diffHtml(preferred, dispreferred));
+    m_pairView->setHtml(html);
+}
+
+QJsonObject DisagreementsView::saveSessionState() const
+{
+    QStringList evaluations;
+    for (const auto &e : m_model->table().evaluations)
+        evaluations << qs(e.path);
+    const QString distribution = m_distribution->currentText();
+    return QJsonObject{
+        {QStringLiteral("distribution"), distribution},
+        {QStringLiteral("evaluations"), QJsonArray::fromStringList(evaluations)},
+        {QStringLiteral("mode"), m_mode->currentIndex()},
+        {QStringLiteral("confidence"), QJsonArray{m_low->value(), m_high->value()}},
+        {QStringLiteral("search"), m_search->text()},
+        {QStringLiteral("pair"), m_context->pairDistribution() == distribution ? m_context->pairIndex() : -1},
+    };
+}
+
+void DisagreementsView::restoreSessionState(const QJsonObject &state)
+{
+    const QString distribution = state.value(QStringLiteral("distribution")).toString();
+    setDistribution(distribution);
+    QStringList paths;
+    for (const auto &v : state.value(QStringLiteral("evaluations")).toArray())
+        paths << v.toString();
+    QList<qint64> ids;
+    if (Workspace *ws = m_context->workspace())
+        for (const auto &e : ResultStore(*ws).evaluations(ss(m_context->model())))
+            if (paths.contains(qs(e.path)))
+                ids << e.id;
+    chooseEvaluations(ids);
+    m_mode->setCurrentIndex(state.value(QStringLiteral("mode")).toInt(m_mode->currentIndex()));
+    const QJsonArray confidence = state.value(QStringLiteral("confidence")).toArray();
+    if (confidence.size() == 2) {
+        m_low->setValue(confidence[0].toDouble());
+        m_high->setValue(confidence[1].toDouble());
+    }
+    m_search->setText(state.value(QStringLiteral("search")).toString());
+    if (const int pair = state.value(QStringLiteral("pair")).toInt(-1); pair >= 0)
+        m_context->selectPair(distribution, pair);
+}
+
+} // namespace shiftscope

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "widgets/shell/sessionparticipant.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QTableView;
+class QTableWidget;
+class QTextBrowser;
+
+namespace shiftscope {
+
+class DisagreementFilter;
+class DisagreementModel;
+class ResultsContext;
+
+//! Pair-level audit of an evaluated distribution: the probability each chosen evaluation gives every pair's
+//! preferred response, filters (A right and B wrong, all wrong, possible label errors, confidence range, text),
+//! an agreement matrix between the first two evaluations whose cells select pairs, and the chosen pair in full
+//! with a word-level diff of its preferred and dispreferred responses.
+class DisagreementsView : public QWidget, public SessionParticipant {
+    Q_OBJECT
+public:
+    explicit DisagreementsView(ResultsContext *context, QWidget *parent = nullptr);
+
+    //! Session state: the distribution, the chosen evaluations (by results path, stable across workspaces), the
+    //! filter mode, the confidence range, the search text and the pair shown.
+    QString sessionKey() const override { return QStringLiteral("disagreements"); }
+    QJsonObject saveSessionState() const override;
+    void restoreSessionState(const QJsonObject &state) override;
+
+    void refresh();
+    void setDistribution(const QString &distribution);
+    //! Checks exactly these evaluations (by id) in the run list.
+    void chooseEvaluations(const QList<qint64> &ids);
+    QList<qint64> chosenEvaluations() const;
+
+    QTableView *table() const { return m_table; }
+    DisagreementModel *model() const { return m_model; }
+    DisagreementFilter *filter() const { return m_filter; }
+    QTableWidget *agreement() const { return m_agreement; }
+    QTextBrowser *pairView() const { return m_pairView; }
+    QComboBox *modeBox() const { return m_mode; }
+    QComboBox *distributionBox() const { return m_distribution; }
+
+private:
+    void loadEvaluations();
+    void rebuildTable();
+    void updateAgreement();
+    void showPair(int pairIndex);
+    void applyMode();
+
+    ResultsContext *m_context;
+    QComboBox *m_distribution;
+    QListWidget *m_runs;
+    QComboBox *m_mode;
+    QDoubleSpinBox *m_low;
+    QDoubleSpinBox *m_high;
+    QLineEdit *m_search;
+    QLabel *m_count;
+    QTableView *m_table;
+    QTableWidget *m_agreement;
+    QTextBrowser *m_pairView;
+    DisagreementModel *m_model;
+    DisagreementFilter *m_filter;
+};
+
+} // namespace shiftscope

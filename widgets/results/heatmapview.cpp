@@ -1,0 +1,89 @@
+#include "widgets/results/heatmapview.h"
+
+#include "widgets/results/matrixpanel.h"
+#include "widgets/shell/qtconvert.h"
+#include "widgets/results/resultscontext.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+
+namespace shiftscope {
+
+HeatmapView::HeatmapView(ResultsContext *context, QWidget *parent)
+    : ResultsViewBase(context, parent),
+      m_metric(new QComboBox(this)),
+      m_transpose(new QCheckBox(tr("Transpose"), this)),
+      m_panel(new MatrixPanel(this))
+{
+    m_metric->addItem(tr("Differential elicitation"), int(HeatmapMetric::DifferentialElicitation));
+    m_metric->addItem(tr("Generalization accuracy"), int(HeatmapMetric::GeneralizationAccuracy));
+    m_transpose->setToolTip(tr("Shifts as rows, so that sorting a column ranks the shifts"));
+    controls()->addWidget(new QLabel(tr("Metric:"), this));
+    controls()->addWidget(m_metric);
+    controls()->addWidget(m_transpose);
+    setContent(m_panel);
+
+    connect(m_metric, &QComboBox::currentIndexChanged, this, [this] { refreshLater(); });
+    connect(m_transpose, &QCheckBox::toggled, m_panel, &MatrixPanel::setTransposed);
+    connect(m_panel, &MatrixPanel::cellClicked, this, [this](int, int column) {
+        if (column >= 0 && column < int(m_shifts.size()))
+            this->context()->selectShift(m_shifts[std::size_t(column)]);
+    });
+    connect(context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { highlight(shift); });
+}
+
+void HeatmapView::setMetric(HeatmapMetric metric)
+{
+    m_metric->setCurrentIndex(m_metric->findData(int(metric)));
+}
+
+void HeatmapView::setTransposed(bool transposed)
+{
+    m_transpose->setChecked(transposed);
+}
+
+void HeatmapView::refresh()
+{
+    if (const QString problem = scopeProblem(); !problem.isEmpty()) {
+        m_shifts.clear();
+        showMessage(problem);
+        return;
+    }
+    Workspace &workspace = *context()->workspace();
+    const auto metric = HeatmapMetric(m_metric->currentData().toInt());
+    const bool de = metric == HeatmapMetric::DifferentialElicitation;
+    m_shifts = shiftsOf(workspace, context()->shiftSet());
+    ResultMatrix matrix = interventionShiftMatrix(workspace, ss(context()->model()), context()->interventionList(),
+                                                  context()->shiftSet(), metric);
+    if (!hasValues(matrix)) {
+        showMessage(noResultsMessage(tr("generalization results on these shifts")));
+        return;
+    }
+    const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES-15") : tr("all %1 shifts").arg(m_shifts.size());
+    m_panel->setTitle(tr("%1: %2 per intervention and shift (%3)")
+                          .arg(context()->model(), de ? tr("differential elicitation") : tr("generalization accuracy"), set));
+    m_panel->setMatrix(std::move(matrix), de ? ColourScale::Diverging : ColourScale::Sequential, tr("Intervention"),
+                       tr("Shift"), true);
+    m_panel->setTransposed(m_transpose->isChecked());
+    if (const auto &shift = context()->shift())
+        highlight(*shift);
+    showContent();
+}
+
+void HeatmapView::highlight(const ShiftPair &shift)
+{
+    int column = -1;
+    for (std::size_t i = 0; i < m_shifts.size(); ++i)
+        if (m_shifts[i].source == shift.source && m_shifts[i].target == shift.target)
+            column = int(i);
+    m_panel->highlightColumn(column);
+}
+
+QWidget *HeatmapView::figureWidget() { return m_panel; }
+
+QAbstractItemModel *HeatmapView::tableModel() { return m_panel->proxy(); }
+
+} // namespace shiftscope

@@ -1,0 +1,125 @@
+#include "widgets/results/resultstoolbar.h"
+
+#include "widgets/shell/qtconvert.h"
+#include "results/resultstore.h"
+#include "widgets/results/resultscontext.h"
+
+#include <set>
+#include <QComboBox>
+#include <QLabel>
+#include <QMenu>
+#include <QToolButton>
+
+namespace shiftscope {
+
+ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
+    : QToolBar(tr("Results"), parent),
+      m_context(context),
+      m_model(new QComboBox(this)),
+      m_interventions(new QToolButton(this)),
+      m_shiftSet(new QComboBox(this))
+{
+    setObjectName(QStringLiteral("resultsToolBar"));
+    m_model->setMinimumContentsLength(12);
+    m_interventions->setText(tr("Interventions"));
+    m_interventions->setPopupMode(QToolButton::InstantPopup);
+    m_interventions->setMenu(new QMenu(m_interventions));
+    m_shiftSet->addItem(tr("GENIES (15 shifts)"), int(ShiftSet::Genies));
+    m_shiftSet->addItem(tr("All shifts"), int(ShiftSet::All));
+    addWidget(new QLabel(tr(" Model "), this));
+    addWidget(m_model);
+    addWidget(m_interventions);
+    addWidget(new QLabel(tr(" Shifts "), this));
+    addWidget(m_shiftSet);
+
+    connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
+        m_context->setModel(m_model->currentText());
+        loadInterventions();
+    });
+    connect(m_shiftSet, &QComboBox::currentIndexChanged, this,
+            [this] { m_context->setShiftSet(ShiftSet(m_shiftSet->currentData().toInt())); });
+}
+
+void ResultsToolBar::reload()
+{
+    const QString previous = m_model->currentText();
+    {
+        QSignalBlocker block(m_model);
+        m_model->clear();
+        QString busiest;
+        if (Workspace *ws = m_context->workspace()) {
+            ResultStore store(*ws);
+            std::size_t most = 0;
+            for (const auto &model : store.models()) {
+                m_model->addItem(qs(model));
+                // The first time, show the model with the most evaluations rather than the alphabetically first.
+                const std::size_t count = store.evaluations(model).size();
+                if (count > most) {
+                    most = count;
+                    busiest = qs(model);
+                }
+            }
+        }
+        const int index = m_model->findText(previous.isEmpty() ? busiest : previous);
+        m_model->setCurrentIndex(index >= 0 ? index : 0);
+    }
+    m_context->setModel(m_model->currentText());
+    // A model evaluated on none of the GENIES pairs' distributions (the demo model) is shown on all shifts.
+    if (Workspace *ws = m_context->workspace(); ws && previous.isEmpty()) {
+        std::set<std::string> genies;
+        for (const ShiftPair &p : shiftsOf(*ws, ShiftSet::Genies))
+            genies.insert({p.source, p.target});
+        bool onGenies = false;
+        for (const auto &e : ResultStore(*ws).evaluations(ss(m_model->currentText())))
+            onGenies = onGenies || genies.count(e.evalDistribution);
+        m_shiftSet->setCurrentIndex(onGenies || m_model->count() == 0 ? 0 : 1);
+    }
+    loadInterventions();
+}
+
+void ResultsToolBar::loadInterventions()
+{
+    QStringList chosen = m_context->interventions();
+    QMenu *menu = m_interventions->menu();
+    menu->clear();
+    QStringList available;
+    if (Workspace *ws = m_context->workspace())
+        for (const auto &name : ResultStore(*ws).interventions(ss(m_model->currentText())))
+            available << qs(name);
+    // Keep earlier choices that still exist; the first time, choose the published headline methods.
+    chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }), chosen.end());
+    if (chosen.isEmpty())
+        for (const QString &name : {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"), QStringLiteral("mms")})
+            if (available.contains(name))
+                chosen << name;
+    if (chosen.isEmpty() && !available.isEmpty())
+        chosen << available.first();
+    for (const QString &name : available) {
+        QAction *action = menu->addAction(name);
+        action->setCheckable(true);
+        action->setChecked(chosen.contains(name));
+        connect(action, &QAction::toggled, this, &ResultsToolBar::publishInterventions);
+    }
+    publishInterventions();
+}
+
+void ResultsToolBar::setChosenInterventions(const QStringList &names)
+{
+    for (QAction *action : m_interventions->menu()->actions()) {
+        QSignalBlocker block(action);
+        action->setChecked(names.contains(action->text()));
+    }
+    publishInterventions();
+}
+
+void ResultsToolBar::publishInterventions()
+{
+    QStringList chosen;
+    for (QAction *action : m_interventions->menu()->actions())
+        if (action->isChecked())
+            chosen << action->text();
+    m_interventions->setText(chosen.isEmpty() ? tr("Interventions") : tr("Interventions: %1").arg(chosen.join(QStringLiteral(", "))));
+    m_context->setInterventions(chosen);
+}
+
+} // namespace shiftscope

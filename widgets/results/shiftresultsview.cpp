@@ -1,0 +1,325 @@
+#include "widgets/results/shiftresultsview.h"
+
+#include "widgets/results/chartoverlay.h"
+#include "genies/shiftcatalogue.h"
+#include "widgets/shell/presentationstyle.h"
+#include "widgets/shell/qtconvert.h"
+#include "widgets/results/resultscontext.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QHorizontalBarSeries>
+#include <QLabel>
+#include <QLegend>
+#include <QMouseEvent>
+#include <QHBoxLayout>
+#include <QStandardItemModel>
+#include <QValueAxis>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <functional>
+
+namespace shiftscope {
+
+namespace {
+constexpr double kBarWidth = 0.8;  // share of a category the bar group fills
+
+QString shiftLabel(const ShiftPair &shift) { return qs(shift.source) + QStringLiteral(" → ") + qs(shift.target); }
+
+QString number(std::optional<double> value) { return value ? QString::number(*value, 'f', 3) : QObject::tr("no result"); }
+
+QString estimateText(const AccuracyEstimate &e)
+{
+    if (!e.value)
+        return QObject::tr("no result");
+    if (e.pairs <= 0)
+        return QObject::tr("%1 (pair count unknown: no interval)").arg(number(e.value));
+    return QObject::tr("%1 (95% CI %2–%3, %4 pairs)")
+        .arg(number(e.value), QString::number(e.low, 'f', 3), QString::number(e.high, 'f', 3))
+        .arg(e.pairs);
+}
+
+QVariant cell(std::optional<double> value) { return value ? QVariant(*value) : QVariant(); }
+QVariant low(const AccuracyEstimate &e) { return e.value && e.pairs > 0 ? QVariant(e.low) : QVariant(); }
+QVariant high(const AccuracyEstimate &e) { return e.value && e.pairs > 0 ? QVariant(e.high) : QVariant(); }
+
+//! The centre of bar `set` of `sets` in category `category`, as Qt Charts lays out a bar group.
+double barCentre(int category, int set, int sets)
+{
+    return category - kBarWidth / 2 + (set + 0.5) / sets * kBarWidth;
+}
+} // namespace
+
+ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
+    : ResultsViewBase(context, parent),
+      m_figure(new QWidget(this)),
+      m_note(new QLabel(this)),
+      m_legend(new QLabel(m_figure)),
+      m_accuracyView(createChartView()),
+      m_elicitationView(createChartView()),
+      m_whiskers(new ChartOverlay(m_accuracyView->chart(), ChartOverlay::Layer::AboveSeries)),
+      m_accuracyHighlight(new ChartOverlay(m_accuracyView->chart(), ChartOverlay::Layer::BehindSeries)),
+      m_elicitationHighlight(new ChartOverlay(m_elicitationView->chart(), ChartOverlay::Layer::BehindSeries)),
+      m_table(new QStandardItemModel(this))
+{
+    // A layout rather than a splitter: the charts keep their 3:2 shares at every size, exports included.
+    auto *charts = new QHBoxLayout;
+    charts->setSpacing(0);
+    charts->addWidget(m_accuracyView, 3);
+    charts->addWidget(m_elicitationView, 2);
+    // One legend for both charts, as wide as the figure: the charts' own legends would truncate their entries.
+    m_legend->setObjectName(QStringLiteral("shiftResultsLegend"));
+    m_legend->setTextFormat(Qt::RichText);
+    m_legend->setAlignment(Qt::AlignCenter);
+    setFigureBackground(m_figure);
+    auto *figureLayout = new QVBoxLayout(m_figure);
+    figureLayout->setContentsMargins(0, 0, 0, 0);
+    figureLayout->setSpacing(0);
+    figureLayout->addLayout(charts, 1);
+    figureLayout->addWidget(m_legend);
+    m_note->setWordWrap(true);
+    auto *content = new QWidget(this);
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_note);
+    layout->addWidget(m_figure, 1);
+    setContent(content);
+    for (QChartView *view : {m_accuracyView, m_elicitationView}) {
+        view->chart()->legend()->hide();  // m_legend serves both
+        view->viewport()->installEventFilter(this);
+    }
+    connect(context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { highlight(shift); });
+}
+
+void ShiftResultsView::refresh()
+{
+    m_shifts.clear();
+    m_resultIndex.clear();
+    m_results.clear();
+    if (const QString problem = scopeProblem(); !problem.isEmpty()) {
+        showMessage(problem);
+        return;
+    }
+    Workspace &workspace = *context()->workspace();
+    m_interventions = context()->interventionList();
+    m_results = shiftResults(workspace, ss(context()->model()), m_interventions, context()->shiftSet());
+    const std::vector<ShiftPair> shifts = shiftsOf(workspace, context()->shiftSet());
+    // Bar categories run bottom up: add the shifts in reverse so the set reads in its published order top down.
+    for (std::size_t i = shifts.size(); i-- > 0;) {
+        const bool any = std::any_of(m_interventions.begin(), m_interventions.end(), [&](const std::string &name) {
+            const auto &results = m_results[name];
+            return i < results.size() && (results[i].row.generalizationAccuracy || results[i].row.differentialElicitation);
+        });
+        if (any) {
+            m_resultIndex.push_back(i);
+            m_shifts.push_back(shifts[i]);
+        }
+    }
+    if (m_shifts.empty()) {
+        showMessage(noResultsMessage(tr("generalization results on these shifts")));
+        return;
+    }
+    const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES") : tr("catalogue");
+    const QString shown = m_shifts.size() == shifts.size()
+                              ? tr("All %1 %2 shifts have results.").arg(shifts.size()).arg(set)
+                              : tr("%1 of %2 %3 shifts have results for these interventions; the others are left out.")
+                                    .arg(m_shifts.size())
+                                    .arg(shifts.size())
+                                    .arg(set);
+    m_note->setText(shown + QLatin1Char(' ') + tr("Click a shift to select it in every view."));
+    buildAccuracyChart();
+    buildElicitationChart();
+    fillTable();
+    m_highlighted = -1;
+    if (const auto &shift = context()->shift())
+        highlight(*shift);
+    showContent();
+}
+
+const ShiftResult &ShiftResultsView::resultAt(const std::string &intervention, int category) const
+{
+    return m_results.at(intervention)[m_resultIndex[std::size_t(category)]];
+}
+
+AccuracyEstimate ShiftResultsView::referenceAt(int category, AccuracyEstimate ShiftResult::*which) const
+{
+    for (const auto &name : m_interventions)
+        if (const AccuracyEstimate &e = resultAt(name, category).*which; e.value)
+            return e;
+    return {};
+}
+
+void ShiftResultsView::buildAccuracyChart()
+{
+    QChart *chart = m_accuracyView->chart();
+    m_whiskers->clear();
+    clearChart(chart);
+    struct Entry {
+        QString name;
+        QColor colour;
+        std::function<AccuracyEstimate(int)> at;  //!< by bar category
+    };
+    std::vector<Entry> entries;  // top down within a shift's group
+    for (std::size_t i = 0; i < m_interventions.size(); ++i)
+        entries.push_back({qs(m_interventions[i]), seriesColour(int(i)),
+                           [this, name = m_interventions[i]](int c) { return resultAt(name, c).generalization; }});
+    entries.push_back({tr("Zero-shot baseline"), baselineColour(),
+                       [this](int c) { return referenceAt(c, &ShiftResult::baseline); }});
+    entries.push_back({tr("Target-tuned capability"), capabilityColour(),
+                       [this](int c) { return referenceAt(c, &ShiftResult::capability); }});
+
+    QStringList legend;
+    for (const Entry &entry : entries)
+        legend << QStringLiteral("<span style=\"color:%1\">■</span>&nbsp;%2")
+                      .arg(entry.colour.name(), entry.name.toHtmlEscaped());
+    m_legend->setText(legend.join(QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;")));
+
+    // Bar sets stack bottom up: add them in reverse so that the first entry is the top bar.
+    const int categories = int(m_shifts.size());
+    const int sets = int(entries.size());
+    auto *series = new QHorizontalBarSeries;
+    series->setBarWidth(kBarWidth);
+    std::vector<ChartOverlay::Whisker> whiskers;
+    std::vector<QStringList> tips;
+    for (auto entry = entries.rbegin(); entry != entries.rend(); ++entry) {
+        const int index = series->count();
+        auto *barSet = new QBarSet(entry->name);
+        QStringList setTips;
+        for (int c = 0; c < categories; ++c) {
+            const AccuracyEstimate e = entry->at(c);
+            barSet->append(e.value.value_or(0));
+            setTips << tr("%1\n%2: %3").arg(shiftLabel(m_shifts[std::size_t(c)]), entry->name, estimateText(e));
+            if (e.value && e.pairs > 0) {
+                const double y = barCentre(c, index, sets);
+                whiskers.push_back({QPointF(e.low, y), QPointF(e.high, y)});
+            }
+        }
+        series->append(barSet);
+        tips.push_back(setTips);
+    }
+    addCategoryAxis(chart, series, shiftLabels(), Qt::AlignLeft);
+    auto *valueAxis = new QValueAxis;
+    valueAxis->setRange(0, 1);
+    valueAxis->setTickCount(6);
+    valueAxis->setLabelFormat(QStringLiteral("%.1f"));
+    valueAxis->setTitleText(tr("Accuracy on the target (whiskers: 95% CI)"));
+    chart->addAxis(valueAxis, Qt::AlignBottom);
+    series->attachAxis(valueAxis);
+    chart->setTitle(tr("%1: generalization accuracy per shift").arg(context()->model()));
+    styleChart(chart, presentationStyleOn(this));
+    for (int i = 0; i < sets; ++i)
+        colourBarSet(series->barSets()[i], entries[std::size_t(sets - 1 - i)].colour);
+    setBarToolTips(series, [tips](int setIndex, int category) { return tips[std::size_t(setIndex)][category]; });
+    m_whiskers->setWhiskers(series, std::move(whiskers));
+}
+
+void ShiftResultsView::buildElicitationChart()
+{
+    QChart *chart = m_elicitationView->chart();
+    clearChart(chart);
+    const int categories = int(m_shifts.size());
+    const int sets = int(m_interventions.size());
+    auto *series = new QHorizontalBarSeries;
+    series->setBarWidth(kBarWidth);
+    std::vector<QStringList> tips;
+    double low = 0, high = 0;
+    for (int i = sets - 1; i >= 0; --i) {  // reversed, as in the accuracy chart
+        const std::string &name = m_interventions[std::size_t(i)];
+        auto *barSet = new QBarSet(qs(name));
+        QStringList setTips;
+        for (int c = 0; c < categories; ++c) {
+            const GeneralizationRow &row = resultAt(name, c).row;
+            const double de = row.differentialElicitation.value_or(0);
+            barSet->append(de);
+            low = std::min(low, de);
+            high = std::max(high, de);
+            setTips << (row.differentialElicitation
+                            ? tr("%1\n%2: DE %3 = (%4 − %5) / %6")
+                                  .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name), number(row.differentialElicitation),
+                                       number(row.generalizationAccuracy), number(row.baselineAccuracy),
+                                       number(row.targetTunedCapability))
+                            : tr("%1\n%2: no result").arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name)));
+        }
+        series->append(barSet);
+        tips.push_back(setTips);
+    }
+    QBarCategoryAxis *categoryAxis = addCategoryAxis(chart, series, shiftLabels(), Qt::AlignLeft);
+    auto *valueAxis = valueAxisAround(low, high, tr("(generalization − baseline) / capability"));
+    // The rows line up with the accuracy chart's, whose labels serve both.
+    categoryAxis->setLabelsVisible(false);
+    chart->addAxis(valueAxis, Qt::AlignBottom);
+    series->attachAxis(valueAxis);
+    chart->setTitle(tr("Differential elicitation"));
+    styleChart(chart, presentationStyleOn(this));
+    for (int i = 0; i < sets; ++i)
+        colourBarSet(series->barSets()[i], seriesColour(sets - 1 - i));
+    setBarToolTips(series, [tips](int setIndex, int category) { return tips[std::size_t(setIndex)][category]; });
+}
+
+QStringList ShiftResultsView::shiftLabels() const
+{
+    QStringList labels;
+    for (const auto &shift : m_shifts)
+        labels << shiftLabel(shift);
+    return labels;
+}
+
+void ShiftResultsView::fillTable()
+{
+    m_table->clear();
+    m_table->setHorizontalHeaderLabels({tr("Shift"), tr("Category"), tr("Intervention"), tr("Generalization accuracy"),
+                                        tr("Generalization low"), tr("Generalization high"), tr("Baseline accuracy"),
+                                        tr("Baseline low"), tr("Baseline high"), tr("Target-tuned capability"),
+                                        tr("Capability low"), tr("Capability high"), tr("Differential elicitation")});
+    for (int c = int(m_shifts.size()) - 1; c >= 0; --c)
+        for (const auto &name : m_interventions) {
+            const ShiftResult &r = resultAt(name, c);
+            appendRow(m_table, {shiftLabel(m_shifts[std::size_t(c)]), qs(categoryDisplayName(m_shifts[std::size_t(c)].category)),
+                                qs(name), cell(r.generalization.value), low(r.generalization), high(r.generalization),
+                                cell(r.baseline.value), low(r.baseline), high(r.baseline), cell(r.capability.value),
+                                low(r.capability), high(r.capability), cell(r.row.differentialElicitation)});
+        }
+}
+
+void ShiftResultsView::highlight(const ShiftPair &shift)
+{
+    m_highlighted = -1;
+    for (std::size_t c = 0; c < m_shifts.size(); ++c)
+        if (m_shifts[c].source == shift.source && m_shifts[c].target == shift.target)
+            m_highlighted = int(c);
+    const std::optional<int> category = m_highlighted >= 0 ? std::optional<int>(m_highlighted) : std::nullopt;
+    m_accuracyHighlight->setHighlight(m_accuracyView->chart()->series().value(0), category, Qt::Vertical);
+    m_elicitationHighlight->setHighlight(m_elicitationView->chart()->series().value(0), category, Qt::Vertical);
+}
+
+bool ShiftResultsView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() != QEvent::MouseButtonPress)
+        return ResultsViewBase::eventFilter(watched, event);
+    for (QChartView *view : {m_accuracyView, m_elicitationView}) {
+        if (watched != view->viewport() || view->chart()->series().isEmpty())
+            continue;
+        const auto *mouse = static_cast<QMouseEvent *>(event);
+        if (mouse->button() != Qt::LeftButton)
+            break;
+        QChart *chart = view->chart();
+        const QPointF position = chart->mapFromScene(view->mapToScene(mouse->position().toPoint()));
+        const QRectF plot = chart->plotArea();
+        // The plot and the labels left of it: a click on a shift's name selects it too.
+        if (position.y() < plot.top() || position.y() > plot.bottom() || position.x() > plot.right())
+            break;
+        const int category = qRound(chart->mapToValue(position, chart->series().first()).y());
+        if (category >= 0 && category < int(m_shifts.size()))
+            context()->selectShift(m_shifts[std::size_t(category)]);
+        break;
+    }
+    return ResultsViewBase::eventFilter(watched, event);
+}
+
+QWidget *ShiftResultsView::figureWidget() { return m_figure; }
+
+QAbstractItemModel *ShiftResultsView::tableModel() { return m_table; }
+
+} // namespace shiftscope

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "results/resultanalysis.h"
+#include "widgets/results/resultsviewbase.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+class QChartView;
+class QLabel;
+class QStandardItemModel;
+
+namespace shiftscope {
+
+class ChartOverlay;
+
+//! Per shift of the context's shift set, for its model: grouped horizontal bars of generalization accuracy (one bar
+//! per chosen intervention), the zero-shot baseline and the target-tuned capability, each with its 95% interval as
+//! a whisker; beside it, differential elicitation per intervention. Shifts without any result are left out (a note
+//! says how many). Clicking a shift's row selects it; the selected shift is outlined.
+class ShiftResultsView : public ResultsViewBase {
+    Q_OBJECT
+public:
+    explicit ShiftResultsView(ResultsContext *context, QWidget *parent = nullptr);
+
+    void refresh() override;
+    QWidget *figureWidget() override;
+    QAbstractItemModel *tableModel() override;
+
+    QChartView *accuracyView() const { return m_accuracyView; }
+    QChartView *elicitationView() const { return m_elicitationView; }
+    //! The shifts shown, by bar category: the first is the bottom row, so that the shift set reads top down.
+    const std::vector<ShiftPair> &shownShifts() const { return m_shifts; }
+    //! The category of the outlined shift, or -1.
+    int highlightedCategory() const { return m_highlighted; }
+    //! The 95% interval whiskers of the accuracy chart.
+    const ChartOverlay *whiskers() const { return m_whiskers; }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    //! The result of `intervention` for the shift in bar category `category`.
+    const ShiftResult &resultAt(const std::string &intervention, int category) const;
+    //! Baseline and capability do not depend on the intervention: the first intervention that has the value.
+    AccuracyEstimate referenceAt(int category, AccuracyEstimate ShiftResult::*which) const;
+    void buildAccuracyChart();
+    void buildElicitationChart();
+    //! The bar categories' labels: "source → target".
+    QStringList shiftLabels() const;
+    void fillTable();
+    void highlight(const ShiftPair &shift);
+
+    QWidget *m_figure;  //!< the two charts side by side
+    QLabel *m_note;
+    QLabel *m_legend;  //!< shared by both charts
+    QChartView *m_accuracyView;
+    QChartView *m_elicitationView;
+    ChartOverlay *m_whiskers;
+    ChartOverlay *m_accuracyHighlight;
+    ChartOverlay *m_elicitationHighlight;
+    QStandardItemModel *m_table;
+    std::vector<std::string> m_interventions;
+    std::map<std::string, std::vector<ShiftResult>> m_results;
+    std::vector<std::size_t> m_resultIndex;  //!< by bar category: index into the per-intervention results
+    std::vector<ShiftPair> m_shifts;         //!< by bar category
+    int m_highlighted = -1;
+};
+
+} // namespace shiftscope

@@ -1,0 +1,227 @@
+#include "widgets/runs/runspanel.h"
+
+#include "widgets/shell/backgroundtask.h"
+#include "widgets/shell/qtconvert.h"
+#include "runs/runner.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace shiftscope {
+
+namespace {
+enum Column { IdColumn, InterventionColumn, ShiftsColumn, StatusColumn, CreatedColumn, ColumnCount };
+}
+
+RunsPanel::RunsPanel(QWidget *parent)
+    : QWidget(parent),
+      m_table(new QTableWidget(0, ColumnCount, this)),
+      m_progress(new QProgressBar(this)),
+      m_stage(new QLabel(this)),
+      m_cancel(new QPushButton(tr("Cancel"), this)),
+      m_resume(new QPushButton(tr("Resume"), this)),
+      m_log(new QPlainTextEdit(this))
+{
+    m_table->setHorizontalHeaderLabels({tr("Run"), tr("Intervention"), tr("Shifts"), tr("Status"), tr("Created")});
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_log->setReadOnly(true);
+    m_stage->setWordWrap(true);
+    m_cancel->setEnabled(false);
+    m_resume->setEnabled(false);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(m_progress, 1);
+    controls->addWidget(m_cancel);
+    controls->addWidget(m_resume);
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_table);
+    splitter->addWidget(m_log);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(controls);
+    layout->addWidget(m_stage);
+    layout->addWidget(splitter, 1);
+
+    connect(m_cancel, &QPushButton::clicked, this, &RunsPanel::cancelCurrent);
+    connect(m_resume, &QPushButton::clicked, this, [this] {
+        const auto items = m_table->selectedItems();
+        if (!items.isEmpty())
+            resume(m_table->item(items.first()->row(), IdColumn)->text().toLongLong());
+    });
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, &RunsPanel::showSelected);
+}
+
+RunsPanel::~RunsPanel()
+{
+    if (m_task) {
+        m_task->cancel();
+        m_task->wait();
+    }
+}
+
+void RunsPanel::setWorkspace(Workspace *workspace)
+{
+    if (m_task) {
+        m_task->cancel();
+        m_task->wait();
+    }
+    m_queue.clear();
+    m_workspace = workspace;
+    if (m_workspace) {
+        const auto interrupted = RunStore(*m_workspace).markInterrupted();
+        if (!interrupted.empty())
+            m_stage->setText(tr("%n run(s) were interrupted when ShiftScope stopped; select one and press Resume.", nullptr,
+                                int(interrupted.size())));
+    }
+    refresh();
+}
+
+void RunsPanel::refresh()
+{
+    const qint64 selected = m_table->selectedItems().isEmpty() ? 0
+                                                               : m_table->item(m_table->selectedItems().first()->row(), IdColumn)->text().toLongLong();
+    m_table->setRowCount(0);
+    if (!m_workspace)
+        return;
+    for (const auto &run : RunStore(*m_workspace).runs()) {
+        const int row = m_table->rowCount();
+        m_table->insertRow(row);
+        m_table->setItem(row, IdColumn, new QTableWidgetItem(QString::number(run.id)));
+        m_table->setItem(row, InterventionColumn, new QTableWidgetItem(qs(run.intervention)));
+        m_table->setItem(row, ShiftsColumn, new QTableWidgetItem(qs(run.shifts)));
+        auto *status = new QTableWidgetItem(qs(runStatusName(run.status)));
+        if (run.status == RunStatus::Running && !run.owner.empty())
+            status->setToolTip(tr("Executed by %1").arg(qs(run.owner.describe())));
+        m_table->setItem(row, StatusColumn, status);
+        m_table->setItem(row, CreatedColumn, new QTableWidgetItem(qs(run.createdAt)));
+        if (run.id == selected)
+            m_table->selectRow(row);
+    }
+    showSelected();
+}
+
+qint64 RunsPanel::submit(const RunRequest &request)
+{
+    if (!m_workspace)
+        return 0;
+    try {
+        const auto id = RunStore(*m_workspace).create(planRun(*m_workspace, request));
+        m_queue.push_back(id);
+        refresh();
+        startNext();
+        return id;
+    } catch (const std::exception &e) {
+        emit failed(qs(e.what()));
+        return 0;
+    }
+}
+
+void RunsPanel::resume(qint64 runId)
+{
+    if (runId == m_current || std::find(m_queue.begin(), m_queue.end(), runId) != m_queue.end())
+        return;
+    m_queue.push_back(runId);
+    startNext();
+}
+
+void RunsPanel::cancelCurrent()
+{
+    if (m_task)
+        m_task->cancel();
+}
+
+void RunsPanel::startNext()
+{
+    if (m_task || m_queue.empty() || !m_workspace)
+        return;
+    m_current = m_queue.front();
+    m_queue.pop_front();
+    const std::filesystem::path path = m_workspace->path();
+    const std::int64_t id = m_current;
+    auto status = std::make_shared<RunStatus>(RunStatus::Running);
+    m_task = new BackgroundTask(
+        [path, id, status](const ProgressCallback &progress) {
+            Workspace workspace = Workspace::open(path);
+            RunOptions options;
+            options.progress = progress;
+            *status = RunRunner::execute(workspace, id, options);
+            return runStatusName(*status);
+        },
+        this);
+    connect(m_task, &BackgroundTask::progress, this, [this](qint64 done, qint64 total, const QString &stage, double eta) {
+        m_progress->setMaximum(total > 0 ? 1000 : 0);
+        if (total > 0)
+            m_progress->setValue(int(1000 * done / total));
+        m_stage->setText(tr("Run %1 · %2%3").arg(m_current).arg(stage,
+                             eta >= 0 ? tr(" · about %1 s left").arg(qRound(eta)) : QString()));
+    });
+    connect(m_task, &BackgroundTask::succeeded, this, [this](const QString &result) { emit runFinished(m_current, result); });
+    connect(m_task, &BackgroundTask::cancelled, this, [this] { emit runFinished(m_current, QStringLiteral("cancelled")); });
+    connect(m_task, &BackgroundTask::failed, this, [this](const QString &message) {
+        m_stage->setText(tr("Run %1 failed: %2").arg(m_current).arg(message));
+        emit failed(message);
+        emit runFinished(m_current, QStringLiteral("failed"));
+    });
+    connect(m_task, &BackgroundTask::finished, this, [this] {
+        m_task->deleteLater();
+        m_task = nullptr;
+        m_current = 0;
+        m_cancel->setEnabled(false);
+        refresh();
+        startNext();
+    });
+    m_cancel->setEnabled(true);
+    m_task->start();
+    refresh();
+}
+
+void RunsPanel::showSelected()
+{
+    const auto items = m_table->selectedItems();
+    m_resume->setEnabled(false);
+    if (items.isEmpty() || !m_workspace) {
+        m_log->clear();
+        return;
+    }
+    const qint64 id = m_table->item(items.first()->row(), IdColumn)->text().toLongLong();
+    const auto run = RunStore(*m_workspace).run(id);
+    if (!run)
+        return;
+    const bool resumable = run->status == RunStatus::Interrupted || run->status == RunStatus::Failed
+                        || run->status == RunStatus::Cancelled || run->status == RunStatus::Queued;
+    m_resume->setEnabled(resumable && id != m_current);
+    QString text = tr("Run %1: %2 on %3, shifts %4, seed %5\nmodel %6\nstatus %7%8\n")
+                       .arg(run->id)
+                       .arg(qs(run->intervention), qs(run->modelPath.empty() ? "(none)" : run->modelPath), qs(run->shifts))
+                       .arg(run->seed)
+                       .arg(qs(run->modelHash.empty() ? "-" : run->modelHash.substr(0, 12)))
+                       .arg(qs(runStatusName(run->status)),
+                            !run->error.empty()                                     ? QStringLiteral(": ") + qs(run->error)
+                            : run->status == RunStatus::Running && !run->owner.empty() ? QStringLiteral(" (") + qs(run->owner.describe()) + ")"
+                                                                                      : QString());
+    for (const auto &unit : run->units) {
+        text += tr("\nunit %1 · %2 · %3 · %4\n")
+                    .arg(unit.position + 1)
+                    .arg(qs(unit.intervention), unit.trainDistribution.empty() ? tr("no training") : tr("trained on %1").arg(qs(unit.trainDistribution)),
+                         qs(runStatusName(unit.status)));
+        text += qs(unit.log);
+    }
+    m_log->setPlainText(text);
+}
+
+} // namespace shiftscope

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "widgets/shell/backgroundtask.h"
+
+#include <QPointer>
+#include <QWidget>
+#include <deque>
+#include <optional>
+
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+
+namespace shiftscope {
+
+class Workspace;
+struct RunRequest;
+
+//! The run queue: every run of the workspace with its status, the running one's progress and ETA, the selected
+//! run's units and logs, and Cancel/Resume. Runs execute one at a time on a worker thread with their own
+//! workspace connection; the interface never waits for them.
+class RunsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit RunsPanel(QWidget *parent = nullptr);
+    ~RunsPanel() override;
+
+    void setWorkspace(Workspace *workspace);
+    //! Plans the run (bad requests are reported and nothing is queued) and queues it; returns its id or 0.
+    qint64 submit(const RunRequest &request);
+    void resume(qint64 runId);
+    void cancelCurrent();
+    bool isBusy() const { return m_task != nullptr; }
+    void refresh();
+
+    QTableWidget *table() const { return m_table; }
+    QPlainTextEdit *log() const { return m_log; }
+    QProgressBar *progress() const { return m_progress; }
+
+signals:
+    void runFinished(qint64 runId, const QString &status);
+    void failed(const QString &message);
+
+private:
+    void startNext();
+    void showSelected();
+
+    Workspace *m_workspace = nullptr;
+    std::deque<qint64> m_queue;
+    QPointer<BackgroundTask> m_task;
+    qint64 m_current = 0;
+    QTableWidget *m_table;
+    QProgressBar *m_progress;
+    QLabel *m_stage;
+    QPushButton *m_cancel;
+    QPushButton *m_resume;
+    QPlainTextEdit *m_log;
+};
+
+} // namespace shiftscope

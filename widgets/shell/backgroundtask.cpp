@@ -1,0 +1,59 @@
+#include "widgets/shell/backgroundtask.h"
+
+#include "widgets/shell/qtconvert.h"
+#include "util/errors.h"
+
+#include <QThread>
+
+namespace shiftscope {
+
+BackgroundTask::BackgroundTask(Work work, QObject *parent) : QObject(parent), m_work(std::move(work)) {}
+
+BackgroundTask::~BackgroundTask()
+{
+    if (m_thread) {
+        m_cancelled = true;
+        m_thread->wait();
+    }
+}
+
+bool BackgroundTask::isRunning() const { return m_thread && m_thread->isRunning(); }
+
+void BackgroundTask::wait()
+{
+    if (m_thread)
+        m_thread->wait();
+}
+
+void BackgroundTask::start()
+{
+    m_thread = QThread::create([this] {
+        QElapsedTimer clock;
+        clock.start();
+        qint64 lastEmit = -1000;
+        ProgressCallback callback = [&](std::int64_t done, std::int64_t total, const std::string &stage) {
+            const qint64 now = clock.elapsed();
+            if (now - lastEmit >= 100 || done == total) {
+                lastEmit = now;
+                const double eta = (total > 0 && done > 0) ? double(now) / 1000.0 * double(total - done) / double(done) : -1.0;
+                emit progress(done, total, qs(stage), eta);
+            }
+            return !m_cancelled.load();
+        };
+        try {
+            const std::string summary = m_work(callback);
+            emit succeeded(qs(summary));
+        } catch (const Cancelled &) {
+            emit cancelled();
+        } catch (const InputError &e) {
+            emit failed(qs(e.what()));
+        } catch (const std::exception &e) {
+            emit failed(qs(e.what()));
+        }
+    });
+    m_thread->setParent(this);
+    connect(m_thread, &QThread::finished, this, &BackgroundTask::finished);
+    m_thread->start();
+}
+
+} // namespace shiftscope
