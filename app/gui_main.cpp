@@ -22,7 +22,8 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Audit how reward models generalize across distribution shifts."));
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the demo workspace, building it first if needed."));
+    QCommandLineOption demo(QStringLiteral("demo"),
+                            QStringLiteral("Open the demo workspace, building it first if needed."));
     parser.addOption(demo);
     parser.addPositionalArgument(QStringLiteral("workspace"), QStringLiteral("Workspace file to open."));
     parser.process(app);

@@ -65,8 +65,8 @@ inline CommandOutput runCommand(const std::vector<std::string> &args)
 
 } // namespace shiftscope::test
 
-#define SKIP_WITHOUT_SHARED()                                                                                         \
-    do {                                                                                                              \
-        if (!shiftscope::test::haveShared())                                                                          \
-            QSKIP("../shared/fixtures/genies is absent (it exists for developers and CI, not on users' machines)");  \
+#define SKIP_WITHOUT_SHARED()                                                                                          \
+    do {                                                                                                               \
+        if (!shiftscope::test::haveShared())                                                                           \
+            QSKIP("../shared/fixtures/genies is absent (it exists for developers and CI, not on users' machines)");    \
     } while (false)

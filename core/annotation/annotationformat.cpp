@@ -15,9 +15,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Fields = std::map<std::string, std::string>;
 
-const std::vector<std::string> kCsvColumns = {"kind", "distribution", "split", "example_hash", "example_position",
-                                              "subject", "response_position", "flag", "choice", "shown_order",
-                                              "note", "author", "created_at"};
+const std::vector<std::string> kCsvColumns = {
+    "kind", "distribution", "split",       "example_hash", "example_position", "subject",   "response_position",
+    "flag", "choice",       "shown_order", "note",         "author",           "created_at"};
 constexpr const char *kFormatName = "shiftscope-annotations";
 
 std::string optionalInt(const std::optional<int> &value) { return value ? std::to_string(*value) : std::string(); }
@@ -191,14 +191,18 @@ std::vector<AnnotationRecord> readJson(std::string_view text, const std::string 
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file, lineAndColumn(text, e.byte > 0 ? e.byte - 1 : 0), "not valid JSON",
                                       "fix the JSON syntax, or export the annotations again"});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "fix the number, or export the annotations again"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        throw InputError(InputProblem{file,
+                                      {},
+                                      "a number in the file is too large to represent",
+                                      "fix the number, or export the annotations again"});
     }
     if (!root.is_object() || root.value("format", "") != kFormatName)
-        throw InputError(InputProblem{file, {},
-                                      "not a ShiftScope annotation file (no \"format\": \"" + std::string(kFormatName)
-                                          + "\")",
-                                      "import a file written by 'annotations export'"});
+        throw InputError(
+            InputProblem{file,
+                         {},
+                         "not a ShiftScope annotation file (no \"format\": \"" + std::string(kFormatName) + "\")",
+                         "import a file written by 'annotations export'"});
     const auto lines = elementLines(text);
     std::vector<AnnotationRecord> records;
     std::vector<InputProblem> problems;
@@ -209,8 +213,8 @@ std::vector<AnnotationRecord> readJson(std::string_view text, const std::string 
         for (std::size_t i = 0; i < list.size(); ++i) {
             const auto lineIt = lines.find(array);
             const bool known = lineIt != lines.end() && i < lineIt->second.size();
-            const std::string place = (known ? "line " + std::to_string(lineIt->second[i]) + " " : std::string())
-                                    + "(" + array + "[" + std::to_string(i) + "])";
+            const std::string place = (known ? "line " + std::to_string(lineIt->second[i]) + " " : std::string()) + "("
+                                    + array + "[" + std::to_string(i) + "])";
             Fields fields{{"kind", std::string(array) == "flags" ? "flag" : "judgement"}};
             if (!list[i].is_object()) {
                 problems.push_back({file, place, "expected an object", "write each record as a JSON object"});
@@ -244,8 +248,10 @@ std::vector<AnnotationRecord> readCsv(std::string_view text, const std::string &
     for (std::size_t r = 1; r < rows.size(); ++r) {
         const std::string place = "line " + std::to_string(rows[r].line);
         if (rows[r].fields.size() != header.size()) {
-            problems.push_back({file, place, "has " + std::to_string(rows[r].fields.size()) + " fields, the header "
-                                + std::to_string(header.size()), "quote fields that contain commas or line breaks"});
+            problems.push_back({file, place,
+                                "has " + std::to_string(rows[r].fields.size()) + " fields, the header "
+                                    + std::to_string(header.size()),
+                                "quote fields that contain commas or line breaks"});
             continue;
         }
         Fields fields;

@@ -23,10 +23,10 @@ const std::vector<std::string> &annotationFlags();
 struct AnnotationRecord {
     enum class Kind { Flag, Judgement };
     Kind kind = Kind::Flag;
-    Annotation flag;              //!< when kind is Flag
-    RelabelJudgement judgement;   //!< when kind is Judgement
-    int examplePosition = -1;     //!< where the example was when exported, for people; matching uses the hash
-    std::string place;            //!< where it was read: "line 12", or "line 5 (flags[2])" in JSON
+    Annotation flag;            //!< when kind is Flag
+    RelabelJudgement judgement; //!< when kind is Judgement
+    int examplePosition = -1;   //!< where the example was when exported, for people; matching uses the hash
+    std::string place;          //!< where it was read: "line 12", or "line 5 (flags[2])" in JSON
 };
 
 //! The text of an annotation file. CSV has one header row and one record per row, kind first

@@ -14,7 +14,9 @@ std::optional<AnnotationFormat> formatOrThrow(const std::filesystem::path &path)
 {
     if (auto format = annotationFormatOf(path))
         return format;
-    throw InputError(InputProblem{path.string(), {}, "unknown annotation file type '" + path.extension().string() + "'",
+    throw InputError(InputProblem{path.string(),
+                                  {},
+                                  "unknown annotation file type '" + path.extension().string() + "'",
                                   "name the file .csv or .json"});
 }
 
@@ -152,8 +154,8 @@ AnnotationImportSummary AnnotationIo::importRecords(Workspace &workspace, const 
             j.createdAt = utcNow();
         const auto existing =
             store.judgement(j.distribution, j.split, j.exampleHash, j.dispreferredPosition, j.annotator);
-        const bool same =
-            existing && existing->choice == j.choice && existing->preferredShownFirst == j.preferredShownFirst;
+        const bool same = existing && existing->choice == j.choice
+                       && existing->preferredShownFirst == j.preferredShownFirst;
         if (existing && (same || existing->createdAt > j.createdAt)) {
             ++summary.judgementsPresent;
             continue;

@@ -19,10 +19,10 @@ struct AnnotationImportOptions {
 
 struct AnnotationImportSummary {
     int flagsAdded = 0;
-    int flagsPresent = 0;       //!< identical flags already in the workspace, not added twice
+    int flagsPresent = 0; //!< identical flags already in the workspace, not added twice
     int judgementsAdded = 0;
-    int judgementsUpdated = 0;  //!< a newer judgement of the same pair by the same annotator replaced the old one
-    int judgementsPresent = 0;  //!< the same or an older judgement, left as it was
+    int judgementsUpdated = 0; //!< a newer judgement of the same pair by the same annotator replaced the old one
+    int judgementsPresent = 0; //!< the same or an older judgement, left as it was
     //! Records that match no example (file, place, reason): skipped, or stored when keepUnmatched.
     std::vector<InputProblem> unmatched;
 };

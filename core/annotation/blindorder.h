@@ -15,8 +15,8 @@ struct BlindItem {
     Split split = Split::Test;
     int position = 0;
     std::string exampleHash;
-    int preferred = 0;     //!< index of the preferred response
-    int dispreferred = 0;  //!< index of the dispreferred response
+    int preferred = 0;    //!< index of the preferred response
+    int dispreferred = 0; //!< index of the dispreferred response
     bool preferredFirst = true;
 
     int shownFirst() const { return preferredFirst ? preferred : dispreferred; }

@@ -11,7 +11,9 @@ using Json = nlohmann::ordered_json;
 
 Json refJson(const ExampleRef &r)
 {
-    return Json{{"distribution", r.distribution}, {"split", splitName(r.split)}, {"position", r.position},
+    return Json{{"distribution", r.distribution},
+                {"split", splitName(r.split)},
+                {"position", r.position},
                 {"response", r.response >= 0 ? Json(r.response) : Json(nullptr)}};
 }
 
@@ -20,11 +22,19 @@ Json findingJson(const Finding &f, const FindingReview *review)
     Json examples = Json::array();
     for (const auto &r : f.examples)
         examples.push_back(refJson(r));
-    Json out{{"key", f.key}, {"check", f.check}, {"title", f.title}, {"severity", severityName(f.severity)},
-             {"figure", f.figure}, {"figure_text", f.figureText}, {"explanation", f.explanation},
-             {"example_count", f.exampleCount}, {"examples", std::move(examples)}};
-    out["review"] = review ? Json{{"status", reviewStatusName(review->status)}, {"note", review->note},
-                                  {"author", review->author}, {"reviewed_at", review->reviewedAt},
+    Json out{{"key", f.key},
+             {"check", f.check},
+             {"title", f.title},
+             {"severity", severityName(f.severity)},
+             {"figure", f.figure},
+             {"figure_text", f.figureText},
+             {"explanation", f.explanation},
+             {"example_count", f.exampleCount},
+             {"examples", std::move(examples)}};
+    out["review"] = review ? Json{{"status", reviewStatusName(review->status)},
+                                  {"note", review->note},
+                                  {"author", review->author},
+                                  {"reviewed_at", review->reviewedAt},
                                   {"figure_text", review->figureText},
                                   {"figure_changed", review->figureText != f.figureText}}
                            : Json(nullptr);
@@ -65,9 +75,13 @@ std::string auditReportsJson(const std::vector<AuditReport> &reports, const std:
         item["findings"] = std::move(findings);
         list.push_back(std::move(item));
     }
-    const Json summary{{"distributions", distributions}, {"shifts", shifts}, {"problem", counts[Severity::Problem]},
-                       {"warning", counts[Severity::Warning]}, {"info", counts[Severity::Info]},
-                       {"reviewed", reviewed}, {"dismissed", dismissed}};
+    const Json summary{{"distributions", distributions},
+                       {"shifts", shifts},
+                       {"problem", counts[Severity::Problem]},
+                       {"warning", counts[Severity::Warning]},
+                       {"info", counts[Severity::Info]},
+                       {"reviewed", reviewed},
+                       {"dismissed", dismissed}};
     return Json{{"reports", std::move(list)}, {"summary", summary}}.dump(2);
 }
 

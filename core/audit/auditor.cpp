@@ -25,7 +25,7 @@ struct Auditor::Loaded {
     std::string name;
     std::vector<Example> train;
     std::vector<Example> test;
-    TokenizedSplit trainTokens;  //!< shared by the duplicate and shortcut checks
+    TokenizedSplit trainTokens; //!< shared by the duplicate and shortcut checks
     TokenizedSplit testTokens;
 
     const std::vector<Example> &split(Split s) const { return s == Split::Train ? train : test; }
@@ -59,7 +59,9 @@ const Example *findExample(const std::vector<Example> &examples, int position)
 
 InputError missingDistribution(Workspace &ws, const std::string &name)
 {
-    return InputError(InputProblem{ws.path().string(), {}, "no distribution '" + name + "' in the workspace",
+    return InputError(InputProblem{ws.path().string(),
+                                   {},
+                                   "no distribution '" + name + "' in the workspace",
                                    "import it with import-data, or list them with the distributions command"});
 }
 
@@ -147,8 +149,8 @@ AuditReport Auditor::auditDistribution(const std::string &name)
         const int trainSize = int(data.train.size()), testSize = int(data.test.size());
         append(DuplicateReport::findings(train, C::Train, name, trainSize, {}, cap));
         append(DuplicateReport::findings(test, C::Test, name, testSize, {}, cap));
-        append(DuplicateReport::findings(leak, C::TrainTest, name, testSize,
-                                         [](const ExampleRef &r) { return r.split == Split::Test; }, cap));
+        append(DuplicateReport::findings(
+            leak, C::TrainTest, name, testSize, [](const ExampleRef &r) { return r.split == Split::Test; }, cap));
         report.findings.push_back(DuplicateReport::conflictingLabels({&train, &test, &leak}, name, cap));
     }
     {

@@ -21,7 +21,7 @@ struct AuditOptions {
     DuplicateOptions duplicates;
     ShortcutOptions shortcuts;
     StructureOptions structure;
-    int maxExamplesPerFinding = 100;  //!< evidence kept per finding; Finding::exampleCount has the full count
+    int maxExamplesPerFinding = 100; //!< evidence kept per finding; Finding::exampleCount has the full count
 };
 
 //! Runs the data-quality checks over a workspace's distributions and shifts. What the cross-distribution checks

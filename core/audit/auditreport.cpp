@@ -28,8 +28,8 @@ std::optional<Severity> severityFromName(std::string_view name)
 
 int AuditReport::count(Severity severity) const
 {
-    return int(std::count_if(findings.begin(), findings.end(),
-                             [&](const Finding &f) { return f.severity == severity; }));
+    return int(
+        std::count_if(findings.begin(), findings.end(), [&](const Finding &f) { return f.severity == severity; }));
 }
 
 const Finding *AuditReport::find(std::string_view check) const

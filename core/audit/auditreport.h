@@ -28,15 +28,15 @@ struct ExampleRef {
 //! One result of one check in one scope. `key` names what the finding is about, not its figure, so a review
 //! stored under it survives re-runs and re-imports.
 struct Finding {
-    std::string key;         //!< "<check>@<scope>" or "<check>@<scope>:<subject>"
-    std::string check;       //!< e.g. "duplicates.exact.train_test"
-    std::string title;       //!< one line for lists
-    double figure = 0.0;     //!< the headline number: a count or a share in [0, 1]
-    std::string figureText;  //!< the figure as shown, e.g. "12 (1.4%)"
+    std::string key;        //!< "<check>@<scope>" or "<check>@<scope>:<subject>"
+    std::string check;      //!< e.g. "duplicates.exact.train_test"
+    std::string title;      //!< one line for lists
+    double figure = 0.0;    //!< the headline number: a count or a share in [0, 1]
+    std::string figureText; //!< the figure as shown, e.g. "12 (1.4%)"
     Severity severity = Severity::Info;
     std::string explanation;          //!< what the figure means and why it matters
-    std::vector<ExampleRef> examples;  //!< the evidence, most telling first; at most the audit's per-finding cap
-    int exampleCount = 0;              //!< how many there are in all
+    std::vector<ExampleRef> examples; //!< the evidence, most telling first; at most the audit's per-finding cap
+    int exampleCount = 0;             //!< how many there are in all
 };
 
 enum class AuditScope { Distribution, Shift };
@@ -44,10 +44,10 @@ enum class AuditScope { Distribution, Shift };
 //! The findings of one distribution or one shift, every check with its figure (Info when nothing is wrong).
 struct AuditReport {
     AuditScope kind = AuditScope::Distribution;
-    std::string scope;     //!< the distribution name, or shiftScopeName(source, target)
-    std::string source;    //!< for a shift
-    std::string target;    //!< for a shift
-    std::string category;  //!< for a shift, when its catalogue names one
+    std::string scope;    //!< the distribution name, or shiftScopeName(source, target)
+    std::string source;   //!< for a shift
+    std::string target;   //!< for a shift
+    std::string category; //!< for a shift, when its catalogue names one
     std::vector<Finding> findings;
 
     int count(Severity severity) const;

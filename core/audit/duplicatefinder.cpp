@@ -160,7 +160,7 @@ DuplicateFinder::DuplicateFinder(DuplicateOptions options) : m_options(options) 
 
 std::vector<std::uint64_t> DuplicateFinder::templateShingles(const std::vector<const TokenizedSplit *> &splits) const
 {
-    std::vector<std::pair<const TokenizedSplit *, std::size_t>> all;  // (split, example)
+    std::vector<std::pair<const TokenizedSplit *, std::size_t>> all; // (split, example)
     for (const auto *tokens : splits)
         for (std::size_t i = 0; i < tokens->examples(); ++i)
             all.emplace_back(tokens, i);
@@ -276,8 +276,9 @@ DuplicateResult DuplicateFinder::find(const std::vector<const SplitFingerprints 
         bool differs = false;
         for (std::size_t a : members)
             for (std::size_t b : members)
-                differs = differs || (items[a].exampleHash() != items[b].exampleHash()
-                                      && (!across || items[a].side != items[b].side));
+                differs = differs
+                       || (items[a].exampleHash() != items[b].exampleHash()
+                           && (!across || items[a].side != items[b].side));
         if (differs)
             result.samePrompt.push_back(toGroup(items, members));
     }

@@ -12,9 +12,9 @@
 namespace shiftscope {
 
 struct DuplicateOptions {
-    int shingleWords = 3;    //!< tokens per shingle; 3 keeps one changed word from hiding a short near duplicate
-    double threshold = 0.8;  //!< Jaccard similarity of shingle sets from which two examples are near duplicates
-    int bands = 16;          //!< LSH bands; bands x rows is the signature length
+    int shingleWords = 3;   //!< tokens per shingle; 3 keeps one changed word from hiding a short near duplicate
+    double threshold = 0.8; //!< Jaccard similarity of shingle sets from which two examples are near duplicates
+    int bands = 16;         //!< LSH bands; bands x rows is the signature length
     //! Signature values per band; with 16 bands of 4, a pair at Jaccard 0.8 is missed 0.02% of the time.
     int rows = 4;
     //! Shingles found in at least this share of a distribution's examples are its template ("Below is an
@@ -29,11 +29,11 @@ struct SplitFingerprints {
     std::string distribution;
     Split split = Split::Test;
     std::vector<int> positions;
-    std::vector<std::uint64_t> exampleHashes;    //!< the prompt and the set of responses
+    std::vector<std::uint64_t> exampleHashes; //!< the prompt and the set of responses
     std::vector<std::uint64_t> promptHashes;
     std::vector<std::uint64_t> preferredHashes;
-    std::vector<std::uint64_t> bandKeys;         //!< (examples, bands): hashes of each band of the MinHash signature
-    std::shared_ptr<const std::vector<std::uint64_t>> templateShingles;  //!< sorted; left out when shingling
+    std::vector<std::uint64_t> bandKeys; //!< (examples, bands): hashes of each band of the MinHash signature
+    std::shared_ptr<const std::vector<std::uint64_t>> templateShingles; //!< sorted; left out when shingling
 
     std::size_t size() const { return positions.size(); }
 };
@@ -41,8 +41,8 @@ struct SplitFingerprints {
 //! Examples with the same words and punctuation, whatever the whitespace and ASCII case (or that share a prompt,
 //! for samePrompt).
 struct DuplicateGroup {
-    std::vector<ExampleRef> members;  //!< in input order
-    bool conflictingLabels = false;   //!< identical prompt and responses, but a different preferred response
+    std::vector<ExampleRef> members; //!< in input order
+    bool conflictingLabels = false;  //!< identical prompt and responses, but a different preferred response
 };
 
 struct NearDuplicate {
@@ -52,9 +52,9 @@ struct NearDuplicate {
 };
 
 struct DuplicateResult {
-    std::vector<DuplicateGroup> exact;       //!< same prompt and same set of responses
-    std::vector<DuplicateGroup> samePrompt;  //!< same prompt, different responses
-    std::vector<NearDuplicate> near;         //!< verified Jaccard >= threshold, excluding exact duplicates
+    std::vector<DuplicateGroup> exact;      //!< same prompt and same set of responses
+    std::vector<DuplicateGroup> samePrompt; //!< same prompt, different responses
+    std::vector<NearDuplicate> near;        //!< verified Jaccard >= threshold, excluding exact duplicates
 };
 
 //! Exact duplicates by hashing normalised text, near duplicates by word shingles, MinHash and LSH banding, so

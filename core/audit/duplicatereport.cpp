@@ -149,8 +149,9 @@ Finding DuplicateReport::conflictingLabels(const std::vector<const DuplicateResu
     }
     Finding f = makeFinding("labels.conflicting", distribution, "Identical examples with conflicting labels", kept,
                             formatCount(kept, "group"), kept > 0 ? Severity::Problem : Severity::Info);
-    f.explanation = std::to_string(kept) + " groups of examples have the same prompt and the same responses but a "
-                                          "different preferred response. At most one label of each group is right.";
+    f.explanation = std::to_string(kept)
+                  + " groups of examples have the same prompt and the same responses but a "
+                    "different preferred response. At most one label of each group is right.";
     setEvidence(f, std::move(refs), cap);
     return f;
 }

@@ -49,7 +49,7 @@ public:
     //! The slot of `key`, or -1 when absent.
     std::int64_t find(std::uint64_t key) const
     {
-        if (m_slots.empty())  // never cleared or inserted into: nothing to probe
+        if (m_slots.empty()) // never cleared or inserted into: nothing to probe
             return -1;
         const std::uint32_t i = probe(key);
         return m_slots[i].key == kFree ? -1 : std::int64_t(i);

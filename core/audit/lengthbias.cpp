@@ -39,10 +39,7 @@ std::string describe(const LengthBiasResult &r)
 
 double LengthBiasResult::longerShare() const { return pairs > 0 ? double(preferredLonger) / pairs : 0.0; }
 
-double LengthBiasResult::longerRuleAccuracy() const
-{
-    return pairs > 0 ? (preferredLonger + 0.5 * ties) / pairs : 0.5;
-}
+double LengthBiasResult::longerRuleAccuracy() const { return pairs > 0 ? (preferredLonger + 0.5 * ties) / pairs : 0.5; }
 
 LengthBiasResult LengthBias::measure(const std::vector<Example> &examples)
 {

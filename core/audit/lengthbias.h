@@ -11,7 +11,7 @@ namespace shiftscope {
 //! Lengths of one pair, in characters (code points).
 struct PairLengths {
     int position = 0;
-    int dispreferred = 0;  //!< index of the dispreferred response
+    int dispreferred = 0; //!< index of the dispreferred response
     int preferredLength = 0;
     int dispreferredLength = 0;
 };
@@ -22,7 +22,7 @@ struct LengthBiasResult {
     int preferredLonger = 0;
     int preferredShorter = 0;
     int ties = 0;
-    std::vector<PairLengths> lengths;  //!< every pair in GENIES order
+    std::vector<PairLengths> lengths; //!< every pair in GENIES order
 
     //! Share of pairs whose preferred response is longer.
     double longerShare() const;

@@ -25,7 +25,7 @@ void ngrams(std::span<const std::uint64_t> tokens, std::vector<std::uint64_t> &o
 struct Presence {
     bool inPreferred = false;
     int lastPair = -1;
-    std::int64_t id = -2;  //!< its vocabulary id once looked up (-1: not in the vocabulary)
+    std::int64_t id = -2; //!< its vocabulary id once looked up (-1: not in the vocabulary)
 };
 
 } // namespace
@@ -73,7 +73,7 @@ PairFeatures::PairFeatures(Split s, const std::vector<Example> &examples, const 
         const int chosen = onePairSeed && e.pairCount() > 0
                              ? int(combineHash(*onePairSeed, std::uint64_t(e.position)) % std::uint64_t(e.pairCount()))
                              : -1;
-        std::size_t all = 0;  // n-grams of all responses: the table must not grow while slots are kept
+        std::size_t all = 0; // n-grams of all responses: the table must not grow while slots are kept
         for (std::size_t r = 0; r < e.responses.size(); ++r)
             all += 2 * tokens.tokens(index, int(r)).size();
         table.clear(all);

@@ -33,8 +33,8 @@ class PairFeatures {
 public:
     struct Pair {
         int position = 0;
-        int dispreferred = 0;  //!< index of the dispreferred response
-        std::size_t begin = 0, end = 0;  //!< range in ids/values
+        int dispreferred = 0;           //!< index of the dispreferred response
+        std::size_t begin = 0, end = 0; //!< range in ids/values
     };
 
     //! With `grow`, n-grams new to `vocabulary` are added (training); without, they are dropped (scoring). With a

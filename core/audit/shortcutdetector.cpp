@@ -192,12 +192,13 @@ std::vector<Finding> ShortcutDetector::findings(const ShortcutResult &r, const s
     Finding accuracy = makeFinding("shortcut.accuracy", distribution, "Response-only classifier accuracy on test",
                                    r.testAccuracy, figure,
                                    chanceRuleSeverity(r.testAccuracy, r.testPairs, Severity::Warning));
-    accuracy.explanation = r.trainPairs == 0
-        ? "No training pairs, so no classifier was trained."
-        : "A bag-of-words classifier that sees only the two responses, never the prompt, was trained on "
-              + std::to_string(r.trainPairs) + " train pairs (one per example, as GENIES trains) and picks the "
-              + "preferred response in " + formatPercent(r.testAccuracy) + " of " + std::to_string(r.testPairs)
-              + " test pairs (50% is chance). What it uses is listed as cues.";
+    accuracy.explanation =
+        r.trainPairs == 0
+            ? "No training pairs, so no classifier was trained."
+            : "A bag-of-words classifier that sees only the two responses, never the prompt, was trained on "
+                  + std::to_string(r.trainPairs) + " train pairs (one per example, as GENIES trains) and picks the "
+                  + "preferred response in " + formatPercent(r.testAccuracy) + " of " + std::to_string(r.testPairs)
+                  + " test pairs (50% is chance). What it uses is listed as cues.";
     out.push_back(std::move(accuracy));
     const int total = r.trainPairs + r.testPairs;
     for (const auto *list : {&r.preferredCues, &r.dispreferredCues})

@@ -13,21 +13,21 @@ class TokenizedSplit;
 
 struct ShortcutOptions {
     int epochs = 5;
-    double learningRate = 0.5;  //!< first epoch; divided by sqrt(1 + epoch) after
+    double learningRate = 0.5; //!< first epoch; divided by sqrt(1 + epoch) after
     double l2 = 1e-4;
-    std::uint64_t seed = 1;     //!< which pair of each train example, and their order; same seed, same result
-    int topCues = 5;            //!< cues listed per label
-    int minCuePairs = 2;        //!< pairs (train and test) a cue must separate to be listed
+    std::uint64_t seed = 1; //!< which pair of each train example, and their order; same seed, same result
+    int topCues = 5;        //!< cues listed per label
+    int minCuePairs = 2;    //!< pairs (train and test) a cue must separate to be listed
 };
 
 //! A word or word pair that marks one label's response.
 struct Cue {
-    std::string text;       //!< lower-case tokens joined by spaces, e.g. "# bug"
-    bool preferred = true;  //!< marks the preferred response (else the dispreferred)
-    double weight = 0.0;    //!< the classifier's weight; > 0 points to preferred
-    int with = 0;           //!< pairs where only the response of its label contains it (train pairs used, test)
-    int against = 0;        //!< pairs where only the other response contains it
-    std::vector<ExampleRef> pairs;  //!< the `with` pairs (train first), response = the dispreferred response
+    std::string text;              //!< lower-case tokens joined by spaces, e.g. "# bug"
+    bool preferred = true;         //!< marks the preferred response (else the dispreferred)
+    double weight = 0.0;           //!< the classifier's weight; > 0 points to preferred
+    int with = 0;                  //!< pairs where only the response of its label contains it (train pairs used, test)
+    int against = 0;               //!< pairs where only the other response contains it
+    std::vector<ExampleRef> pairs; //!< the `with` pairs (train first), response = the dispreferred response
 };
 
 struct ShortcutResult {
@@ -35,8 +35,8 @@ struct ShortcutResult {
     int testPairs = 0;
     double trainAccuracy = 0.5;
     double testAccuracy = 0.5;
-    std::vector<Cue> preferredCues;     //!< strongest first
-    std::vector<Cue> dispreferredCues;  //!< strongest first
+    std::vector<Cue> preferredCues;    //!< strongest first
+    std::vector<Cue> dispreferredCues; //!< strongest first
 };
 
 //! A response-only classifier: logistic regression on the difference of the two responses' word and word-pair

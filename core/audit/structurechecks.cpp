@@ -106,7 +106,9 @@ Finding preferredPosition(const Input &in)
         histogram += (i ? ", " : "") + std::string("position ") + std::to_string(i) + ": " + std::to_string(counts[i]);
     f.explanation = "In " + formatPercent(accuracy) + " of " + std::to_string(pairs)
                   + " pairs the preferred response comes before the dispreferred one in the file (examples by "
-                    "preferred position: " + histogram + "). It matters to methods that show both responses in file "
+                    "preferred position: "
+                  + histogram
+                  + "). It matters to methods that show both responses in file "
                     "order.";
     if (f.severity != Severity::Info)
         setEvidence(f, accuracy >= 0.5 ? earlier : later, in.cap);
@@ -144,8 +146,9 @@ Finding encoding(const Input &in)
     Finding f = makeFinding("structure.encoding", in.distribution,
                             "Suspicious encodings (mojibake, control characters)", n, std::to_string(n),
                             n > 0 ? Severity::Warning : Severity::Info);
-    f.explanation = std::to_string(n) + " prompts or responses look mis-decoded (UTF-8 read as Latin-1, such as 'Ã©' "
-                                        "for 'é', a replacement character, or a control character)";
+    f.explanation = std::to_string(n)
+                  + " prompts or responses look mis-decoded (UTF-8 read as Latin-1, such as 'Ã©' "
+                    "for 'é', a replacement character, or a control character)";
     f.explanation += first.empty() ? "." : ", first: \"" + first + "\". If only one label has them, they are a cue.";
     setEvidence(f, std::move(refs), in.cap);
     return f;
@@ -180,8 +183,8 @@ Finding extremeLengths(const Input &in, const StructureOptions &options)
         const double m = median(logs);
         for (double &x : logs)
             x = std::abs(x - m);
-        const double limit = std::max(options.extremeLengthDeviations * 1.4826 * median(logs),
-                                      std::log(options.extremeLengthRatio));
+        const double limit =
+            std::max(options.extremeLengthDeviations * 1.4826 * median(logs), std::log(options.extremeLengthRatio));
         for (const auto &t : texts)
             if (t.prompt == prompts && std::abs(t.logLength - m) > limit)
                 flagged.emplace_back(std::abs(t.logLength - m), t.ref);
@@ -194,9 +197,11 @@ Finding extremeLengths(const Input &in, const StructureOptions &options)
     const double share = texts.empty() ? 0.0 : double(n) / double(texts.size());
     Finding f = makeFinding("structure.extreme_length", in.distribution, "Prompts and responses of extreme length", n,
                             formatCountShare(n, int(texts.size())), share > 0.01 ? Severity::Warning : Severity::Info);
-    f.explanation = std::to_string(n) + " texts are far longer or shorter than is usual for their kind in this "
-                                        "distribution (outliers in log length, at least " +
-                    std::to_string(int(options.extremeLengthRatio)) + "x from the median). They may be truncated, "
+    f.explanation = std::to_string(n)
+                  + " texts are far longer or shorter than is usual for their kind in this "
+                    "distribution (outliers in log length, at least "
+                  + std::to_string(int(options.extremeLengthRatio))
+                  + "x from the median). They may be truncated, "
                     "pasted twice, or exceed a model's context. Most extreme first.";
     setEvidence(f, std::move(refs), in.cap);
     return f;
@@ -219,9 +224,12 @@ Finding contextLength(const Input &in, const ContextLimit &limit)
     Finding f = makeFinding("structure.context_length", in.distribution,
                             "Pairs longer than " + limit.model + "'s context", examples,
                             formatCountShare(examples, in.examples()),
-                            share >= 0.1 ? Severity::Problem : examples > 0 ? Severity::Warning : Severity::Info);
+                            share >= 0.1   ? Severity::Problem
+                            : examples > 0 ? Severity::Warning
+                                           : Severity::Info);
     f.explanation = std::to_string(examples) + " examples have a prompt and response longer than "
-                  + std::to_string(limit.maxTokens) + " tokens. GENIES drops such examples, so results on this "
+                  + std::to_string(limit.maxTokens)
+                  + " tokens. GENIES drops such examples, so results on this "
                     "distribution are computed without them.";
     setEvidence(f, std::move(refs), in.cap);
     return f;

@@ -14,7 +14,7 @@ namespace shiftscope {
 //! A model's context, for flagging pairs it would drop or cut. Tokenizers are not in core yet, so the caller says
 //! how to count tokens.
 struct ContextLimit {
-    std::string model;  //!< for messages
+    std::string model; //!< for messages
     int maxTokens = 0;
     //! Tokens of `prompt + response` as the model reads them (GENIES filters on prompt + response + EOS).
     std::function<int(std::string_view text)> countTokens;
@@ -25,7 +25,7 @@ struct StructureOptions {
     //! median and at least `extremeLengthRatio` times (or 1/ratio) the median length.
     double extremeLengthDeviations = 4.0;
     double extremeLengthRatio = 4.0;
-    std::optional<ContextLimit> context;  //!< when a model is chosen
+    std::optional<ContextLimit> context; //!< when a model is chosen
 };
 
 //! Checks of a distribution's shape: identical and empty responses, the preferred response's position, broken

@@ -11,8 +11,8 @@ namespace shiftscope {
 
 namespace {
 
-constexpr double kDominant = 0.5;  // a template exists when at least half the prompts share the value
-constexpr double kRare = 0.05;     // values used by fewer prompts than this break it
+constexpr double kDominant = 0.5; // a template exists when at least half the prompts share the value
+constexpr double kRare = 0.05;    // values used by fewer prompts than this break it
 
 std::string_view trimmed(std::string_view line)
 {
@@ -116,8 +116,7 @@ Finding consistency(const std::string &distribution, const std::string &check, c
     else
         f.explanation = "Prompts use " + listed(ranked, t.total(), 4) + ". " + std::to_string(n)
                       + " prompts use one of " + std::to_string(rareValues) + " rare " + what + "s (under "
-                      + formatPercent(kRare)
-                      + " of prompts), which usually means a formatting slip.";
+                      + formatPercent(kRare) + " of prompts), which usually means a formatting slip.";
     for (const auto &value : changed)
         f.explanation += " \"" + value + "\" is in " + formatPercent(t.splitShare(value, 0)) + " of train prompts but "
                        + formatPercent(t.splitShare(value, 1))
@@ -146,14 +145,14 @@ std::string TemplateCheck::promptEnding(std::string_view prompt)
         ending = "...";
     ending += line.substr(start);
     for (char c : prompt.substr(end))
-        ending += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : "\xe2\x90\xa3";  // U+2423 for a space
+        ending += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : "\xe2\x90\xa3"; // U+2423 for a space
     return ending;
 }
 
 std::vector<std::string> TemplateCheck::sectionMarkers(std::string_view prompt)
 {
-    static constexpr std::array<std::string_view, 7> speakers = {"Human:", "Assistant:", "User:", "System:",
-                                                                  "Question:", "Answer:", "Comment:"};
+    static constexpr std::array<std::string_view, 7> speakers = {
+        "Human:", "Assistant:", "User:", "System:", "Question:", "Answer:", "Comment:"};
     std::vector<std::string> markers;
     std::size_t begin = 0;
     while (begin <= prompt.size()) {
@@ -178,9 +177,8 @@ std::vector<std::string> TemplateCheck::sectionMarkers(std::string_view prompt)
 std::vector<Finding> TemplateCheck::run(const std::string &distribution, const std::vector<Example> &train,
                                         const std::vector<Example> &test, int cap)
 {
-    const Tally endings = tally(distribution, train, test, [](std::string_view prompt) {
-        return std::vector<std::string>{promptEnding(prompt)};
-    });
+    const Tally endings = tally(distribution, train, test,
+                                [](std::string_view prompt) { return std::vector<std::string>{promptEnding(prompt)}; });
     const Tally markers = tally(distribution, train, test, [](std::string_view prompt) {
         auto list = sectionMarkers(prompt);
         return list.empty() ? std::vector<std::string>{"(no markers)"} : list;

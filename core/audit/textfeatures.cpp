@@ -14,8 +14,8 @@ enum : unsigned char { kOther = 0, kSpace = 1, kWord = 2 };
 constexpr std::array<unsigned char, 256> kClass = [] {
     std::array<unsigned char, 256> table{};
     for (int c = 0; c < 256; ++c) {
-        const bool word =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+        const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                       || c >= 0x80;
         const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
         table[std::size_t(c)] = word ? kWord : space ? kSpace : kOther;
     }
@@ -65,10 +65,9 @@ std::uint32_t decode(std::string_view text, std::size_t i, std::size_t &length)
 //! Characters that Windows-1252 puts at bytes 0x80-0x9F: the second character of most "â€™"-style mojibake.
 bool isCp1252High(std::uint32_t cp)
 {
-    static constexpr std::array<std::uint32_t, 27> chars = {0x20AC, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-                                                             0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017D, 0x2018,
-                                                             0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
-                                                             0x2122, 0x0161, 0x203A, 0x0153, 0x017E, 0x0178};
+    static constexpr std::array<std::uint32_t, 27> chars = {
+        0x20AC, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017D, 0x2018,
+        0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x017E, 0x0178};
     for (std::uint32_t c : chars)
         if (c == cp)
             return true;
@@ -127,9 +126,9 @@ namespace {
 std::uint64_t lowerAscii(std::uint64_t w)
 {
     const std::uint64_t heptets = w & 0x7f7f7f7f7f7f7f7fULL;
-    const std::uint64_t atLeastA = heptets + 0x3f3f3f3f3f3f3f3fULL;  // high bit set from 'A' (0x41) up
-    const std::uint64_t pastZ = heptets + 0x2525252525252525ULL;     // high bit set from '[' (0x5B) up
-    const std::uint64_t upper = atLeastA & ~pastZ & ~w & 0x8080808080808080ULL;  // ASCII bytes only
+    const std::uint64_t atLeastA = heptets + 0x3f3f3f3f3f3f3f3fULL;             // high bit set from 'A' (0x41) up
+    const std::uint64_t pastZ = heptets + 0x2525252525252525ULL;                // high bit set from '[' (0x5B) up
+    const std::uint64_t upper = atLeastA & ~pastZ & ~w & 0x8080808080808080ULL; // ASCII bytes only
     return w | (upper >> 2);
 }
 
@@ -140,7 +139,7 @@ std::uint64_t tokenHashAt(std::string_view text, std::size_t start, std::size_t 
         return tokenHash(text.substr(start, length));
     std::uint64_t word;
     std::memcpy(&word, text.data() + start, 8);
-    word &= (std::uint64_t(1) << (8 * length)) - 1;  // the same value hash64 builds byte by byte
+    word &= (std::uint64_t(1) << (8 * length)) - 1; // the same value hash64 builds byte by byte
     return combineHash(length, lowerAscii(word));
 }
 
@@ -171,8 +170,8 @@ std::optional<std::size_t> findEncodingDamage(std::string_view text)
         if (i + 8 <= text.size())
             std::memcpy(&w, text.data() + i, 8);
         const bool printable = i + 8 <= text.size() && (w & highBits) == 0
-                            && ((w + 0x6060606060606060ULL) & highBits) == highBits  // all at least 0x20
-                            && ((w + 0x0101010101010101ULL) & highBits) == 0;        // none is 0x7F
+                            && ((w + 0x6060606060606060ULL) & highBits) == highBits // all at least 0x20
+                            && ((w + 0x0101010101010101ULL) & highBits) == 0;       // none is 0x7F
         if (printable) {
             previous = 0;
             i += 8;

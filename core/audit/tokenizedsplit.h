@@ -21,8 +21,8 @@ public:
 
 private:
     std::vector<std::uint64_t> m_hashes;
-    std::vector<std::uint32_t> m_textStarts;  //!< start of each text in m_hashes, and the end as the last entry
-    std::vector<std::uint32_t> m_firstText;   //!< index of each example's prompt in m_textStarts
+    std::vector<std::uint32_t> m_textStarts; //!< start of each text in m_hashes, and the end as the last entry
+    std::vector<std::uint32_t> m_firstText;  //!< index of each example's prompt in m_textStarts
 };
 
 } // namespace shiftscope

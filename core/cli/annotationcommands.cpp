@@ -44,31 +44,33 @@ int importAnnotations(CommandContext &c)
         Json unmatched = Json::array();
         for (const auto &p : s.unmatched)
             unmatched.push_back({{"file", p.file}, {"place", p.place}, {"reason", p.message}});
-        out << Json{{"flags_added", s.flagsAdded}, {"flags_present", s.flagsPresent},
-                    {"judgements_added", s.judgementsAdded}, {"judgements_updated", s.judgementsUpdated},
-                    {"judgements_present", s.judgementsPresent}, {"unmatched", unmatched},
+        out << Json{{"flags_added", s.flagsAdded},
+                    {"flags_present", s.flagsPresent},
+                    {"judgements_added", s.judgementsAdded},
+                    {"judgements_updated", s.judgementsUpdated},
+                    {"judgements_present", s.judgementsPresent},
+                    {"unmatched", unmatched},
                     {"unmatched_kept", options.keepUnmatched}}
                    .dump(2)
             << "\n";
         return ExitOk;
     }
     out << "Imported from " << file << ": " << s.flagsAdded << " flags added (" << s.flagsPresent
-        << " already present), "
-        << s.judgementsAdded << " judgements added, " << s.judgementsUpdated << " updated (" << s.judgementsPresent
-        << " already present); " << s.unmatched.size() << " records match no example"
-        << (s.unmatched.empty() ? "" : options.keepUnmatched ? " (kept)" : " (skipped)") << "\n";
+        << " already present), " << s.judgementsAdded << " judgements added, " << s.judgementsUpdated << " updated ("
+        << s.judgementsPresent << " already present); " << s.unmatched.size() << " records match no example"
+        << (s.unmatched.empty()     ? ""
+            : options.keepUnmatched ? " (kept)"
+                                    : " (skipped)")
+        << "\n";
     return ExitOk;
 }
 
-std::string intervalText(const Interval &i)
-{
-    return formatPercent(i.low) + "-" + formatPercent(i.high);
-}
+std::string intervalText(const Interval &i) { return formatPercent(i.low) + "-" + formatPercent(i.high); }
 
 Json agreementJson(const Agreement &a)
 {
-    return Json{{"group", a.group}, {"judged", a.judged}, {"agreeing", a.agreeing}, {"skipped", a.skipped},
-                {"rate", a.rate}, {"ci95_low", a.interval.low}, {"ci95_high", a.interval.high}};
+    return Json{{"group", a.group}, {"judged", a.judged},         {"agreeing", a.agreeing},      {"skipped", a.skipped},
+                {"rate", a.rate},   {"ci95_low", a.interval.low}, {"ci95_high", a.interval.high}};
 }
 
 void printAgreement(std::ostream &out, const Agreement &a, const std::string &indent)
@@ -90,10 +92,16 @@ int stats(CommandContext &c)
         for (const auto &a : s.byAnnotator)
             byAnnotator.push_back(agreementJson(a));
         for (const auto &k : s.kappas)
-            kappas.push_back({{"first", k.first}, {"second", k.second}, {"shared", k.shared}, {"observed", k.observed},
-                              {"expected", k.expected}, {"kappa", k.kappa ? Json(*k.kappa) : Json(nullptr)}});
-        out << Json{{"overall", agreementJson(s.overall)}, {"by_distribution", byDistribution},
-                    {"by_annotator", byAnnotator}, {"kappas", kappas}}
+            kappas.push_back({{"first", k.first},
+                              {"second", k.second},
+                              {"shared", k.shared},
+                              {"observed", k.observed},
+                              {"expected", k.expected},
+                              {"kappa", k.kappa ? Json(*k.kappa) : Json(nullptr)}});
+        out << Json{{"overall", agreementJson(s.overall)},
+                    {"by_distribution", byDistribution},
+                    {"by_annotator", byAnnotator},
+                    {"kappas", kappas}}
                    .dump(2)
             << "\n";
         return ExitOk;
@@ -135,7 +143,8 @@ int annotations(CommandContext &c)
 
 void addAnnotationCommands(CommandTable &table)
 {
-    table.add({"annotations", "Audit and annotation",
+    table.add({"annotations",
+               "Audit and annotation",
                {"export --out FILE.csv|FILE.json", "import FILE [--keep-unmatched] [--json]", "stats [--json]"},
                "move flags and relabel judgements between workspaces; relabel agreement and Cohen's kappa",
                WorkspaceUse::Existing,

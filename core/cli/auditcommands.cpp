@@ -20,8 +20,8 @@ std::int64_t catalogueIdOf(const Arguments &args, Workspace &ws)
         return ws.builtinCatalogueId();
     if (auto info = ws.catalogue(*name))
         return info->id;
-    throw InputError(InputProblem{ws.path().string(), {}, "no catalogue named '" + *name + "'",
-                                  "list them with the catalogues command"});
+    throw InputError(InputProblem{
+        ws.path().string(), {}, "no catalogue named '" + *name + "'", "list them with the catalogues command"});
 }
 
 //! The shift named on the command line, with its category from the catalogue when it is listed there.
@@ -152,7 +152,9 @@ Finding findingOf(const std::string &key, const Arguments &args, Workspace &ws)
     for (const auto &f : report.findings)
         if (f.key == key)
             return f;
-    throw InputError(InputProblem{ws.path().string(), {}, "the audit of " + scope + " has no finding '" + key + "'",
+    throw InputError(InputProblem{ws.path().string(),
+                                  {},
+                                  "the audit of " + scope + " has no finding '" + key + "'",
                                   "copy the key from the audit output (audit " + scope + " --json lists every key)"});
 }
 
@@ -188,20 +190,24 @@ int review(CommandContext &c)
 void addAuditCommands(CommandTable &table)
 {
     const CommandOption catalogue{"catalogue", "NAME", "the catalogue whose shifts to use (default: the built-in one)"};
-    table.add({"audit", "Audit and annotation",
-               {"DIST [--severity LEVEL] [--json]", "--shift SOURCE:TARGET [--catalogue NAME] [--severity LEVEL] [--json]",
-                "--all [--catalogue NAME] [--severity LEVEL] [--json]"},
-               "data-quality audit of a distribution, a shift (both sides and the shift), or everything",
-               WorkspaceUse::Existing,
-               {{"shift", "SOURCE:TARGET", "audit a shift"},
-                {"all", {}, "audit every distribution and every shift of the catalogue"},
-                catalogue,
-                {"severity", "LEVEL", "the least severity shown: info (default), warning or problem"},
-                {"json", {}, "print JSON instead of text"}},
-               audit});
-    table.add({"review-finding", "Audit and annotation",
+    table.add(
+        {"audit",
+         "Audit and annotation",
+         {"DIST [--severity LEVEL] [--json]", "--shift SOURCE:TARGET [--catalogue NAME] [--severity LEVEL] [--json]",
+          "--all [--catalogue NAME] [--severity LEVEL] [--json]"},
+         "data-quality audit of a distribution, a shift (both sides and the shift), or everything",
+         WorkspaceUse::Existing,
+         {{"shift", "SOURCE:TARGET", "audit a shift"},
+          {"all", {}, "audit every distribution and every shift of the catalogue"},
+          catalogue,
+          {"severity", "LEVEL", "the least severity shown: info (default), warning or problem"},
+          {"json", {}, "print JSON instead of text"}},
+         audit});
+    table.add({"review-finding",
+               "Audit and annotation",
                {"KEY --status reviewed|dismissed|open [--note TEXT] [--author NAME]"},
-               "mark an audit finding reviewed or dismissed (or open again)", WorkspaceUse::Existing,
+               "mark an audit finding reviewed or dismissed (or open again)",
+               WorkspaceUse::Existing,
                {{"status", "reviewed|dismissed|open", "the verdict"},
                 {"note", "TEXT", "why"},
                 {"author", "NAME", "who reviewed it (default: the login name)"},

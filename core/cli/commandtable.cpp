@@ -14,8 +14,8 @@
 
 namespace shiftscope {
 
-const std::vector<std::string> kCommandGroups = {"Data", "Published results", "Runs", "Models", "Figures",
-                                                 "Audit and annotation", "Demo and tools"};
+const std::vector<std::string> kCommandGroups = {"Data",    "Published results",    "Runs",          "Models",
+                                                 "Figures", "Audit and annotation", "Demo and tools"};
 
 namespace {
 
@@ -25,7 +25,7 @@ const CommandOption kWorkspaceOption{"workspace", "FILE", "the SQLite workspace 
 std::string optionLine(const CommandOption &option, std::size_t width)
 {
     std::string head = "  --" + option.name + (option.takesValue() ? " " + option.value : "");
-    head.resize(std::max(head.size() + 2, width), ' ');  // a head too long for the column still gets two spaces
+    head.resize(std::max(head.size() + 2, width), ' '); // a head too long for the column still gets two spaces
     return head + option.help + "\n";
 }
 
@@ -67,10 +67,11 @@ void CommandTable::add(Command command)
         for (const auto &other : m_commands)
             for (const auto &o : other.options)
                 if (o.name == option.name && o.takesValue() != option.takesValue() && other.name != command.name)
-                    throw std::logic_error("--" + option.name + " takes a value in one command and not in another (" +
-                                           other.name + ", " + command.name + ")");
+                    throw std::logic_error("--" + option.name + " takes a value in one command and not in another ("
+                                           + other.name + ", " + command.name + ")");
     }
-    auto same = std::find_if(m_commands.begin(), m_commands.end(), [&](const Command &c) { return c.name == command.name; });
+    auto same =
+        std::find_if(m_commands.begin(), m_commands.end(), [&](const Command &c) { return c.name == command.name; });
     if (same != m_commands.end())
         *same = std::move(command);
     else
@@ -128,14 +129,12 @@ std::string CommandTable::usage() const
 std::string CommandTable::help(const Command &command) const
 {
     const bool workspace = command.workspace != WorkspaceUse::None;
-    std::string text = "Usage:\n" + formsOf(command, workspace ? "  shiftscope-cli --workspace FILE " : "  shiftscope-cli ");
+    std::string text =
+        "Usage:\n" + formsOf(command, workspace ? "  shiftscope-cli --workspace FILE " : "  shiftscope-cli ");
     text += "\n" + command.summary + "\n";
     switch (command.workspace) {
-    case WorkspaceUse::None:
-        break;
-    case WorkspaceUse::Existing:
-        text += "\nNeeds --workspace FILE, an existing workspace.\n";
-        break;
+    case WorkspaceUse::None: break;
+    case WorkspaceUse::Existing: text += "\nNeeds --workspace FILE, an existing workspace.\n"; break;
     case WorkspaceUse::Create:
         text += "\nNeeds --workspace FILE; a new workspace is created when the file does not exist.\n";
         break;
@@ -144,7 +143,7 @@ std::string CommandTable::help(const Command &command) const
         break;
     }
     if (!command.options.empty()) {
-        std::size_t width = 0;  // the longest "  --name VALUE", then two spaces
+        std::size_t width = 0; // the longest "  --name VALUE", then two spaces
         for (const auto &option : command.options)
             width = std::max(width, 4 + option.name.size() + (option.takesValue() ? 1 + option.value.size() : 0) + 2);
         text += "\nOptions:\n";
@@ -156,15 +155,13 @@ std::string CommandTable::help(const Command &command) const
 
 // ---- CommandContext ----------------------------------------------------------------------------------------------
 
-CommandContext::CommandContext(const Command &entry, const Arguments &arguments, std::ostream &output, std::ostream &messages)
+CommandContext::CommandContext(const Command &entry, const Arguments &arguments, std::ostream &output,
+                               std::ostream &messages)
     : command(entry), args(arguments), out(output), err(messages)
 {
 }
 
-CommandContext::~CommandContext()
-{
-    endProgress();
-}
+CommandContext::~CommandContext() { endProgress(); }
 
 const std::string &CommandContext::operand(std::size_t index, const std::string &what) const
 {
@@ -242,7 +239,9 @@ ProgressCallback CommandContext::progress(const std::string &unit)
 {
     auto line = std::make_shared<ProgressLine>(err, unit, isatty(STDERR_FILENO));
     m_progress.push_back(line);
-    return [line](std::int64_t done, std::int64_t total, const std::string &stage) { return line->update(done, total, stage); };
+    return [line](std::int64_t done, std::int64_t total, const std::string &stage) {
+        return line->update(done, total, stage);
+    };
 }
 
 void CommandContext::endProgress()
@@ -292,7 +291,7 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
     std::string name = words[*index];
     std::vector<std::string> rest(words.begin(), words.begin() + std::ptrdiff_t(*index));
     rest.insert(rest.end(), words.begin() + std::ptrdiff_t(*index) + 1, words.end());
-    if (name == "help") {  // `help COMMAND`
+    if (name == "help") { // `help COMMAND`
         const auto topic = commandIndex(rest, table.valuedOptionNames());
         if (!topic) {
             out << table.usage();
@@ -328,7 +327,8 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
     } catch (const InputError &e) {
         for (const auto &p : e.problems())
             err << "error: " << p.toString() << "\n";
-        err << e.problems().size() << (e.problems().size() == 1 ? " problem" : " problems") << " found; nothing was changed\n";
+        err << e.problems().size() << (e.problems().size() == 1 ? " problem" : " problems")
+            << " found; nothing was changed\n";
         return ExitBadInput;
     } catch (const std::exception &e) {
         err << "shiftscope-cli " << command->name << ": " << e.what() << "\n";

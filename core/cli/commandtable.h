@@ -35,10 +35,10 @@ struct CommandOption {
 
 //! What a command does with `--workspace FILE`.
 enum class WorkspaceUse {
-    None,      //!< takes none
-    Existing,  //!< needs one that exists
-    Create,    //!< needs one, created when missing
-    Optional,  //!< uses one when given, else a default of its own
+    None,     //!< takes none
+    Existing, //!< needs one that exists
+    Create,   //!< needs one, created when missing
+    Optional, //!< uses one when given, else a default of its own
 };
 
 class CommandContext;
@@ -104,7 +104,8 @@ public:
     //! `--name` as a whole number >= minimum, or `fallback` when absent; UsageError otherwise.
     std::int64_t number(const std::string &name, std::int64_t fallback, std::int64_t minimum = 0) const;
     //! `--name` when it is one of `allowed`, `fallback` when absent; UsageError naming the choices otherwise.
-    std::string choice(const std::string &name, const std::string &fallback, std::initializer_list<const char *> allowed) const;
+    std::string choice(const std::string &name, const std::string &fallback,
+                       std::initializer_list<const char *> allowed) const;
 
     //! --author, else the login name, else "unknown".
     std::string author() const;

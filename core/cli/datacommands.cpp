@@ -18,10 +18,16 @@ using Json = nlohmann::ordered_json;
 
 Json summaryJson(const ImportSummary &s)
 {
-    return Json{{"distributions_dir", s.distributionsDir.string()}, {"added", s.added}, {"updated", s.updated},
-                {"unchanged", s.unchanged}, {"examples_written", s.examples}, {"responses_written", s.responses},
-                {"warnings", s.warnings}, {"missing_distributions", s.missingDistributions},
-                {"complete_shifts", s.completeShifts}, {"incomplete_shifts", s.incompleteShifts}};
+    return Json{{"distributions_dir", s.distributionsDir.string()},
+                {"added", s.added},
+                {"updated", s.updated},
+                {"unchanged", s.unchanged},
+                {"examples_written", s.examples},
+                {"responses_written", s.responses},
+                {"warnings", s.warnings},
+                {"missing_distributions", s.missingDistributions},
+                {"complete_shifts", s.completeShifts},
+                {"incomplete_shifts", s.incompleteShifts}};
 }
 
 int importData(CommandContext &c)
@@ -44,7 +50,8 @@ int importData(CommandContext &c)
         c.out << "  updated: " << joinedList(s.updated) << "\n";
     c.out << "GENIES shifts: " << s.completeShifts << " complete, " << s.incompleteShifts << " incomplete";
     if (!s.missingDistributions.empty())
-        c.out << " (" << s.missingDistributions.size() << " distributions missing: " << joinedList(s.missingDistributions) << ")";
+        c.out << " (" << s.missingDistributions.size()
+              << " distributions missing: " << joinedList(s.missingDistributions) << ")";
     c.out << "\n";
     return ExitOk;
 }
@@ -57,11 +64,11 @@ int loadShifts(CommandContext &c)
     ShiftCatalogue catalogue = ShiftCatalogueReader::readFile(file);
     const std::string name = c.args.value("name").value_or(catalogue.name);
     if (name == ShiftCatalogueReader::builtin().name)
-        throw InputError(InputProblem{file, {}, "the name '" + name + "' belongs to the built-in catalogue",
-                                      "choose another name with --name"});
+        throw InputError(InputProblem{
+            file, {}, "the name '" + name + "' belongs to the built-in catalogue", "choose another name with --name"});
     ws.saveCatalogue(name, catalogue.origin, catalogue.rows, false);
-    c.out << "Loaded catalogue '" << name << "': " << catalogue.rows.size() << " rows, " << catalogue.uniqueRows().size()
-          << " unique shifts\n";
+    c.out << "Loaded catalogue '" << name << "': " << catalogue.rows.size() << " rows, "
+          << catalogue.uniqueRows().size() << " unique shifts\n";
     return ExitOk;
 }
 
@@ -76,8 +83,8 @@ std::int64_t catalogueId(const CommandContext &c, Workspace &ws)
     std::vector<std::string> names;
     for (const auto &info : ws.catalogues())
         names.push_back(info.name);
-    throw InputError(InputProblem{ws.path().string(), {}, "no catalogue named '" + *name + "'",
-                                  "use one of: " + joinedList(names)});
+    throw InputError(
+        InputProblem{ws.path().string(), {}, "no catalogue named '" + *name + "'", "use one of: " + joinedList(names)});
 }
 
 
@@ -87,7 +94,8 @@ int listShifts(CommandContext &c)
     const auto category = c.args.value("category");
     if (category) {
         const auto &known = geniesCategories();
-        const bool valid = std::any_of(known.begin(), known.end(), [&](const CategoryInfo &k) { return k.id == *category; });
+        const bool valid =
+            std::any_of(known.begin(), known.end(), [&](const CategoryInfo &k) { return k.id == *category; });
         if (!valid) {
             std::vector<std::string> ids;
             for (const auto &k : known)
@@ -104,12 +112,17 @@ int listShifts(CommandContext &c)
         rows.push_back(std::move(p));
     }
     if (c.args.has("genies"))
-        std::stable_sort(rows.begin(), rows.end(), [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
+        std::stable_sort(rows.begin(), rows.end(),
+                         [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
     if (c.args.has("json")) {
         Json list = Json::array();
         for (const auto &p : rows)
-            list.push_back({{"source", p.source}, {"target", p.target}, {"target_reference", p.effectiveReference()},
-                            {"category", p.category}, {"group", p.group}, {"genies", p.isGenies()}});
+            list.push_back({{"source", p.source},
+                            {"target", p.target},
+                            {"target_reference", p.effectiveReference()},
+                            {"category", p.category},
+                            {"group", p.group},
+                            {"genies", p.isGenies()}});
         c.out << list.dump(2) << "\n";
         return ExitOk;
     }
@@ -133,10 +146,14 @@ int listCatalogues(CommandContext &c)
     Json list = Json::array();
     for (const auto &info : ws.catalogues()) {
         if (c.args.has("json"))
-            list.push_back({{"name", info.name}, {"origin", info.origin}, {"builtin", info.builtin}, {"rows", info.rows},
+            list.push_back({{"name", info.name},
+                            {"origin", info.origin},
+                            {"builtin", info.builtin},
+                            {"rows", info.rows},
                             {"unique_shifts", info.uniqueShifts}});
         else
-            c.out << info.name << ": " << info.uniqueShifts << " shifts (" << info.rows << " rows) from " << info.origin << "\n";
+            c.out << info.name << ": " << info.uniqueShifts << " shifts (" << info.rows << " rows) from " << info.origin
+                  << "\n";
     }
     if (c.args.has("json"))
         c.out << list.dump(2) << "\n";
@@ -151,9 +168,13 @@ int listDistributions(CommandContext &c)
     if (c.args.has("json")) {
         Json list = Json::array();
         for (const auto &d : all)
-            list.push_back({{"id", d.name}, {"train_examples", d.trainExamples}, {"test_examples", d.testExamples},
-                            {"responses_per_example", d.responsesPerExample}, {"test_pairs", d.testPairs},
-                            {"origin_path", d.originPath}, {"content_hash", d.contentHash}});
+            list.push_back({{"id", d.name},
+                            {"train_examples", d.trainExamples},
+                            {"test_examples", d.testExamples},
+                            {"responses_per_example", d.responsesPerExample},
+                            {"test_pairs", d.testPairs},
+                            {"origin_path", d.originPath},
+                            {"content_hash", d.contentHash}});
         c.out << list.dump(2) << "\n";
         return ExitOk;
     }
@@ -172,7 +193,9 @@ int listExamples(CommandContext &c)
     const std::string splitText = c.choice("split", "test", {"train", "test"});
     const auto split = splitFromName(splitText);
     if (!ws.distribution(name))
-        throw InputError(InputProblem{ws.path().string(), {}, "no distribution '" + name + "' in the workspace",
+        throw InputError(InputProblem{ws.path().string(),
+                                      {},
+                                      "no distribution '" + name + "' in the workspace",
                                       "import it with import-data, or list them with the distributions command"});
     const int limit = c.args.value("limit") ? int(c.number("limit", -1)) : -1;
     const auto examples = ws.examples(name, *split, limit);
@@ -214,7 +237,8 @@ int makeBenchmarkTree(CommandContext &c)
     options.testExamples = int(c.number("test", options.testExamples));
     options.responses = int(c.number("responses", options.responses, 2));
     const auto bytes = writeBenchmarkTree(out, options);
-    c.out << "Wrote " << options.distributions << " distributions (" << bytes / (1024 * 1024) << " MiB) to " << out << "\n";
+    c.out << "Wrote " << options.distributions << " distributions (" << bytes / (1024 * 1024) << " MiB) to " << out
+          << "\n";
     return ExitOk;
 }
 
@@ -224,31 +248,63 @@ int makeBenchmarkTree(CommandContext &c)
 void addDataCommands(CommandTable &table)
 {
     const CommandOption json{"json", {}, "print JSON instead of text"};
-    table.add({"import-data", "Data", {"DIR [--json]"},
+    table.add({"import-data",
+               "Data",
+               {"DIR [--json]"},
                "import GENIES distributions (a checkout or a distributions/ folder) in one transaction",
-               WorkspaceUse::Create, {json}, importData});
-    table.add({"load-shifts", "Data", {"FILE [--name NAME]"}, "load a shift specification file as a catalogue",
-               WorkspaceUse::Create, {{"name", "NAME", "the catalogue's name (default: the file's)"}}, loadShifts});
-    table.add({"shifts", "Data", {"[--category C] [--genies] [--catalogue NAME] [--json]"},
-               "list shift pairs (default: the built-in GENIES catalogue)", WorkspaceUse::Create,
+               WorkspaceUse::Create,
+               {json},
+               importData});
+    table.add({"load-shifts",
+               "Data",
+               {"FILE [--name NAME]"},
+               "load a shift specification file as a catalogue",
+               WorkspaceUse::Create,
+               {{"name", "NAME", "the catalogue's name (default: the file's)"}},
+               loadShifts});
+    table.add({"shifts",
+               "Data",
+               {"[--category C] [--genies] [--catalogue NAME] [--json]"},
+               "list shift pairs (default: the built-in GENIES catalogue)",
+               WorkspaceUse::Create,
                {{"category", "C", "keep one category (difficulty, skill, unwanted_personas, ...)"},
                 {"genies", {}, "keep the 15 GENIES pairs, in published order"},
                 {"catalogue", "NAME", "a catalogue loaded with load-shifts"},
                 json},
                listShifts});
-    table.add({"catalogues", "Data", {"[--json]"}, "list the workspace's shift catalogues", WorkspaceUse::Create, {json},
+    table.add({"catalogues",
+               "Data",
+               {"[--json]"},
+               "list the workspace's shift catalogues",
+               WorkspaceUse::Create,
+               {json},
                listCatalogues});
-    table.add({"distributions", "Data", {"[--json]"}, "list imported distributions with their counts",
-               WorkspaceUse::Existing, {json}, listDistributions});
-    table.add({"examples", "Data", {"DIST [--split train|test] [--limit N] [--json]"},
-               "print examples with their responses in file order", WorkspaceUse::Existing,
+    table.add({"distributions",
+               "Data",
+               {"[--json]"},
+               "list imported distributions with their counts",
+               WorkspaceUse::Existing,
+               {json},
+               listDistributions});
+    table.add({"examples",
+               "Data",
+               {"DIST [--split train|test] [--limit N] [--json]"},
+               "print examples with their responses in file order",
+               WorkspaceUse::Existing,
                {{"split", "train|test", "which split (default test)"}, {"limit", "N", "at most N examples"}, json},
                listExamples});
-    table.add({"make-demo-data", "Demo and tools", {"--out DIR"}, "write the demo suite in the GENIES layout",
-               WorkspaceUse::None, {{"out", "DIR", "the folder to write"}}, makeDemoData});
-    table.add({"make-benchmark-tree", "Demo and tools",
+    table.add({"make-demo-data",
+               "Demo and tools",
+               {"--out DIR"},
+               "write the demo suite in the GENIES layout",
+               WorkspaceUse::None,
+               {{"out", "DIR", "the folder to write"}},
+               makeDemoData});
+    table.add({"make-benchmark-tree",
+               "Demo and tools",
                {"--out DIR [--distributions N] [--train N] [--test N] [--responses N]"},
-               "write a synthetic GENIES-sized tree for benchmarks", WorkspaceUse::None,
+               "write a synthetic GENIES-sized tree for benchmarks",
+               WorkspaceUse::None,
                {{"out", "DIR", "the folder to write"},
                 {"distributions", "N", "how many distributions (default 61)"},
                 {"train", "N", "train examples each (default 600)"},

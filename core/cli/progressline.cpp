@@ -12,7 +12,7 @@ ProgressLine::ProgressLine(std::ostream &err, std::string unit, bool terminal)
 
 bool ProgressLine::update(std::int64_t done, std::int64_t total, const std::string &stage, Clock::time_point now)
 {
-    if (done < m_lastDone) {  // a new phase counts from zero again
+    if (done < m_lastDone) { // a new phase counts from zero again
         m_firstDone = done;
         m_start = now;
     }
@@ -26,8 +26,8 @@ bool ProgressLine::update(std::int64_t done, std::int64_t total, const std::stri
     } else {
         // A log gets a line when a stage starts (at most one a second), every ten seconds within a long one, and
         // when the work is finished.
-        show = (newStage && (!m_drawn || now - m_shown >= std::chrono::seconds(1))) ||
-               now - m_shown >= std::chrono::seconds(10) || (finished && !(m_finishedShown && !newStage));
+        show = (newStage && (!m_drawn || now - m_shown >= std::chrono::seconds(1)))
+            || now - m_shown >= std::chrono::seconds(10) || (finished && !(m_finishedShown && !newStage));
     }
     m_stage = stage;
     if (!show)
@@ -35,8 +35,8 @@ bool ProgressLine::update(std::int64_t done, std::int64_t total, const std::stri
     m_shown = now;
     const double seconds = std::chrono::duration<double>(now - m_start).count();
     const double perSecond = seconds > 0 ? double(done - m_firstDone) / seconds : 0;
-    m_err << (m_terminal ? "\r\033[K" : "") << describe(stage, done, total, m_unit, perSecond) << (m_terminal ? "" : "\n")
-          << std::flush;
+    m_err << (m_terminal ? "\r\033[K" : "") << describe(stage, done, total, m_unit, perSecond)
+          << (m_terminal ? "" : "\n") << std::flush;
     m_drawn = true;
     m_finishedShown = finished;
     return true;
@@ -50,8 +50,8 @@ void ProgressLine::finish()
     m_stage.clear();
 }
 
-std::string ProgressLine::describe(const std::string &stage, std::int64_t done, std::int64_t total, const std::string &unit,
-                                   double perSecond)
+std::string ProgressLine::describe(const std::string &stage, std::int64_t done, std::int64_t total,
+                                   const std::string &unit, double perSecond)
 {
     std::string text = stage;
     char figures[128];

@@ -24,8 +24,8 @@ public:
     void finish();
 
     //! The text shown for a state, without the terminal's control characters.
-    static std::string describe(const std::string &stage, std::int64_t done, std::int64_t total, const std::string &unit,
-                                double perSecond);
+    static std::string describe(const std::string &stage, std::int64_t done, std::int64_t total,
+                                const std::string &unit, double perSecond);
 
 private:
     std::ostream &m_err;
@@ -36,7 +36,7 @@ private:
     std::string m_stage;
     Clock::time_point m_start;
     Clock::time_point m_shown;
-    std::int64_t m_firstDone = 0;  //!< the count when the rate's clock started (at construction, or a new phase)
+    std::int64_t m_firstDone = 0; //!< the count when the rate's clock started (at construction, or a new phase)
     std::int64_t m_lastDone = 0;
 };
 

@@ -26,14 +26,22 @@ int importResults(CommandContext &c)
     for (const auto &w : s.warnings)
         c.err << "warning: " << w << "\n";
     if (c.args.has("json")) {
-        c.out << Json{{"results_dir", s.resultsDir.string()}, {"evaluation_files", s.evaluationFiles},
-                      {"duplicate_files", s.duplicateFiles}, {"probabilities", s.probabilities},
-                      {"metrics_files", s.metricsFiles}, {"metrics_rows", s.metricsRows},
-                      {"capability_files", s.capabilityFiles}, {"flagged_files", s.flaggedFiles},
-                      {"hard_probability_files", s.hardFiles}, {"stored_value_disagreements", s.storedValueDisagreements},
-                      {"linked_files", s.linkedFiles}, {"length_mismatches", s.lengthMismatches},
-                      {"compared_cells", s.comparedCells}, {"agreeing_cells", s.agreeingCells},
-                      {"rows_without_inputs", s.rowsWithoutInputs}, {"table_differences", s.tableDifferences},
+        c.out << Json{{"results_dir", s.resultsDir.string()},
+                      {"evaluation_files", s.evaluationFiles},
+                      {"duplicate_files", s.duplicateFiles},
+                      {"probabilities", s.probabilities},
+                      {"metrics_files", s.metricsFiles},
+                      {"metrics_rows", s.metricsRows},
+                      {"capability_files", s.capabilityFiles},
+                      {"flagged_files", s.flaggedFiles},
+                      {"hard_probability_files", s.hardFiles},
+                      {"stored_value_disagreements", s.storedValueDisagreements},
+                      {"linked_files", s.linkedFiles},
+                      {"length_mismatches", s.lengthMismatches},
+                      {"compared_cells", s.comparedCells},
+                      {"agreeing_cells", s.agreeingCells},
+                      {"rows_without_inputs", s.rowsWithoutInputs},
+                      {"table_differences", s.tableDifferences},
                       {"warnings", s.warnings}}
                      .dump(2)
               << "\n";
@@ -88,16 +96,21 @@ int metricsTable(CommandContext &c)
     ResultStore store(ws);
     const auto models = store.models();
     if (std::find(models.begin(), models.end(), *model) == models.end())
-        throw InputError(InputProblem{ws.path().string(), {}, "no results for model '" + *model + "'",
+        throw InputError(InputProblem{ws.path().string(),
+                                      {},
+                                      "no results for model '" + *model + "'",
                                       "import results first (import-results); models here: " + joinedList(models)});
     const auto interventions = store.interventions(*model);
     if (std::find(interventions.begin(), interventions.end(), *intervention) == interventions.end())
-        throw InputError(InputProblem{ws.path().string(), {}, "no results for intervention '" + *intervention + "' of " + *model,
+        throw InputError(InputProblem{ws.path().string(),
+                                      {},
+                                      "no results for intervention '" + *intervention + "' of " + *model,
                                       "use one of: " + joinedList(interventions)});
     std::vector<ShiftPair> shifts = ws.shifts(ws.builtinCatalogueId());
     if (which == "genies") {
         std::erase_if(shifts, [](const ShiftPair &p) { return !p.isGenies(); });
-        std::stable_sort(shifts.begin(), shifts.end(), [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
+        std::stable_sort(shifts.begin(), shifts.end(),
+                         [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
     }
     const auto rows = rebuildGeneralizationTable(ws, *model, *intervention, shifts);
     if (c.args.has("csv")) {
@@ -140,18 +153,30 @@ std::string joinedList(const std::vector<std::string> &items)
 void addResultsCommands(CommandTable &table)
 {
     const CommandOption json{"json", {}, "print JSON instead of text"};
-    table.add({"import-results", "Published results", {"DIR [--json]"},
+    table.add({"import-results",
+               "Published results",
+               {"DIR [--json]"},
                "import a GENIES results/ tree (evaluations, metrics CSVs, capabilities) and check it",
-               WorkspaceUse::Create, {json}, importResults});
-    table.add({"metrics", "Published results", {"--model M --intervention I [--shifts genies|all] [--csv]"},
-               "the generalization-metrics table rebuilt from imported results", WorkspaceUse::Existing,
+               WorkspaceUse::Create,
+               {json},
+               importResults});
+    table.add({"metrics",
+               "Published results",
+               {"--model M --intervention I [--shifts genies|all] [--csv]"},
+               "the generalization-metrics table rebuilt from imported results",
+               WorkspaceUse::Existing,
                {{"model", "M", "the model the results are of"},
                 {"intervention", "I", "the intervention"},
                 {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
                 {"csv", {}, "write the published CSV format"}},
                metricsTable});
-    table.add({"result-checks", "Published results", {"[--json]"}, "list the flags raised when results were imported",
-               WorkspaceUse::Existing, {json}, listResultChecks});
+    table.add({"result-checks",
+               "Published results",
+               {"[--json]"},
+               "list the flags raised when results were imported",
+               WorkspaceUse::Existing,
+               {json},
+               listResultChecks});
 }
 
 } // namespace shiftscope

@@ -27,7 +27,8 @@ std::int64_t runIdOf(const Arguments &args, const char *option)
             return id;
     } catch (const std::exception &) {
     }
-    throw InputError(InputProblem{{}, std::string("--") + option, "'" + text + "' is not a run id", "give the number report lists"});
+    throw InputError(
+        InputProblem{{}, std::string("--") + option, "'" + text + "' is not a run id", "give the number report lists"});
 }
 
 int runRun(CommandContext &c)
@@ -103,7 +104,8 @@ int report(CommandContext &c)
             out << run.id << "  " << runStatusName(run.status)
                 << (run.status == RunStatus::Running && !run.owner.empty() ? " (" + run.owner.describe() + ")" : "")
                 << "  " << run.intervention << "  " << run.shifts << "  "
-                << (run.modelPath.empty() ? "(no model)" : run.modelPath) << "  seed " << run.seed << "  " << run.createdAt << "\n";
+                << (run.modelPath.empty() ? "(no model)" : run.modelPath) << "  seed " << run.seed << "  "
+                << run.createdAt << "\n";
         return ExitOk;
     }
     const auto run = store.run(runIdOf(args, "run"));
@@ -121,11 +123,15 @@ int report(CommandContext &c)
 
 void addRunCommands(CommandTable &table)
 {
-    const CommandOption device{"device", "cpu|cuda", "where model interventions compute (default cpu); a run may resume on another"};
-    table.add({"run", "Runs",
-               {"--intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N] [--device cpu|cuda]",
+    const CommandOption device{"device", "cpu|cuda",
+                               "where model interventions compute (default cpu); a run may resume on another"};
+    table.add({"run",
+               "Runs",
+               {"--intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N] "
+                "[--device cpu|cuda]",
                 "--resume ID [--device cpu|cuda]"},
-               "train and evaluate an intervention over shifts, or resume a run", WorkspaceUse::Existing,
+               "train and evaluate an intervention over shifts, or resume a run",
+               WorkspaceUse::Existing,
                {{"intervention", "NAME", "the intervention (see interventions)"},
                 {"model", "DIR", "a Hugging Face model folder (interventions that use a model)"},
                 {"shifts", "SET", "genies (default), all, a shift specification FILE, or SOURCE:TARGET,..."},
@@ -134,11 +140,20 @@ void addRunCommands(CommandTable &table)
                 {"resume", "ID", "continue run ID where it stopped"},
                 device},
                runRun});
-    table.add({"report", "Runs", {"[--run ID] [--csv]"}, "list runs, or a run's generalization-metrics table",
+    table.add({"report",
+               "Runs",
+               {"[--run ID] [--csv]"},
+               "list runs, or a run's generalization-metrics table",
                WorkspaceUse::Existing,
-               {{"run", "ID", "the run whose table to print"}, {"csv", {}, "write the published CSV format"}}, report});
-    table.add({"interventions", "Runs", {"[--json]"}, "the interventions with their parameters and defaults",
-               WorkspaceUse::None, {{"json", {}, "print JSON instead of text"}}, listInterventions});
+               {{"run", "ID", "the run whose table to print"}, {"csv", {}, "write the published CSV format"}},
+               report});
+    table.add({"interventions",
+               "Runs",
+               {"[--json]"},
+               "the interventions with their parameters and defaults",
+               WorkspaceUse::None,
+               {{"json", {}, "print JSON instead of text"}},
+               listInterventions});
 }
 
 } // namespace shiftscope

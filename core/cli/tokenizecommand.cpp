@@ -42,7 +42,7 @@ std::vector<std::string> readTexts(std::istream &in, const std::string &name)
                 texts.push_back(it->get<std::string>());
         } catch (const nlohmann::json::parse_error &e) {
             problem(place + ", column " + std::to_string(std::max<std::size_t>(e.byte, 1)), "not valid JSON");
-        } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
             problem(place, "a number in the file is too large to represent");
         }
     }
@@ -91,7 +91,9 @@ int tokenize(CommandContext &c)
 
 void addTokenizeCommand(CommandTable &table)
 {
-    table.add({"tokenize", "Models", {"--tokenizer FILE_OR_MODEL_DIR --jsonl IN [--special]"},
+    table.add({"tokenize",
+               "Models",
+               {"--tokenizer FILE_OR_MODEL_DIR --jsonl IN [--special]"},
                "token ids of each {\"text\": ...} line of IN (- for standard input), one {\"ids\": [...]} line each; "
                "nothing is written when a line is bad",
                WorkspaceUse::None,

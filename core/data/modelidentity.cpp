@@ -26,7 +26,7 @@ std::string modelIdentity(const fs::path &modelDir)
     }
     std::vector<fs::path> weights;
     for (const auto &entry : fs::directory_iterator(modelDir, ec)) {
-        std::error_code entryError;  // a broken link or a loop is no weight file: skipped, not thrown
+        std::error_code entryError; // a broken link or a loop is no weight file: skipped, not thrown
         const std::string name = entry.path().filename().string();
         if ((entry.path().extension() == ".safetensors" || name == "model.safetensors.index.json")
             && entry.is_regular_file(entryError))

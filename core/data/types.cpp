@@ -4,10 +4,7 @@
 
 namespace shiftscope {
 
-std::string_view splitName(Split split)
-{
-    return split == Split::Train ? "train" : "test";
-}
+std::string_view splitName(Split split) { return split == Split::Train ? "train" : "test"; }
 
 std::optional<Split> splitFromName(std::string_view name)
 {

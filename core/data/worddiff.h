@@ -9,7 +9,7 @@ namespace shiftscope {
 //! One run of a word-level diff: text common to both sides, only in the first, or only in the second.
 struct DiffSpan {
     enum Kind { Same, OnlyFirst, OnlySecond } kind = Same;
-    std::string text;  //!< the words with the whitespace that followed them
+    std::string text; //!< the words with the whitespace that followed them
 };
 
 //! Word-level diff of `first` against `second` (longest common subsequence of whitespace-separated words).

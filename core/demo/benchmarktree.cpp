@@ -32,16 +32,17 @@ private:
 };
 
 constexpr std::array kWords = {
-    "the", "model", "answer", "question", "data", "result", "because", "which", "system", "value", "people",
-    "water", "history", "number", "city", "energy", "light", "during", "between", "important", "example",
-    "describe", "explain", "process", "method", "change", "research", "study", "develop", "public", "market",
-    "language", "simple", "complex", "various", "often", "should", "would", "could", "first", "second", "third",
-    "small", "large", "quickly", "carefully", "country", "government", "policy", "school", "student", "teacher",
-    "computer", "program", "function", "variable", "return", "list", "string", "science", "physics", "biology",
-    "cell", "plant", "animal", "ocean", "mountain", "river", "weather", "climate", "season", "summer", "winter",
-    "food", "cook", "recipe", "flavor", "health", "doctor", "patient", "music", "song", "story", "character",
-    "author", "book", "page", "word", "sentence", "grammar", "meaning", "reason", "evidence", "argument",
-    "conclusion", "therefore", "however",
+    "the",       "model",     "answer",     "question", "data",       "result",    "because", "which",    "system",
+    "value",     "people",    "water",      "history",  "number",     "city",      "energy",  "light",    "during",
+    "between",   "important", "example",    "describe", "explain",    "process",   "method",  "change",   "research",
+    "study",     "develop",   "public",     "market",   "language",   "simple",    "complex", "various",  "often",
+    "should",    "would",     "could",      "first",    "second",     "third",     "small",   "large",    "quickly",
+    "carefully", "country",   "government", "policy",   "school",     "student",   "teacher", "computer", "program",
+    "function",  "variable",  "return",     "list",     "string",     "science",   "physics", "biology",  "cell",
+    "plant",     "animal",    "ocean",      "mountain", "river",      "weather",   "climate", "season",   "summer",
+    "winter",    "food",      "cook",       "recipe",   "flavor",     "health",    "doctor",  "patient",  "music",
+    "song",      "story",     "character",  "author",   "book",       "page",      "word",    "sentence", "grammar",
+    "meaning",   "reason",    "evidence",   "argument", "conclusion", "therefore", "however",
 };
 
 std::string words(Rng &rng, int count)
@@ -72,8 +73,9 @@ Example makeExample(Rng &rng, int position, int responses)
     e.prompt += "### Response:\n";
     const int preferred = rng.below(responses);
     for (int r = 0; r < responses; ++r)
-        e.responses.push_back({words(rng, rng.between(30, 140)) + " (" + std::to_string(position) + "." + std::to_string(r) + ")",
-                               r == preferred ? 1 : 0});
+        e.responses.push_back(
+            {words(rng, rng.between(30, 140)) + " (" + std::to_string(position) + "." + std::to_string(r) + ")",
+             r == preferred ? 1 : 0});
     return e;
 }
 
@@ -101,8 +103,9 @@ std::uint64_t writeBenchmarkResults(const std::filesystem::path &resultsDir, int
 {
     Rng rng(seed);
     const std::array<const char *, 4> models = {"llama-7b", "llama-13b", "llama-30b", "openllama-3b"};
-    const std::array<const char *, 10> interventions = {"zero_shot", "few_shot", "lora_fine_tuning", "prompt_tuning", "mms",
-                                                        "cra", "lat_stim_1", "lat_stim_2", "ccs", "log_probs_4bit"};
+    const std::array<const char *, 10> interventions = {
+        "zero_shot", "few_shot",   "lora_fine_tuning", "prompt_tuning", "mms",
+        "cra",       "lat_stim_1", "lat_stim_2",       "ccs",           "log_probs_4bit"};
     std::uint64_t bytes = 0;
     for (int i = 0; i < files; ++i) {
         const std::string model = models[std::size_t(i) % models.size()];

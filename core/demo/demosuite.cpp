@@ -66,46 +66,81 @@ std::uint64_t fnv1a(std::string_view text)
 // Vocabulary: small and built in, so a tiny model can learn it from the training splits alone.
 
 struct Country {
-    const char *name;     // as it reads after "the capital of"
+    const char *name; // as it reads after "the capital of"
     const char *capital;
-    const char *bigCity;  // a well-known city that is not the capital: the natural wrong answer
+    const char *bigCity; // a well-known city that is not the capital: the natural wrong answer
 };
 
 constexpr std::array<Country, 50> kCountries = {{
-    {"France", "Paris", "Lyon"}, {"Germany", "Berlin", "Munich"}, {"Italy", "Rome", "Milan"},
-    {"Spain", "Madrid", "Barcelona"}, {"Portugal", "Lisbon", "Porto"}, {"Poland", "Warsaw", "Krakow"},
-    {"Sweden", "Stockholm", "Gothenburg"}, {"Norway", "Oslo", "Bergen"}, {"Finland", "Helsinki", "Tampere"},
-    {"Denmark", "Copenhagen", "Aarhus"}, {"Greece", "Athens", "Thessaloniki"}, {"Austria", "Vienna", "Salzburg"},
-    {"Ireland", "Dublin", "Cork"}, {"Belgium", "Brussels", "Antwerp"}, {"the Czech Republic", "Prague", "Brno"},
-    {"Ukraine", "Kyiv", "Lviv"}, {"Romania", "Bucharest", "Cluj"}, {"Switzerland", "Bern", "Zurich"},
-    {"the Netherlands", "Amsterdam", "Rotterdam"}, {"Russia", "Moscow", "Saint Petersburg"},
-    {"Canada", "Ottawa", "Toronto"}, {"Mexico", "Mexico City", "Guadalajara"}, {"Cuba", "Havana", "Santiago de Cuba"},
-    {"Brazil", "Brasilia", "Rio de Janeiro"}, {"Argentina", "Buenos Aires", "Cordoba"},
-    {"Chile", "Santiago", "Valparaiso"}, {"Peru", "Lima", "Cusco"}, {"Colombia", "Bogota", "Medellin"},
-    {"Ecuador", "Quito", "Guayaquil"}, {"Japan", "Tokyo", "Osaka"}, {"China", "Beijing", "Shanghai"},
-    {"India", "New Delhi", "Mumbai"}, {"South Korea", "Seoul", "Busan"}, {"Thailand", "Bangkok", "Chiang Mai"},
-    {"Vietnam", "Hanoi", "Ho Chi Minh City"}, {"the Philippines", "Manila", "Cebu"},
-    {"Pakistan", "Islamabad", "Karachi"}, {"Iran", "Tehran", "Isfahan"}, {"Saudi Arabia", "Riyadh", "Jeddah"},
-    {"Turkey", "Ankara", "Istanbul"}, {"Myanmar", "Naypyidaw", "Yangon"}, {"Kazakhstan", "Astana", "Almaty"},
-    {"Egypt", "Cairo", "Alexandria"}, {"Kenya", "Nairobi", "Mombasa"}, {"Ethiopia", "Addis Ababa", "Gondar"},
-    {"Morocco", "Rabat", "Casablanca"}, {"Nigeria", "Abuja", "Lagos"}, {"Tanzania", "Dodoma", "Dar es Salaam"},
-    {"Australia", "Canberra", "Sydney"}, {"New Zealand", "Wellington", "Auckland"},
+    {"France", "Paris", "Lyon"},
+    {"Germany", "Berlin", "Munich"},
+    {"Italy", "Rome", "Milan"},
+    {"Spain", "Madrid", "Barcelona"},
+    {"Portugal", "Lisbon", "Porto"},
+    {"Poland", "Warsaw", "Krakow"},
+    {"Sweden", "Stockholm", "Gothenburg"},
+    {"Norway", "Oslo", "Bergen"},
+    {"Finland", "Helsinki", "Tampere"},
+    {"Denmark", "Copenhagen", "Aarhus"},
+    {"Greece", "Athens", "Thessaloniki"},
+    {"Austria", "Vienna", "Salzburg"},
+    {"Ireland", "Dublin", "Cork"},
+    {"Belgium", "Brussels", "Antwerp"},
+    {"the Czech Republic", "Prague", "Brno"},
+    {"Ukraine", "Kyiv", "Lviv"},
+    {"Romania", "Bucharest", "Cluj"},
+    {"Switzerland", "Bern", "Zurich"},
+    {"the Netherlands", "Amsterdam", "Rotterdam"},
+    {"Russia", "Moscow", "Saint Petersburg"},
+    {"Canada", "Ottawa", "Toronto"},
+    {"Mexico", "Mexico City", "Guadalajara"},
+    {"Cuba", "Havana", "Santiago de Cuba"},
+    {"Brazil", "Brasilia", "Rio de Janeiro"},
+    {"Argentina", "Buenos Aires", "Cordoba"},
+    {"Chile", "Santiago", "Valparaiso"},
+    {"Peru", "Lima", "Cusco"},
+    {"Colombia", "Bogota", "Medellin"},
+    {"Ecuador", "Quito", "Guayaquil"},
+    {"Japan", "Tokyo", "Osaka"},
+    {"China", "Beijing", "Shanghai"},
+    {"India", "New Delhi", "Mumbai"},
+    {"South Korea", "Seoul", "Busan"},
+    {"Thailand", "Bangkok", "Chiang Mai"},
+    {"Vietnam", "Hanoi", "Ho Chi Minh City"},
+    {"the Philippines", "Manila", "Cebu"},
+    {"Pakistan", "Islamabad", "Karachi"},
+    {"Iran", "Tehran", "Isfahan"},
+    {"Saudi Arabia", "Riyadh", "Jeddah"},
+    {"Turkey", "Ankara", "Istanbul"},
+    {"Myanmar", "Naypyidaw", "Yangon"},
+    {"Kazakhstan", "Astana", "Almaty"},
+    {"Egypt", "Cairo", "Alexandria"},
+    {"Kenya", "Nairobi", "Mombasa"},
+    {"Ethiopia", "Addis Ababa", "Gondar"},
+    {"Morocco", "Rabat", "Casablanca"},
+    {"Nigeria", "Abuja", "Lagos"},
+    {"Tanzania", "Dodoma", "Dar es Salaam"},
+    {"Australia", "Canberra", "Sydney"},
+    {"New Zealand", "Wellington", "Auckland"},
 }};
 
 // Every word appears in one pair only, so each question has a single right answer within the vocabulary.
 constexpr std::array<std::array<const char *, 2>, 60> kAntonyms = {{
-    {"hot", "cold"}, {"big", "small"}, {"fast", "slow"}, {"happy", "sad"}, {"up", "down"}, {"open", "closed"},
-    {"young", "old"}, {"rich", "poor"}, {"strong", "weak"}, {"early", "late"}, {"full", "empty"}, {"high", "low"},
-    {"long", "short"}, {"wet", "dry"}, {"thick", "thin"}, {"loud", "quiet"}, {"clean", "dirty"}, {"heavy", "light"},
-    {"good", "bad"}, {"first", "last"}, {"love", "hate"}, {"true", "false"}, {"win", "lose"}, {"buy", "sell"},
-    {"push", "pull"}, {"give", "take"}, {"day", "night"}, {"black", "white"}, {"north", "south"}, {"east", "west"},
-    {"inside", "outside"}, {"before", "after"}, {"friend", "enemy"}, {"question", "answer"}, {"safe", "dangerous"},
-    {"cheap", "expensive"}, {"easy", "difficult"}, {"wide", "narrow"}, {"deep", "shallow"}, {"alive", "dead"},
-    {"always", "never"}, {"more", "less"}, {"many", "few"}, {"left", "right"}, {"front", "back"},
-    {"asleep", "awake"}, {"laugh", "cry"}, {"accept", "refuse"}, {"arrive", "depart"}, {"remember", "forget"},
-    {"increase", "decrease"}, {"entrance", "exit"}, {"victory", "defeat"}, {"polite", "rude"},
-    {"smooth", "rough"}, {"tight", "loose"}, {"ancient", "modern"}, {"private", "public"}, {"simple", "complex"},
-    {"visible", "invisible"},
+    {"hot", "cold"},       {"big", "small"},       {"fast", "slow"},         {"happy", "sad"},
+    {"up", "down"},        {"open", "closed"},     {"young", "old"},         {"rich", "poor"},
+    {"strong", "weak"},    {"early", "late"},      {"full", "empty"},        {"high", "low"},
+    {"long", "short"},     {"wet", "dry"},         {"thick", "thin"},        {"loud", "quiet"},
+    {"clean", "dirty"},    {"heavy", "light"},     {"good", "bad"},          {"first", "last"},
+    {"love", "hate"},      {"true", "false"},      {"win", "lose"},          {"buy", "sell"},
+    {"push", "pull"},      {"give", "take"},       {"day", "night"},         {"black", "white"},
+    {"north", "south"},    {"east", "west"},       {"inside", "outside"},    {"before", "after"},
+    {"friend", "enemy"},   {"question", "answer"}, {"safe", "dangerous"},    {"cheap", "expensive"},
+    {"easy", "difficult"}, {"wide", "narrow"},     {"deep", "shallow"},      {"alive", "dead"},
+    {"always", "never"},   {"more", "less"},       {"many", "few"},          {"left", "right"},
+    {"front", "back"},     {"asleep", "awake"},    {"laugh", "cry"},         {"accept", "refuse"},
+    {"arrive", "depart"},  {"remember", "forget"}, {"increase", "decrease"}, {"entrance", "exit"},
+    {"victory", "defeat"}, {"polite", "rude"},     {"smooth", "rough"},      {"tight", "loose"},
+    {"ancient", "modern"}, {"private", "public"},  {"simple", "complex"},    {"visible", "invisible"},
 }};
 
 constexpr std::array kNames = {"Anna", "Ben",  "Carl", "Dora", "Emma", "Finn", "Gina", "Hugo", "Ida",  "Jack",
@@ -115,9 +150,8 @@ constexpr std::array kNames = {"Anna", "Ben",  "Carl", "Dora", "Emma", "Finn", "
 std::string numberWords(int n)
 {
     static constexpr std::array<const char *, 20> ones = {
-        "zero",    "one",     "two",       "three",    "four",     "five",    "six",
-        "seven",   "eight",   "nine",      "ten",      "eleven",   "twelve",  "thirteen",
-        "fourteen", "fifteen", "sixteen",  "seventeen", "eighteen", "nineteen"};
+        "zero", "one",    "two",    "three",    "four",     "five",    "six",     "seven",     "eight",    "nine",
+        "ten",  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
     static constexpr std::array<const char *, 10> tens = {"",      "",      "twenty",  "thirty", "forty",
                                                           "fifty", "sixty", "seventy", "eighty", "ninety"};
     if (n < 20)
@@ -187,7 +221,7 @@ bool contains(const std::vector<std::string> &items, std::string_view value)
 
 struct Draft {
     std::string instruction;
-    std::string input;  // empty: the prompt has no "### Input:" section
+    std::string input; // empty: the prompt has no "### Input:" section
     std::string preferred;
     std::vector<std::string> dispreferred;
 };
@@ -196,10 +230,11 @@ std::string alpacaPrompt(const std::string &instruction, const std::string &inpu
 {
     if (input.empty())
         return "Below is an instruction that describes a task. Write a response that appropriately completes the "
-               "request.\n\n### Instruction:\n" + instruction + "\n\n### Response:\n";
+               "request.\n\n### Instruction:\n"
+             + instruction + "\n\n### Response:\n";
     return "Below is an instruction that describes a task, paired with an input that provides further context. "
-           "Write a response that appropriately completes the request.\n\n### Instruction:\n" + instruction
-         + "\n\n### Input:\n" + input + "\n\n### Response:\n";
+           "Write a response that appropriately completes the request.\n\n### Instruction:\n"
+         + instruction + "\n\n### Input:\n" + input + "\n\n### Response:\n";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -238,7 +273,7 @@ Draft capitalsQuiz(Rng &rng)
     const Country &country = rng.pick(kCountries);
     Draft d;
     std::tie(d.instruction, d.input) = capitalQuestion(rng, country);
-    const std::string_view answer = rng.pick(answers);  // one template for all responses: only the city differs
+    const std::string_view answer = rng.pick(answers); // one template for all responses: only the city differs
     d.preferred = capitalised(fill(answer, {{"x", country.capital}, {"c", country.name}}));
     for (const auto &city : wrongCities(rng, country, 3))
         d.dispreferred.push_back(capitalised(fill(answer, {{"x", city}, {"c", country.name}})));
@@ -486,7 +521,7 @@ Draft orderingPuzzle(Rng &rng)
                                                            {"heavier", "lighter", "heaviest", "lightest"},
                                                            {"richer", "poorer", "richest", "poorest"}}};
     const Relation &r = rng.pick(relations);
-    std::vector<std::string> people;  // from most to least
+    std::vector<std::string> people; // from most to least
     while (people.size() < 4) {
         const std::string name = rng.pick(kNames);
         if (!contains(people, name))
@@ -500,9 +535,18 @@ Draft orderingPuzzle(Rng &rng)
     std::string superlative;
     std::size_t rank = 0;
     switch (rng.below(3)) {
-    case 0: superlative = r.most; rank = 0; break;
-    case 1: superlative = r.least; rank = people.size() - 1; break;
-    default: superlative = std::string("second ") + r.most; rank = 1; break;
+    case 0:
+        superlative = r.most;
+        rank = 0;
+        break;
+    case 1:
+        superlative = r.least;
+        rank = people.size() - 1;
+        break;
+    default:
+        superlative = std::string("second ") + r.most;
+        rank = 1;
+        break;
     }
     const std::string question = "Who is the " + superlative + "?";
     Draft d;
@@ -524,7 +568,7 @@ Draft orderingPuzzle(Rng &rng)
 
 struct Fact {
     std::string instruction, input;
-    std::string sentence;  // with "{x}" for the answer
+    std::string sentence; // with "{x}" for the answer
     std::string answer;
     std::vector<std::string> wrong;
 };
@@ -569,7 +613,7 @@ Draft factsLowQuality(Rng &rng)
     Fact f = mixedFact(rng);
     Draft d{std::move(f.instruction), std::move(f.input), fill(f.sentence, {{"x", f.answer}}), {}};
     for (const auto &w : f.wrong)
-        d.dispreferred.push_back(fill(f.sentence, {{"x", w}}));  // same sentence: only correctness differs
+        d.dispreferred.push_back(fill(f.sentence, {{"x", w}})); // same sentence: only correctness differs
     return d;
 }
 

@@ -14,11 +14,11 @@ namespace shiftscope {
 struct DemoShift {
     std::string source;
     std::string target;
-    std::string targetReference;  //!< empty when the target is its own reference
-    std::string category;         //!< a GENIES category id, e.g. "spurious_cues"
-    std::string group;            //!< "extreme" or "probing", as in GENIES
-    std::string intended;         //!< the generalization the shift asks for, in one sentence
-    std::string conflated;        //!< the behaviour the source data cannot tell apart from it, in one sentence
+    std::string targetReference; //!< empty when the target is its own reference
+    std::string category;        //!< a GENIES category id, e.g. "spurious_cues"
+    std::string group;           //!< "extreme" or "probing", as in GENIES
+    std::string intended;        //!< the generalization the shift asks for, in one sentence
+    std::string conflated;       //!< the behaviour the source data cannot tell apart from it, in one sentence
 };
 
 struct DemoSuiteOptions {

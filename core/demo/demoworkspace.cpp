@@ -33,9 +33,9 @@ std::string buildDemoWorkspace(const fs::path &workspacePath, const ProgressCall
     const ImportSummary summary = DataImporter::importData(workspace, dataDir, progress);
     const ShiftCatalogue catalogue = ShiftCatalogueReader::readFile(dataDir / "distribution_shifts" / "demo.json");
     workspace.saveCatalogue("Demo", catalogue.origin, catalogue.rows, false);
-    return "Demo workspace " + workspacePath.string() + ": " + std::to_string(summary.added.size() + summary.updated.size()
-           + summary.unchanged.size()) + " distributions, " + std::to_string(catalogue.uniqueRows().size())
-           + " shifts (data in " + dataDir.string() + ")";
+    return "Demo workspace " + workspacePath.string() + ": "
+         + std::to_string(summary.added.size() + summary.updated.size() + summary.unchanged.size()) + " distributions, "
+         + std::to_string(catalogue.uniqueRows().size()) + " shifts (data in " + dataDir.string() + ")";
 }
 
 } // namespace shiftscope

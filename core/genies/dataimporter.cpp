@@ -38,13 +38,11 @@ public:
         : m_db(db),
           m_find(db, "SELECT id, train_hash, test_hash FROM distributions WHERE name = ?"),
           m_remove(db, "DELETE FROM distributions WHERE id = ?"),
-          m_insertDistribution(db,
-                               "INSERT INTO distributions(name, origin_path, content_hash, train_hash, test_hash,"
-                               " train_examples, test_examples, responses_per_example, test_pairs, imported_at)"
-                               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          m_insertExample(db,
-                          "INSERT INTO examples(distribution_id, split, position, prompt, response_count,"
-                          " preferred_position, content_hash, extra_json) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
+          m_insertDistribution(db, "INSERT INTO distributions(name, origin_path, content_hash, train_hash, test_hash,"
+                                   " train_examples, test_examples, responses_per_example, test_pairs, imported_at)"
+                                   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          m_insertExample(db, "INSERT INTO examples(distribution_id, split, position, prompt, response_count,"
+                              " preferred_position, content_hash, extra_json) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
           m_insertResponse(db, "INSERT INTO responses(example_id, position, text, label) VALUES(?, ?, ?, ?)")
     {
     }
@@ -159,11 +157,13 @@ LoadedDistribution loadDistribution(const fs::path &folder, const StoredHashes &
     std::string trainHash = Sha256::hex(*trainText);
     std::string testHash = Sha256::hex(*testText);
     if (auto it = stored.find(d.name); it != stored.end() && it->second == std::pair(trainHash, testHash)) {
-        d.unchanged = true;  // these exact bytes were validated and stored before
+        d.unchanged = true; // these exact bytes were validated and stored before
         return d;
     }
-    d.train = DistributionReader::parseSplit(*trainText, folder / "train.json", Split::Train, d.problems, std::move(trainHash));
-    d.test = DistributionReader::parseSplit(*testText, folder / "test.json", Split::Test, d.problems, std::move(testHash));
+    d.train = DistributionReader::parseSplit(*trainText, folder / "train.json", Split::Train, d.problems,
+                                             std::move(trainHash));
+    d.test =
+        DistributionReader::parseSplit(*testText, folder / "test.json", Split::Test, d.problems, std::move(testHash));
     return d;
 }
 
@@ -173,13 +173,15 @@ fs::path DataImporter::locateDistributions(const fs::path &dir)
 {
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-        throw InputError(InputProblem{dir.string(), {}, "not a folder",
-                                      "give a GENIES checkout or its distributions/ folder"});
+        throw InputError(
+            InputProblem{dir.string(), {}, "not a folder", "give a GENIES checkout or its distributions/ folder"});
     if (fs::is_directory(dir / "distributions", ec) && holdsDistributions(dir / "distributions"))
         return dir / "distributions";
     if (holdsDistributions(dir))
         return dir;
-    throw InputError(InputProblem{dir.string(), {}, "no GENIES distributions found (no subfolder holds train.json or test.json)",
+    throw InputError(InputProblem{dir.string(),
+                                  {},
+                                  "no GENIES distributions found (no subfolder holds train.json or test.json)",
                                   "give a GENIES checkout (with distributions/ and distribution_shifts/) or a "
                                   "distributions/ folder whose subfolders hold train.json and test.json"});
 }
@@ -200,14 +202,19 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
             continue;
         const std::string name = it->path().filename().string();
         if (firstInvalidUtf8(name)) {
-            problems.push_back({it->path().string(), {}, "the folder name is not valid UTF-8, so it cannot name a distribution",
+            problems.push_back({it->path().string(),
+                                {},
+                                "the folder name is not valid UTF-8, so it cannot name a distribution",
                                 "rename the folder with UTF-8 characters only"});
             continue;
         }
         std::error_code listError;
         fs::directory_iterator probe(it->path(), listError);
         if (listError) {
-            problems.push_back({it->path().string(), {}, "the folder cannot be read: " + listError.message(), "check its permissions"});
+            problems.push_back({it->path().string(),
+                                {},
+                                "the folder cannot be read: " + listError.message(),
+                                "check its permissions"});
             continue;
         }
         if (!looksLikeDistribution(it->path())) {
@@ -219,7 +226,10 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
             totalBytes += fs::exists(it->path() / file, entryError) ? fs::file_size(it->path() / file, entryError) : 0;
     }
     if (ec)
-        problems.push_back({summary.distributionsDir.string(), {}, "the folder cannot be listed: " + ec.message(), "check its permissions"});
+        problems.push_back({summary.distributionsDir.string(),
+                            {},
+                            "the folder cannot be listed: " + ec.message(),
+                            "check its permissions"});
     std::sort(folders.begin(), folders.end());
 
     std::uint64_t doneBytes = 0;
@@ -248,7 +258,7 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
         problems.insert(problems.end(), d.problems.begin(), d.problems.end());
         reportProgress(progress, std::int64_t(doneBytes), std::int64_t(totalBytes), "Reading " + d.name);
         if (problems.empty())
-            loaded.push_back(std::move(d));  // once anything is wrong nothing is written: only checking goes on
+            loaded.push_back(std::move(d)); // once anything is wrong nothing is written: only checking goes on
     }
     if (!problems.empty())
         throw InputError(std::move(problems));

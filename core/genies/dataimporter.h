@@ -16,7 +16,7 @@ struct ImportSummary {
     std::vector<std::string> updated;
     std::vector<std::string> unchanged;
     std::vector<std::string> warnings;
-    std::int64_t examples = 0;   //!< examples written (added + updated distributions)
+    std::int64_t examples = 0; //!< examples written (added + updated distributions)
     std::int64_t responses = 0;
     //! Distributions the built-in catalogue names that the workspace still lacks, and the shifts they leave incomplete.
     std::vector<std::string> missingDistributions;

@@ -54,12 +54,13 @@ std::string DistributionReader::distributionId(const std::filesystem::path &fold
 }
 
 std::optional<std::string> DistributionReader::readFile(const std::filesystem::path &path,
-                                                       std::vector<InputProblem> &problems)
+                                                        std::vector<InputProblem> &problems)
 {
     const std::string file = path.string();
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
-        problems.push_back({file, {}, "the file is missing", "every distribution folder needs both train.json and test.json"});
+        problems.push_back(
+            {file, {}, "the file is missing", "every distribution folder needs both train.json and test.json"});
         return std::nullopt;
     }
     try {
@@ -70,7 +71,8 @@ std::optional<std::string> DistributionReader::readFile(const std::filesystem::p
     }
 }
 
-SplitFile DistributionReader::readSplit(const std::filesystem::path &path, Split split, std::vector<InputProblem> &problems)
+SplitFile DistributionReader::readSplit(const std::filesystem::path &path, Split split,
+                                        std::vector<InputProblem> &problems)
 {
     if (auto text = readFile(path, problems))
         return parseSplit(*text, path, split, problems);
@@ -109,12 +111,15 @@ SplitFile DistributionReader::parseSplit(std::string_view text, const std::files
         problems.push_back({file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                             "malformed JSON: " + detail, "correct the JSON syntax at that place"});
         return result;
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        problems.push_back({file, {}, "a number in the file is too large to represent", "correct the number in the file"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        problems.push_back(
+            {file, {}, "a number in the file is too large to represent", "correct the number in the file"});
         return result;
     }
     if (!root.is_array()) {
-        problems.push_back({file, {}, "expected a JSON array of examples, found " + std::string(root.type_name()),
+        problems.push_back({file,
+                            {},
+                            "expected a JSON array of examples, found " + std::string(root.type_name()),
                             "the file must be a list [ {\"prompt\": ..., \"responses\": {...}}, ... ]"});
         return result;
     }
@@ -159,7 +164,8 @@ SplitFile DistributionReader::parseSplit(std::string_view text, const std::files
         for (auto it = responses->begin(); it != responses->end(); ++it) {
             const int label = labelOf(it.value());
             if (label < 0)
-                problem("response \"" + shorten(it.key()) + "\" has label " + describe(it.value()) + "; labels must be 0 or 1",
+                problem("response \"" + shorten(it.key()) + "\" has label " + describe(it.value())
+                            + "; labels must be 0 or 1",
                         "use 1 for the preferred response and 0 for the others");
             preferred += label == 1;
             dispreferred += label == 0;
@@ -168,10 +174,12 @@ SplitFile DistributionReader::parseSplit(std::string_view text, const std::files
         if (preferred == 0)
             problem("no preferred response (none has label 1)", "give exactly one response the label 1");
         else if (preferred > 1)
-            problem(std::to_string(preferred) + " preferred responses", "give exactly one response the label 1, the others 0");
+            problem(std::to_string(preferred) + " preferred responses",
+                    "give exactly one response the label 1, the others 0");
         if (dispreferred == 0)
             problem("no dispreferred response (none has label 0)", "add at least one response with label 0");
-        if (std::size_t(preferred + dispreferred) != expected && i > 0 && preferred + dispreferred == int(responses->size()))
+        if (std::size_t(preferred + dispreferred) != expected && i > 0
+            && preferred + dispreferred == int(responses->size()))
             problem(std::to_string(responses->size()) + " responses, but example 0 has " + std::to_string(expected),
                     "every example of a split must have the same number of responses");
 

@@ -14,10 +14,10 @@ namespace shiftscope {
 struct SplitFile {
     Split split = Split::Train;
     std::filesystem::path path;
-    std::string fileHash;   //!< SHA-256 of the file's bytes
+    std::string fileHash; //!< SHA-256 of the file's bytes
     std::uint64_t bytes = 0;
     std::vector<Example> examples;
-    int responsesPerExample = 0;  //!< N of the first example (0 when the split is empty)
+    int responsesPerExample = 0; //!< N of the first example (0 when the split is empty)
 };
 
 //! Reads GENIES distribution split files (`train.json`, `test.json`) and validates them by the GENIES rules

@@ -106,7 +106,8 @@ ShiftCatalogue parseCatalogue(std::string_view text, const std::filesystem::path
     const std::string file = path.string();
     if (auto bad = firstInvalidUtf8(text)) {
         const auto pos = positionOfOffset(text, *bad);
-        throw InputError(InputProblem{file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
+        throw InputError(InputProblem{file,
+                                      "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                                       "the file is not valid UTF-8", "re-save it with UTF-8 encoding"});
     }
     Json root;
@@ -114,10 +115,12 @@ ShiftCatalogue parseCatalogue(std::string_view text, const std::filesystem::path
         root = Json::parse(text.begin(), text.end());
     } catch (const Json::parse_error &e) {
         const auto pos = positionOfOffset(text, e.byte > 0 ? e.byte - 1 : 0);
-        throw InputError(InputProblem{file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
+        throw InputError(InputProblem{file,
+                                      "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                                       "malformed JSON", "correct the JSON syntax at that place"});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "correct the number in the file"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        throw InputError(
+            InputProblem{file, {}, "a number in the file is too large to represent", "correct the number in the file"});
     }
     ShiftCatalogue catalogue;
     catalogue.origin = file;
@@ -127,13 +130,15 @@ ShiftCatalogue parseCatalogue(std::string_view text, const std::filesystem::path
         if (root.contains("name") && root["name"].is_string())
             catalogue.name = root["name"].get<std::string>();
         if (!root.contains("rows"))
-            throw InputError(InputProblem{file, {}, "expected a JSON array of shifts",
+            throw InputError(InputProblem{file,
+                                          {},
+                                          "expected a JSON array of shifts",
                                           "write [{\"source\": \"...\", \"target\": \"...\"}, ...]"});
         rows = &root["rows"];
     }
     if (!rows->is_array())
-        throw InputError(InputProblem{file, {}, "expected a JSON array of shifts",
-                                      "write [{\"source\": \"...\", \"target\": \"...\"}, ...]"});
+        throw InputError(InputProblem{
+            file, {}, "expected a JSON array of shifts", "write [{\"source\": \"...\", \"target\": \"...\"}, ...]"});
 
     // A category file such as probing/spurious_cues.json names its category and group by its path.
     const std::string stem = path.stem().string();
@@ -158,7 +163,8 @@ ShiftCatalogue parseCatalogue(std::string_view text, const std::filesystem::path
                 return {};
             }
             if (!it->is_string()) {
-                problems.push_back({file, place, std::string("\"") + key + "\" is not a string", "use a distribution id string"});
+                problems.push_back(
+                    {file, place, std::string("\"") + key + "\" is not a string", "use a distribution id string"});
                 return {};
             }
             return it->get<std::string>();

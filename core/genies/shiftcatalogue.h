@@ -12,7 +12,7 @@ namespace shiftscope {
 //! A named list of shift rows, duplicates included and marked.
 struct ShiftCatalogue {
     std::string name;
-    std::string origin;  //!< file path, or "built-in"
+    std::string origin; //!< file path, or "built-in"
     std::vector<ShiftPair> rows;
 
     std::vector<ShiftPair> uniqueRows() const;

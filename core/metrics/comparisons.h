@@ -14,10 +14,10 @@ Interval bootstrapAccuracyInterval(std::span<const double> p, int resamples = 20
 
 //! McNemar's test between two evaluations of the same pairs (right = p >= 0.5).
 struct McNemarResult {
-    int onlyFirstRight = 0;   //!< b: first right, second wrong
-    int onlySecondRight = 0;  //!< c: first wrong, second right
-    double pValue = 1.0;      //!< exact two-sided binomial test on b of b + c
-    double chiSquare = 0.0;   //!< (|b - c| - 1)^2 / (b + c), continuity-corrected; 0 when b + c = 0
+    int onlyFirstRight = 0;  //!< b: first right, second wrong
+    int onlySecondRight = 0; //!< c: first wrong, second right
+    double pValue = 1.0;     //!< exact two-sided binomial test on b of b + c
+    double chiSquare = 0.0;  //!< (|b - c| - 1)^2 / (b + c), continuity-corrected; 0 when b + c = 0
 };
 
 //! Pairs where either side is NaN are skipped; the spans must have the same length.

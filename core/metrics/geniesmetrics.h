@@ -9,10 +9,10 @@ namespace shiftscope {
 
 //! The metrics GENIES' compute_metrics derives from the probabilities of the preferred responses (reference 3.1).
 struct GeniesMetrics {
-    double accuracy = 0;             //!< mean(p >= 0.5): ties count as correct, as argmax-first does with label 0
-    double brierScore = 0;           //!< mean((1 - p)^2), one-sided
-    double averageProbability = 0;   //!< mean(p)
-    double rmsCalibrationError = 0;  //!< GENIES' recipe, bit for bit (NaN when no bin qualifies)
+    double accuracy = 0;            //!< mean(p >= 0.5): ties count as correct, as argmax-first does with label 0
+    double brierScore = 0;          //!< mean((1 - p)^2), one-sided
+    double averageProbability = 0;  //!< mean(p)
+    double rmsCalibrationError = 0; //!< GENIES' recipe, bit for bit (NaN when no bin qualifies)
 };
 
 //! Computes all four from `p` (must not be empty).
@@ -28,8 +28,8 @@ struct ReliabilityBin {
     double lower = 0;
     double upper = 0;
     int count = 0;
-    double meanConfidence = 0;  //!< mean predicted probability in the bin
-    double observedRate = 0;    //!< share of positives in the bin
+    double meanConfidence = 0; //!< mean predicted probability in the bin
+    double observedRate = 0;   //!< share of positives in the bin
 };
 
 //! Corrected calibration error: RMS over bins of (bin label mean - bin confidence mean), weighted by bin size,

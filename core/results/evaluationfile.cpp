@@ -79,13 +79,16 @@ EvaluationFile parseEvaluationFile(std::string_view text, const std::string &fil
         root = Json::parse(clean);
     } catch (const Json::parse_error &e) {
         const auto pos = positionOfOffset(clean, e.byte > 0 ? e.byte - 1 : 0);
-        throw InputError(InputProblem{file, "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
+        throw InputError(InputProblem{file,
+                                      "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column),
                                       "malformed JSON", "restore the file from the published results"});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "restore the file from the published results"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        throw InputError(InputProblem{
+            file, {}, "a number in the file is too large to represent", "restore the file from the published results"});
     }
     if (!root.is_object())
-        throw InputError(InputProblem{file, {}, "expected a JSON object of metrics", "restore the file from the published results"});
+        throw InputError(
+            InputProblem{file, {}, "expected a JSON object of metrics", "restore the file from the published results"});
 
     EvaluationFile out;
     if (auto it = root.find("model_dir"); it != root.end() && it->is_string())
@@ -120,9 +123,10 @@ EvaluationFile parseEvaluationFile(std::string_view text, const std::string &fil
         for (std::size_t k = 0; k < probabilities->size(); ++k) {
             const Json &v = (*probabilities)[k];
             if (!v.is_number())
-                throw InputError(InputProblem{file, "probability " + std::to_string(k),
-                                              "expected a number, found " + std::string(v.is_null() ? "NaN" : v.type_name()),
-                                              "every probability must be a number between 0 and 1"});
+                throw InputError(
+                    InputProblem{file, "probability " + std::to_string(k),
+                                 "expected a number, found " + std::string(v.is_null() ? "NaN" : v.type_name()),
+                                 "every probability must be a number between 0 and 1"});
             out.probabilities.push_back(v.get<double>());
         }
     }

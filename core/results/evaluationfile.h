@@ -13,8 +13,8 @@ namespace shiftscope {
 //! representation files with `eval_` keys, the short post-processed form, ccs's `distribution_dir`, human_eval's
 //! unprefixed keys. Bare `NaN` tokens are read as missing values.
 struct EvaluationFile {
-    std::string modelDir;          //!< `model_dir` or `model_name`
-    std::string distribution;      //!< `distribution_id`, or the base name of `distribution_dir`; empty if absent
+    std::string modelDir;     //!< `model_dir` or `model_name`
+    std::string distribution; //!< `distribution_id`, or the base name of `distribution_dir`; empty if absent
     std::string timestamp;
     std::optional<double> accuracy;
     std::optional<double> brierScore;
@@ -24,9 +24,9 @@ struct EvaluationFile {
     std::optional<double> score;
     std::vector<double> probabilities;
     bool hasProbabilities = false;
-    bool hasRmsKey = false;        //!< generalization files carry the key, even when its value is NaN
-    bool shortForm = false;        //!< the post-processed form without metadata
-    std::vector<std::string> nanKeys;  //!< keys whose value was a bare NaN
+    bool hasRmsKey = false;           //!< generalization files carry the key, even when its value is NaN
+    bool shortForm = false;           //!< the post-processed form without metadata
+    std::vector<std::string> nanKeys; //!< keys whose value was a bare NaN
 };
 
 //! Parses an evaluation file's text; throws InputError naming `file` and the place on malformed content.

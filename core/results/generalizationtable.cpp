@@ -13,7 +13,7 @@ namespace shiftscope {
 
 namespace {
 
-using Key = std::tuple<std::string, std::string, std::string>;  // intervention, train, evaluated
+using Key = std::tuple<std::string, std::string, std::string>; // intervention, train, evaluated
 
 //! Canonical accuracies of one model's evaluations, keyed for the lookups a table needs.
 std::map<Key, EvaluationInfo> evaluationIndex(Workspace &workspace, const std::string &model)
@@ -32,7 +32,8 @@ struct Capability {
 Capability capabilityFor(Workspace &workspace, const std::map<Key, EvaluationInfo> &index, const std::string &model,
                          const std::string &target, const std::string &reference)
 {
-    Statement st(workspace.db(), "SELECT accuracy, best_intervention FROM target_capabilities WHERE model = ? AND target = ?");
+    Statement st(workspace.db(),
+                 "SELECT accuracy, best_intervention FROM target_capabilities WHERE model = ? AND target = ?");
     st.bind(1, model).bind(2, target);
     if (st.step() && !st.isNull(0))
         return {st.real(0), st.text(1)};
@@ -60,10 +61,17 @@ std::optional<double> accuracyOf(const std::map<Key, EvaluationInfo> &index, con
 
 const std::vector<std::string> &generalizationCsvColumns()
 {
-    static const std::vector<std::string> columns = {
-        "source", "target", "target_reference", "generalization_accuracy", "baseline_accuracy", "baseline_intervention",
-        "target_tuned_capability", "target_tuned_capability_intervention", "source_ID_accuracy", "RMS_calibration_error",
-        "differential_elicitation"};
+    static const std::vector<std::string> columns = {"source",
+                                                     "target",
+                                                     "target_reference",
+                                                     "generalization_accuracy",
+                                                     "baseline_accuracy",
+                                                     "baseline_intervention",
+                                                     "target_tuned_capability",
+                                                     "target_tuned_capability_intervention",
+                                                     "source_ID_accuracy",
+                                                     "RMS_calibration_error",
+                                                     "differential_elicitation"};
     return columns;
 }
 
@@ -90,7 +98,8 @@ std::vector<GeneralizationRow> rebuildGeneralizationTable(Workspace &workspace, 
         row.sourceIdAccuracy = accuracyOf(index, intervention, shift.source, shift.source);
         if (auto it = index.find(Key{intervention, shift.source, shift.target}); it != index.end())
             row.rmsCalibrationError = it->second.storedRms ? it->second.storedRms
-                                      : it->second.hasRmsKey ? it->second.rms : std::nullopt;
+                                    : it->second.hasRmsKey ? it->second.rms
+                                                           : std::nullopt;
         row.differentialElicitation =
             differentialElicitation(row.generalizationAccuracy, row.baselineAccuracy, row.targetTunedCapability);
         rows.push_back(std::move(row));
@@ -155,7 +164,8 @@ std::string generalizationCsv(const std::vector<GeneralizationRow> &rows)
 std::vector<TableComparison> compareAllWithPublished(Workspace &workspace)
 {
     std::vector<TableComparison> out;
-    Statement tables(workspace.db(), "SELECT DISTINCT model, intervention, file FROM published_metrics ORDER BY 1, 2, 3");
+    Statement tables(workspace.db(),
+                     "SELECT DISTINCT model, intervention, file FROM published_metrics ORDER BY 1, 2, 3");
     while (tables.step()) {
         TableComparison cmp{tables.text(0), tables.text(1), tables.text(2), 0, 0, 0, 0, {}};
         Statement rows(workspace.db(),
@@ -192,12 +202,14 @@ std::vector<TableComparison> compareAllWithPublished(Workspace &workspace)
             const auto &p = published[i];
             const auto &r = rebuilt[i];
             ++cmp.rows;
-            const bool complete = r.generalizationAccuracy && r.baselineAccuracy && r.targetTunedCapability && r.sourceIdAccuracy;
+            const bool complete = r.generalizationAccuracy && r.baselineAccuracy && r.targetTunedCapability
+                               && r.sourceIdAccuracy;
             if (!complete) {
                 ++cmp.rowsWithoutInputs;
                 continue;
             }
-            const std::string where = cmp.file + ".csv row " + std::to_string(i + 1) + " (" + p.source + " -> " + p.target + ") ";
+            const std::string where =
+                cmp.file + ".csv row " + std::to_string(i + 1) + " (" + p.source + " -> " + p.target + ") ";
             auto number = [&](const char *column, const std::optional<double> &a, const std::optional<double> &b) {
                 ++cmp.comparedCells;
                 const bool same = (!a && !b) || (a && b && std::fabs(*a - *b) <= 1e-9);
@@ -218,7 +230,8 @@ std::vector<TableComparison> compareAllWithPublished(Workspace &workspace)
             number("baseline_accuracy", p.baselineAccuracy, r.baselineAccuracy);
             text("baseline_intervention", p.baselineIntervention, r.baselineIntervention);
             number("target_tuned_capability", p.targetTunedCapability, r.targetTunedCapability);
-            text("target_tuned_capability_intervention", p.targetTunedCapabilityIntervention, r.targetTunedCapabilityIntervention);
+            text("target_tuned_capability_intervention", p.targetTunedCapabilityIntervention,
+                 r.targetTunedCapabilityIntervention);
             number("source_ID_accuracy", p.sourceIdAccuracy, r.sourceIdAccuracy);
             number("RMS_calibration_error", p.rmsCalibrationError, r.rmsCalibrationError);
             number("differential_elicitation", p.differentialElicitation, r.differentialElicitation);

@@ -22,8 +22,8 @@ struct GeneralizationRow {
     std::optional<double> sourceIdAccuracy;
     std::optional<double> rmsCalibrationError;
     std::optional<double> differentialElicitation;
-    std::string category;  //!< not a CSV column; for views
-    bool genies = false;   //!< not a CSV column; for views
+    std::string category; //!< not a CSV column; for views
+    bool genies = false;  //!< not a CSV column; for views
 };
 
 //! The published CSV header, in order.
@@ -51,8 +51,8 @@ struct TableComparison {
     int rows = 0;
     int comparedCells = 0;
     int agreeingCells = 0;
-    int rowsWithoutInputs = 0;              //!< rows whose inputs are not all in the workspace
-    std::vector<std::string> differences;  //!< "GENIES.csv row 3 (a -> b) baseline_accuracy: published 0.5, rebuilt 0.6"
+    int rowsWithoutInputs = 0;            //!< rows whose inputs are not all in the workspace
+    std::vector<std::string> differences; //!< "GENIES.csv row 3 (a -> b) baseline_accuracy: published 0.5, rebuilt 0.6"
 };
 
 //! Compares every imported published table with its rebuilt counterpart (numbers to 1e-9, names exactly).

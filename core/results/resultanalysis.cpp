@@ -43,7 +43,8 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
     std::vector<ShiftPair> shifts = workspace.shifts(workspace.builtinCatalogueId());
     if (set == ShiftSet::Genies) {
         std::erase_if(shifts, [](const ShiftPair &p) { return !p.isGenies(); });
-        std::stable_sort(shifts.begin(), shifts.end(), [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
+        std::stable_sort(shifts.begin(), shifts.end(),
+                         [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
         return shifts;
     }
     // Then the shifts of the loaded catalogues (such as the demo suite's) that the built-in one lacks.
@@ -59,7 +60,8 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
 }
 
 std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
-                                                             const std::vector<std::string> &interventions, ShiftSet set)
+                                                             const std::vector<std::string> &interventions,
+                                                             ShiftSet set)
 {
     ResultStore store(workspace);
     const auto shifts = shiftsOf(workspace, set);
@@ -69,7 +71,8 @@ std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspac
         auto &results = out[intervention];
         for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts)) {
             ShiftResult r;
-            r.generalization = estimate(row.generalizationAccuracy, pairCount(store, model, intervention, row.source, row.target));
+            r.generalization =
+                estimate(row.generalizationAccuracy, pairCount(store, model, intervention, row.source, row.target));
             r.baseline = estimate(row.baselineAccuracy, pairCount(store, model, "zero_shot", row.source, row.target));
             int capabilityPairs = 0;
             for (const auto &e : all)
@@ -104,15 +107,17 @@ ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &mo
     return m;
 }
 
-ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model, const std::vector<std::string> &interventions,
-                               ShiftSet set)
+ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
+                               const std::vector<std::string> &interventions, ShiftSet set)
 {
-    const ResultMatrix perShift = interventionShiftMatrix(workspace, model, interventions, set, HeatmapMetric::DifferentialElicitation);
+    const ResultMatrix perShift =
+        interventionShiftMatrix(workspace, model, interventions, set, HeatmapMetric::DifferentialElicitation);
     ResultMatrix m;
     m.rowLabels = perShift.rowLabels;
     std::vector<std::string> categories;
     for (const auto &c : geniesCategories())
-        if (std::find(perShift.columnCategories.begin(), perShift.columnCategories.end(), c.id) != perShift.columnCategories.end())
+        if (std::find(perShift.columnCategories.begin(), perShift.columnCategories.end(), c.id)
+            != perShift.columnCategories.end())
             categories.push_back(c.id);
     for (const auto &c : categories) {
         m.columnLabels.push_back(categoryDisplayName(c));
@@ -153,8 +158,10 @@ ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, cons
     for (const auto &e : evaluations) {
         if (e.trainDistribution.empty())
             continue;
-        const auto r = std::size_t(std::find(m.rowLabels.begin(), m.rowLabels.end(), e.trainDistribution) - m.rowLabels.begin());
-        const auto c = std::size_t(std::find(m.columnLabels.begin(), m.columnLabels.end(), e.evalDistribution) - m.columnLabels.begin());
+        const auto r =
+            std::size_t(std::find(m.rowLabels.begin(), m.rowLabels.end(), e.trainDistribution) - m.rowLabels.begin());
+        const auto c = std::size_t(std::find(m.columnLabels.begin(), m.columnLabels.end(), e.evalDistribution)
+                                   - m.columnLabels.begin());
         m.values[r][c] = e.reportedAccuracy();
     }
     return m;
@@ -167,7 +174,8 @@ CalibrationData calibration(Workspace &workspace, const std::string &model, cons
     CalibrationData data;
     data.source = store.find(model, intervention, shift.source, shift.source);
     data.target = store.find(model, intervention, shift.source, shift.target);
-    auto fill = [&](const std::optional<EvaluationInfo> &e, std::vector<ReliabilityBin> &bins, std::vector<int> &histogram) {
+    auto fill =
+        [&](const std::optional<EvaluationInfo> &e, std::vector<ReliabilityBin> &bins, std::vector<int> &histogram) {
         histogram.assign(10, 0);
         if (!e)
             return;
@@ -200,7 +208,8 @@ DisagreementTable disagreements(Workspace &workspace, const std::vector<std::int
     }
     // Pair k -> example and responses, when the data is here and every linked evaluation agrees on the count.
     std::vector<PairRef> refs;
-    const bool anyLinked = std::any_of(table.links.begin(), table.links.end(), [](const LinkStatus &l) { return l.linked; });
+    const bool anyLinked =
+        std::any_of(table.links.begin(), table.links.end(), [](const LinkStatus &l) { return l.linked; });
     if (anyLinked)
         refs = pairsInOrder(workspace.examples(table.distribution, Split::Test));
     const double nan = std::numeric_limits<double>::quiet_NaN();

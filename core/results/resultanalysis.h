@@ -36,12 +36,13 @@ struct ShiftResult {
 
 //! Per intervention, the shift results for a model.
 std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
-                                                             const std::vector<std::string> &interventions, ShiftSet set);
+                                                             const std::vector<std::string> &interventions,
+                                                             ShiftSet set);
 
 //! A value per (intervention, shift) for the heatmap; rows = interventions, columns = shifts.
 struct ResultMatrix {
     std::vector<std::string> rowLabels;
-    std::vector<std::string> columnLabels;  //!< "source → target", or distribution ids for the transfer matrix
+    std::vector<std::string> columnLabels; //!< "source → target", or distribution ids for the transfer matrix
     std::vector<std::string> columnCategories;
     std::vector<std::vector<std::optional<double>>> values;
 };
@@ -51,8 +52,8 @@ enum class HeatmapMetric { DifferentialElicitation, GeneralizationAccuracy };
 ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &model,
                                      const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric);
 //! Mean differential elicitation per category (columns, in catalogue order) per intervention (rows).
-ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model, const std::vector<std::string> &interventions,
-                               ShiftSet set);
+ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
+                               const std::vector<std::string> &interventions, ShiftSet set);
 //! Accuracy of every training distribution (rows) on every evaluated distribution (columns) for one intervention.
 ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, const std::string &intervention);
 
@@ -62,7 +63,7 @@ struct CalibrationData {
     std::optional<EvaluationInfo> target;
     std::vector<ReliabilityBin> sourceBins;
     std::vector<ReliabilityBin> targetBins;
-    std::vector<int> sourceHistogram;  //!< counts of p (probability of the preferred response) in 10 bins
+    std::vector<int> sourceHistogram; //!< counts of p (probability of the preferred response) in 10 bins
     std::vector<int> targetHistogram;
 };
 CalibrationData calibration(Workspace &workspace, const std::string &model, const std::string &intervention,
@@ -71,11 +72,11 @@ CalibrationData calibration(Workspace &workspace, const std::string &model, cons
 //! One pair of an evaluated distribution with the probability several evaluations give its preferred response.
 struct DisagreementRow {
     int pairIndex = 0;
-    int examplePosition = -1;   //!< -1 when the probabilities are not linked to the workspace's data
+    int examplePosition = -1; //!< -1 when the probabilities are not linked to the workspace's data
     int preferredIndex = -1;
     int dispreferredIndex = -1;
-    std::vector<double> probabilities;  //!< one per evaluation, NaN where an evaluation has no value
-    bool possibleLabelError = false;    //!< every evaluation is confidently wrong
+    std::vector<double> probabilities; //!< one per evaluation, NaN where an evaluation has no value
+    bool possibleLabelError = false;   //!< every evaluation is confidently wrong
 };
 
 struct DisagreementTable {

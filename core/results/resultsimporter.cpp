@@ -33,7 +33,8 @@ std::string readAll(const fs::path &path)
 
 //! The files with `extension` below `root`, sorted. Every folder or entry that cannot be read is added to
 //! `problems` by path: the walk goes on, so all of them are reported, and the import then writes nothing.
-std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extension, std::vector<InputProblem> &problems)
+std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extension,
+                                 std::vector<InputProblem> &problems)
 {
     std::vector<fs::path> files;
     std::error_code ec;
@@ -45,7 +46,8 @@ std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extens
         pending.pop_back();
         fs::directory_iterator it(dir, ec);
         if (ec) {
-            problems.push_back({dir.string(), {}, "the folder cannot be read: " + ec.message(), "check its permissions"});
+            problems.push_back(
+                {dir.string(), {}, "the folder cannot be read: " + ec.message(), "check its permissions"});
             continue;
         }
         for (; it != fs::directory_iterator(); it.increment(ec)) {
@@ -55,10 +57,14 @@ std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extens
             else if (it->path().extension() == extension && !entryError)
                 files.push_back(it->path());
             else if (entryError && it->path().extension() == extension)
-                problems.push_back({it->path().string(), {}, "cannot be read: " + entryError.message(), "check the file and its permissions"});
+                problems.push_back({it->path().string(),
+                                    {},
+                                    "cannot be read: " + entryError.message(),
+                                    "check the file and its permissions"});
         }
         if (ec)
-            problems.push_back({dir.string(), {}, "the folder cannot be listed to the end: " + ec.message(), "check its permissions"});
+            problems.push_back(
+                {dir.string(), {}, "the folder cannot be listed to the end: " + ec.message(), "check its permissions"});
     }
     std::sort(files.begin(), files.end());
     return files;
@@ -73,7 +79,7 @@ struct ParsedEvaluation {
     GeniesMetrics recomputed;
     double corrected = 0;
     bool hard = false;
-    std::vector<std::pair<std::string, std::string>> flags;  //!< kind, message
+    std::vector<std::pair<std::string, std::string>> flags; //!< kind, message
     std::optional<InputProblem> problem;
 };
 
@@ -93,8 +99,9 @@ void check(ParsedEvaluation &e)
                                                          + e.where.evaluatedDistribution);
     if (!c.hasProbabilities) {
         if (e.where.intervention == "ccs")
-            e.flags.emplace_back("no_probabilities", "ccs stores no per-pair probabilities; its accuracy is per response "
-                                                     "and sign-symmetrised (at least 0.5), so it is not comparable");
+            e.flags.emplace_back("no_probabilities",
+                                 "ccs stores no per-pair probabilities; its accuracy is per response "
+                                 "and sign-symmetrised (at least 0.5), so it is not comparable");
         return;
     }
     const auto &p = c.probabilities;
@@ -110,14 +117,15 @@ void check(ParsedEvaluation &e)
                                                    "accuracy and the calibration error is degenerate");
     // Generalization files were recomputed in float64; originals from fp16 models store rounded averages.
     const double tolerance = c.hasRmsKey ? 1e-9 : 3e-4;
-    auto compare = [&](const char *kind, const char *name, std::optional<double> stored, double recomputed, double tol) {
+    auto compare =
+        [&](const char *kind, const char *name, std::optional<double> stored, double recomputed, double tol) {
         if (!stored)
             return;
         if (std::isnan(recomputed) && std::isnan(*stored))
             return;
         if (!(std::fabs(*stored - recomputed) <= tol))
-            e.flags.emplace_back(kind, std::string("stored ") + name + " " + fmt(*stored) + " but the probabilities give "
-                                           + fmt(recomputed));
+            e.flags.emplace_back(kind, std::string("stored ") + name + " " + fmt(*stored)
+                                           + " but the probabilities give " + fmt(recomputed));
     };
     compare("accuracy_differs", "accuracy", c.accuracy, e.recomputed.accuracy, 1e-6);
     compare("brier_differs", "Brier score", c.brierScore, e.recomputed.brierScore, tolerance);
@@ -128,7 +136,8 @@ void check(ParsedEvaluation &e)
             e.flags.emplace_back("rms_differs", "stored RMS calibration error NaN but the probabilities give "
                                                     + fmt(e.recomputed.rmsCalibrationError));
         } else {
-            compare("rms_differs", "RMS calibration error", c.rmsCalibrationError, e.recomputed.rmsCalibrationError, 1e-9);
+            compare("rms_differs", "RMS calibration error", c.rmsCalibrationError, e.recomputed.rmsCalibrationError,
+                    1e-9);
         }
     }
 }
@@ -140,8 +149,11 @@ ParsedEvaluation parseOne(const fs::path &file, const fs::path &resultsDir)
     e.relative = fs::relative(file, resultsDir).generic_string();
     const auto where = parseEvaluationPath(fs::relative(file, resultsDir / "evaluations"));
     if (!where) {
-        e.problem = InputProblem{file.string(), {}, "not where an evaluation belongs",
-                                 "evaluations live at evaluations/<intervention>/<model>[-<source>]/<distribution>.json"};
+        e.problem =
+            InputProblem{file.string(),
+                         {},
+                         "not where an evaluation belongs",
+                         "evaluations live at evaluations/<intervention>/<model>[-<source>]/<distribution>.json"};
         return e;
     }
     e.where = *where;
@@ -175,7 +187,8 @@ std::vector<ParsedEvaluation> parseAll(const std::vector<fs::path> &files, const
             parsed[i] = parseOne(files[i], resultsDir);
             ++done;
             if (i % 64 == 0)
-                reportProgress(progress, std::int64_t(done.load()), std::int64_t(files.size()) * 2, "Reading evaluations");
+                reportProgress(progress, std::int64_t(done.load()), std::int64_t(files.size()) * 2,
+                               "Reading evaluations");
         }
     } catch (...) {
         failure = std::current_exception();
@@ -191,12 +204,12 @@ void writeEvaluations(Database &db, std::int64_t importId, const std::vector<Par
                       ResultsImportSummary &summary)
 {
     Statement remove(db, "DELETE FROM evaluations WHERE path = ?");
-    Statement insert(db,
-                     "INSERT INTO evaluations(import_id, path, intervention, variant, model, train_distribution,"
-                     " eval_distribution, model_dir, timestamp, short_form, stored_accuracy, stored_brier, stored_average,"
-                     " stored_rms, has_rms_key, stored_loss, probability_count, probabilities, accuracy, brier,"
-                     " average_probability, rms, corrected_calibration, hard_probabilities)"
-                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement insert(
+        db, "INSERT INTO evaluations(import_id, path, intervention, variant, model, train_distribution,"
+            " eval_distribution, model_dir, timestamp, short_form, stored_accuracy, stored_brier, stored_average,"
+            " stored_rms, has_rms_key, stored_loss, probability_count, probabilities, accuracy, brier,"
+            " average_probability, rms, corrected_calibration, hard_probabilities)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     Statement flag(db, "INSERT INTO evaluation_flags(evaluation_id, kind, message) VALUES(?, ?, ?)");
     auto bindOptional = [](Statement &st, int index, std::optional<double> v) {
         if (v && !std::isnan(*v))
@@ -209,9 +222,16 @@ void writeEvaluations(Database &db, std::int64_t importId, const std::vector<Par
             continue;
         const auto &c = e.content;
         remove.bind(1, e.relative).run();
-        insert.bind(1, importId).bind(2, e.relative).bind(3, e.where.intervention).bind(4, e.where.variant)
-            .bind(5, e.where.model).bind(6, e.where.trainDistribution).bind(7, e.where.evaluatedDistribution)
-            .bind(8, c.modelDir).bind(9, c.timestamp).bind(10, c.shortForm ? 1 : 0);
+        insert.bind(1, importId)
+            .bind(2, e.relative)
+            .bind(3, e.where.intervention)
+            .bind(4, e.where.variant)
+            .bind(5, e.where.model)
+            .bind(6, e.where.trainDistribution)
+            .bind(7, e.where.evaluatedDistribution)
+            .bind(8, c.modelDir)
+            .bind(9, c.timestamp)
+            .bind(10, c.shortForm ? 1 : 0);
         bindOptional(insert, 11, c.accuracy);
         bindOptional(insert, 12, c.brierScore);
         bindOptional(insert, 13, c.averageProbability);
@@ -238,7 +258,8 @@ void writeEvaluations(Database &db, std::int64_t importId, const std::vector<Par
         summary.flaggedFiles += e.flags.empty() ? 0 : 1;
         summary.hardFiles += e.hard ? 1 : 0;
         summary.storedValueDisagreements += int(std::count_if(e.flags.begin(), e.flags.end(), [](const auto &f) {
-            return f.first.size() > 8 && f.first.compare(f.first.size() - 8, 8, "_differs") == 0 && f.first != "distribution_differs";
+            return f.first.size() > 8 && f.first.compare(f.first.size() - 8, 8, "_differs") == 0
+                && f.first != "distribution_differs";
         }));
     }
     // Several files can hold the same evaluation (lat_stim_1/lat/, lora_fine_tuning/classify_lora/, old_evals/):
@@ -268,8 +289,8 @@ void checkLinks(Database &db, std::int64_t importId, ResultsImportSummary &summa
         }
         ++summary.lengthMismatches;
         flag.bind(1, st.int64(0))
-            .bind(2, std::to_string(st.integer(1)) + " probabilities but " + st.text(3) + " has " + std::to_string(st.integer(2))
-                         + " test pairs in this workspace; not linked to its pairs")
+            .bind(2, std::to_string(st.integer(1)) + " probabilities but " + st.text(3) + " has "
+                         + std::to_string(st.integer(2)) + " test pairs in this workspace; not linked to its pairs")
             .run();
     }
 }
@@ -306,7 +327,8 @@ void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file,
     for (const auto &p : relative)
         parts.push_back(p.string());
     if (parts.size() != 3) {
-        summary.warnings.push_back(file.string() + ": skipped; expected generalization_metrics/<model>/<intervention>/<file>.csv");
+        summary.warnings.push_back(file.string()
+                                   + ": skipped; expected generalization_metrics/<model>/<intervention>/<file>.csv");
         return;
     }
     std::istringstream in(readAll(file));
@@ -323,11 +345,12 @@ void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file,
                             }()});
         return;
     }
-    Statement insert(db, "INSERT OR REPLACE INTO published_metrics(import_id, model, intervention, file, row, source, target,"
-                         " target_reference, generalization_accuracy, baseline_accuracy, baseline_intervention,"
-                         " target_tuned_capability, target_tuned_capability_intervention, source_id_accuracy,"
-                         " rms_calibration_error, differential_elicitation)"
-                         " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement insert(
+        db, "INSERT OR REPLACE INTO published_metrics(import_id, model, intervention, file, row, source, target,"
+            " target_reference, generalization_accuracy, baseline_accuracy, baseline_intervention,"
+            " target_tuned_capability, target_tuned_capability_intervention, source_id_accuracy,"
+            " rms_calibration_error, differential_elicitation)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     int row = 0;
     int lineNumber = 1;
     while (std::getline(in, line)) {
@@ -341,7 +364,11 @@ void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file,
                                 "each row has the 11 published columns"});
             continue;
         }
-        insert.bind(1, importId).bind(2, parts[0]).bind(3, parts[1]).bind(4, fs::path(parts[2]).stem().string()).bind(5, row);
+        insert.bind(1, importId)
+            .bind(2, parts[0])
+            .bind(3, parts[1])
+            .bind(4, fs::path(parts[2]).stem().string())
+            .bind(5, row);
         bool bad = false;
         for (std::size_t c = 0; c < cells.size(); ++c) {
             const int index = int(c) + 6;
@@ -355,7 +382,8 @@ void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file,
                     insert.bind(index, std::stod(cells[c]));
                 } catch (const std::exception &) {
                     problems.push_back({file.string(), "line " + std::to_string(lineNumber) + ", column " + expected[c],
-                                        "'" + cells[c] + "' is not a number", "write a decimal number or leave it empty"});
+                                        "'" + cells[c] + "' is not a number",
+                                        "write a decimal number or leave it empty"});
                     bad = true;
                     break;
                 }
@@ -383,12 +411,17 @@ void importCapability(Database &db, std::int64_t importId, const fs::path &file,
     } catch (const nlohmann::json::parse_error &) {
         problems.push_back({file.string(), {}, "malformed JSON", "restore the file from the published results"});
         return;
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        problems.push_back({file.string(), {}, "a number in the file is too large to represent", "restore the file from the published results"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        problems.push_back({file.string(),
+                            {},
+                            "a number in the file is too large to represent",
+                            "restore the file from the published results"});
         return;
     }
     if (!json.is_object() || !json.contains("best_intervention") || !json.contains("best_intervention_accuracy")) {
-        problems.push_back({file.string(), {}, "missing best_intervention or best_intervention_accuracy",
+        problems.push_back({file.string(),
+                            {},
+                            "missing best_intervention or best_intervention_accuracy",
                             "a target-tuned capability file holds both keys"});
         return;
     }
@@ -401,7 +434,9 @@ void importCapability(Database &db, std::int64_t importId, const fs::path &file,
     }
     Statement insert(db, "INSERT OR REPLACE INTO target_capabilities(import_id, model, target, target_reference,"
                          " best_intervention, accuracy) VALUES(?, ?, ?, ?, ?, ?)");
-    insert.bind(1, importId).bind(2, model).bind(3, file.stem().string())
+    insert.bind(1, importId)
+        .bind(2, model)
+        .bind(3, file.stem().string())
         .bind(4, reference != json.end() && reference->is_string() ? reference->get<std::string>() : std::string())
         .bind(5, json["best_intervention"].is_string() ? json["best_intervention"].get<std::string>() : std::string());
     if (json["best_intervention_accuracy"].is_number())
@@ -421,12 +456,15 @@ fs::path ResultsImporter::locateResults(const fs::path &dir)
         for (const char *folder : kResultFolders)
             if (fs::is_directory(candidate / folder, ec))
                 return candidate;
-    throw InputError(InputProblem{dir.string(), {}, "no GENIES results found",
+    throw InputError(InputProblem{dir.string(),
+                                  {},
+                                  "no GENIES results found",
                                   "give a results/ folder (holding evaluations/, generalization_metrics/ or "
                                   "target_tuned_capability/) or its parent"});
 }
 
-ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const fs::path &dir, const ProgressCallback &progress)
+ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const fs::path &dir,
+                                                    const ProgressCallback &progress)
 {
     ResultsImportSummary summary;
     summary.resultsDir = locateResults(dir);
@@ -437,7 +475,7 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
     const auto metricsFiles = filesBelow(root / "generalization_metrics", ".csv", unreadable);
     const auto capabilityFiles = filesBelow(root / "target_tuned_capability", ".json", unreadable);
     if (!unreadable.empty())
-        throw InputError(std::move(unreadable));  // all or nothing: a tree read in part would pass for the whole
+        throw InputError(std::move(unreadable)); // all or nothing: a tree read in part would pass for the whole
     auto parsed = parseAll(evaluationFiles, root, progress);
 
     std::vector<InputProblem> problems;
@@ -459,7 +497,8 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
     Statement addImport(db, "INSERT INTO result_imports(root, imported_at) VALUES(?, ?)");
     addImport.bind(1, root.string()).bind(2, utcNow()).run();
     const std::int64_t importId = db.lastInsertId();
-    reportProgress(progress, std::int64_t(evaluationFiles.size()), std::int64_t(evaluationFiles.size()) * 2, "Saving evaluations");
+    reportProgress(progress, std::int64_t(evaluationFiles.size()), std::int64_t(evaluationFiles.size()) * 2,
+                   "Saving evaluations");
     writeEvaluations(db, importId, parsed, summary);
     checkLinks(db, importId, summary);
     for (const auto &file : metricsFiles)
@@ -478,7 +517,8 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
             summary.tableDifferences.push_back(d);
     }
     tx.commit();
-    reportProgress(progress, std::int64_t(evaluationFiles.size()) * 2, std::int64_t(evaluationFiles.size()) * 2, "Done");
+    reportProgress(progress, std::int64_t(evaluationFiles.size()) * 2, std::int64_t(evaluationFiles.size()) * 2,
+                   "Done");
     return summary;
 }
 

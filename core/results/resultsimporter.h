@@ -12,18 +12,18 @@ namespace shiftscope {
 //! What a results import found and checked.
 struct ResultsImportSummary {
     std::filesystem::path resultsDir;
-    int evaluationFiles = 0;       //!< every evaluation JSON read
-    int duplicateFiles = 0;        //!< copies of another file's evaluation (lat/, classify_lora/, old_evals/...)
+    int evaluationFiles = 0; //!< every evaluation JSON read
+    int duplicateFiles = 0;  //!< copies of another file's evaluation (lat/, classify_lora/, old_evals/...)
     std::int64_t probabilities = 0;
     int metricsFiles = 0;
     int metricsRows = 0;
     int capabilityFiles = 0;
-    int flaggedFiles = 0;          //!< files with at least one check flag
-    int hardFiles = 0;             //!< files whose probabilities are all 0 or 1
+    int flaggedFiles = 0; //!< files with at least one check flag
+    int hardFiles = 0;    //!< files whose probabilities are all 0 or 1
     int storedValueDisagreements = 0;
-    int linkedFiles = 0;           //!< probabilities line up with the workspace's test pairs
-    int lengthMismatches = 0;      //!< the distribution is here but its pair count differs (kept unlinked)
-    std::vector<std::string> warnings;  //!< files skipped and why
+    int linkedFiles = 0;               //!< probabilities line up with the workspace's test pairs
+    int lengthMismatches = 0;          //!< the distribution is here but its pair count differs (kept unlinked)
+    std::vector<std::string> warnings; //!< files skipped and why
     // Rebuilt generalization tables compared with the published CSVs.
     int comparedCells = 0;
     int agreeingCells = 0;

@@ -53,7 +53,9 @@ std::string EvaluationInfo::label() const
 
 std::vector<std::string> ResultStore::models()
 {
-    Statement st(m_ws.db(), "SELECT DISTINCT model FROM evaluations UNION SELECT DISTINCT model FROM published_metrics ORDER BY 1");
+    Statement st(
+        m_ws.db(),
+        "SELECT DISTINCT model FROM evaluations UNION SELECT DISTINCT model FROM published_metrics ORDER BY 1");
     std::vector<std::string> out;
     while (st.step())
         out.push_back(st.text(0));
@@ -62,8 +64,9 @@ std::vector<std::string> ResultStore::models()
 
 std::vector<std::string> ResultStore::interventions(const std::string &model)
 {
-    Statement st(m_ws.db(), "SELECT DISTINCT intervention FROM evaluations WHERE ?1 = '' OR model = ?1"
-                            " UNION SELECT DISTINCT intervention FROM published_metrics WHERE ?1 = '' OR model = ?1 ORDER BY 1");
+    Statement st(m_ws.db(),
+                 "SELECT DISTINCT intervention FROM evaluations WHERE ?1 = '' OR model = ?1"
+                 " UNION SELECT DISTINCT intervention FROM published_metrics WHERE ?1 = '' OR model = ?1 ORDER BY 1");
     st.bind(1, model);
     std::vector<std::string> out;
     while (st.step())
@@ -74,10 +77,11 @@ std::vector<std::string> ResultStore::interventions(const std::string &model)
 std::vector<EvaluationInfo> ResultStore::evaluations(const std::string &model, const std::string &intervention,
                                                      bool includeDuplicates)
 {
-    Statement st(m_ws.db(), std::string("SELECT ") + kColumns
-                                + " FROM evaluations e WHERE (?1 = '' OR e.model = ?1) AND (?2 = '' OR e.intervention = ?2)"
-                                  " AND (?3 OR e.duplicate_of IS NULL) ORDER BY e.model, e.intervention,"
-                                  " e.train_distribution, e.eval_distribution, e.path");
+    Statement st(m_ws.db(),
+                 std::string("SELECT ") + kColumns
+                     + " FROM evaluations e WHERE (?1 = '' OR e.model = ?1) AND (?2 = '' OR e.intervention = ?2)"
+                       " AND (?3 OR e.duplicate_of IS NULL) ORDER BY e.model, e.intervention,"
+                       " e.train_distribution, e.eval_distribution, e.path");
     st.bind(1, model).bind(2, intervention).bind(3, includeDuplicates ? 1 : 0);
     std::vector<EvaluationInfo> out;
     while (st.step())
@@ -97,9 +101,10 @@ std::optional<EvaluationInfo> ResultStore::evaluation(std::int64_t id)
 std::optional<EvaluationInfo> ResultStore::find(const std::string &model, const std::string &intervention,
                                                 const std::string &train, const std::string &evaluated)
 {
-    Statement st(m_ws.db(), std::string("SELECT ") + kColumns
-                                + " FROM evaluations e WHERE e.model = ? AND e.intervention = ? AND e.train_distribution = ?"
-                                  " AND e.eval_distribution = ? AND e.duplicate_of IS NULL");
+    Statement st(m_ws.db(),
+                 std::string("SELECT ") + kColumns
+                     + " FROM evaluations e WHERE e.model = ? AND e.intervention = ? AND e.train_distribution = ?"
+                       " AND e.eval_distribution = ? AND e.duplicate_of IS NULL");
     st.bind(1, model).bind(2, intervention).bind(3, train).bind(4, evaluated);
     if (!st.step())
         return std::nullopt;

@@ -12,11 +12,11 @@ namespace shiftscope {
 //! stored in the file and as recomputed from its probabilities.
 struct EvaluationInfo {
     std::int64_t id = 0;
-    std::string path;                 //!< relative to the results folder
+    std::string path; //!< relative to the results folder
     std::string intervention;
     std::string variant;
     std::string model;
-    std::string trainDistribution;    //!< empty for a base-model evaluation
+    std::string trainDistribution; //!< empty for a base-model evaluation
     std::string evalDistribution;
     std::optional<std::int64_t> duplicateOf;
     std::string timestamp;
@@ -27,10 +27,10 @@ struct EvaluationInfo {
     std::optional<double> storedRms;
     bool hasRmsKey = false;
     int probabilityCount = 0;
-    std::optional<double> accuracy;   //!< recomputed: mean(p >= 0.5)
+    std::optional<double> accuracy; //!< recomputed: mean(p >= 0.5)
     std::optional<double> brier;
     std::optional<double> averageProbability;
-    std::optional<double> rms;        //!< GENIES recipe
+    std::optional<double> rms; //!< GENIES recipe
     std::optional<double> correctedCalibration;
     bool hardProbabilities = false;
     int flagCount = 0;
@@ -43,14 +43,14 @@ struct EvaluationInfo {
 struct EvaluationFlag {
     std::int64_t evaluationId = 0;
     std::string path;
-    std::string kind;     //!< e.g. "accuracy_differs", "hard_probabilities", "length_mismatch"
+    std::string kind; //!< e.g. "accuracy_differs", "hard_probabilities", "length_mismatch"
     std::string message;
 };
 
 //! Whether an evaluation's probabilities line up with the evaluated distribution's test pairs in the workspace.
 struct LinkStatus {
     bool linked = false;
-    std::string message;  //!< why not, e.g. "750 probabilities but alpaca_hard has 12 test pairs here"
+    std::string message; //!< why not, e.g. "750 probabilities but alpaca_hard has 12 test pairs here"
 };
 
 //! Read access to the results part of a workspace.

@@ -49,13 +49,15 @@ std::map<std::string, std::string> resolveParameters(const Intervention &interve
     for (const auto &assignment : assignments) {
         const auto eq = assignment.find('=');
         if (eq == std::string::npos || eq == 0)
-            throw InputError(InputProblem{{}, "--param " + assignment, "expected key=value", "write e.g. --param learning_rate=1e-4"});
+            throw InputError(InputProblem{
+                {}, "--param " + assignment, "expected key=value", "write e.g. --param learning_rate=1e-4"});
         const std::string key = assignment.substr(0, eq);
         if (!values.count(key)) {
             std::string known;
             for (const auto &spec : intervention.parameters())
                 known += (known.empty() ? "" : ", ") + spec.name;
-            throw InputError(InputProblem{{}, "--param " + assignment,
+            throw InputError(InputProblem{{},
+                                          "--param " + assignment,
                                           intervention.name() + " has no parameter '" + key + "'",
                                           known.empty() ? "it takes no parameters" : "use one of: " + known});
         }

@@ -21,16 +21,16 @@ struct ParameterSpec {
 
 //! Everything an intervention may read while it trains or evaluates.
 struct InterventionContext {
-    std::filesystem::path modelDir;               //!< empty for interventions that need no model
-    std::string modelHash;                        //!< identifies the model folder's contents (cache keys)
-    std::map<std::string, std::string> parameters;  //!< defaults merged with the user's values
+    std::filesystem::path modelDir;                //!< empty for interventions that need no model
+    std::string modelHash;                         //!< identifies the model folder's contents (cache keys)
+    std::map<std::string, std::string> parameters; //!< defaults merged with the user's values
     std::uint64_t seed = 0;
-    std::filesystem::path artifactDir;            //!< where train() saves what it learned
+    std::filesystem::path artifactDir; //!< where train() saves what it learned
     //! Shared by every run of the workspace (activation caches); entries must be keyed by what they depend on.
     std::filesystem::path cacheDir;
-    std::string trainDistribution;  //!< what train() is given (empty when the intervention trains nothing)
-    std::string trainDataHash;      //!< that distribution's content hash in the workspace
-    std::string evalDistribution;   //!< what evaluate() is currently called for
+    std::string trainDistribution; //!< what train() is given (empty when the intervention trains nothing)
+    std::string trainDataHash;     //!< that distribution's content hash in the workspace
+    std::string evalDistribution;  //!< what evaluate() is currently called for
     std::string evalDataHash;
     //! Where interventions that load a model compute: "cpu" or "cuda". How a run executes, not what it is, so it
     //! is not a parameter.

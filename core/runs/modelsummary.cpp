@@ -57,8 +57,10 @@ ModelSummary summariseModelFolder(const fs::path &dir)
             pickle = true;
     }
     if (!s.hasSafetensors)
-        s.problem = pickle ? "only pytorch_model.bin (a pickle, which can run code when loaded); convert it to safetensors first"
-                           : "no .safetensors weights in " + dir.string();
+        s.problem =
+            pickle
+                ? "only pytorch_model.bin (a pickle, which can run code when loaded); convert it to safetensors first"
+                : "no .safetensors weights in " + dir.string();
     else if (!s.hasTokenizer)
         s.problem = "no tokenizer.json in " + dir.string();
     return s;

@@ -8,15 +8,15 @@ namespace shiftscope {
 
 //! What a launcher shows about a model folder before anything is loaded.
 struct ModelSummary {
-    std::string architecture;   //!< e.g. "GPTNeoXForCausalLM"
+    std::string architecture; //!< e.g. "GPTNeoXForCausalLM"
     int layers = 0;
     int hiddenSize = 0;
     int heads = 0;
     int vocabSize = 0;
-    std::uint64_t weightBytes = 0;  //!< total size of the safetensors files
+    std::uint64_t weightBytes = 0; //!< total size of the safetensors files
     bool hasSafetensors = false;
     bool hasTokenizer = false;
-    std::string problem;        //!< why it cannot be used, empty when it looks usable
+    std::string problem; //!< why it cannot be used, empty when it looks usable
 
     std::string describe() const;
 };

@@ -22,7 +22,8 @@ int exportRunResults(Workspace &workspace, const RunRecord &run, const fs::path 
     for (const RunUnit &unit : run.units) {
         if (unit.status != RunStatus::Done)
             continue;
-        const std::string folder = unit.trainDistribution.empty() ? modelName : modelName + "-" + unit.trainDistribution;
+        const std::string folder = unit.trainDistribution.empty() ? modelName
+                                                                  : modelName + "-" + unit.trainDistribution;
         const fs::path dir = root / "evaluations" / unit.intervention / folder;
         fs::create_directories(dir);
         for (const std::string &distribution : unit.evaluations) {
@@ -30,11 +31,13 @@ int exportRunResults(Workspace &workspace, const RunRecord &run, const fs::path 
             if (p.empty())
                 continue;
             const GeniesMetrics m = computeGeniesMetrics(p);
-            nlohmann::ordered_json file = {{"model_dir", run.modelPath}, {"distribution_id", distribution}, {"timestamp", timestamp},
-                                           {"eval_score", -m.brierScore}, {"eval_brier_score", m.brierScore},
-                                           {"eval_average_probability", m.averageProbability}, {"eval_accuracy", m.accuracy},
-                                           {"eval_probabilities", p}};
-            if (!unit.trainDistribution.empty() && distribution != unit.trainDistribution && !std::isnan(m.rmsCalibrationError))
+            nlohmann::ordered_json file = {
+                {"model_dir", run.modelPath},       {"distribution_id", distribution},
+                {"timestamp", timestamp},           {"eval_score", -m.brierScore},
+                {"eval_brier_score", m.brierScore}, {"eval_average_probability", m.averageProbability},
+                {"eval_accuracy", m.accuracy},      {"eval_probabilities", p}};
+            if (!unit.trainDistribution.empty() && distribution != unit.trainDistribution
+                && !std::isnan(m.rmsCalibrationError))
                 file["eval_rms_calibration_error"] = m.rmsCalibrationError;
             std::ofstream(dir / (distribution + ".json")) << file.dump() << "\n";
             ++written;

@@ -14,6 +14,7 @@ namespace shiftscope {
 //! and eval_rms_calibration_error on files evaluated away from their source. Such a tree imports into any workspace
 //! with import-results, which is how runs reach the results views, and how a unit run elsewhere is merged back.
 //! `modelName` must end in a size token ("-1m", "-7b") as GENIES model names do. Returns the files written.
-int exportRunResults(Workspace &workspace, const RunRecord &run, const std::filesystem::path &root, const std::string &modelName);
+int exportRunResults(Workspace &workspace, const RunRecord &run, const std::filesystem::path &root,
+                     const std::string &modelName);
 
 } // namespace shiftscope

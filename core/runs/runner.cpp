@@ -88,8 +88,8 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
     RunStore store(workspace);
     auto run = store.run(runId);
     if (!run)
-        throw InputError(InputProblem{workspace.path().string(), {}, "no run " + std::to_string(runId),
-                                      "list the runs with the report command"});
+        throw InputError(InputProblem{
+            workspace.path().string(), {}, "no run " + std::to_string(runId), "list the runs with the report command"});
     if (run->status == RunStatus::Done)
         return RunStatus::Done;
     const RunOwner self = currentRunOwner();
@@ -115,14 +115,15 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
             currentUnit = unit.id;
             if (unit.status == RunStatus::Done)
                 continue;
-            const std::string prefix = "unit " + std::to_string(unit.position + 1) + "/" + std::to_string(unitCount) + ": ";
+            const std::string prefix =
+                "unit " + std::to_string(unit.position + 1) + "/" + std::to_string(unitCount) + ": ";
             store.setUnitStatus(unit.id, RunStatus::Running);
             auto intervention = InterventionRegistry::instance().create(unit.intervention);
             InterventionContext context;
             context.modelDir = run->modelPath;
             context.modelHash = run->modelHash;
             context.parameters = unit.intervention == run->intervention ? run->parameters
-                                                                       : resolveParameters(*intervention, {});
+                                                                        : resolveParameters(*intervention, {});
             context.seed = run->seed;
             context.artifactDir = artifactDir(workspace, runId, unit.position);
             context.cacheDir = cacheDir(workspace);
@@ -143,14 +144,20 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                     const auto started = std::chrono::steady_clock::now();
                     intervention->train(context, workspace.examples(unit.trainDistribution, Split::Train));
                     std::ofstream(context.artifactDir / kTrainedMarker) << "trained\n";
-                    store.appendUnitLog(unit.id, "trained in " + std::to_string(std::chrono::duration<double>(
-                                                                     std::chrono::steady_clock::now() - started).count()) + " s");
+                    store.appendUnitLog(
+                        unit.id,
+                        "trained in "
+                            + std::to_string(
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
+                            + " s");
                 }
             }
             for (const auto &distribution : unit.evaluations) {
                 const auto examples = workspace.examples(distribution, Split::Test);
                 context.evalDistribution = distribution;
-                context.evalDataHash = workspace.distribution(distribution) ? workspace.distribution(distribution)->contentHash : std::string();
+                context.evalDataHash = workspace.distribution(distribution)
+                                         ? workspace.distribution(distribution)->contentHash
+                                         : std::string();
                 const auto pairs = pairsInOrder(examples);
                 int next = store.predictionCount(unit.id, distribution);
                 while (next < int(pairs.size())) {

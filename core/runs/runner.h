@@ -9,9 +9,9 @@
 namespace shiftscope {
 
 struct RunOptions {
-    int batchSize = 32;              //!< pairs evaluated and committed together
-    ProgressCallback progress;       //!< stage text reads like "unit 2/5: evaluating alpaca_hard"
-    std::string device = "cpu";      //!< where model interventions compute: "cpu" or "cuda"
+    int batchSize = 32;         //!< pairs evaluated and committed together
+    ProgressCallback progress;  //!< stage text reads like "unit 2/5: evaluating alpaca_hard"
+    std::string device = "cpu"; //!< where model interventions compute: "cpu" or "cuda"
 };
 
 //! Executes a planned run, unit by unit. Predictions are committed batch by batch and metrics as each evaluated

@@ -75,12 +75,12 @@ OwnerState ownerState(const RunOwner &owner)
     if (kill(pid_t(owner.pid), 0) != 0 && errno == ESRCH)
         return OwnerState::Gone;
     const auto stat = statOf(owner.pid);
-    if (!stat)  // no /proc (or the process ended just now): kill() above is all there is to go by
+    if (!stat) // no /proc (or the process ended just now): kill() above is all there is to go by
         return kill(pid_t(owner.pid), 0) == 0 || errno == EPERM ? OwnerState::Alive : OwnerState::Gone;
     if (stat->state == 'Z' || stat->state == 'X')
-        return OwnerState::Gone;  // ended, not yet reaped by its parent
+        return OwnerState::Gone; // ended, not yet reaped by its parent
     if (owner.startTicks != 0 && stat->startTicks != owner.startTicks)
-        return OwnerState::Gone;  // the pid now belongs to another program
+        return OwnerState::Gone; // the pid now belongs to another program
     return OwnerState::Alive;
 }
 

@@ -22,9 +22,9 @@ RunOwner currentRunOwner();
 
 //! What can be known of an owner from this process.
 enum class OwnerState {
-    Alive,    //!< the process is running on this host
-    Gone,     //!< it ran on this host and has ended (or its pid now belongs to another program)
-    Unknown,  //!< it runs on another host, which this process cannot see
+    Alive,   //!< the process is running on this host
+    Gone,    //!< it ran on this host and has ended (or its pid now belongs to another program)
+    Unknown, //!< it runs on another host, which this process cannot see
 };
 OwnerState ownerState(const RunOwner &owner);
 

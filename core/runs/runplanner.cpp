@@ -42,8 +42,11 @@ std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &sh
     while (std::getline(list, item, ',')) {
         const auto colon = item.find(':');
         if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
-            throw InputError(InputProblem{{}, "--shifts " + shifts, "'" + item + "' is not SOURCE:TARGET",
-                                          "use genies, all, a shift spec file, or SOURCE:TARGET pairs separated by commas"});
+            throw InputError(
+                InputProblem{{},
+                             "--shifts " + shifts,
+                             "'" + item + "' is not SOURCE:TARGET",
+                             "use genies, all, a shift spec file, or SOURCE:TARGET pairs separated by commas"});
         ShiftPair pair;
         pair.source = item.substr(0, colon);
         pair.target = item.substr(colon + 1);
@@ -83,7 +86,9 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
     for (const auto &id : all) {
         const auto info = workspace.distribution(id);
         if (!info)
-            missing.push_back({workspace.path().string(), {}, "distribution " + id + " is not in the workspace",
+            missing.push_back({workspace.path().string(),
+                               {},
+                               "distribution " + id + " is not in the workspace",
                                "import it with import-data, or choose shifts whose data you have"});
         else
             dataHash.update(id + ":" + info->contentHash + ";");
@@ -127,7 +132,8 @@ std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &
     RunStore store(workspace);
     const auto intervention = InterventionRegistry::instance().create(run.intervention);
     const bool trains = intervention->trains();
-    auto accuracy = [&](const std::string &name, const std::string &train, const std::string &evaluated) -> std::optional<double> {
+    auto accuracy = [&](const std::string &name, const std::string &train,
+                        const std::string &evaluated) -> std::optional<double> {
         for (const auto &unit : run.units) {
             if (unit.intervention != name || unit.trainDistribution != train)
                 continue;
@@ -154,7 +160,8 @@ std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &
         const std::string trainedOn = trains ? shift.source : std::string();
         row.generalizationAccuracy = accuracy(run.intervention, trainedOn, shift.target);
         row.sourceIdAccuracy = accuracy(run.intervention, trainedOn, shift.source);
-        row.targetTunedCapability = accuracy(run.intervention, trains ? row.targetReference : std::string(), row.targetReference);
+        row.targetTunedCapability =
+            accuracy(run.intervention, trains ? row.targetReference : std::string(), row.targetReference);
         row.targetTunedCapabilityIntervention = run.intervention;
         row.baselineIntervention = baselineName;
         if (!baselineName.empty())

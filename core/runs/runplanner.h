@@ -12,12 +12,12 @@ namespace shiftscope {
 
 //! What a user asks for when starting a run.
 struct RunRequest {
-    std::filesystem::path modelDir;             //!< may be empty for interventions that need no model
+    std::filesystem::path modelDir; //!< may be empty for interventions that need no model
     std::string intervention;
-    std::string shifts = "genies";              //!< "genies", "all", a GENIES spec file, or "SOURCE:TARGET,..."
-    std::vector<std::string> parameters;        //!< "key=value"
+    std::string shifts = "genies";       //!< "genies", "all", a GENIES spec file, or "SOURCE:TARGET,..."
+    std::vector<std::string> parameters; //!< "key=value"
     std::uint64_t seed = 0;
-    std::string baselineIntervention = "zero_shot";  //!< skipped when not available
+    std::string baselineIntervention = "zero_shot"; //!< skipped when not available
 };
 
 //! Resolves a shifts argument to shift pairs; throws InputError for an unknown form or a malformed file.

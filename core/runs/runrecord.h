@@ -20,8 +20,8 @@ struct RunUnit {
     std::int64_t id = 0;
     int position = 0;
     std::string intervention;
-    std::string trainDistribution;          //!< empty: the base model, nothing trained
-    std::vector<std::string> evaluations;   //!< evaluated distributions (test splits)
+    std::string trainDistribution;        //!< empty: the base model, nothing trained
+    std::vector<std::string> evaluations; //!< evaluated distributions (test splits)
     RunStatus status = RunStatus::Queued;
     std::string artifact;
     std::string log;
@@ -35,7 +35,7 @@ struct RunRecord {
     std::string modelPath;
     std::string modelHash;
     std::string intervention;
-    std::string shifts;                         //!< as requested: "genies", "all", a file, or "S:T,S:T"
+    std::string shifts; //!< as requested: "genies", "all", a file, or "S:T,S:T"
     std::map<std::string, std::string> parameters;
     std::uint64_t seed = 0;
     std::string dataHash;
@@ -45,7 +45,7 @@ struct RunRecord {
     std::string createdAt;
     std::string startedAt;
     std::string endedAt;
-    RunOwner owner;                             //!< the process that last set the run running
+    RunOwner owner; //!< the process that last set the run running
     std::vector<RunUnit> units;
 };
 

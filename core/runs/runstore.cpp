@@ -36,27 +36,41 @@ RunStatus runStatusFromName(const std::string &name)
 std::int64_t RunStore::create(const RunRecord &run)
 {
     Transaction tx(m_ws.db());
-    Statement insert(m_ws.db(), "INSERT INTO runs(model_path, model_hash, intervention, shifts, parameters, seed, data_hash,"
-                                " version, status, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)");
-    insert.bind(1, run.modelPath).bind(2, run.modelHash).bind(3, run.intervention).bind(4, run.shifts)
-        .bind(5, Json(run.parameters).dump()).bind(6, std::int64_t(run.seed)).bind(7, run.dataHash).bind(8, run.version)
+    Statement insert(m_ws.db(),
+                     "INSERT INTO runs(model_path, model_hash, intervention, shifts, parameters, seed, data_hash,"
+                     " version, status, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)");
+    insert.bind(1, run.modelPath)
+        .bind(2, run.modelHash)
+        .bind(3, run.intervention)
+        .bind(4, run.shifts)
+        .bind(5, Json(run.parameters).dump())
+        .bind(6, std::int64_t(run.seed))
+        .bind(7, run.dataHash)
+        .bind(8, run.version)
         .bind(9, utcNow())
         .run();
     const std::int64_t id = m_ws.db().lastInsertId();
-    Statement unit(m_ws.db(), "INSERT INTO run_units(run_id, position, intervention, train_distribution, evaluations, status)"
-                              " VALUES(?, ?, ?, ?, ?, 'queued')");
+    Statement unit(m_ws.db(),
+                   "INSERT INTO run_units(run_id, position, intervention, train_distribution, evaluations, status)"
+                   " VALUES(?, ?, ?, ?, ?, 'queued')");
     for (const auto &u : run.units)
-        unit.bind(1, id).bind(2, u.position).bind(3, u.intervention).bind(4, u.trainDistribution)
-            .bind(5, Json(u.evaluations).dump()).run();
+        unit.bind(1, id)
+            .bind(2, u.position)
+            .bind(3, u.intervention)
+            .bind(4, u.trainDistribution)
+            .bind(5, Json(u.evaluations).dump())
+            .run();
     tx.commit();
     return id;
 }
 
 std::optional<RunRecord> RunStore::run(std::int64_t id)
 {
-    Statement st(m_ws.db(), "SELECT id, model_path, model_hash, intervention, shifts, parameters, seed, data_hash, version,"
-                            " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, ''), owner_host, owner_pid, owner_start"
-                            " FROM runs WHERE id = ?");
+    Statement st(m_ws.db(),
+                 "SELECT id, model_path, model_hash, intervention, shifts, parameters, seed, data_hash, version,"
+                 " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, ''), owner_host, owner_pid, "
+                 "owner_start"
+                 " FROM runs WHERE id = ?");
     st.bind(1, id);
     if (!st.step())
         return std::nullopt;
@@ -76,8 +90,10 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     r.startedAt = st.text(12);
     r.endedAt = st.text(13);
     r.owner = {st.text(14), st.int64(15), st.int64(16)};
-    Statement units(m_ws.db(), "SELECT id, position, intervention, train_distribution, evaluations, status, artifact, log,"
-                               " coalesce(started_at, ''), coalesce(ended_at, '') FROM run_units WHERE run_id = ? ORDER BY position");
+    Statement units(
+        m_ws.db(),
+        "SELECT id, position, intervention, train_distribution, evaluations, status, artifact, log,"
+        " coalesce(started_at, ''), coalesce(ended_at, '') FROM run_units WHERE run_id = ? ORDER BY position");
     units.bind(1, id);
     while (units.step()) {
         RunUnit u;
@@ -112,11 +128,18 @@ void RunStore::setStatus(std::int64_t runId, RunStatus status, const std::string
 {
     const bool starting = status == RunStatus::Running;
     const bool ending = status != RunStatus::Running && status != RunStatus::Queued;
-    Statement st(m_ws.db(), "UPDATE runs SET status = ?, error = ?, started_at = CASE WHEN ? THEN ? ELSE started_at END,"
-                            " ended_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?");
+    Statement st(m_ws.db(),
+                 "UPDATE runs SET status = ?, error = ?, started_at = CASE WHEN ? THEN ? ELSE started_at END,"
+                 " ended_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?");
     const std::string now = utcNow();
-    st.bind(1, runStatusName(status)).bind(2, error).bind(3, starting ? 1 : 0).bind(4, now).bind(5, ending ? 1 : 0)
-        .bind(6, now).bind(7, runId).run();
+    st.bind(1, runStatusName(status))
+        .bind(2, error)
+        .bind(3, starting ? 1 : 0)
+        .bind(4, now)
+        .bind(5, ending ? 1 : 0)
+        .bind(6, now)
+        .bind(7, runId)
+        .run();
     if (starting) {
         const RunOwner owner = currentRunOwner();
         Statement own(m_ws.db(), "UPDATE runs SET owner_host = ?, owner_pid = ?, owner_start = ? WHERE id = ?");
@@ -132,8 +155,15 @@ void RunStore::setUnitStatus(std::int64_t unitId, RunStatus status, const std::s
                             " started_at = CASE WHEN ? THEN ? ELSE started_at END,"
                             " ended_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?");
     const std::string now = utcNow();
-    st.bind(1, runStatusName(status)).bind(2, artifact).bind(3, artifact).bind(4, starting ? 1 : 0).bind(5, now)
-        .bind(6, ending ? 1 : 0).bind(7, now).bind(8, unitId).run();
+    st.bind(1, runStatusName(status))
+        .bind(2, artifact)
+        .bind(3, artifact)
+        .bind(4, starting ? 1 : 0)
+        .bind(5, now)
+        .bind(6, ending ? 1 : 0)
+        .bind(7, now)
+        .bind(8, unitId)
+        .run();
 }
 
 void RunStore::appendUnitLog(std::int64_t unitId, const std::string &line)
@@ -169,11 +199,13 @@ int RunStore::predictionCount(std::int64_t unitId, const std::string &distributi
     return st.step() ? st.integer(0) : 0;
 }
 
-void RunStore::addPredictions(std::int64_t unitId, const std::string &distribution, int firstPair, const std::vector<double> &p)
+void RunStore::addPredictions(std::int64_t unitId, const std::string &distribution, int firstPair,
+                              const std::vector<double> &p)
 {
     Transaction tx(m_ws.db());
-    Statement insert(m_ws.db(), "INSERT OR REPLACE INTO run_predictions(unit_id, eval_distribution, pair_index, probability)"
-                                " VALUES(?, ?, ?, ?)");
+    Statement insert(m_ws.db(),
+                     "INSERT OR REPLACE INTO run_predictions(unit_id, eval_distribution, pair_index, probability)"
+                     " VALUES(?, ?, ?, ?)");
     for (std::size_t k = 0; k < p.size(); ++k)
         insert.bind(1, unitId).bind(2, distribution).bind(3, firstPair + int(k)).bind(4, p[k]).run();
     tx.commit();
@@ -181,7 +213,9 @@ void RunStore::addPredictions(std::int64_t unitId, const std::string &distributi
 
 std::vector<double> RunStore::predictions(std::int64_t unitId, const std::string &distribution)
 {
-    Statement st(m_ws.db(), "SELECT probability FROM run_predictions WHERE unit_id = ? AND eval_distribution = ? ORDER BY pair_index");
+    Statement st(
+        m_ws.db(),
+        "SELECT probability FROM run_predictions WHERE unit_id = ? AND eval_distribution = ? ORDER BY pair_index");
     st.bind(1, unitId).bind(2, distribution);
     std::vector<double> out;
     while (st.step())
@@ -204,8 +238,9 @@ void RunStore::setMetrics(std::int64_t unitId, const RunMetrics &m)
 
 std::vector<RunMetrics> RunStore::metrics(std::int64_t unitId)
 {
-    Statement st(m_ws.db(), "SELECT eval_distribution, pairs, accuracy, brier, average_probability, rms, corrected_calibration"
-                            " FROM run_metrics WHERE unit_id = ? ORDER BY eval_distribution");
+    Statement st(m_ws.db(),
+                 "SELECT eval_distribution, pairs, accuracy, brier, average_probability, rms, corrected_calibration"
+                 " FROM run_metrics WHERE unit_id = ? ORDER BY eval_distribution");
     st.bind(1, unitId);
     std::vector<RunMetrics> out;
     while (st.step())

@@ -23,7 +23,8 @@ public:
 
     //! Number of predictions stored for a unit's evaluated distribution (they are written in pair order).
     int predictionCount(std::int64_t unitId, const std::string &distribution);
-    void addPredictions(std::int64_t unitId, const std::string &distribution, int firstPair, const std::vector<double> &p);
+    void addPredictions(std::int64_t unitId, const std::string &distribution, int firstPair,
+                        const std::vector<double> &p);
     std::vector<double> predictions(std::int64_t unitId, const std::string &distribution);
     void setMetrics(std::int64_t unitId, const RunMetrics &metrics);
     std::vector<RunMetrics> metrics(std::int64_t unitId);

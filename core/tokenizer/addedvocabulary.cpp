@@ -52,7 +52,7 @@ AddedVocabulary AddedVocabulary::fromJson(const nlohmann::json &list, const Json
         token.rstrip = at.optionalBool(entry, "rstrip", false);
         token.normalized = at.optionalBool(entry, "normalized", !token.special);
         if (token.content.empty())
-            continue;  // the library ignores empty added tokens
+            continue; // the library ignores empty added tokens
         const int index = static_cast<int>(vocabulary.m_tokens.size());
         vocabulary.m_byContent[token.content] = token.id;
         vocabulary.m_byId[token.id] = index;
@@ -115,7 +115,8 @@ std::pair<std::size_t, int> AddedVocabulary::Matcher::longestAt(std::string_view
         if (i >= text.size())
             break;
         const auto byte = static_cast<unsigned char>(text[i]);
-        const auto it = std::find_if(n.next.begin(), n.next.end(), [&](const auto &edge) { return edge.first == byte; });
+        const auto it =
+            std::find_if(n.next.begin(), n.next.end(), [&](const auto &edge) { return edge.first == byte; });
         node = it == n.next.end() ? -1 : it->second;
     }
     return best;
@@ -129,10 +130,10 @@ void AddedVocabulary::split(std::string_view text, bool normalizedOnes, std::vec
             pieces.push_back({0, text.size(), -1});
         return;
     }
-    std::size_t done = 0;  // end of the last match
+    std::size_t done = 0; // end of the last match
     auto isSpaceAt = [&](std::size_t pos) { return charClass(decodeUtf8(text, pos).codePoint) == CharClass::Space; };
     for (std::size_t pos = 0; pos < text.size();) {
-        if (matcher.root[static_cast<unsigned char>(text[pos])] < 0) {  // the common case, kept cheap
+        if (matcher.root[static_cast<unsigned char>(text[pos])] < 0) { // the common case, kept cheap
             ++pos;
             continue;
         }
@@ -143,9 +144,10 @@ void AddedVocabulary::split(std::string_view text, bool normalizedOnes, std::vec
         }
         const AddedToken &token = m_tokens[static_cast<std::size_t>(index)];
         std::size_t start = pos, stop = pos + length;
-        pos = stop;  // matches never overlap, even when single_word discards one
+        pos = stop; // matches never overlap, even when single_word discards one
         if (token.singleWord) {
-            const bool wordBefore = start > 0 && isWordCharacter(decodeUtf8(text, previousStart(text, start)).codePoint);
+            const bool wordBefore = start > 0
+                                 && isWordCharacter(decodeUtf8(text, previousStart(text, start)).codePoint);
             const bool wordAfter = stop < text.size() && isWordCharacter(decodeUtf8(text, stop).codePoint);
             if (wordBefore || wordAfter)
                 continue;

@@ -18,11 +18,11 @@ class Normalizer;
 struct AddedToken {
     int id = 0;
     std::string content;
-    bool special = false;     //!< skipped by decode(..., skipSpecialTokens)
-    bool singleWord = false;  //!< only matches with no word character on either side
-    bool lstrip = false;      //!< swallows the whitespace before it
-    bool rstrip = false;      //!< swallows the whitespace after it
-    bool normalized = true;   //!< matched in normalized text (else in the raw input)
+    bool special = false;    //!< skipped by decode(..., skipSpecialTokens)
+    bool singleWord = false; //!< only matches with no word character on either side
+    bool lstrip = false;     //!< swallows the whitespace before it
+    bool rstrip = false;     //!< swallows the whitespace after it
+    bool normalized = true;  //!< matched in normalized text (else in the raw input)
 };
 
 //! A stretch of text to tokenize further (`id` < 0) or an added token found in it, as byte offsets.
@@ -54,7 +54,7 @@ private:
     struct Matcher {
         struct Node {
             std::vector<std::pair<unsigned char, int>> next;
-            int token = -1;  //!< index into m_tokens of the token ending here
+            int token = -1; //!< index into m_tokens of the token ending here
         };
         std::array<int, 256> root{};
         std::vector<Node> nodes;
@@ -67,8 +67,8 @@ private:
 
     std::vector<AddedToken> m_tokens;
     StringMap<int> m_byContent;
-    std::unordered_map<int, int> m_byId;  //!< id -> index into m_tokens
-    std::array<Matcher, 2> m_matchers;    //!< [0]: raw input, [1]: normalized text
+    std::unordered_map<int, int> m_byId; //!< id -> index into m_tokens
+    std::array<Matcher, 2> m_matchers;   //!< [0]: raw input, [1]: normalized text
 };
 
 } // namespace shiftscope

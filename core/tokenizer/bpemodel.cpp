@@ -15,7 +15,7 @@
 namespace shiftscope {
 
 namespace {
-const std::string kMetaspace = "\xE2\x96\x81";  // ▁, SentencePiece's space
+const std::string kMetaspace = "\xE2\x96\x81"; // ▁, SentencePiece's space
 const char *kRestore = "restore the file from its source";
 } // namespace
 
@@ -54,8 +54,8 @@ BpeModel BpeModel::fromJson(const nlohmann::json &model, const JsonPlace &place)
             place.member("unk_token").fail("the unknown token '" + unk + "' is not in the vocabulary", kRestore);
     }
     const bool joinsAcrossMetaspace = bpe.readMerges(place.require(model, "merges"), place.member("merges"));
-    bpe.m_cutAtMetaspace = !joinsAcrossMetaspace && bpe.m_continuingPrefix.empty() && bpe.m_endSuffix.empty() &&
-                           !bpe.m_ignoreMerges && bpe.tokenId(kMetaspace).has_value();
+    bpe.m_cutAtMetaspace = !joinsAcrossMetaspace && bpe.m_continuingPrefix.empty() && bpe.m_endSuffix.empty()
+                        && !bpe.m_ignoreMerges && bpe.tokenId(kMetaspace).has_value();
     bpe.prepareLookups();
     return bpe;
 }
@@ -87,7 +87,7 @@ bool BpeModel::readMerges(const nlohmann::json &merges, const JsonPlace &place)
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
         const auto &entry = merges[rank];
         std::string left, right;
-        if (entry.is_string()) {  // "a b", the layout before tokenizers 0.20
+        if (entry.is_string()) { // "a b", the layout before tokenizers 0.20
             const std::string text = entry.get<std::string>();
             const auto space = text.find(' ');
             if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos)
@@ -104,8 +104,11 @@ bool BpeModel::readMerges(const nlohmann::json &merges, const JsonPlace &place)
         const std::string merged = left + right.substr(std::min(m_continuingPrefix.size(), right.size()));
         const auto leftId = tokenId(left), rightId = tokenId(right), mergedId = tokenId(merged);
         if (!leftId || !rightId || !mergedId)
-            place.element(rank).fail("merge '" + left + " " + right + "' needs '" +
-                                         (!leftId ? left : !rightId ? right : merged) + "', which is not in the vocabulary",
+            place.element(rank).fail("merge '" + left + " " + right + "' needs '"
+                                         + (!leftId    ? left
+                                            : !rightId ? right
+                                                       : merged)
+                                         + "', which is not in the vocabulary",
                                      kRestore);
         m_merges.set(*leftId, *rightId, {static_cast<std::int32_t>(rank), *mergedId});
         joinsAcrossMetaspace = joinsAcrossMetaspace || (right.starts_with(kMetaspace) && !left.ends_with(kMetaspace));
@@ -135,10 +138,7 @@ void BpeModel::prepareLookups()
     }
 }
 
-void BpeModel::setByteLevelInput(bool byteLevel)
-{
-    m_byteLevel = byteLevel;
-}
+void BpeModel::setByteLevelInput(bool byteLevel) { m_byteLevel = byteLevel; }
 
 std::optional<int> BpeModel::tokenId(std::string_view token) const
 {
@@ -162,9 +162,10 @@ void BpeModel::encodeWords(std::string_view buffer, const std::vector<TextSpan> 
             continue;
         }
         std::size_t start = 0;
-        for (std::size_t at = word.find(kMetaspace, 1); at != std::string_view::npos; at = word.find(kMetaspace, at + 3)) {
+        for (std::size_t at = word.find(kMetaspace, 1); at != std::string_view::npos;
+             at = word.find(kMetaspace, at + 3)) {
             if (at >= 3 && word.substr(at - 3, 3) == kMetaspace)
-                continue;  // "▁▁" stays together
+                continue; // "▁▁" stays together
             encodeCached(word.substr(start, at - start), ids, cache);
             start = at;
         }
@@ -240,7 +241,9 @@ void BpeModel::initialSymbols(std::string_view word, std::vector<int> &symbols) 
         pos += length;
         std::optional<int> id;
         if (affixes) {
-            piece.assign(first ? "" : m_continuingPrefix).append(character).append(pos >= word.size() ? m_endSuffix : "");
+            piece.assign(first ? "" : m_continuingPrefix)
+                .append(character)
+                .append(pos >= word.size() ? m_endSuffix : "");
             id = tokenId(piece);
         } else {
             piece.assign(character);
@@ -252,8 +255,9 @@ void BpeModel::initialSymbols(std::string_view word, std::vector<int> &symbols) 
             symbols.push_back(*id);
             continue;
         }
-        if (m_byteFallback && std::all_of(piece.begin(), piece.end(),
-                                          [&](char c) { return m_byteFallbackIds[static_cast<unsigned char>(c)] >= 0; })) {
+        if (m_byteFallback && std::all_of(piece.begin(), piece.end(), [&](char c) {
+                return m_byteFallbackIds[static_cast<unsigned char>(c)] >= 0;
+            })) {
             for (char c : piece)
                 symbols.push_back(m_byteFallbackIds[static_cast<unsigned char>(c)]);
             continue;

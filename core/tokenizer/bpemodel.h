@@ -52,19 +52,19 @@ private:
     void mergeLong(std::vector<int> &symbols) const;
 
     StringMap<int> m_vocab;
-    std::vector<const std::string *> m_tokens;  //!< by id, pointing at m_vocab's keys
+    std::vector<const std::string *> m_tokens; //!< by id, pointing at m_vocab's keys
     MergeTable m_merges;
-    std::string m_continuingPrefix;  //!< continuing_subword_prefix
-    std::string m_endSuffix;         //!< end_of_word_suffix
+    std::string m_continuingPrefix; //!< continuing_subword_prefix
+    std::string m_endSuffix;        //!< end_of_word_suffix
     std::optional<int> m_unkId;
     bool m_fuseUnk = false;
     bool m_byteFallback = false;
     bool m_ignoreMerges = false;
     bool m_byteLevel = false;
-    std::array<int, 256> m_byteFallbackIds{};  //!< ids of <0x00>..<0xFF>, -1 when missing
-    std::array<int, 256> m_byteLevelIds{};     //!< ids of the byte-level characters, -1 when missing
+    std::array<int, 256> m_byteFallbackIds{}; //!< ids of <0x00>..<0xFF>, -1 when missing
+    std::array<int, 256> m_byteLevelIds{};    //!< ids of the byte-level characters, -1 when missing
     bool m_allByteLevelIds = false;
-    std::array<int, 128> m_asciiIds{};         //!< ids of one-character ASCII tokens, -1 when missing
+    std::array<int, 128> m_asciiIds{}; //!< ids of one-character ASCII tokens, -1 when missing
     std::unordered_map<char32_t, int> m_characterIds;
     //! Merges never join a "▁" to a preceding non-"▁" symbol, so a SentencePiece word can be cut in front of each
     //! "▁" without changing the result: long texts then cost linear time and hit the cache.

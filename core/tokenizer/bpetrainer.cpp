@@ -37,7 +37,7 @@ void BpeTrainer::train(const ProgressCallback &progress)
     for (const auto &[spelled, count] : m_wordCounts) {
         Word w{{}, count};
         std::size_t i = 0;
-        while (i < spelled.size()) {  // one byte-level character is 1 or 2 UTF-8 bytes
+        while (i < spelled.size()) { // one byte-level character is 1 or 2 UTF-8 bytes
             const std::size_t length = (static_cast<unsigned char>(spelled[i]) & 0xE0) == 0xC0 ? 2 : 1;
             w.symbols.push_back(idOf.at(spelled.substr(i, length)));
             i += length;
@@ -48,11 +48,13 @@ void BpeTrainer::train(const ProgressCallback &progress)
     const int target = m_options.vocabSize;
     const int start = int(m_vocab.size());
     while (int(m_vocab.size()) < target) {
-        reportProgress(progress, std::int64_t(m_vocab.size()) - start, target - start, "learning the tokenizer's merges");
+        reportProgress(progress, std::int64_t(m_vocab.size()) - start, target - start,
+                       "learning the tokenizer's merges");
         std::unordered_map<std::uint64_t, std::int64_t> pairCounts;
         for (const Word &w : words)
             for (std::size_t i = 0; i + 1 < w.symbols.size(); ++i)
-                pairCounts[(std::uint64_t(std::uint32_t(w.symbols[i])) << 32) | std::uint32_t(w.symbols[i + 1])] += w.count;
+                pairCounts[(std::uint64_t(std::uint32_t(w.symbols[i])) << 32) | std::uint32_t(w.symbols[i + 1])] +=
+                    w.count;
         std::uint64_t best = 0;
         std::int64_t bestCount = 0;
         for (const auto &[pair, count] : pairCounts) {
@@ -65,7 +67,7 @@ void BpeTrainer::train(const ProgressCallback &progress)
             }
         }
         if (bestCount == 0)
-            break;  // nothing frequent enough is left to merge
+            break; // nothing frequent enough is left to merge
         const int left = int(best >> 32), right = int(best & 0xffffffffu);
         const int merged = int(m_vocab.size());
         m_vocab.push_back(m_vocab[std::size_t(left)] + m_vocab[std::size_t(right)]);
@@ -91,20 +93,38 @@ std::string BpeTrainer::tokenizerJson() const
     using Json = nlohmann::ordered_json;
     Json added = Json::array();
     for (std::size_t i = 0; i < m_options.specialTokens.size(); ++i)
-        added.push_back({{"id", i}, {"content", m_options.specialTokens[i]}, {"single_word", false}, {"lstrip", false},
-                         {"rstrip", false}, {"normalized", false}, {"special", true}});
+        added.push_back({{"id", i},
+                         {"content", m_options.specialTokens[i]},
+                         {"single_word", false},
+                         {"lstrip", false},
+                         {"rstrip", false},
+                         {"normalized", false},
+                         {"special", true}});
     Json vocab = Json::object();
     for (std::size_t i = 0; i < m_vocab.size(); ++i)
         vocab[m_vocab[i]] = i;
     Json merges = Json::array();
     for (const auto &[a, b] : m_merges)
         merges.push_back(a + " " + b);
-    const Json byteLevel = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
-    const Json tokenizer = {{"version", "1.0"}, {"truncation", nullptr}, {"padding", nullptr}, {"added_tokens", added},
-                            {"normalizer", nullptr}, {"pre_tokenizer", byteLevel}, {"post_processor", byteLevel},
+    const Json byteLevel = {
+        {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
+    const Json tokenizer = {{"version", "1.0"},
+                            {"truncation", nullptr},
+                            {"padding", nullptr},
+                            {"added_tokens", added},
+                            {"normalizer", nullptr},
+                            {"pre_tokenizer", byteLevel},
+                            {"post_processor", byteLevel},
                             {"decoder", byteLevel},
-                            {"model", {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
-                                       {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"vocab", vocab}, {"merges", merges}}}};
+                            {"model",
+                             {{"type", "BPE"},
+                              {"dropout", nullptr},
+                              {"unk_token", nullptr},
+                              {"continuing_subword_prefix", nullptr},
+                              {"end_of_word_suffix", nullptr},
+                              {"fuse_unk", false},
+                              {"vocab", vocab},
+                              {"merges", merges}}}};
     return tokenizer.dump();
 }
 

@@ -18,9 +18,9 @@ namespace shiftscope {
 class BpeTrainer {
 public:
     struct Options {
-        int vocabSize = 1024;  //!< including the special tokens and the 256 bytes
-        int minFrequency = 2;  //!< pairs seen fewer times are not merged
-        std::vector<std::string> specialTokens = {"<|endoftext|>", "<|padding|>"};  //!< ids 0, 1, ...
+        int vocabSize = 1024; //!< including the special tokens and the 256 bytes
+        int minFrequency = 2; //!< pairs seen fewer times are not merged
+        std::vector<std::string> specialTokens = {"<|endoftext|>", "<|padding|>"}; //!< ids 0, 1, ...
     };
 
     explicit BpeTrainer(Options options);
@@ -35,8 +35,8 @@ public:
 
 private:
     Options m_options;
-    std::map<std::string, std::int64_t> m_wordCounts;  // byte-level spelled words
-    std::vector<std::string> m_vocab;                   // by id
+    std::map<std::string, std::int64_t> m_wordCounts; // byte-level spelled words
+    std::vector<std::string> m_vocab;                 // by id
     std::vector<std::pair<std::string, std::string>> m_merges;
 };
 

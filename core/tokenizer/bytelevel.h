@@ -24,7 +24,7 @@ public:
 private:
     ByteLevelAlphabet();
     std::array<std::string, 256> m_utf8;
-    std::array<short, 324> m_byteOf{};  //!< indexed by code point; the alphabet ends at U+0143
+    std::array<short, 324> m_byteOf{}; //!< indexed by code point; the alphabet ends at U+0143
 };
 
 } // namespace shiftscope

@@ -77,12 +77,13 @@ void Decoder::read(const nlohmann::json &json, const JsonPlace &place)
         Step metaspace = step(Kind::Metaspace);
         metaspace.pattern = place.optionalString(json, "replacement", "\xE2\x96\x81");
         const bool legacyPrefix = place.optionalBool(json, "add_prefix_space", true);
-        metaspace.dropFirstMarks = place.optionalString(json, "prepend_scheme", legacyPrefix ? "always" : "never") != "never";
+        metaspace.dropFirstMarks = place.optionalString(json, "prepend_scheme", legacyPrefix ? "always" : "never")
+                                != "never";
         m_steps.push_back(metaspace);
     } else if (type == "Replace") {
         const auto &pattern = place.require(json, "pattern");
-        if (!pattern.is_object() || !pattern.contains("String") || !pattern["String"].is_string() ||
-            pattern["String"].get<std::string>().empty())
+        if (!pattern.is_object() || !pattern.contains("String") || !pattern["String"].is_string()
+            || pattern["String"].get<std::string>().empty())
             place.member("pattern").failUnsupported("Replace pattern", pattern.dump(), "{\"String\": ...}");
         Step replace = step(Kind::Replace);
         replace.pattern = pattern["String"].get<std::string>();

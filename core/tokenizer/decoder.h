@@ -20,10 +20,10 @@ private:
     enum class Kind { ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip };
     struct Step {
         Kind kind = Kind::Fuse;
-        std::string pattern;  //!< Replace: what to replace; Metaspace: the replacement character
-        std::string content;  //!< Replace: the replacement; Strip: the character to strip
-        std::size_t start = 0, stop = 0;  //!< Strip: how many to strip at each end
-        bool dropFirstMarks = true;       //!< Metaspace: drop the replacement in the first piece
+        std::string pattern;             //!< Replace: what to replace; Metaspace: the replacement character
+        std::string content;             //!< Replace: the replacement; Strip: the character to strip
+        std::size_t start = 0, stop = 0; //!< Strip: how many to strip at each end
+        bool dropFirstMarks = true;      //!< Metaspace: drop the replacement in the first piece
     };
 
     void read(const nlohmann::json &json, const JsonPlace &place);

@@ -40,10 +40,11 @@ std::size_t contractionLength(std::string_view text, std::size_t pos)
     if (rest.empty())
         return 0;
     switch (rest[0]) {
-    case 's': case 't': case 'm': case 'd':
-        return 2;
-    default:
-        break;
+    case 's':
+    case 't':
+    case 'm':
+    case 'd': return 2;
+    default: break;
     }
     return rest == "re" || rest == "ve" || rest == "ll" ? 3 : 0;
 }

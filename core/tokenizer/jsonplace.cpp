@@ -16,9 +16,8 @@ void JsonPlace::fail(const std::string &message, const std::string &fix) const
 
 void JsonPlace::failUnsupported(const std::string &kind, const std::string &type, const std::string &supported) const
 {
-    fail("unsupported " + kind + " '" + type + "'",
-         "ShiftScope's tokenizer reads these " + kind + "s: " + supported +
-             "; use a model whose tokenizer.json sticks to them");
+    fail("unsupported " + kind + " '" + type + "'", "ShiftScope's tokenizer reads these " + kind + "s: " + supported
+                                                        + "; use a model whose tokenizer.json sticks to them");
 }
 
 const nlohmann::json &JsonPlace::require(const nlohmann::json &object, const char *key) const
@@ -35,7 +34,8 @@ std::string JsonPlace::requireString(const nlohmann::json &object, const char *k
 {
     const auto &value = require(object, key);
     if (!value.is_string())
-        member(key).fail("expected a string, found " + std::string(value.type_name()), "restore the file from its source");
+        member(key).fail("expected a string, found " + std::string(value.type_name()),
+                         "restore the file from its source");
     return value.get<std::string>();
 }
 
@@ -45,7 +45,8 @@ bool JsonPlace::optionalBool(const nlohmann::json &object, const char *key, bool
     if (it == object.end() || it->is_null())
         return fallback;
     if (!it->is_boolean())
-        member(key).fail("expected true or false, found " + std::string(it->type_name()), "restore the file from its source");
+        member(key).fail("expected true or false, found " + std::string(it->type_name()),
+                         "restore the file from its source");
     return it->get<bool>();
 }
 
@@ -55,7 +56,8 @@ std::string JsonPlace::optionalString(const nlohmann::json &object, const char *
     if (it == object.end() || it->is_null())
         return fallback;
     if (!it->is_string())
-        member(key).fail("expected a string, found " + std::string(it->type_name()), "restore the file from its source");
+        member(key).fail("expected a string, found " + std::string(it->type_name()),
+                         "restore the file from its source");
     return it->get<std::string>();
 }
 
@@ -69,14 +71,12 @@ void JsonPlace::forEachIn(const nlohmann::json &object, const char *key,
         read(list[i], member(key).element(i));
 }
 
-std::string JsonPlace::typeOf(const nlohmann::json &object) const
-{
-    return requireString(object, "type");
-}
+std::string JsonPlace::typeOf(const nlohmann::json &object) const { return requireString(object, "type"); }
 
 nlohmann::json readJsonFile(const std::filesystem::path &path)
 {
-    const std::string text = readInputFile(path, std::uint64_t(1) << 30, "check the path, and that the file exists and is readable");
+    const std::string text =
+        readInputFile(path, std::uint64_t(1) << 30, "check the path, and that the file exists and is readable");
     checkJsonDepth(text, path);
     try {
         return nlohmann::json::parse(text);
@@ -84,12 +84,13 @@ nlohmann::json readJsonFile(const std::filesystem::path &path)
         const TextPosition at = positionOfOffset(text, e.byte == 0 ? 0 : e.byte - 1);
         std::string message = e.what();
         if (const auto colon = message.rfind(": "); colon != std::string::npos)
-            message = message.substr(colon + 2);  // drop nlohmann's "[json.exception.parse_error.101] ..." prefix
+            message = message.substr(colon + 2); // drop nlohmann's "[json.exception.parse_error.101] ..." prefix
         throw InputError(InputProblem{path.string(),
                                       "line " + std::to_string(at.line) + ", column " + std::to_string(at.column),
                                       "not valid JSON: " + message, "restore the file from its source"});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        throw InputError(InputProblem{path.string(), {}, "a number in the file is too large to represent", "restore the file from its source"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        throw InputError(InputProblem{
+            path.string(), {}, "a number in the file is too large to represent", "restore the file from its source"});
     }
 }
 

@@ -22,7 +22,8 @@ public:
     [[noreturn]] void fail(const std::string &message, const std::string &fix) const;
     //! The component type at this place (`"type"`, or the only key of the old `{"Name": ...}` layouts) is not one
     //! ShiftScope implements; `supported` lists the ones it does.
-    [[noreturn]] void failUnsupported(const std::string &kind, const std::string &type, const std::string &supported) const;
+    [[noreturn]] void failUnsupported(const std::string &kind, const std::string &type,
+                                      const std::string &supported) const;
 
     //! `object[key]`, which must exist.
     const nlohmann::json &require(const nlohmann::json &object, const char *key) const;

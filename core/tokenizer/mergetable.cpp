@@ -6,7 +6,7 @@ MergeTable::MergeTable(std::size_t expected)
 {
     std::size_t capacity = 16;
     int bits = 4;
-    while (capacity < expected * 2) {  // at most half full keeps probe runs short
+    while (capacity < expected * 2) { // at most half full keeps probe runs short
         capacity *= 2;
         ++bits;
     }

@@ -59,10 +59,7 @@ void decompose(char32_t cp, std::vector<char32_t> &out)
     out.push_back(cp);
 }
 
-std::uint64_t pairKey(char32_t first, char32_t second)
-{
-    return (static_cast<std::uint64_t>(first) << 21) | second;
-}
+std::uint64_t pairKey(char32_t first, char32_t second) { return (static_cast<std::uint64_t>(first) << 21) | second; }
 
 //! Primary composites by their (first, second) pair: the two-part decompositions minus the exclusions.
 const std::vector<std::pair<std::uint64_t, char32_t>> &compositionTable()
@@ -84,8 +81,8 @@ char32_t compose(char32_t first, char32_t second)
 {
     if (first >= kLBase && first < kLBase + kLCount && second >= kVBase && second < kVBase + kVCount)
         return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
-    if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 && second > kTBase &&
-        second < kTBase + kTCount)
+    if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 && second > kTBase
+        && second < kTBase + kTCount)
         return first + (second - kTBase);
     const auto &table = compositionTable();
     const std::uint64_t key = pairKey(first, second);
@@ -142,7 +139,7 @@ bool isNfcStable(std::string_view text)
 {
     const auto ranges = nfcQuickCheckRanges();
     for (std::size_t pos = asciiPrefixLength(text); pos < text.size();) {
-        if (static_cast<unsigned char>(text[pos]) < 0xCC) {  // below U+0300
+        if (static_cast<unsigned char>(text[pos]) < 0xCC) { // below U+0300
             pos += utf8Length(text[pos]);
             continue;
         }

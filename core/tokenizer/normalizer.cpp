@@ -13,7 +13,8 @@ const char *kSupported = "NFC, Prepend, Replace (with a String pattern) and Sequ
 // that could grow it more is refused when loaded, before it can turn one text into gigabytes.
 constexpr double kMaxGrowth = 64;
 constexpr std::size_t kMaxPrepended = 1 << 16;
-constexpr const char *kGrowthFix = "restore the file from its source; no real tokenizer's normalizers grow a text that much";
+constexpr const char *kGrowthFix =
+    "restore the file from its source; no real tokenizer's normalizers grow a text that much";
 } // namespace
 
 Normalizer Normalizer::fromJson(const nlohmann::json &json, const JsonPlace &place)
@@ -28,7 +29,8 @@ void Normalizer::read(const nlohmann::json &json, const JsonPlace &place)
 {
     const std::string type = place.typeOf(json);
     if (type == "Sequence") {
-        place.forEachIn(json, "normalizers", [this](const nlohmann::json &part, const JsonPlace &at) { read(part, at); });
+        place.forEachIn(json, "normalizers",
+                        [this](const nlohmann::json &part, const JsonPlace &at) { read(part, at); });
     } else if (type == "NFC") {
         m_steps.push_back({Kind::Nfc, {}, {}});
     } else if (type == "Prepend") {
@@ -39,15 +41,17 @@ void Normalizer::read(const nlohmann::json &json, const JsonPlace &place)
     } else if (type == "Replace") {
         const auto &pattern = place.require(json, "pattern");
         if (!pattern.is_object() || !pattern.contains("String") || !pattern["String"].is_string())
-            place.member("pattern").failUnsupported("Replace pattern", pattern.is_object() ? "an object without a String" : pattern.type_name(), "{\"String\": ...}");
+            place.member("pattern").failUnsupported(
+                "Replace pattern", pattern.is_object() ? "an object without a String" : pattern.type_name(),
+                "{\"String\": ...}");
         const std::string from = pattern["String"].get<std::string>();
         if (from.empty())
             place.member("pattern").fail("the pattern to replace is empty", "restore the file from its source");
         m_steps.push_back({Kind::Replace, from, place.requireString(json, "content")});
         m_growth *= std::max(1.0, double(m_steps.back().content.size()) / double(from.size()));
         if (m_growth > kMaxGrowth)
-            place.fail("the Replace normalizers can make a text more than " + std::to_string(int(kMaxGrowth)) +
-                           " times longer",
+            place.fail("the Replace normalizers can make a text more than " + std::to_string(int(kMaxGrowth))
+                           + " times longer",
                        kGrowthFix);
     } else {
         place.failUnsupported("normalizer", type, kSupported);
@@ -66,7 +70,7 @@ std::string_view Normalizer::apply(std::string_view text, std::string &buffer) c
             next = toNfc(current);
             break;
         case Kind::Prepend:
-            if (current.empty())  // the tokenizers library prepends to non-empty text only
+            if (current.empty()) // the tokenizers library prepends to non-empty text only
                 continue;
             next.reserve(step.content.size() + current.size());
             next.append(step.content).append(current);

@@ -23,15 +23,15 @@ private:
     enum class Kind { Nfc, Prepend, Replace };
     struct Step {
         Kind kind;
-        std::string pattern;  //!< Replace: what to replace
-        std::string content;  //!< Prepend: the prefix; Replace: the replacement
+        std::string pattern; //!< Replace: what to replace
+        std::string content; //!< Prepend: the prefix; Replace: the replacement
     };
 
     void read(const nlohmann::json &json, const JsonPlace &place);
 
     std::vector<Step> m_steps;
-    double m_growth = 1;           //!< how many times longer the steps can make a text, at most
-    std::size_t m_prepended = 0;   //!< bytes the Prepend steps add, at most
+    double m_growth = 1;         //!< how many times longer the steps can make a text, at most
+    std::size_t m_prepended = 0; //!< bytes the Prepend steps add, at most
 };
 
 } // namespace shiftscope

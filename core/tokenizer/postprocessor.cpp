@@ -21,11 +21,12 @@ void PostProcessor::read(const nlohmann::json &json, const JsonPlace &place)
 {
     const std::string type = place.typeOf(json);
     if (type == "Sequence") {
-        place.forEachIn(json, "processors", [this](const nlohmann::json &part, const JsonPlace &at) { read(part, at); });
+        place.forEachIn(json, "processors",
+                        [this](const nlohmann::json &part, const JsonPlace &at) { read(part, at); });
         return;
     }
     if (type == "ByteLevel")
-        return;  // only adjusts offsets
+        return; // only adjusts offsets
     if (type != "TemplateProcessing")
         place.failUnsupported("post-processor", type, "TemplateProcessing, ByteLevel and Sequence");
     if (!m_before.empty() || !m_after.empty())
@@ -50,7 +51,8 @@ void PostProcessor::read(const nlohmann::json &json, const JsonPlace &place)
         const std::string name = at.member("SpecialToken").requireString(piece["SpecialToken"], "id");
         const auto &entry = place.member("special_tokens").require(specials, name.c_str());
         const auto &ids = place.member("special_tokens").member(name).require(entry, "ids");
-        if (!ids.is_array() || !std::all_of(ids.begin(), ids.end(), [](const auto &id) { return id.is_number_integer(); }))
+        if (!ids.is_array()
+            || !std::all_of(ids.begin(), ids.end(), [](const auto &id) { return id.is_number_integer(); }))
             place.member("special_tokens").member(name).fail("\"ids\" must be a list of whole numbers", kRestore);
         for (const auto &id : ids)
             (seenText ? m_after : m_before).push_back(id.get<int>());

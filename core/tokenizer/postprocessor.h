@@ -17,13 +17,16 @@ public:
     //! Wraps the ids of one text in the template's special tokens.
     void apply(std::vector<int> &ids) const;
     //! The first special token the template puts in front of the text (LLaMA's BOS), if any.
-    std::optional<int> leadingSpecialId() const { return m_before.empty() ? std::nullopt : std::optional<int>(m_before[0]); }
+    std::optional<int> leadingSpecialId() const
+    {
+        return m_before.empty() ? std::nullopt : std::optional<int>(m_before[0]);
+    }
 
 private:
     void read(const nlohmann::json &json, const JsonPlace &place);
 
-    std::vector<int> m_before;  //!< ids in front of the text
-    std::vector<int> m_after;   //!< ids after it
+    std::vector<int> m_before; //!< ids in front of the text
+    std::vector<int> m_after;  //!< ids after it
 };
 
 } // namespace shiftscope

@@ -26,7 +26,8 @@ void PreTokenizer::read(const nlohmann::json &json, const JsonPlace &place)
 {
     const std::string type = place.typeOf(json);
     if (type == "Sequence") {
-        place.forEachIn(json, "pretokenizers", [this](const nlohmann::json &part, const JsonPlace &at) { read(part, at); });
+        place.forEachIn(json, "pretokenizers",
+                        [this](const nlohmann::json &part, const JsonPlace &at) { read(part, at); });
     } else if (type == "ByteLevel") {
         Step step;
         step.addPrefixSpace = place.optionalBool(json, "add_prefix_space", true);
@@ -57,7 +58,8 @@ void PreTokenizer::read(const nlohmann::json &json, const JsonPlace &place)
     }
 }
 
-void PreTokenizer::split(std::string_view text, bool startsInput, std::string &buffer, std::vector<TextSpan> &words) const
+void PreTokenizer::split(std::string_view text, bool startsInput, std::string &buffer,
+                         std::vector<TextSpan> &words) const
 {
     if (text.empty())
         return;
@@ -66,13 +68,13 @@ void PreTokenizer::split(std::string_view text, bool startsInput, std::string &b
         buffer.append(text);
         return;
     }
-    if (m_steps.size() == 1 && m_steps[0].kind == Kind::ByteLevel) {  // GPT-2 and GPT-NeoX: no copies of words
+    if (m_steps.size() == 1 && m_steps[0].kind == Kind::ByteLevel) { // GPT-2 and GPT-NeoX: no copies of words
         splitByteLevel(m_steps[0], text, buffer, words);
         return;
     }
     std::vector<Word> current{{std::string(text), startsInput}};
     for (const Step &step : m_steps) {
-        if (step.kind == Kind::ByteLevel) {  // always last
+        if (step.kind == Kind::ByteLevel) { // always last
             for (const Word &word : current)
                 splitByteLevel(step, word.text, buffer, words);
             return;

@@ -27,11 +27,11 @@ private:
     enum class Prepend { Always, First, Never };
     struct Step {
         Kind kind = Kind::ByteLevel;
-        bool addPrefixSpace = false;  //!< ByteLevel: put a space in front of a piece that lacks one
-        bool useRegex = true;         //!< ByteLevel: cut with GPT-2's pattern
-        std::string replacement;      //!< Metaspace: what spaces become, "▁"
+        bool addPrefixSpace = false; //!< ByteLevel: put a space in front of a piece that lacks one
+        bool useRegex = true;        //!< ByteLevel: cut with GPT-2's pattern
+        std::string replacement;     //!< Metaspace: what spaces become, "▁"
         Prepend prepend = Prepend::Always;
-        bool splitWords = true;       //!< Metaspace: cut in front of every replacement character
+        bool splitWords = true; //!< Metaspace: cut in front of every replacement character
     };
     struct Word {
         std::string text;
@@ -39,7 +39,8 @@ private:
     };
 
     void read(const nlohmann::json &json, const JsonPlace &place);
-    void splitByteLevel(const Step &step, std::string_view text, std::string &buffer, std::vector<TextSpan> &words) const;
+    void splitByteLevel(const Step &step, std::string_view text, std::string &buffer,
+                        std::vector<TextSpan> &words) const;
     void applyMetaspace(const Step &step, Word word, std::vector<Word> &out) const;
 
     std::vector<Step> m_steps;

@@ -35,7 +35,9 @@ std::filesystem::path tokenizerFile(const std::filesystem::path &fileOrFolder)
         return fileOrFolder;
     const auto file = fileOrFolder / "tokenizer.json";
     if (!std::filesystem::exists(file))
-        throw InputError(InputProblem{fileOrFolder.string(), {}, "the folder has no tokenizer.json",
+        throw InputError(InputProblem{fileOrFolder.string(),
+                                      {},
+                                      "the folder has no tokenizer.json",
                                       "give a tokenizer.json, or a model folder saved by Hugging Face that holds one"});
     return file;
 }
@@ -52,13 +54,16 @@ Tokenizer Tokenizer::load(const std::filesystem::path &fileOrFolder)
     auto part = [&](const char *key) { return json.value(key, nlohmann::json()); };
     try {
         // Read in file order, so the first complaint is about the first bad entry.
-        auto impl = std::make_shared<Impl>(Impl{
-            file, AddedVocabulary::fromJson(part("added_tokens"), top.member("added_tokens")),
-            Normalizer::fromJson(part("normalizer"), top.member("normalizer")),
-            PreTokenizer::fromJson(part("pre_tokenizer"), top.member("pre_tokenizer")),
-            BpeModel::fromJson(top.require(json, "model"), top.member("model")),
-            PostProcessor::fromJson(part("post_processor"), top.member("post_processor")),
-            Decoder::fromJson(part("decoder"), top.member("decoder")), {}, 0});
+        auto impl =
+            std::make_shared<Impl>(Impl{file,
+                                        AddedVocabulary::fromJson(part("added_tokens"), top.member("added_tokens")),
+                                        Normalizer::fromJson(part("normalizer"), top.member("normalizer")),
+                                        PreTokenizer::fromJson(part("pre_tokenizer"), top.member("pre_tokenizer")),
+                                        BpeModel::fromJson(top.require(json, "model"), top.member("model")),
+                                        PostProcessor::fromJson(part("post_processor"), top.member("post_processor")),
+                                        Decoder::fromJson(part("decoder"), top.member("decoder")),
+                                        {},
+                                        0});
         // Truncation and padding are left to callers: scoring decides lengths itself.
         impl->added.prepare(impl->normalizer);
         impl->model.setByteLevelInput(impl->preTokenizer.byteLevel());
@@ -70,7 +75,7 @@ Tokenizer Tokenizer::load(const std::filesystem::path &fileOrFolder)
             file.parent_path(), [&](std::string_view name) { return tokenizer.tokenId(name); },
             impl->postProcessor.leadingSpecialId());
         return tokenizer;
-    } catch (const nlohmann::json::exception &e) {  // a value of a type the readers did not check
+    } catch (const nlohmann::json::exception &e) { // a value of a type the readers did not check
         top.fail(std::string("unexpected content: ") + e.what(), "restore the file from its source");
     }
 }
@@ -135,10 +140,7 @@ std::string Tokenizer::decode(const std::vector<int> &ids, bool skipSpecialToken
     return t.decoder.decode(std::move(pieces));
 }
 
-int Tokenizer::vocabSize() const
-{
-    return m_impl->vocabSize;
-}
+int Tokenizer::vocabSize() const { return m_impl->vocabSize; }
 
 std::optional<int> Tokenizer::tokenId(std::string_view token) const
 {
@@ -162,19 +164,10 @@ bool Tokenizer::isSpecial(int id) const
     return token && token->special;
 }
 
-std::optional<int> Tokenizer::bosId() const
-{
-    return m_impl->specialIds.bos;
-}
+std::optional<int> Tokenizer::bosId() const { return m_impl->specialIds.bos; }
 
-std::optional<int> Tokenizer::eosId() const
-{
-    return m_impl->specialIds.eos;
-}
+std::optional<int> Tokenizer::eosId() const { return m_impl->specialIds.eos; }
 
-const std::filesystem::path &Tokenizer::file() const
-{
-    return m_impl->file;
-}
+const std::filesystem::path &Tokenizer::file() const { return m_impl->file; }
 
 } // namespace shiftscope

@@ -87,7 +87,7 @@ std::string toValidUtf8(std::string_view text)
             out.append(text.substr(pos, check.validBytes));
             pos += check.validBytes;
         } else {
-            out += "\xEF\xBF\xBD";  // one U+FFFD per maximal invalid subpart
+            out += "\xEF\xBF\xBD"; // one U+FFFD per maximal invalid subpart
             pos += check.validBytes == 0 ? 1 : check.validBytes;
         }
     }

@@ -17,7 +17,9 @@ struct DecodedChar {
 //! Decodes the code point starting at `pos` of text that is known to be valid UTF-8.
 inline DecodedChar decodeUtf8(std::string_view text, std::size_t pos)
 {
-    const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(text[pos + i])); };
+    const auto byte = [&](std::size_t i) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(text[pos + i]));
+    };
     const std::uint32_t c = byte(0);
     if (c < 0x80)
         return {c, 1};

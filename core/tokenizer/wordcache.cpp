@@ -36,8 +36,8 @@ bool WordCache::find(std::string_view word, std::uint64_t hash, std::vector<int>
         const Slot &s = m_slots[i];
         if (s.hash == 0)
             return false;
-        if (s.hash == hash && s.keyLength == word.size() &&
-            std::memcmp(m_keys.data() + s.keyOffset, word.data(), word.size()) == 0) {
+        if (s.hash == hash && s.keyLength == word.size()
+            && std::memcmp(m_keys.data() + s.keyOffset, word.data(), word.size()) == 0) {
             ids.insert(ids.end(), m_ids.begin() + s.idOffset, m_ids.begin() + s.idOffset + s.idCount);
             return true;
         }

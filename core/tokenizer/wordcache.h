@@ -23,7 +23,7 @@ public:
 
 private:
     struct Slot {
-        std::uint64_t hash = 0;  //!< 0 marks an empty slot; hashes always have their lowest bit set
+        std::uint64_t hash = 0; //!< 0 marks an empty slot; hashes always have their lowest bit set
         std::uint32_t keyOffset = 0;
         std::uint32_t idOffset = 0;
         std::uint16_t keyLength = 0;

@@ -30,7 +30,8 @@ void writeFileAtomically(const fs::path &path, const std::function<void(std::ost
         out.flush();
         if (!out) {
             fs::remove(partial, ec);
-            throw std::runtime_error("could not write " + path.string() + " (is the disk full, or the folder read-only?)");
+            throw std::runtime_error("could not write " + path.string()
+                                     + " (is the disk full, or the folder read-only?)");
         }
     }
     fs::rename(partial, path, ec);

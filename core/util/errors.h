@@ -8,10 +8,10 @@ namespace shiftscope {
 
 //! One thing wrong with a user's input: where it is and how to fix it.
 struct InputProblem {
-    std::string file;     //!< path of the offending file (may be empty for problems about a folder)
-    std::string place;    //!< e.g. "line 3, column 7" or "example 12"; empty when the whole file is meant
-    std::string message;  //!< what is wrong
-    std::string fix;      //!< what the user can do about it
+    std::string file;    //!< path of the offending file (may be empty for problems about a folder)
+    std::string place;   //!< e.g. "line 3, column 7" or "example 12"; empty when the whole file is meant
+    std::string message; //!< what is wrong
+    std::string fix;     //!< what the user can do about it
 
     std::string toString() const;
 };

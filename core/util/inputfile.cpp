@@ -76,10 +76,13 @@ bool ProtectedFiles::contains(const fs::path &path)
 void refuseProtectedFile(const fs::path &path)
 {
     if (ProtectedFiles::contains(path))
-        throw InputError(InputProblem{path.string(), {},
-                                      "is the open workspace (or one of its SQLite files); ShiftScope reaches it only "
-                                      "through SQLite, since reading or writing it directly would lose other processes' writes",
-                                      "choose another file; to copy a workspace, use the GUI's or the CLI's commands while it is open, or copy it after closing every program that has it open"});
+        throw InputError(
+            InputProblem{path.string(),
+                         {},
+                         "is the open workspace (or one of its SQLite files); ShiftScope reaches it only "
+                         "through SQLite, since reading or writing it directly would lose other processes' writes",
+                         "choose another file; to copy a workspace, use the GUI's or the CLI's commands while it is "
+                         "open, or copy it after closing every program that has it open"});
 }
 
 namespace {
@@ -92,23 +95,28 @@ int openInputFile(const fs::path &path, std::uint64_t maxBytes, std::string_view
     if (::stat(path.c_str(), &info) != 0)
         throw InputError(InputProblem{name, {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
     if (!S_ISREG(info.st_mode))
-        throw InputError(InputProblem{name, {},
-                                      S_ISDIR(info.st_mode) ? "is a folder, not a file" : "is not a regular file (a pipe, a socket or a device)",
+        throw InputError(InputProblem{name,
+                                      {},
+                                      S_ISDIR(info.st_mode) ? "is a folder, not a file"
+                                                            : "is not a regular file (a pipe, a socket or a device)",
                                       "point at a regular file"});
     refuseProtectedFile(path);
     if (std::uint64_t(info.st_size) > maxBytes)
-        throw InputError(InputProblem{name, {},
-                                      "is " + std::to_string(info.st_size) + " bytes, more than the " + std::to_string(maxBytes) +
-                                          " bytes such a file can sensibly hold",
+        throw InputError(InputProblem{name,
+                                      {},
+                                      "is " + std::to_string(info.st_size) + " bytes, more than the "
+                                          + std::to_string(maxBytes) + " bytes such a file can sensibly hold",
                                       "check that this is the right file"});
     // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open() must not wait for a writer.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         throw InputError(InputProblem{name, {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
     struct stat opened {};
-    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_dev != info.st_dev || opened.st_ino != info.st_ino) {
+    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_dev != info.st_dev
+        || opened.st_ino != info.st_ino) {
         ::close(fd);
-        throw InputError(InputProblem{name, {}, "changed while it was being opened", "try again once nothing else writes it"});
+        throw InputError(
+            InputProblem{name, {}, "changed while it was being opened", "try again once nothing else writes it"});
     }
     size = std::uint64_t(opened.st_size);
     return fd;
@@ -123,7 +131,8 @@ std::size_t readSome(int fd, char *data, std::size_t size, const fs::path &path,
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
-            throw InputError(InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
+            throw InputError(
+                InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
         if (got == 0)
             break;
         done += std::size_t(got);
@@ -155,11 +164,13 @@ std::string readInputFile(const fs::path &path, std::uint64_t maxBytes, std::str
 {
     const OpenInputFile file(path, maxBytes, fix);
     std::string bytes(std::size_t(file.size()), '\0');
-    bytes.resize(readSome(file.fd(), bytes.data(), bytes.size(), path, fix));  // a file that shrank meanwhile: what is there
+    bytes.resize(
+        readSome(file.fd(), bytes.data(), bytes.size(), path, fix)); // a file that shrank meanwhile: what is there
     return bytes;
 }
 
-void readInputFileChunks(const fs::path &path, std::size_t chunkBytes, const std::function<void(std::string_view)> &consume)
+void readInputFileChunks(const fs::path &path, std::size_t chunkBytes,
+                         const std::function<void(std::string_view)> &consume)
 {
     const std::string_view fix = "check that the file exists and is readable";
     const OpenInputFile file(path, UINT64_MAX, fix);
@@ -174,14 +185,15 @@ void readInputFileChunks(const fs::path &path, std::size_t chunkBytes, const std
     }
 }
 
-void readInputFileSamples(const fs::path &path, std::size_t blockBytes, int count, const std::function<void(std::string_view)> &consume)
+void readInputFileSamples(const fs::path &path, std::size_t blockBytes, int count,
+                          const std::function<void(std::string_view)> &consume)
 {
     const std::string_view fix = "check that the file exists and is readable";
     const OpenInputFile file(path, UINT64_MAX, fix);
     blockBytes = std::max<std::size_t>(blockBytes, 1);
     count = std::max(count, 1);
     std::string buffer(blockBytes, '\0');
-    if (file.size() <= std::uint64_t(blockBytes) * std::uint64_t(count)) {  // small: all of it
+    if (file.size() <= std::uint64_t(blockBytes) * std::uint64_t(count)) { // small: all of it
         for (;;) {
             const std::size_t got = readSome(file.fd(), buffer.data(), buffer.size(), path, fix);
             if (got > 0)
@@ -194,7 +206,8 @@ void readInputFileSamples(const fs::path &path, std::size_t blockBytes, int coun
     for (int i = 0; i < count; ++i) {
         const std::uint64_t offset = count > 1 ? last / std::uint64_t(count - 1) * std::uint64_t(i) : 0;
         if (::lseek(file.fd(), off_t(i + 1 == count ? last : offset), SEEK_SET) < 0)
-            throw InputError(InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
+            throw InputError(
+                InputProblem{path.string(), {}, std::string("cannot read: ") + std::strerror(errno), std::string(fix)});
         consume(std::string_view(buffer.data(), readSome(file.fd(), buffer.data(), buffer.size(), path, fix)));
     }
 }
@@ -212,7 +225,7 @@ void checkJsonDepth(std::string_view text, const fs::path &file, int maxDepth)
         }
         if (inString) {
             if (c == '\\')
-                ++i;  // skips the escaped character, which may be a quote
+                ++i; // skips the escaped character, which may be a quote
             else if (c == '"')
                 inString = false;
             continue;
@@ -221,10 +234,10 @@ void checkJsonDepth(std::string_view text, const fs::path &file, int maxDepth)
             inString = true;
         } else if (c == '[' || c == '{') {
             if (++depth > maxDepth)
-                throw InputError(InputProblem{file.string(),
-                                              "line " + std::to_string(line) + ", column " + std::to_string(i - lineStart + 1),
-                                              "the JSON nests more than " + std::to_string(maxDepth) + " levels deep",
-                                              "no valid file of this kind nests so deep; restore the file from its source"});
+                throw InputError(InputProblem{
+                    file.string(), "line " + std::to_string(line) + ", column " + std::to_string(i - lineStart + 1),
+                    "the JSON nests more than " + std::to_string(maxDepth) + " levels deep",
+                    "no valid file of this kind nests so deep; restore the file from its source"});
         } else if (c == ']' || c == '}') {
             --depth;
         }

@@ -18,10 +18,7 @@ Sha256::Sha256() : m_context(std::make_unique<Context>())
 
 Sha256::~Sha256() = default;
 
-void Sha256::update(std::string_view data)
-{
-    EVP_DigestUpdate(m_context->ctx, data.data(), data.size());
-}
+void Sha256::update(std::string_view data) { EVP_DigestUpdate(m_context->ctx, data.data(), data.size()); }
 
 std::array<std::uint8_t, 32> Sha256::digest()
 {

@@ -51,7 +51,8 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view text)
                 return i;
             cp = (cp << 6) | (s[i + k] & 0x3F);
         }
-        const bool overlong = (length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) || (length == 4 && cp < 0x10000);
+        const bool overlong = (length == 2 && cp < 0x80) || (length == 3 && cp < 0x800)
+                           || (length == 4 && cp < 0x10000);
         if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             return i;
         i += length;

@@ -12,7 +12,8 @@ constexpr const char *kJudgementColumns =
 
 FindingReview readReview(const Statement &st)
 {
-    return {st.text(0), reviewStatusFromName(st.text(1)).value_or(ReviewStatus::Reviewed), st.text(2), st.text(3),
+    return {st.text(0), reviewStatusFromName(st.text(1)).value_or(ReviewStatus::Reviewed),
+            st.text(2), st.text(3),
             st.text(4), st.text(5)};
 }
 

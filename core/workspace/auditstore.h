@@ -22,9 +22,9 @@ struct FindingReview {
     std::string findingKey;
     ReviewStatus status = ReviewStatus::Reviewed;
     std::string note;
-    std::string figureText;  //!< the figure when it was reviewed, to tell when it has changed since
+    std::string figureText; //!< the figure when it was reviewed, to tell when it has changed since
     std::string author;
-    std::string reviewedAt;  //!< ISO 8601, UTC; filled in when empty
+    std::string reviewedAt; //!< ISO 8601, UTC; filled in when empty
 };
 
 //! Which response an annotator judged better, in the dataset's terms.
@@ -40,11 +40,11 @@ struct RelabelJudgement {
     std::string distribution;
     Split split = Split::Test;
     std::string exampleHash;
-    int dispreferredPosition = 0;  //!< the pair's dispreferred response
+    int dispreferredPosition = 0; //!< the pair's dispreferred response
     std::string annotator;
     bool preferredShownFirst = true;
     RelabelChoice choice = RelabelChoice::Skip;
-    std::string createdAt;  //!< ISO 8601, UTC; filled in when empty
+    std::string createdAt; //!< ISO 8601, UTC; filled in when empty
 };
 
 //! Review state of audit findings and blind relabel judgements in a workspace (tables of auditMigrationSql()).

@@ -14,11 +14,11 @@ struct DistributionInfo {
     std::int64_t id = 0;
     std::string name;
     std::string originPath;
-    std::string contentHash;  //!< hash over both split files' hashes
+    std::string contentHash; //!< hash over both split files' hashes
     int trainExamples = 0;
     int testExamples = 0;
-    int responsesPerExample = 0;  //!< N of the first test example (or train when test is empty)
-    int testPairs = 0;            //!< GENIES "all pairs" count (reference 1.3)
+    int responsesPerExample = 0; //!< N of the first test example (or train when test is empty)
+    int testPairs = 0;           //!< GENIES "all pairs" count (reference 1.3)
     std::string importedAt;
 };
 
@@ -27,7 +27,7 @@ struct ExampleQuery {
     std::int64_t distributionId = 0;
     Split split = Split::Test;
     std::string search;
-    bool flaggedOnly = false;  //!< only examples with at least one annotation
+    bool flaggedOnly = false; //!< only examples with at least one annotation
 };
 
 //! One row of an example table: enough to show it without loading every response.
@@ -69,11 +69,11 @@ struct Annotation {
     Split split = Split::Test;
     std::string exampleHash;
     AnnotationSubject subject = AnnotationSubject::Example;
-    std::optional<int> responsePosition;  //!< the response, or the pair's dispreferred response
-    std::string flag;                     //!< "bad_pair", "ambiguous", "mislabeled" or "other"
+    std::optional<int> responsePosition; //!< the response, or the pair's dispreferred response
+    std::string flag;                    //!< "bad_pair", "ambiguous", "mislabeled" or "other"
     std::string note;
     std::string author;
-    std::string createdAt;                //!< ISO 8601, UTC
+    std::string createdAt; //!< ISO 8601, UTC
 };
 
 std::string_view subjectName(AnnotationSubject subject);

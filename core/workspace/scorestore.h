@@ -11,11 +11,11 @@ class Workspace;
 
 //! Which scores of a model: one distribution's split, scored one way, by the model of `modelHash` (modelIdentity()).
 struct ScoreKey {
-    std::string modelPath;  //!< absolute folder, for display; the hash identifies the model
+    std::string modelPath; //!< absolute folder, for display; the hash identifies the model
     std::string modelHash;
     std::string distribution;
-    std::string split;      //!< "train" or "test"
-    std::string scoring;    //!< "genies" or "mean"
+    std::string split;   //!< "train" or "test"
+    std::string scoring; //!< "genies" or "mean"
 };
 
 //! The `scores` table: P(preferred) per pair written by `shiftscope-cli score`.

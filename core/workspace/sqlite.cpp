@@ -30,10 +30,7 @@ Database::Database(const std::string &path, bool create) : m_path(path)
     ProtectedFiles::add(m_path);
 }
 
-Database::~Database()
-{
-    close();
-}
+Database::~Database() { close(); }
 
 void Database::close()
 {
@@ -82,10 +79,7 @@ Statement::Statement(const Database &db, std::string_view sql) : m_db(db.handle(
 
 Statement::~Statement() { sqlite3_finalize(m_stmt); }
 
-Statement::Statement(Statement &&other) noexcept
-    : m_db(other.m_db), m_stmt(std::exchange(other.m_stmt, nullptr))
-{
-}
+Statement::Statement(Statement &&other) noexcept : m_db(other.m_db), m_stmt(std::exchange(other.m_stmt, nullptr)) {}
 
 Statement &Statement::bind(int index, std::int64_t value)
 {

@@ -68,13 +68,18 @@ std::string utcNow()
 
 // The path is kept absolute: artifact folders and stored paths derive from it, and must not depend on the folder
 // the program was started in.
-Workspace::Workspace(Database db, std::filesystem::path path) : m_db(std::move(db)), m_path(std::filesystem::absolute(path)) {}
+Workspace::Workspace(Database db, std::filesystem::path path)
+    : m_db(std::move(db)), m_path(std::filesystem::absolute(path))
+{
+}
 
 Workspace Workspace::create(const std::filesystem::path &path)
 {
     std::error_code ec;
     if (std::filesystem::exists(path, ec))
-        throw InputError(InputProblem{path.string(), {}, "a file with this name already exists",
+        throw InputError(InputProblem{path.string(),
+                                      {},
+                                      "a file with this name already exists",
                                       "open it as a workspace, or choose another name"});
     Workspace ws(Database(path.string(), true), path);
     ws.m_db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
@@ -90,7 +95,9 @@ Workspace Workspace::open(const std::filesystem::path &path)
     if (!std::filesystem::exists(path, ec))
         throw InputError(InputProblem{file, {}, "no such workspace file", "check the path, or create a new workspace"});
     if (!std::filesystem::is_regular_file(path, ec))
-        throw InputError(InputProblem{file, {}, "not a ShiftScope workspace (not a regular file)",
+        throw InputError(InputProblem{file,
+                                      {},
+                                      "not a ShiftScope workspace (not a regular file)",
                                       "choose a .sqlite workspace file, or create a new workspace"});
     // The header is checked by SQLite itself: opening the file any other way, even to read 16 bytes, would drop
     // the locks this process may already hold on it through another connection (see ProtectedFiles).
@@ -101,10 +108,12 @@ Workspace Workspace::open(const std::filesystem::path &path)
     try {
         appId = pragmaInt(db, "application_id");
         version = pragmaInt(db, "user_version");
-        blank = appId == 0 && version == 0 && pragmaInt(db, "page_count") <= 1 &&
-                !Statement(db, "SELECT 1 FROM sqlite_schema LIMIT 1").step();
+        blank = appId == 0 && version == 0 && pragmaInt(db, "page_count") <= 1
+             && !Statement(db, "SELECT 1 FROM sqlite_schema LIMIT 1").step();
     } catch (const DatabaseError &) {
-        throw InputError(InputProblem{file, {}, "not a ShiftScope workspace (the file is not an SQLite database)",
+        throw InputError(InputProblem{file,
+                                      {},
+                                      "not a ShiftScope workspace (the file is not an SQLite database)",
                                       "choose a .sqlite workspace file, or create a new workspace"});
     }
     if (blank) {
@@ -114,10 +123,13 @@ Workspace Workspace::open(const std::filesystem::path &path)
         appId = kApplicationId;
     }
     if (appId != kApplicationId)
-        throw InputError(InputProblem{file, {}, "not a ShiftScope workspace (an SQLite database of another program)",
+        throw InputError(InputProblem{file,
+                                      {},
+                                      "not a ShiftScope workspace (an SQLite database of another program)",
                                       "choose a ShiftScope workspace, or create a new one"});
     if (version > kSchemaVersion)
-        throw InputError(InputProblem{file, {},
+        throw InputError(InputProblem{file,
+                                      {},
                                       "written by a newer ShiftScope (workspace version " + std::to_string(version)
                                           + "; this build reads up to " + std::to_string(kSchemaVersion) + ")",
                                       "open it with a newer ShiftScope"});
@@ -166,7 +178,8 @@ void Workspace::installBuiltinCatalogue()
         return;
     const ShiftCatalogue &builtin = ShiftCatalogueReader::builtin();
     saveCatalogue(builtin.name, builtin.origin, builtin.rows, true);
-    Statement put(m_db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    Statement put(m_db,
+                  "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     put.bind(1, kBuiltinHashKey).bind(2, hash).run();
 }
 
@@ -174,13 +187,13 @@ void Workspace::installBuiltinCatalogue()
 // Distributions and examples
 
 namespace {
-constexpr const char *kDistributionColumns =
-    "id, name, origin_path, content_hash, train_examples, test_examples, responses_per_example, test_pairs, imported_at";
+constexpr const char *kDistributionColumns = "id, name, origin_path, content_hash, train_examples, test_examples, "
+                                             "responses_per_example, test_pairs, imported_at";
 
 DistributionInfo readDistribution(const Statement &st)
 {
-    return {st.int64(0), st.text(1), st.text(2), st.text(3), st.integer(4), st.integer(5), st.integer(6),
-            st.integer(7), st.text(8)};
+    return {st.int64(0),   st.text(1),    st.text(2),    st.text(3), st.integer(4),
+            st.integer(5), st.integer(6), st.integer(7), st.text(8)};
 }
 } // namespace
 
@@ -238,8 +251,8 @@ std::vector<ExampleSummary> Workspace::examplePage(const ExampleQuery &query, in
                  " (SELECT text FROM responses r WHERE r.example_id = e.id AND r.position = e.preferred_position),"
                  " (SELECT count(*) FROM annotations a JOIN distributions d ON d.name = a.distribution"
                  "   WHERE d.id = e.distribution_id AND a.example_hash = e.content_hash AND a.split = e.split)"
-                 " FROM examples e WHERE " + exampleFilterSql(query)
-                     + " AND e.position > ?4 ORDER BY e.position LIMIT ?5");
+                 " FROM examples e WHERE "
+                     + exampleFilterSql(query) + " AND e.position > ?4 ORDER BY e.position LIMIT ?5");
     bindFilter(st, query);
     st.bind(4, afterPosition).bind(5, limit);
     std::vector<ExampleSummary> out;
@@ -315,10 +328,9 @@ std::vector<Example> Workspace::examples(const std::string &distribution, Split 
 
 std::vector<CatalogueInfo> Workspace::catalogues()
 {
-    Statement st(m_db,
-                 "SELECT c.id, c.name, c.origin, c.builtin, count(s.id), count(s.id) - count(s.duplicate_of)"
-                 " FROM catalogues c LEFT JOIN shifts s ON s.catalogue_id = c.id GROUP BY c.id"
-                 " ORDER BY c.builtin DESC, c.name");
+    Statement st(m_db, "SELECT c.id, c.name, c.origin, c.builtin, count(s.id), count(s.id) - count(s.duplicate_of)"
+                       " FROM catalogues c LEFT JOIN shifts s ON s.catalogue_id = c.id GROUP BY c.id"
+                       " ORDER BY c.builtin DESC, c.name");
     std::vector<CatalogueInfo> out;
     while (st.step())
         out.push_back({st.int64(0), st.text(1), st.text(2), st.integer(3) != 0, st.integer(4), st.integer(5)});
@@ -435,10 +447,11 @@ Annotation readAnnotation(const Statement &st)
 
 std::vector<Annotation> Workspace::annotationsForExample(std::int64_t exampleId)
 {
-    Statement st(m_db, std::string("SELECT ") + kAnnotationColumns
-                           + " FROM annotations a JOIN examples e ON e.content_hash = a.example_hash AND e.split = a.split"
-                             " JOIN distributions d ON d.id = e.distribution_id AND d.name = a.distribution"
-                             " WHERE e.id = ? ORDER BY a.created_at, a.id");
+    Statement st(m_db,
+                 std::string("SELECT ") + kAnnotationColumns
+                     + " FROM annotations a JOIN examples e ON e.content_hash = a.example_hash AND e.split = a.split"
+                       " JOIN distributions d ON d.id = e.distribution_id AND d.name = a.distribution"
+                       " WHERE e.id = ? ORDER BY a.created_at, a.id");
     st.bind(1, exampleId);
     std::vector<Annotation> out;
     while (st.step())

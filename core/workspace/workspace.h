@@ -15,7 +15,7 @@ namespace shiftscope {
 class Workspace {
 public:
     static constexpr int kSchemaVersion = 6;
-    static constexpr std::int32_t kApplicationId = 0x53536370;  // "SScp"
+    static constexpr std::int32_t kApplicationId = 0x53536370; // "SScp"
 
     //! Creates a new workspace; refuses to overwrite an existing file.
     static Workspace create(const std::filesystem::path &path);

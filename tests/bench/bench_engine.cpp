@@ -24,7 +24,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kPrompt = 200, kResponse = 60, kResponses = 4;  // response tokens include the EOS
+constexpr int kPrompt = 200, kResponse = 60, kResponses = 4; // response tokens include the EOS
 constexpr std::int64_t H = 768, layers = 12, I = 3072, V = 50304;
 
 double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
@@ -68,7 +68,7 @@ double sgemmGflops(std::int64_t m, std::int64_t k, std::int64_t n)
 double forwardFlops(double tokens, double keys, double logits)
 {
     const double perTokenLinear = 2.0 * double(layers) * double(H * 3 * H + H * H + 2 * H * I);
-    const double attention = 2.0 * 2.0 * double(layers) * double(H) * keys;  // q k^T and p v, every head
+    const double attention = 2.0 * 2.0 * double(layers) * double(H) * keys; // q k^T and p v, every head
     return tokens * (perTokenLinear + attention) + logits * 2.0 * double(H * V);
 }
 
@@ -90,7 +90,7 @@ Workload workload(int count)
             ex.responses.emplace_back();
             for (int t = 0; t + 1 < kResponse; ++t)
                 ex.responses.back().push_back(token());
-            ex.responses.back().push_back(0);  // EOS
+            ex.responses.back().push_back(0); // EOS
             if (r > 0)
                 w.pairs.push_back({std::size_t(e), 0, r});
         }
@@ -121,10 +121,11 @@ int main(int argc, char **argv)
     for (const auto &note : prepareComputeBackend(options))
         std::printf("note: %s\n", note.c_str());
     const double sgemm = sgemmGflops(2048, 2048, 2048);
-    std::printf("sgemm 2048^3: %.1f GFLOP/s with OpenBLAS's own kernel choice (%s), %.1f GFLOP/s with %s kernels\n", sgemmBefore,
-                before.c_str(), sgemm, openBlasCore().c_str());
-    std::printf("sgemm at the forward pass's shapes (1040 rows): qkv %.1f, mlp up %.1f, mlp down %.1f, lm head %.1f GFLOP/s\n",
-                sgemmGflops(1040, H, 3 * H), sgemmGflops(1040, H, I), sgemmGflops(1040, I, H), sgemmGflops(244, H, V));
+    std::printf("sgemm 2048^3: %.1f GFLOP/s with OpenBLAS's own kernel choice (%s), %.1f GFLOP/s with %s kernels\n",
+                sgemmBefore, before.c_str(), sgemm, openBlasCore().c_str());
+    std::printf(
+        "sgemm at the forward pass's shapes (1040 rows): qkv %.1f, mlp up %.1f, mlp down %.1f, lm head %.1f GFLOP/s\n",
+        sgemmGflops(1040, H, 3 * H), sgemmGflops(1040, H, I), sgemmGflops(1040, I, H), sgemmGflops(244, H, V));
 
     start = Clock::now();
     resetPeak();
@@ -138,19 +139,24 @@ int main(int argc, char **argv)
         request.inputIds = at::randint(1, V, {4, kPrompt + kResponse}, at::kLong);
         const double perPass = bestSeconds([&] { model->forward(request); }, 4.0);
         const double flops = 4.0 * forwardFlops(kPrompt + kResponse, (kPrompt + kResponse), kPrompt + kResponse);
-        std::printf("forward pass (4 x 260 tokens, all logits): %.3f s, %.1f GFLOP/s = %.0f%% of sgemm, peak memory %.0f MiB\n", perPass,
-                    flops / perPass / 1e9, 100.0 * flops / perPass / 1e9 / sgemm, peakMiB());
+        std::printf(
+            "forward pass (4 x 260 tokens, all logits): %.3f s, %.1f GFLOP/s = %.0f%% of sgemm, peak memory %.0f MiB\n",
+            perPass, flops / perPass / 1e9, 100.0 * flops / perPass / 1e9 / sgemm, peakMiB());
     }
 
     const Workload w = workload(count);
     const double pairs = double(w.pairs.size());
     const double sharedTokens = double(count) * (kPrompt + kResponses * kResponse);
     const double naiveTokens = pairs * 2.0 * (kPrompt + kResponse);
-    const double sharedFlops = double(count) * (forwardFlops(kPrompt, kPrompt, 1) + kResponses * forwardFlops(kResponse, kPrompt + kResponse, kResponse));
+    const double sharedFlops =
+        double(count)
+        * (forwardFlops(kPrompt, kPrompt, 1) + kResponses * forwardFlops(kResponse, kPrompt + kResponse, kResponse));
     const double naiveFlops = pairs * 2.0 * forwardFlops(kPrompt + kResponse, kPrompt + kResponse, kPrompt + kResponse);
-    std::printf("workload: %d examples x (%d-token prompt + %d responses of %d tokens), %d pairs; tokens run: naive %.0f, shared %.0f "
+    std::printf("workload: %d examples x (%d-token prompt + %d responses of %d tokens), %d pairs; tokens run: naive "
+                "%.0f, shared %.0f "
                 "(ideal speed-up %.2fx by tokens, %.2fx by FLOPs)\n",
-                count, kPrompt, kResponses, kResponse, int(pairs), naiveTokens, sharedTokens, naiveTokens / sharedTokens, naiveFlops / sharedFlops);
+                count, kPrompt, kResponses, kResponse, int(pairs), naiveTokens, sharedTokens,
+                naiveTokens / sharedTokens, naiveFlops / sharedFlops);
 
     ScorerOptions scorerOptions;
     scorerOptions.padId = 0;
@@ -160,8 +166,8 @@ int main(int argc, char **argv)
     start = Clock::now();
     const auto shared = ResponseScorer(*model, scorerOptions).scorePairs(w.examples, w.pairs);
     const double sharedSeconds = seconds(start);
-    std::printf("shared: %.1f s, %.0f tokens/s, %.2f pairs/s, %.1f GFLOP/s (%.0f%% of sgemm), peak memory %.0f MiB\n", sharedSeconds,
-                sharedTokens / sharedSeconds, pairs / sharedSeconds, sharedFlops / sharedSeconds / 1e9,
+    std::printf("shared: %.1f s, %.0f tokens/s, %.2f pairs/s, %.1f GFLOP/s (%.0f%% of sgemm), peak memory %.0f MiB\n",
+                sharedSeconds, sharedTokens / sharedSeconds, pairs / sharedSeconds, sharedFlops / sharedSeconds / 1e9,
                 100.0 * sharedFlops / sharedSeconds / 1e9 / sgemm, peakMiB());
     for (std::int64_t budget : {512, 2048}) {
         ScorerOptions other = scorerOptions;
@@ -179,11 +185,13 @@ int main(int argc, char **argv)
     double difference = 0;
     for (std::size_t k = 0; k < naive.size(); ++k)
         difference = std::max(difference, std::fabs(naive[k] - shared[k]));
-    std::printf("naive: %.1f s, %.0f tokens/s, %.2f pairs/s, %.1f GFLOP/s (%.0f%% of sgemm), peak memory %.0f MiB\n", naiveSeconds,
-                naiveTokens / naiveSeconds, pairs / naiveSeconds, naiveFlops / naiveSeconds / 1e9,
+    std::printf("naive: %.1f s, %.0f tokens/s, %.2f pairs/s, %.1f GFLOP/s (%.0f%% of sgemm), peak memory %.0f MiB\n",
+                naiveSeconds, naiveTokens / naiveSeconds, pairs / naiveSeconds, naiveFlops / naiveSeconds / 1e9,
                 100.0 * naiveFlops / naiveSeconds / 1e9 / sgemm, peakMiB());
-    std::printf("P(preferred), first pairs: shared %.9f %.9f %.9f, naive %.9f %.9f %.9f\n", shared[0], shared[1], shared[2], naive[0], naive[1], naive[2]);
-    std::printf("speed-up of sharing: %.2fx; largest |P(shared) - P(naive)|: %.1e\n", naiveSeconds / sharedSeconds, difference);
+    std::printf("P(preferred), first pairs: shared %.9f %.9f %.9f, naive %.9f %.9f %.9f\n", shared[0], shared[1],
+                shared[2], naive[0], naive[1], naive[2]);
+    std::printf("speed-up of sharing: %.2fx; largest |P(shared) - P(naive)|: %.1e\n", naiveSeconds / sharedSeconds,
+                difference);
 
     EngineOptions bf16 = options;
     bf16.dtype = ComputeDtype::BFloat16;

@@ -71,8 +71,9 @@ int main(int argc, char **argv)
         worst = std::max(worst, ms);
         total += ms;
     }
-    std::printf("switch shift (both sides' first page and first example): mean %.2f ms, worst %.2f ms over %d switches\n",
-                total / switches, worst, switches);
+    std::printf(
+        "switch shift (both sides' first page and first example): mean %.2f ms, worst %.2f ms over %d switches\n",
+        total / switches, worst, switches);
     start = Clock::now();
     const auto info = ws.distribution("synthetic_0");
     const int hits = ws.countExamples({info->id, Split::Test, "mountain river"});

@@ -28,7 +28,8 @@ double seconds(Clock::time_point since) { return std::chrono::duration<double>(C
 //! Examples of a 200-character prompt and three responses of about 40 characters; `marker` ends preferred ones.
 std::vector<Example> examples(int count, unsigned seed, const std::string &marker)
 {
-    static const char *words[] = {"alpha", "beta", "gamma", "delta", "river", "stone", "cloud", "maple", "orbit", "lemon"};
+    static const char *words[] = {"alpha", "beta",  "gamma", "delta", "river",
+                                  "stone", "cloud", "maple", "orbit", "lemon"};
     std::mt19937 rng(seed);
     auto text = [&](std::size_t length) {
         std::string s;
@@ -54,9 +55,9 @@ struct Timing {
     double accuracyTarget = 0;
 };
 
-Timing runOnce(const std::string &name, const std::vector<std::string> &parameters, const fs::path &model, const fs::path &work,
-               const std::string &tag, const std::vector<Example> &train, const std::vector<Example> &sourceTest,
-               const std::vector<Example> &targetTest)
+Timing runOnce(const std::string &name, const std::vector<std::string> &parameters, const fs::path &model,
+               const fs::path &work, const std::string &tag, const std::vector<Example> &train,
+               const std::vector<Example> &sourceTest, const std::vector<Example> &targetTest)
 {
     auto intervention = InterventionRegistry::instance().create(name);
     InterventionContext c;
@@ -81,7 +82,8 @@ Timing runOnce(const std::string &name, const std::vector<std::string> &paramete
         const auto pairs = pairsInOrder(*test);
         double correct = 0;
         for (std::size_t first = 0; first < pairs.size(); first += 32) {
-            const std::vector<PairRef> batch(pairs.begin() + std::ptrdiff_t(first), pairs.begin() + std::ptrdiff_t(std::min(pairs.size(), first + 32)));
+            const std::vector<PairRef> batch(pairs.begin() + std::ptrdiff_t(first),
+                                             pairs.begin() + std::ptrdiff_t(std::min(pairs.size(), first + 32)));
             for (double p : intervention->evaluate(c, *test, batch))
                 correct += p > 0.5 ? 1.0 : p == 0.5 ? 0.5 : 0.0;
         }
@@ -109,17 +111,27 @@ int main(int argc, char **argv)
     const fs::path model = work / "model";
     bench::writePythiaModel(model);
     std::ofstream(model / "tokenizer.json") << test::charTokenizerJson();
-    const auto train = examples(trainCount, 1, " yes"), sourceTest = examples(testCount, 2, " yes"), targetTest = examples(testCount, 3, " yes!");
+    const auto train = examples(trainCount, 1, " yes"), sourceTest = examples(testCount, 2, " yes"),
+               targetTest = examples(testCount, 3, " yes!");
     std::printf("model: Pythia-160m-shaped GPT-NeoX, random float32 weights; %d threads\n", threads);
-    std::printf("data: %d source train examples, %d source and %d target test examples; 200-token prompts, 3 responses of about "
-                "40 tokens (2 pairs an example)\n\n", trainCount, testCount, testCount);
-    std::printf("%-14s %-44s %9s %9s %9s %8s %8s\n", "intervention", "parameters", "train s", "eval s", "total s", "acc src", "acc tgt");
+    std::printf("data: %d source train examples, %d source and %d target test examples; 200-token prompts, 3 responses "
+                "of about "
+                "40 tokens (2 pairs an example)\n\n",
+                trainCount, testCount, testCount);
+    std::printf("%-14s %-44s %9s %9s %9s %8s %8s\n", "intervention", "parameters", "train s", "eval s", "total s",
+                "acc src", "acc tgt");
 
     // CPU-sized settings: the few steps a benchmark needs, not the defaults' quality.
     const std::vector<std::pair<std::string, std::vector<std::string>>> plan = {
-        {"zero_shot", {}}, {"few_shot", {"num_shots=2"}},
-        {"lora", {"steps=8", "batch_size=4"}}, {"prompt_tuning", {"steps=8", "batch_size=4"}},
-        {"mms", {}}, {"cra", {}}, {"lat_stim_1", {}}, {"lat_stim_2", {}}, {"linear_probe", {}},
+        {"zero_shot", {}},
+        {"few_shot", {"num_shots=2"}},
+        {"lora", {"steps=8", "batch_size=4"}},
+        {"prompt_tuning", {"steps=8", "batch_size=4"}},
+        {"mms", {}},
+        {"cra", {}},
+        {"lat_stim_1", {}},
+        {"lat_stim_2", {}},
+        {"linear_probe", {}},
         {"ccs", {"max_examples=48", "restarts=2", "epochs=300"}}};
     const std::vector<std::string> probes = {"mms", "cra", "lat_stim_1", "lat_stim_2", "linear_probe", "ccs"};
     std::vector<std::string> cacheLines;
@@ -130,16 +142,19 @@ int main(int argc, char **argv)
         for (const auto &p : parameters)
             text += (text.empty() ? "" : " ") + p;
         const Timing cold = runOnce(name, parameters, model, work, "cold", train, sourceTest, targetTest);
-        std::printf("%-14s %-44s %9.1f %9.1f %9.1f %8.3f %8.3f\n", name.c_str(), text.empty() ? "(defaults)" : text.c_str(), cold.train,
-                    cold.evaluate, cold.train + cold.evaluate, cold.accuracySource, cold.accuracyTarget);
+        std::printf("%-14s %-44s %9.1f %9.1f %9.1f %8.3f %8.3f\n", name.c_str(),
+                    text.empty() ? "(defaults)" : text.c_str(), cold.train, cold.evaluate, cold.train + cold.evaluate,
+                    cold.accuracySource, cold.accuracyTarget);
         std::fflush(stdout);
         if (std::find(probes.begin(), probes.end(), name) == probes.end())
             continue;
         const Timing warm = runOnce(name, parameters, model, work, "warm", train, sourceTest, targetTest);
         const double coldTotal = cold.train + cold.evaluate, warmTotal = warm.train + warm.evaluate;
         char line[200];
-        std::snprintf(line, sizeof line, "%-14s first run %7.1f s, again with the cache %6.1f s: extraction %3.0f%% of the first run, saving %.1f s",
-                      name.c_str(), coldTotal, warmTotal, 100.0 * (coldTotal - warmTotal) / coldTotal, coldTotal - warmTotal);
+        std::snprintf(
+            line, sizeof line,
+            "%-14s first run %7.1f s, again with the cache %6.1f s: extraction %3.0f%% of the first run, saving %.1f s",
+            name.c_str(), coldTotal, warmTotal, 100.0 * (coldTotal - warmTotal) / coldTotal, coldTotal - warmTotal);
         cacheLines.push_back(line);
     }
     if (!cacheLines.empty()) {

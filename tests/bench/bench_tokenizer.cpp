@@ -113,8 +113,8 @@ int main(int argc, char **argv)
             bestMs = std::min(bestMs, encodeAll(tokenizer, texts).first);
         std::printf("%-13s load %.0f ms; generated distribution: %zu tokens (%.2f bytes/token), first pass %.1f ms "
                     "(%.2f M tokens/s), steady %.1f ms per distribution (%.2f M tokens/s, %.0f MiB/s)\n",
-                    name, loadMs, tokens, double(bytes) / double(tokens), firstMs, double(tokens) / firstMs / 1000.0, bestMs,
-                    double(tokens) / bestMs / 1000.0, double(bytes) / 1048576.0 / (bestMs / 1000.0));
+                    name, loadMs, tokens, double(bytes) / double(tokens), firstMs, double(tokens) / firstMs / 1000.0,
+                    bestMs, double(tokens) / bestMs / 1000.0, double(bytes) / 1048576.0 / (bestMs / 1000.0));
     }
     return 0;
 }

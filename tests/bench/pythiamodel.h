@@ -13,7 +13,8 @@ namespace shiftscope::bench {
 
 namespace fs = std::filesystem;
 
-inline const char *kPythiaConfig = R"({"architectures": ["GPTNeoXForCausalLM"], "hidden_size": 768, "num_hidden_layers": 12,
+inline const char *kPythiaConfig =
+    R"({"architectures": ["GPTNeoXForCausalLM"], "hidden_size": 768, "num_hidden_layers": 12,
   "num_attention_heads": 12, "intermediate_size": 3072, "vocab_size": 50304, "rotary_pct": 0.25, "rotary_emb_base": 10000,
   "use_parallel_residual": true, "max_position_embeddings": 2048, "layer_norm_eps": 1e-5, "hidden_act": "gelu",
   "tie_word_embeddings": false, "bos_token_id": 0, "eos_token_id": 0})";
@@ -30,10 +31,11 @@ inline void writePythiaModel(const fs::path &dir)
             if (!spec.optional)
                 shapes.emplace_back(spec.name, spec.shape);
         std::uint64_t state = 88172645463325252ull;
-        test::writeSafetensors(dir / "model.safetensors", shapes, test::FileDtype::F32, [&](std::size_t i, std::vector<float> &values) {
+        test::writeSafetensors(dir / "model.safetensors", shapes, test::FileDtype::F32,
+                               [&](std::size_t i, std::vector<float> &values) {
             const bool norm = shapes[i].first.find("norm") != std::string::npos && shapes[i].first.ends_with(".weight");
             const float scale = shapes[i].second.size() == 1 ? 0.02f : 0.04f;
-            for (float &v : values) {  // xorshift64: fast, and good enough for weights nobody reads
+            for (float &v : values) { // xorshift64: fast, and good enough for weights nobody reads
                 state ^= state << 13, state ^= state >> 7, state ^= state << 17;
                 v = (norm ? 1.0f : 0.0f) + scale * (float(state >> 40) / float(1 << 24) - 0.5f) * 3.4f;
             }

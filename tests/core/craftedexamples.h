@@ -45,7 +45,8 @@ private:
 inline std::string alpacaPrompt(const std::string &instruction)
 {
     return "Below is an instruction that describes a task. Write a response that appropriately completes the "
-           "request.\n\n### Instruction:\n" + instruction + "\n\n### Response:\n";
+           "request.\n\n### Instruction:\n"
+         + instruction + "\n\n### Response:\n";
 }
 
 inline Example makeExample(int position, std::string prompt, const std::vector<std::string> &responses, int preferred)

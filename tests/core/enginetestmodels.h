@@ -28,22 +28,34 @@ struct TinyModel {
     bool tied = false;
     bool gpt2Prefix = true;
     FileDtype dtype = FileDtype::F32;
-    FileDtype roundTo = FileDtype::F32;  //!< round values to F16 or BF16 first (the F32 twin of such a file)
+    FileDtype roundTo = FileDtype::F32; //!< round values to F16 or BF16 first (the F32 twin of such a file)
     int shards = 1;
     unsigned seed = 7;
 
     std::string configJson() const
     {
-        nlohmann::ordered_json c = {{"architectures", {architecture}}, {"vocab_size", vocab}, {"eos_token_id", 2}, {"tie_word_embeddings", tied}};
+        nlohmann::ordered_json c = {{"architectures", {architecture}},
+                                    {"vocab_size", vocab},
+                                    {"eos_token_id", 2},
+                                    {"tie_word_embeddings", tied}};
         if (architecture == "GPT2LMHeadModel") {
-            c.update({{"n_embd", hidden}, {"n_layer", layers}, {"n_head", heads}, {"n_inner", intermediate}, {"n_positions", positions}});
+            c.update({{"n_embd", hidden},
+                      {"n_layer", layers},
+                      {"n_head", heads},
+                      {"n_inner", intermediate},
+                      {"n_positions", positions}});
         } else {
-            c.update({{"hidden_size", hidden}, {"num_hidden_layers", layers}, {"num_attention_heads", heads},
-                      {"intermediate_size", intermediate}, {"max_position_embeddings", positions}});
+            c.update({{"hidden_size", hidden},
+                      {"num_hidden_layers", layers},
+                      {"num_attention_heads", heads},
+                      {"intermediate_size", intermediate},
+                      {"max_position_embeddings", positions}});
             if (architecture == "LlamaForCausalLM")
                 c.update({{"num_key_value_heads", kvHeads}, {"rms_norm_eps", 1e-6}, {"rope_theta", 10000.0}});
             else
-                c.update({{"rotary_pct", rotaryPct}, {"rotary_emb_base", 10000}, {"use_parallel_residual", parallelResidual}});
+                c.update({{"rotary_pct", rotaryPct},
+                          {"rotary_emb_base", 10000},
+                          {"use_parallel_residual", parallelResidual}});
         }
         return c.dump(2);
     }
@@ -53,9 +65,10 @@ struct TinyModel {
     std::vector<TensorValues> tensors() const
     {
         const ModelConfig c = config();
-        std::vector<TensorSpec> specs = architecture == "GPT2LMHeadModel" ? Gpt2::expectedTensors(c, gpt2Prefix ? "transformer." : "")
-                                        : architecture == "LlamaForCausalLM" ? Llama::expectedTensors(c)
-                                                                             : GptNeoX::expectedTensors(c);
+        std::vector<TensorSpec> specs = architecture == "GPT2LMHeadModel"
+                                          ? Gpt2::expectedTensors(c, gpt2Prefix ? "transformer." : "")
+                                      : architecture == "LlamaForCausalLM" ? Llama::expectedTensors(c)
+                                                                           : GptNeoX::expectedTensors(c);
         std::mt19937 rng(seed);
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<TensorValues> out;
@@ -66,9 +79,13 @@ struct TinyModel {
             for (auto d : spec.shape)
                 count *= d;
             const bool isVector = spec.shape.size() == 1;
-            const bool isNorm = isVector && (spec.name.find("norm") != std::string::npos || spec.name.find("ln_") != std::string::npos) &&
-                                spec.name.ends_with(".weight");
-            const float scale = isVector ? 0.1f : spec.name.find("emb") != std::string::npos || spec.name.find("wte") != std::string::npos ? 1.0f : 0.3f;
+            const bool isNorm =
+                isVector && (spec.name.find("norm") != std::string::npos || spec.name.find("ln_") != std::string::npos)
+                && spec.name.ends_with(".weight");
+            const float scale = isVector ? 0.1f
+                              : spec.name.find("emb") != std::string::npos || spec.name.find("wte") != std::string::npos
+                                  ? 1.0f
+                                  : 0.3f;
             TensorValues t{spec.name, spec.shape, {}};
             for (std::int64_t i = 0; i < count; ++i) {
                 float v = (isNorm ? 1.0f : 0.0f) + scale * normal(rng);
@@ -93,7 +110,8 @@ inline TensorValues *findTensor(std::vector<TensorValues> &tensors, const std::s
 }
 
 //! Writes `tensors` into `dir` as one model.safetensors, or as `shards` shards with model.safetensors.index.json.
-inline void writeWeights(const std::filesystem::path &dir, const std::vector<TensorValues> &tensors, FileDtype dtype, int shards = 1)
+inline void writeWeights(const std::filesystem::path &dir, const std::vector<TensorValues> &tensors, FileDtype dtype,
+                         int shards = 1)
 {
     if (shards <= 1) {
         writeText(dir / "model.safetensors", safetensorsBytes(tensors, dtype));
@@ -110,7 +128,9 @@ inline void writeWeights(const std::filesystem::path &dir, const std::vector<Ten
         }
         writeText(dir / name, safetensorsBytes(part, dtype));
     }
-    writeText(dir / "model.safetensors.index.json", nlohmann::ordered_json{{"metadata", nlohmann::ordered_json::object()}, {"weight_map", weightMap}}.dump(2));
+    writeText(
+        dir / "model.safetensors.index.json",
+        nlohmann::ordered_json{{"metadata", nlohmann::ordered_json::object()}, {"weight_map", weightMap}}.dump(2));
 }
 
 //! Writes a model folder; `edit` may change the tensors before they are written.

@@ -29,7 +29,7 @@ struct TensorValues {
 inline std::uint16_t bf16Bits(float value)
 {
     const auto bits = std::bit_cast<std::uint32_t>(value);
-    return std::uint16_t((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);  // round to nearest even
+    return std::uint16_t((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16); // round to nearest even
 }
 
 inline float bf16Value(std::uint16_t bits) { return std::bit_cast<float>(std::uint32_t(bits) << 16); }
@@ -42,7 +42,7 @@ inline std::uint16_t f16Bits(float value)
     const int exponent = int((bits >> 23) & 0xFF) - 127 + 15;
     std::uint32_t mantissa = bits & 0x7FFFFFu;
     if (exponent <= 0)
-        return std::uint16_t(sign);  // too small: zero
+        return std::uint16_t(sign); // too small: zero
     std::uint32_t half = sign | (std::uint32_t(exponent) << 10) | (mantissa >> 13);
     const std::uint32_t rest = mantissa & 0x1FFFu;
     if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
@@ -55,7 +55,7 @@ inline float f16Value(std::uint16_t bits)
     const std::uint32_t sign = std::uint32_t(bits & 0x8000u) << 16;
     const std::uint32_t exponent = (bits >> 10) & 0x1Fu;
     if (exponent == 0)
-        return std::bit_cast<float>(sign);  // zero (f16Bits writes no subnormals)
+        return std::bit_cast<float>(sign); // zero (f16Bits writes no subnormals)
     return std::bit_cast<float>(sign | ((exponent - 15 + 127) << 23) | (std::uint32_t(bits & 0x3FFu) << 13));
 }
 
@@ -89,8 +89,8 @@ inline std::string framedHeader(const nlohmann::ordered_json &header, bool align
 
 //! The 8-byte little-endian header length and the JSON header for tensors stored back to back in order, padded
 //! with spaces to a multiple of 8 bytes unless `align` is false (then to an odd length, misaligning every tensor).
-inline std::string safetensorsHeader(const std::vector<std::pair<std::string, std::vector<std::int64_t>>> &tensors, FileDtype dtype,
-                                     bool align = true)
+inline std::string safetensorsHeader(const std::vector<std::pair<std::string, std::vector<std::int64_t>>> &tensors,
+                                     FileDtype dtype, bool align = true)
 {
     nlohmann::ordered_json header = {{"__metadata__", {{"format", "pt"}}}};
     std::uint64_t offset = 0;
@@ -124,7 +124,8 @@ inline std::string safetensorsBytes(const std::vector<TensorValues> &tensors, Fi
 
 //! Streams a safetensors file tensor by tensor: `fill(i, values)` gives tensor i's values (sized to its shape),
 //! so a large model never sits in memory whole.
-inline void writeSafetensors(const std::filesystem::path &path, const std::vector<std::pair<std::string, std::vector<std::int64_t>>> &tensors,
+inline void writeSafetensors(const std::filesystem::path &path,
+                             const std::vector<std::pair<std::string, std::vector<std::int64_t>>> &tensors,
                              FileDtype dtype, const std::function<void(std::size_t, std::vector<float> &)> &fill)
 {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

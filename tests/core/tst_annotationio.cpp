@@ -145,7 +145,7 @@ void TestAnnotationIo::survivesReimportInAnotherOrder()
     Workspace source = annotatedWorkspace(dir);
     const fs::path path = tempPath(dir, "annotations.csv");
     AnnotationIo::exportFile(source, path);
-    QVERIFY(readText(path).find(",2,example,,ambiguous,") != std::string::npos);  // exported at position 2
+    QVERIFY(readText(path).find(",2,example,,ambiguous,") != std::string::npos); // exported at position 2
 
     // The same data with every split in reverse order: positions change, content hashes do not.
     auto data = craftedData();
@@ -158,7 +158,7 @@ void TestAnnotationIo::survivesReimportInAnotherOrder()
     const auto s = AnnotationIo::importFile(target, path);
     QVERIFY(s.unmatched.empty());
     QCOMPARE(describe(target), describe(source));
-    const auto moved = target.exampleAt("d1", Split::Test, 5);  // was position 2 of 8
+    const auto moved = target.exampleAt("d1", Split::Test, 5); // was position 2 of 8
     QCOMPARE(target.annotationsForExample(moved->id).size(), std::size_t(1));
     AnnotationIo::exportFile(target, path);
     QVERIFY(readText(path).find(",5,example,,ambiguous,") != std::string::npos);
@@ -187,10 +187,10 @@ void TestAnnotationIo::newerJudgementWins()
         return r.kind == AnnotationRecord::Kind::Judgement && r.judgement.annotator == "alice";
     });
     it->judgement.choice = RelabelChoice::Skip;
-    it->judgement.createdAt = "2025-01-01T00:00:00Z";  // older than the stored one: ignored
+    it->judgement.createdAt = "2025-01-01T00:00:00Z"; // older than the stored one: ignored
     auto s = AnnotationIo::importRecords(ws, {*it}, "mem");
     QCOMPARE(s.judgementsPresent, 1);
-    it->judgement.createdAt = "2027-01-01T00:00:00Z";  // newer: replaces it
+    it->judgement.createdAt = "2027-01-01T00:00:00Z"; // newer: replaces it
     s = AnnotationIo::importRecords(ws, {*it}, "mem");
     QCOMPARE(s.judgementsUpdated, 1);
     const auto stored = AuditStore(ws).judgement("d1", Split::Test, it->judgement.exampleHash,
@@ -216,7 +216,7 @@ void TestAnnotationIo::unmatchedRecordsAreReportedAndSkipped()
     QCOMPARE(s.flagsAdded, 1);
     QCOMPARE(s.judgementsAdded, 8);
     QCOMPARE(s.unmatched[0].file, path.string());
-    QCOMPARE(s.unmatched[0].place, std::string("line 4"));  // the note of the first flag spans lines 2 and 3
+    QCOMPARE(s.unmatched[0].place, std::string("line 4")); // the note of the first flag spans lines 2 and 3
     QVERIFY2(s.unmatched[0].message.find("position 5 when exported has changed") != std::string::npos,
              s.unmatched[0].message.c_str());
     QCOMPARE(s.unmatched[1].place, std::string("line 5"));
@@ -300,7 +300,9 @@ void TestAnnotationIo::jsonPlacesNameLineAndRecord()
 
 void TestAnnotationIo::csvParsing()
 {
-    const auto rows = parseCsv("\xEF\xBB\xBF" "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\nx,\"two\nlines\",\n\"\",z,w", "f.csv");
+    const auto rows = parseCsv("\xEF\xBB\xBF"
+                               "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\nx,\"two\nlines\",\n\"\",z,w",
+                               "f.csv");
     QCOMPARE(rows.size(), std::size_t(3));
     QCOMPARE(rows[0].fields, (std::vector<std::string>{"a", "b,c", "say \"hi\""}));
     QCOMPARE(rows[1].line, 3);
@@ -338,10 +340,8 @@ void TestAnnotationIo::commandLine()
     r = runCommand({"--workspace", b, "annotations", "import", file});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.find("0 flags added (3 already present)") != std::string::npos);
-    for (const auto &args : std::vector<std::vector<std::string>>{{"export", "--out", tempPath(dir, "x.txt").string()},
-                                                                 {"export"},
-                                                                 {"frobnicate"},
-                                                                 {"import"}}) {
+    for (const auto &args : std::vector<std::vector<std::string>>{
+             {"export", "--out", tempPath(dir, "x.txt").string()}, {"export"}, {"frobnicate"}, {"import"}}) {
         std::vector<std::string> words{"--workspace", b, "annotations"};
         words.insert(words.end(), args.begin(), args.end());
         QCOMPARE(runCommand(words).code, 2);

@@ -55,13 +55,13 @@ void TestAuditChecks::textFeatures()
     QCOMPARE(normalizeWhitespace("  a \t b\n\nc  "), std::string("a b c"));
     QCOMPARE(visibleLength(" a\tb \n c "), std::size_t(3));
     const std::string spaced = "  one two\tthree\n\nfour five six seven eight nine ten\r\n caf\xc3\xa9 ";
-    QCOMPARE(visibleLength(spaced), normalizeWhitespace(spaced).size() - 10);  // less the 10 single spaces left
+    QCOMPARE(visibleLength(spaced), normalizeWhitespace(spaced).size() - 10); // less the 10 single spaces left
     QVERIFY(isBlank(" \n\t"));
     QVERIFY(isBlank(""));
     QVERIFY(!isBlank(" x "));
     std::vector<Token> tokens;
     tokenize("# Bug: x_1 café", tokens);
-    QCOMPARE(tokens.size(), std::size_t(5));  // "#", "Bug", ":", "x_1", "café"
+    QCOMPARE(tokens.size(), std::size_t(5)); // "#", "Bug", ":", "x_1", "café"
     std::vector<Token> lower;
     tokenize("# bug: X_1 CAFé", lower);
     QCOMPARE(tokens[1].hash, lower[1].hash);
@@ -208,7 +208,7 @@ void TestAuditChecks::structureFindsIdenticalEmptyAndBrokenTexts()
     QCOMPARE(encoding.severity, Severity::Warning);
     QCOMPARE(encoding.examples, (std::vector<ExampleRef>{{"d", Split::Test, 2, 1}}));
     QVERIFY(encoding.explanation.find("caf\xc3\x83\xc2\xa9") != std::string::npos);
-    QCOMPARE(findingOf(findings, "structure.context_length").check, std::string());  // no model chosen
+    QCOMPARE(findingOf(findings, "structure.context_length").check, std::string()); // no model chosen
 }
 
 void TestAuditChecks::preferredPositionAndExtremeLength()
@@ -223,7 +223,7 @@ void TestAuditChecks::preferredPositionAndExtremeLength()
     const auto findings = StructureChecks().run("d", train, {}, 10);
     const Finding &position = findingOf(findings, "structure.preferred_position");
     QCOMPARE(position.figure, 1.0);
-    QCOMPARE(position.severity, Severity::Warning);  // capped: reward models score responses one at a time
+    QCOMPARE(position.severity, Severity::Warning); // capped: reward models score responses one at a time
     const Finding &extreme = findingOf(findings, "structure.extreme_length");
     QCOMPARE(extreme.examples, (std::vector<ExampleRef>{{"d", Split::Train, 7, 1}}));
 }
@@ -234,14 +234,13 @@ void TestAuditChecks::contextLimitUsesTheTokenCounter()
     auto test = randomSplit(words, 10, 2, 20);
     test[6].responses[0].text = words(500);
     StructureOptions options;
-    options.context = ContextLimit{"tiny-model", 200, [](std::string_view text) {
-        return int(std::count(text.begin(), text.end(), ' ')) + 1;
-    }};
+    options.context = ContextLimit{
+        "tiny-model", 200, [](std::string_view text) { return int(std::count(text.begin(), text.end(), ' ')) + 1; }};
     const auto findings = StructureChecks(options).run("d", {}, test, 10);
     const Finding &context = findingOf(findings, "structure.context_length");
     QCOMPARE(context.examples, (std::vector<ExampleRef>{{"d", Split::Test, 6, 0}}));
     QCOMPARE(context.figure, 1.0);
-    QCOMPARE(context.severity, Severity::Problem);  // 1 of 10 examples would be dropped
+    QCOMPARE(context.severity, Severity::Problem); // 1 of 10 examples would be dropped
     QVERIFY(context.title.find("tiny-model") != std::string::npos);
 }
 

@@ -21,8 +21,8 @@ struct Indexed {
         : name(std::move(n)), train(std::move(tr)), test(std::move(te))
     {
         const TokenizedSplit trainTokens(train), testTokens(test);
-        auto common = std::make_shared<const std::vector<std::uint64_t>>(
-            finder.templateShingles({&trainTokens, &testTokens}));
+        auto common =
+            std::make_shared<const std::vector<std::uint64_t>>(finder.templateShingles({&trainTokens, &testTokens}));
         trainPrints = finder.fingerprint(name, Split::Train, train, trainTokens, common);
         testPrints = finder.fingerprint(name, Split::Test, test, testTokens, common);
     }
@@ -191,7 +191,7 @@ void TestAuditDuplicates::sourceTargetComparisonOnlyCountsCrossPairs()
     Words words(7);
     auto sourceTrain = randomSplit(words, 30, 2);
     auto sourceTest = randomSplit(words, 10, 2);
-    sourceTest[2] = respaced(sourceTrain[1], 2);  // inside the source: not a cross-distribution duplicate
+    sourceTest[2] = respaced(sourceTrain[1], 2); // inside the source: not a cross-distribution duplicate
     auto targetTest = randomSplit(words, 10, 2);
     targetTest[5] = respaced(sourceTrain[20], 5);
     const DuplicateFinder finder;
@@ -213,7 +213,7 @@ void TestAuditDuplicates::reportSeverities()
     QCOMPARE(leak[0].check, std::string("duplicates.exact.train_test"));
     QCOMPARE(leak[0].key, std::string("duplicates.exact.train_test@d"));
     QCOMPARE(leak[0].severity, Severity::Problem);
-    QCOMPARE(leak[0].figure, 1.0);  // one test example leaks
+    QCOMPARE(leak[0].figure, 1.0); // one test example leaks
     QCOMPARE(leak[0].figureText, std::string("1 (1.0%)"));
     QCOMPARE(leak[0].examples.size(), std::size_t(2));
     QCOMPARE(leak[1].severity, Severity::Info);

@@ -100,12 +100,26 @@ void TestAuditor::distributionReportHasEveryCheckAndFindsTheLeak()
     Workspace ws = craftedWorkspace(tempPath(dir, "data"));
     const AuditReport report = Auditor(ws).auditDistribution("leaky");
     QCOMPARE(report.scope, std::string("leaky"));
-    for (const char *check :
-         {"duplicates.exact.train", "duplicates.near.train", "duplicates.prompt.train", "duplicates.exact.test",
-          "duplicates.near.test", "duplicates.prompt.test", "duplicates.exact.train_test", "duplicates.near.train_test",
-          "duplicates.prompt.train_test", "labels.conflicting", "length_bias.train", "length_bias.test",
-          "shortcut.accuracy", "structure.identical_responses", "structure.empty_text", "structure.preferred_position",
-          "structure.encoding", "structure.extreme_length", "structure.prompt_ending", "structure.section_markers"})
+    for (const char *check : {"duplicates.exact.train",
+                              "duplicates.near.train",
+                              "duplicates.prompt.train",
+                              "duplicates.exact.test",
+                              "duplicates.near.test",
+                              "duplicates.prompt.test",
+                              "duplicates.exact.train_test",
+                              "duplicates.near.train_test",
+                              "duplicates.prompt.train_test",
+                              "labels.conflicting",
+                              "length_bias.train",
+                              "length_bias.test",
+                              "shortcut.accuracy",
+                              "structure.identical_responses",
+                              "structure.empty_text",
+                              "structure.preferred_position",
+                              "structure.encoding",
+                              "structure.extreme_length",
+                              "structure.prompt_ending",
+                              "structure.section_markers"})
         QVERIFY2(report.find(check), check);
     const auto keys = keysOf(report);
     QCOMPARE(std::set<std::string>(keys.begin(), keys.end()).size(), keys.size());
@@ -155,7 +169,7 @@ void TestAuditor::shiftReportFlagsTheLengthFlip()
     QCOMPARE(report.category, std::string("spurious_cues"));
     const Finding *flip = report.find("length_bias.flip");
     QVERIFY(flip);
-    QCOMPARE(flip->severity, Severity::Warning);  // planted on purpose in a spurious-cue shift
+    QCOMPARE(flip->severity, Severity::Warning); // planted on purpose in a spurious-cue shift
     QCOMPARE(report.find("duplicates.exact.source_target")->figure, 0.0);
     shift.category.clear();
     QCOMPARE(auditor.auditShift(shift).find("length_bias.flip")->severity, Severity::Problem);
@@ -246,7 +260,7 @@ void TestAuditor::jsonCarriesReviews()
     QCOMPARE((*leak)["examples"][1]["position"].get<int>(), 3);
     QVERIFY((*leak)["examples"][1]["response"].is_null());
     QCOMPARE((*leak)["review"]["status"].get<std::string>(), std::string("dismissed"));
-    QCOMPARE((*leak)["review"]["figure_changed"].get<bool>(), true);  // "1 (5.0%)" now, "2 (10%)" when reviewed
+    QCOMPARE((*leak)["review"]["figure_changed"].get<bool>(), true); // "1 (5.0%)" now, "2 (10%)" when reviewed
     QVERIFY((*findingIn(r, "length_bias.test@leaky"))["review"].is_null());
 }
 
@@ -311,8 +325,8 @@ void TestAuditor::cliUsageErrors()
     QVERIFY(r.err.find("no distribution 'nope'") != std::string::npos);
     QCOMPARE(cli({"audit", "leaky"}).code, 2);
     QCOMPARE(cli({"--workspace", (tempPath(dir, "none.sqlite")).string(), "audit", "leaky"}).code, 2);
-    r = cli({"--workspace", ws, "review-finding", "duplicates.exact.train_test@long_cue:nothing", "--status",
-             "reviewed"});
+    r = cli(
+        {"--workspace", ws, "review-finding", "duplicates.exact.train_test@long_cue:nothing", "--status", "reviewed"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("has no finding") != std::string::npos);
 }
@@ -388,8 +402,8 @@ void TestAuditor::responsesDifferingOnlyInCase()
     QTemporaryDir dir;
     std::string split = "[";
     for (int i = 0; i < 12; ++i)
-        split += std::string(i ? "," : "") + R"({"prompt": "Capital of country )" + std::to_string(i) +
-                 R"(?", "responses": {"Paris": 1, "paris": 0}})";
+        split += std::string(i ? "," : "") + R"({"prompt": "Capital of country )" + std::to_string(i)
+               + R"(?", "responses": {"Paris": 1, "paris": 0}})";
     split += "]";
     writeText(tempPath(dir, "d/case_only/train.json"), split);
     writeText(tempPath(dir, "d/case_only/test.json"), split);

@@ -44,7 +44,7 @@ void TestCli::usageErrorsExitTwo()
     QCOMPARE(cli({}).code, 2);
     QCOMPARE(cli({"frobnicate"}).code, 2);
     QCOMPARE(cli({"shifts", "--bogus"}).code, 2);
-    QCOMPARE(cli({"shifts"}).code, 2);  // needs --workspace
+    QCOMPARE(cli({"shifts"}).code, 2); // needs --workspace
     QTemporaryDir dir;
     const auto ws = tempPath(dir, "w.sqlite").string();
     const auto r = cli({"--workspace", ws, "shifts", "--category", "nonsense"});
@@ -79,11 +79,12 @@ void TestCli::shiftsFilters()
     const auto ws = tempPath(dir, "w.sqlite").string();
     auto genies = Json::parse(cli({"--workspace", ws, "shifts", "--genies", "--json"}).out);
     QCOMPARE(genies.size(), std::size_t(15));
-    QCOMPARE(genies[0]["source"].get<std::string>(), std::string("us_history_textbook"));  // published order
+    QCOMPARE(genies[0]["source"].get<std::string>(), std::string("us_history_textbook")); // published order
     QCOMPARE(genies[14]["target"].get<std::string>(), std::string("reward_seeking"));
     auto skill = Json::parse(cli({"--workspace", ws, "shifts", "--category", "skill", "--json"}).out);
     QCOMPARE(skill.size(), std::size_t(12));
-    auto both = Json::parse(cli({"--workspace", ws, "shifts", "--category", "unwanted_personas", "--genies", "--json"}).out);
+    auto both =
+        Json::parse(cli({"--workspace", ws, "shifts", "--category", "unwanted_personas", "--genies", "--json"}).out);
     QCOMPARE(both.size(), std::size_t(4));
 }
 
@@ -92,7 +93,9 @@ void TestCli::importDistributionsAndExamples()
     QTemporaryDir dir;
     const auto root = tempPath(dir, "distributions");
     writeText(root / "d1" / "train.json", validSplit(3, 3));
-    writeText(root / "d1" / "test.json", R"([{"prompt": "P0", "responses": {"b": 0, "a": 1.0, "c": 0}}, {"prompt": "P1", "responses": {"x": 1, "y": 0, "z": 0}}])");
+    writeText(
+        root / "d1" / "test.json",
+        R"([{"prompt": "P0", "responses": {"b": 0, "a": 1.0, "c": 0}}, {"prompt": "P1", "responses": {"x": 1, "y": 0, "z": 0}}])");
     const auto ws = tempPath(dir, "w.sqlite").string();
     auto r = cli({"--workspace", ws, "import-data", root.string()});
     QCOMPARE(r.code, 0);
@@ -133,7 +136,8 @@ void TestCli::badInputExitsTwoAndNamesFile()
     const auto ws = tempPath(dir, "w.sqlite").string();
     const auto r = cli({"--workspace", ws, "import-data", root.string()});
     QCOMPARE(r.code, 2);
-    QVERIFY(r.err.find((root / "bad" / "test.json").string() + ": example 0: no dispreferred response") != std::string::npos);
+    QVERIFY(r.err.find((root / "bad" / "test.json").string() + ": example 0: no dispreferred response")
+            != std::string::npos);
     QVERIFY(r.err.find("nothing was changed") != std::string::npos);
     QVERIFY(r.out.empty());
 }
@@ -182,8 +186,8 @@ void TestCli::usageIsGeneratedFromTheTable()
     const auto commands = CommandTable::instance().commands();
     QVERIFY(commands.size() >= 15);
     for (const Command *command : commands) {
-        QVERIFY2(r.out.find("\n  " + command->name + " ") != std::string::npos ||
-                     r.out.find("\n  " + command->name + "\n") != std::string::npos,
+        QVERIFY2(r.out.find("\n  " + command->name + " ") != std::string::npos
+                     || r.out.find("\n  " + command->name + "\n") != std::string::npos,
                  command->name.c_str());
         QVERIFY2(r.out.find(command->summary) != std::string::npos, command->name.c_str());
     }
@@ -200,7 +204,8 @@ void TestCli::eachCommandHasItsHelp()
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.rfind("Usage:\n", 0) == 0, r.out.c_str());
         for (const auto &option : command->options)
-            QVERIFY2(r.out.find("--" + option.name) != std::string::npos, (command->name + " --" + option.name).c_str());
+            QVERIFY2(r.out.find("--" + option.name) != std::string::npos,
+                     (command->name + " --" + option.name).c_str());
         QCOMPARE(cli({"help", command->name}).out, r.out);
     }
     const auto examples = cli({"examples", "--help"}).out;
@@ -245,12 +250,22 @@ void TestCli::optionsAreCheckedPerCommand()
 void TestCli::optionKindsAgreeAcrossCommands()
 {
     // --json is a flag everywhere; a command that wanted a value for it would make command lines ambiguous.
-    Command clash{"clash", "Data", {"--json FILE"}, "a command whose --json takes a value", WorkspaceUse::None,
-                  {{"json", "FILE", "where to write"}}, [](CommandContext &) { return 0; }};
+    Command clash{"clash",
+                  "Data",
+                  {"--json FILE"},
+                  "a command whose --json takes a value",
+                  WorkspaceUse::None,
+                  {{"json", "FILE", "where to write"}},
+                  [](CommandContext &) { return 0; }};
     QVERIFY_THROWS_EXCEPTION(std::logic_error, CommandTable::instance().add(clash));
     QVERIFY(!CommandTable::instance().find("clash"));
-    Command global{"global", "Data", {}, "a command redeclaring --workspace", WorkspaceUse::None,
-                   {{"workspace", "FILE", "no"}}, [](CommandContext &) { return 0; }};
+    Command global{"global",
+                   "Data",
+                   {},
+                   "a command redeclaring --workspace",
+                   WorkspaceUse::None,
+                   {{"workspace", "FILE", "no"}},
+                   [](CommandContext &) { return 0; }};
     QVERIFY_THROWS_EXCEPTION(std::logic_error, CommandTable::instance().add(global));
 }
 
@@ -261,11 +276,12 @@ void TestCli::progressLineOnTerminalAndInLogs()
     ProgressLine onTerminal(terminal, "pairs", true);
     ProgressLine inLog(log, "pairs", false);
     ProgressLine perStep(steps, "steps", false);
-    const auto t0 = ProgressLine::Clock::now();  // the rates count from construction
+    const auto t0 = ProgressLine::Clock::now(); // the rates count from construction
     onTerminal.update(0, 100, "scoring d", t0);
     onTerminal.update(50, 100, "scoring d", t0 + 10s);
-    QVERIFY2(terminal.str().find("\r\033[Kscoring d   50%  5.0 pairs/s  ETA 0m10s") != std::string::npos, terminal.str().c_str());
-    onTerminal.update(60, 100, "scoring d", t0 + 10s + 50ms);  // too soon to redraw
+    QVERIFY2(terminal.str().find("\r\033[Kscoring d   50%  5.0 pairs/s  ETA 0m10s") != std::string::npos,
+             terminal.str().c_str());
+    onTerminal.update(60, 100, "scoring d", t0 + 10s + 50ms); // too soon to redraw
     QVERIFY(terminal.str().find("60%") == std::string::npos);
     onTerminal.finish();
     QVERIFY(terminal.str().size() >= 4 && terminal.str().substr(terminal.str().size() - 4) == "\r\033[K");
@@ -277,7 +293,7 @@ void TestCli::progressLineOnTerminalAndInLogs()
     inLog.update(40, 100, "run", t0 + 11s);
     QCOMPARE(log.str(), std::string("run    0%\nrun   40%  3.6 pairs/s  ETA 0m16s\n"));
     inLog.update(100, 100, "run", t0 + 12s);
-    inLog.update(100, 100, "run", t0 + 12s + 10ms);  // the finish is written once
+    inLog.update(100, 100, "run", t0 + 12s + 10ms); // the finish is written once
     QCOMPARE(log.str(), std::string("run    0%\nrun   40%  3.6 pairs/s  ETA 0m16s\nrun  100%  8.3 pairs/s\n"));
     // Stages that follow each other quickly (a label per step) give at most a line a second.
     for (int step = 0; step < 50; ++step)

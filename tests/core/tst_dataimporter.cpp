@@ -80,13 +80,13 @@ void TestDataImporter::errorInLastFileWritesNothing()
     DataImporter::importData(ws, root);
     const std::string before = contentDump(ws);
 
-    writeDistribution(root, "a_first", validSplit(6, 2, "changed"), validSplit(5));  // would be an update
+    writeDistribution(root, "a_first", validSplit(6, 2, "changed"), validSplit(5)); // would be an update
     writeDistribution(root, "c_third", validSplit(5), R"([{"prompt": "p", "responses": {"a": 1, "b": 1}}])");
     try {
         DataImporter::importData(ws, root);
         QFAIL("the broken file was accepted");
     } catch (const InputError &e) {
-        QCOMPARE(e.problems().size(), std::size_t(2));  // two preferred + no dispreferred
+        QCOMPARE(e.problems().size(), std::size_t(2)); // two preferred + no dispreferred
         QVERIFY(e.problems()[0].file.find("c_third") != std::string::npos);
         QVERIFY(e.problems()[0].file.find("test.json") != std::string::npos);
     }
@@ -194,7 +194,8 @@ void TestDataImporter::cancelLeavesWorkspaceAsItWas()
     int calls = 0;
     bool cancelled = false;
     try {
-        DataImporter::importData(ws, root, [&](std::int64_t, std::int64_t, const std::string &) { return ++calls < 3; });
+        DataImporter::importData(ws, root,
+                                 [&](std::int64_t, std::int64_t, const std::string &) { return ++calls < 3; });
     } catch (const Cancelled &) {
         cancelled = true;
     }
@@ -246,7 +247,7 @@ void TestDataImporter::realFixtures()
             QCOMPARE(stored[0].prompt, json[0]["prompt"].get<std::string>());
         }
     }
-    QCOMPARE(summary.completeShifts, 2);  // alpaca_easy -> alpaca_hard and code_easy -> code_hard
+    QCOMPARE(summary.completeShifts, 2); // alpaca_easy -> alpaca_hard and code_easy -> code_hard
 }
 
 QTEST_GUILESS_MAIN(TestDataImporter)

@@ -40,10 +40,7 @@ DemoModelOptions tinyOptions()
 class TestDemoModel : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase()
-    {
-        registerEngineCommands();
-    }
+    void initTestCase() { registerEngineCommands(); }
     void bpeTrainerRoundTrips();
     void demoModelLoadsAndIsDeterministic();
     void demoCommandRunsAndImportsResults();
@@ -64,13 +61,14 @@ void TestDemoModel::bpeTrainerRoundTrips()
     for (int i = 0; i < 50; ++i)
         again.add("The capital of France is Paris. The opposite of hot is cold. " + std::to_string(i * 37) + "\n");
     again.train();
-    QCOMPARE(again.tokenizerJson(), json);  // deterministic
+    QCOMPARE(again.tokenizerJson(), json); // deterministic
     writeText(tempPath(dir, "tokenizer.json"), json);
     const Tokenizer tokenizer = Tokenizer::load(tempPath(dir, "tokenizer.json"));
     QCOMPARE(tokenizer.eosId(), std::optional<int>(0));
     // Frequent words are single tokens; unseen text, even outside ASCII, still round-trips through the bytes.
     QCOMPARE(tokenizer.encode(" capital").size(), 1u);
-    for (const std::string text : {"The capital of France is Paris.", "Zürich — 東京 ✓ 12345", "  spaces\n\nand\ttabs "}) {
+    for (const std::string text :
+         {"The capital of France is Paris.", "Zürich — 東京 ✓ 12345", "  spaces\n\nand\ttabs "}) {
         const auto ids = tokenizer.encode(text);
         QCOMPARE(tokenizer.decode(ids), text);
     }
@@ -103,7 +101,8 @@ void TestDemoModel::demoCommandRunsAndImportsResults()
     const fs::path model = tempPath(dir, "model");
     buildDemoModel(model, tinyOptions());
     const std::string ws = tempPath(dir, "demo/demo.sqlite").string();
-    const std::vector<std::string> command = {"--workspace", ws, "demo", "--model", model.string(), "--interventions", "zero_shot,mms"};
+    const std::vector<std::string> command = {"--workspace",  ws, "demo", "--model", model.string(), "--interventions",
+                                              "zero_shot,mms"};
     const auto first = runCommand(command);
     QVERIFY2(first.code == 0, first.err.c_str());
     QVERIFY2(first.out.find("mms (run") != std::string::npos, first.out.c_str());
@@ -118,7 +117,8 @@ void TestDemoModel::demoCommandRunsAndImportsResults()
     ResultStore results(w);
     const auto models = results.models();
     QVERIFY(std::find(models.begin(), models.end(), "shiftscope-demo-1m") != models.end());
-    const auto markdown = runCommand({"--workspace", ws, "demo", "--model", model.string(), "--interventions", "mms", "--markdown"});
+    const auto markdown =
+        runCommand({"--workspace", ws, "demo", "--model", model.string(), "--interventions", "mms", "--markdown"});
     QVERIFY(markdown.out.find("| capitals_length_cue → capitals_length_cue_flipped |") != std::string::npos);
 }
 

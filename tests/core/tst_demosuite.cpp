@@ -50,7 +50,7 @@ void TestDemoSuite::everyDistributionImports()
     const auto ids = writeDemoSuite(tempPath(dir, "suite"));
     QCOMPARE(ids, demoDistributionIds());
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
-    const auto summary = DataImporter::importData(ws, tempPath(dir, "suite"));  // validates by the GENIES rules
+    const auto summary = DataImporter::importData(ws, tempPath(dir, "suite")); // validates by the GENIES rules
     QCOMPARE(summary.added.size(), ids.size());
     for (const auto &info : ws.distributions()) {
         QVERIFY2(info.trainExamples >= 400, info.name.c_str());
@@ -70,7 +70,7 @@ void TestDemoSuite::demoWorkspaceIsReadyAndRebuildable()
     QTemporaryDir dir;
     const auto path = tempPath(dir, "demo/demo.sqlite");
     buildDemoWorkspace(path);
-    buildDemoWorkspace(path);  // a second build finds everything in place
+    buildDemoWorkspace(path); // a second build finds everything in place
     Workspace ws = Workspace::open(path);
     QCOMPARE(ws.distributions().size(), demoDistributionIds().size());
     const auto demo = ws.catalogue("Demo");

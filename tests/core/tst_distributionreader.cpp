@@ -22,24 +22,54 @@ void TestDistributionReader::rejectsBadInput_data()
     QTest::addColumn<QString>("place");
     QTest::addColumn<QString>("message");
 
-    QTest::newRow("malformed JSON") << "[\n {\"prompt\": \"a\",\n  \"responses\": {\"x\": 1 \"y\": 0}}]" << "line 3, column"
+    QTest::newRow("malformed JSON") << "[\n {\"prompt\": \"a\",\n  \"responses\": {\"x\": 1 \"y\": 0}}]"
+                                    << "line 3, column"
                                     << "malformed JSON";
-    QTest::newRow("missing prompt") << R"([{"responses": {"a": 1, "b": 0}}])" << "example 0" << "missing \"prompt\"";
-    QTest::newRow("prompt not string") << R"([{"prompt": 3, "responses": {"a": 1, "b": 0}}])" << "example 0" << "not a string";
-    QTest::newRow("missing responses") << R"([{"prompt": "p"}])" << "example 0" << "missing \"responses\"";
-    QTest::newRow("responses not object") << R"([{"prompt": "p", "responses": ["a", "b"]}])" << "example 0" << "not an object";
-    QTest::newRow("no preferred") << R"([{"prompt": "p", "responses": {"a": 0, "b": 0}}])" << "example 0" << "no preferred response";
-    QTest::newRow("two preferred") << R"([{"prompt": "p", "responses": {"a": 1, "b": 1, "c": 0}}])" << "example 0" << "2 preferred responses";
-    QTest::newRow("no dispreferred") << R"([{"prompt": "p", "responses": {"a": 1}}])" << "example 0" << "no dispreferred response";
-    QTest::newRow("label 2") << R"([{"prompt": "p", "responses": {"a": 1, "b": 2}}])" << "example 0" << "has label 2; labels must be 0 or 1";
-    QTest::newRow("label string") << R"([{"prompt": "p", "responses": {"a": 1, "b": "0"}}])" << "example 0" << "labels must be 0 or 1";
-    QTest::newRow("count differs") << R"([{"prompt": "p", "responses": {"a": 1, "b": 0}}, {"prompt": "q", "responses": {"a": 1, "b": 0, "c": 0}}])"
-                                   << "example 1" << "3 responses, but example 0 has 2";
-    QTest::newRow("not an array") << R"({"prompt": "p"})" << "" << "expected a JSON array";
-    QTest::newRow("example not object") << R"([1])" << "example 0" << "expected an object";
-    QTest::newRow("empty file") << "" << "" << "the file is empty";
-    QTest::newRow("whitespace file") << "  \n" << "" << "the file is empty";
-    QTest::newRow("non UTF-8") << QString() << "line 1, column 17" << "not valid UTF-8";
+    QTest::newRow("missing prompt") << R"([{"responses": {"a": 1, "b": 0}}])"
+                                    << "example 0"
+                                    << "missing \"prompt\"";
+    QTest::newRow("prompt not string") << R"([{"prompt": 3, "responses": {"a": 1, "b": 0}}])"
+                                       << "example 0"
+                                       << "not a string";
+    QTest::newRow("missing responses") << R"([{"prompt": "p"}])"
+                                       << "example 0"
+                                       << "missing \"responses\"";
+    QTest::newRow("responses not object") << R"([{"prompt": "p", "responses": ["a", "b"]}])"
+                                          << "example 0"
+                                          << "not an object";
+    QTest::newRow("no preferred") << R"([{"prompt": "p", "responses": {"a": 0, "b": 0}}])"
+                                  << "example 0"
+                                  << "no preferred response";
+    QTest::newRow("two preferred") << R"([{"prompt": "p", "responses": {"a": 1, "b": 1, "c": 0}}])"
+                                   << "example 0"
+                                   << "2 preferred responses";
+    QTest::newRow("no dispreferred") << R"([{"prompt": "p", "responses": {"a": 1}}])"
+                                     << "example 0"
+                                     << "no dispreferred response";
+    QTest::newRow("label 2") << R"([{"prompt": "p", "responses": {"a": 1, "b": 2}}])"
+                             << "example 0"
+                             << "has label 2; labels must be 0 or 1";
+    QTest::newRow("label string") << R"([{"prompt": "p", "responses": {"a": 1, "b": "0"}}])"
+                                  << "example 0"
+                                  << "labels must be 0 or 1";
+    QTest::newRow("count differs")
+        << R"([{"prompt": "p", "responses": {"a": 1, "b": 0}}, {"prompt": "q", "responses": {"a": 1, "b": 0, "c": 0}}])"
+        << "example 1"
+        << "3 responses, but example 0 has 2";
+    QTest::newRow("not an array") << R"({"prompt": "p"})"
+                                  << ""
+                                  << "expected a JSON array";
+    QTest::newRow("example not object") << R"([1])"
+                                        << "example 0"
+                                        << "expected an object";
+    QTest::newRow("empty file") << ""
+                                << ""
+                                << "the file is empty";
+    QTest::newRow("whitespace file") << "  \n"
+                                     << ""
+                                     << "the file is empty";
+    QTest::newRow("non UTF-8") << QString() << "line 1, column 17"
+                               << "not valid UTF-8";
 }
 
 void TestDistributionReader::rejectsBadInput()
@@ -49,7 +79,7 @@ void TestDistributionReader::rejectsBadInput()
     QFETCH(QString, message);
     std::string bytes = json.toStdString();
     if (QString(QTest::currentDataTag()) == QLatin1String("non UTF-8"))
-        bytes = "[{\"prompt\": \"caf\xe9\"}]";  // a Latin-1 byte where UTF-8 is required
+        bytes = "[{\"prompt\": \"caf\xe9\"}]"; // a Latin-1 byte where UTF-8 is required
     std::vector<InputProblem> problems;
     DistributionReader::parseSplit(bytes, "dist/train.json", Split::Train, problems);
     QVERIFY2(!problems.empty(), "the bad input was accepted");
@@ -74,8 +104,8 @@ void TestDistributionReader::reportsEveryProblemAtOnce()
 void TestDistributionReader::keepsKeyOrderAndFloatLabels()
 {
     std::vector<InputProblem> problems;
-    const auto split = DistributionReader::parseSplit(R"([{"prompt": "p", "responses": {"zeta": 0.0, "alpha": 1.0, "mid": 0}}])",
-                                                      "t.json", Split::Test, problems);
+    const auto split = DistributionReader::parseSplit(
+        R"([{"prompt": "p", "responses": {"zeta": 0.0, "alpha": 1.0, "mid": 0}}])", "t.json", Split::Test, problems);
     QVERIFY(problems.empty());
     QCOMPARE(split.examples.size(), std::size_t(1));
     const auto &r = split.examples[0].responses;

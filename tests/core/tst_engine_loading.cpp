@@ -1,6 +1,6 @@
 // Loading model folders: the three architectures and their variants, float16/bfloat16 and sharded files, memory
 // mapping, and every loading error with its message. No malformed file may crash the program.
-#include "enginetestmodels.h"  // first: it includes ATen before Qt
+#include "enginetestmodels.h" // first: it includes ATen before Qt
 
 #include "engine/model/causallm.h"
 #include "engine/model/checkpoint.h"
@@ -102,7 +102,8 @@ private slots:
 void TestEngineLoading::loadsEveryArchitecture_data()
 {
     QTest::addColumn<QString>("name");
-    for (const char *name : {"gpt-neox", "gpt-neox sequential", "llama", "llama gqa", "llama tied", "gpt2", "gpt2 bare names"})
+    for (const char *name :
+         {"gpt-neox", "gpt-neox sequential", "llama", "llama gqa", "llama tied", "gpt2", "gpt2 bare names"})
         QTest::newRow(name) << QString(name);
 }
 
@@ -123,7 +124,8 @@ void TestEngineLoading::checkpointKeysAreHuggingFaces()
 {
     // Spot checks against the key names and shapes of real checkpoints (Pythia, LLaMA, GPT-2).
     auto has = [](const std::vector<TensorSpec> &specs, const std::string &name, std::vector<std::int64_t> shape) {
-        return std::any_of(specs.begin(), specs.end(), [&](const TensorSpec &s) { return s.name == name && s.shape == shape; });
+        return std::any_of(specs.begin(), specs.end(),
+                           [&](const TensorSpec &s) { return s.name == name && s.shape == shape; });
     };
     TinyModel neox;
     const auto neoxSpecs = GptNeoX::expectedTensors(neox.config());
@@ -140,7 +142,7 @@ void TestEngineLoading::checkpointKeysAreHuggingFaces()
     QVERIFY(has(llamaSpecs, "model.norm.weight", {16}));
     QVERIFY(has(llamaSpecs, "lm_head.weight", {53, 16}));
     const auto gpt2Specs = Gpt2::expectedTensors(variant("gpt2").config(), "transformer.");
-    QVERIFY(has(gpt2Specs, "transformer.h.0.attn.c_attn.weight", {16, 48}));  // Conv1D: [in, out]
+    QVERIFY(has(gpt2Specs, "transformer.h.0.attn.c_attn.weight", {16, 48})); // Conv1D: [in, out]
     QVERIFY(has(gpt2Specs, "transformer.h.1.mlp.c_fc.weight", {16, 24}));
     QVERIFY(has(gpt2Specs, "transformer.wpe.weight", {64, 16}));
 }
@@ -152,11 +154,13 @@ void TestEngineLoading::float32WeightsStayMapped()
     const fs::path path = writeTinyModel(tempPath(dir, "model"), m);
     const Checkpoint checkpoint = Checkpoint::open(path);
     const ModelConfig config = m.config();
-    const Weights f32 = Weights::load(checkpoint, GptNeoX::expectedTensors(config), {}, "GPTNeoX", at::kFloat, at::kCPU);
+    const Weights f32 =
+        Weights::load(checkpoint, GptNeoX::expectedTensors(config), {}, "GPTNeoX", at::kFloat, at::kCPU);
     QVERIFY(checkpoint.maps(f32["gpt_neox.embed_in.weight"].data_ptr()));
     QVERIFY(checkpoint.maps(f32["gpt_neox.layers.1.mlp.dense_h_to_4h.weight"].data_ptr()));
-    const Weights bf16 = Weights::load(checkpoint, GptNeoX::expectedTensors(config), {}, "GPTNeoX", at::kBFloat16, at::kCPU);
-    QVERIFY(!checkpoint.maps(bf16["gpt_neox.embed_in.weight"].data_ptr()));  // converted, so a copy
+    const Weights bf16 =
+        Weights::load(checkpoint, GptNeoX::expectedTensors(config), {}, "GPTNeoX", at::kBFloat16, at::kCPU);
+    QVERIFY(!checkpoint.maps(bf16["gpt_neox.embed_in.weight"].data_ptr())); // converted, so a copy
     QCOMPARE(bf16["gpt_neox.embed_in.weight"].scalar_type(), at::kBFloat16);
 }
 
@@ -224,7 +228,8 @@ void TestEngineLoading::shardedEqualsSingle()
     QVERIFY(logitsOf(*loadCausalLM(sharded), ids).equal(logitsOf(*single, ids)));
 
     fs::remove(sharded / "model-00003-of-00003.safetensors");
-    QVERIFY(loadProblems(sharded).find("names the shard model-00003-of-00003.safetensors, which is not in the folder") != std::string::npos);
+    QVERIFY(loadProblems(sharded).find("names the shard model-00003-of-00003.safetensors, which is not in the folder")
+            != std::string::npos);
 }
 
 void TestEngineLoading::tensorProblems_data()
@@ -234,11 +239,15 @@ void TestEngineLoading::tensorProblems_data()
     QTest::newRow("missing") << "drop gpt_neox.layers.1.mlp.dense_4h_to_h.bias"
                              << "tensor 'gpt_neox.layers.1.mlp.dense_4h_to_h.bias': missing (expected shape [16])";
     QTest::newRow("unexpected") << "add gpt_neox.layers.0.attention.extra.weight"
-                                << "tensor 'gpt_neox.layers.0.attention.extra.weight': unexpected: a GPTNeoXForCausalLM with this config.json has no such tensor";
+                                << "tensor 'gpt_neox.layers.0.attention.extra.weight': unexpected: a "
+                                   "GPTNeoXForCausalLM with this config.json has no such tensor";
     QTest::newRow("shape") << "reshape gpt_neox.layers.0.attention.dense.weight"
-                           << "tensor 'gpt_neox.layers.0.attention.dense.weight': shape disagrees with config.json: got [8, 32], expected [16, 16]";
-    QTest::newRow("ignored buffers") << "add buffers" << "(loaded)";
-    QTest::newRow("untied head missing") << "drop embed_out.weight" << "tensor 'embed_out.weight': missing (expected shape [53, 16])";
+                           << "tensor 'gpt_neox.layers.0.attention.dense.weight': shape disagrees with config.json: "
+                              "got [8, 32], expected [16, 16]";
+    QTest::newRow("ignored buffers") << "add buffers"
+                                     << "(loaded)";
+    QTest::newRow("untied head missing") << "drop embed_out.weight"
+                                         << "tensor 'embed_out.weight': missing (expected shape [53, 16])";
 }
 
 void TestEngineLoading::tensorProblems()
@@ -267,26 +276,31 @@ void TestEngineLoading::headerProblems_data()
     QTest::addColumn<QByteArray>("header");
     QTest::addColumn<int>("dataBytes");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("offsets past the file") << QByteArray(R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})") << 8
-                                           << "tensor 'w': data_offsets [0, 16] run past the end of the file (the data section holds 8 bytes)";
-    QTest::newRow("overlap") << QByteArray(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})")
+    QTest::newRow("offsets past the file")
+        << QByteArray(R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})") << 8
+        << "tensor 'w': data_offsets [0, 16] run past the end of the file (the data section holds 8 bytes)";
+    QTest::newRow("overlap") << QByteArray(
+        R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})")
                              << 12 << "tensor 'b': bytes 4..12 overlap tensor 'a' (bytes 0..8)";
-    QTest::newRow("unknown dtype") << QByteArray(R"({"w": {"dtype": "Q4_K", "shape": [1], "data_offsets": [0, 8]}})") << 8
-                                   << "tensor 'w': dtype 'Q4_K' is not a safetensors dtype (BOOL, U8,";
-    QTest::newRow("size mismatch") << QByteArray(R"({"w": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 8]}})") << 8
-                                   << "tensor 'w': shape [3] in BF16 needs 6 bytes but data_offsets span 8";
-    QTest::newRow("negative shape") << QByteArray(R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})") << 4
-                                    << "holds something other than dimension sizes";
-    QTest::newRow("gap") << QByteArray(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})")
+    QTest::newRow("unknown dtype") << QByteArray(R"({"w": {"dtype": "Q4_K", "shape": [1], "data_offsets": [0, 8]}})")
+                                   << 8 << "tensor 'w': dtype 'Q4_K' is not a safetensors dtype (BOOL, U8,";
+    QTest::newRow("size mismatch") << QByteArray(R"({"w": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 8]}})")
+                                   << 8 << "tensor 'w': shape [3] in BF16 needs 6 bytes but data_offsets span 8";
+    QTest::newRow("negative shape") << QByteArray(R"({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})")
+                                    << 4 << "holds something other than dimension sizes";
+    QTest::newRow("gap") << QByteArray(
+        R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})")
                          << 12 << "tensor 'b': starts at byte 8 of the data, leaving bytes 4..8 that no tensor holds";
-    QTest::newRow("first tensor not at 0") << QByteArray(R"({"a": {"dtype": "U8", "shape": [2], "data_offsets": [2, 4]}})")
-                                           << 4 << "tensor 'a': starts at byte 2 of the data, leaving bytes 0..2";
-    QTest::newRow("trailing bytes") << QByteArray(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})") << 5
-                                    << "data: the tensors end at byte 4 of the data but the file holds 1 more bytes after them";
+    QTest::newRow("first tensor not at 0")
+        << QByteArray(R"({"a": {"dtype": "U8", "shape": [2], "data_offsets": [2, 4]}})") << 4
+        << "tensor 'a': starts at byte 2 of the data, leaving bytes 0..2";
+    QTest::newRow("trailing bytes")
+        << QByteArray(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})") << 5
+        << "data: the tensors end at byte 4 of the data but the file holds 1 more bytes after them";
     QTest::newRow("sub-byte size") << QByteArray(R"({"w": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}})") << 2
                                    << "tensor 'w': shape [3] in F4 takes 12 bits, which is not a whole number of bytes";
-    QTest::newRow("bool size") << QByteArray(R"({"w": {"dtype": "BOOL", "shape": [2, 2], "data_offsets": [0, 2]}})") << 2
-                               << "tensor 'w': shape [2, 2] in BOOL needs 4 bytes but data_offsets span 2";
+    QTest::newRow("bool size") << QByteArray(R"({"w": {"dtype": "BOOL", "shape": [2, 2], "data_offsets": [0, 2]}})")
+                               << 2 << "tensor 'w': shape [2, 2] in BOOL needs 4 bytes but data_offsets span 2";
     QTest::newRow("not JSON") << QByteArray(R"({"w": )") << 0 << "header, byte 7: the header is not valid JSON";
     QTest::newRow("not an object") << QByteArray("[1, 2]") << 0 << "the header is not a JSON object";
 }
@@ -312,7 +326,8 @@ void TestEngineLoading::folderProblems()
     const fs::path model = writeTinyModel(tempPath(dir, "model"), TinyModel{});
     // A header length larger than the file, and a file too short to hold one.
     writeText(model / "model.safetensors", std::string("\xff\xff\x00\x00\x00\x00\x00\x00{}", 10));
-    QVERIFY(loadProblems(model).find("the header length (65535 bytes) runs past the end of the file (10 bytes)") != std::string::npos);
+    QVERIFY(loadProblems(model).find("the header length (65535 bytes) runs past the end of the file (10 bytes)")
+            != std::string::npos);
     writeText(model / "model.safetensors", "abc");
     QVERIFY(loadProblems(model).find("too short to be safetensors (3 bytes)") != std::string::npos);
 
@@ -320,10 +335,12 @@ void TestEngineLoading::folderProblems()
     QVERIFY(loadProblems(model).find("no model.safetensors or model.safetensors.index.json") != std::string::npos);
     writeText(model / "pytorch_model.bin", "pickle");
     const std::string pickle = loadProblems(model);
-    QVERIFY2(pickle.find("does not read pickle files, because loading one can run any code") != std::string::npos, pickle.c_str());
+    QVERIFY2(pickle.find("does not read pickle files, because loading one can run any code") != std::string::npos,
+             pickle.c_str());
     QVERIFY(pickle.find("save_pretrained(DIR, safe_serialization=True)") != std::string::npos);
 
-    QVERIFY(loadProblems(tempPath(dir, "nowhere")).find("config.json: cannot read: No such file or directory") != std::string::npos);
+    QVERIFY(loadProblems(tempPath(dir, "nowhere")).find("config.json: cannot read: No such file or directory")
+            != std::string::npos);
 }
 
 void TestEngineLoading::configProblems_data()
@@ -331,8 +348,10 @@ void TestEngineLoading::configProblems_data()
     QTest::addColumn<QByteArray>("config");
     QTest::addColumn<QString>("expected");
     QTest::newRow("architecture") << QByteArray(R"({"architectures": ["BertForMaskedLM"]})")
-                                  << "architecture 'BertForMaskedLM' is not supported (fix: use a model of a supported architecture: GPTNeoXForCausalLM, LlamaForCausalLM, GPT2LMHeadModel)";
-    QTest::newRow("heads") << QByteArray(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 30, "num_attention_heads": 4})")
+                                  << "architecture 'BertForMaskedLM' is not supported (fix: use a model of a supported "
+                                     "architecture: GPTNeoXForCausalLM, LlamaForCausalLM, GPT2LMHeadModel)";
+    QTest::newRow("heads") << QByteArray(
+        R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 30, "num_attention_heads": 4})")
                            << "key 'num_attention_heads': 4 heads do not divide the hidden size 30";
     QTest::newRow("kv heads") << QByteArray(R"({"architectures": ["LlamaForCausalLM"], "num_key_value_heads": 5})")
                               << "key 'num_key_value_heads': 5 key/value heads do not divide the 32 attention heads";
@@ -340,8 +359,9 @@ void TestEngineLoading::configProblems_data()
                           << "key 'hidden_size': must be a whole number > 0, got \"big\"";
     QTest::newRow("activation") << QByteArray(R"({"model_type": "gpt2", "activation_function": "mish"})")
                                 << "key 'activation_function': activation 'mish' is not supported";
-    QTest::newRow("rope scaling") << QByteArray(R"({"model_type": "llama", "rope_scaling": {"type": "linear", "factor": 2}})")
-                                  << "key 'rope_scaling': is {\"factor\":2,\"type\":\"linear\"}, which the engine does not support";
+    QTest::newRow("rope scaling")
+        << QByteArray(R"({"model_type": "llama", "rope_scaling": {"type": "linear", "factor": 2}})")
+        << "key 'rope_scaling': is {\"factor\":2,\"type\":\"linear\"}, which the engine does not support";
 }
 
 void TestEngineLoading::configProblems()
@@ -391,9 +411,9 @@ namespace {
 
 //! Every dtype the safetensors format defines, with its bits per element.
 const std::vector<std::pair<std::string, int>> kAllDtypes = {
-    {"BOOL", 8}, {"U8", 8},      {"I8", 8},      {"I16", 16},     {"U16", 16},     {"I32", 32},      {"U32", 32},
-    {"I64", 64}, {"U64", 64},    {"F4", 4},      {"F6_E2M3", 6},  {"F6_E3M2", 6},  {"F8_E5M2", 8},   {"F8_E4M3", 8},
-    {"F8_E8M0", 8}, {"F16", 16}, {"BF16", 16},   {"F32", 32},     {"F64", 64},     {"C64", 64}};
+    {"BOOL", 8},    {"U8", 8},   {"I8", 8},    {"I16", 16},    {"U16", 16},    {"I32", 32},    {"U32", 32},
+    {"I64", 64},    {"U64", 64}, {"F4", 4},    {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"F8_E5M2", 8}, {"F8_E4M3", 8},
+    {"F8_E8M0", 8}, {"F16", 16}, {"BF16", 16}, {"F32", 32},    {"F64", 64},    {"C64", 64}};
 
 //! A buffer tensor of `count` elements (a multiple of 8, so every dtype fills whole bytes) in `dtype`, with bytes
 //! that are not zero, so a loader that read them as weights would compute something else.
@@ -419,7 +439,8 @@ void TestEngineLoading::unusedBuffersInEveryDtype_data()
     for (const auto &[dtype, bits] : kAllDtypes)
         for (int shards : {1, 3})
             for (const char *arch : {"gpt-neox", "gpt2", "llama"})
-                QTest::addRow("%s %s %s", arch, dtype.c_str(), shards == 1 ? "single" : "sharded") << arch << QString::fromStdString(dtype) << bits << shards;
+                QTest::addRow("%s %s %s", arch, dtype.c_str(), shards == 1 ? "single" : "sharded")
+                    << arch << QString::fromStdString(dtype) << bits << shards;
 }
 
 void TestEngineLoading::unusedBuffersInEveryDtype()
@@ -472,7 +493,8 @@ void TestEngineLoading::pythiaCheckpointLoadsAndScores()
                     mask[std::size_t(i * m.positions + j)] = 1;
             tensors.push_back({p + "bias", {1, 1, m.positions, m.positions}, {}, layer == 0 ? "BOOL" : "U8", mask});
             const float masked = -1e9f;
-            tensors.push_back({p + "masked_bias", {}, {}, "F32", std::string(reinterpret_cast<const char *>(&masked), 4)});
+            tensors.push_back(
+                {p + "masked_bias", {}, {}, "F32", std::string(reinterpret_cast<const char *>(&masked), 4)});
             std::string invFreq;
             for (int i = 0; i < rotaryHalf; ++i) {
                 const float f = 1.0f / std::pow(10000.0f, 2.0f * float(i) / float(2 * rotaryHalf));
@@ -488,7 +510,7 @@ void TestEngineLoading::pythiaCheckpointLoadsAndScores()
     QVERIFY(at::isfinite(logits).all().item<bool>());
     QVERIFY(logits.equal(logitsOf(*plain, ids)));
     // Scoring: the log-probability of a response after a prompt is finite and the same as without the buffers.
-    const at::Tensor logProbs = at::log_softmax(logits[0], -1);  // (T, vocab)
+    const at::Tensor logProbs = at::log_softmax(logits[0], -1); // (T, vocab)
     double score = 0;
     for (std::size_t t = 4; t + 1 < ids.size(); ++t)
         score += logProbs[std::int64_t(t)][ids[t + 1]].item<double>();
@@ -504,8 +526,9 @@ void TestEngineLoading::neededTensorInUnreadableDtype()
         bias->raw = std::string(bias->values.size() * 4, '\1');
     });
     const std::string problems = loadProblems(path);
-    QVERIFY2(problems.find("tensor 'gpt_neox.layers.0.attention.dense.bias': is stored as I32, which the engine cannot use as a weight") !=
-                 std::string::npos,
+    QVERIFY2(problems.find("tensor 'gpt_neox.layers.0.attention.dense.bias': is stored as I32, which the engine cannot "
+                           "use as a weight")
+                 != std::string::npos,
              problems.c_str());
 }
 

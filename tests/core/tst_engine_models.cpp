@@ -2,7 +2,7 @@
 // batch equals its rows run one by one whatever their padding, hidden states follow Hugging Face's convention,
 // grouped-query attention equals replicated heads, tied heads equal copied ones, and one-layer models match a
 // plain re-implementation (GPT-NeoX, LLaMA) or values worked out by hand (GPT-2's Conv1D orientation).
-#include "enginetestmodels.h"  // first: it includes ATen before Qt
+#include "enginetestmodels.h" // first: it includes ATen before Qt
 
 #include "engine/model/causallm.h"
 #include "engine/model/checkpoint.h"
@@ -44,15 +44,12 @@ void addVariants()
         QTest::newRow(name) << QString(name);
 }
 
-double maxDifference(const at::Tensor &a, const at::Tensor &b)
-{
-    return (a - b).abs().max().item<double>();
-}
+double maxDifference(const at::Tensor &a, const at::Tensor &b) { return (a - b).abs().max().item<double>(); }
 
-#define COMPARE_TENSORS(a, b)                                                                                         \
-    do {                                                                                                              \
-        const double difference_ = maxDifference(a, b);                                                               \
-        QVERIFY2(difference_ < kTolerance, qPrintable(QString("max difference %1").arg(difference_)));               \
+#define COMPARE_TENSORS(a, b)                                                                                          \
+    do {                                                                                                               \
+        const double difference_ = maxDifference(a, b);                                                                \
+        QVERIFY2(difference_ < kTolerance, qPrintable(QString("max difference %1").arg(difference_)));                 \
     } while (false)
 
 std::vector<std::int64_t> tokens(int vocab, int count, int salt)
@@ -142,18 +139,19 @@ void TestEngineModels::cacheContinuesExactly()
     const TinyModel m = variant(name);
     const auto model = loadCausalLM(writeTinyModel(tempPath(dir, "model"), m));
     const auto prompt = tokens(m.vocab, 7, 1);
-    const std::vector<std::vector<std::int64_t>> continuations = {tokens(m.vocab, 5, 2), tokens(m.vocab, 2, 3), tokens(m.vocab, 4, 4)};
+    const std::vector<std::vector<std::int64_t>> continuations = {tokens(m.vocab, 5, 2), tokens(m.vocab, 2, 3),
+                                                                  tokens(m.vocab, 4, 4)};
 
     KvCache cache;
     run(*model, {prompt}, true, &cache);
     QCOMPARE(cache.length(), 7);
     // Three continuations of one prompt, right-padded, each against the shared cache.
     KvCache shared = cache.selectRows(at::zeros({3}, at::kLong));
-    const at::Tensor continued = run(*model, continuations, false, &shared).logits;  // (3, 5, vocab)
+    const at::Tensor continued = run(*model, continuations, false, &shared).logits; // (3, 5, vocab)
     for (std::size_t r = 0; r < continuations.size(); ++r) {
         auto whole = prompt;
         whole.insert(whole.end(), continuations[r].begin(), continuations[r].end());
-        const at::Tensor full = run(*model, {whole}).logits[0];  // (12 or less, vocab)
+        const at::Tensor full = run(*model, {whole}).logits[0]; // (12 or less, vocab)
         const auto n = std::int64_t(continuations[r].size());
         COMPARE_TENSORS(continued[std::int64_t(r)].narrow(0, 0, n), full.narrow(0, 7, n));
     }
@@ -165,8 +163,9 @@ void TestEngineModels::batchEqualsOneByOne()
     QTemporaryDir dir;
     const TinyModel m = variant(name);
     const auto model = loadCausalLM(writeTinyModel(tempPath(dir, "model"), m));
-    const std::vector<std::vector<std::int64_t>> rows = {tokens(m.vocab, 9, 1), tokens(m.vocab, 4, 2), tokens(m.vocab, 7, 3)};
-    for (std::int64_t padId : {0, 17}) {  // what fills the padding must not matter
+    const std::vector<std::vector<std::int64_t>> rows = {tokens(m.vocab, 9, 1), tokens(m.vocab, 4, 2),
+                                                         tokens(m.vocab, 7, 3)};
+    for (std::int64_t padId : {0, 17}) { // what fills the padding must not matter
         const ForwardResult batch = run(*model, rows, true, nullptr, padId);
         for (std::size_t r = 0; r < rows.size(); ++r) {
             const ForwardResult alone = run(*model, {rows[r]});
@@ -192,23 +191,27 @@ void TestEngineModels::hiddenStatesConvention()
     QCOMPARE(r.headOutputs.sizes().vec(), (std::vector<std::int64_t>{1, 1, m.layers, m.heads, m.hidden / m.heads}));
     // [0] is the embedding of the last token (plus its learned position for GPT-2).
     const bool gpt2 = m.architecture == "GPT2LMHeadModel";
-    const std::string embedding = gpt2 ? "transformer.wte.weight" : m.architecture == "LlamaForCausalLM" ? "model.embed_tokens.weight" : "gpt_neox.embed_in.weight";
+    const std::string embedding = gpt2                                 ? "transformer.wte.weight"
+                                : m.architecture == "LlamaForCausalLM" ? "model.embed_tokens.weight"
+                                                                       : "gpt_neox.embed_in.weight";
     at::Tensor expected = checkpoint.tensor(embedding)[ids.back()];
     if (gpt2)
         expected = expected + checkpoint.tensor("transformer.wpe.weight")[4];
     COMPARE_TENSORS(r.hiddenStates[0][0][0], expected);
     // [layers] is after the final norm: the logits are it times the head.
-    const std::string head = gpt2 ? embedding : m.architecture == "LlamaForCausalLM" ? "lm_head.weight" : "embed_out.weight";
+    const std::string head = gpt2                                 ? embedding
+                           : m.architecture == "LlamaForCausalLM" ? "lm_head.weight"
+                                                                  : "embed_out.weight";
     COMPARE_TENSORS(checkpoint.tensor(head).matmul(r.hiddenStates[0][0][m.layers]), r.logits[0][4]);
 }
 
 void TestEngineModels::partialRotaryLeavesTheRest()
 {
-    const at::Tensor x = at::randn({1, 2, 3, 8}, at::TensorOptions().dtype(at::kFloat));  // (B, heads, T, head_dim)
+    const at::Tensor x = at::randn({1, 2, 3, 8}, at::TensorOptions().dtype(at::kFloat)); // (B, heads, T, head_dim)
     const at::Tensor positions = at::arange(3, at::kLong).unsqueeze(0);
     const at::Tensor out = applyRotary(x, rotaryTables(positions, 4, 10000.0, at::kFloat));
-    QVERIFY(out.narrow(3, 4, 4).equal(x.narrow(3, 4, 4)));   // the non-rotary half is untouched
-    COMPARE_TENSORS(out.select(2, 0), x.select(2, 0));       // position 0 does not rotate
+    QVERIFY(out.narrow(3, 4, 4).equal(x.narrow(3, 4, 4))); // the non-rotary half is untouched
+    COMPARE_TENSORS(out.select(2, 0), x.select(2, 0));     // position 0 does not rotate
     for (int head = 0; head < 2; ++head)
         COMPARE_TENSORS(out[0][head], referenceRotary(x[0][head], 4, 10000.0));
     // Position 2, first pair (dims 0 and 2): frequency 1, so an angle of 2 radians.
@@ -224,16 +227,17 @@ void TestEngineModels::groupedQueryEqualsReplicatedHeads()
     const auto groupedTensors = grouped.tensors();
     TinyModel full = variant("llama");
     const auto gqa = loadCausalLM(writeTinyModel(tempPath(dir, "gqa"), grouped));
-    const auto replicated = loadCausalLM(writeTinyModel(tempPath(dir, "full"), full, [&](std::vector<TensorValues> &tensors) {
-        tensors = groupedTensors;
-        for (auto &t : tensors)
-            if (t.name.ends_with("k_proj.weight") || t.name.ends_with("v_proj.weight")) {
-                const auto one = t.values;  // (head_dim, hidden) of the single key/value head
-                for (int copy = 1; copy < full.heads; ++copy)
-                    t.values.insert(t.values.end(), one.begin(), one.end());
-                t.shape[0] *= full.heads;
-            }
-    }));
+    const auto replicated =
+        loadCausalLM(writeTinyModel(tempPath(dir, "full"), full, [&](std::vector<TensorValues> &tensors) {
+            tensors = groupedTensors;
+            for (auto &t : tensors)
+                if (t.name.ends_with("k_proj.weight") || t.name.ends_with("v_proj.weight")) {
+                    const auto one = t.values; // (head_dim, hidden) of the single key/value head
+                    for (int copy = 1; copy < full.heads; ++copy)
+                        t.values.insert(t.values.end(), one.begin(), one.end());
+                    t.shape[0] *= full.heads;
+                }
+        }));
     const std::vector<std::vector<std::int64_t>> rows = {tokens(full.vocab, 8, 1), tokens(full.vocab, 5, 2)};
     const ForwardResult a = run(*gqa, rows), b = run(*replicated, rows);
     COMPARE_TENSORS(a.logits, b.logits);
@@ -246,7 +250,8 @@ void TestEngineModels::tiedHeadEqualsCopiedHead()
     TinyModel tied = variant("llama");
     tied.tied = true;
     const auto tiedModel = loadCausalLM(writeTinyModel(tempPath(dir, "tied"), tied));
-    const auto separate = loadCausalLM(writeTinyModel(tempPath(dir, "separate"), variant("llama"), [&](std::vector<TensorValues> &tensors) {
+    const auto separate = loadCausalLM(writeTinyModel(tempPath(dir, "separate"), variant("llama"),
+                                                      [&](std::vector<TensorValues> &tensors) {
         tensors = tied.tensors();
         TensorValues head = *findTensor(tensors, "model.embed_tokens.weight");
         head.name = "lm_head.weight";
@@ -258,11 +263,12 @@ void TestEngineModels::tiedHeadEqualsCopiedHead()
     // GPT-2 checkpoints sometimes store the tied head too; it is checked and then the embedding is used.
     TinyModel gpt2 = variant("gpt2");
     const auto plain = loadCausalLM(writeTinyModel(tempPath(dir, "gpt2"), gpt2));
-    const auto stored = loadCausalLM(writeTinyModel(tempPath(dir, "gpt2head"), gpt2, [](std::vector<TensorValues> &tensors) {
-        TensorValues head = *findTensor(tensors, "transformer.wte.weight");
-        head.name = "lm_head.weight";
-        tensors.push_back(head);
-    }));
+    const auto stored =
+        loadCausalLM(writeTinyModel(tempPath(dir, "gpt2head"), gpt2, [](std::vector<TensorValues> &tensors) {
+            TensorValues head = *findTensor(tensors, "transformer.wte.weight");
+            head.name = "lm_head.weight";
+            tensors.push_back(head);
+        }));
     QVERIFY(run(*plain, {ids}).logits.equal(run(*stored, {ids}).logits));
 }
 
@@ -275,7 +281,7 @@ void TestEngineModels::embeddingsEqualIds()
     const auto ids = tokens(m.vocab, 6, 2);
     const at::Tensor fromIds = run(*model, {ids}).logits;
     ForwardRequest request;
-    request.inputEmbeddings = model->embedTokens(at::tensor(ids, at::kLong).unsqueeze(0));  // (1, 6, hidden)
+    request.inputEmbeddings = model->embedTokens(at::tensor(ids, at::kLong).unsqueeze(0)); // (1, 6, hidden)
     COMPARE_TENSORS(model->forward(request).logits, fromIds);
     // A changed embedding changes the output: the embeddings are really used.
     request.inputEmbeddings = request.inputEmbeddings * 2;
@@ -288,7 +294,8 @@ namespace {
 class RecordingHooks final : public ForwardHooks {
 public:
     explicit RecordingHooks(double delta) : m_delta(delta) {}
-    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const override
+    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
+                                   const at::Tensor &y) const override
     {
         seen.push_back(std::to_string(layer) + ":" + projection + ":" + std::to_string(x.size(-1)));
         return y + m_delta;
@@ -366,27 +373,31 @@ void TestEngineModels::gptNeoXMatchesReference()
     const int d = m.hidden / m.heads, rot = int(d * m.rotaryPct);
     const std::string p = "gpt_neox.layers.0.";
 
-    const at::Tensor h = w("gpt_neox.embed_in.weight").index_select(0, at::tensor(ids, at::kLong));  // (T, hidden)
+    const at::Tensor h = w("gpt_neox.embed_in.weight").index_select(0, at::tensor(ids, at::kLong)); // (T, hidden)
     auto norm = [&](const at::Tensor &x, const std::string &name) {
         const at::Tensor mean = x.mean(1, true), var = (x - mean).pow(2).mean(1, true);
         return (x - mean) / (var + 1e-5).sqrt() * w(name + ".weight") + w(name + ".bias");
     };
-    const at::Tensor qkv = norm(h, p + "input_layernorm").matmul(w(p + "attention.query_key_value.weight").t()) + w(p + "attention.query_key_value.bias");
+    const at::Tensor qkv = norm(h, p + "input_layernorm").matmul(w(p + "attention.query_key_value.weight").t())
+                         + w(p + "attention.query_key_value.bias");
     std::vector<at::Tensor> heads;
     for (int j = 0; j < m.heads; ++j) {
         const at::Tensor q = referenceRotary(qkv.narrow(1, 3 * d * j, d), rot, 10000.0);
         const at::Tensor k = referenceRotary(qkv.narrow(1, 3 * d * j + d, d), rot, 10000.0);
         heads.push_back(referenceHead(q, k, qkv.narrow(1, 3 * d * j + 2 * d, d)));
     }
-    const at::Tensor attn = at::cat(heads, 1).matmul(w(p + "attention.dense.weight").t()) + w(p + "attention.dense.bias");
-    const at::Tensor up = norm(h, p + "post_attention_layernorm").matmul(w(p + "mlp.dense_h_to_4h.weight").t()) + w(p + "mlp.dense_h_to_4h.bias");
+    const at::Tensor attn =
+        at::cat(heads, 1).matmul(w(p + "attention.dense.weight").t()) + w(p + "attention.dense.bias");
+    const at::Tensor up = norm(h, p + "post_attention_layernorm").matmul(w(p + "mlp.dense_h_to_4h.weight").t())
+                        + w(p + "mlp.dense_h_to_4h.bias");
     const at::Tensor mlp = 0.5 * up * (1 + at::erf(up / std::sqrt(2.0)));
-    const at::Tensor out = h + attn + mlp.matmul(w(p + "mlp.dense_4h_to_h.weight").t()) + w(p + "mlp.dense_4h_to_h.bias");
+    const at::Tensor out =
+        h + attn + mlp.matmul(w(p + "mlp.dense_4h_to_h.weight").t()) + w(p + "mlp.dense_4h_to_h.bias");
     const at::Tensor logits = norm(out, "gpt_neox.final_layer_norm").matmul(w("embed_out.weight").t());
 
     const ForwardResult r = run(*loadCausalLM(path), {ids});
     COMPARE_TENSORS(r.logits[0], logits);
-    COMPARE_TENSORS(r.headOutputs[0][0][0], at::stack(heads, 0).select(1, 5));  // each head at the last token
+    COMPARE_TENSORS(r.headOutputs[0][0][0], at::stack(heads, 0).select(1, 5)); // each head at the last token
 }
 
 void TestEngineModels::llamaMatchesReference()
@@ -402,21 +413,26 @@ void TestEngineModels::llamaMatchesReference()
     const int d = m.hidden / m.heads, group = m.heads / m.kvHeads;
     const std::string p = "model.layers.0.";
 
-    const at::Tensor h = w("model.embed_tokens.weight").index_select(0, at::tensor(ids, at::kLong));  // (T, hidden)
-    auto norm = [&](const at::Tensor &x, const std::string &name) { return x / (x.pow(2).mean(1, true) + 1e-6).sqrt() * w(name); };
+    const at::Tensor h = w("model.embed_tokens.weight").index_select(0, at::tensor(ids, at::kLong)); // (T, hidden)
+    auto norm = [&](const at::Tensor &x, const std::string &name) {
+        return x / (x.pow(2).mean(1, true) + 1e-6).sqrt() * w(name);
+    };
     const at::Tensor x = norm(h, p + "input_layernorm.weight");
-    const at::Tensor q = x.matmul(w(p + "self_attn.q_proj.weight").t()), k = x.matmul(w(p + "self_attn.k_proj.weight").t()),
+    const at::Tensor q = x.matmul(w(p + "self_attn.q_proj.weight").t()),
+                     k = x.matmul(w(p + "self_attn.k_proj.weight").t()),
                      v = x.matmul(w(p + "self_attn.v_proj.weight").t());
     std::vector<at::Tensor> heads;
     for (int j = 0; j < m.heads; ++j) {
         const int kv = j / group;
-        heads.push_back(referenceHead(referenceRotary(q.narrow(1, d * j, d), d, 10000.0), referenceRotary(k.narrow(1, d * kv, d), d, 10000.0),
-                                      v.narrow(1, d * kv, d)));
+        heads.push_back(referenceHead(referenceRotary(q.narrow(1, d * j, d), d, 10000.0),
+                                      referenceRotary(k.narrow(1, d * kv, d), d, 10000.0), v.narrow(1, d * kv, d)));
     }
     const at::Tensor h1 = h + at::cat(heads, 1).matmul(w(p + "self_attn.o_proj.weight").t());
     const at::Tensor y = norm(h1, p + "post_attention_layernorm.weight");
     const at::Tensor gate = y.matmul(w(p + "mlp.gate_proj.weight").t());
-    const at::Tensor h2 = h1 + (gate * gate.sigmoid() * y.matmul(w(p + "mlp.up_proj.weight").t())).matmul(w(p + "mlp.down_proj.weight").t());
+    const at::Tensor h2 =
+        h1
+        + (gate * gate.sigmoid() * y.matmul(w(p + "mlp.up_proj.weight").t())).matmul(w(p + "mlp.down_proj.weight").t());
     const at::Tensor logits = norm(h2, "model.norm.weight").matmul(w("lm_head.weight").t());
 
     COMPARE_TENSORS(run(*loadCausalLM(path), {ids}).logits[0], logits);
@@ -454,8 +470,9 @@ void TestEngineModels::gpt2ConvOrientationByHand()
     request.capturePositions = at::tensor(std::vector<std::int64_t>{0, 1}, at::kLong).unsqueeze(0);
     request.hiddenStates = true;
     const ForwardResult r = model->forward(request);
-    const at::Tensor afterBlock1 = r.hiddenStates[0].select(1, 1);  // (positions, hidden)
-    QVERIFY(maxDifference(afterBlock1, at::tensor(std::vector<float>{1.5f, 1.0f, 0.5f, 0.0f}).view({2, 2})) < 1e-4);  // ln eps
+    const at::Tensor afterBlock1 = r.hiddenStates[0].select(1, 1); // (positions, hidden)
+    QVERIFY(maxDifference(afterBlock1, at::tensor(std::vector<float>{1.5f, 1.0f, 0.5f, 0.0f}).view({2, 2}))
+            < 1e-4); // ln eps
     // Final norm of (1.5, 1) is (1, -1) up to eps (1e-5); logits are its products with the token embeddings.
     const float one = float(0.25 / std::sqrt(0.0625 + 1e-5));
     COMPARE_TENSORS(r.logits[0][0], at::tensor(std::vector<float>{one, -one, 0.0f}));

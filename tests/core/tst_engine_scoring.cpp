@@ -1,6 +1,6 @@
 // Response scoring and the model commands: the prefix-shared path equals the naive one, GENIES zero-shot
 // semantics worked out from plain forward passes, and `forward`/`score` driven through runCli().
-#include "enginetestmodels.h"  // first: it includes ATen before Qt
+#include "enginetestmodels.h" // first: it includes ATen before Qt
 
 #include "cli/commandtable.h"
 #include "engine/cli/enginecommands.h"
@@ -71,13 +71,16 @@ struct Setup {
     std::vector<TokenizedExample> data;
 
     explicit Setup(const QString &name)
-        : m(variant(name)), model(loadCausalLM(writeTinyModel(tempPath(dir, "model"), m))), data(examples(m.vocab, pairs))
+        : m(variant(name)),
+          model(loadCausalLM(writeTinyModel(tempPath(dir, "model"), m))),
+          data(examples(m.vocab, pairs))
     {
     }
 };
 
 //! Summed log-probability of `response` after `prompt`, from one unpadded forward pass, token by token.
-double plainLogprob(const CausalLM &model, const std::vector<int> &prompt, const std::vector<int> &response, int &counted)
+double plainLogprob(const CausalLM &model, const std::vector<int> &prompt, const std::vector<int> &response,
+                    int &counted)
 {
     std::vector<std::int64_t> ids(prompt.begin(), prompt.end());
     ids.insert(ids.end(), response.begin(), response.end());
@@ -134,7 +137,8 @@ void TestEngineScoring::sharedEqualsNaive()
     const auto naive = scorer.scorePairsNaive(s.data, pairs);
     QCOMPARE(shared.size(), pairs.size());
     for (std::size_t k = 0; k < pairs.size(); ++k) {
-        QVERIFY2(std::fabs(shared[k] - naive[k]) < 1e-5, qPrintable(QString("pair %1: %2 vs %3").arg(k).arg(shared[k]).arg(naive[k])));
+        QVERIFY2(std::fabs(shared[k] - naive[k]) < 1e-5,
+                 qPrintable(QString("pair %1: %2 vs %3").arg(k).arg(shared[k]).arg(naive[k])));
         QVERIFY(shared[k] > 0 && shared[k] < 1);
     }
 }
@@ -152,11 +156,13 @@ void TestEngineScoring::geniesSemanticsFromPlainPasses()
     const auto geniesP = genies.scorePairs(data, pairs), meanP = mean.scorePairs(data, pairs);
     for (std::size_t k = 0; k < pairs.size(); ++k) {
         const TokenizedExample &ex = data[pairs[k].example];
-        const auto &a = ex.responses[std::size_t(pairs[k].preferred)], &b = ex.responses[std::size_t(pairs[k].dispreferred)];
+        const auto &a = ex.responses[std::size_t(pairs[k].preferred)],
+                   &b = ex.responses[std::size_t(pairs[k].dispreferred)];
         int na = 0, nb = 0;
         const double sa = plainLogprob(model, ex.prompt, a, na), sb = plainLogprob(model, ex.prompt, b, nb);
         const double L = double(ex.prompt.size() + std::max(a.size(), b.size()));
-        QVERIFY(std::fabs(geniesP[k] - std::exp(sa / (L - 1)) / (std::exp(sa / (L - 1)) + std::exp(sb / (L - 1)))) < 1e-6);
+        QVERIFY(std::fabs(geniesP[k] - std::exp(sa / (L - 1)) / (std::exp(sa / (L - 1)) + std::exp(sb / (L - 1))))
+                < 1e-6);
         QVERIFY(std::fabs(meanP[k] - 1.0 / (1.0 + std::exp(sb / nb - sa / na))) < 1e-6);
         const ResponseLogprob &stored = responses[pairs[k].example][std::size_t(pairs[k].preferred)];
         QCOMPARE(stored.tokens, na);
@@ -168,9 +174,9 @@ void TestEngineScoring::cancelStopsScoring()
 {
     const Setup s("gpt-neox");
     int calls = 0;
-    QVERIFY_THROWS_EXCEPTION(Cancelled, ResponseScorer(*s.model, {PairScoring::GeniesZeroShot, 8, 0}).scorePairs(s.data, s.pairs, [&](auto, auto, auto &) {
-        return ++calls < 2;
-    }));
+    QVERIFY_THROWS_EXCEPTION(Cancelled,
+                             ResponseScorer(*s.model, {PairScoring::GeniesZeroShot, 8, 0})
+                                 .scorePairs(s.data, s.pairs, [&](auto, auto, auto &) { return ++calls < 2; }));
     QCOMPARE(calls, 2);
 }
 
@@ -179,14 +185,21 @@ void TestEngineScoring::forwardCommand()
     QTemporaryDir dir;
     const TinyModel m = variant("llama");
     const fs::path model = writeTinyModel(tempPath(dir, "model"), m);
-    const Json cases = {{"cases",
-                         {{{"name", "padded"}, {"input_ids", {{0, 0, 5, 6, 7, 8}, {9, 10, 11, 12, 13, 14}}},
-                           {"attention_mask", {{0, 0, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}}}, {"response_start", 4}},
-                          {{"name", "alone"}, {"input_ids", {{5, 6, 7, 8}}}, {"attention_mask", {{1, 1, 1, 1}}}, {"response_start", 2}},
-                          {{"name", "nothing counted"}, {"input_ids", {{5, 6}}}, {"attention_mask", {{1, 1}}}, {"response_start", 5}}}}};
+    const Json cases = {
+        {"cases",
+         {{{"name", "padded"},
+           {"input_ids", {{0, 0, 5, 6, 7, 8}, {9, 10, 11, 12, 13, 14}}},
+           {"attention_mask", {{0, 0, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}}},
+           {"response_start", 4}},
+          {{"name", "alone"}, {"input_ids", {{5, 6, 7, 8}}}, {"attention_mask", {{1, 1, 1, 1}}}, {"response_start", 2}},
+          {{"name", "nothing counted"},
+           {"input_ids", {{5, 6}}},
+           {"attention_mask", {{1, 1}}},
+           {"response_start", 5}}}}};
     writeText(tempPath(dir, "cases.json"), cases.dump());
     const auto out = tempPath(dir, "out.json");
-    const auto r = runCommand({"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(), "--out", out.string()});
+    const auto r = runCommand(
+        {"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(), "--out", out.string()});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json result = Json::parse(readText(out));
     const Json &padded = result["cases"][0], &alone = result["cases"][1];
@@ -199,9 +212,11 @@ void TestEngineScoring::forwardCommand()
     // Row 0 is the "alone" case left-padded by two: same logits, hidden states and response score.
     for (int t = 0; t < 4; ++t)
         for (int v = 0; v < m.vocab; ++v)
-            QVERIFY(std::fabs(padded["logits"][0][t + 2][v].get<double>() - alone["logits"][0][t][v].get<double>()) < 1e-5);
+            QVERIFY(std::fabs(padded["logits"][0][t + 2][v].get<double>() - alone["logits"][0][t][v].get<double>())
+                    < 1e-5);
     for (int l = 0; l <= m.layers; ++l)
-        QVERIFY(std::fabs(padded["hidden_last"][0][l][3].get<double>() - alone["hidden_last"][0][l][3].get<double>()) < 1e-5);
+        QVERIFY(std::fabs(padded["hidden_last"][0][l][3].get<double>() - alone["hidden_last"][0][l][3].get<double>())
+                < 1e-5);
     // Mean log-probability of tokens 7 and 8 (positions 2 and 3 of the unpadded row), by hand from its logits.
     double expected = 0;
     for (int t : {2, 3}) {
@@ -225,10 +240,13 @@ void TestEngineScoring::forwardCommandRejectsBadCases()
                           {{"name", "vocab"}, {"input_ids", {{1, 999}}}},
                           {{"name", "right padded"}, {"input_ids", {{1, 2}}}, {"attention_mask", {{1, 0}}}}}}};
     writeText(tempPath(dir, "cases.json"), cases.dump());
-    const auto r = runCommand({"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(), "--out", tempPath(dir, "o.json").string()});
+    const auto r = runCommand({"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(),
+                               "--out", tempPath(dir, "o.json").string()});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.find("case 0 ('ragged'): input_ids row 1 is not a list as long as row 0") != std::string::npos, r.err.c_str());
-    QVERIFY(r.err.find("case 1 ('vocab'): input_ids hold 999, outside the model's vocabulary [0, 53)") != std::string::npos);
+    QVERIFY2(r.err.find("case 0 ('ragged'): input_ids row 1 is not a list as long as row 0") != std::string::npos,
+             r.err.c_str());
+    QVERIFY(r.err.find("case 1 ('vocab'): input_ids hold 999, outside the model's vocabulary [0, 53)")
+            != std::string::npos);
     QVERIFY(r.err.find("case 2 ('right padded'): attention_mask row 0 is not left padding") != std::string::npos);
     QVERIFY(!fs::exists(tempPath(dir, "o.json")));
     const auto noModel = runCommand({"forward", "--input", "x", "--out", "y"});
@@ -250,16 +268,18 @@ void TestEngineScoring::scoreCommand()
         Workspace ws = Workspace::openOrCreate(wsPath);
         DataImporter::importData(ws, data);
     }
-    const std::vector<std::string> score = {"--workspace", wsPath, "score", "--model", model.string(), "--distribution", "toy"};
-    for (int run = 0; run < 2; ++run) {  // scoring again replaces the rows
+    const std::vector<std::string> score = {"--workspace",  wsPath,           "score", "--model",
+                                            model.string(), "--distribution", "toy"};
+    for (int run = 0; run < 2; ++run) { // scoring again replaces the rows
         const auto r = runCommand(score);
         QVERIFY2(r.code == 0, r.err.c_str());
         QVERIFY2(r.out.find("Scored 10 pairs of toy (test)") != std::string::npos, r.out.c_str());
         QVERIFY(r.err.find("pairs/s") != std::string::npos);
     }
     Workspace ws = Workspace::open(wsPath);
-    Statement rows(ws.db(), "SELECT pair_index, example_position, dispreferred_position, probability, scoring, length(model_hash)"
-                            " FROM scores ORDER BY pair_index");
+    Statement rows(
+        ws.db(), "SELECT pair_index, example_position, dispreferred_position, probability, scoring, length(model_hash)"
+                 " FROM scores ORDER BY pair_index");
     // The stored probabilities are the scorer's, on GENIES tokenization: no BOS, EOS after each response.
     const Tokenizer tokenizer = Tokenizer::load(model);
     const auto lm = loadCausalLM(model);
@@ -275,7 +295,7 @@ void TestEngineScoring::scoreCommand()
         pairs.push_back({tokenized.size(), 0, 2});
         tokenized.push_back(t);
     }
-    QCOMPARE(tokenized[0].prompt.size(), 4u);  // "Qt0\n", one id a character
+    QCOMPARE(tokenized[0].prompt.size(), 4u); // "Qt0\n", one id a character
     const auto expected = ResponseScorer(*lm, {PairScoring::GeniesZeroShot, 1024, 2}).scorePairs(tokenized, pairs);
     int count = 0;
     while (rows.step()) {

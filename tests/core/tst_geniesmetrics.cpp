@@ -109,7 +109,7 @@ void TestGeniesMetrics::bootstrapIntervalIsSeededAndCoversAccuracy()
 {
     std::vector<double> p(400);
     for (std::size_t k = 0; k < p.size(); ++k)
-        p[k] = k % 4 == 0 ? 0.2 : 0.8;  // accuracy 0.75
+        p[k] = k % 4 == 0 ? 0.2 : 0.8; // accuracy 0.75
     const Interval a = bootstrapAccuracyInterval(p);
     const Interval b = bootstrapAccuracyInterval(p);
     QCOMPARE(a.low, b.low);

@@ -1,7 +1,7 @@
 // Files a user can be handed that are built to hurt: JSON nested 100,000 levels deep in every loader, pipes and
 // devices where a file is expected, sizes no file can back. Each is refused with an InputError (exit 2 on the
 // command line) that names the file; none may crash, hang or run out of memory.
-#include "enginetestmodels.h"  // first: it includes ATen before Qt
+#include "enginetestmodels.h" // first: it includes ATen before Qt
 
 #include "engine/cli/enginecommands.h"
 #include "engine/model/causallm.h"
@@ -59,10 +59,10 @@ std::string refusal(const std::function<void()> &load)
     return "NOT REFUSED";
 }
 
-#define QVERIFY_REFUSED(message, expected)                                                                            \
-    do {                                                                                                              \
-        const std::string m_ = (message);                                                                             \
-        QVERIFY2(m_.find(expected) != std::string::npos, m_.c_str());                                                 \
+#define QVERIFY_REFUSED(message, expected)                                                                             \
+    do {                                                                                                               \
+        const std::string m_ = (message);                                                                              \
+        QVERIFY2(m_.find(expected) != std::string::npos, m_.c_str());                                                  \
     } while (false)
 
 std::string rawSafetensors(const std::string &header, std::size_t dataBytes)
@@ -96,7 +96,8 @@ void TestHostileFiles::deepJsonInSafetensorsHeaders()
 {
     QTemporaryDir dir;
     const fs::path file = tempPath(dir, "model.safetensors");
-    writeText(file, rawSafetensors(R"({"w": {"dtype": "F32", "shape": )" + kDeepList + R"(, "data_offsets": [0, 4]}})", 4));
+    writeText(file,
+              rawSafetensors(R"({"w": {"dtype": "F32", "shape": )" + kDeepList + R"(, "data_offsets": [0, 4]}})", 4));
     QVERIFY_REFUSED(refusal([&] { SafetensorsFile::open(file); }), "nests more than 64 levels");
     writeText(file, rawSafetensors(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": )" + kDeepList + "}}", 4));
     QVERIFY_REFUSED(refusal([&] { SafetensorsFile::open(file); }), "model.safetensors");
@@ -128,9 +129,13 @@ void TestHostileFiles::deepJsonInTokenizers()
     const std::string model = R"("model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]})";
     const int levels = 10000;
     // 10,000 Sequence normalizers inside each other, and the same for pre-tokenizers.
-    writeText(file, "{\"normalizer\": " + nested(R"({"type": "Sequence", "normalizers": [)", "]}", R"({"type": "NFC"})", levels) + ", " + model + "}");
+    writeText(file, "{\"normalizer\": "
+                        + nested(R"({"type": "Sequence", "normalizers": [)", "]}", R"({"type": "NFC"})", levels) + ", "
+                        + model + "}");
     QVERIFY_REFUSED(refusal([&] { Tokenizer::load(file); }), "tokenizer.json: line 1");
-    writeText(file, "{\"pre_tokenizer\": " + nested(R"({"type": "Sequence", "pretokenizers": [)", "]}", R"({"type": "ByteLevel"})", levels) + ", " + model + "}");
+    writeText(file, "{\"pre_tokenizer\": "
+                        + nested(R"({"type": "Sequence", "pretokenizers": [)", "]}", R"({"type": "ByteLevel"})", levels)
+                        + ", " + model + "}");
     QVERIFY_REFUSED(refusal([&] { Tokenizer::load(file); }), "nests more than");
     // Replace steps that each double every "a": ten of them would turn one "a" into 1,024.
     std::string replaces;
@@ -160,7 +165,8 @@ void TestHostileFiles::deepJsonInGeniesData()
     DistributionReader::readSplit(split, Split::Test, problems);
     QVERIFY(!problems.empty());
     writeText(tempPath(dir, "d/x/train.json"), validSplit(2));
-    const auto r = runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-data", tempPath(dir, "d").string()});
+    const auto r =
+        runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-data", tempPath(dir, "d").string()});
     QCOMPARE(r.code, 2);
     QVERIFY_REFUSED(r.err, "test.json");
 }
@@ -168,14 +174,17 @@ void TestHostileFiles::deepJsonInGeniesData()
 void TestHostileFiles::deepJsonInResultsAndForwardInput()
 {
     QTemporaryDir dir;
-    writeText(tempPath(dir, "results/evaluations/mms/llama-7b-a/a.json"), R"({"eval_accuracy": 1.0, "eval_probabilities": )" + kDeepList + "}");
-    auto r = runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-results", tempPath(dir, "results").string()});
+    writeText(tempPath(dir, "results/evaluations/mms/llama-7b-a/a.json"),
+              R"({"eval_accuracy": 1.0, "eval_probabilities": )" + kDeepList + "}");
+    auto r = runCommand(
+        {"--workspace", tempPath(dir, "w.sqlite").string(), "import-results", tempPath(dir, "results").string()});
     QCOMPARE(r.code, 2);
     QVERIFY_REFUSED(r.err, "a.json");
 
     const fs::path model = writeTinyModel(tempPath(dir, "model"), TinyModel{});
     writeText(tempPath(dir, "cases.json"), R"({"cases": [{"name": "deep", "input_ids": )" + kDeepList + "}]}");
-    r = runCommand({"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(), "--out", tempPath(dir, "o.json").string()});
+    r = runCommand({"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(), "--out",
+                    tempPath(dir, "o.json").string()});
     QCOMPARE(r.code, 2);
     QVERIFY_REFUSED(r.err, "cases.json");
 }
@@ -187,7 +196,8 @@ void TestHostileFiles::pipesAndDevicesAreRefusedAtOnce()
     QTemporaryDir dir;
     writeText(tempPath(dir, "d/x/train.json"), validSplit(2));
     QCOMPARE(::mkfifo(tempPath(dir, "d/x/test.json").c_str(), 0600), 0);
-    auto r = runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-data", tempPath(dir, "d").string()});
+    auto r =
+        runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-data", tempPath(dir, "d").string()});
     QCOMPARE(r.code, 2);
     QVERIFY_REFUSED(r.err, "test.json: is not a regular file");
     QVERIFY_REFUSED(refusal([] { readInputFile("/dev/zero"); }), "/dev/zero: is not a regular file");
@@ -197,7 +207,8 @@ void TestHostileFiles::pipesAndDevicesAreRefusedAtOnce()
     // A symlink loop where a file is expected.
     fs::create_symlink(tempPath(dir, "loop2"), tempPath(dir, "loop1"));
     fs::create_symlink(tempPath(dir, "loop1"), tempPath(dir, "loop2"));
-    QVERIFY_REFUSED(refusal([&] { readInputFile(tempPath(dir, "loop1")); }), "loop1: cannot read: Too many levels of symbolic links");
+    QVERIFY_REFUSED(refusal([&] { readInputFile(tempPath(dir, "loop1")); }),
+                    "loop1: cannot read: Too many levels of symbolic links");
     const fs::path model = writeTinyModel(tempPath(dir, "model"), TinyModel{});
     fs::remove(model / "model.safetensors");
     fs::create_symlink(model / "model.safetensors", model / "model.safetensors");
@@ -249,7 +260,7 @@ void TestHostileFiles::modelsThatCannotScore()
     QVERIFY_REFUSED(r.err, "key 'eos_token_id': token 500 is outside the vocabulary of 128 tokens");
 
     TinyModel small = m;
-    small.vocab = 40;  // the character tokenizer has about 100 ids
+    small.vocab = 40; // the character tokenizer has about 100 ids
     const fs::path narrow = writeTinyModel(tempPath(dir, "narrow"), small);
     writeText(narrow / "tokenizer.json", charTokenizerJson());
     r = score(narrow);
@@ -268,8 +279,9 @@ CommandOutput runUnprivileged(const std::vector<std::string> &args, const fs::pa
 {
     const pid_t pid = ::fork();
     if (pid == 0) {
-        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
-                                 ::setresuid(65534, 65534, 65534) != 0))
+        if (::geteuid() == 0
+            && (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0
+                || ::setresuid(65534, 65534, 65534) != 0))
             ::_exit(90);
         std::ofstream err(errFile);
         std::ostringstream out;
@@ -288,7 +300,10 @@ void openToOthers(const fs::path &dir)
 {
     fs::permissions(dir, fs::perms::all, fs::perm_options::add);
     for (const auto &entry : fs::recursive_directory_iterator(dir))
-        fs::permissions(entry.path(), entry.is_directory() ? fs::perms::all : fs::perms::all & ~fs::perms::owner_exec & ~fs::perms::group_exec & ~fs::perms::others_exec,
+        fs::permissions(entry.path(),
+                        entry.is_directory() ? fs::perms::all
+                                             : fs::perms::all & ~fs::perms::owner_exec & ~fs::perms::group_exec
+                                                   & ~fs::perms::others_exec,
                         fs::perm_options::replace);
 }
 
@@ -302,7 +317,8 @@ void TestHostileFiles::unreadableFoldersStopTheWholeImport()
     const fs::path results = tempPath(dir, "results");
     writeText(results / "evaluations/mms/llama-7b-a/a.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9]})");
     writeText(results / "evaluations/mms/llama-7b-b/b.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9]})");
-    writeText(results / "evaluations/zero_shot/llama-7b-a/a.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.8]})");
+    writeText(results / "evaluations/zero_shot/llama-7b-a/a.json",
+              R"({"eval_accuracy": 1.0, "eval_probabilities": [0.8]})");
     const fs::path data = tempPath(dir, "data");
     writeText(data / "a/train.json", validSplit(2));
     writeText(data / "a/test.json", validSplit(2));
@@ -356,7 +372,8 @@ void TestHostileFiles::capabilityWithANumberAsReference()
     QTemporaryDir dir;
     writeText(tempPath(dir, "results/target_tuned_capability/llama-7b/x.json"),
               R"({"target_reference": 42, "best_intervention": "mms", "best_intervention_accuracy": 0.9})");
-    const auto r = runCommand({"--workspace", tempPath(dir, "w.sqlite").string(), "import-results", tempPath(dir, "results").string()});
+    const auto r = runCommand(
+        {"--workspace", tempPath(dir, "w.sqlite").string(), "import-results", tempPath(dir, "results").string()});
     QCOMPARE(r.code, 2);
     QVERIFY_REFUSED(r.err, "x.json: key 'target_reference': is number, not the name of a distribution");
 }
@@ -402,7 +419,8 @@ void TestHostileFiles::workspacePathsAreAbsolute()
     {
         Workspace ws = Workspace::create("relative.sqlite");
         QVERIFY(ws.path().is_absolute());
-        QCOMPARE(QString::fromStdString(ws.path().string()), QString::fromStdString((fs::current_path() / "relative.sqlite").string()));
+        QCOMPARE(QString::fromStdString(ws.path().string()),
+                 QString::fromStdString((fs::current_path() / "relative.sqlite").string()));
     }
     QVERIFY(Workspace::open("relative.sqlite").path().is_absolute());
     fs::current_path(before);

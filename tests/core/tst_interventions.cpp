@@ -37,7 +37,8 @@ std::string syntheticSplit(int count, unsigned seed, bool shuffled)
     nlohmann::ordered_json split = nlohmann::ordered_json::array();
     for (int i = 0; i < count; ++i) {
         const std::string prompt = "Q" + std::to_string(i) + ": " + word() + " " + word() + "\n";
-        std::vector<std::string> texts = {word() + " " + word() + " yes", word() + " " + word() + " no", word() + " no " + word() + " no"};
+        std::vector<std::string> texts = {word() + " " + word() + " yes", word() + " " + word() + " no",
+                                          word() + " no " + word() + " no"};
         const std::size_t preferred = shuffled ? rng() % 3 : 0;
         nlohmann::ordered_json responses = nlohmann::ordered_json::object();
         for (std::size_t r = 0; r < texts.size(); ++r)
@@ -84,8 +85,8 @@ private:
     std::vector<double> trainAndEvaluate(const std::string &name, const std::string &source, const std::string &target,
                                          const std::vector<std::string> &parameters = {}, std::uint64_t seed = 1,
                                          const fs::path &artifacts = {}, std::unique_ptr<Intervention> *keep = nullptr);
-    InterventionContext context(Intervention &intervention, const std::vector<std::string> &parameters, std::uint64_t seed,
-                                const fs::path &artifacts) const;
+    InterventionContext context(Intervention &intervention, const std::vector<std::string> &parameters,
+                                std::uint64_t seed, const fs::path &artifacts) const;
 
     QTemporaryDir m_dir;
     fs::path m_model;
@@ -126,12 +127,14 @@ InterventionContext TestInterventions::context(Intervention &intervention, const
     return c;
 }
 
-std::vector<double> TestInterventions::trainAndEvaluate(const std::string &name, const std::string &source, const std::string &target,
+std::vector<double> TestInterventions::trainAndEvaluate(const std::string &name, const std::string &source,
+                                                        const std::string &target,
                                                         const std::vector<std::string> &parameters, std::uint64_t seed,
                                                         const fs::path &artifacts, std::unique_ptr<Intervention> *keep)
 {
     auto intervention = InterventionRegistry::instance().create(name);
-    const fs::path dir = artifacts.empty() ? path("artifacts-" + name + "-" + source + "-" + std::to_string(seed)) : artifacts;
+    const fs::path dir = artifacts.empty() ? path("artifacts-" + name + "-" + source + "-" + std::to_string(seed))
+                                           : artifacts;
     InterventionContext c = context(*intervention, parameters, seed, dir);
     c.trainDistribution = source;
     if (intervention->trains()) {
@@ -143,8 +146,9 @@ std::vector<double> TestInterventions::trainAndEvaluate(const std::string &name,
     const auto examples = m_ws->examples(target, Split::Test);
     const auto pairs = pairsInOrder(examples);
     std::vector<double> out;
-    for (std::size_t start = 0; start < pairs.size(); start += 16) {  // in batches, as runs call it
-        const std::vector<PairRef> batch(pairs.begin() + std::ptrdiff_t(start), pairs.begin() + std::ptrdiff_t(std::min(pairs.size(), start + 16)));
+    for (std::size_t start = 0; start < pairs.size(); start += 16) { // in batches, as runs call it
+        const std::vector<PairRef> batch(pairs.begin() + std::ptrdiff_t(start),
+                                         pairs.begin() + std::ptrdiff_t(std::min(pairs.size(), start + 16)));
         const auto p = intervention->evaluate(c, examples, batch);
         out.insert(out.end(), p.begin(), p.end());
     }
@@ -163,12 +167,14 @@ void TestInterventions::logisticRegressionIsOptimal()
         const LogisticModel m = fitLogistic(x, y, l2);
         const at::Tensor residual = m.probabilities(x) - y;
         const at::Tensor gradient = at::mv(x.t(), residual) + l2 * m.weights;
-        QVERIFY2(gradient.abs().max().item<double>() < 1e-6, std::to_string(gradient.abs().max().item<double>()).c_str());
+        QVERIFY2(gradient.abs().max().item<double>() < 1e-6,
+                 std::to_string(gradient.abs().max().item<double>()).c_str());
         QVERIFY(std::fabs(residual.sum().item<double>()) < 1e-6);
         QVERIFY(m.weights[0].item<double>() > m.weights[1].item<double>() && m.weights[1].item<double>() > 0);
     }
     // Stronger regularisation shrinks the weights.
-    QVERIFY(fitLogistic(x, y, 100.0).weights.norm().item<double>() < fitLogistic(x, y, 1.0).weights.norm().item<double>());
+    QVERIFY(fitLogistic(x, y, 100.0).weights.norm().item<double>()
+            < fitLogistic(x, y, 1.0).weights.norm().item<double>());
 }
 
 void TestInterventions::probesLearnSeparableData_data()
@@ -194,8 +200,10 @@ void TestInterventions::rewardModelsLearnSeparableData_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("learningRate");
-    QTest::newRow("lora") << "lora" << "2e-2";
-    QTest::newRow("prompt_tuning") << "prompt_tuning" << "1e-1";
+    QTest::newRow("lora") << "lora"
+                          << "2e-2";
+    QTest::newRow("prompt_tuning") << "prompt_tuning"
+                                   << "1e-1";
 }
 
 void TestInterventions::rewardModelsLearnSeparableData()
@@ -212,8 +220,9 @@ void TestInterventions::rewardModelsLearnSeparableData()
 void TestInterventions::trainingIsDeterministicAndReloads()
 {
     for (const std::string name : {"lora", "prompt_tuning", "mms", "linear_probe", "few_shot"}) {
-        const std::vector<std::string> parameters = name == "lora" || name == "prompt_tuning" ? std::vector<std::string>{"steps=5"}
-                                                                                              : std::vector<std::string>{};
+        const std::vector<std::string> parameters = name == "lora" || name == "prompt_tuning"
+                                                      ? std::vector<std::string>{"steps=5"}
+                                                      : std::vector<std::string>{};
         const fs::path first = path("det-a-" + name), second = path("det-b-" + name);
         const auto a = trainAndEvaluate(name, "sep", "shuf", parameters, 7, first);
         const auto b = trainAndEvaluate(name, "sep", "shuf", parameters, 7, second);
@@ -229,7 +238,8 @@ void TestInterventions::trainingIsDeterministicAndReloads()
         QCOMPARE(again.size(), a.size());
         for (std::size_t i = 0; i < a.size(); ++i)
             QVERIFY2(std::fabs(again[i] - a[i]) < 1e-6, name.c_str());
-        if (name != "few_shot" && name != "linear_probe") {  // another seed learns something else (the probe uses all data)
+        if (name != "few_shot"
+            && name != "linear_probe") { // another seed learns something else (the probe uses all data)
             const auto other = trainAndEvaluate(name, "sep", "shuf", parameters, 8, path("det-c-" + name));
             QVERIFY2(other != a, name.c_str());
         }
@@ -246,7 +256,8 @@ void TestInterventions::zeroShotIsTheScorer()
     std::vector<ResponsePair> pairs;
     for (const PairRef &r : pairsInOrder(m_ws->examples("shuf", Split::Test)))
         pairs.push_back({std::size_t(r.examplePosition), r.preferredIndex, r.dispreferredIndex});
-    const auto expected = ResponseScorer(session->model(), {PairScoring::GeniesZeroShot, 2048, 2}).scorePairsNaive(tokenized, pairs);
+    const auto expected =
+        ResponseScorer(session->model(), {PairScoring::GeniesZeroShot, 2048, 2}).scorePairsNaive(tokenized, pairs);
     QCOMPARE(p.size(), expected.size());
     for (std::size_t i = 0; i < p.size(); ++i)
         QVERIFY(std::fabs(p[i] - expected[i]) < 1e-5);
@@ -264,7 +275,8 @@ void TestInterventions::fewShotDrawsSeededDemonstrations()
     // No demonstrations is zero-shot.
     QCOMPARE(trainAndEvaluate("few_shot", "sep", "shuf", {"num_shots=0"}), zero);
     // The pool is saved as JSON.
-    QVERIFY(readText(path("artifacts-few_shot-sep-1") / "few_shot.json").find("demonstration_pool") != std::string::npos);
+    QVERIFY(readText(path("artifacts-few_shot-sep-1") / "few_shot.json").find("demonstration_pool")
+            != std::string::npos);
 }
 
 void TestInterventions::ccsFitsAndIsOriented()
@@ -276,7 +288,7 @@ void TestInterventions::ccsFitsAndIsOriented()
         QVERIFY(v >= 0 && v <= 1);
     const auto record = nlohmann::json::parse(readText(path("ccs-a") / "ccs.json"));
     QVERIFY(record.at("training_pair_accuracy").get<double>() >= 0.5);
-    QVERIFY(record.at("final_loss").get<double>() < 0.25);  // better than the constant probe p = 0.5
+    QVERIFY(record.at("final_loss").get<double>() < 0.25); // better than the constant probe p = 0.5
 }
 
 void TestInterventions::activationCacheIsSharedAndKeyed()
@@ -290,7 +302,7 @@ void TestInterventions::activationCacheIsSharedAndKeyed()
     ActivationCache first(session, dir, "m1", 512);
     const auto a = first.read("sep", "test", "h1", examples, {}, all);
     QCOMPARE(first.statistics().computedTexts, 120);
-    ActivationCache second(session, dir, "m1", 512);  // another run: everything from disk
+    ActivationCache second(session, dir, "m1", 512); // another run: everything from disk
     const auto b = second.read("sep", "test", "h1", examples, {}, {5, 39});
     QCOMPARE(second.statistics().computedTexts, 0);
     QVERIFY(second.statistics().loadedTexts > 0);
@@ -323,7 +335,7 @@ void TestInterventions::activationCacheIsSharedAndKeyed()
     };
     trainAndEvaluate("linear_probe", "sep", "sep");
     const int chunks = chunkFiles();
-    QVERIFY(chunks >= 4);  // train (60 examples) and test (40): two chunks each
+    QVERIFY(chunks >= 4); // train (60 examples) and test (40): two chunks each
     trainAndEvaluate("lat_stim_1", "sep", "sep");
     QCOMPARE(chunkFiles(), chunks);
 }
@@ -405,8 +417,9 @@ void TestInterventions::runCommandWithAModelIntervention()
 {
     std::ostringstream out, err;
     const std::string ws = path("ws.sqlite").string();
-    const int code = runCli({"--workspace", ws, "run", "--model", m_model.string(), "--intervention", "linear_probe", "--shifts", "sep:shuf",
-                             "--seed", "3"}, out, err);
+    const int code = runCli({"--workspace", ws, "run", "--model", m_model.string(), "--intervention", "linear_probe",
+                             "--shifts", "sep:shuf", "--seed", "3"},
+                            out, err);
     QVERIFY2(code == 0, err.str().c_str());
     const std::string text = out.str();
     QVERIFY2(text.find(": done") != std::string::npos, text.c_str());
@@ -415,7 +428,8 @@ void TestInterventions::runCommandWithAModelIntervention()
     const std::string id = text.substr(4, text.find(':') - 4);
     std::ostringstream report, reportErr;
     QCOMPARE(runCli({"--workspace", ws, "report", "--run", id, "--csv"}, report, reportErr), 0);
-    QVERIFY2(report.str().find("sep") != std::string::npos && report.str().find("shuf") != std::string::npos, report.str().c_str());
+    QVERIFY2(report.str().find("sep") != std::string::npos && report.str().find("shuf") != std::string::npos,
+             report.str().c_str());
 }
 
 void TestInterventions::runOnAnUnavailableDevice()
@@ -425,8 +439,9 @@ void TestInterventions::runOnAnUnavailableDevice()
         Workspace w = Workspace::create(ws);
         DataImporter::importData(w, m_data);
     }
-    const std::vector<std::string> request = {"--workspace", ws, "run", "--model", m_model.string(), "--intervention", "linear_probe",
-                                              "--shifts", "sep:shuf", "--seed", "3", "--device"};
+    const std::vector<std::string> request = {
+        "--workspace", ws,         "run",    "--model", m_model.string(), "--intervention", "linear_probe",
+        "--shifts",    "sep:shuf", "--seed", "3",       "--device"};
     std::ostringstream out, err;
     auto withDevice = [&](const std::string &device) {
         auto words = request;
@@ -437,7 +452,7 @@ void TestInterventions::runOnAnUnavailableDevice()
     QVERIFY2(err.str().find("--device tpu") != std::string::npos, err.str().c_str());
     {
         Workspace planned = Workspace::open(ws);
-        QVERIFY(RunStore(planned).runs().empty());  // nothing was planned
+        QVERIFY(RunStore(planned).runs().empty()); // nothing was planned
     }
     if (at::hasCUDA())
         QSKIP("this libtorch has CUDA and sees a GPU: check_devices covers the GPU");
@@ -445,7 +460,8 @@ void TestInterventions::runOnAnUnavailableDevice()
     // Asking for CUDA where libtorch has none fails with the reason; the run is recorded failed and resumes on the CPU.
     std::ostringstream cudaOut, cudaErr;
     QCOMPARE(runCli(withDevice("cuda"), cudaOut, cudaErr), 2);
-    QVERIFY2(cudaErr.str().find("--device cuda") != std::string::npos && cudaErr.str().find("no CUDA") != std::string::npos,
+    QVERIFY2(cudaErr.str().find("--device cuda") != std::string::npos
+                 && cudaErr.str().find("no CUDA") != std::string::npos,
              cudaErr.str().c_str());
     Workspace w = Workspace::open(ws);
     const auto runs = RunStore(w).runs();
@@ -453,7 +469,9 @@ void TestInterventions::runOnAnUnavailableDevice()
     QCOMPARE(runs[0].status, RunStatus::Failed);
     QVERIFY2(runs[0].error.find("--device cuda") != std::string::npos, runs[0].error.c_str());
     std::ostringstream cpuOut, cpuErr;
-    QCOMPARE(runCli({"--workspace", ws, "run", "--resume", std::to_string(runs[0].id), "--device", "cpu"}, cpuOut, cpuErr), 0);
+    QCOMPARE(
+        runCli({"--workspace", ws, "run", "--resume", std::to_string(runs[0].id), "--device", "cpu"}, cpuOut, cpuErr),
+        0);
     QVERIFY2(cpuOut.str().find(": done") != std::string::npos, cpuOut.str().c_str());
     const auto resumed = RunStore(w).run(runs[0].id);
     QVERIFY2(resumed->units[0].log.find("(cpu)") != std::string::npos, resumed->units[0].log.c_str());
@@ -470,7 +488,8 @@ void TestInterventions::interventionsCommandListsParameters()
         for (const auto &p : entry.at("parameters"))
             QVERIFY(!p.at("description").get<std::string>().empty());
     }
-    for (const char *name : {"zero_shot", "few_shot", "lora", "prompt_tuning", "mms", "cra", "lat_stim_1", "lat_stim_2", "ccs", "linear_probe", "random"})
+    for (const char *name : {"zero_shot", "few_shot", "lora", "prompt_tuning", "mms", "cra", "lat_stim_1", "lat_stim_2",
+                             "ccs", "linear_probe", "random"})
         QVERIFY2(names.count(name), name);
     std::ostringstream text, textErr;
     QCOMPARE(runCli({"interventions"}, text, textErr), 0);

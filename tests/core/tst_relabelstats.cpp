@@ -147,7 +147,7 @@ void TestRelabelStats::summaryGroupsAndPairs()
     QCOMPARE(s.byAnnotator[0].group, std::string("ann"));
     QCOMPARE(s.byAnnotator[0].agreeing, 7);
     QCOMPARE(s.byAnnotator[0].skipped, 1);
-    QCOMPARE(s.kappas.size(), std::size_t(1));  // cat shares no judged pair with the others
+    QCOMPARE(s.kappas.size(), std::size_t(1)); // cat shares no judged pair with the others
     QCOMPARE(s.kappas[0].first, std::string("ann"));
     QCOMPARE(s.kappas[0].second, std::string("ben"));
 }

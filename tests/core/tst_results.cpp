@@ -67,16 +67,19 @@ void TestResults::pathsDecodeHistoricalNames()
 void TestResults::nanTokensAndKeyVariants()
 {
     const auto f = parseEvaluationFile(R"({"model_name": "human", "distribution_id": "d", "accuracy": 0.5, "loss": NaN,
-        "note": "NaN inside a string", "probabilities": [1.0, 0.0]})", "h.json");
+        "note": "NaN inside a string", "probabilities": [1.0, 0.0]})",
+                                       "h.json");
     QCOMPARE(*f.accuracy, 0.5);
     QVERIFY(!f.loss);
     QCOMPARE(f.nanKeys, std::vector<std::string>{"loss"});
     QCOMPARE(f.probabilities.size(), std::size_t(2));
     QCOMPARE(f.modelDir, std::string("human"));
-    const auto ccs = parseEvaluationFile(R"({"model_dir": "m", "distribution_dir": "distributions/alpaca_hard/", "eval_accuracy": 0.534})", "c.json");
+    const auto ccs = parseEvaluationFile(
+        R"({"model_dir": "m", "distribution_dir": "distributions/alpaca_hard/", "eval_accuracy": 0.534})", "c.json");
     QCOMPARE(ccs.distribution, std::string("alpaca_hard"));
     QVERIFY(!ccs.hasProbabilities);
-    const auto shortForm = parseEvaluationFile(R"({"eval_accuracy": 1.0, "eval_rms_calibration_error": NaN, "eval_probabilities": [1.0]})", "s.json");
+    const auto shortForm = parseEvaluationFile(
+        R"({"eval_accuracy": 1.0, "eval_rms_calibration_error": NaN, "eval_probabilities": [1.0]})", "s.json");
     QVERIFY(shortForm.shortForm);
     QVERIFY(shortForm.hasRmsKey);
     QVERIFY(!shortForm.rmsCalibrationError);
@@ -104,9 +107,9 @@ void TestResults::fixtureImportAndChecks()
     SKIP_WITHOUT_SHARED();
     QTemporaryDir dir;
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
-    const auto s = ResultsImporter::importResults(ws, geniesFixtures());  // the parent of results/ works too
+    const auto s = ResultsImporter::importResults(ws, geniesFixtures()); // the parent of results/ works too
     QCOMPARE(s.evaluationFiles, 16);
-    QCOMPARE(s.duplicateFiles, 1);  // lat_stim_1/lat/ copy
+    QCOMPARE(s.duplicateFiles, 1); // lat_stim_1/lat/ copy
     QCOMPARE(s.metricsFiles, 3);
     QCOMPARE(s.metricsRows, 45);
     QCOMPARE(s.capabilityFiles, 2);
@@ -143,7 +146,7 @@ void TestResults::fixtureImportAndChecks()
     QCOMPARE(lat.size(), std::size_t(2));
     QVERIFY(!lat[0].duplicateOf || !lat[1].duplicateOf);
     QCOMPARE(store.evaluations("llama-7b", "lat_stim_1").size(), std::size_t(1));
-    QCOMPARE(store.evaluations("llama-7b", "lat_stim_1")[0].variant, std::string());  // the canonical copy
+    QCOMPARE(store.evaluations("llama-7b", "lat_stim_1")[0].variant, std::string()); // the canonical copy
     QCOMPARE(store.probabilities(lora->id).size(), std::size_t(750));
 }
 
@@ -160,7 +163,7 @@ void TestResults::rebuiltTableEqualsPublishedCsv()
         QVERIFY2(c.differences.empty(), c.differences.empty() ? "" : c.differences.front().c_str());
         compared += c.comparedCells;
     }
-    QCOMPARE(compared, 3 * 8);  // mms rows 5 and 6, lora row 6: every input is in the fixture subset
+    QCOMPARE(compared, 3 * 8); // mms rows 5 and 6, lora row 6: every input is in the fixture subset
 
     // The CSV text of a fully rebuildable row is byte-identical to the published line.
     std::vector<ShiftPair> shifts;
@@ -174,7 +177,7 @@ void TestResults::rebuiltTableEqualsPublishedCsv()
     int matched = 0;
     while (std::getline(lines, line))
         matched += published.find(line + "\n") != std::string::npos ? 1 : 0;
-    QCOMPARE(matched, 3);  // header + two rows
+    QCOMPARE(matched, 3); // header + two rows
 }
 
 void TestResults::reimportDoesNotDoubleCount()
@@ -197,13 +200,15 @@ void TestResults::linkAndLengthMismatch()
     QTemporaryDir dir;
     const fs::path root = tempPath(dir, "genies");
     writeText(root / "distributions/d/train.json", validSplit(2));
-    writeText(root / "distributions/d/test.json", validSplit(2, 3));  // 4 pairs
-    writeText(root / "results/evaluations/mms/llama-7b-d/d.json",
-              R"({"model_dir": "models/llama-7b", "distribution_id": "d", "eval_accuracy": 0.75, "eval_probabilities": )"
-                  + probabilitiesJson({0.9, 0.2, 0.6, 0.7}) + "}");
+    writeText(root / "distributions/d/test.json", validSplit(2, 3)); // 4 pairs
+    writeText(
+        root / "results/evaluations/mms/llama-7b-d/d.json",
+        R"({"model_dir": "models/llama-7b", "distribution_id": "d", "eval_accuracy": 0.75, "eval_probabilities": )"
+            + probabilitiesJson({0.9, 0.2, 0.6, 0.7}) + "}");
     writeText(root / "results/evaluations/mms/llama-7b-d/e.json",
               R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9, 0.8]})");
-    writeText(root / "results/evaluations/few_shot/llama-7b-d/d.json", R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9, 0.8, 0.7]})");
+    writeText(root / "results/evaluations/few_shot/llama-7b-d/d.json",
+              R"({"eval_accuracy": 1.0, "eval_probabilities": [0.9, 0.8, 0.7]})");
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, root);
     const auto summary = ResultsImporter::importResults(ws, root);
@@ -217,7 +222,8 @@ void TestResults::linkAndLengthMismatch()
     const auto shortOne = store.linkStatus(*store.find("llama-7b", "few_shot", "d", "d"));
     QVERIFY(!shortOne.linked);
     QVERIFY(shortOne.message.find("3 probabilities but d has 4 test pairs") != std::string::npos);
-    QVERIFY(store.linkStatus(*store.find("llama-7b", "mms", "d", "e")).message.find("not in this workspace") != std::string::npos);
+    QVERIFY(store.linkStatus(*store.find("llama-7b", "mms", "d", "e")).message.find("not in this workspace")
+            != std::string::npos);
 }
 
 void TestResults::brokenFileWritesNothing()

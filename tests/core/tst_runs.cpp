@@ -30,8 +30,8 @@ namespace {
 struct Calls {
     int train = 0;
     int evaluate = 0;
-    int crashAfter = -1;  //!< throw on this evaluate call (simulated crash)
-    std::function<void()> beforeCrash;  //!< called just before that throw
+    int crashAfter = -1;               //!< throw on this evaluate call (simulated crash)
+    std::function<void()> beforeCrash; //!< called just before that throw
 };
 Calls calls;
 
@@ -74,7 +74,8 @@ fs::path makeData(const QTemporaryDir &dir)
         std::string text = "[";
         for (int i = 0; i < n; ++i) {
             text += std::string(i ? "," : "") + "{\"prompt\": \"q" + std::to_string(i) + "\", \"responses\": {";
-            text += preferredFirst ? "\"good\": 1, \"bad\": 0, \"worse\": 0}}" : "\"bad\": 0, \"worse\": 0, \"good\": 1}}";
+            text += preferredFirst ? "\"good\": 1, \"bad\": 0, \"worse\": 0}}"
+                                   : "\"bad\": 0, \"worse\": 0, \"good\": 1}}";
         }
         return text + "]";
     };
@@ -124,7 +125,7 @@ void TestRuns::plansUnits()
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, makeData(dir));
     const auto plan = planRun(ws, {{}, "position", "src:tgt", {}, 1, "random"});
-    QCOMPARE(plan.units.size(), std::size_t(3));  // train on src, capability on tgt, baseline
+    QCOMPARE(plan.units.size(), std::size_t(3)); // train on src, capability on tgt, baseline
     QCOMPARE(plan.units[0].trainDistribution, std::string("src"));
     QCOMPARE(plan.units[0].evaluations, (std::vector<std::string>{"tgt", "src"}));
     QCOMPARE(plan.units[1].trainDistribution, std::string("tgt"));
@@ -132,7 +133,7 @@ void TestRuns::plansUnits()
     QCOMPARE(plan.units[2].intervention, std::string("random"));
     QCOMPARE(plan.units[2].evaluations, std::vector<std::string>{"tgt"});
     const auto single = planRun(ws, {{}, "random", "src:tgt,src:ref", {}, 1, "zero_shot"});
-    QCOMPARE(single.units.size(), std::size_t(1));  // no training, no separate baseline (zero_shot not registered here)
+    QCOMPARE(single.units.size(), std::size_t(1)); // no training, no separate baseline (zero_shot not registered here)
     QCOMPARE(single.units[0].evaluations.size(), std::size_t(3));
 }
 
@@ -144,7 +145,8 @@ void TestRuns::runRecordHasEveryField()
     fs::create_directories(tempPath(dir, "model"));
     writeText(tempPath(dir, "model/config.json"), "{}");
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {tempPath(dir, "model"), "position", "src:tgt", {"strength=0.2"}, 7, "random"}));
+    const auto id =
+        store.create(planRun(ws, {tempPath(dir, "model"), "position", "src:tgt", {"strength=0.2"}, 7, "random"}));
     QCOMPARE(RunRunner::execute(ws, id), RunStatus::Done);
     const auto run = *store.run(id);
     QCOMPARE(run.status, RunStatus::Done);
@@ -204,17 +206,18 @@ void TestRuns::resumeAfterCrashGivesSameNumbers()
     RunStore store(ws);
     const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
     calls = {};
-    calls.crashAfter = 5;  // in the middle of the first unit's second distribution
+    calls.crashAfter = 5; // in the middle of the first unit's second distribution
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, RunRunner::execute(ws, id, {4, {}}));
     QCOMPARE(store.run(id)->status, RunStatus::Failed);
     QCOMPARE(store.run(id)->error, std::string("simulated crash"));
-    const int storedBefore = store.predictionCount(store.run(id)->units[0].id, "tgt") + store.predictionCount(store.run(id)->units[0].id, "src");
-    QCOMPARE(storedBefore, 5 * 4);  // five committed batches of four pairs
+    const int storedBefore = store.predictionCount(store.run(id)->units[0].id, "tgt")
+                           + store.predictionCount(store.run(id)->units[0].id, "src");
+    QCOMPARE(storedBefore, 5 * 4); // five committed batches of four pairs
     const int trainsBefore = calls.train;
     const int evaluatesBefore = calls.evaluate;
     calls.crashAfter = -1;
     QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
-    QCOMPARE(calls.train - trainsBefore, 1);  // only the capability unit trains now; src's artifact is reused
+    QCOMPARE(calls.train - trainsBefore, 1); // only the capability unit trains now; src's artifact is reused
     // Pairs left: src 60 + tgt 50 - 20 stored = 90 in unit 0 -> 23 batches, tgt capability 50 -> 13 batches.
     QCOMPARE(calls.evaluate - evaluatesBefore, 23 + 13);
     QCOMPARE(reportText(ws, id), expected);
@@ -290,12 +293,13 @@ void TestRuns::runsOfOtherProcessesAreLeftAlone()
     // A run executed on another host cannot be seen from here, so it is left as it is.
     const auto other = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random"}));
     store.setStatus(other, RunStatus::Running);
-    ws.db().exec("UPDATE runs SET owner_host = 'node-17.cluster', owner_pid = 4242 WHERE id = " + std::to_string(other));
+    ws.db().exec("UPDATE runs SET owner_host = 'node-17.cluster', owner_pid = 4242 WHERE id = "
+                 + std::to_string(other));
     QCOMPARE(ownerState(store.run(other)->owner), OwnerState::Unknown);
     QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{});
     // A pid that now belongs to a program started at another time is not the run's owner.
-    ws.db().exec("UPDATE runs SET owner_host = '" + currentRunOwner().host + "', owner_pid = " + std::to_string(getpid())
-                 + ", owner_start = 1 WHERE id = " + std::to_string(other));
+    ws.db().exec("UPDATE runs SET owner_host = '" + currentRunOwner().host + "', owner_pid = "
+                 + std::to_string(getpid()) + ", owner_start = 1 WHERE id = " + std::to_string(other));
     QCOMPARE(ownerState(store.run(other)->owner), OwnerState::Gone);
     QCOMPARE(store.markInterrupted(), std::vector<std::int64_t>{other});
 }
@@ -354,7 +358,7 @@ void TestRuns::badRequests()
         planRun(ws, {{}, "position", "genies", {}, 1, "random"});
         QFAIL("planned a run over missing data");
     } catch (const InputError &e) {
-        QVERIFY(e.problems().size() > 10);  // every missing distribution is named
+        QVERIFY(e.problems().size() > 10); // every missing distribution is named
     }
 }
 
@@ -376,7 +380,7 @@ void TestRuns::modelIdentityFollowsContents()
     };
     const std::string a = modelIdentity(folder("a", weights, "{}"));
     QCOMPARE(a.size(), std::size_t(64));
-    QCOMPARE(modelIdentity(folder("copy", weights, "{}")), a);  // where the folder is does not count
+    QCOMPARE(modelIdentity(folder("copy", weights, "{}")), a); // where the folder is does not count
     const fs::path withReadme = folder("readme", weights, "{}");
     writeText(withReadme / "README.md", "a model card");
     QCOMPARE(modelIdentity(withReadme), a);
@@ -392,11 +396,13 @@ void TestRuns::modelIdentityFollowsContents()
     lastByte.back() = char(lastByte.back() ^ 1);
     QVERIFY(modelIdentity(folder("last", lastByte, "{}")) != a);
     // A small file is read whole.
-    QVERIFY(modelIdentity(folder("small", weights.substr(0, 1000), "{}")) != modelIdentity(folder("small2", weights.substr(1, 1000), "{}")));
+    QVERIFY(modelIdentity(folder("small", weights.substr(0, 1000), "{}"))
+            != modelIdentity(folder("small2", weights.substr(1, 1000), "{}")));
     QVERIFY_THROWS_EXCEPTION(InputError, modelIdentity(tempPath(dir, "missing")));
 
     std::string sampled;
-    readInputFileSamples(tempPath(dir, "a") / "model.safetensors", 1000, 4, [&](std::string_view block) { sampled += block; });
+    readInputFileSamples(tempPath(dir, "a") / "model.safetensors", 1000, 4,
+                         [&](std::string_view block) { sampled += block; });
     const std::size_t last = weights.size() - 1000;
     QCOMPARE(sampled, weights.substr(0, 1000) + weights.substr(last / 3, 1000) + weights.substr(last / 3 * 2, 1000)
                           + weights.substr(last, 1000));
@@ -410,8 +416,10 @@ void TestRuns::commandLine()
     std::ostringstream out, err;
     QCOMPARE(runCli({"--workspace", ws, "import-data", data.string()}, out, err), 0);
     out.str({});
-    QCOMPARE(runCli({"--workspace", ws, "run", "--intervention", "position", "--shifts", "src:tgt", "--param", "strength=0.1",
-                     "--seed", "5"}, out, err), 0);
+    QCOMPARE(runCli({"--workspace", ws, "run", "--intervention", "position", "--shifts", "src:tgt", "--param",
+                     "strength=0.1", "--seed", "5"},
+                    out, err),
+             0);
     QVERIFY(out.str().find("run 1: done") != std::string::npos);
     // No zero_shot without the engine, so no baseline unit: train on src, and on tgt for its capability.
     QVERIFY(err.str().find("run 1: 2 units") != std::string::npos);

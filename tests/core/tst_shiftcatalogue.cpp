@@ -33,9 +33,9 @@ void TestShiftCatalogue::categoryCounts()
     std::map<std::string, int> counts;
     for (const auto &p : ShiftCatalogueReader::builtin().uniqueRows())
         counts[p.category]++;
-    const std::map<std::string, int> expected = {{"context", 8}, {"difficulty", 6}, {"encoding", 4},
-                                                 {"pretraining_similarity", 4}, {"quality", 3}, {"skill", 12},
-                                                 {"spurious_cues", 6}, {"unwanted_personas", 13}};
+    const std::map<std::string, int> expected = {
+        {"context", 8}, {"difficulty", 6}, {"encoding", 4},      {"pretraining_similarity", 4},
+        {"quality", 3}, {"skill", 12},     {"spurious_cues", 6}, {"unwanted_personas", 13}};
     QCOMPARE(counts, expected);
     for (const auto &p : ShiftCatalogueReader::builtin().rows) {
         const bool probing = p.category == "spurious_cues" || p.category == "unwanted_personas";
@@ -51,12 +51,21 @@ void TestShiftCatalogue::geniesPairsInPublishedOrder()
             genies.push_back(p);
     QCOMPARE(genies.size(), std::size_t(15));
     std::sort(genies.begin(), genies.end(), [](auto &a, auto &b) { return a.geniesRank < b.geniesRank; });
-    const std::vector<std::pair<std::string, std::string>> expected = {
-        {"us_history_textbook", "us_history_fiction"}, {"alpaca_mmlu", "spanish_output"}, {"math", "change_my_view"},
-        {"raven_matrices", "us_history"}, {"code_easy", "code_hard"}, {"alpaca_easy", "alpaca_hard"},
-        {"alpaca_mmlu", "raven_matrices"}, {"alpaca_mmlu", "ranking_logic"}, {"alpaca_low_quality", "alpaca_high_quality"},
-        {"alpaca_short", "alpaca_long"}, {"alpaca_mmlu", "wrong_arc"}, {"alpaca_mmlu", "truthful_qa"},
-        {"alpaca_mmlu", "sycophancy_mimicry"}, {"alpaca_mmlu", "survival_influence"}, {"alpaca_mmlu", "reward_seeking"}};
+    const std::vector<std::pair<std::string, std::string>> expected = {{"us_history_textbook", "us_history_fiction"},
+                                                                       {"alpaca_mmlu", "spanish_output"},
+                                                                       {"math", "change_my_view"},
+                                                                       {"raven_matrices", "us_history"},
+                                                                       {"code_easy", "code_hard"},
+                                                                       {"alpaca_easy", "alpaca_hard"},
+                                                                       {"alpaca_mmlu", "raven_matrices"},
+                                                                       {"alpaca_mmlu", "ranking_logic"},
+                                                                       {"alpaca_low_quality", "alpaca_high_quality"},
+                                                                       {"alpaca_short", "alpaca_long"},
+                                                                       {"alpaca_mmlu", "wrong_arc"},
+                                                                       {"alpaca_mmlu", "truthful_qa"},
+                                                                       {"alpaca_mmlu", "sycophancy_mimicry"},
+                                                                       {"alpaca_mmlu", "survival_influence"},
+                                                                       {"alpaca_mmlu", "reward_seeking"}};
     for (std::size_t i = 0; i < expected.size(); ++i) {
         QCOMPARE(genies[i].geniesRank, int(i + 1));
         QCOMPARE(genies[i].source, expected[i].first);
@@ -106,7 +115,7 @@ void TestShiftCatalogue::readsGeniesSpecFiles()
     const auto genies = ShiftCatalogueReader::readFile(dir / "GENIES.json");
     QCOMPARE(genies.rows.size(), std::size_t(15));
     QCOMPARE(genies.rows[9].category, std::string("spurious_cues"));
-    QCOMPARE(genies.rows[9].group, std::string("extreme"));  // as the file says, though the category is probing
+    QCOMPARE(genies.rows[9].group, std::string("extreme")); // as the file says, though the category is probing
     QCOMPARE(genies.rows[9].targetReference, std::string("alpaca_mmlu"));
     const auto probing = ShiftCatalogueReader::readFile(dir / "probing" / "all.json");
     QCOMPARE(probing.rows.size(), std::size_t(32));
@@ -132,10 +141,14 @@ void TestShiftCatalogue::rejectsBadSpecs_data()
 {
     QTest::addColumn<QString>("json");
     QTest::addColumn<QString>("message");
-    QTest::newRow("malformed") << "[{\"source\": }]" << "malformed JSON";
-    QTest::newRow("missing target") << R"([{"source": "a"}])" << "entry 0: missing \"target\"";
-    QTest::newRow("not a list") << R"("a")" << "expected a JSON array";
-    QTest::newRow("source not string") << R"([{"source": 1, "target": "b"}])" << "\"source\" is not a string";
+    QTest::newRow("malformed") << "[{\"source\": }]"
+                               << "malformed JSON";
+    QTest::newRow("missing target") << R"([{"source": "a"}])"
+                                    << "entry 0: missing \"target\"";
+    QTest::newRow("not a list") << R"("a")"
+                                << "expected a JSON array";
+    QTest::newRow("source not string") << R"([{"source": 1, "target": "b"}])"
+                                       << "\"source\" is not a string";
 }
 
 void TestShiftCatalogue::rejectsBadSpecs()

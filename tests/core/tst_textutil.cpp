@@ -36,9 +36,9 @@ void TestTextUtil::utf8Validation()
     QVERIFY(!firstInvalidUtf8("plain ascii"));
     QVERIFY(!firstInvalidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
     QCOMPARE(firstInvalidUtf8("ab\xe9").value_or(99), std::size_t(2));
-    QCOMPARE(firstInvalidUtf8("\xc0\xaf").value_or(99), std::size_t(0));          // overlong
-    QCOMPARE(firstInvalidUtf8("x\xed\xa0\x80").value_or(99), std::size_t(1));     // surrogate
-    QCOMPARE(firstInvalidUtf8("\xe2\x82").value_or(99), std::size_t(0));          // truncated
+    QCOMPARE(firstInvalidUtf8("\xc0\xaf").value_or(99), std::size_t(0));      // overlong
+    QCOMPARE(firstInvalidUtf8("x\xed\xa0\x80").value_or(99), std::size_t(1)); // surrogate
+    QCOMPARE(firstInvalidUtf8("\xe2\x82").value_or(99), std::size_t(0));      // truncated
     QCOMPARE(codePointCount("caf\xc3\xa9"), std::size_t(4));
 }
 
@@ -51,8 +51,9 @@ void TestTextUtil::positions()
 
 void TestTextUtil::previewStripsAlpacaTemplate()
 {
-    const std::string prompt = "Below is an instruction that describes a task. Complete the request.\n\n### Instruction:\n"
-                               "Name a  season.\n\n### Response:\n";
+    const std::string prompt =
+        "Below is an instruction that describes a task. Complete the request.\n\n### Instruction:\n"
+        "Name a  season.\n\n### Response:\n";
     QCOMPARE(promptPreview(prompt), std::string("Name a season."));
     const std::string withInput = "Below is...\n\n### Instruction:\nTranslate\n\n### Input:\nhola\n\n### Response:\n";
     QCOMPARE(promptPreview(withInput), std::string("Translate — hola"));

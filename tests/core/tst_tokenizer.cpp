@@ -27,8 +27,8 @@ bool haveTokenizers() { return fs::exists(tokenizersDir() / "llama" / "tokenizer
 struct GoldenLine {
     std::string text;
     std::vector<int> ids;
-    std::optional<std::vector<int>> idsWithSpecial;  //!< present where the post-processor adds tokens
-    std::optional<std::string> decoded;              //!< present where decode(ids) != text
+    std::optional<std::vector<int>> idsWithSpecial; //!< present where the post-processor adds tokens
+    std::optional<std::string> decoded;             //!< present where decode(ids) != text
 };
 
 const std::vector<GoldenLine> &golden(const std::string &name)
@@ -86,13 +86,13 @@ std::string describe(const Tokenizer &t, const std::vector<int> &ids)
     return out + "]";
 }
 
-void compareIds(const Tokenizer &t, const std::string &text, const std::vector<int> &expected, const std::vector<int> &got,
-                const char *what)
+void compareIds(const Tokenizer &t, const std::string &text, const std::vector<int> &expected,
+                const std::vector<int> &got, const char *what)
 {
     if (expected == got)
         return;
-    const std::string message = std::string(what) + " differ for '" + printable(text) + "'\n    expected: " +
-                                describe(t, expected) + "\n    got:      " + describe(t, got);
+    const std::string message = std::string(what) + " differ for '" + printable(text)
+                              + "'\n    expected: " + describe(t, expected) + "\n    got:      " + describe(t, got);
     QFAIL(message.c_str());
 }
 
@@ -132,17 +132,18 @@ std::string tinyTokenizerJson(const std::string &modelExtras = "")
 {
     return R"({"version": "1.0", "added_tokens": [{"id": 0, "content": "<unk>", "special": true}],
   "normalizer": null, "pre_tokenizer": null, "post_processor": null, "decoder": {"type": "Fuse"},
-  "model": {"type": "BPE", "unk_token": "<unk>", )" + modelExtras + R"(
+  "model": {"type": "BPE", "unk_token": "<unk>", )"
+         + modelExtras + R"(
     "vocab": {"<unk>": 0, "a": 1, "b": 2, "c": 3, "ab": 4, "abc": 5, "<0x7A>": 6},
     "merges": ["a b", ["ab", "c"]]}})";
 }
 
 } // namespace
 
-#define SKIP_WITHOUT_TOKENIZERS()                                                                                     \
-    do {                                                                                                              \
-        if (!haveTokenizers())                                                                                        \
-            QSKIP("../shared/tokenizers is absent (it exists for developers and CI, not on users' machines)");        \
+#define SKIP_WITHOUT_TOKENIZERS()                                                                                      \
+    do {                                                                                                               \
+        if (!haveTokenizers())                                                                                         \
+            QSKIP("../shared/tokenizers is absent (it exists for developers and CI, not on users' machines)");         \
     } while (false)
 
 class TestTokenizer : public QObject {
@@ -187,10 +188,7 @@ void TestTokenizer::goldenIds()
         compareIds(t, g.text, g.ids, t.encode(g.text, true), "ids with special tokens (none added)");
 }
 
-void TestTokenizer::roundTrip_data()
-{
-    goldenIds_data();
-}
+void TestTokenizer::roundTrip_data() { goldenIds_data(); }
 
 void TestTokenizer::roundTrip()
 {
@@ -245,14 +243,14 @@ void TestTokenizer::specialTokens()
     QCOMPARE(llama.encode("Hello", true), (std::vector<int>{1, 15043}));
     QCOMPARE(llama.decode({1, 15043, 2}), std::string("<s> Hello</s>"));
     QCOMPARE(llama.decode({1, 15043, 2}, true), std::string("Hello"));
-    QCOMPARE(llama.decode({1, 15043, 999999}), std::string("<s> Hello"));  // unknown ids are skipped
+    QCOMPARE(llama.decode({1, 15043, 999999}), std::string("<s> Hello")); // unknown ids are skipped
 
     const Tokenizer &gpt2 = tokenizer("gpt2");
     QCOMPARE(gpt2.vocabSize(), 50257);
     QCOMPARE(gpt2.bosId(), std::optional<int>(50256));
     QCOMPARE(gpt2.eosId(), std::optional<int>(50256));
     QCOMPARE(gpt2.decode({15496, 50256, 995}, true), std::string("Hello world"));
-    QCOMPARE(gpt2.tokenPiece(995), std::optional<std::string>("\xC4\xA0world"));  // "Ġworld"
+    QCOMPARE(gpt2.tokenPiece(995), std::optional<std::string>("\xC4\xA0world")); // "Ġworld"
 
     const Tokenizer &neox = tokenizer("gpt-neox-20b");
     QCOMPARE(neox.vocabSize(), 50277);
@@ -260,7 +258,7 @@ void TestTokenizer::specialTokens()
     QCOMPARE(neox.eosId(), std::optional<int>(0));
     QCOMPARE(neox.tokenId("  "), std::optional<int>(50276));
     QVERIFY(!neox.isSpecial(50276));
-    QCOMPARE(neox.encode("a", true), neox.encode("a"));  // the ByteLevel post-processor adds nothing
+    QCOMPARE(neox.encode("a", true), neox.encode("a")); // the ByteLevel post-processor adds nothing
 }
 
 void TestTokenizer::loadsModelFolder()
@@ -276,7 +274,8 @@ void TestTokenizer::invalidUtf8DoesNotCrash()
 {
     SKIP_WITHOUT_TOKENIZERS();
     // Each maximal invalid subsequence reads as one U+FFFD, as Python's errors="replace" decoding gives.
-    const std::string bad = std::string("a\xFF") + "b \xE2\x82" + "c\xC3" + " \xF0\x9F\x98" + " \x80\x80" + " \xED\xA0\x80";
+    const std::string bad =
+        std::string("a\xFF") + "b \xE2\x82" + "c\xC3" + " \xF0\x9F\x98" + " \x80\x80" + " \xED\xA0\x80";
     const std::string replaced = "a\uFFFDb \uFFFDc\uFFFD \uFFFD \uFFFD\uFFFD \uFFFD\uFFFD\uFFFD";
     for (const char *name : kNames) {
         const Tokenizer &t = tokenizer(name);
@@ -318,16 +317,17 @@ void TestTokenizer::metaspaceMatchesLegacyLayout()
     j["pre_tokenizer"] = {
         {"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"}, {"split", false}};
     j["decoder"] = {{"type", "Sequence"},
-                    {"decoders", {{{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"}},
-                                  {{"type", "ByteFallback"}},
-                                  {{"type", "Fuse"}}}}};
+                    {"decoders",
+                     {{{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"}},
+                      {{"type", "ByteFallback"}},
+                      {{"type", "Fuse"}}}}};
     QTemporaryDir dir;
     writeText(tempPath(dir, "tokenizer.json"), j.dump());
     const Tokenizer metaspace = Tokenizer::load(tempPath(dir, "tokenizer.json"));
     int compared = 0;
     for (const auto &g : golden("llama")) {
-        const bool special = g.text.find("<s>") != std::string::npos || g.text.find("</s>") != std::string::npos ||
-                             g.text.find("<unk>") != std::string::npos;
+        const bool special = g.text.find("<s>") != std::string::npos || g.text.find("</s>") != std::string::npos
+                          || g.text.find("<unk>") != std::string::npos;
         if (special || g.text.starts_with(" ") || g.text.starts_with("\xE2\x96\x81"))
             continue;
         ++compared;
@@ -345,13 +345,13 @@ void TestTokenizer::handMadeBpe()
     writeText(path, tinyTokenizerJson("\"fuse_unk\": true,"));
     const Tokenizer fused = Tokenizer::load(path);
     QCOMPARE(fused.encode("abcab"), (std::vector<int>{5, 4}));
-    QCOMPARE(fused.encode("xxabyy"), (std::vector<int>{0, 4, 0}));  // runs of unknown characters fuse
+    QCOMPARE(fused.encode("xxabyy"), (std::vector<int>{0, 4, 0})); // runs of unknown characters fuse
     QCOMPARE(fused.decode({5, 4}), std::string("abcab"));
     QCOMPARE(fused.vocabSize(), 7);
 
     writeText(path, tinyTokenizerJson("\"byte_fallback\": true,"));
     const Tokenizer bytes = Tokenizer::load(path);
-    QCOMPARE(bytes.encode("zxa"), (std::vector<int>{6, 0, 1}));  // "z" has a byte token, "x" does not
+    QCOMPARE(bytes.encode("zxa"), (std::vector<int>{6, 0, 1})); // "z" has a byte token, "x" does not
 
     // A long word takes the heap-based merge; it must agree with the short-word path piece by piece.
     std::string longWord;
@@ -374,28 +374,38 @@ void TestTokenizer::loadErrors_data()
         text.replace(text.find(from), from.size(), to);
         return QString::fromStdString(text);
     };
-    QTest::newRow("bad json") << QString("{\"model\": {\"vocab\": [1, 2,}}") << "line 1, column 27" << "not valid JSON";
-    QTest::newRow("not an object") << QString("[1, 2]") << "" << "expected a JSON object";
-    QTest::newRow("no model") << QString("{\"normalizer\": null}") << "" << "missing \"model\"";
+    QTest::newRow("bad json") << QString("{\"model\": {\"vocab\": [1, 2,}}") << "line 1, column 27"
+                              << "not valid JSON";
+    QTest::newRow("not an object") << QString("[1, 2]") << ""
+                                   << "expected a JSON object";
+    QTest::newRow("no model") << QString("{\"normalizer\": null}") << ""
+                              << "missing \"model\"";
     QTest::newRow("wordpiece") << replaced("\"type\": \"BPE\"", "\"type\": \"WordPiece\"") << "model"
                                << "unsupported model type 'WordPiece'";
     QTest::newRow("nfkc") << replaced("\"normalizer\": null", "\"normalizer\": {\"type\": \"NFKC\"}") << "normalizer"
                           << "unsupported normalizer 'NFKC'";
-    QTest::newRow("nested") << replaced("\"normalizer\": null", "\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": "
-                                                                "[{\"type\": \"NFC\"}, {\"type\": \"Lowercase\"}]}")
-                            << "normalizer.normalizers[1]" << "unsupported normalizer 'Lowercase'";
+    QTest::newRow("nested") << replaced("\"normalizer\": null",
+                                        "\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": "
+                                        "[{\"type\": \"NFC\"}, {\"type\": \"Lowercase\"}]}")
+                            << "normalizer.normalizers[1]"
+                            << "unsupported normalizer 'Lowercase'";
     QTest::newRow("whitespace") << replaced("\"pre_tokenizer\": null", "\"pre_tokenizer\": {\"type\": \"Whitespace\"}")
-                                << "pre_tokenizer" << "unsupported pre-tokenizer 'Whitespace'";
+                                << "pre_tokenizer"
+                                << "unsupported pre-tokenizer 'Whitespace'";
     QTest::newRow("wordpiece decoder") << replaced("{\"type\": \"Fuse\"}", "{\"type\": \"WordPiece\"}") << "decoder"
                                        << "unsupported decoder 'WordPiece'";
     QTest::newRow("bert") << replaced("\"post_processor\": null", "\"post_processor\": {\"type\": \"BertProcessing\"}")
-                          << "post_processor" << "unsupported post-processor 'BertProcessing'";
+                          << "post_processor"
+                          << "unsupported post-processor 'BertProcessing'";
     QTest::newRow("unknown merge") << replaced("\"a b\"", "\"a q\"") << "model.merges[0]"
                                    << "needs 'q', which is not in the vocabulary";
-    QTest::newRow("bad merge") << replaced("\"a b\"", "\"a b c\"") << "model.merges[0]" << "not two tokens";
-    QTest::newRow("unk missing") << replaced("\"unk_token\": \"<unk>\"", "\"unk_token\": \"[UNK]\"") << "model.unk_token"
+    QTest::newRow("bad merge") << replaced("\"a b\"", "\"a b c\"") << "model.merges[0]"
+                               << "not two tokens";
+    QTest::newRow("unk missing") << replaced("\"unk_token\": \"<unk>\"", "\"unk_token\": \"[UNK]\"")
+                                 << "model.unk_token"
                                  << "'[UNK]' is not in the vocabulary";
-    QTest::newRow("bad id") << replaced("\"a\": 1", "\"a\": -1") << "model.vocab.a" << "not a whole number";
+    QTest::newRow("bad id") << replaced("\"a\": 1", "\"a\": -1") << "model.vocab.a"
+                            << "not a whole number";
     QTest::newRow("dropout") << replaced("\"type\": \"BPE\"", "\"type\": \"BPE\", \"dropout\": 0.1") << "model.dropout"
                              << "unsupported setting 'dropout 0.1'";
 }
@@ -438,7 +448,8 @@ void TestTokenizer::cliTokenize()
         std::istringstream out(r.out);
         std::size_t i = 0;
         for (std::string line; std::getline(out, line); ++i)
-            QCOMPARE(Json::parse(line).at("ids").get<std::vector<int>>(), special ? *g[i * 15].idsWithSpecial : g[i * 15].ids);
+            QCOMPARE(Json::parse(line).at("ids").get<std::vector<int>>(),
+                     special ? *g[i * 15].idsWithSpecial : g[i * 15].ids);
         QCOMPARE(i, std::size_t(12));
     }
 }
@@ -452,7 +463,7 @@ void TestTokenizer::cliErrors()
     writeText(input, "{\"text\": \"ab\"}\n{\"text\": \"ab\"\n{\"txt\": \"x\"}\n{\"text\": 3}\n");
     auto r = cli({"tokenize", "--tokenizer", tok.string(), "--jsonl", input.string()});
     QCOMPARE(r.code, 2);
-    QVERIFY(r.out.empty());  // nothing is written when a line is bad
+    QVERIFY(r.out.empty()); // nothing is written when a line is bad
     QVERIFY2(r.err.find(input.string() + ": line 2, column") != std::string::npos, r.err.c_str());
     QVERIFY2(r.err.find("line 3: no \"text\" key") != std::string::npos, r.err.c_str());
     QVERIFY2(r.err.find("line 4: \"text\" is a number") != std::string::npos, r.err.c_str());

@@ -138,7 +138,7 @@ void TestWorkspace::searchesPromptsAndResponses()
     const auto id = ws.distribution("s")->id;
     QCOMPARE(ws.countExamples({id, Split::Test, "MEOW"}), 2);
     QCOMPARE(ws.countExamples({id, Split::Test, "fish"}), 1);
-    QCOMPARE(ws.countExamples({id, Split::Test, "50%"}), 1);  // % is literal, not a wildcard
+    QCOMPARE(ws.countExamples({id, Split::Test, "50%"}), 1); // % is literal, not a wildcard
     QCOMPARE(ws.countExamples({id, Split::Test, "0%"}), 1);
     QCOMPARE(ws.countExamples({id, Split::Test, "_"}), 0);
     const auto page = ws.examplePage({id, Split::Test, "woof"}, -1, 10);
@@ -168,7 +168,8 @@ void TestWorkspace::annotationsSurviveReimport()
     QCOMPARE(ws.annotationsForExample(record->id).size(), std::size_t(1));
 
     // Re-import with an extra example in front: ids and positions change, the annotation follows its content.
-    writeText(tempPath(dir, "d/a/test.json"), R"([{"prompt": "new", "responses": {"n1": 1, "n2": 0}},)" + validSplit(3).substr(1));
+    writeText(tempPath(dir, "d/a/test.json"),
+              R"([{"prompt": "new", "responses": {"n1": 1, "n2": 0}},)" + validSplit(3).substr(1));
     DataImporter::importData(ws, tempPath(dir, "d"));
     auto moved = ws.exampleAt("a", Split::Test, 2);
     QVERIFY(moved);
@@ -189,7 +190,9 @@ void TestWorkspace::builtinCatalogueInstalledOnce()
 {
     QTemporaryDir dir;
     const fs::path path = tempPath(dir, "w.sqlite");
-    { Workspace::create(path); }
+    {
+        Workspace::create(path);
+    }
     Workspace ws = Workspace::open(path);
     const auto catalogues = ws.catalogues();
     QCOMPARE(catalogues.size(), std::size_t(1));

@@ -88,26 +88,30 @@ void TestWorkspaceSharing::secondHandleThenCliReportKeepsGuiWrites()
     gui.addAnnotation(flagFor(gui, 0, "gui", 1));
     for (int round = 0; round < 3; ++round) {
         {
-            Workspace second = Workspace::open(path);  // as the run launcher and the runs panel do
+            Workspace second = Workspace::open(path); // as the run launcher and the runs panel do
             QVERIFY(!second.distributions().empty());
         }
         QString output;
         QCOMPARE(runChild({QStringLiteral("cli"), QStringLiteral("--workspace"), QString::fromStdString(path.string()),
-                           QStringLiteral("report")}, &output), 0);
-        gui.addAnnotation(flagFor(gui, 1, "gui", round + 2));  // failed with "disk I/O error" or went to a deleted WAL
+                           QStringLiteral("report")},
+                          &output),
+                 0);
+        gui.addAnnotation(flagFor(gui, 1, "gui", round + 2)); // failed with "disk I/O error" or went to a deleted WAL
     }
     const fs::path exported = tempPath(dir, "flags.json");
     QString output;
     QCOMPARE(runChild({QStringLiteral("cli"), QStringLiteral("--workspace"), QString::fromStdString(path.string()),
                        QStringLiteral("annotations"), QStringLiteral("export"), QStringLiteral("--out"),
-                       QString::fromStdString(exported.string())}, &output), 0);
+                       QString::fromStdString(exported.string())},
+                      &output),
+             0);
     const auto json = nlohmann::json::parse(readText(exported));
     const auto &records = json.at("flags");
     QCOMPARE(int(records.size()), 4);
     QCOMPARE(countAnnotations(path), 4);
 
     gui.addAnnotation(flagFor(gui, 2, "gui", 9));
-    gui = Workspace::open(path);  // closes the first connection
+    gui = Workspace::open(path); // closes the first connection
     Statement check(gui.db(), "PRAGMA integrity_check");
     QVERIFY(check.step());
     QCOMPARE(QString::fromStdString(check.text(0)), QStringLiteral("ok"));
@@ -139,10 +143,11 @@ void TestWorkspaceSharing::workspaceFilesAreNeverOpenedDirectly()
         QVERIFY(!ProtectedFiles::contains(tempPath(dir, "d/a/test.json")));
         // A CLI process handed its own workspace as an input file refuses it by name (exit 2), without opening it.
         QString output;
-        QCOMPARE(runChild({QStringLiteral("cli"), QStringLiteral("--workspace"), QString::fromStdString(path.string()),
-                           QStringLiteral("annotations"), QStringLiteral("import"), QString::fromStdString(alias.string())},
-                          &output),
-                 2);
+        QCOMPARE(
+            runChild({QStringLiteral("cli"), QStringLiteral("--workspace"), QString::fromStdString(path.string()),
+                      QStringLiteral("annotations"), QStringLiteral("import"), QString::fromStdString(alias.string())},
+                     &output),
+            2);
         QVERIFY2(output.contains(QStringLiteral("is the open workspace")), qPrintable(output));
         gui.addAnnotation(flagFor(gui, 1, "gui", 2));
     }
@@ -165,8 +170,9 @@ void TestWorkspaceSharing::concurrentWritersLoseNothing()
         for (int i = 0; i < 15; ++i)
             scratch.addAnnotation(flagFor(scratch, i % 6, "imported", i));
     }
-    QCOMPARE(runChild({QStringLiteral("cli"), QStringLiteral("--workspace"), QString::fromStdString(tempPath(dir, "scratch.sqlite").string()),
-                       QStringLiteral("annotations"), QStringLiteral("export"), QStringLiteral("--out"),
+    QCOMPARE(runChild({QStringLiteral("cli"), QStringLiteral("--workspace"),
+                       QString::fromStdString(tempPath(dir, "scratch.sqlite").string()), QStringLiteral("annotations"),
+                       QStringLiteral("export"), QStringLiteral("--out"),
                        QString::fromStdString(tempPath(dir, "import.json").string())}),
              0);
 
@@ -181,13 +187,13 @@ void TestWorkspaceSharing::concurrentWritersLoseNothing()
     };
     start({QStringLiteral("flagger"), ws, QStringLiteral("one"), QStringLiteral("40")});
     start({QStringLiteral("flagger"), ws, QStringLiteral("two"), QStringLiteral("40")});
-    start({QStringLiteral("cli"), QStringLiteral("--workspace"), ws, QStringLiteral("annotations"), QStringLiteral("import"),
-           QString::fromStdString(tempPath(dir, "import.json").string())});
+    start({QStringLiteral("cli"), QStringLiteral("--workspace"), ws, QStringLiteral("annotations"),
+           QStringLiteral("import"), QString::fromStdString(tempPath(dir, "import.json").string())});
     start({QStringLiteral("reader"), ws, QStringLiteral("30")});
     for (int i = 0; i < 40; ++i) {
         gui.addAnnotation(flagFor(gui, i % 6, "gui", i));
         if (i % 10 == 0) {
-            Workspace second = Workspace::open(path);  // the GUI's extra handles come and go meanwhile
+            Workspace second = Workspace::open(path); // the GUI's extra handles come and go meanwhile
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -232,7 +238,7 @@ int childMain(const std::vector<std::string> &args)
     try {
         if (args.at(0) == "cli")
             return runCli(std::vector<std::string>(args.begin() + 1, args.end()), std::cout, std::cerr);
-        if (args.at(0) == "flagger") {  // WORKSPACE AUTHOR COUNT: that many flags, one transaction each
+        if (args.at(0) == "flagger") { // WORKSPACE AUTHOR COUNT: that many flags, one transaction each
             Workspace ws = Workspace::open(args.at(1));
             for (int i = 0; i < std::stoi(args.at(3)); ++i) {
                 ws.addAnnotation(flagFor(ws, i % 6, args.at(2), i));
@@ -240,7 +246,7 @@ int childMain(const std::vector<std::string> &args)
             }
             return 0;
         }
-        if (args.at(0) == "reader") {  // WORKSPACE ROUNDS: opens, reads and closes the workspace again and again
+        if (args.at(0) == "reader") { // WORKSPACE ROUNDS: opens, reads and closes the workspace again and again
             for (int i = 0; i < std::stoi(args.at(2)); ++i) {
                 Workspace ws = Workspace::open(args.at(1));
                 if (ws.distributions().empty())

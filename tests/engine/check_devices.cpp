@@ -97,13 +97,15 @@ int checkRefusal(const fs::path &model)
         loadCausalLM(model, options);
         check(false, "loading on cuda without CUDA fails");
     } catch (const InputError &e) {
-        check(std::string(e.what()).find("--device cuda") != std::string::npos, std::string("clear refusal: ") + e.what());
+        check(std::string(e.what()).find("--device cuda") != std::string::npos,
+              std::string("clear refusal: ") + e.what());
     }
     try {
         ModelSession::open(model, "tpu");
         check(false, "an unknown device is refused");
     } catch (const InputError &e) {
-        check(std::string(e.what()).find("tpu") != std::string::npos, std::string("unknown device refused: ") + e.what());
+        check(std::string(e.what()).find("tpu") != std::string::npos,
+              std::string("unknown device refused: ") + e.what());
     }
     return failures ? 1 : 77;
 }
@@ -116,7 +118,8 @@ void checkForward(const fs::path &model)
     const auto a = loadCausalLM(model, cpu);
     const auto b = loadCausalLM(model, other);
     const auto c = loadCausalLM(model, otherBf16);
-    check(b->device().is_cuda() == (second == "cuda") && c->device() == b->device(), "models load on " + b->device().str());
+    check(b->device().is_cuda() == (second == "cuda") && c->device() == b->device(),
+          "models load on " + b->device().str());
 
     // Left-padded rows of different lengths, built on the CPU: the forward pass moves them to the model's device.
     at::manual_seed(3);
@@ -132,14 +135,17 @@ void checkForward(const fs::path &model)
     request.headOutputs = true;
     request.capturePositions = at::full({rows, 1}, length - 1, at::kLong);
     const ForwardResult x = a->forward(request), y = b->forward(request), z = c->forward(request);
-    const auto gap = [](const at::Tensor &p, const at::Tensor &q) { return (p - q.to(at::kCPU)).abs().max().item<double>(); };
+    const auto gap = [](const at::Tensor &p, const at::Tensor &q) {
+        return (p - q.to(at::kCPU)).abs().max().item<double>();
+    };
     const double logits = gap(x.logits, y.logits), hidden = gap(x.hiddenStates, y.hiddenStates),
                  heads = gap(x.headOutputs, y.headOutputs);
     check(logits < 1e-3, "float32 logits, " + second + " vs cpu: max |difference| " + figure(logits));
     check(hidden < 1e-3, "float32 hidden states, " + second + " vs cpu: max |difference| " + figure(hidden));
     check(heads < 1e-3, "float32 head outputs, " + second + " vs cpu: max |difference| " + figure(heads));
     const double logprobs = gap(at::log_softmax(x.logits, -1), at::log_softmax(z.logits, -1));
-    check(logprobs < 0.25, "bfloat16 log-probabilities on " + second + " vs float32 on cpu: max |difference| " + figure(logprobs));
+    check(logprobs < 0.25,
+          "bfloat16 log-probabilities on " + second + " vs float32 on cpu: max |difference| " + figure(logprobs));
 }
 
 void checkInterventions(const fs::path &model, const fs::path &dir)
@@ -191,8 +197,8 @@ void checkInterventions(const fs::path &model, const fs::path &dir)
         }
         // Trained methods take a few optimizer steps, so differences in the last bits can grow a little.
         check(sameShape && pairs > 0 && worst < 2e-3,
-              name + ": " + std::to_string(pairs) + " pairs, max |P(preferred) " + second + " - cpu| " + figure(worst) + "; cpu "
-                  + figure(elapsed[0]) + " s, " + second + " " + figure(elapsed[1]) + " s");
+              name + ": " + std::to_string(pairs) + " pairs, max |P(preferred) " + second + " - cpu| " + figure(worst)
+                  + "; cpu " + figure(elapsed[0]) + " s, " + second + " " + figure(elapsed[1]) + " s");
     }
 }
 
@@ -200,7 +206,8 @@ void checkInterventions(const fs::path &model, const fs::path &dir)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && std::string(argv[1]) == "--compare-with" && (std::string(argv[2]) == "cpu" || std::string(argv[2]) == "cuda")) {
+    if (argc == 3 && std::string(argv[1]) == "--compare-with"
+        && (std::string(argv[2]) == "cpu" || std::string(argv[2]) == "cuda")) {
         second = argv[2];
     } else if (argc != 1) {
         std::fprintf(stderr, "usage: check_devices [--compare-with cpu|cuda]\n");

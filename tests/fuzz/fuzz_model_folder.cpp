@@ -16,5 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     fuzz::writeScratch("model/model.safetensors.index.json", index);
     fuzz::expectLoadedOrRefused([&] { ModelConfig::load(fuzz::scratchDir() / "model"); });
     std::map<std::string, std::string> weightMap;
-    return fuzz::expectLoadedOrRefused([&] { readCheckpointIndex(fuzz::scratchDir() / "model/model.safetensors.index.json", weightMap); });
+    return fuzz::expectLoadedOrRefused(
+        [&] { readCheckpointIndex(fuzz::scratchDir() / "model/model.safetensors.index.json", weightMap); });
 }

@@ -12,5 +12,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         return 0;
     std::uint64_t dataSize = 0;
     std::memcpy(&dataSize, data, 8);
-    return fuzz::expectLoadedOrRefused([&] { parseSafetensorsHeader(fuzz::text(data + 8, size - 8), dataSize % (1u << 20), "model.safetensors"); });
+    return fuzz::expectLoadedOrRefused(
+        [&] { parseSafetensorsHeader(fuzz::text(data + 8, size - 8), dataSize % (1u << 20), "model.safetensors"); });
 }

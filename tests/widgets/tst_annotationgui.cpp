@@ -39,9 +39,9 @@ void TestAnnotationGui::initTestCase()
     // Source: the preferred answer is always the longer one; a test prompt repeats a train prompt (leakage).
     std::string train = "[", test = "[";
     for (int i = 0; i < 60; ++i) {
-        const std::string item = "{\"prompt\": \"Question number " + std::to_string(i) + " about topic " + std::to_string(i * 7)
-                               + "?\", \"responses\": {\"A long and careful answer " + std::to_string(i)
-                               + " with detail.\": 1, \"No " + std::to_string(i) + ".\": 0}}";
+        const std::string item = "{\"prompt\": \"Question number " + std::to_string(i) + " about topic "
+                               + std::to_string(i * 7) + "?\", \"responses\": {\"A long and careful answer "
+                               + std::to_string(i) + " with detail.\": 1, \"No " + std::to_string(i) + ".\": 0}}";
         train += (i ? "," : "") + item;
         if (i < 30)
             test += (i ? "," : "") + item;
@@ -56,17 +56,18 @@ void TestAnnotationGui::initTestCase()
 
 void TestAnnotationGui::reviewQueueByKeys()
 {
-    ReviewQueueDialog dialog(m_ws.get(), {{"tgt", Split::Test, 0, 1}, {"tgt", Split::Test, 1, 1}, {"tgt", Split::Test, 2, -1}},
+    ReviewQueueDialog dialog(m_ws.get(),
+                             {{"tgt", Split::Test, 0, 1}, {"tgt", Split::Test, 1, 1}, {"tgt", Split::Test, 2, -1}},
                              QStringLiteral("test"));
     QCOMPARE(dialog.current(), 0);
     QTest::keyClick(&dialog, Qt::Key_Right);
     QCOMPARE(dialog.current(), 1);
-    QTest::keyClick(&dialog, Qt::Key_3);  // mislabeled, on the pair with dispreferred response 1
+    QTest::keyClick(&dialog, Qt::Key_3); // mislabeled, on the pair with dispreferred response 1
     QTest::keyClick(&dialog, Qt::Key_N);
     QCOMPARE(dialog.current(), 2);
-    QTest::keyClick(&dialog, Qt::Key_1);  // bad pair, on the example
+    QTest::keyClick(&dialog, Qt::Key_1); // bad pair, on the example
     QTest::keyClick(&dialog, Qt::Key_Right);
-    QCOMPARE(dialog.current(), 2);  // stays on the last item
+    QCOMPARE(dialog.current(), 2); // stays on the last item
     QTest::keyClick(&dialog, Qt::Key_P);
     QCOMPARE(dialog.current(), 1);
     QVERIFY(dialog.exampleView()->toPlainText().contains(QStringLiteral("mislabeled")));
@@ -86,7 +87,7 @@ void TestAnnotationGui::flaggedOnlyFilter()
     pane.showDistribution(m_ws.get(), "tgt");
     QCOMPARE(pane.model()->totalCount(), 20);
     pane.setFlaggedOnly(true);
-    QCOMPARE(pane.model()->totalCount(), 2);  // the two flagged above
+    QCOMPARE(pane.model()->totalCount(), 2); // the two flagged above
     QCOMPARE(pane.model()->index(0, ExampleTableModel::FlagsColumn).data().toString(), QStringLiteral("⚑ 1"));
 }
 
@@ -101,7 +102,7 @@ void TestAnnotationGui::auditViewShowsFindingsAndReviews()
     view.auditShift(shift);
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.at(0).at(0).toBool(), true);
-    QCOMPARE(view.reports().size(), std::size_t(3));  // src, tgt, the shift
+    QCOMPARE(view.reports().size(), std::size_t(3)); // src, tgt, the shift
     QCOMPARE(view.tree()->topLevelItemCount(), 3);
     // Find a finding with evidence and open it: its examples are listed and the first is shown.
     QTreeWidgetItem *withEvidence = nullptr;
@@ -133,7 +134,7 @@ void TestAnnotationGui::blindRelabellingByKeys()
     const BlindItem first = *dialog.currentItem();
     // The dialog shows two responses and no label.
     QVERIFY(!dialog.view()->toPlainText().contains(QStringLiteral("Preferred")));
-    QTest::keyClick(&dialog, first.preferredFirst ? Qt::Key_1 : Qt::Key_2);  // agree with the dataset
+    QTest::keyClick(&dialog, first.preferredFirst ? Qt::Key_1 : Qt::Key_2); // agree with the dataset
     QTest::keyClick(&dialog, Qt::Key_S);
     QTest::keyClick(&dialog, Qt::Key_A);
     QCOMPARE(dialog.remaining(), 17);

@@ -73,14 +73,14 @@ void TestDisagreements::modelAndFilters()
     QCOMPARE(table.rows[2].examplePosition, 1);
     QCOMPARE(table.rows[2].preferredIndex, 1);
     QCOMPARE(table.rows[2].dispreferredIndex, 0);
-    QVERIFY(table.rows[2].possibleLabelError);   // 0.1 and 0.15
-    QVERIFY(table.rows[4].possibleLabelError);   // 0.05 and 0.1
+    QVERIFY(table.rows[2].possibleLabelError); // 0.1 and 0.15
+    QVERIFY(table.rows[4].possibleLabelError); // 0.05 and 0.1
     QVERIFY(!table.rows[0].possibleLabelError);
     const auto counts = agreementMatrix(table, 0, 1);
-    QCOMPARE(counts[1][1], 1);  // pair 1
-    QCOMPARE(counts[1][0], 2);  // pairs 0 and 3
-    QCOMPARE(counts[0][1], 1);  // pair 5
-    QCOMPARE(counts[0][0], 2);  // pairs 2 and 4
+    QCOMPARE(counts[1][1], 1); // pair 1
+    QCOMPARE(counts[1][0], 2); // pairs 0 and 3
+    QCOMPARE(counts[0][1], 1); // pair 5
+    QCOMPARE(counts[0][0], 2); // pairs 2 and 4
 
     DisagreementModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -103,7 +103,7 @@ void TestDisagreements::modelAndFilters()
     QCOMPARE(filter.rowCount(), 3);
     filter.setConfidenceRange(0.0, 1.0);
     filter.sort(model.spreadColumn(), Qt::DescendingOrder);
-    QCOMPARE(filter.index(0, 0).data(DisagreementModel::PairIndexRole).toInt(), 0);  // 0.9 vs 0.2
+    QCOMPARE(filter.index(0, 0).data(DisagreementModel::PairIndexRole).toInt(), 0); // 0.9 vs 0.2
 }
 
 void TestDisagreements::viewShowsPairWithDiffAndSessionRoundTrip()
@@ -131,7 +131,7 @@ void TestDisagreements::viewShowsPairWithDiffAndSessionRoundTrip()
         QCOMPARE(view->agreement()->item(0, 1)->text(), QStringLiteral("2"));
         view->agreement()->cellClicked(0, 1);
         QCOMPARE(view->table()->model()->rowCount(), 2);
-        view->modeBox()->setCurrentIndex(4);  // possible label errors
+        view->modeBox()->setCurrentIndex(4); // possible label errors
         QCOMPARE(view->table()->model()->rowCount(), 2);
         view->table()->selectRow(0);
         const QString pane = view->pairView()->toPlainText();
@@ -171,7 +171,8 @@ void TestDisagreements::viewShowsPairWithDiffAndSessionRoundTrip()
     writeText(tempPath(dir, "bad.shiftscope-session"), "{\"hello\": 1}");
     SessionState state;
     QString error;
-    QVERIFY(!SessionState::load(QString::fromStdString(tempPath(dir, "bad.shiftscope-session").string()), state, &error));
+    QVERIFY(
+        !SessionState::load(QString::fromStdString(tempPath(dir, "bad.shiftscope-session").string()), state, &error));
     QVERIFY(error.contains(QStringLiteral("not a ShiftScope session")));
 }
 

@@ -24,7 +24,8 @@ std::string evaluationJson(int count, int correct)
     std::string p;
     for (int k = 0; k < count; ++k)
         p += (k ? ", " : "") + pythonFloatRepr(k < correct ? 0.55 + 0.4 * k / count : 0.45 - 0.4 * k / count);
-    return R"({"eval_accuracy": )" + pythonFloatRepr(double(correct) / count) + R"(, "eval_probabilities": [)" + p + "]}";
+    return R"({"eval_accuracy": )" + pythonFloatRepr(double(correct) / count) + R"(, "eval_probabilities": [)" + p
+         + "]}";
 }
 
 //! Results of two models on one GENIES shift (alpaca_easy -> alpaca_hard), with what its views need.
@@ -81,7 +82,7 @@ void TestFigureCommand::everyViewExports()
     auto r = runCommand({"--workspace", m_ws, "export-figure", view.toStdString(), "--out", png});
     QVERIFY2(r.code == 0, r.err.c_str());
     QVERIFY2(r.out.find("Wrote " + png) != std::string::npos, r.out.c_str());
-    QVERIFY(r.out.find("llama-7b") != std::string::npos);  // the model with the most interventions by default
+    QVERIFY(r.out.find("llama-7b") != std::string::npos); // the model with the most interventions by default
     const QImage image(QString::fromStdString(png));
     QCOMPARE(image.size(), QSize(1920, 1080));
     // Not blank: a figure has many colours.
@@ -135,7 +136,8 @@ void TestFigureCommand::badRequestsAreExplained()
     };
     auto r = run({"pie-chart", "--out", out});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.find("unknown view 'pie-chart'; the views are shift-results, heatmap") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("unknown view 'pie-chart'; the views are shift-results, heatmap") != std::string::npos,
+             r.err.c_str());
     r = run({"heatmap"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("needs --out") != std::string::npos);
@@ -145,7 +147,9 @@ void TestFigureCommand::badRequestsAreExplained()
     QVERIFY(r.err.find("--size needs WIDTHxHEIGHT") != std::string::npos);
     r = run({"heatmap", "--out", out, "--model", "gpt-5"});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.find("--model gpt-5: no results for this model (fix: choose one of: llama-13b, llama-7b)") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("--model gpt-5: no results for this model (fix: choose one of: llama-13b, llama-7b)")
+                 != std::string::npos,
+             r.err.c_str());
     r = run({"heatmap", "--out", out, "--interventions", "ccs"});
     QVERIFY(r.err.find("no results of this intervention for llama-7b") != std::string::npos);
     r = run({"calibration", "--out", out, "--shift", "nowhere:else"});

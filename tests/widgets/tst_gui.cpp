@@ -26,16 +26,14 @@ fs::path dataFolder(const QTemporaryDir &dir)
         return geniesFixtures();
     const fs::path root = tempPath(dir, "genies/distributions");
     writeText(root / "alpaca_easy/train.json", validSplit(4));
-    writeText(root / "alpaca_easy/test.json", R"([{"prompt": "Name a season.", "responses": {"Autumn": 1, "Pentagon": 0}}])");
+    writeText(root / "alpaca_easy/test.json",
+              R"([{"prompt": "Name a season.", "responses": {"Autumn": 1, "Pentagon": 0}}])");
     writeText(root / "alpaca_hard/train.json", validSplit(4));
     writeText(root / "alpaca_hard/test.json", validSplit(3));
     return root.parent_path();
 }
 
-bool waitForTask(QSignalSpy &spy)
-{
-    return spy.count() > 0 || spy.wait(60000);
-}
+bool waitForTask(QSignalSpy &spy) { return spy.count() > 0 || spy.wait(60000); }
 } // namespace
 
 class TestGui : public QObject {

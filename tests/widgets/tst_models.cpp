@@ -64,7 +64,7 @@ void TestModels::exampleModelSearch()
     ExampleTableModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setQuery(m_ws.get(), {m_ws->distribution("alpaca_easy")->id, Split::Test, "Qx99"});
-    QCOMPARE(model.totalCount(), 11);  // Qx99 and Qx990..Qx999
+    QCOMPARE(model.totalCount(), 11); // Qx99 and Qx990..Qx999
     QCOMPARE(model.rowCount(), 11);
     QVERIFY(!model.canFetchMore({}));
     model.setQuery(m_ws.get(), {m_ws->distribution("alpaca_easy")->id, Split::Train, {}});
@@ -112,7 +112,7 @@ void TestModels::navigatorFilters()
     QAbstractItemModelTester tester(view, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(view->rowCount(), 8);
     navigator.filterEdit()->setText(QStringLiteral("sycophancy"));
-    QCOMPARE(view->rowCount(), 1);  // only Unwanted Personas keeps matches
+    QCOMPARE(view->rowCount(), 1); // only Unwanted Personas keeps matches
     QCOMPARE(view->rowCount(view->index(0, 0)), 4);
     navigator.filterEdit()->clear();
     QSignalSpy spy(&navigator, &ShiftNavigator::shiftSelected);

@@ -33,17 +33,20 @@ using namespace shiftscope::test;
 namespace fs = std::filesystem;
 
 namespace {
-const QStringList kInterventions{QStringLiteral("mms"), QStringLiteral("lora_fine_tuning"), QStringLiteral("zero_shot")};
+const QStringList kInterventions{QStringLiteral("mms"), QStringLiteral("lora_fine_tuning"),
+                                 QStringLiteral("zero_shot")};
 
 //! A short-form evaluation file whose first `correct` of `count` probabilities favour the preferred response.
 std::string evaluationJson(int count, int correct, bool hard = false)
 {
     std::string p;
     for (int k = 0; k < count; ++k) {
-        const double v = hard ? (k < correct ? 1.0 : 0.0) : (k < correct ? 0.55 + 0.4 * k / count : 0.45 - 0.4 * k / count);
+        const double v = hard ? (k < correct ? 1.0 : 0.0)
+                              : (k < correct ? 0.55 + 0.4 * k / count : 0.45 - 0.4 * k / count);
         p += (k ? ", " : "") + pythonFloatRepr(v);
     }
-    return R"({"eval_accuracy": )" + pythonFloatRepr(double(correct) / count) + R"(, "eval_probabilities": [)" + p + "]}";
+    return R"({"eval_accuracy": )" + pythonFloatRepr(double(correct) / count) + R"(, "eval_probabilities": [)" + p
+         + "]}";
 }
 
 //! The GENIES fixture results when ../shared is present, else a tiny tree with the same shift's evaluations.
@@ -131,14 +134,14 @@ void TestResultViews::matrixModel()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setMatrix(smallMatrix(), ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"));
     QCOMPARE(model.rowCount(), 2);
-    QCOMPARE(model.columnCount(), 1 + 3 + 2);  // labels, shifts, one mean per category
+    QCOMPARE(model.columnCount(), 1 + 3 + 2); // labels, shifts, one mean per category
     QCOMPARE(display(model, 0, 0), QStringLiteral("mms"));
     QCOMPARE(display(model, 0, 1), QStringLiteral("0.50"));
     QCOMPARE(display(model, 0, 2), QStringLiteral("-0.30"));
     QCOMPARE(display(model, 0, 3), QString());
-    QCOMPARE(display(model, 0, 4), QStringLiteral("0.10"));  // mean of the Difficulty shifts
+    QCOMPARE(display(model, 0, 4), QStringLiteral("0.10")); // mean of the Difficulty shifts
     QCOMPARE(display(model, 1, 4), QStringLiteral("0.15"));
-    QCOMPARE(display(model, 0, 5), QString());               // no Skill value for mms
+    QCOMPARE(display(model, 0, 5), QString()); // no Skill value for mms
     QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("s\n→ t2"));
     QCOMPARE(model.headerData(4, Qt::Horizontal).toString(), QStringLiteral("Mean\nDifficulty"));
     const QString tip = model.index(0, 2).data(Qt::ToolTipRole).toString();
@@ -167,7 +170,8 @@ void TestResultViews::matrixModel()
     QVERIFY(model.index(1, 2).data(Qt::FontRole).value<QFont>().bold());
     QVERIFY(!model.index(1, 1).data(Qt::FontRole).value<QFont>().bold());
 
-    model.setMatrix(smallMatrix(), ColourScale::Sequential, QStringLiteral("Intervention"), QStringLiteral("Shift"), false);
+    model.setMatrix(smallMatrix(), ColourScale::Sequential, QStringLiteral("Intervention"), QStringLiteral("Shift"),
+                    false);
     QCOMPARE(model.columnCount(), 1 + 3);
     model.setMatrix({}, ColourScale::Sequential, QStringLiteral("Intervention"), QStringLiteral("Shift"));
     QCOMPARE(model.rowCount(), 0);
@@ -185,7 +189,7 @@ void TestResultViews::matrixModelTransposedAndSorted()
 
     model.setTransposed(true);
     QCOMPARE(model.rowCount(), 3);
-    QCOMPARE(model.columnCount(), 1 + 1 + 2);  // shift, category, one column per intervention; no means
+    QCOMPARE(model.columnCount(), 1 + 1 + 2); // shift, category, one column per intervention; no means
     QCOMPARE(display(model, 1, 0), QStringLiteral("s → t2"));
     QCOMPARE(display(model, 1, 1), QStringLiteral("Difficulty"));
     QCOMPARE(display(model, 1, 2), QStringLiteral("-0.30"));
@@ -207,15 +211,15 @@ void TestResultViews::matrixModelTransposedAndSorted()
     model.setTransposed(false);
     QCOMPARE(model.rowCount(), 2);
     proxy.sort(2, Qt::AscendingOrder);
-    QCOMPARE(display(proxy, 0, 0), QStringLiteral("mms"));  // -0.30 before 0.20
+    QCOMPARE(display(proxy, 0, 0), QStringLiteral("mms")); // -0.30 before 0.20
 }
 
 void TestResultViews::csvQuotingAndOrder()
 {
     QStandardItemModel model(0, 3);
     model.setHorizontalHeaderLabels({QStringLiteral("name"), QStringLiteral("two\nlines"), QStringLiteral("value")});
-    model.appendRow({new QStandardItem(QStringLiteral("b, with comma")), new QStandardItem(QStringLiteral("say \"hi\"")),
-                     new QStandardItem(QStringLiteral("2"))});
+    model.appendRow({new QStandardItem(QStringLiteral("b, with comma")),
+                     new QStandardItem(QStringLiteral("say \"hi\"")), new QStandardItem(QStringLiteral("2"))});
     model.appendRow({new QStandardItem(QStringLiteral("a")), new QStandardItem(QStringLiteral("line\nbreak")),
                      new QStandardItem(QStringLiteral("1"))});
     QSortFilterProxyModel proxy;
@@ -245,7 +249,8 @@ void TestResultViews::emptyStatesSayWhatToDo()
     QTemporaryDir dir;
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     context.setWorkspace(&ws);
-    QVERIFY(heatmap.emptyMessage().contains(QStringLiteral("Import GENIES results with File → Import GENIES results…")));
+    QVERIFY(
+        heatmap.emptyMessage().contains(QStringLiteral("Import GENIES results with File → Import GENIES results…")));
     QString error;
     QVERIFY(!heatmap.exportFigure(dir.filePath(QStringLiteral("x.png")), kDefaultFigureSize, &error));
     QVERIFY(error.contains(QStringLiteral("Import GENIES results")));
@@ -289,10 +294,11 @@ void TestResultViews::viewsSelectAndExport()
     QVERIFY(category >= 0);
     QCOMPARE(shiftResults.shownShifts()[std::size_t(category)].target, std::string("alpaca_hard"));
     QVERIFY(shiftResults.whiskers()->whiskerCount() > 0);
-    QVERIFY(!shiftResults.accuracyView()->chart()->legend()->isVisible());  // one legend below both charts
+    QVERIFY(!shiftResults.accuracyView()->chart()->legend()->isVisible()); // one legend below both charts
     const int column = heatmap.panel()->model()->highlightedColumn();
     QVERIFY(column >= 0);
-    QCOMPARE(heatmap.panel()->model()->matrix().columnLabels[std::size_t(column)], std::string("alpaca_easy → alpaca_hard"));
+    QCOMPARE(heatmap.panel()->model()->matrix().columnLabels[std::size_t(column)],
+             std::string("alpaca_easy → alpaca_hard"));
     QVERIFY(calibration.summaryLabel()->text().contains(QStringLiteral("GENIES RMS calibration error")));
 
     QTemporaryDir out;
@@ -306,7 +312,7 @@ void TestResultViews::viewsSelectAndExport()
         const QImage image(png);
         QVERIFY2(!image.isNull(), qPrintable(name));
         QCOMPARE(image.size(), QSize(1920, 1080));
-        QCOMPARE(view->figureWidget()->size(), before);  // the view is back to its on-screen size
+        QCOMPARE(view->figureWidget()->size(), before); // the view is back to its on-screen size
         const QString svg = out.filePath(name + QStringLiteral(".svg"));
         QVERIFY2(view->exportFigure(svg, kDefaultFigureSize, &error), qPrintable(name + QStringLiteral(": ") + error));
         QFile file(svg);
@@ -320,8 +326,8 @@ void TestResultViews::viewsSelectAndExport()
     }
 
     // The heatmap's CSV is what the table shows: its header, 2-decimal values, and its sort order.
-    const ResultMatrix expected = interventionShiftMatrix(*m_ws, "llama-7b", m_context->interventionList(), ShiftSet::Genies,
-                                                          HeatmapMetric::DifferentialElicitation);
+    const ResultMatrix expected = interventionShiftMatrix(*m_ws, "llama-7b", m_context->interventionList(),
+                                                          ShiftSet::Genies, HeatmapMetric::DifferentialElicitation);
     heatmap.panel()->table()->sortByColumn(column + 1, Qt::DescendingOrder);
     const QString path = out.filePath(QStringLiteral("heatmap-sorted.csv"));
     QVERIFY(heatmap.exportCsv(path));
@@ -336,13 +342,14 @@ void TestResultViews::viewsSelectAndExport()
     double previous = std::numeric_limits<double>::infinity();
     for (int r = 1; r < lines.size(); ++r) {
         const QStringList fields = lines[r].split(QLatin1Char(','));
-        const auto row = std::size_t(std::find(expected.rowLabels.begin(), expected.rowLabels.end(), fields[0].toStdString())
-                                     - expected.rowLabels.begin());
+        const auto row =
+            std::size_t(std::find(expected.rowLabels.begin(), expected.rowLabels.end(), fields[0].toStdString())
+                        - expected.rowLabels.begin());
         QVERIFY(row < expected.rowLabels.size());
         const auto &value = expected.values[row][std::size_t(column)];
         QCOMPARE(fields[column + 1], value ? QString::number(*value, 'f', 2) : QString());
         const double shown = value ? *value : -std::numeric_limits<double>::infinity();
-        QVERIFY(shown <= previous);  // descending, missing last
+        QVERIFY(shown <= previous); // descending, missing last
         previous = shown;
     }
 
@@ -375,9 +382,11 @@ void TestResultViews::clicksSelectShifts()
     QChartView *view = shiftResults.accuracyView();
     QChart *chart = view->chart();
     const auto &shown = shiftResults.shownShifts();
-    const auto category = std::find_if(shown.begin(), shown.end(), [&](const ShiftPair &s) { return s.target == "alpaca_hard"; });
+    const auto category =
+        std::find_if(shown.begin(), shown.end(), [&](const ShiftPair &s) { return s.target == "alpaca_hard"; });
     QVERIFY(category != shown.end());
-    const QPointF inChart = chart->mapToPosition(QPointF(0.3, double(category - shown.begin())), chart->series().first());
+    const QPointF inChart =
+        chart->mapToPosition(QPointF(0.3, double(category - shown.begin())), chart->series().first());
     const QPoint inView = view->mapFromScene(chart->mapToScene(inChart));
     QTest::mousePress(view->viewport(), Qt::LeftButton, {}, inView);
     QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, inView);
@@ -403,7 +412,8 @@ void TestResultViews::presentationStyle()
     // The view rebuilt its series after the theme change, so they keep their meaning's colours.
     auto *series = qobject_cast<QAbstractBarSeries *>(chart->series().first());
     const auto sets = series->barSets();
-    const auto mms = std::find_if(sets.begin(), sets.end(), [](QBarSet *set) { return set->label() == QStringLiteral("mms"); });
+    const auto mms =
+        std::find_if(sets.begin(), sets.end(), [](QBarSet *set) { return set->label() == QStringLiteral("mms"); });
     QVERIFY(mms != sets.end());
     QCOMPARE((*mms)->color(), seriesColour(0));
     QTemporaryDir out;

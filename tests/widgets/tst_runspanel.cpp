@@ -23,7 +23,8 @@ public:
     bool trains() const override { return false; }
     void train(const InterventionContext &, const std::vector<Example> &) override {}
     void load(const InterventionContext &) override {}
-    std::vector<double> evaluate(const InterventionContext &c, const std::vector<Example> &, const std::vector<PairRef> &pairs) override
+    std::vector<double> evaluate(const InterventionContext &c, const std::vector<Example> &,
+                                 const std::vector<PairRef> &pairs) override
     {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(c.parameters.at("delay_ms"))));
         return std::vector<double>(pairs.size(), 0.75);
@@ -64,7 +65,7 @@ void TestRunsPanel::runsToCompletionOffTheGuiThread()
     QSignalSpy finished(&panel, &RunsPanel::runFinished);
     const qint64 id = panel.submit({{}, "random", "a:b", {}, 1, "zero_shot"});
     QVERIFY(id > 0);
-    QVERIFY(panel.isBusy());  // the GUI thread returned while the run works
+    QVERIFY(panel.isBusy()); // the GUI thread returned while the run works
     QVERIFY(finished.wait(30000));
     QCOMPARE(finished.at(0).at(0).toLongLong(), id);
     QCOMPARE(finished.at(0).at(1).toString(), QStringLiteral("done"));
@@ -88,7 +89,8 @@ void TestRunsPanel::cancelThenResume()
     QTRY_VERIFY(!panel.isBusy());
     RunStore store(*m_ws);
     QCOMPARE(store.run(id)->status, RunStatus::Cancelled);
-    const int kept = store.predictionCount(store.run(id)->units[0].id, "a") + store.predictionCount(store.run(id)->units[0].id, "b");
+    const int kept =
+        store.predictionCount(store.run(id)->units[0].id, "a") + store.predictionCount(store.run(id)->units[0].id, "b");
     QVERIFY(kept > 0 && kept < 800);
     panel.resume(id);
     QVERIFY(finished.wait(60000));

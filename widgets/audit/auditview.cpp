@@ -89,7 +89,8 @@ AuditView::AuditView(QWidget *parent)
     connect(m_reviewed, &QPushButton::clicked, this, [this] { reviewSelected(std::string("reviewed"), {}); });
     connect(m_dismiss, &QPushButton::clicked, this, [this] {
         bool ok = false;
-        const QString note = QInputDialog::getText(this, tr("Dismiss finding"), tr("Why is this not a problem?"), QLineEdit::Normal, {}, &ok);
+        const QString note = QInputDialog::getText(this, tr("Dismiss finding"), tr("Why is this not a problem?"),
+                                                   QLineEdit::Normal, {}, &ok);
         if (ok)
             reviewSelected(std::string("dismissed"), note);
     });
@@ -140,7 +141,9 @@ void AuditView::auditShift(const ShiftPair &shift)
 
 void AuditView::auditAll(std::int64_t catalogueId)
 {
-    run([catalogueId](Workspace &ws, const ProgressCallback &progress) { return Auditor(ws).auditAll(catalogueId, progress); });
+    run([catalogueId](Workspace &ws, const ProgressCallback &progress) {
+        return Auditor(ws).auditAll(catalogueId, progress);
+    });
 }
 
 void AuditView::run(std::function<std::vector<AuditReport>(Workspace &, const ProgressCallback &)> work)
@@ -152,15 +155,14 @@ void AuditView::run(std::function<std::vector<AuditReport>(Workspace &, const Pr
     m_status->setText(tr("Auditing…"));
     m_task = new BackgroundTask(
         [path, work, result](const ProgressCallback &progress) {
-            Workspace ws = Workspace::open(path);
-            *result = work(ws, progress);
-            return std::to_string(result->size()) + " reports";
+        Workspace ws = Workspace::open(path);
+        *result = work(ws, progress);
+        return std::to_string(result->size()) + " reports";
         },
         this);
-    connect(m_task, &BackgroundTask::progress, this,
-            [this](qint64 done, qint64 total, const QString &stage) {
-                m_status->setText(total > 0 ? tr("%1 (%2%)").arg(stage).arg(100 * done / total) : stage);
-            });
+    connect(m_task, &BackgroundTask::progress, this, [this](qint64 done, qint64 total, const QString &stage) {
+        m_status->setText(total > 0 ? tr("%1 (%2%)").arg(stage).arg(100 * done / total) : stage);
+    });
     connect(m_task, &BackgroundTask::succeeded, this, [this, result] {
         setReports(std::move(*result));
         emit auditFinished(true);
@@ -169,7 +171,10 @@ void AuditView::run(std::function<std::vector<AuditReport>(Workspace &, const Pr
         m_status->setText(tr("The audit failed: %1").arg(message));
         emit auditFinished(false);
     });
-    connect(m_task, &BackgroundTask::cancelled, this, [this] { m_status->setText(tr("Audit cancelled.")); emit auditFinished(false); });
+    connect(m_task, &BackgroundTask::cancelled, this, [this] {
+        m_status->setText(tr("Audit cancelled."));
+        emit auditFinished(false);
+    });
     connect(m_task, &BackgroundTask::finished, this, [this] {
         m_task->deleteLater();
         m_task = nullptr;
@@ -203,7 +208,9 @@ void AuditView::setReports(std::vector<AuditReport> reports)
         const AuditReport &report = m_reports[r];
         auto *top = new QTreeWidgetItem(m_tree);
         top->setText(0, report.kind == AuditScope::Shift ? tr("Shift %1").arg(qs(report.scope)) : qs(report.scope));
-        top->setText(1, tr("%1 problems, %2 warnings").arg(report.count(Severity::Problem)).arg(report.count(Severity::Warning)));
+        top->setText(
+            1,
+            tr("%1 problems, %2 warnings").arg(report.count(Severity::Problem)).arg(report.count(Severity::Warning)));
         QFont bold = top->font(0);
         bold.setBold(true);
         top->setFont(0, bold);
@@ -218,7 +225,8 @@ void AuditView::setReports(std::vector<AuditReport> reports)
         top->setExpanded(report.count(Severity::Problem) + report.count(Severity::Warning) > 0);
     }
     if (!m_reports.empty())
-        m_status->setText(tr("%n report(s): %1 problems, %2 warnings", nullptr, int(m_reports.size())).arg(problems).arg(warnings));
+        m_status->setText(
+            tr("%n report(s): %1 problems, %2 warnings", nullptr, int(m_reports.size())).arg(problems).arg(warnings));
     showFinding();
 }
 
@@ -227,7 +235,8 @@ const Finding *AuditView::selectedFinding() const
     const QTreeWidgetItem *item = m_tree->currentItem();
     if (!item || !item->data(0, kFindingRole).isValid())
         return nullptr;
-    return &m_reports[std::size_t(item->data(0, kReportRole).toInt())].findings[std::size_t(item->data(0, kFindingRole).toInt())];
+    return &m_reports[std::size_t(item->data(0, kReportRole).toInt())]
+                .findings[std::size_t(item->data(0, kFindingRole).toInt())];
 }
 
 void AuditView::showFinding()
@@ -248,7 +257,8 @@ void AuditView::showFinding()
     if (m_workspace)
         if (auto r = AuditStore(*m_workspace).review(finding->key))
             html += tr("<p><i>%1 by %2 on %3%4</i></p>")
-                        .arg(qs(std::string(reviewStatusName(r->status))), qs(r->author).toHtmlEscaped(), qs(r->reviewedAt),
+                        .arg(qs(std::string(reviewStatusName(r->status))), qs(r->author).toHtmlEscaped(),
+                             qs(r->reviewedAt),
                              r->note.empty() ? QString() : QStringLiteral(": ") + qs(r->note).toHtmlEscaped());
     if (finding->exampleCount > int(finding->examples.size()))
         html += tr("<p>Showing %1 of %2 examples.</p>").arg(finding->examples.size()).arg(finding->exampleCount);

@@ -41,10 +41,7 @@ QString FlagDialog::annotatorName()
     return user.isEmpty() ? QStringLiteral("annotator") : user;
 }
 
-void FlagDialog::setAnnotatorName(const QString &name)
-{
-    QSettings().setValue(QStringLiteral("annotator"), name);
-}
+void FlagDialog::setAnnotatorName(const QString &name) { QSettings().setValue(QStringLiteral("annotator"), name); }
 
 FlagDialog::FlagDialog(const ExampleRecord &record, int pairResponse, QWidget *parent)
     : QDialog(parent),

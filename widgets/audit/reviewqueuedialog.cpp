@@ -11,12 +11,19 @@
 
 namespace shiftscope {
 
-ReviewQueueDialog::ReviewQueueDialog(Workspace *workspace, std::vector<ExampleRef> items, const QString &title, QWidget *parent)
-    : QDialog(parent), m_workspace(workspace), m_items(std::move(items)), m_position(new QLabel(this)), m_view(new ExampleView(this))
+ReviewQueueDialog::ReviewQueueDialog(Workspace *workspace, std::vector<ExampleRef> items, const QString &title,
+                                     QWidget *parent)
+    : QDialog(parent),
+      m_workspace(workspace),
+      m_items(std::move(items)),
+      m_position(new QLabel(this)),
+      m_view(new ExampleView(this))
 {
     setWindowTitle(tr("Review: %1").arg(title));
     resize(900, 700);
-    auto *hint = new QLabel(tr("→/N next · ←/P previous · 1 bad pair · 2 ambiguous · 3 mislabeled · 4 other · F flag with a note · Esc done"), this);
+    auto *hint = new QLabel(tr("→/N next · ←/P previous · 1 bad pair · 2 ambiguous · 3 mislabeled · 4 other · F flag "
+                               "with a note · Esc done"),
+                            this);
     hint->setStyleSheet(QStringLiteral("color: gray"));
     m_view->setFocusPolicy(Qt::NoFocus);
     auto *layout = new QVBoxLayout(this);
@@ -60,7 +67,9 @@ bool ReviewQueueDialog::quickFlag(const std::string &flag)
     a.exampleHash = record->contentHash;
     const bool pair = item.response >= 0 && item.response < int(record->example.responses.size())
                    && record->example.responses[std::size_t(item.response)].label == 0;
-    a.subject = pair ? AnnotationSubject::Pair : item.response >= 0 ? AnnotationSubject::Response : AnnotationSubject::Example;
+    a.subject = pair               ? AnnotationSubject::Pair
+              : item.response >= 0 ? AnnotationSubject::Response
+                                   : AnnotationSubject::Example;
     if (item.response >= 0)
         a.responsePosition = item.response;
     a.flag = flag;
@@ -90,13 +99,9 @@ void ReviewQueueDialog::keyPressEvent(QKeyEvent *event)
     switch (event->key()) {
     case Qt::Key_Right:
     case Qt::Key_N:
-    case Qt::Key_Space:
-        show(std::min(m_current + 1, count() - 1));
-        return;
+    case Qt::Key_Space: show(std::min(m_current + 1, count() - 1)); return;
     case Qt::Key_Left:
-    case Qt::Key_P:
-        show(std::max(m_current - 1, 0));
-        return;
+    case Qt::Key_P: show(std::max(m_current - 1, 0)); return;
     case Qt::Key_1: quickFlag("bad_pair"); return;
     case Qt::Key_2: quickFlag("ambiguous"); return;
     case Qt::Key_3: quickFlag("mislabeled"); return;

@@ -18,7 +18,8 @@ class Workspace;
 class ReviewQueueDialog : public QDialog {
     Q_OBJECT
 public:
-    ReviewQueueDialog(Workspace *workspace, std::vector<ExampleRef> items, const QString &title, QWidget *parent = nullptr);
+    ReviewQueueDialog(Workspace *workspace, std::vector<ExampleRef> items, const QString &title,
+                      QWidget *parent = nullptr);
 
     int current() const { return m_current; }
     int count() const { return int(m_items.size()); }

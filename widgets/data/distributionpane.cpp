@@ -57,7 +57,8 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::PromptColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::PreferredColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::PositionColumn, QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::ResponsesColumn, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::ResponsesColumn,
+                                                      QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::FlagsColumn, QHeaderView::ResizeToContents);
 
     m_splitter->addWidget(m_table);
@@ -115,7 +116,8 @@ void DistributionPane::showDistribution(Workspace *workspace, const std::string 
         m_view->clearExample(tr("%1 has not been imported.").arg(qs(distribution)));
         return;
     }
-    m_title->setText(tr("<b>%1:</b> %2 <span style=\"color:gray\">· %3 train, %4 test, %5 responses per example, %6 test pairs</span>")
+    m_title->setText(tr("<b>%1:</b> %2 <span style=\"color:gray\">· %3 train, %4 test, %5 responses per example, %6 "
+                        "test pairs</span>")
                          .arg(m_role.toHtmlEscaped(), qs(distribution).toHtmlEscaped())
                          .arg(info->trainExamples)
                          .arg(info->testExamples)
@@ -124,10 +126,7 @@ void DistributionPane::showDistribution(Workspace *workspace, const std::string 
     runQuery();
 }
 
-void DistributionPane::setSplit(Split split)
-{
-    m_split->setCurrentIndex(split == Split::Test ? 0 : 1);
-}
+void DistributionPane::setSplit(Split split) { m_split->setCurrentIndex(split == Split::Test ? 0 : 1); }
 
 void DistributionPane::setSearch(const QString &text)
 {
@@ -164,10 +163,7 @@ bool DistributionPane::selectPosition(int position)
     return true;
 }
 
-void DistributionPane::setFlaggedOnly(bool on)
-{
-    m_flaggedOnly->setChecked(on);
-}
+void DistributionPane::setFlaggedOnly(bool on) { m_flaggedOnly->setChecked(on); }
 
 void DistributionPane::flagCurrent()
 {
@@ -190,7 +186,8 @@ void DistributionPane::reviewShown()
         m_model->fetchMore({});
     std::vector<ExampleRef> items;
     for (int row = 0; row < m_model->rowCount(); ++row)
-        items.push_back({m_distribution, m_model->query().split, m_model->index(row, 0).data(ExampleTableModel::PositionRole).toInt(), -1});
+        items.push_back({m_distribution, m_model->query().split,
+                         m_model->index(row, 0).data(ExampleTableModel::PositionRole).toInt(), -1});
     ReviewQueueDialog dialog(m_workspace, std::move(items), qs(m_distribution), this);
     connect(&dialog, &ReviewQueueDialog::flagged, m_model, &ExampleTableModel::refresh);
     dialog.exec();
@@ -203,7 +200,7 @@ void DistributionPane::updateCount()
         return;
     const int total = m_model->totalCount();
     m_count->setText(m_search->text().trimmed().isEmpty() ? tr("%n examples", nullptr, total)
-                                                         : tr("%n examples match", nullptr, total));
+                                                          : tr("%n examples match", nullptr, total));
 }
 
 void DistributionPane::showCurrent()

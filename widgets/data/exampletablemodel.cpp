@@ -12,7 +12,7 @@ ExampleTableModel::ExampleTableModel(QObject *parent) : QAbstractTableModel(pare
 
 void ExampleTableModel::setQuery(Workspace *workspace, const ExampleQuery &query)
 {
-    m_fetching = true;  // no fetchMore from views reacting to the reset
+    m_fetching = true; // no fetchMore from views reacting to the reset
     beginResetModel();
     m_workspace = workspace;
     m_query = query;
@@ -38,15 +38,9 @@ void ExampleTableModel::refresh()
     emit dataChanged(index(0, 0), index(loaded - 1, ColumnCount - 1));
 }
 
-int ExampleTableModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
+int ExampleTableModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 
-int ExampleTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
+int ExampleTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant ExampleTableModel::data(const QModelIndex &index, int role) const
 {
@@ -60,7 +54,8 @@ QVariant ExampleTableModel::data(const QModelIndex &index, int role) const
         case PromptColumn: return qs(promptPreview(row.prompt, 160));
         case PreferredColumn: return qs(oneLine(row.preferred, 120));
         case ResponsesColumn: return row.responseCount;
-        case FlagsColumn: return row.annotationCount > 0 ? QVariant(QStringLiteral("⚑ %1").arg(row.annotationCount)) : QVariant();
+        case FlagsColumn:
+            return row.annotationCount > 0 ? QVariant(QStringLiteral("⚑ %1").arg(row.annotationCount)) : QVariant();
         default: return {};
         }
     case Qt::ToolTipRole:

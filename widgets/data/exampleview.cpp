@@ -55,7 +55,8 @@ void ExampleView::clearExample(const QString &message)
 {
     m_record.reset();
     m_annotations.clear();
-    setHtml(QStringLiteral("<p style=\"color:gray\">%1</p>").arg((message.isEmpty() ? tr("Select an example to read it in full.") : message).toHtmlEscaped()));
+    setHtml(QStringLiteral("<p style=\"color:gray\">%1</p>")
+                .arg((message.isEmpty() ? tr("Select an example to read it in full.") : message).toHtmlEscaped()));
 }
 
 void ExampleView::render()

@@ -32,7 +32,7 @@ protected:
     {
         const QModelIndex index = sourceModel()->index(row, 0, parent);
         if (index.data(ShiftTreeModel::IsCategoryRole).toBool())
-            return false;  // shown only through a matching child (recursive filtering)
+            return false; // shown only through a matching child (recursive filtering)
         if (m_geniesOnly && !index.data(ShiftTreeModel::GeniesRole).toBool())
             return false;
         return QSortFilterProxyModel::filterAcceptsRow(row, parent);
@@ -96,7 +96,8 @@ void ShiftNavigator::reload()
     m_catalogues->clear();
     if (m_workspace) {
         for (const auto &info : m_workspace->catalogues()) {
-            m_catalogues->addItem(tr("%1 (%2 shifts)").arg(qs(info.name)).arg(info.uniqueShifts), QVariant::fromValue<qlonglong>(info.id));
+            m_catalogues->addItem(tr("%1 (%2 shifts)").arg(qs(info.name)).arg(info.uniqueShifts),
+                                  QVariant::fromValue<qlonglong>(info.id));
             m_catalogues->setItemData(m_catalogues->count() - 1, qs(info.name), kNameRole);
         }
         const int index = m_catalogues->findData(previous, kNameRole);
@@ -106,10 +107,7 @@ void ShiftNavigator::reload()
     loadCatalogue();
 }
 
-QString ShiftNavigator::currentCatalogue() const
-{
-    return m_catalogues->currentData(kNameRole).toString();
-}
+QString ShiftNavigator::currentCatalogue() const { return m_catalogues->currentData(kNameRole).toString(); }
 
 void ShiftNavigator::setCurrentCatalogue(const QString &name)
 {
@@ -121,7 +119,8 @@ void ShiftNavigator::setCurrentCatalogue(const QString &name)
 void ShiftNavigator::loadCatalogue()
 {
     const ShiftPair *current = m_model->shiftAt(m_proxy->mapToSource(m_tree->currentIndex()));
-    const std::pair<std::string, std::string> keep = current ? std::pair(current->source, current->target) : std::pair<std::string, std::string>();
+    const std::pair<std::string, std::string> keep = current ? std::pair(current->source, current->target)
+                                                             : std::pair<std::string, std::string>();
     std::vector<ShiftPair> shifts;
     std::set<std::string> present;
     if (m_workspace && m_catalogues->count() > 0) {

@@ -23,7 +23,8 @@ void ShiftTreeModel::setShifts(std::vector<ShiftPair> shifts, std::set<std::stri
     for (const auto &known : geniesCategories())
         m_categories.push_back({known.id, {}});
     for (auto &shift : shifts) {
-        auto it = std::find_if(m_categories.begin(), m_categories.end(), [&](const Category &c) { return c.id == shift.category; });
+        auto it = std::find_if(m_categories.begin(), m_categories.end(),
+                               [&](const Category &c) { return c.id == shift.category; });
         if (it == m_categories.end()) {
             m_categories.push_back({shift.category, {}});
             it = std::prev(m_categories.end());
@@ -32,8 +33,9 @@ void ShiftTreeModel::setShifts(std::vector<ShiftPair> shifts, std::set<std::stri
     }
     std::sort(m_categories.begin() + std::ptrdiff_t(geniesCategories().size()), m_categories.end(),
               [](const Category &a, const Category &b) { return a.id < b.id; });
-    m_categories.erase(std::remove_if(m_categories.begin(), m_categories.end(), [](const Category &c) { return c.shifts.empty(); }),
-                       m_categories.end());
+    m_categories.erase(
+        std::remove_if(m_categories.begin(), m_categories.end(), [](const Category &c) { return c.shifts.empty(); }),
+        m_categories.end());
     endResetModel();
 }
 
@@ -112,7 +114,8 @@ QVariant ShiftTreeModel::data(const QModelIndex &index, int role) const
     const auto missing = missingDistributions(shift);
     switch (role) {
     case Qt::DisplayRole:
-        return QStringLiteral("%1%2 → %3").arg(shift.isGenies() ? QStringLiteral("★ ") : QString(), qs(shift.source), qs(shift.target));
+        return QStringLiteral("%1%2 → %3")
+            .arg(shift.isGenies() ? QStringLiteral("★ ") : QString(), qs(shift.source), qs(shift.target));
     case Qt::ToolTipRole: {
         QString tip = QStringLiteral("%1 → %2").arg(qs(shift.source), qs(shift.target));
         if (!shift.targetReference.empty())

@@ -31,7 +31,8 @@ ShiftView::ShiftView(QWidget *parent)
 
 void ShiftView::clear()
 {
-    m_header->setText(tr("<span style=\"color:gray\">Choose a shift in the navigator to compare its source and target.</span>"));
+    m_header->setText(
+        tr("<span style=\"color:gray\">Choose a shift in the navigator to compare its source and target.</span>"));
     m_source->clear();
     m_target->clear();
 }

@@ -17,12 +17,12 @@ void DisagreementModel::setTable(DisagreementTable table)
     endResetModel();
 }
 
-int DisagreementModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_table.rows.size()); }
-
-int DisagreementModel::columnCount(const QModelIndex &parent) const
+int DisagreementModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : labelColumn() + 1;
+    return parent.isValid() ? 0 : int(m_table.rows.size());
 }
+
+int DisagreementModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : labelColumn() + 1; }
 
 namespace {
 double spread(const DisagreementRow &row)
@@ -84,7 +84,8 @@ QVariant DisagreementModel::data(const QModelIndex &index, int role) const
         return QBrush(p >= 0.5 ? QColor(46, 160, 67, alpha) : QColor(215, 58, 73, alpha));
     }
     if (role == Qt::ToolTipRole && row.possibleLabelError)
-        return tr("Every chosen evaluation gives the preferred response less than %1: check the label.").arg(kConfidentlyWrong);
+        return tr("Every chosen evaluation gives the preferred response less than %1: check the label.")
+            .arg(kConfidentlyWrong);
     if (role == Qt::TextAlignmentRole && column != labelColumn())
         return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
@@ -191,7 +192,8 @@ bool DisagreementFilter::filterAcceptsRow(int sourceRow, const QModelIndex &) co
     if (!p.empty() && !std::isnan(p[0]) && (p[0] < m_low || p[0] > m_high))
         return false;
     if (!m_search.isEmpty()) {
-        if (std::size_t(sourceRow) >= m_texts.size() || !m_texts[std::size_t(sourceRow)].contains(m_search, Qt::CaseInsensitive))
+        if (std::size_t(sourceRow) >= m_texts.size()
+            || !m_texts[std::size_t(sourceRow)].contains(m_search, Qt::CaseInsensitive))
             return false;
     }
     return true;

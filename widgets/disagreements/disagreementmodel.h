@@ -13,7 +13,7 @@ class DisagreementModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Role { PairIndexRole = Qt::UserRole + 1, SortRole, ProbabilityRole };
-    static constexpr int kFixedColumns = 2;  // pair, example
+    static constexpr int kFixedColumns = 2; // pair, example
 
     explicit DisagreementModel(QObject *parent = nullptr);
 

@@ -39,7 +39,9 @@ QString diffHtml(const std::string &preferred, const std::string &dispreferred)
             html += QStringLiteral("<span style=\"background:#c8f0d0;color:#0b5d1e\">%1</span>").arg(text);
             break;
         case DiffSpan::OnlySecond:
-            html += QStringLiteral("<span style=\"background:#f9d0d4;color:#86181d;text-decoration:line-through\">%1</span>").arg(text);
+            html += QStringLiteral(
+                        "<span style=\"background:#f9d0d4;color:#86181d;text-decoration:line-through\">%1</span>")
+                        .arg(text);
             break;
         }
     }
@@ -131,17 +133,23 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     connect(m_distribution, &QComboBox::currentIndexChanged, this, [this] { loadEvaluations(); });
     connect(m_runs, &QListWidget::itemChanged, this, [this] { rebuildTable(); });
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { applyMode(); });
-    connect(m_low, &QDoubleSpinBox::valueChanged, this, [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
-    connect(m_high, &QDoubleSpinBox::valueChanged, this, [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
+    connect(m_low, &QDoubleSpinBox::valueChanged, this,
+            [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
+    connect(m_high, &QDoubleSpinBox::valueChanged, this,
+            [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
     connect(m_search, &QLineEdit::textChanged, m_filter, &DisagreementFilter::setSearch);
-    connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
-    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
-    connect(m_filter, &QAbstractItemModel::modelReset, this, [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this,
+            [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this,
+            [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_filter, &QAbstractItemModel::modelReset, this,
+            [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
     connect(m_agreement, &QTableWidget::cellClicked, this, [this](int row, int column) {
         m_filter->setAgreementCell(0, row == 1, 1, column == 1);
         m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount()));
     });
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
         if (!current.isValid())
             return;
         const int pair = current.data(DisagreementModel::PairIndexRole).toInt();
@@ -149,7 +157,8 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
         m_context->selectPair(m_distribution->currentText(), pair);
     });
     connect(m_context, &ResultsContext::scopeChanged, this, &DisagreementsView::refresh);
-    connect(m_context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { setDistribution(qs(shift.target)); });
+    connect(m_context, &ResultsContext::shiftSelected, this,
+            [this](const ShiftPair &shift) { setDistribution(qs(shift.target)); });
     connect(m_context, &ResultsContext::pairSelected, this, [this](const QString &distribution, int pair) {
         if (distribution != m_distribution->currentText())
             return;
@@ -221,7 +230,8 @@ void DisagreementsView::chooseEvaluations(const QList<qint64> &ids)
 {
     QSignalBlocker block(m_runs);
     for (int i = 0; i < m_runs->count(); ++i)
-        m_runs->item(i)->setCheckState(ids.contains(m_runs->item(i)->data(kEvaluationIdRole).toLongLong()) ? Qt::Checked : Qt::Unchecked);
+        m_runs->item(i)->setCheckState(
+            ids.contains(m_runs->item(i)->data(kEvaluationIdRole).toLongLong()) ? Qt::Checked : Qt::Unchecked);
     rebuildTable();
 }
 
@@ -245,11 +255,13 @@ void DisagreementsView::rebuildTable()
     m_model->setTable(std::move(table));
     m_filter->setPairTexts(std::move(texts));
     m_search->setEnabled(!m_model->table().rows.empty() && m_model->table().rows.front().examplePosition >= 0);
-    m_search->setToolTip(m_search->isEnabled() ? QString() : tr("The probabilities are not linked to examples in this workspace"));
+    m_search->setToolTip(m_search->isEnabled() ? QString()
+                                               : tr("The probabilities are not linked to examples in this workspace"));
     updateAgreement();
-    m_pairView->setHtml(m_model->rowCount() ? tr("<p style=\"color:gray\">Select a pair.</p>")
-                                            : tr("<p style=\"color:gray\">Import GENIES results (File → Import GENIES results…) "
-                                                 "and choose evaluations of this distribution.</p>"));
+    m_pairView->setHtml(m_model->rowCount()
+                            ? tr("<p style=\"color:gray\">Select a pair.</p>")
+                            : tr("<p style=\"color:gray\">Import GENIES results (File → Import GENIES results…) "
+                                 "and choose evaluations of this distribution.</p>"));
 }
 
 void DisagreementsView::updateAgreement()
@@ -258,13 +270,12 @@ void DisagreementsView::updateAgreement()
     const bool two = m_model->table().evaluations.size() >= 2;
     for (int a = 0; a < 2; ++a)
         for (int b = 0; b < 2; ++b)
-            m_agreement->setItem(a, b, new QTableWidgetItem(two ? QString::number(counts[std::size_t(a)][std::size_t(b)]) : QStringLiteral("–")));
+            m_agreement->setItem(a, b,
+                                 new QTableWidgetItem(two ? QString::number(counts[std::size_t(a)][std::size_t(b)])
+                                                          : QStringLiteral("–")));
 }
 
-void DisagreementsView::applyMode()
-{
-    m_filter->setMode(DisagreementFilter::Mode(m_mode->currentData().toInt()));
-}
+void DisagreementsView::applyMode() { m_filter->setMode(DisagreementFilter::Mode(m_mode->currentData().toInt())); }
 
 void DisagreementsView::showPair(int pairIndex)
 {
@@ -275,14 +286,17 @@ void DisagreementsView::showPair(int pairIndex)
     QString html = tr("<h3>%1 · pair %2</h3>").arg(qs(table.distribution).toHtmlEscaped()).arg(pairIndex);
     html += QStringLiteral("<table cellpadding=\"3\">");
     for (std::size_t i = 0; i < table.evaluations.size(); ++i)
-        html += QStringLiteral("<tr><td>%1</td><td><b>%2</b></td></tr>")
-                    .arg(qs(table.evaluations[i].label()).toHtmlEscaped(), QString::number(row.probabilities[i], 'f', 3));
+        html +=
+            QStringLiteral("<tr><td>%1</td><td><b>%2</b></td></tr>")
+                .arg(qs(table.evaluations[i].label()).toHtmlEscaped(), QString::number(row.probabilities[i], 'f', 3));
     html += QStringLiteral("</table>");
     if (row.possibleLabelError)
-        html += tr("<p style=\"color:#b00020\"><b>Possible label error:</b> every evaluation is confidently wrong.</p>");
+        html +=
+            tr("<p style=\"color:#b00020\"><b>Possible label error:</b> every evaluation is confidently wrong.</p>");
     Workspace *ws = m_context->workspace();
-    const auto record = (ws && row.examplePosition >= 0) ? ws->exampleAt(table.distribution, Split::Test, row.examplePosition)
-                                                         : std::nullopt;
+    const auto record = (ws && row.examplePosition >= 0)
+                          ? ws->exampleAt(table.distribution, Split::Test, row.examplePosition)
+                          : std::nullopt;
     if (!record) {
         QString why;
         for (const auto &link : table.links)
@@ -296,11 +310,16 @@ void DisagreementsView::showPair(int pairIndex)
     const std::string &preferred = responses[std::size_t(row.preferredIndex)].text;
     const std::string &dispreferred = responses[std::size_t(row.dispreferredIndex)].text;
     html += tr("<p><b>Prompt</b> (example %1)</p>").arg(row.examplePosition);
-    html += QStringLiteral("<pre style=\"white-space:pre-wrap;background:#f4f6f8;color:#111\">%1</pre>").arg(qs(record->example.prompt).toHtmlEscaped());
-    html += tr("<p><b style=\"color:#1b7f3b\">✔ Preferred</b> (response %1)</p><pre style=\"white-space:pre-wrap\">%2</pre>")
-                .arg(row.preferredIndex).arg(qs(preferred).toHtmlEscaped());
-    html += tr("<p><b style=\"color:#8a4b08\">Dispreferred</b> (response %1)</p><pre style=\"white-space:pre-wrap\">%2</pre>")
-                .arg(row.dispreferredIndex).arg(qs(dispreferred).toHtmlEscaped());
+    html += QStringLiteral("<pre style=\"white-space:pre-wrap;background:#f4f6f8;color:#111\">%1</pre>")
+                .arg(qs(record->example.prompt).toHtmlEscaped());
+    html += tr("<p><b style=\"color:#1b7f3b\">✔ Preferred</b> (response %1)</p><pre "
+               "style=\"white-space:pre-wrap\">%2</pre>")
+                .arg(row.preferredIndex)
+                .arg(qs(preferred).toHtmlEscaped());
+    html += tr("<p><b style=\"color:#8a4b08\">Dispreferred</b> (response %1)</p><pre "
+               "style=\"white-space:pre-wrap\">%2</pre>")
+                .arg(row.dispreferredIndex)
+                .arg(qs(dispreferred).toHtmlEscaped());
     html += tr("<p><b>Word diff</b> <span style=\"background:#c8f0d0\">only in preferred</span> "
                "<span style=\"background:#f9d0d4\">only in dispreferred</span></p>");
     html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(diffHtml(preferred, dispreferred));

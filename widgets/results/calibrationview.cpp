@@ -99,7 +99,8 @@ void CalibrationView::refresh()
         return;
     }
     const QString intervention = interventionCombo()->currentText();
-    const CalibrationData results = calibration(*context()->workspace(), ss(context()->model()), ss(intervention), *shift);
+    const CalibrationData results =
+        calibration(*context()->workspace(), ss(context()->model()), ss(intervention), *shift);
     if (!results.source && !results.target) {
         showMessage(tr("%1 has no %2 evaluations trained on %3 for the shift %3 → %4. Choose another intervention or "
                        "shift.")
@@ -134,7 +135,8 @@ void CalibrationView::fillSummary(const CalibrationData &results, const ShiftPai
         }
         text += tr("%1 pairs<br>accuracy %2<br>GENIES RMS calibration error %3<br>corrected calibration error %4")
                     .arg(e.probabilityCount)
-                    .arg(formatMetric(e.reportedAccuracy(), tr("n/a")), formatMetric(e.rms, tr("n/a (no bin holds 20 pairs)")),
+                    .arg(formatMetric(e.reportedAccuracy(), tr("n/a")),
+                         formatMetric(e.rms, tr("n/a (no bin holds 20 pairs)")),
                          formatMetric(e.correctedCalibration, tr("n/a")));
         if (e.hardProbabilities)
             hard << side.role.toLower();
@@ -172,7 +174,7 @@ void CalibrationView::buildReliabilityChart(const CalibrationData &results, cons
         coloured.emplace_back(line, side.colour);
         coloured.emplace_back(points, side.colour);
     }
-    auto *x = unitAxis(tr("Mean symmetrised probability in bin"), 0.1);  // tenths: the histogram's bins below
+    auto *x = unitAxis(tr("Mean symmetrised probability in bin"), 0.1); // tenths: the histogram's bins below
     auto *y = unitAxis(tr("Observed frequency"), 0.2);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
@@ -189,7 +191,7 @@ void CalibrationView::buildReliabilityChart(const CalibrationData &results, cons
             points->setBorderColor(colour.darker(140));
             points->setMarkerSize(presentationStyleOn(this) ? 16 : 11);
             for (QLegendMarker *marker : chart->legend()->markers(points))
-                marker->setVisible(false);  // the line's marker stands for both
+                marker->setVisible(false); // the line's marker stands for both
         } else {
             series->setPen(QPen(colour, presentationStyleOn(this) ? 4 : 2.5));
         }
@@ -227,7 +229,7 @@ void CalibrationView::buildHistogramChart(const CalibrationData &results)
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(y);
     chart->setTitle(tr("Histogram of probabilities"));
-    chart->legend()->hide();  // the colours are the reliability diagram's
+    chart->legend()->hide(); // the colours are the reliability diagram's
     styleChart(chart, presentationStyleOn(this));
     for (int i = 0; i < series->count(); ++i)
         colourBarSet(series->barSets()[i], colours[std::size_t(i)]);

@@ -26,12 +26,13 @@ void CategoryView::refresh()
         showMessage(problem);
         return;
     }
-    ResultMatrix matrix = categoryBreakdown(*context()->workspace(), ss(context()->model()), context()->interventionList(),
-                                            context()->shiftSet());
+    ResultMatrix matrix = categoryBreakdown(*context()->workspace(), ss(context()->model()),
+                                            context()->interventionList(), context()->shiftSet());
     // Keep the categories that have a value for some intervention.
     std::vector<std::size_t> kept;
     for (std::size_t c = 0; c < matrix.columnLabels.size(); ++c)
-        if (std::any_of(matrix.values.begin(), matrix.values.end(), [c](const auto &row) { return row[c].has_value(); }))
+        if (std::any_of(matrix.values.begin(), matrix.values.end(),
+                        [c](const auto &row) { return row[c].has_value(); }))
             kept.push_back(c);
     if (kept.empty()) {
         showMessage(noResultsMessage(tr("differential elicitation results on these shifts")));
@@ -41,7 +42,7 @@ void CategoryView::refresh()
     shown.rowLabels = matrix.rowLabels;
     for (std::size_t c : kept) {
         shown.columnLabels.push_back(matrix.columnLabels[c]);
-        shown.columnCategories.push_back({});  // the columns are categories already: no means of means
+        shown.columnCategories.push_back({}); // the columns are categories already: no means of means
     }
     for (const auto &row : matrix.values) {
         std::vector<std::optional<double>> values;

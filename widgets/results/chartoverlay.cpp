@@ -8,7 +8,7 @@
 namespace shiftscope {
 
 namespace {
-constexpr double kCapHalfLength = 5;  // pixels
+constexpr double kCapHalfLength = 5; // pixels
 }
 
 ChartOverlay::ChartOverlay(QChart *chart, Layer layer) : QGraphicsObject(chart), m_chart(chart)
@@ -56,8 +56,10 @@ void ChartOverlay::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QW
         // The category spans [c - 0.5, c + 0.5] on its axis; outline it across the whole plot.
         const double c = *m_highlight;
         const bool vertical = m_categoryAxis == Qt::Vertical;
-        const QPointF a = m_chart->mapToPosition(vertical ? QPointF(0, c - 0.48) : QPointF(c - 0.48, 0), m_highlightSeries);
-        const QPointF b = m_chart->mapToPosition(vertical ? QPointF(0, c + 0.48) : QPointF(c + 0.48, 0), m_highlightSeries);
+        const QPointF a =
+            m_chart->mapToPosition(vertical ? QPointF(0, c - 0.48) : QPointF(c - 0.48, 0), m_highlightSeries);
+        const QPointF b =
+            m_chart->mapToPosition(vertical ? QPointF(0, c + 0.48) : QPointF(c + 0.48, 0), m_highlightSeries);
         const QRectF band = vertical ? QRectF(QPointF(plot.left(), a.y()), QPointF(plot.right(), b.y())).normalized()
                                      : QRectF(QPointF(a.x(), plot.top()), QPointF(b.x(), plot.bottom())).normalized();
         painter->setPen(QPen(QColor(0xd55e00), 3));

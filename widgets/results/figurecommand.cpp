@@ -50,7 +50,7 @@ std::unique_ptr<QApplication> ensureApplication()
         return nullptr;
     if (!std::getenv("QT_QPA_PLATFORM"))
         ::setenv("QT_QPA_PLATFORM", "offscreen", 0);
-    if (!std::getenv("XDG_RUNTIME_DIR")) {  // what Qt would pick itself, without its warning
+    if (!std::getenv("XDG_RUNTIME_DIR")) { // what Qt would pick itself, without its warning
         const std::string runtime = "/tmp/runtime-" + std::to_string(::getuid());
         ::mkdir(runtime.c_str(), 0700);
         ::setenv("XDG_RUNTIME_DIR", runtime.c_str(), 0);
@@ -71,7 +71,8 @@ int exportFigure(CommandContext &c)
     if (!outPath)
         throw UsageError("export-figure needs --out FILE.svg or FILE.png");
     const QString path = QString::fromStdString(*outPath);
-    if (!path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive) && !path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+    if (!path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
+        && !path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
         throw UsageError("--out must end in .svg or .png, got '" + *outPath + "'");
     const QSize size = args.value("size") ? parseSize(*args.value("size")) : kDefaultFigureSize;
     ShiftSet set = ShiftSet::Genies;
@@ -101,7 +102,9 @@ int exportFigure(CommandContext &c)
     ResultStore store(ws);
     const std::vector<std::string> models = store.models();
     if (models.empty())
-        throw InputError(InputProblem{ws.path().string(), {}, "the workspace holds no results",
+        throw InputError(InputProblem{ws.path().string(),
+                                      {},
+                                      "the workspace holds no results",
                                       "import GENIES results with import-results, or run an intervention with run"});
     // By default the model with results of the most interventions (the published tree's human_eval "model" has one).
     std::string model = args.value("model").value_or("");
@@ -143,14 +146,14 @@ int exportFigure(CommandContext &c)
         const auto colon = shift->find(':');
         std::optional<ShiftPair> found;
         for (const auto &s : shiftsOf(ws, ShiftSet::All))
-            if (colon != std::string::npos && s.source == shift->substr(0, colon) && s.target == shift->substr(colon + 1))
+            if (colon != std::string::npos && s.source == shift->substr(0, colon)
+                && s.target == shift->substr(colon + 1))
                 found = s;
         if (!found)
             throw InputError(InputProblem{ws.path().string(), "--shift " + *shift, "no such shift in the catalogue",
                                           "name it SOURCE:TARGET as listed by the shifts command"});
         context->selectShift(*found);
-    }
-    else if (viewName == "calibration") {
+    } else if (viewName == "calibration") {
         // The calibration view plots one shift: the first of the chosen set that has something to plot.
         for (const auto &s : shiftsOf(ws, set)) {
             context->selectShift(s);
@@ -171,7 +174,8 @@ int exportFigure(CommandContext &c)
                                           "choose another --model, --interventions or --shift"});
         throw std::runtime_error("could not write " + *outPath + ": " + error.toStdString());
     }
-    out << "Wrote " << *outPath << " (" << viewName << ", " << model << ", " << size.width() << "x" << size.height() << ")\n";
+    out << "Wrote " << *outPath << " (" << viewName << ", " << model << ", " << size.width() << "x" << size.height()
+        << ")\n";
     return 0;
 }
 
@@ -180,10 +184,13 @@ int exportFigure(CommandContext &c)
 void registerFigureCommands()
 {
     CommandTable::instance().add(
-        {"export-figure", "Figures",
-         {"VIEW --out FILE.svg|png [--model M] [--interventions A,B] [--shifts genies|all] [--shift S:T] [--metric de|accuracy] "
+        {"export-figure",
+         "Figures",
+         {"VIEW --out FILE.svg|png [--model M] [--interventions A,B] [--shifts genies|all] [--shift S:T] [--metric "
+          "de|accuracy] "
           "[--size 1920x1080] [--presentation]"},
-         "render a results view (" + resultsViewNames().toStdString() + ") headless, as the GUI exports it", WorkspaceUse::Existing,
+         "render a results view (" + resultsViewNames().toStdString() + ") headless, as the GUI exports it",
+         WorkspaceUse::Existing,
          {{"out", "FILE", "the figure to write: .svg or .png"},
           {"model", "M", "the model (default: the one with results of the most interventions)"},
           {"interventions", "A,B,...", "the interventions to show (default: all of the model's)"},

@@ -89,7 +89,7 @@ public:
 
 private:
     QWidget *m_window = nullptr;
-    QList<QWidget *> m_hidden;  //!< outermost first
+    QList<QWidget *> m_hidden; //!< outermost first
 };
 
 void renderWidget(QWidget *widget, QPainter &painter, QSize size)
@@ -188,7 +188,8 @@ QString tableCsv(const QAbstractItemModel *model)
     auto appendLine = [&text](const QStringList &fields) { text += fields.join(QLatin1Char(',')) + QLatin1Char('\n'); };
     QStringList fields;
     for (int c = 0; c < columns; ++c)
-        fields << csvField(model->headerData(c, Qt::Horizontal).toString().replace(QLatin1Char('\n'), QLatin1Char(' ')));
+        fields << csvField(
+            model->headerData(c, Qt::Horizontal).toString().replace(QLatin1Char('\n'), QLatin1Char(' ')));
     appendLine(fields);
     for (int r = 0; r < model->rowCount(); ++r) {
         fields.clear();

@@ -35,15 +35,9 @@ HeatmapView::HeatmapView(ResultsContext *context, QWidget *parent)
     connect(context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { highlight(shift); });
 }
 
-void HeatmapView::setMetric(HeatmapMetric metric)
-{
-    m_metric->setCurrentIndex(m_metric->findData(int(metric)));
-}
+void HeatmapView::setMetric(HeatmapMetric metric) { m_metric->setCurrentIndex(m_metric->findData(int(metric))); }
 
-void HeatmapView::setTransposed(bool transposed)
-{
-    m_transpose->setChecked(transposed);
-}
+void HeatmapView::setTransposed(bool transposed) { m_transpose->setChecked(transposed); }
 
 void HeatmapView::refresh()
 {
@@ -62,9 +56,11 @@ void HeatmapView::refresh()
         showMessage(noResultsMessage(tr("generalization results on these shifts")));
         return;
     }
-    const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES-15") : tr("all %1 shifts").arg(m_shifts.size());
-    m_panel->setTitle(tr("%1: %2 per intervention and shift (%3)")
-                          .arg(context()->model(), de ? tr("differential elicitation") : tr("generalization accuracy"), set));
+    const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES-15")
+                                                                  : tr("all %1 shifts").arg(m_shifts.size());
+    m_panel->setTitle(
+        tr("%1: %2 per intervention and shift (%3)")
+            .arg(context()->model(), de ? tr("differential elicitation") : tr("generalization accuracy"), set));
     m_panel->setMatrix(std::move(matrix), de ? ColourScale::Diverging : ColourScale::Sequential, tr("Intervention"),
                        tr("Shift"), true);
     m_panel->setTransposed(m_transpose->isChecked());

@@ -34,7 +34,7 @@ private:
     QComboBox *m_metric;
     QCheckBox *m_transpose;
     MatrixPanel *m_panel;
-    std::vector<ShiftPair> m_shifts;  //!< the matrix columns
+    std::vector<ShiftPair> m_shifts; //!< the matrix columns
 };
 
 } // namespace shiftscope

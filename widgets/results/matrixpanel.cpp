@@ -20,7 +20,7 @@ MatrixPanel::MatrixPanel(QWidget *parent)
       m_model(new ResultMatrixModel(this)),
       m_proxy(new QSortFilterProxyModel(this))
 {
-    setBackgroundRole(QPalette::Base);  // a figure on white, as exported
+    setBackgroundRole(QPalette::Base); // a figure on white, as exported
     setAutoFillBackground(true);
     setProperty("figureScalesToFit", true);
     m_title->setObjectName(QStringLiteral("matrixTitle"));
@@ -33,7 +33,7 @@ MatrixPanel::MatrixPanel(QWidget *parent)
     m_table->setModel(m_proxy);
     m_table->setHorizontalHeader(m_header);
     m_table->setSortingEnabled(true);
-    m_table->setSelectionMode(QAbstractItemView::NoSelection);  // a selection colour would hide the heat colours
+    m_table->setSelectionMode(QAbstractItemView::NoSelection); // a selection colour would hide the heat colours
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
@@ -86,7 +86,8 @@ void MatrixPanel::highlightColumn(int matrixColumn)
 QSize MatrixPanel::sizeHint() const
 {
     const QMargins margins = layout()->contentsMargins();
-    const int width = std::max({m_table->maximumWidth(), m_key->sizeHint().width(), 400}) + margins.left() + margins.right();
+    const int width =
+        std::max({m_table->maximumWidth(), m_key->sizeHint().width(), 400}) + margins.left() + margins.right();
     const int height = m_title->heightForWidth(width) + m_table->maximumHeight() + m_key->sizeHint().height()
                      + 2 * layout()->spacing() + margins.top() + margins.bottom();
     return {width, height};
@@ -126,8 +127,9 @@ void MatrixPanel::updateKey()
     for (int i = 0; i <= 6; ++i) {
         const double value = low + (high - low) * i / 6.0;
         const QColor colour = ResultMatrixModel::colourFor(value, m_model->scale(), low, high);
-        cells += QStringLiteral("<td bgcolor=\"%1\" style=\"color:%2\">&nbsp;%3&nbsp;</td>")
-                     .arg(colour.name(), ResultMatrixModel::textColourOn(colour).name(), QString::number(value, 'f', 2));
+        cells +=
+            QStringLiteral("<td bgcolor=\"%1\" style=\"color:%2\">&nbsp;%3&nbsp;</td>")
+                .arg(colour.name(), ResultMatrixModel::textColourOn(colour).name(), QString::number(value, 'f', 2));
     }
     const QString scale = m_model->scale() == ColourScale::Diverging ? tr("blue below 0, red above")
                                                                      : tr("darker is higher");

@@ -114,7 +114,8 @@ std::optional<double> ResultMatrixModel::value(const Cell &cell) const
     if ((cell.kind != Kind::Value && cell.kind != Kind::Mean) || cell.row < 0 || cell.row >= int(m_matrix.values.size())
         || cell.column < 0)
         return std::nullopt;
-    const auto &values = cell.kind == Kind::Mean ? m_means[std::size_t(cell.row)] : m_matrix.values[std::size_t(cell.row)];
+    const auto &values = cell.kind == Kind::Mean ? m_means[std::size_t(cell.row)]
+                                                 : m_matrix.values[std::size_t(cell.row)];
     return cell.column < int(values.size()) ? values[std::size_t(cell.column)] : std::nullopt;
 }
 
@@ -168,23 +169,18 @@ QVariant ResultMatrixModel::valueData(const Cell &cell, int role) const
     const auto v = value(cell);
     const QColor background = v ? colourFor(*v, m_scale, m_low, m_high) : QColor();
     switch (role) {
-    case Qt::DisplayRole:
-        return v ? QString::number(*v, 'f', 2) : QString();
-    case ValueRole:
-        return v ? QVariant(*v) : QVariant();
-    case SortRole:
-        return v ? *v : std::numeric_limits<double>::lowest();
-    case Qt::BackgroundRole:
-        return v ? QBrush(background) : QBrush(QColor(0xc8c8c8), Qt::BDiagPattern);
-    case Qt::ForegroundRole:
-        return v ? QBrush(textColourOn(background)) : QVariant();
-    case Qt::TextAlignmentRole:
-        return QVariant::fromValue(Qt::Alignment(Qt::AlignCenter));
+    case Qt::DisplayRole: return v ? QString::number(*v, 'f', 2) : QString();
+    case ValueRole: return v ? QVariant(*v) : QVariant();
+    case SortRole: return v ? *v : std::numeric_limits<double>::lowest();
+    case Qt::BackgroundRole: return v ? QBrush(background) : QBrush(QColor(0xc8c8c8), Qt::BDiagPattern);
+    case Qt::ForegroundRole: return v ? QBrush(textColourOn(background)) : QVariant();
+    case Qt::TextAlignmentRole: return QVariant::fromValue(Qt::Alignment(Qt::AlignCenter));
     case Qt::ToolTipRole: {
         const auto column = std::size_t(cell.column);
-        const QString what = cell.kind == Kind::Mean
-                               ? tr("%1 · mean over the %2 shifts").arg(rowLabel(cell.row), categoryName(m_categories[column]))
-                               : tr("%1 %2 · %3 %4").arg(m_rowTitle, rowLabel(cell.row), m_columnTitle, columnLabel(cell.column));
+        const QString what =
+            cell.kind == Kind::Mean
+                ? tr("%1 · mean over the %2 shifts").arg(rowLabel(cell.row), categoryName(m_categories[column]))
+                : tr("%1 %2 · %3 %4").arg(m_rowTitle, rowLabel(cell.row), m_columnTitle, columnLabel(cell.column));
         const std::string category = cell.kind == Kind::Value ? m_matrix.columnCategories[column] : std::string();
         const QString inCategory = category.empty() ? QString() : tr(" (%1)").arg(categoryName(category));
         return QStringLiteral("%1%2\n%3").arg(what, inCategory, v ? fullValue(*v) : tr("no result"));
@@ -195,8 +191,7 @@ QVariant ResultMatrixModel::valueData(const Cell &cell, int role) const
         font.setItalic(cell.kind == Kind::Mean);
         return font;
     }
-    default:
-        return {};
+    default: return {};
     }
 }
 
@@ -207,21 +202,18 @@ QVariant ResultMatrixModel::data(const QModelIndex &index, int role) const
     const Cell cell = cellAt(index.row(), index.column());
     if (cell.kind == Kind::Value || cell.kind == Kind::Mean)
         return valueData(cell, role);
-    const QString text = cell.kind == Kind::Label
-                           ? (m_transposed ? columnLabel(cell.column) : rowLabel(cell.row))
-                           : categoryName(m_matrix.columnCategories[std::size_t(cell.column)]);
+    const QString text = cell.kind == Kind::Label ? (m_transposed ? columnLabel(cell.column) : rowLabel(cell.row))
+                                                  : categoryName(m_matrix.columnCategories[std::size_t(cell.column)]);
     switch (role) {
     case Qt::DisplayRole:
     case Qt::ToolTipRole:
-    case SortRole:
-        return text;
+    case SortRole: return text;
     case Qt::FontRole: {
         QFont font;
         font.setBold(cell.kind == Kind::Label && m_transposed && cell.column == m_highlighted);
         return font;
     }
-    default:
-        return {};
+    default: return {};
     }
 }
 
@@ -232,26 +224,18 @@ QVariant ResultMatrixModel::headerData(int section, Qt::Orientation orientation,
     const Cell cell = cellAt(-1, section);
     QString text;
     switch (cell.kind) {
-    case Kind::Label:
-        text = m_transposed ? m_columnTitle : m_rowTitle;
-        break;
-    case Kind::Category:
-        text = tr("Category");
-        break;
+    case Kind::Label: text = m_transposed ? m_columnTitle : m_rowTitle; break;
+    case Kind::Category: text = tr("Category"); break;
     case Kind::Value:
         // Shift labels break before the arrow so that columns stay narrow.
         text = m_transposed ? rowLabel(cell.row)
                             : columnLabel(cell.column).replace(QStringLiteral(" → "), QStringLiteral("\n→ "));
         break;
-    case Kind::Mean:
-        text = tr("Mean\n%1").arg(categoryName(m_categories[std::size_t(cell.column)]));
-        break;
+    case Kind::Mean: text = tr("Mean\n%1").arg(categoryName(m_categories[std::size_t(cell.column)])); break;
     }
     switch (role) {
-    case Qt::DisplayRole:
-        return text;
-    case Qt::ToolTipRole:
-        return QString(text).replace(QLatin1Char('\n'), QLatin1Char(' '));
+    case Qt::DisplayRole: return text;
+    case Qt::ToolTipRole: return QString(text).replace(QLatin1Char('\n'), QLatin1Char(' '));
     case Qt::InitialSortOrderRole:
         // Values rank best first; labels sort alphabetically.
         return int(cell.kind == Kind::Value || cell.kind == Kind::Mean ? Qt::DescendingOrder : Qt::AscendingOrder);
@@ -260,8 +244,7 @@ QVariant ResultMatrixModel::headerData(int section, Qt::Orientation orientation,
         if (!m_transposed && cell.kind == Kind::Value && cell.column == m_highlighted)
             return QBrush(QColor(0xd55e00));
         return {};
-    default:
-        return {};
+    default: return {};
     }
 }
 
@@ -274,7 +257,7 @@ QColor ResultMatrixModel::colourFor(double value, ColourScale scale, double low,
         return t < 0 ? mix(QColor(0xf7f7f7), QColor(0x2166ac), -t) : mix(QColor(0xf7f7f7), QColor(0xb2182b), t);
     }
     const double t = high > low ? std::clamp((value - low) / (high - low), 0.0, 1.0) : 1.0;
-    return mix(QColor(0xf7fbff), QColor(0x08519c), t);  // ColorBrewer Blues
+    return mix(QColor(0xf7fbff), QColor(0x08519c), t); // ColorBrewer Blues
 }
 
 QColor ResultMatrixModel::textColourOn(const QColor &background)

@@ -57,8 +57,8 @@ private:
     enum class Kind { Label, Category, Value, Mean };
     struct Cell {
         Kind kind = Kind::Label;
-        int row = -1;     //!< matrix row
-        int column = -1;  //!< matrix column, or category index for a mean
+        int row = -1;    //!< matrix row
+        int column = -1; //!< matrix column, or category index for a mean
     };
     Cell cellAt(int row, int column) const;
     std::optional<double> value(const Cell &cell) const;
@@ -75,8 +75,8 @@ private:
     bool m_showMeans = false;
     bool m_transposed = false;
     int m_highlighted = -1;
-    std::vector<std::string> m_categories;              //!< distinct, in order of first appearance
-    std::vector<std::vector<std::optional<double>>> m_means;  //!< [matrix row][category]
+    std::vector<std::string> m_categories;                   //!< distinct, in order of first appearance
+    std::vector<std::vector<std::optional<double>>> m_means; //!< [matrix row][category]
     double m_low = 0;
     double m_high = 1;
 };

@@ -87,9 +87,11 @@ void ResultsToolBar::loadInterventions()
         for (const auto &name : ResultStore(*ws).interventions(ss(m_model->currentText())))
             available << qs(name);
     // Keep earlier choices that still exist; the first time, choose the published headline methods.
-    chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }), chosen.end());
+    chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }),
+                 chosen.end());
     if (chosen.isEmpty())
-        for (const QString &name : {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"), QStringLiteral("mms")})
+        for (const QString &name :
+             {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"), QStringLiteral("mms")})
             if (available.contains(name))
                 chosen << name;
     if (chosen.isEmpty() && !available.isEmpty())
@@ -118,7 +120,8 @@ void ResultsToolBar::publishInterventions()
     for (QAction *action : m_interventions->menu()->actions())
         if (action->isChecked())
             chosen << action->text();
-    m_interventions->setText(chosen.isEmpty() ? tr("Interventions") : tr("Interventions: %1").arg(chosen.join(QStringLiteral(", "))));
+    m_interventions->setText(chosen.isEmpty() ? tr("Interventions")
+                                              : tr("Interventions: %1").arg(chosen.join(QStringLiteral(", "))));
     m_context->setInterventions(chosen);
 }
 

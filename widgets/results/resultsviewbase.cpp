@@ -125,10 +125,7 @@ void ResultsViewBase::refreshLater()
         ensureFresh();
 }
 
-void ResultsViewBase::setContent(QWidget *content)
-{
-    m_stack->addWidget(content);
-}
+void ResultsViewBase::setContent(QWidget *content) { m_stack->addWidget(content); }
 
 void ResultsViewBase::showMessage(const QString &message)
 {
@@ -254,7 +251,8 @@ void ResultsViewBase::colourBarSet(QBarSet *set, const QColor &colour)
 
 void ResultsViewBase::setBarToolTips(QAbstractBarSeries *series, std::function<QString(int, int)> tip)
 {
-    connect(series, &QAbstractBarSeries::hovered, series, [series, tip = std::move(tip)](bool status, int index, QBarSet *set) {
+    connect(series, &QAbstractBarSeries::hovered, series,
+            [series, tip = std::move(tip)](bool status, int index, QBarSet *set) {
         if (status)
             QToolTip::showText(QCursor::pos(), tip(int(series->barSets().indexOf(set)), index));
         else
@@ -322,7 +320,8 @@ void ResultsViewBase::chooseCsvFile()
         QMessageBox::information(this, tr("Export CSV"), tr("This view has no table to export."));
         return;
     }
-    QString path = FileDialogs::saveFile(this, tr("Export CSV"), tr("CSV files (*.csv)"), suggestedFileName(QStringLiteral(".csv")));
+    QString path = FileDialogs::saveFile(this, tr("Export CSV"), tr("CSV files (*.csv)"),
+                                         suggestedFileName(QStringLiteral(".csv")));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())

@@ -6,7 +6,7 @@
 namespace shiftscope {
 
 namespace {
-constexpr int kPadding = 6;  // pixels around rotated text
+constexpr int kPadding = 6; // pixels around rotated text
 }
 
 RotatedHeaderView::RotatedHeaderView(QWidget *parent, int firstRotated)

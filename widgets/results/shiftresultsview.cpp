@@ -24,11 +24,14 @@
 namespace shiftscope {
 
 namespace {
-constexpr double kBarWidth = 0.8;  // share of a category the bar group fills
+constexpr double kBarWidth = 0.8; // share of a category the bar group fills
 
 QString shiftLabel(const ShiftPair &shift) { return qs(shift.source) + QStringLiteral(" → ") + qs(shift.target); }
 
-QString number(std::optional<double> value) { return value ? QString::number(*value, 'f', 3) : QObject::tr("no result"); }
+QString number(std::optional<double> value)
+{
+    return value ? QString::number(*value, 'f', 3) : QObject::tr("no result");
+}
 
 QString estimateText(const AccuracyEstimate &e)
 {
@@ -46,10 +49,7 @@ QVariant low(const AccuracyEstimate &e) { return e.value && e.pairs > 0 ? QVaria
 QVariant high(const AccuracyEstimate &e) { return e.value && e.pairs > 0 ? QVariant(e.high) : QVariant(); }
 
 //! The centre of bar `set` of `sets` in category `category`, as Qt Charts lays out a bar group.
-double barCentre(int category, int set, int sets)
-{
-    return category - kBarWidth / 2 + (set + 0.5) / sets * kBarWidth;
-}
+double barCentre(int category, int set, int sets) { return category - kBarWidth / 2 + (set + 0.5) / sets * kBarWidth; }
 } // namespace
 
 ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
@@ -87,7 +87,7 @@ ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
     layout->addWidget(m_figure, 1);
     setContent(content);
     for (QChartView *view : {m_accuracyView, m_elicitationView}) {
-        view->chart()->legend()->hide();  // m_legend serves both
+        view->chart()->legend()->hide(); // m_legend serves both
         view->viewport()->installEventFilter(this);
     }
     connect(context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { highlight(shift); });
@@ -110,7 +110,8 @@ void ShiftResultsView::refresh()
     for (std::size_t i = shifts.size(); i-- > 0;) {
         const bool any = std::any_of(m_interventions.begin(), m_interventions.end(), [&](const std::string &name) {
             const auto &results = m_results[name];
-            return i < results.size() && (results[i].row.generalizationAccuracy || results[i].row.differentialElicitation);
+            return i < results.size()
+                && (results[i].row.generalizationAccuracy || results[i].row.differentialElicitation);
         });
         if (any) {
             m_resultIndex.push_back(i);
@@ -123,11 +124,11 @@ void ShiftResultsView::refresh()
     }
     const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES") : tr("catalogue");
     const QString shown = m_shifts.size() == shifts.size()
-                              ? tr("All %1 %2 shifts have results.").arg(shifts.size()).arg(set)
-                              : tr("%1 of %2 %3 shifts have results for these interventions; the others are left out.")
-                                    .arg(m_shifts.size())
-                                    .arg(shifts.size())
-                                    .arg(set);
+                            ? tr("All %1 %2 shifts have results.").arg(shifts.size()).arg(set)
+                            : tr("%1 of %2 %3 shifts have results for these interventions; the others are left out.")
+                                  .arg(m_shifts.size())
+                                  .arg(shifts.size())
+                                  .arg(set);
     m_note->setText(shown + QLatin1Char(' ') + tr("Click a shift to select it in every view."));
     buildAccuracyChart();
     buildElicitationChart();
@@ -159,14 +160,14 @@ void ShiftResultsView::buildAccuracyChart()
     struct Entry {
         QString name;
         QColor colour;
-        std::function<AccuracyEstimate(int)> at;  //!< by bar category
+        std::function<AccuracyEstimate(int)> at; //!< by bar category
     };
-    std::vector<Entry> entries;  // top down within a shift's group
+    std::vector<Entry> entries; // top down within a shift's group
     for (std::size_t i = 0; i < m_interventions.size(); ++i)
         entries.push_back({qs(m_interventions[i]), seriesColour(int(i)),
                            [this, name = m_interventions[i]](int c) { return resultAt(name, c).generalization; }});
-    entries.push_back({tr("Zero-shot baseline"), baselineColour(),
-                       [this](int c) { return referenceAt(c, &ShiftResult::baseline); }});
+    entries.push_back(
+        {tr("Zero-shot baseline"), baselineColour(), [this](int c) { return referenceAt(c, &ShiftResult::baseline); }});
     entries.push_back({tr("Target-tuned capability"), capabilityColour(),
                        [this](int c) { return referenceAt(c, &ShiftResult::capability); }});
 
@@ -225,7 +226,7 @@ void ShiftResultsView::buildElicitationChart()
     series->setBarWidth(kBarWidth);
     std::vector<QStringList> tips;
     double low = 0, high = 0;
-    for (int i = sets - 1; i >= 0; --i) {  // reversed, as in the accuracy chart
+    for (int i = sets - 1; i >= 0; --i) { // reversed, as in the accuracy chart
         const std::string &name = m_interventions[std::size_t(i)];
         auto *barSet = new QBarSet(qs(name));
         QStringList setTips;
@@ -237,9 +238,9 @@ void ShiftResultsView::buildElicitationChart()
             high = std::max(high, de);
             setTips << (row.differentialElicitation
                             ? tr("%1\n%2: DE %3 = (%4 − %5) / %6")
-                                  .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name), number(row.differentialElicitation),
-                                       number(row.generalizationAccuracy), number(row.baselineAccuracy),
-                                       number(row.targetTunedCapability))
+                                  .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name),
+                                       number(row.differentialElicitation), number(row.generalizationAccuracy),
+                                       number(row.baselineAccuracy), number(row.targetTunedCapability))
                             : tr("%1\n%2: no result").arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name)));
         }
         series->append(barSet);
@@ -276,10 +277,11 @@ void ShiftResultsView::fillTable()
     for (int c = int(m_shifts.size()) - 1; c >= 0; --c)
         for (const auto &name : m_interventions) {
             const ShiftResult &r = resultAt(name, c);
-            appendRow(m_table, {shiftLabel(m_shifts[std::size_t(c)]), qs(categoryDisplayName(m_shifts[std::size_t(c)].category)),
-                                qs(name), cell(r.generalization.value), low(r.generalization), high(r.generalization),
-                                cell(r.baseline.value), low(r.baseline), high(r.baseline), cell(r.capability.value),
-                                low(r.capability), high(r.capability), cell(r.row.differentialElicitation)});
+            appendRow(m_table,
+                      {shiftLabel(m_shifts[std::size_t(c)]), qs(categoryDisplayName(m_shifts[std::size_t(c)].category)),
+                       qs(name), cell(r.generalization.value), low(r.generalization), high(r.generalization),
+                       cell(r.baseline.value), low(r.baseline), high(r.baseline), cell(r.capability.value),
+                       low(r.capability), high(r.capability), cell(r.row.differentialElicitation)});
         }
 }
 

@@ -52,9 +52,9 @@ private:
     void fillTable();
     void highlight(const ShiftPair &shift);
 
-    QWidget *m_figure;  //!< the two charts side by side
+    QWidget *m_figure; //!< the two charts side by side
     QLabel *m_note;
-    QLabel *m_legend;  //!< shared by both charts
+    QLabel *m_legend; //!< shared by both charts
     QChartView *m_accuracyView;
     QChartView *m_elicitationView;
     ChartOverlay *m_whiskers;
@@ -63,8 +63,8 @@ private:
     QStandardItemModel *m_table;
     std::vector<std::string> m_interventions;
     std::map<std::string, std::vector<ShiftResult>> m_results;
-    std::vector<std::size_t> m_resultIndex;  //!< by bar category: index into the per-intervention results
-    std::vector<ShiftPair> m_shifts;         //!< by bar category
+    std::vector<std::size_t> m_resultIndex; //!< by bar category: index into the per-intervention results
+    std::vector<ShiftPair> m_shifts;        //!< by bar category
     int m_highlighted = -1;
 };
 

@@ -20,10 +20,7 @@ ResultsViewBase *make(ResultsContext *context, QWidget *parent)
 
 } // namespace
 
-QString ResultsViewEntry::translatedTitle() const
-{
-    return QCoreApplication::translate("ResultsViews", title);
-}
+QString ResultsViewEntry::translatedTitle() const { return QCoreApplication::translate("ResultsViews", title); }
 
 const std::vector<ResultsViewEntry> &resultsViews()
 {

@@ -16,7 +16,7 @@ class ResultsViewBase;
 //! export-figure VIEW argument, the start of its figure file names, its objectName and its key in session files.
 struct ResultsViewEntry {
     QString name;
-    const char *title;  //!< the tab title, translated in the "ResultsViews" context
+    const char *title; //!< the tab title, translated in the "ResultsViews" context
     std::function<ResultsViewBase *(ResultsContext *context, QWidget *parent)> create;
 
     QString translatedTitle() const;
@@ -29,6 +29,7 @@ const ResultsViewEntry *findResultsView(const QString &name);
 //! "shift-results, heatmap, ..." for messages.
 QString resultsViewNames();
 //! A new view of `name` over `context` with its objectName set, or nullptr for an unknown name.
-std::unique_ptr<ResultsViewBase> createResultsView(const QString &name, ResultsContext *context, QWidget *parent = nullptr);
+std::unique_ptr<ResultsViewBase> createResultsView(const QString &name, ResultsContext *context,
+                                                   QWidget *parent = nullptr);
 
 } // namespace shiftscope

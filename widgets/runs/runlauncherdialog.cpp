@@ -75,10 +75,7 @@ void RunLauncherDialog::setModelDir(const QString &dir)
     m_modelSummary->setText(dir.isEmpty() ? tr("No model") : qs(summariseModelFolder(ss(dir)).describe()));
 }
 
-void RunLauncherDialog::setIntervention(const QString &name)
-{
-    m_intervention->setCurrentText(name);
-}
+void RunLauncherDialog::setIntervention(const QString &name) { m_intervention->setCurrentText(name); }
 
 void RunLauncherDialog::rebuildParameters()
 {

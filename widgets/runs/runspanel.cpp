@@ -85,16 +85,17 @@ void RunsPanel::setWorkspace(Workspace *workspace)
     if (m_workspace) {
         const auto interrupted = RunStore(*m_workspace).markInterrupted();
         if (!interrupted.empty())
-            m_stage->setText(tr("%n run(s) were interrupted when ShiftScope stopped; select one and press Resume.", nullptr,
-                                int(interrupted.size())));
+            m_stage->setText(tr("%n run(s) were interrupted when ShiftScope stopped; select one and press Resume.",
+                                nullptr, int(interrupted.size())));
     }
     refresh();
 }
 
 void RunsPanel::refresh()
 {
-    const qint64 selected = m_table->selectedItems().isEmpty() ? 0
-                                                               : m_table->item(m_table->selectedItems().first()->row(), IdColumn)->text().toLongLong();
+    const qint64 selected = m_table->selectedItems().isEmpty()
+                              ? 0
+                              : m_table->item(m_table->selectedItems().first()->row(), IdColumn)->text().toLongLong();
     m_table->setRowCount(0);
     if (!m_workspace)
         return;
@@ -156,22 +157,26 @@ void RunsPanel::startNext()
     auto status = std::make_shared<RunStatus>(RunStatus::Running);
     m_task = new BackgroundTask(
         [path, id, status](const ProgressCallback &progress) {
-            Workspace workspace = Workspace::open(path);
-            RunOptions options;
-            options.progress = progress;
-            *status = RunRunner::execute(workspace, id, options);
-            return runStatusName(*status);
+        Workspace workspace = Workspace::open(path);
+        RunOptions options;
+        options.progress = progress;
+        *status = RunRunner::execute(workspace, id, options);
+        return runStatusName(*status);
         },
         this);
-    connect(m_task, &BackgroundTask::progress, this, [this](qint64 done, qint64 total, const QString &stage, double eta) {
+    connect(m_task, &BackgroundTask::progress, this,
+            [this](qint64 done, qint64 total, const QString &stage, double eta) {
         m_progress->setMaximum(total > 0 ? 1000 : 0);
         if (total > 0)
             m_progress->setValue(int(1000 * done / total));
-        m_stage->setText(tr("Run %1 · %2%3").arg(m_current).arg(stage,
-                             eta >= 0 ? tr(" · about %1 s left").arg(qRound(eta)) : QString()));
+        m_stage->setText(tr("Run %1 · %2%3")
+                             .arg(m_current)
+                             .arg(stage, eta >= 0 ? tr(" · about %1 s left").arg(qRound(eta)) : QString()));
     });
-    connect(m_task, &BackgroundTask::succeeded, this, [this](const QString &result) { emit runFinished(m_current, result); });
-    connect(m_task, &BackgroundTask::cancelled, this, [this] { emit runFinished(m_current, QStringLiteral("cancelled")); });
+    connect(m_task, &BackgroundTask::succeeded, this,
+            [this](const QString &result) { emit runFinished(m_current, result); });
+    connect(m_task, &BackgroundTask::cancelled, this,
+            [this] { emit runFinished(m_current, QStringLiteral("cancelled")); });
     connect(m_task, &BackgroundTask::failed, this, [this](const QString &message) {
         m_stage->setText(tr("Run %1 failed: %2").arg(m_current).arg(message));
         emit failed(message);
@@ -205,19 +210,22 @@ void RunsPanel::showSelected()
     const bool resumable = run->status == RunStatus::Interrupted || run->status == RunStatus::Failed
                         || run->status == RunStatus::Cancelled || run->status == RunStatus::Queued;
     m_resume->setEnabled(resumable && id != m_current);
-    QString text = tr("Run %1: %2 on %3, shifts %4, seed %5\nmodel %6\nstatus %7%8\n")
-                       .arg(run->id)
-                       .arg(qs(run->intervention), qs(run->modelPath.empty() ? "(none)" : run->modelPath), qs(run->shifts))
-                       .arg(run->seed)
-                       .arg(qs(run->modelHash.empty() ? "-" : run->modelHash.substr(0, 12)))
-                       .arg(qs(runStatusName(run->status)),
-                            !run->error.empty()                                     ? QStringLiteral(": ") + qs(run->error)
-                            : run->status == RunStatus::Running && !run->owner.empty() ? QStringLiteral(" (") + qs(run->owner.describe()) + ")"
-                                                                                      : QString());
+    QString text =
+        tr("Run %1: %2 on %3, shifts %4, seed %5\nmodel %6\nstatus %7%8\n")
+            .arg(run->id)
+            .arg(qs(run->intervention), qs(run->modelPath.empty() ? "(none)" : run->modelPath), qs(run->shifts))
+            .arg(run->seed)
+            .arg(qs(run->modelHash.empty() ? "-" : run->modelHash.substr(0, 12)))
+            .arg(qs(runStatusName(run->status)), !run->error.empty() ? QStringLiteral(": ") + qs(run->error)
+                                                 : run->status == RunStatus::Running && !run->owner.empty()
+                                                     ? QStringLiteral(" (") + qs(run->owner.describe()) + ")"
+                                                     : QString());
     for (const auto &unit : run->units) {
         text += tr("\nunit %1 · %2 · %3 · %4\n")
                     .arg(unit.position + 1)
-                    .arg(qs(unit.intervention), unit.trainDistribution.empty() ? tr("no training") : tr("trained on %1").arg(qs(unit.trainDistribution)),
+                    .arg(qs(unit.intervention),
+                         unit.trainDistribution.empty() ? tr("no training")
+                                                        : tr("trained on %1").arg(qs(unit.trainDistribution)),
                          qs(runStatusName(unit.status)));
         text += qs(unit.log);
     }

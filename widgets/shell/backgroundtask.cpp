@@ -35,7 +35,8 @@ void BackgroundTask::start()
             const qint64 now = clock.elapsed();
             if (now - lastEmit >= 100 || done == total) {
                 lastEmit = now;
-                const double eta = (total > 0 && done > 0) ? double(now) / 1000.0 * double(total - done) / double(done) : -1.0;
+                const double eta = (total > 0 && done > 0) ? double(now) / 1000.0 * double(total - done) / double(done)
+                                                           : -1.0;
                 emit progress(done, total, qs(stage), eta);
             }
             return !m_cancelled.load();

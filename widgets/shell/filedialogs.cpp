@@ -39,8 +39,8 @@ public:
 };
 
 //! A dialog that never sniffs file contents: Qt's own widgets (not the platform's) with the icon provider above.
-QString run(QWidget *parent, const QString &caption, const QString &folder, const QString &filter, QFileDialog::FileMode mode,
-            QFileDialog::AcceptMode accept, QString *selectedFilter = nullptr)
+QString run(QWidget *parent, const QString &caption, const QString &folder, const QString &filter,
+            QFileDialog::FileMode mode, QFileDialog::AcceptMode accept, QString *selectedFilter = nullptr)
 {
     static NameOnlyIconProvider provider;
     QFileDialog dialog(parent, caption, folder, filter);

@@ -138,19 +138,22 @@ void MainWindow::createActions()
             showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
             return;
         }
-        const QString dir = FileDialogs::existingFolder(this, tr("Import GENIES results: choose a results/ folder or its parent"));
+        const QString dir =
+            FileDialogs::existingFolder(this, tr("Import GENIES results: choose a results/ folder or its parent"));
         if (!dir.isEmpty())
             importResults(dir);
     });
     file->addAction(tr("&Load Shift Specification…"), this, &MainWindow::loadShiftSpec);
     file->addSeparator();
     file->addAction(tr("Open Sess&ion…"), this, [this] {
-        const QString path = FileDialogs::openFile(this, tr("Open Session"), tr("ShiftScope sessions (*.shiftscope-session)"));
+        const QString path =
+            FileDialogs::openFile(this, tr("Open Session"), tr("ShiftScope sessions (*.shiftscope-session)"));
         if (!path.isEmpty())
             loadSession(path);
     });
     file->addAction(tr("Save Sess&ion…"), this, [this] {
-        QString path = FileDialogs::saveFile(this, tr("Save Session"), tr("ShiftScope sessions (*.shiftscope-session)"));
+        QString path =
+            FileDialogs::saveFile(this, tr("Save Session"), tr("ShiftScope sessions (*.shiftscope-session)"));
         if (path.isEmpty())
             return;
         if (!path.endsWith(QStringLiteral(".shiftscope-session")))
@@ -183,9 +186,8 @@ void MainWindow::createActions()
     QAction *presentation = view->addAction(tr("&Presentation Mode"), QKeySequence(tr("F5")), this,
                                             [this](bool on) { setPresentationMode(on); });
     presentation->setCheckable(true);
-    view->addAction(tr("Find in &Source"), QKeySequence::Find, this, [this] {
-        m_shiftView->sourcePane()->findChild<QLineEdit *>()->setFocus();
-    });
+    view->addAction(tr("Find in &Source"), QKeySequence::Find, this,
+                    [this] { m_shiftView->sourcePane()->findChild<QLineEdit *>()->setFocus(); });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About ShiftScope"), this, [this] {
@@ -213,7 +215,8 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
     m_runs->setWorkspace(m_workspace.get());
     m_audit->setWorkspace(m_workspace.get());
     QSettings settings;
-    const QString catalogue = settings.value(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath()).toString();
+    const QString catalogue =
+        settings.value(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath()).toString();
     if (!catalogue.isEmpty())
         m_navigator->setCurrentCatalogue(catalogue);
     else if (m_workspace->catalogues().size() > 1)
@@ -233,7 +236,8 @@ void MainWindow::newWorkspace()
         return;
     QString target = path.endsWith(QStringLiteral(".sqlite")) ? path : path + QStringLiteral(".sqlite");
     if (QFileInfo::exists(target)) {
-        if (QMessageBox::question(this, tr("Replace workspace?"), tr("%1 exists. Replace it with an empty workspace?").arg(target))
+        if (QMessageBox::question(this, tr("Replace workspace?"),
+                                  tr("%1 exists. Replace it with an empty workspace?").arg(target))
             != QMessageBox::Yes)
             return;
         QFile::remove(target);
@@ -245,8 +249,8 @@ void MainWindow::newWorkspace()
 
 void MainWindow::chooseWorkspace()
 {
-    const QString path = FileDialogs::openFile(this, tr("Open Workspace"),
-                                                tr("ShiftScope workspaces (*.sqlite);;All files (*)"));
+    const QString path =
+        FileDialogs::openFile(this, tr("Open Workspace"), tr("ShiftScope workspaces (*.sqlite);;All files (*)"));
     if (!path.isEmpty())
         openWorkspace(path);
 }
@@ -278,7 +282,8 @@ void MainWindow::chooseImportFolder()
         showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
         return;
     }
-    const QString dir = FileDialogs::existingFolder(this, tr("Import GENIES data: choose a GENIES checkout or its distributions/ folder"));
+    const QString dir = FileDialogs::existingFolder(
+        this, tr("Import GENIES data: choose a GENIES checkout or its distributions/ folder"));
     if (!dir.isEmpty())
         importData(dir);
 }
@@ -290,18 +295,19 @@ void MainWindow::importData(const QString &dir)
     const std::filesystem::path workspacePath = m_workspace->path();
     const std::filesystem::path folder = ss(dir);
     auto summaryText = std::make_shared<QString>();
-    runTask(tr("Importing GENIES data"),
-            [workspacePath, folder, summaryText](const ProgressCallback &progress) {
-                // The worker thread gets a connection of its own; the GUI keeps reading through its connection.
-                Workspace workspace = Workspace::open(workspacePath);
-                const ImportSummary s = DataImporter::importData(workspace, folder, progress);
-                std::string text = std::to_string(s.added.size()) + " distributions added, " + std::to_string(s.updated.size())
-                                 + " updated, " + std::to_string(s.unchanged.size()) + " unchanged; GENIES shifts: "
-                                 + std::to_string(s.completeShifts) + " complete, " + std::to_string(s.incompleteShifts)
-                                 + " incomplete";
-                return text;
-            },
-            [this] { m_navigator->reload(); });
+    runTask(
+        tr("Importing GENIES data"),
+        [workspacePath, folder, summaryText](const ProgressCallback &progress) {
+        // The worker thread gets a connection of its own; the GUI keeps reading through its connection.
+        Workspace workspace = Workspace::open(workspacePath);
+        const ImportSummary s = DataImporter::importData(workspace, folder, progress);
+        std::string text = std::to_string(s.added.size()) + " distributions added, " + std::to_string(s.updated.size())
+                         + " updated, " + std::to_string(s.unchanged.size())
+                         + " unchanged; GENIES shifts: " + std::to_string(s.completeShifts) + " complete, "
+                         + std::to_string(s.incompleteShifts) + " incomplete";
+        return text;
+        },
+        [this] { m_navigator->reload(); });
 }
 
 void MainWindow::importResults(const QString &dir)
@@ -310,39 +316,44 @@ void MainWindow::importResults(const QString &dir)
         return;
     const std::filesystem::path workspacePath = m_workspace->path();
     const std::filesystem::path folder = ss(dir);
-    runTask(tr("Importing GENIES results"),
-            [workspacePath, folder](const ProgressCallback &progress) {
-                Workspace workspace = Workspace::open(workspacePath);
-                const ResultsImportSummary s = ResultsImporter::importResults(workspace, folder, progress);
-                return std::to_string(s.evaluationFiles) + " evaluation files (" + std::to_string(s.duplicateFiles)
-                     + " copies), " + std::to_string(s.metricsFiles) + " metrics tables; " + std::to_string(s.flaggedFiles)
-                     + " files flagged; rebuilt tables: " + std::to_string(s.agreeingCells) + " of "
-                     + std::to_string(s.comparedCells) + " cells agree with the published ones";
-            },
-            [this] {
-                m_resultsBar->reload();
-                emit m_context->scopeChanged();
-            });
+    runTask(
+        tr("Importing GENIES results"),
+        [workspacePath, folder](const ProgressCallback &progress) {
+        Workspace workspace = Workspace::open(workspacePath);
+        const ResultsImportSummary s = ResultsImporter::importResults(workspace, folder, progress);
+        return std::to_string(s.evaluationFiles) + " evaluation files (" + std::to_string(s.duplicateFiles)
+             + " copies), " + std::to_string(s.metricsFiles) + " metrics tables; " + std::to_string(s.flaggedFiles)
+             + " files flagged; rebuilt tables: " + std::to_string(s.agreeingCells) + " of "
+             + std::to_string(s.comparedCells) + " cells agree with the published ones";
+        },
+        [this] {
+        m_resultsBar->reload();
+        emit m_context->scopeChanged();
+    });
 }
 
 void MainWindow::openDemo(const QString &path)
 {
     DemoPreparation prepare = m_demoPreparation;
     if (!prepare)
-        prepare = [](const std::filesystem::path &workspace, const ProgressCallback &progress) { return buildDemoWorkspace(workspace, progress); };
-    runTask(tr("Preparing the demo workspace"),
-            [path, prepare](const ProgressCallback &progress) { return prepare(ss(path), progress); },
-            [this, path] {
-                QSettings().remove(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath());
-                openWorkspace(path);
-            });
+        prepare = [](const std::filesystem::path &workspace, const ProgressCallback &progress) {
+            return buildDemoWorkspace(workspace, progress);
+        };
+    runTask(
+        tr("Preparing the demo workspace"),
+        [path, prepare](const ProgressCallback &progress) { return prepare(ss(path), progress); },
+        [this, path] {
+        QSettings().remove(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath());
+        openWorkspace(path);
+        });
 }
 
 void MainWindow::loadShiftSpec()
 {
     if (!m_workspace)
         return;
-    const QString file = FileDialogs::openFile(this, tr("Load Shift Specification"), tr("Shift specifications (*.json)"));
+    const QString file =
+        FileDialogs::openFile(this, tr("Load Shift Specification"), tr("Shift specifications (*.json)"));
     if (file.isEmpty())
         return;
     try {
@@ -353,7 +364,8 @@ void MainWindow::loadShiftSpec()
         if (!ok || name.isEmpty())
             return;
         if (ss(name) == ShiftCatalogueReader::builtin().name) {
-            showError(tr("Cannot load shifts"), tr("The name %1 belongs to the built-in catalogue; choose another.").arg(name));
+            showError(tr("Cannot load shifts"),
+                      tr("The name %1 belongs to the built-in catalogue; choose another.").arg(name));
             return;
         }
         m_workspace->saveCatalogue(ss(name), catalogue.origin, catalogue.rows, false);
@@ -378,7 +390,8 @@ void MainWindow::runTask(const QString &title, BackgroundTask::Work work, std::f
     m_progress->setAutoReset(false);
     m_progress->setValue(0);
     connect(m_progress, &QProgressDialog::canceled, m_task, &BackgroundTask::cancel);
-    connect(m_task, &BackgroundTask::progress, this, [this, title](qint64 done, qint64 total, const QString &stage, double eta) {
+    connect(m_task, &BackgroundTask::progress, this,
+            [this, title](qint64 done, qint64 total, const QString &stage, double eta) {
         if (!m_progress)
             return;
         m_progress->setMaximum(total > 0 ? 1000 : 0);
@@ -443,7 +456,8 @@ void MainWindow::updateStatus()
         return;
     }
     const auto distributions = m_workspace->distributions();
-    statusBar()->showMessage(tr("%1 · %2 distributions").arg(qs(m_workspace->path().string())).arg(distributions.size()));
+    statusBar()->showMessage(
+        tr("%1 · %2 distributions").arg(qs(m_workspace->path().string())).arg(distributions.size()));
 }
 
 void MainWindow::onShiftSelected(const ShiftPair &shift)
@@ -484,16 +498,19 @@ void MainWindow::createAuditMenu()
             return;
         const int current = m_context->shift() ? std::max(0, int(names.indexOf(qs(m_context->shift()->target)))) : 0;
         bool ok = false;
-        const QString distribution = QInputDialog::getItem(this, tr("Blind relabelling"), tr("Distribution (test split)"), names, current, false, &ok);
+        const QString distribution = QInputDialog::getItem(this, tr("Blind relabelling"),
+                                                           tr("Distribution (test split)"), names, current, false, &ok);
         if (!ok)
             return;
-        RelabelDialog dialog(m_workspace.get(), ss(distribution), Split::Test, FlagDialog::annotatorName(), 20240601, this);
+        RelabelDialog dialog(m_workspace.get(), ss(distribution), Split::Test, FlagDialog::annotatorName(), 20240601,
+                             this);
         dialog.exec();
     });
     audit->addAction(tr("Relabelling &Statistics"), this, [this] {
         if (!m_workspace)
             return;
-        auto *box = new QMessageBox(QMessageBox::Information, tr("Relabelling statistics"), relabelSummaryHtml(*m_workspace), QMessageBox::Ok, this);
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Relabelling statistics"),
+                                    relabelSummaryHtml(*m_workspace), QMessageBox::Ok, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     });
@@ -506,7 +523,8 @@ void MainWindow::createAuditMenu()
             return;
         try {
             const auto s = AnnotationIo::exportFile(*m_workspace, ss(path));
-            statusBar()->showMessage(tr("Exported %1 flags and %2 judgements to %3").arg(s.flags).arg(s.judgements).arg(path), 10000);
+            statusBar()->showMessage(
+                tr("Exported %1 flags and %2 judgements to %3").arg(s.flags).arg(s.judgements).arg(path), 10000);
         } catch (const std::exception &e) {
             showError(tr("Cannot export annotations"), qs(e.what()));
         }
@@ -519,8 +537,12 @@ void MainWindow::createAuditMenu()
             return;
         try {
             const auto s = AnnotationIo::importFile(*m_workspace, ss(path));
-            QString text = tr("%1 flags and %2 judgements added, %3 judgements updated; %4 records match no example here")
-                               .arg(s.flagsAdded).arg(s.judgementsAdded).arg(s.judgementsUpdated).arg(s.unmatched.size());
+            QString text =
+                tr("%1 flags and %2 judgements added, %3 judgements updated; %4 records match no example here")
+                    .arg(s.flagsAdded)
+                    .arg(s.judgementsAdded)
+                    .arg(s.judgementsUpdated)
+                    .arg(s.unmatched.size());
             statusBar()->showMessage(text, 15000);
             if (!s.unmatched.empty()) {
                 QString details;
@@ -534,7 +556,8 @@ void MainWindow::createAuditMenu()
     });
     audit->addAction(tr("Set Annotator &Name…"), this, [this] {
         bool ok = false;
-        const QString name = QInputDialog::getText(this, tr("Annotator"), tr("Your name, stored with your flags and judgements:"),
+        const QString name = QInputDialog::getText(this, tr("Annotator"),
+                                                   tr("Your name, stored with your flags and judgements:"),
                                                    QLineEdit::Normal, FlagDialog::annotatorName(), &ok);
         if (ok && !name.trimmed().isEmpty())
             FlagDialog::setAnnotatorName(name.trimmed());
@@ -563,8 +586,10 @@ void MainWindow::restoreLayout()
     }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_shiftView->splitter()->restoreState(settings.value(QStringLiteral("window/shiftSplitter")).toByteArray());
-    m_shiftView->sourcePane()->splitter()->restoreState(settings.value(QStringLiteral("window/sourceSplitter")).toByteArray());
-    m_shiftView->targetPane()->splitter()->restoreState(settings.value(QStringLiteral("window/targetSplitter")).toByteArray());
+    m_shiftView->sourcePane()->splitter()->restoreState(
+        settings.value(QStringLiteral("window/sourceSplitter")).toByteArray());
+    m_shiftView->targetPane()->splitter()->restoreState(
+        settings.value(QStringLiteral("window/targetSplitter")).toByteArray());
 }
 
 bool MainWindow::saveSession(const QString &path)
@@ -600,12 +625,13 @@ bool MainWindow::loadSession(const QString &path)
         showError(tr("Cannot open the session"), error);
         return false;
     }
-    const bool sameWorkspace = m_workspace && QFileInfo(qs(m_workspace->path().string())).absoluteFilePath() == s.workspace;
+    const bool sameWorkspace = m_workspace
+                            && QFileInfo(qs(m_workspace->path().string())).absoluteFilePath() == s.workspace;
     if (!sameWorkspace) {
         if (!QFileInfo::exists(s.workspace)) {
-            showError(tr("Cannot open the session"),
-                      tr("%1: its workspace %2 is not on this machine; copy the workspace there, or open it and the session again.")
-                          .arg(path, s.workspace));
+            showError(tr("Cannot open the session"), tr("%1: its workspace %2 is not on this machine; copy the "
+                                                        "workspace there, or open it and the session again.")
+                                                         .arg(path, s.workspace));
             return false;
         }
         if (!openWorkspace(s.workspace))
@@ -631,7 +657,7 @@ bool MainWindow::loadSession(const QString &path)
         if (s.views.contains(view->sessionKey()))
             view->restoreSessionState(s.views.value(view->sessionKey()));
     for (int i = 0; i < m_tabs->count(); ++i)
-        if (m_tabs->widget(i)->objectName() == s.tab || m_tabs->tabText(i) == s.tab)  // older sessions hold the title
+        if (m_tabs->widget(i)->objectName() == s.tab || m_tabs->tabText(i) == s.tab) // older sessions hold the title
             m_tabs->setCurrentIndex(i);
     setPresentationMode(s.presentation);
     statusBar()->showMessage(tr("Session %1 restored").arg(path), 8000);

@@ -85,7 +85,8 @@ private:
     void updateRecentMenu();
     void rememberRecent(const QString &path);
     void onShiftSelected(const ShiftPair &shift);
-    void runTask(const QString &title, std::function<std::string(const ProgressCallback &)> work, std::function<void()> onSuccess);
+    void runTask(const QString &title, std::function<std::string(const ProgressCallback &)> work,
+                 std::function<void()> onSuccess);
     void showError(const QString &title, const QString &message);
     void updateStatus();
     void saveLayout();

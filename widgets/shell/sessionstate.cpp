@@ -13,9 +13,15 @@ namespace shiftscope {
 namespace {
 
 //! The top-level keys of the window's own state; every other object at the top level is a view's.
-const QStringList kWindowKeys = {QStringLiteral("shiftscope_session"), QStringLiteral("workspace"), QStringLiteral("catalogue"),
-                                 QStringLiteral("shift"), QStringLiteral("tab"), QStringLiteral("model"),
-                                 QStringLiteral("interventions"), QStringLiteral("shift_set"), QStringLiteral("presentation")};
+const QStringList kWindowKeys = {QStringLiteral("shiftscope_session"),
+                                 QStringLiteral("workspace"),
+                                 QStringLiteral("catalogue"),
+                                 QStringLiteral("shift"),
+                                 QStringLiteral("tab"),
+                                 QStringLiteral("model"),
+                                 QStringLiteral("interventions"),
+                                 QStringLiteral("shift_set"),
+                                 QStringLiteral("presentation")};
 
 } // namespace
 
@@ -25,7 +31,8 @@ QJsonObject SessionState::toJson() const
         {QStringLiteral("shiftscope_session"), kVersion},
         {QStringLiteral("workspace"), workspace},
         {QStringLiteral("catalogue"), catalogue},
-        {QStringLiteral("shift"), QJsonObject{{QStringLiteral("source"), shiftSource}, {QStringLiteral("target"), shiftTarget}}},
+        {QStringLiteral("shift"),
+         QJsonObject{{QStringLiteral("source"), shiftSource}, {QStringLiteral("target"), shiftTarget}}},
         {QStringLiteral("tab"), tab},
         {QStringLiteral("model"), model},
         {QStringLiteral("interventions"), QJsonArray::fromStringList(interventions)},
@@ -48,7 +55,8 @@ bool SessionState::fromJson(const QJsonObject &json, SessionState &state, QStrin
     }
     if (version > kVersion) {
         if (error)
-            *error = QObject::tr("written by a newer ShiftScope (session version %1); open it with a newer ShiftScope").arg(version);
+            *error = QObject::tr("written by a newer ShiftScope (session version %1); open it with a newer ShiftScope")
+                         .arg(version);
         return false;
     }
     SessionState s;
@@ -72,7 +80,7 @@ bool SessionState::fromJson(const QJsonObject &json, SessionState &state, QStrin
 
 bool SessionState::save(const QString &path, QString *error) const
 {
-    if (ProtectedFiles::contains(ss(path))) {  // replacing it would destroy the workspace under its connections
+    if (ProtectedFiles::contains(ss(path))) { // replacing it would destroy the workspace under its connections
         if (error)
             *error = QStringLiteral("%1: this is an open workspace; choose another file for the session").arg(path);
         return false;
@@ -94,7 +102,7 @@ bool SessionState::save(const QString &path, QString *error) const
 
 bool SessionState::load(const QString &path, SessionState &state, QString *error)
 {
-    if (ProtectedFiles::contains(ss(path))) {  // opening it would drop this process's SQLite locks on it
+    if (ProtectedFiles::contains(ss(path))) { // opening it would drop this process's SQLite locks on it
         if (error)
             *error = QStringLiteral("%1: this is an open workspace, not a session file").arg(path);
         return false;
@@ -109,7 +117,10 @@ bool SessionState::load(const QString &path, SessionState &state, QString *error
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
     if (doc.isNull() || !doc.isObject()) {
         if (error)
-            *error = QStringLiteral("%1: malformed JSON at offset %2 (%3)").arg(path).arg(parseError.offset).arg(parseError.errorString());
+            *error = QStringLiteral("%1: malformed JSON at offset %2 (%3)")
+                         .arg(path)
+                         .arg(parseError.offset)
+                         .arg(parseError.errorString());
         return false;
     }
     QString why;

@@ -17,12 +17,12 @@ struct SessionState {
     QString catalogue;
     QString shiftSource;
     QString shiftTarget;
-    QString tab;                  //!< the tab's view name (e.g. "disagreements"); older files hold its title
+    QString tab; //!< the tab's view name (e.g. "disagreements"); older files hold its title
     QString model;
     QStringList interventions;
-    int shiftSet = 0;             //!< ShiftSet
+    int shiftSet = 0; //!< ShiftSet
     bool presentation = false;
-    QMap<QString, QJsonObject> views;  //!< SessionParticipant::sessionKey() -> its state
+    QMap<QString, QJsonObject> views; //!< SessionParticipant::sessionKey() -> its state
 
     QJsonObject toJson() const;
     //! Parses a session; returns false with `error` set when the JSON is not a session of a known version.

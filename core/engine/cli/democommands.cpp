@@ -47,7 +47,8 @@ int demo(CommandContext &c)
     const fs::path path = args.value("workspace").value_or(defaultDemoWorkspacePath().string());
     const fs::path model = args.value("model") ? fs::path(*args.value("model")) : fs::path();
     const auto finished = demoPipelineRuns(path, c.progress("pairs"), c.progress("steps"),
-                                           splitList(args.value("interventions").value_or("zero_shot,lora,mms")), model, &c.err);
+                                           splitList(args.value("interventions").value_or("zero_shot,lora,mms")), model,
+                                           &c.err);
     c.endProgress();
     Workspace ws = Workspace::open(path);
     const bool markdown = args.has("markdown");
@@ -61,7 +62,8 @@ int demo(CommandContext &c)
         }(run.startedAt, run.endedAt);
         if (markdown) {
             out << "\n**" << intervention << "** (run " << run.id << ", " << seconds << " s)\n\n"
-                << "| shift | source accuracy | target accuracy | baseline | differential elicitation |\n|---|---|---|---|---|\n";
+                << "| shift | source accuracy | target accuracy | baseline | differential elicitation "
+                   "|\n|---|---|---|---|---|\n";
             auto cell = [](const std::optional<double> &v) {
                 char text[16];
                 std::snprintf(text, sizeof text, "%.3f", v.value_or(NAN));
@@ -84,10 +86,16 @@ int demo(CommandContext &c)
 
 void addDemoCommands(CommandTable &table)
 {
-    table.add({"make-demo-model", "Demo and tools", {"--out DIR [--seed N]"},
-               "train the demo tokenizer and language model into a model folder", WorkspaceUse::None,
-               {{"out", "DIR", "the model folder to write"}, {"seed", "N", "the training seed"}}, makeDemoModel});
-    table.add({"demo", "Demo and tools", {"[--model DIR] [--interventions A,B] [--markdown]"},
+    table.add({"make-demo-model",
+               "Demo and tools",
+               {"--out DIR [--seed N]"},
+               "train the demo tokenizer and language model into a model folder",
+               WorkspaceUse::None,
+               {{"out", "DIR", "the model folder to write"}, {"seed", "N", "the training seed"}},
+               makeDemoModel});
+    table.add({"demo",
+               "Demo and tools",
+               {"[--model DIR] [--interventions A,B] [--markdown]"},
                "build the demo workspace and model, run zero_shot, lora and mms over the demo shifts (reusing finished "
                "runs) and print their results",
                WorkspaceUse::Optional,

@@ -9,7 +9,7 @@ class CommandTable;
 //! the model interventions the `run` command offers.
 void registerEngineCommands();
 
-void addModelCommands(CommandTable &table);  // forward, score
-void addDemoCommands(CommandTable &table);   // make-demo-model, demo
+void addModelCommands(CommandTable &table); // forward, score
+void addDemoCommands(CommandTable &table);  // make-demo-model, demo
 
 } // namespace shiftscope

@@ -77,7 +77,8 @@ Json nested(const at::Tensor &t)
 //! it are real; null when no token counts.
 Json responseMeanLogprobs(const ForwardCase &c, const at::Tensor &logits)
 {
-    const at::Tensor logprobs = at::log_softmax(logits, -1).to(at::kCPU, at::kDouble).contiguous();  // (rows, length, vocab)
+    const at::Tensor logprobs =
+        at::log_softmax(logits, -1).to(at::kCPU, at::kDouble).contiguous(); // (rows, length, vocab)
     const double *lp = logprobs.data_ptr<double>();
     const std::int64_t vocab = logprobs.size(2);
     Json means = Json::array();
@@ -110,14 +111,16 @@ int forward(CommandContext &context)
     const auto longs = at::TensorOptions().dtype(at::kLong);
     for (const ForwardCase &c : cases) {
         ForwardRequest request;
-        request.inputIds = at::from_blob(const_cast<std::int64_t *>(c.ids.data()), {c.rows, c.length}, longs).to(model->device(), at::kLong, false, true);
-        request.attentionMask = at::from_blob(const_cast<std::int64_t *>(c.mask.data()), {c.rows, c.length}, longs).to(model->device(), at::kLong, false, true);
+        request.inputIds = at::from_blob(const_cast<std::int64_t *>(c.ids.data()), {c.rows, c.length}, longs)
+                               .to(model->device(), at::kLong, false, true);
+        request.attentionMask = at::from_blob(const_cast<std::int64_t *>(c.mask.data()), {c.rows, c.length}, longs)
+                                    .to(model->device(), at::kLong, false, true);
         request.capturePositions = at::full({c.rows, 1}, c.length - 1, longs.device(model->device()));
         request.hiddenStates = true;
         const ForwardResult result = model->forward(request);
         Json entry = c.source;
-        entry["logits"] = nested(result.logits);                        // (rows, length, vocab)
-        entry["hidden_last"] = nested(result.hiddenStates.squeeze(1));  // (rows, layers + 1, hidden)
+        entry["logits"] = nested(result.logits);                       // (rows, length, vocab)
+        entry["hidden_last"] = nested(result.hiddenStates.squeeze(1)); // (rows, layers + 1, hidden)
         if (c.responseStart)
             entry["response_mean_logprob"] = responseMeanLogprobs(c, result.logits);
         results.push_back(std::move(entry));
@@ -148,7 +151,9 @@ int score(CommandContext &c)
 
     Workspace ws = c.workspace();
     if (!ws.distribution(*distribution))
-        throw InputError(InputProblem{ws.path().string(), {}, "no distribution '" + *distribution + "' in the workspace",
+        throw InputError(InputProblem{ws.path().string(),
+                                      {},
+                                      "no distribution '" + *distribution + "' in the workspace",
                                       "import it with import-data, or list them with the distributions command"});
     const std::vector<Example> examples = ws.examples(*distribution, *split, limit);
     const std::vector<PairRef> pairs = pairsInOrder(examples);
@@ -157,7 +162,9 @@ int score(CommandContext &c)
     const Tokenizer tokenizer = Tokenizer::load(modelDir);
     const auto eos = model->config().eosTokenId ? model->config().eosTokenId : tokenizer.eosId();
     if (!eos)
-        throw InputError(InputProblem{modelDir.string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
+        throw InputError(InputProblem{modelDir.string(),
+                                      {},
+                                      "neither config.json nor the tokenizer names an end-of-sequence token",
                                       "set eos_token_id in config.json"});
     requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
 
@@ -180,16 +187,18 @@ int score(CommandContext &c)
     ScorerOptions options;
     options.scoring = scoringText == "mean" ? PairScoring::MeanLogprob : PairScoring::GeniesZeroShot;
     options.padId = *eos;
-    const auto probabilities = ResponseScorer(*model, options)
-                                   .scorePairs(tokenized, responsePairs, c.progress("pairs"));
+    const auto probabilities =
+        ResponseScorer(*model, options).scorePairs(tokenized, responsePairs, c.progress("pairs"));
     c.endProgress();
 
     const std::string hash = modelIdentity(modelDir);
-    ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, *distribution, splitText, scoringText}, pairs, probabilities);
+    ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, *distribution, splitText, scoringText}, pairs,
+                           probabilities);
     int correct = 0;
     for (const double p : probabilities)
-        correct += p >= 0.5;  // ties count as correct, as in GENIES
-    out << "Scored " << pairs.size() << " pairs of " << *distribution << " (" << splitText << ") with " << modelDir.string();
+        correct += p >= 0.5; // ties count as correct, as in GENIES
+    out << "Scored " << pairs.size() << " pairs of " << *distribution << " (" << splitText << ") with "
+        << modelDir.string();
     if (!pairs.empty())
         out << ": accuracy " << double(correct) / double(pairs.size());
     out << "\n";
@@ -203,17 +212,30 @@ void addModelCommands(CommandTable &table)
     const CommandOption model{"model", "DIR", "a Hugging Face model folder (config.json, safetensors, tokenizer.json)"};
     const CommandOption dtype{"dtype", "float32|bfloat16", "the compute type (default float32)"};
     const CommandOption device{"device", "cpu|cuda", "where to compute (default cpu)"};
-    table.add({"forward", "Models", {"--model DIR --input CASES.json --out OUT.json [--dtype float32|bfloat16] [--device cpu|cuda]"},
-               "run a model on token batches: logits, last hidden states, response log-probabilities", WorkspaceUse::None,
-               {model, {"input", "CASES.json", "the token batches (docs/CLI.md has the format)"},
-                {"out", "OUT.json", "the file to write"}, dtype, device},
+    table.add({"forward",
+               "Models",
+               {"--model DIR --input CASES.json --out OUT.json [--dtype float32|bfloat16] [--device cpu|cuda]"},
+               "run a model on token batches: logits, last hidden states, response log-probabilities",
+               WorkspaceUse::None,
+               {model,
+                {"input", "CASES.json", "the token batches (docs/CLI.md has the format)"},
+                {"out", "OUT.json", "the file to write"},
+                dtype,
+                device},
                forward});
-    table.add({"score", "Models",
-               {"--model DIR --distribution D [--split test] [--scoring genies|mean] [--limit N] [--dtype ...] [--device ...]"},
-               "score every pair of a split with a model (GENIES zero-shot) into the scores table", WorkspaceUse::Existing,
-               {model, {"distribution", "D", "an imported distribution"}, {"split", "train|test", "which split (default test)"},
+    table.add({"score",
+               "Models",
+               {"--model DIR --distribution D [--split test] [--scoring genies|mean] [--limit N] [--dtype ...] "
+                "[--device ...]"},
+               "score every pair of a split with a model (GENIES zero-shot) into the scores table",
+               WorkspaceUse::Existing,
+               {model,
+                {"distribution", "D", "an imported distribution"},
+                {"split", "train|test", "which split (default test)"},
                 {"scoring", "genies|mean", "GENIES zero-shot (default) or the mean response log-probability"},
-                {"limit", "N", "score the first N examples only"}, dtype, device},
+                {"limit", "N", "score the first N examples only"},
+                dtype,
+                device},
                score});
 }
 

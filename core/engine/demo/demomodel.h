@@ -19,8 +19,8 @@ struct DemoModelOptions {
     int layers = 4;
     int heads = 4;
     int intermediate = 512;
-    int contextLength = 128;  //!< tokens per training sequence
-    int batch = 16;           //!< sequences per step
+    int contextLength = 128; //!< tokens per training sequence
+    int batch = 16;          //!< sequences per step
     int steps = 400;
     double learningRate = 3e-3;
 };

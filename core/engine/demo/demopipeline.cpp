@@ -39,9 +39,9 @@ std::vector<std::string> demoParameters(const std::string &intervention)
 } // namespace
 
 std::vector<std::pair<std::string, RunRecord>> demoPipelineRuns(const fs::path &path, const ProgressCallback &progress,
-                                                        const ProgressCallback &modelProgress,
-                                                        const std::vector<std::string> &interventions, const fs::path &modelDir,
-                                                        std::ostream *log)
+                                                                const ProgressCallback &modelProgress,
+                                                                const std::vector<std::string> &interventions,
+                                                                const fs::path &modelDir, std::ostream *log)
 {
     registerModelInterventions();
     const std::string summary = buildDemoWorkspace(path, progress);
@@ -80,7 +80,7 @@ std::vector<std::pair<std::string, RunRecord>> demoPipelineRuns(const fs::path &
             };
             const RunStatus status = RunRunner::execute(ws, id, options);
             if (status == RunStatus::Cancelled)
-                throw Cancelled();  // what is finished stays; the next call resumes the run
+                throw Cancelled(); // what is finished stays; the next call resumes the run
             if (status != RunStatus::Done)
                 throw std::runtime_error("the " + intervention + " run stopped before it finished");
         }
@@ -96,8 +96,8 @@ std::vector<std::pair<std::string, RunRecord>> demoPipelineRuns(const fs::path &
     return finished;
 }
 
-std::string prepareDemo(const fs::path &workspace, const ProgressCallback &progress, const std::vector<std::string> &interventions,
-                        const fs::path &model)
+std::string prepareDemo(const fs::path &workspace, const ProgressCallback &progress,
+                        const std::vector<std::string> &interventions, const fs::path &model)
 {
     const auto finished = demoPipelineRuns(workspace, progress, progress, interventions, model, nullptr);
     std::string names;

@@ -17,10 +17,10 @@ namespace shiftscope {
 //! reused, unfinished ones resumed), and those runs imported as results under the model name "shiftscope-demo-1m".
 //! `progress` follows the runs, `modelProgress` the demo model's training; `log`, when given, gets a line per step.
 //! Returns the finished runs by intervention.
-std::vector<std::pair<std::string, RunRecord>> demoPipelineRuns(const std::filesystem::path &workspace, const ProgressCallback &progress,
-                                                                const ProgressCallback &modelProgress,
-                                                                const std::vector<std::string> &interventions,
-                                                                const std::filesystem::path &modelDir, std::ostream *log);
+std::vector<std::pair<std::string, RunRecord>>
+demoPipelineRuns(const std::filesystem::path &workspace, const ProgressCallback &progress,
+                 const ProgressCallback &modelProgress, const std::vector<std::string> &interventions,
+                 const std::filesystem::path &modelDir, std::ostream *log);
 
 //! demoPipelineRuns() with one progress callback, returning a one-line summary. This header needs no libtorch, so
 //! the GUI can call it.

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::int64_t kBatchTokens = 4096;  // padded tokens per forward batch
+constexpr std::int64_t kBatchTokens = 4096; // padded tokens per forward batch
 
 } // namespace
 
@@ -34,25 +34,31 @@ std::string ReaderText::key() const
     return nlohmann::json{{"prefix", prefix}, {"suffix", suffix}, {"eos", appendEos}}.dump();
 }
 
-ActivationCache::ActivationCache(std::shared_ptr<const ModelSession> session, fs::path directory, std::string modelHash, int maxLength)
-    : m_session(std::move(session)), m_directory(std::move(directory)), m_modelHash(std::move(modelHash)), m_maxLength(maxLength)
+ActivationCache::ActivationCache(std::shared_ptr<const ModelSession> session, fs::path directory, std::string modelHash,
+                                 int maxLength)
+    : m_session(std::move(session)),
+      m_directory(std::move(directory)),
+      m_modelHash(std::move(modelHash)),
+      m_maxLength(maxLength)
 {
 }
 
 std::vector<ResponseActivations> ActivationCache::read(const std::string &distribution, const std::string &split,
-                                                       const std::string &dataHash, const std::vector<Example> &examples,
-                                                       const ReaderText &reader, const std::vector<std::size_t> &indices,
+                                                       const std::string &dataHash,
+                                                       const std::vector<Example> &examples, const ReaderText &reader,
+                                                       const std::vector<std::size_t> &indices,
                                                        const ProgressCallback &progress)
 {
-    const nlohmann::ordered_json description = {{"model_hash", m_modelHash}, {"distribution", distribution}, {"split", split},
-                                                {"data_hash", dataHash}, {"examples", examples.size()}, {"reader", reader.key()},
-                                                {"position", "last token"}, {"max_length", m_maxLength}};
+    const nlohmann::ordered_json description = {
+        {"model_hash", m_modelHash}, {"distribution", distribution}, {"split", split},
+        {"data_hash", dataHash},     {"examples", examples.size()},  {"reader", reader.key()},
+        {"position", "last token"},  {"max_length", m_maxLength}};
     Sha256 hash;
     hash.update(description.dump());
     const std::string key = hash.hexDigest().substr(0, 24);
     const fs::path entry = m_directory.empty() ? fs::path() : m_directory / "activations" / key;
     if (!entry.empty() && !fs::exists(entry / "entry.json"))
-        writeFileAtomically(entry / "entry.json", description.dump(1) + "\n");  // other runs may write it too
+        writeFileAtomically(entry / "entry.json", description.dump(1) + "\n"); // other runs may write it too
 
     std::vector<std::size_t> chunks;
     for (std::size_t i : indices)
@@ -61,7 +67,8 @@ std::vector<ResponseActivations> ActivationCache::read(const std::string &distri
     std::sort(chunks.begin(), chunks.end());
     chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
     for (std::size_t c = 0; c < chunks.size(); ++c) {
-        reportProgress(progress, std::int64_t(c), std::int64_t(chunks.size()), "reading activations of " + distribution + " (" + split + ")");
+        reportProgress(progress, std::int64_t(c), std::int64_t(chunks.size()),
+                       "reading activations of " + distribution + " (" + split + ")");
         auto &slot = m_loaded[{key, chunks[c]}];
         if (slot.empty())
             slot = chunk(entry, examples, reader, chunks[c]);
@@ -94,7 +101,7 @@ std::vector<ResponseActivations> ActivationCache::chunk(const fs::path &entry, c
             m_statistics.loadedTexts += row;
             return out;
         }
-        out.clear();  // a chunk of other examples: recompute it
+        out.clear(); // a chunk of other examples: recompute it
     }
     out = extract(examples, reader, begin, end);
     if (!file.empty()) {
@@ -108,17 +115,17 @@ std::vector<ResponseActivations> ActivationCache::chunk(const fs::path &entry, c
     return out;
 }
 
-std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Example> &examples, const ReaderText &reader,
-                                                          std::size_t begin, std::size_t end)
+std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Example> &examples,
+                                                          const ReaderText &reader, std::size_t begin, std::size_t end)
 {
     const auto started = std::chrono::steady_clock::now();
     c10::InferenceMode inference;
     // Each example's texts, and the tokens all of them start with (its prompt, give or take the boundary token):
     // that prefix runs once and every text continues its keys and values.
     struct Text {
-        std::size_t example;  // index into this chunk
+        std::size_t example; // index into this chunk
         std::vector<int> rest;
-        std::int64_t row;     // output row
+        std::int64_t row; // output row
     };
     std::vector<std::vector<int>> prefixes;
     std::vector<Text> texts;
@@ -126,13 +133,14 @@ std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Exam
     for (std::size_t e = begin; e < end; ++e) {
         std::vector<std::vector<int>> ids;
         for (int r = 0; r < int(examples[e].responses.size()); ++r)
-            ids.push_back(keepLast(m_session->readerTokens(reader.text(examples[e], r), reader.appendEos), std::size_t(m_maxLength)));
+            ids.push_back(keepLast(m_session->readerTokens(reader.text(examples[e], r), reader.appendEos),
+                                   std::size_t(m_maxLength)));
         std::size_t shared = ids.front().size();
         for (const auto &t : ids) {
             std::size_t k = 0;
             while (k < shared && k < t.size() && t[k] == ids.front()[k])
                 ++k;
-            shared = std::min(k, t.size() - 1);  // every text keeps at least its last token to read features at
+            shared = std::min(k, t.size() - 1); // every text keeps at least its last token to read features at
         }
         prefixes.emplace_back(ids.front().begin(), ids.front().begin() + std::ptrdiff_t(shared));
         for (auto &t : ids)
@@ -146,13 +154,17 @@ std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Exam
     for (std::size_t groupBegin = 0; groupBegin < prefixes.size();) {
         std::size_t groupEnd = groupBegin;
         std::size_t longest = 1;
-        while (groupEnd < prefixes.size()
-               && (groupEnd == groupBegin || std::int64_t(groupEnd - groupBegin + 1) * std::int64_t(std::max(longest, prefixes[groupEnd].size())) <= kBatchTokens)) {
+        while (
+            groupEnd < prefixes.size()
+            && (groupEnd == groupBegin
+                || std::int64_t(groupEnd - groupBegin + 1) * std::int64_t(std::max(longest, prefixes[groupEnd].size()))
+                       <= kBatchTokens)) {
             longest = std::max(longest, prefixes[groupEnd].size());
             ++groupEnd;
         }
         KvCache cache;
-        std::vector<std::vector<int>> groupPrefixes(prefixes.begin() + std::ptrdiff_t(groupBegin), prefixes.begin() + std::ptrdiff_t(groupEnd));
+        std::vector<std::vector<int>> groupPrefixes(prefixes.begin() + std::ptrdiff_t(groupBegin),
+                                                    prefixes.begin() + std::ptrdiff_t(groupEnd));
         {
             const auto [ids, mask] = leftPadded(groupPrefixes, m_session->eosId());
             ForwardRequest request;
@@ -165,10 +177,12 @@ std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Exam
         for (const Text &t : texts)
             if (t.example >= groupBegin && t.example < groupEnd)
                 group.push_back(&t);
-        std::stable_sort(group.begin(), group.end(), [](const Text *a, const Text *b) { return a->rest.size() > b->rest.size(); });
+        std::stable_sort(group.begin(), group.end(),
+                         [](const Text *a, const Text *b) { return a->rest.size() > b->rest.size(); });
         for (std::size_t start = 0; start < group.size();) {
             const auto length = std::int64_t(group[start]->rest.size());
-            const std::size_t stop = std::min(group.size(), start + std::max<std::size_t>(1, std::size_t(kBatchTokens / length)));
+            const std::size_t stop =
+                std::min(group.size(), start + std::max<std::size_t>(1, std::size_t(kBatchTokens / length)));
             const auto count = std::int64_t(stop - start);
             // Right-padded, so each row starts where its prefix's cache row ends.
             at::Tensor ids = at::full({count, length}, m_session->eosId(), at::kLong);
@@ -177,7 +191,9 @@ std::vector<ResponseActivations> ActivationCache::extract(const std::vector<Exam
             for (std::size_t i = start; i < stop; ++i) {
                 const auto &rest = group[i]->rest;
                 const auto row = std::int64_t(i - start);
-                ids[row].narrow(0, 0, std::int64_t(rest.size())).copy_(at::tensor(std::vector<std::int64_t>(rest.begin(), rest.end()), at::kLong));
+                ids[row]
+                    .narrow(0, 0, std::int64_t(rest.size()))
+                    .copy_(at::tensor(std::vector<std::int64_t>(rest.begin(), rest.end()), at::kLong));
                 mask[row].narrow(0, 0, std::int64_t(rest.size())).fill_(1);
                 cacheRows.push_back(std::int64_t(group[i]->example - groupBegin));
                 last.push_back(std::int64_t(rest.size()) - 1);
@@ -221,8 +237,8 @@ std::unique_ptr<ActivationCache> makeActivationCache(const InterventionContext &
     // Activations computed on another device differ in their last bits; a run reads back only its own device's.
     if (context.device != "cpu")
         modelHash += "-" + context.device;
-    return std::make_unique<ActivationCache>(ModelSession::open(context.modelDir, context.device), context.cacheDir, modelHash,
-                                             intParameter(context, "max_length", 8, 1 << 20));
+    return std::make_unique<ActivationCache>(ModelSession::open(context.modelDir, context.device), context.cacheDir,
+                                             modelHash, intParameter(context, "max_length", 8, 1 << 20));
 }
 
 } // namespace shiftscope

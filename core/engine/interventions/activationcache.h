@@ -32,8 +32,8 @@ struct ReaderText {
 
 //! The last-token activations of one example's responses.
 struct ResponseActivations {
-    at::Tensor heads;     //!< (responses, layers, heads, head_dim): each head's attention output before o_proj
-    at::Tensor residual;  //!< (responses, layers + 1, hidden): Hugging Face hidden_states order, [layers] final-normed
+    at::Tensor heads;    //!< (responses, layers, heads, head_dim): each head's attention output before o_proj
+    at::Tensor residual; //!< (responses, layers + 1, hidden): Hugging Face hidden_states order, [layers] final-normed
 };
 
 //! Last-token activations of the responses of a distribution split, computed once and kept on disk for every
@@ -45,18 +45,20 @@ struct ResponseActivations {
 class ActivationCache {
 public:
     struct Statistics {
-        std::int64_t computedTexts = 0;  //!< texts run through the model
-        std::int64_t loadedTexts = 0;    //!< texts read from disk
-        double extractionSeconds = 0;    //!< time spent running the model
+        std::int64_t computedTexts = 0; //!< texts run through the model
+        std::int64_t loadedTexts = 0;   //!< texts read from disk
+        double extractionSeconds = 0;   //!< time spent running the model
     };
 
-    ActivationCache(std::shared_ptr<const ModelSession> session, std::filesystem::path directory, std::string modelHash, int maxLength);
+    ActivationCache(std::shared_ptr<const ModelSession> session, std::filesystem::path directory, std::string modelHash,
+                    int maxLength);
 
     //! Activations of the examples at `indices` (into `examples`, the whole split in file order); the result has one
     //! entry per index. Computes what the cache does not hold. Progress counts chunks; cancelling throws Cancelled.
-    std::vector<ResponseActivations> read(const std::string &distribution, const std::string &split, const std::string &dataHash,
-                                          const std::vector<Example> &examples, const ReaderText &reader,
-                                          const std::vector<std::size_t> &indices, const ProgressCallback &progress = {});
+    std::vector<ResponseActivations> read(const std::string &distribution, const std::string &split,
+                                          const std::string &dataHash, const std::vector<Example> &examples,
+                                          const ReaderText &reader, const std::vector<std::size_t> &indices,
+                                          const ProgressCallback &progress = {});
 
     const Statistics &statistics() const { return m_statistics; }
     //! Examples per stored chunk.

@@ -20,21 +20,12 @@ namespace {
 constexpr const char *kProbeFile = "ccs.safetensors";
 const std::string kQuestion = "\n\n### Does the responder successfully follow the instruction?\n";
 
-ReaderText yesReader()
-{
-    return {"", kQuestion + "Yes", true};
-}
+ReaderText yesReader() { return {"", kQuestion + "Yes", true}; }
 
-ReaderText noReader()
-{
-    return {"", kQuestion + "No", true};
-}
+ReaderText noReader() { return {"", kQuestion + "No", true}; }
 
 //! The final-normed hidden state at the last token (the EOS) of each response: (responses, hidden).
-at::Tensor finalHidden(const ResponseActivations &a)
-{
-    return a.residual.select(1, a.residual.size(1) - 1);
-}
+at::Tensor finalHidden(const ResponseActivations &a) { return a.residual.select(1, a.residual.size(1) - 1); }
 
 } // namespace
 
@@ -68,13 +59,18 @@ void CcsIntervention::train(const InterventionContext &context, const std::vecto
     const double weightDecay = realParameter(context, "weight_decay", 0, 10);
     const std::vector<PairRef> pairs = onePairPerExample(examples, context.seed);
     if (pairs.size() < 2)
-        throw InputError(InputProblem{context.trainDistribution, {}, "too few training pairs for CCS",
-                                      "use a source with at least 2 examples that have a preferred and a dispreferred response"});
+        throw InputError(
+            InputProblem{context.trainDistribution,
+                         {},
+                         "too few training pairs for CCS",
+                         "use a source with at least 2 examples that have a preferred and a dispreferred response"});
     if (!m_cache)
         m_cache = makeActivationCache(context);
     const auto indices = exampleIndicesOf(examples, pairs);
-    const auto yes = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, yesReader(), indices, context.progress);
-    const auto no = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, noReader(), indices, context.progress);
+    const auto yes = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, yesReader(),
+                                   indices, context.progress);
+    const auto no = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, noReader(),
+                                  indices, context.progress);
     std::vector<at::Tensor> yesRows, noRows;
     for (std::size_t k = 0; k < pairs.size(); ++k)
         for (int r : {pairs[k].preferredIndex, pairs[k].dispreferredIndex}) {
@@ -93,7 +89,7 @@ void CcsIntervention::train(const InterventionContext &context, const std::vecto
     at::Tensor bestWeights;
     double bestBias = 0;
     for (int restart = 0; restart < restarts; ++restart) {
-        const double bound = 1.0 / std::sqrt(double(d));  // torch.nn.Linear's default initialisation
+        const double bound = 1.0 / std::sqrt(double(d)); // torch.nn.Linear's default initialisation
         at::Tensor w = (at::rand({d}, at::kDouble) * 2 * bound - bound).requires_grad_(true);
         at::Tensor b = (at::rand({1}, at::kDouble) * 2 * bound - bound).requires_grad_(true);
         AdamW optimizer({{"w", w}, {"b", b}}, learningRate, weightDecay);
@@ -106,7 +102,8 @@ void CcsIntervention::train(const InterventionContext &context, const std::vecto
             optimizer.step();
             last = loss.item<double>();
             if (epoch % 100 == 0)
-                reportProgress(context.progress, std::int64_t(restart) * epochs + epoch, std::int64_t(restarts) * epochs,
+                reportProgress(context.progress, std::int64_t(restart) * epochs + epoch,
+                               std::int64_t(restarts) * epochs,
                                "training ccs: restart " + std::to_string(restart + 1) + "/" + std::to_string(restarts));
         }
         if (last < bestLoss) {
@@ -121,14 +118,21 @@ void CcsIntervention::train(const InterventionContext &context, const std::vecto
     m_sign = 1;
     at::NoGradGuard noGrad;
     const at::Tensor c = credibility(x0, x1);
-    const double agreement = (c.slice(0, 0, c.size(0), 2) > c.slice(0, 1, c.size(0), 2)).to(at::kDouble).mean().item<double>();
+    const double agreement =
+        (c.slice(0, 0, c.size(0), 2) > c.slice(0, 1, c.size(0), 2)).to(at::kDouble).mean().item<double>();
     if (agreement < 0.5)
         m_sign = -1;
-    saveTensors(context.artifactDir / kProbeFile, {{"weights", m_weights}, {"bias", at::tensor({m_bias})}, {"yes_mean", m_yesMean},
-                                                   {"no_mean", m_noMean}, {"sign", at::tensor({m_sign})}});
-    const nlohmann::ordered_json record = {{"intervention", name()}, {"model_dir", context.modelDir.string()},
-                                           {"source", context.trainDistribution}, {"parameters", context.parameters},
-                                           {"training_pairs", pairs.size()}, {"final_loss", bestLoss},
+    saveTensors(context.artifactDir / kProbeFile, {{"weights", m_weights},
+                                                   {"bias", at::tensor({m_bias})},
+                                                   {"yes_mean", m_yesMean},
+                                                   {"no_mean", m_noMean},
+                                                   {"sign", at::tensor({m_sign})}});
+    const nlohmann::ordered_json record = {{"intervention", name()},
+                                           {"model_dir", context.modelDir.string()},
+                                           {"source", context.trainDistribution},
+                                           {"parameters", context.parameters},
+                                           {"training_pairs", pairs.size()},
+                                           {"final_loss", bestLoss},
                                            {"training_pair_accuracy", std::max(agreement, 1 - agreement)}};
     std::ofstream(context.artifactDir / "ccs.json") << record.dump(1) << "\n";
 }
@@ -151,8 +155,10 @@ std::vector<double> CcsIntervention::evaluate(const InterventionContext &context
     if (!m_cache)
         m_cache = makeActivationCache(context);
     const auto indices = exampleIndicesOf(examples, pairs);
-    const auto yes = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, yesReader(), indices, context.progress);
-    const auto no = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, noReader(), indices, context.progress);
+    const auto yes = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, yesReader(),
+                                   indices, context.progress);
+    const auto no = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, noReader(), indices,
+                                  context.progress);
     std::vector<double> out;
     for (std::size_t k = 0; k < pairs.size(); ++k) {
         const at::Tensor c = credibility(finalHidden(yes[k]), finalHidden(no[k]));

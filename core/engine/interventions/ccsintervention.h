@@ -32,7 +32,7 @@ private:
     at::Tensor credibility(const at::Tensor &yes, const at::Tensor &no) const;
 
     std::unique_ptr<ActivationCache> m_cache;
-    at::Tensor m_weights;  // (hidden)
+    at::Tensor m_weights; // (hidden)
     double m_bias = 0;
     at::Tensor m_yesMean;
     at::Tensor m_noMean;

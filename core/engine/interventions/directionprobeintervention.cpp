@@ -27,21 +27,18 @@ constexpr const char *kProbeFile = "probe.json";
 
 const char *const kFollowQuestion = "\n\n### Does the responder successfully follow the instruction?\n";
 
-double sigmoid(double x)
-{
-    return 1.0 / (1.0 + std::exp(-x));
-}
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 } // namespace
 
-DirectionProbeIntervention::Recipe DirectionProbeIntervention::mms()
-{
-    return {"mms", Units::Heads, {}, std::nullopt};
-}
+DirectionProbeIntervention::Recipe DirectionProbeIntervention::mms() { return {"mms", Units::Heads, {}, std::nullopt}; }
 
 DirectionProbeIntervention::Recipe DirectionProbeIntervention::cra()
 {
-    return {"cra", Units::Heads, {"", std::string(kFollowQuestion) + "Yes", false}, ReaderText{"", std::string(kFollowQuestion) + "No", false}};
+    return {"cra",
+            Units::Heads,
+            {"", std::string(kFollowQuestion) + "Yes", false},
+            ReaderText{"", std::string(kFollowQuestion) + "No", false}};
 }
 
 DirectionProbeIntervention::Recipe DirectionProbeIntervention::latStim1()
@@ -51,7 +48,8 @@ DirectionProbeIntervention::Recipe DirectionProbeIntervention::latStim1()
 
 DirectionProbeIntervention::Recipe DirectionProbeIntervention::latStim2()
 {
-    return {"lat_stim_2", Units::Layers,
+    return {"lat_stim_2",
+            Units::Layers,
             {"Consider the extent to which the responder follows the instruction below.\n",
              "\n\nThe probability that the responder followed the instruction", false},
             std::nullopt};
@@ -65,36 +63,44 @@ std::vector<ParameterSpec> DirectionProbeIntervention::parameters() const
 {
     const bool heads = m_recipe.units == Units::Heads;
     std::vector<ParameterSpec> specs = {
-        {"num_units", "16", heads ? "attention heads kept, by held-out probe accuracy (GENIES' num_intervention_heads)"
-                                  : "residual-stream layers kept, by held-out probe accuracy (all when the model has fewer)"},
+        {"num_units", "16",
+         heads ? "attention heads kept, by held-out probe accuracy (GENIES' num_intervention_heads)"
+               : "residual-stream layers kept, by held-out probe accuracy (all when the model has fewer)"},
         {"val_ratio", "0.3", "share of the source pairs held out to rank units and fit the calibration"},
         {"do_calibration", "true", "Platt-scale the cosine score on the held-out pairs"},
         {"max_examples", "0", "source examples used (0: all), one pair each"},
         {"max_length", "512", "tokens kept per text; longer texts lose their beginning"},
     };
     if (m_recipe.contrast)
-        specs.push_back({"alpha", "1", "feature = activation with the Yes suffix − alpha · activation with the No suffix"});
+        specs.push_back(
+            {"alpha", "1", "feature = activation with the Yes suffix − alpha · activation with the No suffix"});
     return specs;
 }
 
-std::vector<at::Tensor> DirectionProbeIntervention::features(const InterventionContext &context, const std::string &distribution,
-                                                             const std::string &split, const std::string &dataHash,
-                                                             const std::vector<Example> &examples, const std::vector<std::size_t> &indices)
+std::vector<at::Tensor> DirectionProbeIntervention::features(const InterventionContext &context,
+                                                             const std::string &distribution, const std::string &split,
+                                                             const std::string &dataHash,
+                                                             const std::vector<Example> &examples,
+                                                             const std::vector<std::size_t> &indices)
 {
     if (!m_cache)
         m_cache = makeActivationCache(context);
     auto unitsOf = [&](const ResponseActivations &a) {
         if (m_recipe.units == Units::Heads)
-            return a.heads.reshape({a.heads.size(0), a.heads.size(1) * a.heads.size(2), a.heads.size(3)});  // (R, layers·heads, d)
-        return a.residual.narrow(1, 0, a.residual.size(1) - 1);  // (R, layers, hidden): the final-normed state is not a unit
+            return a.heads.reshape(
+                {a.heads.size(0), a.heads.size(1) * a.heads.size(2), a.heads.size(3)}); // (R, layers·heads, d)
+        return a.residual.narrow(1, 0,
+                                 a.residual.size(1) - 1); // (R, layers, hidden): the final-normed state is not a unit
     };
-    const auto primary = m_cache->read(distribution, split, dataHash, examples, m_recipe.reader, indices, context.progress);
+    const auto primary =
+        m_cache->read(distribution, split, dataHash, examples, m_recipe.reader, indices, context.progress);
     std::vector<at::Tensor> out;
     for (const auto &a : primary)
         out.push_back(unitsOf(a));
     if (m_recipe.contrast) {
         const double alpha = realParameter(context, "alpha", -1e6, 1e6);
-        const auto contrast = m_cache->read(distribution, split, dataHash, examples, *m_recipe.contrast, indices, context.progress);
+        const auto contrast =
+            m_cache->read(distribution, split, dataHash, examples, *m_recipe.contrast, indices, context.progress);
         for (std::size_t i = 0; i < out.size(); ++i)
             out[i] = out[i] - alpha * unitsOf(contrast[i]);
     }
@@ -104,7 +110,8 @@ std::vector<at::Tensor> DirectionProbeIntervention::features(const InterventionC
 double DirectionProbeIntervention::score(const at::Tensor &difference) const
 {
     // difference (selected units, dim) -> (1 + mean cosine with the directions) / 2
-    const at::Tensor cosines = at::cosine_similarity(difference.to(at::kDouble), m_directions.to(at::kDouble), 1, 1e-12);
+    const at::Tensor cosines =
+        at::cosine_similarity(difference.to(at::kDouble), m_directions.to(at::kDouble), 1, 1e-12);
     return 0.5 * (1.0 + cosines.mean().item<double>());
 }
 
@@ -123,8 +130,11 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
     const std::size_t n = pairs.size();
     const auto trainCount = std::size_t(std::floor((1.0 - valRatio) * double(n)));
     if (n < 4 || trainCount < 2 || trainCount >= n)
-        throw InputError(InputProblem{context.trainDistribution, {}, "too few training pairs (" + std::to_string(n) + ") to fit and rank probes",
-                                      "use a source with at least 4 examples that have a preferred and a dispreferred response"});
+        throw InputError(
+            InputProblem{context.trainDistribution,
+                         {},
+                         "too few training pairs (" + std::to_string(n) + ") to fit and rank probes",
+                         "use a source with at least 4 examples that have a preferred and a dispreferred response"});
     const auto indices = exampleIndicesOf(examples, pairs);
     const auto feats = features(context, context.trainDistribution, "train", context.trainDataHash, examples, indices);
 
@@ -134,7 +144,7 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
         rows.push_back(feats[k][pairs[k].preferredIndex]);
         rows.push_back(feats[k][pairs[k].dispreferredIndex]);
     }
-    const at::Tensor x = at::stack(rows).to(at::kDouble);  // (2n, units, dim)
+    const at::Tensor x = at::stack(rows).to(at::kDouble); // (2n, units, dim)
     at::Tensor y = at::zeros({std::int64_t(2 * n)}, at::kDouble);
     y.slice(0, 0, std::int64_t(2 * n), 2).fill_(1.0);
 
@@ -158,20 +168,23 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
 
     // Per unit: class-mean direction over all pairs, logistic probe on the train pairs, accuracy on the held-out ones.
     const std::int64_t units = x.size(1);
-    const at::Tensor preferredMean = x.slice(0, 0, x.size(0), 2).mean(0), dispreferredMean = x.slice(0, 1, x.size(0), 2).mean(0);
-    const at::Tensor directions = preferredMean - dispreferredMean;  // (units, dim)
+    const at::Tensor preferredMean = x.slice(0, 0, x.size(0), 2).mean(0),
+                     dispreferredMean = x.slice(0, 1, x.size(0), 2).mean(0);
+    const at::Tensor directions = preferredMean - dispreferredMean; // (units, dim)
     std::vector<double> accuracy(static_cast<std::size_t>(units));
     for (std::int64_t u = 0; u < units; ++u) {
         reportProgress(context.progress, u, units, "fitting " + name() + " probes");
         const at::Tensor xu = x.select(1, u);
         const LogisticModel probe = fitLogistic(xu.index_select(0, trainTexts), y.index_select(0, trainTexts), 1.0);
         const at::Tensor predicted = probe.probabilities(xu.index_select(0, valTexts)) > 0.5;
-        accuracy[std::size_t(u)] = (predicted.to(at::kDouble) == y.index_select(0, valTexts)).to(at::kDouble).mean().item<double>();
+        accuracy[std::size_t(u)] =
+            (predicted.to(at::kDouble) == y.index_select(0, valTexts)).to(at::kDouble).mean().item<double>();
     }
     std::vector<std::int64_t> ranked(static_cast<std::size_t>(units));
     for (std::int64_t u = 0; u < units; ++u)
         ranked[std::size_t(u)] = u;
-    std::stable_sort(ranked.begin(), ranked.end(), [&](auto a, auto b) { return accuracy[std::size_t(a)] > accuracy[std::size_t(b)]; });
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [&](auto a, auto b) { return accuracy[std::size_t(a)] > accuracy[std::size_t(b)]; });
     ranked.resize(std::size_t(std::min<std::int64_t>(keep, units)));
     m_units = ranked;
     const at::Tensor selected = at::tensor(m_units, at::kLong);
@@ -184,22 +197,31 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
         scores.insert(scores.end(), {s, 1.0 - s});
         labels.insert(labels.end(), {1.0, 0.0});
     }
-    const LogisticModel calibrator = fitLogistic(at::tensor(scores, at::kDouble).unsqueeze(1), at::tensor(labels, at::kDouble), 0.0);
+    const LogisticModel calibrator =
+        fitLogistic(at::tensor(scores, at::kDouble).unsqueeze(1), at::tensor(labels, at::kDouble), 0.0);
     m_calibrationWeight = calibrator.weights[0].item<double>();
     m_calibrationBias = calibrator.bias;
 
     saveTensors(context.artifactDir / kDirectionsFile, {{"directions", m_directions}});
     Json unitList = Json::array(), accuracies = Json::array();
-    const std::int64_t heads = m_recipe.units == Units::Heads ? ModelSession::open(context.modelDir, context.device)->model().config().heads : 0;
+    const std::int64_t heads = m_recipe.units == Units::Heads
+                                 ? ModelSession::open(context.modelDir, context.device)->model().config().heads
+                                 : 0;
     for (auto u : m_units) {
         unitList.push_back(heads ? Json::array({u / heads, u % heads}) : Json(u));
         accuracies.push_back(accuracy[std::size_t(u)]);
     }
-    const Json record = {{"intervention", name()}, {"model_dir", context.modelDir.string()}, {"source", context.trainDistribution},
-                         {"seed", context.seed}, {"parameters", context.parameters},
+    const Json record = {{"intervention", name()},
+                         {"model_dir", context.modelDir.string()},
+                         {"source", context.trainDistribution},
+                         {"seed", context.seed},
+                         {"parameters", context.parameters},
                          {"units", m_recipe.units == Units::Heads ? "heads [layer, head]" : "layers"},
-                         {"selected", unitList}, {"selected_unit_indices", m_units}, {"held_out_accuracy", accuracies},
-                         {"training_pairs", trainCount}, {"held_out_pairs", valPairs.size()},
+                         {"selected", unitList},
+                         {"selected_unit_indices", m_units},
+                         {"held_out_accuracy", accuracies},
+                         {"training_pairs", trainCount},
+                         {"held_out_pairs", valPairs.size()},
                          {"calibrator", {{"weight", m_calibrationWeight}, {"bias", m_calibrationBias}}}};
     std::ofstream(context.artifactDir / kProbeFile) << record.dump(1) << "\n";
 }
@@ -209,7 +231,8 @@ void DirectionProbeIntervention::load(const InterventionContext &context)
     const fs::path file = context.artifactDir / kProbeFile;
     Json record;
     try {
-        const std::string text = readInputFile(file, std::uint64_t(64) << 20, "delete the run's unit folder and run again");
+        const std::string text =
+            readInputFile(file, std::uint64_t(64) << 20, "delete the run's unit folder and run again");
         checkJsonDepth(text, file);
         record = Json::parse(text);
         m_units = record.at("selected_unit_indices").get<std::vector<std::int64_t>>();
@@ -218,13 +241,16 @@ void DirectionProbeIntervention::load(const InterventionContext &context)
     } catch (const InputError &) {
         throw;
     } catch (const std::exception &e) {
-        throw InputError(InputProblem{file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
+        throw InputError(InputProblem{
+            file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
     }
     m_calibrated = boolParameter(context, "do_calibration");
-    m_directions = requireTensor(loadTensors(context.artifactDir / kDirectionsFile), "directions", context.artifactDir / kDirectionsFile);
+    m_directions = requireTensor(loadTensors(context.artifactDir / kDirectionsFile), "directions",
+                                 context.artifactDir / kDirectionsFile);
 }
 
-std::vector<double> DirectionProbeIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+std::vector<double> DirectionProbeIntervention::evaluate(const InterventionContext &context,
+                                                         const std::vector<Example> &examples,
                                                          const std::vector<PairRef> &pairs)
 {
     at::NoGradGuard noGrad;
@@ -233,7 +259,8 @@ std::vector<double> DirectionProbeIntervention::evaluate(const InterventionConte
     const at::Tensor selected = at::tensor(m_units, at::kLong);
     std::vector<double> out;
     for (std::size_t k = 0; k < pairs.size(); ++k) {
-        const at::Tensor difference = (feats[k][pairs[k].preferredIndex] - feats[k][pairs[k].dispreferredIndex]).index_select(0, selected);
+        const at::Tensor difference =
+            (feats[k][pairs[k].preferredIndex] - feats[k][pairs[k].dispreferredIndex]).index_select(0, selected);
         const double s = score(difference);
         out.push_back(m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s);
     }

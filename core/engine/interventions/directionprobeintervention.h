@@ -48,15 +48,15 @@ public:
 
 private:
     //! Features of the examples at `indices`, each (responses, units, dim).
-    std::vector<at::Tensor> features(const InterventionContext &context, const std::string &distribution, const std::string &split,
-                                     const std::string &dataHash, const std::vector<Example> &examples,
-                                     const std::vector<std::size_t> &indices);
+    std::vector<at::Tensor> features(const InterventionContext &context, const std::string &distribution,
+                                     const std::string &split, const std::string &dataHash,
+                                     const std::vector<Example> &examples, const std::vector<std::size_t> &indices);
     double score(const at::Tensor &difference) const;
 
     Recipe m_recipe;
     std::unique_ptr<ActivationCache> m_cache;
     std::vector<std::int64_t> m_units;
-    at::Tensor m_directions;  // (selected units, dim)
+    at::Tensor m_directions; // (selected units, dim)
     bool m_calibrated = true;
     double m_calibrationWeight = 1;
     double m_calibrationBias = 0;

@@ -23,8 +23,9 @@ constexpr const char *kProbeFile = "linear_probe.safetensors";
 
 std::vector<ParameterSpec> LinearProbeIntervention::parameters() const
 {
-    return {{"layer", "-1", "hidden state read: 0 the embeddings, k the output of block k, up to the final-normed output (the "
-                            "number of layers); -1 the middle block"},
+    return {{"layer", "-1",
+             "hidden state read: 0 the embeddings, k the output of block k, up to the final-normed output (the "
+             "number of layers); -1 the middle block"},
             {"C", "1", "inverse L2 regularisation strength, as scikit-learn's LogisticRegression"},
             {"max_examples", "0", "source examples used (0: all)"},
             {"max_length", "512", "tokens kept per text; longer texts lose their beginning"}};
@@ -51,7 +52,8 @@ void LinearProbeIntervention::train(const InterventionContext &context, const st
     for (std::size_t i = 0; i < examples.size(); ++i)
         if (examples[i].preferredIndex() >= 0)
             indices.push_back(i);
-    const auto activations = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, {}, indices, context.progress);
+    const auto activations = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, {},
+                                           indices, context.progress);
     std::vector<at::Tensor> rows;
     std::vector<double> labels;
     const std::int64_t l = layer(context);
@@ -61,7 +63,9 @@ void LinearProbeIntervention::train(const InterventionContext &context, const st
             labels.push_back(r == examples[indices[k]].preferredIndex() ? 1.0 : 0.0);
     }
     if (labels.size() < 4)
-        throw InputError(InputProblem{context.trainDistribution, {}, "too few training responses to fit a probe",
+        throw InputError(InputProblem{context.trainDistribution,
+                                      {},
+                                      "too few training responses to fit a probe",
                                       "use a source with at least 2 examples that have a preferred response"});
     const at::Tensor x = at::cat(rows).to(at::kDouble);
     m_mean = x.mean(0);
@@ -72,9 +76,13 @@ void LinearProbeIntervention::train(const InterventionContext &context, const st
     const at::Tensor predicted = (probe.probabilities((x - m_mean) / m_scale) > 0.5).to(at::kDouble);
     const double accuracy = (predicted == at::tensor(labels, at::kDouble)).to(at::kDouble).mean().item<double>();
     saveTensors(context.artifactDir / kProbeFile, {{"weights", m_weights}, {"mean", m_mean}, {"scale", m_scale}});
-    const nlohmann::ordered_json record = {{"intervention", name()}, {"model_dir", context.modelDir.string()},
-                                           {"source", context.trainDistribution}, {"layer", l}, {"parameters", context.parameters},
-                                           {"training_responses", labels.size()}, {"training_accuracy", accuracy}};
+    const nlohmann::ordered_json record = {{"intervention", name()},
+                                           {"model_dir", context.modelDir.string()},
+                                           {"source", context.trainDistribution},
+                                           {"layer", l},
+                                           {"parameters", context.parameters},
+                                           {"training_responses", labels.size()},
+                                           {"training_accuracy", accuracy}};
     std::ofstream(context.artifactDir / "linear_probe.json") << record.dump(1) << "\n";
 }
 
@@ -87,18 +95,21 @@ void LinearProbeIntervention::load(const InterventionContext &context)
     m_scale = requireTensor(saved, "scale", file).to(at::kDouble);
 }
 
-std::vector<double> LinearProbeIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+std::vector<double> LinearProbeIntervention::evaluate(const InterventionContext &context,
+                                                      const std::vector<Example> &examples,
                                                       const std::vector<PairRef> &pairs)
 {
     at::NoGradGuard noGrad;
     if (!m_cache)
         m_cache = makeActivationCache(context);
     const auto indices = exampleIndicesOf(examples, pairs);
-    const auto activations = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, {}, indices, context.progress);
+    const auto activations =
+        m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, {}, indices, context.progress);
     const std::int64_t l = layer(context);
     std::vector<double> out;
     for (std::size_t k = 0; k < pairs.size(); ++k) {
-        const at::Tensor x = (activations[k].residual.select(1, l).to(at::kDouble) - m_mean) / m_scale;  // (responses, hidden)
+        const at::Tensor x =
+            (activations[k].residual.select(1, l).to(at::kDouble) - m_mean) / m_scale; // (responses, hidden)
         const at::Tensor z = at::mv(x, m_weights);
         const double margin = (z[pairs[k].preferredIndex] - z[pairs[k].dispreferredIndex]).item<double>();
         out.push_back(1.0 / (1.0 + std::exp(-margin)));

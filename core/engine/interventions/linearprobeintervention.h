@@ -23,7 +23,7 @@ private:
     std::int64_t layer(const InterventionContext &context) const;
 
     std::unique_ptr<ActivationCache> m_cache;
-    at::Tensor m_weights;  // (hidden) over standardised features
+    at::Tensor m_weights; // (hidden) over standardised features
     at::Tensor m_mean;
     at::Tensor m_scale;
 };

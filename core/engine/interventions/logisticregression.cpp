@@ -5,15 +5,9 @@
 
 namespace shiftscope {
 
-at::Tensor LogisticModel::logits(const at::Tensor &x) const
-{
-    return at::mv(x.to(at::kDouble), weights) + bias;
-}
+at::Tensor LogisticModel::logits(const at::Tensor &x) const { return at::mv(x.to(at::kDouble), weights) + bias; }
 
-at::Tensor LogisticModel::probabilities(const at::Tensor &x) const
-{
-    return at::sigmoid(logits(x));
-}
+at::Tensor LogisticModel::probabilities(const at::Tensor &x) const { return at::sigmoid(logits(x)); }
 
 namespace {
 
@@ -34,7 +28,7 @@ LogisticModel fitLogistic(const at::Tensor &x, const at::Tensor &y, double l2, i
     const at::Tensor xd = x.to(at::kDouble);
     const at::Tensor yd = y.to(at::kDouble);
     const std::int64_t n = xd.size(0), d = xd.size(1);
-    const at::Tensor xa = at::cat({xd, at::ones({n, 1}, xd.options())}, 1);  // (n, d + 1)
+    const at::Tensor xa = at::cat({xd, at::ones({n, 1}, xd.options())}, 1); // (n, d + 1)
     at::Tensor penalty = at::full({d + 1}, l2, xd.options());
     penalty[d] = 0.0;
     at::Tensor theta = at::zeros({d + 1}, xd.options());

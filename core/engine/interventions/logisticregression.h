@@ -6,7 +6,7 @@ namespace shiftscope {
 
 //! A fitted binary logistic model σ(w·x + b).
 struct LogisticModel {
-    at::Tensor weights;  // (features) float64
+    at::Tensor weights; // (features) float64
     double bias = 0;
 
     //! Probabilities of label 1 for rows x (n, features).

@@ -15,21 +15,22 @@ namespace shiftscope {
 class LoraIntervention::Hooks : public ForwardHooks {
 public:
     struct Adapter {
-        at::Tensor a;  // (rank, in)
-        at::Tensor b;  // (out, rank)
+        at::Tensor a; // (rank, in)
+        at::Tensor b; // (out, rank)
     };
     std::map<std::pair<int, std::string>, Adapter> adapters;
     double scale = 1.0;
     double dropout = 0.0;
     bool training = false;
 
-    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const override
+    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
+                                   const at::Tensor &y) const override
     {
         const auto it = adapters.find({layer, projection});
         if (it == adapters.end())
             return y;
         const at::Tensor input = training && dropout > 0 ? at::dropout(x, dropout, true) : x;
-        return y + at::linear(at::linear(input, it->second.a), it->second.b) * scale;  // (B, T, out)
+        return y + at::linear(at::linear(input, it->second.a), it->second.b) * scale; // (B, T, out)
     }
 };
 
@@ -60,7 +61,7 @@ void LoraIntervention::initialize(const InterventionContext &context, const Mode
         break;
     }
     m_hooks->adapters.clear();
-    const double bound = 1.0 / std::sqrt(double(c.hiddenSize));  // peft's Kaiming-uniform(a = sqrt 5) bound
+    const double bound = 1.0 / std::sqrt(double(c.hiddenSize)); // peft's Kaiming-uniform(a = sqrt 5) bound
     // Drawn on the CPU whatever the device, so a seed gives the same adapters on every device.
     const at::Device device = session.model().device();
     for (int layer = 0; layer < c.layers; ++layer)
@@ -87,7 +88,8 @@ NamedTensors LoraIntervention::tensors() const
     return out;
 }
 
-void LoraIntervention::restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file)
+void LoraIntervention::restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
+                               const std::filesystem::path &file)
 {
     configure(context);
     m_hooks->adapters.clear();
@@ -101,15 +103,18 @@ void LoraIntervention::restore(const InterventionContext &context, const std::ma
         if (prefix.starts_with("layers.") && dot != std::string::npos)
             std::from_chars(prefix.data() + 7, prefix.data() + dot, layer);
         if (layer < 0)
-            throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "not a LoRA adapter name",
-                                          "the file was written by another version or damaged; train the intervention again"});
+            throw InputError(
+                InputProblem{file.string(), "tensor '" + name + "'", "not a LoRA adapter name",
+                             "the file was written by another version or damaged; train the intervention again"});
         m_hooks->adapters[{layer, prefix.substr(dot + 1)}] = {tensor, requireTensor(saved, prefix + ".lora_B", file)};
     }
     if (m_hooks->adapters.empty())
-        throw InputError(InputProblem{file.string(), {}, "no LoRA adapter in the file", "train the intervention again"});
+        throw InputError(
+            InputProblem{file.string(), {}, "no LoRA adapter in the file", "train the intervention again"});
 }
 
-at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const
+at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
+                                        bool training) const
 {
     m_hooks->training = training;
     ForwardRequest request;

@@ -19,7 +19,8 @@ ModelSession::ModelSession(fs::path dir, std::unique_ptr<CausalLM> model, Tokeni
 std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const std::string &device)
 {
     if (modelDir.empty())
-        throw InputError(InputProblem{{}, {}, "this intervention needs a model", "give a Hugging Face model folder with --model DIR"});
+        throw InputError(InputProblem{
+            {}, {}, "this intervention needs a model", "give a Hugging Face model folder with --model DIR"});
     EngineOptions options;
     if (device == "cuda")
         options.device = ComputeDevice::Cuda;
@@ -35,12 +36,16 @@ std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const
         return session;
     auto model = loadCausalLM(modelDir, options);
     if (!fs::exists(modelDir / "tokenizer.json"))
-        throw InputError(InputProblem{(modelDir / "tokenizer.json").string(), {}, "the model folder has no tokenizer.json",
+        throw InputError(InputProblem{(modelDir / "tokenizer.json").string(),
+                                      {},
+                                      "the model folder has no tokenizer.json",
                                       "copy the model's tokenizer.json (Hugging Face fast tokenizer) into the folder"});
     Tokenizer tokenizer = Tokenizer::load(modelDir);
     const auto eos = model->config().eosTokenId ? model->config().eosTokenId : tokenizer.eosId();
     if (!eos)
-        throw InputError(InputProblem{(modelDir / "config.json").string(), {}, "neither config.json nor the tokenizer names an end-of-sequence token",
+        throw InputError(InputProblem{(modelDir / "config.json").string(),
+                                      {},
+                                      "neither config.json nor the tokenizer names an end-of-sequence token",
                                       "set eos_token_id in config.json"});
     requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
     auto session = std::make_shared<ModelSession>(canonical, std::move(model), std::move(tokenizer), *eos);

@@ -49,19 +49,18 @@ std::vector<double> scorePairs(const InterventionContext &context, const std::ve
                                                                                         : PairScoring::GeniesZeroShot;
     options.batchTokens = intParameter(context, "batch_tokens", 64, 1 << 20);
     options.padId = session->eosId();
-    return ResponseScorer(session->model(), options).scorePairs(tokenized, local, [&](std::int64_t, std::int64_t, const std::string &) {
-        return !context.progress || context.progress(0, 0, "scoring " + context.evalDistribution);
-    });
+    return ResponseScorer(session->model(), options)
+        .scorePairs(tokenized, local, [&](std::int64_t, std::int64_t, const std::string &) {
+            return !context.progress || context.progress(0, 0, "scoring " + context.evalDistribution);
+        });
 }
 
 } // namespace
 
-std::vector<ParameterSpec> ZeroShotIntervention::parameters() const
-{
-    return scoringParameters();
-}
+std::vector<ParameterSpec> ZeroShotIntervention::parameters() const { return scoringParameters(); }
 
-std::vector<double> ZeroShotIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+std::vector<double> ZeroShotIntervention::evaluate(const InterventionContext &context,
+                                                   const std::vector<Example> &examples,
                                                    const std::vector<PairRef> &pairs)
 {
     return scorePairs(context, examples, pairs, [](const Example &e) { return e.prompt; });
@@ -70,7 +69,9 @@ std::vector<double> ZeroShotIntervention::evaluate(const InterventionContext &co
 std::vector<ParameterSpec> FewShotIntervention::parameters() const
 {
     auto specs = scoringParameters();
-    specs.insert(specs.begin(), {"num_shots", "4", "demonstrations before each test prompt, drawn without replacement from the source's train split"});
+    specs.insert(specs.begin(),
+                 {"num_shots", "4",
+                  "demonstrations before each test prompt, drawn without replacement from the source's train split"});
     return specs;
 }
 
@@ -86,9 +87,13 @@ void FewShotIntervention::train(const InterventionContext &context, const std::v
         pool.push_back({{"prompt", e.prompt}, {"response", m_pool.back().response}});
     }
     if (m_pool.empty())
-        throw InputError(InputProblem{context.trainDistribution, {}, "the train split has no example with a preferred response",
+        throw InputError(InputProblem{context.trainDistribution,
+                                      {},
+                                      "the train split has no example with a preferred response",
                                       "few_shot draws its demonstrations from the source's train split; import one"});
-    const Json saved = {{"intervention", "few_shot"}, {"source", context.trainDistribution}, {"model_dir", context.modelDir.string()},
+    const Json saved = {{"intervention", "few_shot"},
+                        {"source", context.trainDistribution},
+                        {"model_dir", context.modelDir.string()},
                         {"demonstration_pool", pool}};
     std::ofstream(context.artifactDir / "few_shot.json") << saved.dump(1) << "\n";
 }
@@ -109,14 +114,17 @@ void FewShotIntervention::load(const InterventionContext &context)
     } catch (const InputError &) {
         throw;
     } catch (const std::exception &e) {
-        throw InputError(InputProblem{file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
+        throw InputError(InputProblem{
+            file.string(), {}, std::string("unreadable: ") + e.what(), "delete the run's unit folder and run again"});
     }
 }
 
-std::vector<double> FewShotIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+std::vector<double> FewShotIntervention::evaluate(const InterventionContext &context,
+                                                  const std::vector<Example> &examples,
                                                   const std::vector<PairRef> &pairs)
 {
-    const std::size_t shots = std::min<std::size_t>(std::size_t(intParameter(context, "num_shots", 0, 64)), m_pool.size());
+    const std::size_t shots =
+        std::min<std::size_t>(std::size_t(intParameter(context, "num_shots", 0, 64)), m_pool.size());
     return scorePairs(context, examples, pairs, [&](const Example &e) {
         // The same demonstrations for every pair of an example: drawn from the seed and the example's position.
         std::seed_seq seq{std::uint32_t(context.seed), std::uint32_t(context.seed >> 32), std::uint32_t(e.position)};
@@ -125,7 +133,7 @@ std::vector<double> FewShotIntervention::evaluate(const InterventionContext &con
         for (std::size_t i = 0; i < order.size(); ++i)
             order[i] = i;
         std::string prompt;
-        for (std::size_t j = 0; j < shots; ++j) {  // partial Fisher-Yates: `shots` distinct demonstrations
+        for (std::size_t j = 0; j < shots; ++j) { // partial Fisher-Yates: `shots` distinct demonstrations
             std::swap(order[j], order[j + std::uniform_int_distribution<std::size_t>(0, order.size() - 1 - j)(rng)]);
             prompt += "\n\n" + m_pool[order[j]].prompt + m_pool[order[j]].response;
         }

@@ -19,8 +19,8 @@ const std::string &rawValue(const InterventionContext &context, const std::strin
 
 [[noreturn]] void badValue(const std::string &name, const std::string &value, const std::string &expected)
 {
-    throw InputError(InputProblem{{}, "--param " + name + "=" + value, "'" + value + "' is not " + expected,
-                                  "give " + name + " " + expected});
+    throw InputError(InputProblem{
+        {}, "--param " + name + "=" + value, "'" + value + "' is not " + expected, "give " + name + " " + expected});
 }
 
 } // namespace
@@ -66,7 +66,8 @@ bool boolParameter(const InterventionContext &context, const std::string &name)
     badValue(name, text, "true or false");
 }
 
-std::string choiceParameter(const InterventionContext &context, const std::string &name, const std::vector<std::string> &choices)
+std::string choiceParameter(const InterventionContext &context, const std::string &name,
+                            const std::vector<std::string> &choices)
 {
     const std::string &text = rawValue(context, name);
     if (std::find(choices.begin(), choices.end(), text) != choices.end())

@@ -13,7 +13,8 @@ namespace shiftscope {
 double realParameter(const InterventionContext &context, const std::string &name, double min, double max);
 int intParameter(const InterventionContext &context, const std::string &name, int min, int max);
 bool boolParameter(const InterventionContext &context, const std::string &name);
-std::string choiceParameter(const InterventionContext &context, const std::string &name, const std::vector<std::string> &choices);
+std::string choiceParameter(const InterventionContext &context, const std::string &name,
+                            const std::vector<std::string> &choices);
 
 //! One pair per example (the preferred response and one dispreferred response drawn with `seed`), as GENIES
 //! trains reward models and probes; examples without a preferred and a dispreferred response are skipped.

@@ -24,20 +24,19 @@ void PromptTuningIntervention::initialize(const InterventionContext &context, co
         c10::InferenceMode inference;
         initial = session.model().embedTokens(ids)[0].to(at::kFloat);
     }
-    m_prompt = initial.clone().requires_grad_(true);  // (virtual tokens, hidden)
+    m_prompt = initial.clone().requires_grad_(true); // (virtual tokens, hidden)
 }
 
-NamedTensors PromptTuningIntervention::tensors() const
-{
-    return {{"prompt.embeddings", m_prompt}};
-}
+NamedTensors PromptTuningIntervention::tensors() const { return {{"prompt.embeddings", m_prompt}}; }
 
-void PromptTuningIntervention::restore(const InterventionContext &, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file)
+void PromptTuningIntervention::restore(const InterventionContext &, const std::map<std::string, at::Tensor> &saved,
+                                       const std::filesystem::path &file)
 {
     m_prompt = requireTensor(saved, "prompt.embeddings", file);
 }
 
-at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const
+at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids,
+                                                const at::Tensor &mask, bool training) const
 {
     const std::int64_t rows = ids.size(0);
     const std::int64_t virtualTokens = m_prompt.size(0);
@@ -46,9 +45,10 @@ at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, con
         c10::InferenceMode inference(!training);
         tokens = session.model().embedTokens(ids);
     }
-    const at::Tensor prompt = m_prompt.to(tokens.scalar_type()).unsqueeze(0).expand({rows, virtualTokens, m_prompt.size(1)});
+    const at::Tensor prompt =
+        m_prompt.to(tokens.scalar_type()).unsqueeze(0).expand({rows, virtualTokens, m_prompt.size(1)});
     ForwardRequest request;
-    request.inputEmbeddings = at::cat({prompt, tokens}, 1);  // (rows, virtual + T, hidden)
+    request.inputEmbeddings = at::cat({prompt, tokens}, 1); // (rows, virtual + T, hidden)
     request.attentionMask = at::cat({at::ones({rows, virtualTokens}, at::kLong), mask}, 1);
     request.trainable = training;
     return finalHiddenAtLastToken(session, request, virtualTokens + ids.size(1));

@@ -38,20 +38,22 @@ std::vector<ParameterSpec> RewardModelIntervention::parameters() const
     return specs;
 }
 
-at::Tensor RewardModelIntervention::finalHiddenAtLastToken(const ModelSession &session, ForwardRequest &request, std::int64_t length)
+at::Tensor RewardModelIntervention::finalHiddenAtLastToken(const ModelSession &session, ForwardRequest &request,
+                                                           std::int64_t length)
 {
     const std::int64_t rows = request.attentionMask.size(0);
     request.capturePositions = at::full({rows, 1}, length - 1, at::kLong);
     request.hiddenStates = true;
     request.logitsFrom = length;
     const ForwardResult result = session.model().forward(request);
-    return result.hiddenStates.select(1, 0).select(1, session.model().config().layers);  // (rows, hidden)
+    return result.hiddenStates.select(1, 0).select(1, session.model().config().layers); // (rows, hidden)
 }
 
-at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows, bool training) const
+at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows,
+                                            bool training) const
 {
     const auto [ids, mask] = leftPadded(rows, session.eosId());
-    return at::mv(lastHidden(session, ids, mask, training), m_head);  // (rows)
+    return at::mv(lastHidden(session, ids, mask, training), m_head); // (rows)
 }
 
 void RewardModelIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
@@ -66,7 +68,9 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
 
     const std::vector<PairRef> pairs = onePairPerExample(trainExamples, context.seed);
     if (pairs.empty())
-        throw InputError(InputProblem{context.trainDistribution, {}, "the train split has no pair to train on",
+        throw InputError(InputProblem{context.trainDistribution,
+                                      {},
+                                      "the train split has no pair to train on",
                                       "each example needs a preferred and a dispreferred response"});
     const auto indexOf = exampleIndexByPosition(trainExamples);
     std::vector<TokenizedExample> tokens;
@@ -87,10 +91,10 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     std::size_t cursor = order.size();
     Json log = Json::array();
     for (int step = 1; step <= steps; ++step) {
-        std::vector<std::vector<int>> rows;  // chosen sequences, then rejected ones
+        std::vector<std::vector<int>> rows; // chosen sequences, then rejected ones
         std::vector<std::vector<int>> rejected;
         for (int b = 0; b < batchSize && b < int(pairs.size()); ++b) {
-            if (cursor == order.size()) {  // a new epoch in a new order
+            if (cursor == order.size()) { // a new epoch in a new order
                 for (std::size_t i = 0; i < order.size(); ++i)
                     order[i] = i;
                 std::shuffle(order.begin(), order.end(), rng);
@@ -100,7 +104,8 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
             const TokenizedExample &t = tokens[k];
             auto sequence = [&](int response) {
                 std::vector<int> ids = t.prompt;
-                ids.insert(ids.end(), t.responses[std::size_t(response)].begin(), t.responses[std::size_t(response)].end());
+                ids.insert(ids.end(), t.responses[std::size_t(response)].begin(),
+                           t.responses[std::size_t(response)].end());
                 return keepLast(std::move(ids), maxLength);
             };
             rows.push_back(sequence(pairs[k].preferredIndex));
@@ -127,8 +132,12 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     NamedTensors saved = tensors();
     saved.emplace_back("head", m_head);
     saveTensors(context.artifactDir / kWeightsFile, saved);
-    Json record = {{"intervention", name()}, {"model_dir", context.modelDir.string()}, {"source", context.trainDistribution},
-                   {"seed", context.seed}, {"training_pairs", pairs.size()}, {"parameters", context.parameters},
+    Json record = {{"intervention", name()},
+                   {"model_dir", context.modelDir.string()},
+                   {"source", context.trainDistribution},
+                   {"seed", context.seed},
+                   {"training_pairs", pairs.size()},
+                   {"parameters", context.parameters},
                    {"reward", "linear head on the final-normed hidden state of the last token (EOS)"},
                    {"training_log", log}};
     std::ofstream(context.artifactDir / kRecordFile) << record.dump(1) << "\n";
@@ -145,7 +154,8 @@ void RewardModelIntervention::load(const InterventionContext &context)
     m_head = requireTensor(saved, "head", file);
 }
 
-std::vector<double> RewardModelIntervention::evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+std::vector<double> RewardModelIntervention::evaluate(const InterventionContext &context,
+                                                      const std::vector<Example> &examples,
                                                       const std::vector<PairRef> &pairs)
 {
     const auto session = ModelSession::open(context.modelDir, context.device);
@@ -186,7 +196,8 @@ std::vector<double> RewardModelIntervention::evaluate(const InterventionContext 
     }
     std::vector<double> out;
     for (const PairRef &p : pairs) {
-        const double margin = reward[{p.examplePosition, p.preferredIndex}] - reward[{p.examplePosition, p.dispreferredIndex}];
+        const double margin =
+            reward[{p.examplePosition, p.preferredIndex}] - reward[{p.examplePosition, p.dispreferredIndex}];
         out.push_back(1.0 / (1.0 + std::exp(-margin)));
     }
     return out;

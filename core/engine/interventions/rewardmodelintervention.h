@@ -32,17 +32,20 @@ protected:
     //! The trainable tensors by name, as saved (the head excluded).
     virtual NamedTensors tensors() const = 0;
     //! Restores the tensors saved under those names (and the settings the parameters give).
-    virtual void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file) = 0;
+    virtual void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
+                         const std::filesystem::path &file) = 0;
     //! The final-normed hidden state at each row's last token, (rows, hidden), of left-padded ids and mask.
-    virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const = 0;
+    virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
+                                  bool training) const = 0;
 
     //! Runs the model with `request` filled in for the last token of every row and returns its final hidden state.
-    static at::Tensor finalHiddenAtLastToken(const ModelSession &session, struct ForwardRequest &request, std::int64_t length);
+    static at::Tensor finalHiddenAtLastToken(const ModelSession &session, struct ForwardRequest &request,
+                                             std::int64_t length);
 
 private:
     at::Tensor rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows, bool training) const;
 
-    at::Tensor m_head;  // (hidden)
+    at::Tensor m_head; // (hidden)
 };
 
 //! LoRA adapters on the attention input projections (GPT-NeoX query_key_value, GPT-2 c_attn, LLaMA q_proj and
@@ -57,8 +60,10 @@ protected:
     std::vector<ParameterSpec> ownParameters() const override;
     void initialize(const InterventionContext &context, const ModelSession &session) override;
     NamedTensors tensors() const override;
-    void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file) override;
-    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const override;
+    void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
+                 const std::filesystem::path &file) override;
+    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
+                          bool training) const override;
 
 private:
     void configure(const InterventionContext &context);
@@ -77,11 +82,13 @@ protected:
     std::vector<ParameterSpec> ownParameters() const override;
     void initialize(const InterventionContext &context, const ModelSession &session) override;
     NamedTensors tensors() const override;
-    void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved, const std::filesystem::path &file) override;
-    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training) const override;
+    void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
+                 const std::filesystem::path &file) override;
+    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
+                          bool training) const override;
 
 private:
-    at::Tensor m_prompt;  // (virtual tokens, hidden)
+    at::Tensor m_prompt; // (virtual tokens, hidden)
 };
 
 } // namespace shiftscope

@@ -18,10 +18,7 @@ at::Tensor CausalLM::embedTokens(const at::Tensor &ids) const
     return at::embedding(weights()[embeddingName()], ids.device() == m_device ? ids : ids.to(m_device));
 }
 
-std::vector<std::pair<std::string, at::Tensor>> CausalLM::namedWeights() const
-{
-    return weights().named();
-}
+std::vector<std::pair<std::string, at::Tensor>> CausalLM::namedWeights() const { return weights().named(); }
 
 std::vector<std::pair<std::string, at::Tensor>> CausalLM::makeTrainable()
 {
@@ -37,8 +34,9 @@ std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, co
     // loader lists what it expects (a config.json with a billion layers would list billions of names).
     if (std::size_t(config.layers) > checkpoint.names().size())
         throw InputError(InputProblem{(modelDir / "config.json").string(), "key 'num_hidden_layers'",
-                                      "says " + std::to_string(config.layers) + " layers, but the weight files hold only " +
-                                          std::to_string(checkpoint.names().size()) + " tensors",
+                                      "says " + std::to_string(config.layers)
+                                          + " layers, but the weight files hold only "
+                                          + std::to_string(checkpoint.names().size()) + " tensors",
                                       "check that config.json belongs to these weights"});
     const auto device = computeDevice(options.device);
     const auto dtype = computeScalarType(options.dtype);
@@ -51,19 +49,21 @@ std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, co
     throw std::logic_error("unhandled architecture");
 }
 
-void requireTokenizerFits(const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFile, const ModelConfig &config,
-                          std::optional<int> eos)
+void requireTokenizerFits(const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFile,
+                          const ModelConfig &config, std::optional<int> eos)
 {
     const std::string modelFile = config.source.empty() ? std::string("config.json") : config.source.string();
     if (tokenizer.vocabSize() > config.vocabSize)
-        throw InputError(InputProblem{tokenizerFile.string(), {},
-                                      "gives token ids up to " + std::to_string(tokenizer.vocabSize() - 1) + ", but the model (" +
-                                          modelFile + ") has embeddings for " + std::to_string(config.vocabSize) + " tokens",
+        throw InputError(InputProblem{tokenizerFile.string(),
+                                      {},
+                                      "gives token ids up to " + std::to_string(tokenizer.vocabSize() - 1)
+                                          + ", but the model (" + modelFile + ") has embeddings for "
+                                          + std::to_string(config.vocabSize) + " tokens",
                                       "use the tokenizer.json that came with this model"});
     if (eos && *eos >= config.vocabSize)
         throw InputError(InputProblem{modelFile, "end-of-sequence token",
-                                      "token " + std::to_string(*eos) + " is outside the model's vocabulary of " +
-                                          std::to_string(config.vocabSize) + " tokens",
+                                      "token " + std::to_string(*eos) + " is outside the model's vocabulary of "
+                                          + std::to_string(config.vocabSize) + " tokens",
                                       "set eos_token_id in config.json to the model's end-of-sequence token"});
 }
 

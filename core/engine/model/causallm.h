@@ -28,15 +28,15 @@ public:
 
 //! What one forward call should compute besides the logits.
 struct ForwardRequest {
-    at::Tensor inputIds;          //!< (batch, seq) int64; may be undefined when inputEmbeddings is given
+    at::Tensor inputIds; //!< (batch, seq) int64; may be undefined when inputEmbeddings is given
     //! (batch, seq, hidden) in the compute dtype: used instead of looking inputIds up in the embedding table (soft
     //! prompts). Position embeddings, where the architecture has them, are still added.
     at::Tensor inputEmbeddings;
-    at::Tensor attentionMask;     //!< (batch, seq), 1 for real tokens, 0 for padding; undefined means all real
-    at::Tensor capturePositions;  //!< (batch, P) int64: positions of this call's tokens to record at
-    bool hiddenStates = false;    //!< record hidden states at capturePositions
-    bool headOutputs = false;     //!< record per-head attention outputs at capturePositions
-    std::int64_t logitsFrom = 0;  //!< logits only for positions >= logitsFrom (seq: none)
+    at::Tensor attentionMask;    //!< (batch, seq), 1 for real tokens, 0 for padding; undefined means all real
+    at::Tensor capturePositions; //!< (batch, P) int64: positions of this call's tokens to record at
+    bool hiddenStates = false;   //!< record hidden states at capturePositions
+    bool headOutputs = false;    //!< record per-head attention outputs at capturePositions
+    std::int64_t logitsFrom = 0; //!< logits only for positions >= logitsFrom (seq: none)
     const ForwardHooks *hooks = nullptr;
     //! Record the operations for autograd (training through the model); otherwise the pass runs in inference mode.
     bool trainable = false;
@@ -44,7 +44,7 @@ struct ForwardRequest {
 
 //! Outputs of a forward call, in float32 whatever the compute dtype.
 struct ForwardResult {
-    at::Tensor logits;        //!< (batch, seq - logitsFrom, vocab)
+    at::Tensor logits; //!< (batch, seq - logitsFrom, vocab)
     //! (batch, P, layers + 1, hidden) in Hugging Face's output_hidden_states order: [0] the embeddings, [k] the
     //! output of block k, [layers] the last block's output after the final norm.
     at::Tensor hiddenStates;
@@ -100,7 +100,7 @@ std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, co
 
 //! Throws InputError naming both files when `tokenizer` can produce ids the model has no embedding for, or when
 //! `eos` lies outside the model's vocabulary (the forward pass would index past its embedding table).
-void requireTokenizerFits(const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFile, const ModelConfig &config,
-                          std::optional<int> eos);
+void requireTokenizerFits(const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFile,
+                          const ModelConfig &config, std::optional<int> eos);
 
 } // namespace shiftscope

@@ -39,13 +39,16 @@ bool hasPickles(const fs::path &dir)
 {
     if (hasPickles(dir))
         throw InputError(InputProblem{
-            dir.string(), {},
+            dir.string(),
+            {},
             "the folder holds PyTorch pickle weights (pytorch_model.bin) but no model.safetensors; ShiftScope does not "
             "read pickle files, because loading one can run any code it contains",
             "convert the folder once with Python: from transformers import AutoModelForCausalLM; "
             "AutoModelForCausalLM.from_pretrained(DIR).save_pretrained(DIR, safe_serialization=True) "
             "(writes model.safetensors next to the .bin)"});
-    throw InputError(InputProblem{dir.string(), {}, "no model.safetensors or model.safetensors.index.json in the folder",
+    throw InputError(InputProblem{dir.string(),
+                                  {},
+                                  "no model.safetensors or model.safetensors.index.json in the folder",
                                   "point --model at a Hugging Face model folder with safetensors weights"});
 }
 
@@ -55,7 +58,8 @@ Checkpoint Checkpoint::open(const fs::path &modelDir)
 {
     std::error_code ec;
     if (!fs::is_directory(modelDir, ec))
-        throw InputError(InputProblem{modelDir.string(), {}, "not a folder", "point --model at a Hugging Face model folder"});
+        throw InputError(
+            InputProblem{modelDir.string(), {}, "not a folder", "point --model at a Hugging Face model folder"});
     Checkpoint checkpoint;
     checkpoint.m_dir = modelDir;
     if (present(modelDir / kIndex)) {
@@ -64,7 +68,9 @@ Checkpoint Checkpoint::open(const fs::path &modelDir)
         std::vector<InputProblem> problems;
         for (const auto &shard : shards)
             if (!present(modelDir / shard))
-                problems.push_back({(modelDir / kIndex).string(), {}, "names the shard " + shard + ", which is not in the folder",
+                problems.push_back({(modelDir / kIndex).string(),
+                                    {},
+                                    "names the shard " + shard + ", which is not in the folder",
                                     "download the missing shard, or restore the matching index"});
         if (!problems.empty())
             throw InputError(std::move(problems));
@@ -73,7 +79,8 @@ Checkpoint Checkpoint::open(const fs::path &modelDir)
         for (const auto &[name, shard] : weightMap) {
             const auto it = checkpoint.m_names.find(name);
             if (it == checkpoint.m_names.end() || checkpoint.m_files[it->second.file].path().filename() != shard)
-                problems.push_back({(modelDir / kIndex).string(), "tensor '" + name + "'", "is listed in " + shard + ", which does not hold it",
+                problems.push_back({(modelDir / kIndex).string(), "tensor '" + name + "'",
+                                    "is listed in " + shard + ", which does not hold it",
                                     "restore the index that came with these shards"});
         }
         if (!problems.empty())

@@ -28,7 +28,7 @@ public:
 private:
     struct Location {
         std::size_t file = 0;
-        std::size_t entry = 0;  //!< index into that file's entries()
+        std::size_t entry = 0; //!< index into that file's entries()
     };
 
     void add(SafetensorsFile file);

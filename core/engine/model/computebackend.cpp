@@ -18,7 +18,7 @@ Function *symbol(const char *name)
 {
     void *address = ::dlsym(RTLD_DEFAULT, name);
     Function *function = nullptr;
-    std::memcpy(&function, &address, sizeof function);  // object to function pointer without a pedantic cast
+    std::memcpy(&function, &address, sizeof function); // object to function pointer without a pedantic cast
     return function;
 }
 
@@ -46,8 +46,8 @@ std::string fixOpenBlasCore()
         return {};
     const std::string before = corename();
     const char *better = nullptr;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512dq"))
         better = "SkylakeX";
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         better = "Haswell";
@@ -56,8 +56,8 @@ std::string fixOpenBlasCore()
     ::setenv("OPENBLAS_CORETYPE", better, 0);
     quit();
     init();
-    return "OpenBLAS did not recognise this CPU and chose its " + before + " kernels; switched to " + corename() +
-           " (set OPENBLAS_CORETYPE to choose yourself)";
+    return "OpenBLAS did not recognise this CPU and chose its " + before + " kernels; switched to " + corename()
+         + " (set OPENBLAS_CORETYPE to choose yourself)";
 }
 
 } // namespace
@@ -80,7 +80,9 @@ c10::Device computeDevice(ComputeDevice device)
     if (device == ComputeDevice::Cpu)
         return at::kCPU;
     if (!at::hasCUDA())
-        throw InputError(InputProblem{{}, "--device cuda", "this libtorch has no CUDA support, or no GPU is visible",
+        throw InputError(InputProblem{{},
+                                      "--device cuda",
+                                      "this libtorch has no CUDA support, or no GPU is visible",
                                       "use --device cpu, or a libtorch built with CUDA"});
     return {at::kCUDA, 0};
 }

@@ -12,7 +12,7 @@ enum class ComputeDevice { Cpu, Cuda };
 struct EngineOptions {
     ComputeDtype dtype = ComputeDtype::Float32;
     ComputeDevice device = ComputeDevice::Cpu;
-    int threads = 0;  //!< CPU threads for tensor operations; 0 keeps libtorch's choice
+    int threads = 0; //!< CPU threads for tensor operations; 0 keeps libtorch's choice
 };
 
 } // namespace shiftscope

@@ -37,7 +37,8 @@ std::string checkCase(const Json &c, ForwardCase &out, int vocab)
         return "input_ids " + message;
     for (auto id : out.ids)
         if (id < 0 || id >= vocab)
-            return "input_ids hold " + std::to_string(id) + ", outside the model's vocabulary [0, " + std::to_string(vocab) + ")";
+            return "input_ids hold " + std::to_string(id) + ", outside the model's vocabulary [0, "
+                 + std::to_string(vocab) + ")";
     if (!c.contains("attention_mask")) {
         out.mask.assign(out.ids.size(), 1);
     } else {
@@ -51,7 +52,8 @@ std::string checkCase(const Json &c, ForwardCase &out, int vocab)
                 const auto m = out.mask[std::size_t(r * length + t)];
                 const auto next = t + 1 < length ? out.mask[std::size_t(r * length + t + 1)] : 1;
                 if ((m != 0 && m != 1) || m > next)
-                    return "attention_mask row " + std::to_string(r) + " is not left padding (0s then 1s, the last one 1)";
+                    return "attention_mask row " + std::to_string(r)
+                         + " is not left padding (0s then 1s, the last one 1)";
             }
     }
     if (c.contains("response_start")) {
@@ -72,9 +74,13 @@ std::vector<ForwardCase> readForwardCases(const std::string &file, int vocab)
     try {
         json = Json::parse(text);
     } catch (const Json::parse_error &e) {
-        throw InputError(InputProblem{file, "byte " + std::to_string(e.byte), "not valid JSON", "write {\"cases\": [...]} as docs/CLI.md shows"});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        throw InputError(InputProblem{file, {}, "a number in the file is too large to represent", "write {\"cases\": [...]} as docs/CLI.md shows"});
+        throw InputError(InputProblem{file, "byte " + std::to_string(e.byte), "not valid JSON",
+                                      "write {\"cases\": [...]} as docs/CLI.md shows"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        throw InputError(InputProblem{file,
+                                      {},
+                                      "a number in the file is too large to represent",
+                                      "write {\"cases\": [...]} as docs/CLI.md shows"});
     }
     if (!json.is_object() || !json.contains("cases") || !json["cases"].is_array())
         throw InputError(InputProblem{file, {}, "no \"cases\" list", "write {\"cases\": [...]} as docs/CLI.md shows"});
@@ -82,10 +88,12 @@ std::vector<ForwardCase> readForwardCases(const std::string &file, int vocab)
     std::vector<InputProblem> problems;
     for (std::size_t i = 0; i < json["cases"].size(); ++i) {
         const Json &c = json["cases"][i];
-        const std::string name = c.is_object() && c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : "";
+        const std::string name =
+            c.is_object() && c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : "";
         ForwardCase parsed;
         if (auto message = checkCase(c, parsed, vocab); !message.empty())
-            problems.push_back({file, "case " + std::to_string(i) + (name.empty() ? "" : " ('" + name + "')"), message, "see docs/CLI.md for the format"});
+            problems.push_back({file, "case " + std::to_string(i) + (name.empty() ? "" : " ('" + name + "')"), message,
+                                "see docs/CLI.md for the format"});
         else
             cases.push_back(std::move(parsed));
     }

@@ -10,11 +10,11 @@ namespace shiftscope {
 
 //! One case of `shiftscope-cli forward --input CASES.json` (the format is in docs/CLI.md).
 struct ForwardCase {
-    nlohmann::json source;  //!< the case as read; the output repeats it
+    nlohmann::json source; //!< the case as read; the output repeats it
     std::int64_t rows = 0;
     std::int64_t length = 0;
-    std::vector<std::int64_t> ids;   //!< (rows, length), row-major
-    std::vector<std::int64_t> mask;  //!< (rows, length), row-major
+    std::vector<std::int64_t> ids;  //!< (rows, length), row-major
+    std::vector<std::int64_t> mask; //!< (rows, length), row-major
     std::optional<std::int64_t> responseStart;
 };
 

@@ -17,22 +17,25 @@ void require(bool condition, const std::string &message)
 
 } // namespace
 
-ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &callerRequest, KvCache *cache, at::ScalarType dtype,
-                         at::Device device)
+ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &callerRequest, KvCache *cache,
+                         at::ScalarType dtype, at::Device device)
     : m_request(callerRequest), m_cache(cache)
 {
-    for (at::Tensor *t : {&m_request.inputIds, &m_request.inputEmbeddings, &m_request.attentionMask, &m_request.capturePositions})
+    for (at::Tensor *t :
+         {&m_request.inputIds, &m_request.inputEmbeddings, &m_request.attentionMask, &m_request.capturePositions})
         if (t->defined() && t->device() != device)
             *t = t->to(device);
     const ForwardRequest &request = m_request;
     const at::Tensor &ids = request.inputIds;
     const at::Tensor &embeds = request.inputEmbeddings;
     if (embeds.defined()) {
-        require(embeds.dim() == 3 && embeds.size(2) == config.hiddenSize, "input embeddings must be (batch, seq, hidden)");
+        require(embeds.dim() == 3 && embeds.size(2) == config.hiddenSize,
+                "input embeddings must be (batch, seq, hidden)");
         m_batch = embeds.size(0);
         m_length = embeds.size(1);
     } else {
-        require(ids.defined() && ids.dim() == 2 && ids.scalar_type() == at::kLong, "input ids must be a (batch, seq) int64 tensor");
+        require(ids.defined() && ids.dim() == 2 && ids.scalar_type() == at::kLong,
+                "input ids must be a (batch, seq) int64 tensor");
         m_batch = ids.size(0);
         m_length = ids.size(1);
     }
@@ -42,30 +45,36 @@ ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &caller
                 "token ids must lie in [0, " + std::to_string(config.vocabSize) + ")");
     require(request.logitsFrom >= 0 && request.logitsFrom <= m_length, "logitsFrom outside the sequence");
     const bool hasCache = cache && !cache->empty();
-    require(!hasCache || cache->batch() == m_batch, "the cache holds " + std::to_string(cache ? cache->batch() : 0) + " rows, the batch " + std::to_string(m_batch));
+    require(!hasCache || cache->batch() == m_batch, "the cache holds " + std::to_string(cache ? cache->batch() : 0)
+                                                        + " rows, the batch " + std::to_string(m_batch));
     if (request.hiddenStates || request.headOutputs) {
         const at::Tensor &p = request.capturePositions;
-        require(p.defined() && p.dim() == 2 && p.size(0) == m_batch && p.scalar_type() == at::kLong, "capture positions must be (batch, P) int64");
-        require(p.numel() == 0 || (p.min().item<std::int64_t>() >= 0 && p.max().item<std::int64_t>() < m_length), "capture positions outside the sequence");
+        require(p.defined() && p.dim() == 2 && p.size(0) == m_batch && p.scalar_type() == at::kLong,
+                "capture positions must be (batch, P) int64");
+        require(p.numel() == 0 || (p.min().item<std::int64_t>() >= 0 && p.max().item<std::int64_t>() < m_length),
+                "capture positions outside the sequence");
     }
 
     const auto longOptions = at::TensorOptions().dtype(at::kLong).device(device);
-    at::Tensor mask = request.attentionMask.defined() ? request.attentionMask.to(device, at::kBool)
-                                                      : at::ones({m_batch, m_length}, at::TensorOptions().dtype(at::kBool).device(device));
-    require(mask.dim() == 2 && mask.size(0) == m_batch && mask.size(1) == m_length, "the attention mask must be (batch, seq)");
+    at::Tensor mask = request.attentionMask.defined()
+                        ? request.attentionMask.to(device, at::kBool)
+                        : at::ones({m_batch, m_length}, at::TensorOptions().dtype(at::kBool).device(device));
+    require(mask.dim() == 2 && mask.size(0) == m_batch && mask.size(1) == m_length,
+            "the attention mask must be (batch, seq)");
     const std::int64_t past = hasCache ? cache->length() : 0;
     const at::Tensor start = hasCache ? cache->nextPositions() : at::zeros({m_batch}, longOptions);
 
-    const at::Tensor counted = mask.to(at::kLong).cumsum(1);                                       // (B, T)
-    m_positions = start.unsqueeze(1) + (counted - 1).clamp_min(0);                                 // (B, T)
-    m_nextPositions = start + counted.select(1, m_length - 1);                                     // (B)
-    m_keyMask = hasCache ? at::cat({cache->keyMask(), mask}, 1) : mask;                            // (B, S)
+    const at::Tensor counted = mask.to(at::kLong).cumsum(1);            // (B, T)
+    m_positions = start.unsqueeze(1) + (counted - 1).clamp_min(0);      // (B, T)
+    m_nextPositions = start + counted.select(1, m_length - 1);          // (B)
+    m_keyMask = hasCache ? at::cat({cache->keyMask(), mask}, 1) : mask; // (B, S)
 
     const std::int64_t S = past + m_length;
     const auto longs = at::TensorOptions().dtype(at::kLong).device(device);
-    const at::Tensor query = (at::arange(m_length, longs) + past).unsqueeze(1);                   // (T, 1)
-    const at::Tensor key = at::arange(S, longs).unsqueeze(0);                                       // (1, S)
-    const at::Tensor allowed = (key <= query).unsqueeze(0) & (m_keyMask.unsqueeze(1) | (key == query).unsqueeze(0));  // (B, T, S)
+    const at::Tensor query = (at::arange(m_length, longs) + past).unsqueeze(1); // (T, 1)
+    const at::Tensor key = at::arange(S, longs).unsqueeze(0);                   // (1, S)
+    const at::Tensor allowed = (key <= query).unsqueeze(0)
+                             & (m_keyMask.unsqueeze(1) | (key == query).unsqueeze(0)); // (B, T, S)
     m_bias = at::zeros({m_batch, 1, m_length, S}, at::TensorOptions().dtype(dtype).device(device))
                  .masked_fill_(allowed.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
 }
@@ -75,12 +84,14 @@ at::Tensor ForwardPass::inputEmbeddings(const at::Tensor &table) const
     return m_request.inputEmbeddings.defined() ? m_request.inputEmbeddings : at::embedding(table, m_request.inputIds);
 }
 
-at::Tensor ForwardPass::attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const
+at::Tensor ForwardPass::attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
+                                            const at::Tensor &y) const
 {
     return m_request.hooks ? m_request.hooks->attentionProjection(layer, projection, x, y) : y;
 }
 
-std::pair<at::Tensor, at::Tensor> ForwardPass::keysAndValues(int layer, const at::Tensor &keys, const at::Tensor &values)
+std::pair<at::Tensor, at::Tensor> ForwardPass::keysAndValues(int layer, const at::Tensor &keys,
+                                                             const at::Tensor &values)
 {
     if (!m_cache)
         return {keys, values};
@@ -119,11 +130,11 @@ ForwardResult ForwardPass::finish(const at::Tensor &normed, const at::Tensor &lm
     ForwardResult result;
     recordHidden(normed);
     if (m_request.hiddenStates)
-        result.hiddenStates = at::stack(m_hidden, 2).to(at::kFloat);  // (B, P, layers + 1, hidden)
+        result.hiddenStates = at::stack(m_hidden, 2).to(at::kFloat); // (B, P, layers + 1, hidden)
     if (m_request.headOutputs)
-        result.headOutputs = at::stack(m_heads, 2).to(at::kFloat);    // (B, P, layers, heads, head_dim)
+        result.headOutputs = at::stack(m_heads, 2).to(at::kFloat); // (B, P, layers, heads, head_dim)
     const std::int64_t from = m_request.logitsFrom;
-    result.logits = at::linear(normed.narrow(1, from, m_length - from), lmHead).to(at::kFloat);  // (B, T - from, vocab)
+    result.logits = at::linear(normed.narrow(1, from, m_length - from), lmHead).to(at::kFloat); // (B, T - from, vocab)
     if (m_cache)
         m_cache->setMask(m_keyMask, m_nextPositions);
     return result;

@@ -33,7 +33,8 @@ public:
     //! The request's input embeddings, or its input ids looked up in `table` (vocab, hidden): (B, T, hidden).
     at::Tensor inputEmbeddings(const at::Tensor &table) const;
     //! y, or what the request's hooks make of the attention input projection `projection` of `layer`.
-    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x, const at::Tensor &y) const;
+    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
+                                   const at::Tensor &y) const;
 
     std::pair<at::Tensor, at::Tensor> keysAndValues(int layer, const at::Tensor &keys, const at::Tensor &values);
 
@@ -50,16 +51,16 @@ public:
 private:
     at::Tensor atCapturePositions(const at::Tensor &x) const;
 
-    ForwardRequest m_request;  // the caller's, with its tensors on the model's device
+    ForwardRequest m_request; // the caller's, with its tensors on the model's device
     KvCache *m_cache;
     std::int64_t m_batch = 0;
     std::int64_t m_length = 0;
-    at::Tensor m_keyMask;        // (B, S) bool
-    at::Tensor m_nextPositions;  // (B) int64, after this call
+    at::Tensor m_keyMask;       // (B, S) bool
+    at::Tensor m_nextPositions; // (B) int64, after this call
     at::Tensor m_positions;
     at::Tensor m_bias;
-    std::vector<at::Tensor> m_hidden;  // each (B, P, hidden)
-    std::vector<at::Tensor> m_heads;   // each (B, P, heads, head_dim)
+    std::vector<at::Tensor> m_hidden; // each (B, P, hidden)
+    std::vector<at::Tensor> m_heads;  // each (B, P, heads, head_dim)
 };
 
 } // namespace shiftscope

@@ -54,10 +54,10 @@ Gpt2::Gpt2(const ModelConfig &config, const Checkpoint &checkpoint, at::ScalarTy
 
 at::Tensor Gpt2::conv1d(const std::string &name, const at::Tensor &x) const
 {
-    const at::Tensor &weight = m_w[name + ".weight"];  // (in, out)
+    const at::Tensor &weight = m_w[name + ".weight"]; // (in, out)
     auto sizes = x.sizes().vec();
     sizes.back() = weight.size(1);
-    return at::addmm(m_w[name + ".bias"], x.reshape({-1, x.size(-1)}), weight).view(sizes);  // (..., out)
+    return at::addmm(m_w[name + ".bias"], x.reshape({-1, x.size(-1)}), weight).view(sizes); // (..., out)
 }
 
 ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
@@ -68,36 +68,42 @@ ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
     const std::int64_t B = pass.batch(), T = pass.length(), H = c.hiddenSize, heads = c.heads, d = c.headDim;
     const std::int64_t lastPosition = pass.positions().max().item<std::int64_t>();
     if (lastPosition >= c.maxPositions)
-        throw InputError(InputProblem{{}, {}, "a sequence of " + std::to_string(lastPosition + 1) + " tokens is longer than the model's n_positions (" +
-                                                  std::to_string(c.maxPositions) + ")", "shorten the prompt or the response"});
+        throw InputError(InputProblem{{},
+                                      {},
+                                      "a sequence of " + std::to_string(lastPosition + 1)
+                                          + " tokens is longer than the model's n_positions ("
+                                          + std::to_string(c.maxPositions) + ")",
+                                      "shorten the prompt or the response"});
     const std::string &t = m_prefix;
 
-    at::Tensor h = pass.inputEmbeddings(m_w[t + "wte.weight"]) + at::embedding(m_w[t + "wpe.weight"], pass.positions());  // (B, T, hidden)
+    at::Tensor h = pass.inputEmbeddings(m_w[t + "wte.weight"])
+                 + at::embedding(m_w[t + "wpe.weight"], pass.positions()); // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = t + "h." + std::to_string(i) + ".";
 
         // Attention: c_attn yields [q | k | v], each (B, T, hidden) split into heads.
-        const at::Tensor x = layerNorm(h, m_w[p + "ln_1.weight"], m_w[p + "ln_1.bias"], c.normEps);   // (B, T, hidden)
-        const at::Tensor qkv = pass.attentionProjection(i, "c_attn", x, conv1d(p + "attn.c_attn", x));                                       // (B, T, 3 * hidden)
-        const at::Tensor q = qkv.narrow(2, 0, H).view({B, T, heads, d}).transpose(1, 2);           // (B, heads, T, head_dim)
-        const at::Tensor k = qkv.narrow(2, H, H).view({B, T, heads, d}).transpose(1, 2);           // (B, heads, T, head_dim)
-        const at::Tensor v = qkv.narrow(2, 2 * H, H).view({B, T, heads, d}).transpose(1, 2);       // (B, heads, T, head_dim)
-        const auto [keys, values] = pass.keysAndValues(i, k, v);                                   // (B, heads, S, head_dim)
+        const at::Tensor x = layerNorm(h, m_w[p + "ln_1.weight"], m_w[p + "ln_1.bias"], c.normEps); // (B, T, hidden)
+        const at::Tensor qkv =
+            pass.attentionProjection(i, "c_attn", x, conv1d(p + "attn.c_attn", x));          // (B, T, 3 * hidden)
+        const at::Tensor q = qkv.narrow(2, 0, H).view({B, T, heads, d}).transpose(1, 2);     // (B, heads, T, head_dim)
+        const at::Tensor k = qkv.narrow(2, H, H).view({B, T, heads, d}).transpose(1, 2);     // (B, heads, T, head_dim)
+        const at::Tensor v = qkv.narrow(2, 2 * H, H).view({B, T, heads, d}).transpose(1, 2); // (B, heads, T, head_dim)
+        const auto [keys, values] = pass.keysAndValues(i, k, v);                             // (B, heads, S, head_dim)
         double scale = c.scaleAttnWeights ? 1.0 / std::sqrt(double(d)) : 1.0;
         if (c.scaleAttnByInverseLayerIdx)
             scale /= double(i + 1);
-        const at::Tensor headOut = attend(q, keys, values, pass.attentionBias(), scale);           // (B, T, heads, head_dim)
+        const at::Tensor headOut = attend(q, keys, values, pass.attentionBias(), scale); // (B, T, heads, head_dim)
         pass.recordHeads(headOut);
-        h = h + conv1d(p + "attn.c_proj", headOut.reshape({B, T, H}));                             // (B, T, hidden)
+        h = h + conv1d(p + "attn.c_proj", headOut.reshape({B, T, H})); // (B, T, hidden)
 
         // MLP
-        const at::Tensor y = layerNorm(h, m_w[p + "ln_2.weight"], m_w[p + "ln_2.bias"], c.normEps);    // (B, T, hidden)
-        h = h + conv1d(p + "mlp.c_proj", activate(conv1d(p + "mlp.c_fc", y), c.activation));     // (B, T, hidden)
+        const at::Tensor y = layerNorm(h, m_w[p + "ln_2.weight"], m_w[p + "ln_2.bias"], c.normEps); // (B, T, hidden)
+        h = h + conv1d(p + "mlp.c_proj", activate(conv1d(p + "mlp.c_fc", y), c.activation));        // (B, T, hidden)
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }
-    const at::Tensor normed = layerNorm(h, m_w[t + "ln_f.weight"], m_w[t + "ln_f.bias"], c.normEps);  // (B, T, hidden)
+    const at::Tensor normed = layerNorm(h, m_w[t + "ln_f.weight"], m_w[t + "ln_f.bias"], c.normEps); // (B, T, hidden)
     return pass.finish(normed, m_w[c.tiedEmbeddings ? t + "wte.weight" : "lm_head.weight"]);
 }
 

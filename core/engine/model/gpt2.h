@@ -28,7 +28,7 @@ private:
     //! x @ W + b for the Conv1D `name` (a checkpoint key without ".weight"), W stored (in, out).
     at::Tensor conv1d(const std::string &name, const at::Tensor &x) const;
 
-    std::string m_prefix;  //!< "transformer." or ""
+    std::string m_prefix; //!< "transformer." or ""
     Weights m_w;
 };
 

@@ -38,15 +38,17 @@ std::vector<TensorSpec> GptNeoX::expectedTensors(const ModelConfig &c)
 GptNeoX::GptNeoX(const ModelConfig &config, const Checkpoint &checkpoint, at::ScalarType dtype, at::Device device)
     : CausalLM(config, dtype, device),
       m_w(Weights::load(checkpoint, expectedTensors(config),
-                        {".attention.bias", ".attention.masked_bias", "rotary_emb.inv_freq"},
-                        config.architectureName, dtype, device))
+                        {".attention.bias", ".attention.masked_bias", "rotary_emb.inv_freq"}, config.architectureName,
+                        dtype, device))
 {
 }
 
 at::Tensor GptNeoX::mlp(const std::string &p, const at::Tensor &x) const
 {
-    const at::Tensor up = at::linear(x, m_w[p + "mlp.dense_h_to_4h.weight"], m_w[p + "mlp.dense_h_to_4h.bias"]);  // (B, T, intermediate)
-    return at::linear(activate(up, config().activation), m_w[p + "mlp.dense_4h_to_h.weight"], m_w[p + "mlp.dense_4h_to_h.bias"]);  // (B, T, hidden)
+    const at::Tensor up =
+        at::linear(x, m_w[p + "mlp.dense_h_to_4h.weight"], m_w[p + "mlp.dense_h_to_4h.bias"]); // (B, T, intermediate)
+    return at::linear(activate(up, config().activation), m_w[p + "mlp.dense_4h_to_h.weight"],
+                      m_w[p + "mlp.dense_4h_to_h.bias"]); // (B, T, hidden)
 }
 
 ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) const
@@ -55,39 +57,47 @@ ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) co
     const ModelConfig &c = config();
     ForwardPass pass(c, request, cache, dtype(), device());
     const std::int64_t B = pass.batch(), T = pass.length(), heads = c.heads, d = c.headDim;
-    const RotaryTables rope = rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype());  // (B, 1, T, rotary_dims)
+    const RotaryTables rope =
+        rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype()); // (B, 1, T, rotary_dims)
 
-    at::Tensor h = pass.inputEmbeddings(m_w["gpt_neox.embed_in.weight"]);  // (B, T, hidden)
+    at::Tensor h = pass.inputEmbeddings(m_w["gpt_neox.embed_in.weight"]); // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "gpt_neox.layers." + std::to_string(i) + ".";
 
         // Attention. The fused projection holds, per head, that head's query, key and value side by side.
-        const at::Tensor x = layerNorm(h, m_w[p + "input_layernorm.weight"], m_w[p + "input_layernorm.bias"], c.normEps);  // (B, T, hidden)
+        const at::Tensor x = layerNorm(h, m_w[p + "input_layernorm.weight"], m_w[p + "input_layernorm.bias"],
+                                       c.normEps); // (B, T, hidden)
         const at::Tensor qkv = pass.attentionProjection(i, "query_key_value", x,
-                                                        at::linear(x, m_w[p + "attention.query_key_value.weight"], bias(p + "attention.query_key_value.bias")))
-                                   .view({B, T, heads, 3 * d});                          // (B, T, heads, 3 * head_dim)
-        const at::Tensor q = applyRotary(qkv.narrow(3, 0, d).transpose(1, 2), rope);     // (B, heads, T, head_dim)
-        const at::Tensor k = applyRotary(qkv.narrow(3, d, d).transpose(1, 2), rope);     // (B, heads, T, head_dim)
-        const at::Tensor v = qkv.narrow(3, 2 * d, d).transpose(1, 2);                    // (B, heads, T, head_dim)
-        const auto [keys, values] = pass.keysAndValues(i, k, v);                         // (B, heads, S, head_dim)
-        const at::Tensor headOut = attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d)));  // (B, T, heads, head_dim)
+                                                        at::linear(x, m_w[p + "attention.query_key_value.weight"],
+                                                                   bias(p + "attention.query_key_value.bias")))
+                                   .view({B, T, heads, 3 * d});                      // (B, T, heads, 3 * head_dim)
+        const at::Tensor q = applyRotary(qkv.narrow(3, 0, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
+        const at::Tensor k = applyRotary(qkv.narrow(3, d, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
+        const at::Tensor v = qkv.narrow(3, 2 * d, d).transpose(1, 2);                // (B, heads, T, head_dim)
+        const auto [keys, values] = pass.keysAndValues(i, k, v);                     // (B, heads, S, head_dim)
+        const at::Tensor headOut =
+            attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
         pass.recordHeads(headOut);
         const at::Tensor attnOut = at::linear(headOut.reshape({B, T, heads * d}), m_w[p + "attention.dense.weight"],
-                                              bias(p + "attention.dense.bias"));        // (B, T, hidden)
+                                              bias(p + "attention.dense.bias")); // (B, T, hidden)
 
         // MLP, beside the attention (parallel residual, Pythia) or after it.
         if (c.parallelResidual) {
-            const at::Tensor mlpOut = mlp(p, layerNorm(h, m_w[p + "post_attention_layernorm.weight"], m_w[p + "post_attention_layernorm.bias"], c.normEps));
-            h = h + attnOut + mlpOut;                                                    // (B, T, hidden)
+            const at::Tensor mlpOut = mlp(p, layerNorm(h, m_w[p + "post_attention_layernorm.weight"],
+                                                       m_w[p + "post_attention_layernorm.bias"], c.normEps));
+            h = h + attnOut + mlpOut; // (B, T, hidden)
         } else {
             h = h + attnOut;
-            h = h + mlp(p, layerNorm(h, m_w[p + "post_attention_layernorm.weight"], m_w[p + "post_attention_layernorm.bias"], c.normEps));
+            h = h
+              + mlp(p, layerNorm(h, m_w[p + "post_attention_layernorm.weight"],
+                                 m_w[p + "post_attention_layernorm.bias"], c.normEps));
         }
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }
-    const at::Tensor normed = layerNorm(h, m_w["gpt_neox.final_layer_norm.weight"], m_w["gpt_neox.final_layer_norm.bias"], c.normEps);  // (B, T, hidden)
+    const at::Tensor normed = layerNorm(h, m_w["gpt_neox.final_layer_norm.weight"],
+                                        m_w["gpt_neox.final_layer_norm.bias"], c.normEps); // (B, T, hidden)
     return pass.finish(normed, m_w[c.tiedEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight"]);
 }
 

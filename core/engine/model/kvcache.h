@@ -16,10 +16,16 @@ public:
     //! Cached positions, padding included.
     std::int64_t length() const { return empty() ? 0 : m_keyMask.size(1); }
 
-    const at::Tensor &keyMask() const { return m_keyMask; }            // (batch, length) bool: real tokens
-    const at::Tensor &nextPositions() const { return m_nextPositions; }  // (batch) int64: real tokens so far
-    const at::Tensor &keys(int layer) const { return m_keys.at(std::size_t(layer)); }      // (batch, kv_heads, length, head_dim)
-    const at::Tensor &values(int layer) const { return m_values.at(std::size_t(layer)); }  // (batch, kv_heads, length, head_dim)
+    const at::Tensor &keyMask() const { return m_keyMask; }             // (batch, length) bool: real tokens
+    const at::Tensor &nextPositions() const { return m_nextPositions; } // (batch) int64: real tokens so far
+    const at::Tensor &keys(int layer) const
+    {
+        return m_keys.at(std::size_t(layer));
+    } // (batch, kv_heads, length, head_dim)
+    const at::Tensor &values(int layer) const
+    {
+        return m_values.at(std::size_t(layer));
+    } // (batch, kv_heads, length, head_dim)
 
     void store(int layer, at::Tensor keys, at::Tensor values);
     void setMask(at::Tensor keyMask, at::Tensor nextPositions);

@@ -16,8 +16,8 @@ at::Tensor activate(const at::Tensor &x, const std::string &activation);
 
 //! Cosines and sines of the rotary embedding for each token's position.
 struct RotaryTables {
-    at::Tensor cos;  // (B, 1, T, rotary_dims)
-    at::Tensor sin;  // (B, 1, T, rotary_dims)
+    at::Tensor cos; // (B, 1, T, rotary_dims)
+    at::Tensor sin; // (B, 1, T, rotary_dims)
     std::int64_t dims() const { return cos.size(-1); }
 };
 

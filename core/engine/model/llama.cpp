@@ -12,7 +12,8 @@ std::vector<TensorSpec> Llama::expectedTensors(const ModelConfig &c)
 {
     const std::int64_t V = c.vocabSize, H = c.hiddenSize, I = c.intermediateSize;
     const std::int64_t qDim = std::int64_t(c.heads) * c.headDim, kvDim = std::int64_t(c.kvHeads) * c.headDim;
-    const std::pair<const char *, std::int64_t> projections[] = {{"q_proj", qDim}, {"k_proj", kvDim}, {"v_proj", kvDim}};
+    const std::pair<const char *, std::int64_t> projections[] = {
+        {"q_proj", qDim}, {"k_proj", kvDim}, {"v_proj", kvDim}};
     std::vector<TensorSpec> specs = {{"model.embed_tokens.weight", {V, H}}};
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -37,7 +38,8 @@ std::vector<TensorSpec> Llama::expectedTensors(const ModelConfig &c)
 
 Llama::Llama(const ModelConfig &config, const Checkpoint &checkpoint, at::ScalarType dtype, at::Device device)
     : CausalLM(config, dtype, device),
-      m_w(Weights::load(checkpoint, expectedTensors(config), {"rotary_emb.inv_freq"}, config.architectureName, dtype, device))
+      m_w(Weights::load(checkpoint, expectedTensors(config), {"rotary_emb.inv_freq"}, config.architectureName, dtype,
+                        device))
 {
 }
 
@@ -54,32 +56,39 @@ ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) cons
     const ModelConfig &c = config();
     ForwardPass pass(c, request, cache, dtype(), device());
     const std::int64_t B = pass.batch(), T = pass.length(), heads = c.heads, kvHeads = c.kvHeads, d = c.headDim;
-    const RotaryTables rope = rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype());  // (B, 1, T, head_dim)
+    const RotaryTables rope =
+        rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype()); // (B, 1, T, head_dim)
 
-    at::Tensor h = pass.inputEmbeddings(m_w["model.embed_tokens.weight"]);  // (B, T, hidden)
+    at::Tensor h = pass.inputEmbeddings(m_w["model.embed_tokens.weight"]); // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "model.layers." + std::to_string(i) + ".";
 
         // Attention; kv_heads <= heads, each key/value head serving heads / kv_heads query heads.
-        const at::Tensor x = rmsNorm(h, m_w[p + "input_layernorm.weight"], c.normEps);                            // (B, T, hidden)
-        auto projected = [&](const char *name) { return pass.attentionProjection(i, name, x, project(p + "self_attn." + name, x)); };
-        const at::Tensor q = applyRotary(projected("q_proj").view({B, T, heads, d}).transpose(1, 2), rope);    // (B, heads, T, head_dim)
-        const at::Tensor k = applyRotary(projected("k_proj").view({B, T, kvHeads, d}).transpose(1, 2), rope);  // (B, kv_heads, T, head_dim)
-        const at::Tensor v = projected("v_proj").view({B, T, kvHeads, d}).transpose(1, 2);                     // (B, kv_heads, T, head_dim)
-        const auto [keys, values] = pass.keysAndValues(i, k, v);                                                  // (B, kv_heads, S, head_dim)
-        const at::Tensor headOut = attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d)));    // (B, T, heads, head_dim)
+        const at::Tensor x = rmsNorm(h, m_w[p + "input_layernorm.weight"], c.normEps); // (B, T, hidden)
+        auto projected = [&](const char *name) {
+            return pass.attentionProjection(i, name, x, project(p + "self_attn." + name, x));
+        };
+        const at::Tensor q =
+            applyRotary(projected("q_proj").view({B, T, heads, d}).transpose(1, 2), rope); // (B, heads, T, head_dim)
+        const at::Tensor k = applyRotary(projected("k_proj").view({B, T, kvHeads, d}).transpose(1, 2),
+                                         rope);                                            // (B, kv_heads, T, head_dim)
+        const at::Tensor v = projected("v_proj").view({B, T, kvHeads, d}).transpose(1, 2); // (B, kv_heads, T, head_dim)
+        const auto [keys, values] = pass.keysAndValues(i, k, v);                           // (B, kv_heads, S, head_dim)
+        const at::Tensor headOut =
+            attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
         pass.recordHeads(headOut);
-        h = h + project(p + "self_attn.o_proj", headOut.reshape({B, T, heads * d}));                              // (B, T, hidden)
+        h = h + project(p + "self_attn.o_proj", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
 
         // Gated MLP: down(act(gate(x)) * up(x)).
-        const at::Tensor y = rmsNorm(h, m_w[p + "post_attention_layernorm.weight"], c.normEps);                   // (B, T, hidden)
-        const at::Tensor gated = activate(at::linear(y, m_w[p + "mlp.gate_proj.weight"]), c.activation) * at::linear(y, m_w[p + "mlp.up_proj.weight"]);  // (B, T, intermediate)
-        h = h + at::linear(gated, m_w[p + "mlp.down_proj.weight"]);                                               // (B, T, hidden)
+        const at::Tensor y = rmsNorm(h, m_w[p + "post_attention_layernorm.weight"], c.normEps); // (B, T, hidden)
+        const at::Tensor gated = activate(at::linear(y, m_w[p + "mlp.gate_proj.weight"]), c.activation)
+                               * at::linear(y, m_w[p + "mlp.up_proj.weight"]); // (B, T, intermediate)
+        h = h + at::linear(gated, m_w[p + "mlp.down_proj.weight"]);            // (B, T, hidden)
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }
-    const at::Tensor normed = rmsNorm(h, m_w["model.norm.weight"], c.normEps);                                    // (B, T, hidden)
+    const at::Tensor normed = rmsNorm(h, m_w["model.norm.weight"], c.normEps); // (B, T, hidden)
     return pass.finish(normed, m_w[c.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]);
 }
 

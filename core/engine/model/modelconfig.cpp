@@ -104,8 +104,9 @@ public:
 
     void problem(const std::string &key, const std::string &message, const std::string &fix = {})
     {
-        m_problems.push_back({m_file.string(), "key '" + key + "'", message,
-                              fix.empty() ? "correct config.json, or use the config.json that came with the weights" : fix});
+        m_problems.push_back(
+            {m_file.string(), "key '" + key + "'", message,
+             fix.empty() ? "correct config.json, or use the config.json that came with the weights" : fix});
     }
 
     void finish()
@@ -150,9 +151,10 @@ Architecture architectureOf(const Json &json, const std::filesystem::path &file,
                 return k.architecture;
             }
     }
-    throw InputError(InputProblem{file.string(), "key 'architectures'",
-                                  name.empty() ? "names no architecture" : "architecture '" + name + "' is not supported",
-                                  "use a model of a supported architecture: " + supportedList()});
+    throw InputError(
+        InputProblem{file.string(), "key 'architectures'",
+                     name.empty() ? "names no architecture" : "architecture '" + name + "' is not supported",
+                     "use a model of a supported architecture: " + supportedList()});
 }
 
 //! The config.json keys (and Hugging Face's defaults) of what every architecture has, under its own names.
@@ -174,12 +176,51 @@ struct CommonKeys {
     bool tiedDefault;
 };
 
-constexpr CommonKeys kGptNeoXKeys = {"vocab_size", 50432, "hidden_size", 6144, "num_hidden_layers", 44, "num_attention_heads", 64,
-                                     "max_position_embeddings", 2048, "layer_norm_eps", 1e-5, "hidden_act", "gelu", false};
-constexpr CommonKeys kLlamaKeys = {"vocab_size", 32000, "hidden_size", 4096, "num_hidden_layers", 32, "num_attention_heads", 32,
-                                   "max_position_embeddings", 2048, "rms_norm_eps", 1e-6, "hidden_act", "silu", false};
-constexpr CommonKeys kGpt2Keys = {"vocab_size", 50257, "n_embd", 768, "n_layer", 12, "n_head", 12,
-                                  "n_positions", 1024, "layer_norm_epsilon", 1e-5, "activation_function", "gelu_new", true};
+constexpr CommonKeys kGptNeoXKeys = {"vocab_size",
+                                     50432,
+                                     "hidden_size",
+                                     6144,
+                                     "num_hidden_layers",
+                                     44,
+                                     "num_attention_heads",
+                                     64,
+                                     "max_position_embeddings",
+                                     2048,
+                                     "layer_norm_eps",
+                                     1e-5,
+                                     "hidden_act",
+                                     "gelu",
+                                     false};
+constexpr CommonKeys kLlamaKeys = {"vocab_size",
+                                   32000,
+                                   "hidden_size",
+                                   4096,
+                                   "num_hidden_layers",
+                                   32,
+                                   "num_attention_heads",
+                                   32,
+                                   "max_position_embeddings",
+                                   2048,
+                                   "rms_norm_eps",
+                                   1e-6,
+                                   "hidden_act",
+                                   "silu",
+                                   false};
+constexpr CommonKeys kGpt2Keys = {"vocab_size",
+                                  50257,
+                                  "n_embd",
+                                  768,
+                                  "n_layer",
+                                  12,
+                                  "n_head",
+                                  12,
+                                  "n_positions",
+                                  1024,
+                                  "layer_norm_epsilon",
+                                  1e-5,
+                                  "activation_function",
+                                  "gelu_new",
+                                  true};
 
 void readCommon(ConfigReader &r, ModelConfig &c, const CommonKeys &k)
 {
@@ -232,10 +273,11 @@ std::string normalisedActivation(ConfigReader &r, const std::string &name, const
     if (name == "gelu" || name == "silu" || name == "relu")
         return name;
     if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
-        return "gelu_new";  // the three are the same tanh approximation
+        return "gelu_new"; // the three are the same tanh approximation
     if (name == "swish")
         return "silu";
-    r.problem(key, "activation '" + name + "' is not supported", "the engine runs gelu, gelu_new, gelu_pytorch_tanh, silu and relu");
+    r.problem(key, "activation '" + name + "' is not supported",
+              "the engine runs gelu, gelu_new, gelu_pytorch_tanh, silu and relu");
     return "gelu";
 }
 
@@ -270,11 +312,15 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
     } catch (const Json::parse_error &e) {
         throw InputError(InputProblem{file.string(), "byte " + std::to_string(e.byte), "config.json is not valid JSON",
                                       "restore the config.json that came with the model"});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
-        throw InputError(InputProblem{file.string(), {}, "a number in the file is too large to represent", "restore the config.json that came with the model"});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
+        throw InputError(InputProblem{file.string(),
+                                      {},
+                                      "a number in the file is too large to represent",
+                                      "restore the config.json that came with the model"});
     }
     if (!json.is_object())
-        throw InputError(InputProblem{file.string(), {}, "config.json is not a JSON object", "restore the config.json that came with the model"});
+        throw InputError(InputProblem{
+            file.string(), {}, "config.json is not a JSON object", "restore the config.json that came with the model"});
 
     ModelConfig c;
     c.architecture = architectureOf(json, file, c.architectureName);
@@ -284,22 +330,27 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
     case Architecture::Llama: readLlama(r, c); break;
     case Architecture::Gpt2: readGpt2(r, c); break;
     }
-    c.activation = normalisedActivation(r, c.activation, c.architecture == Architecture::Gpt2 ? "activation_function" : "hidden_act");
+    c.activation = normalisedActivation(r, c.activation,
+                                        c.architecture == Architecture::Gpt2 ? "activation_function" : "hidden_act");
     c.bosTokenId = r.tokenId("bos_token_id");
     c.eosTokenId = r.tokenId("eos_token_id");
     c.padTokenId = r.tokenId("pad_token_id");
-    for (const auto &[key, id] : {std::pair{"bos_token_id", c.bosTokenId}, {"eos_token_id", c.eosTokenId}, {"pad_token_id", c.padTokenId}})
+    for (const auto &[key, id] :
+         {std::pair{"bos_token_id", c.bosTokenId}, {"eos_token_id", c.eosTokenId}, {"pad_token_id", c.padTokenId}})
         if (id && *id >= c.vocabSize)
-            r.problem(key, "token " + std::to_string(*id) + " is outside the vocabulary of " + std::to_string(c.vocabSize) + " tokens");
+            r.problem(key, "token " + std::to_string(*id) + " is outside the vocabulary of "
+                               + std::to_string(c.vocabSize) + " tokens");
     c.source = file;
 
     if (c.headDim == 0) {
         if (c.hiddenSize % c.heads != 0)
-            r.problem("num_attention_heads", std::to_string(c.heads) + " heads do not divide the hidden size " + std::to_string(c.hiddenSize));
+            r.problem("num_attention_heads",
+                      std::to_string(c.heads) + " heads do not divide the hidden size " + std::to_string(c.hiddenSize));
         c.headDim = c.hiddenSize / c.heads;
     }
     if (c.heads % c.kvHeads != 0)
-        r.problem("num_key_value_heads", std::to_string(c.kvHeads) + " key/value heads do not divide the " + std::to_string(c.heads) + " attention heads");
+        r.problem("num_key_value_heads", std::to_string(c.kvHeads) + " key/value heads do not divide the "
+                                             + std::to_string(c.heads) + " attention heads");
     if (c.rotaryPct > 1)
         r.problem("rotary_pct", "must be at most 1, got " + std::to_string(c.rotaryPct));
     if (c.rotaryDims() % 2 != 0)
@@ -311,8 +362,9 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
 ModelConfig ModelConfig::load(const std::filesystem::path &modelDir)
 {
     const auto file = modelDir / "config.json";
-    const std::string text = readInputFile(file, std::uint64_t(16) << 20,
-                                           "point --model at a Hugging Face model folder (config.json next to model.safetensors)");
+    const std::string text =
+        readInputFile(file, std::uint64_t(16) << 20,
+                      "point --model at a Hugging Face model folder (config.json next to model.safetensors)");
     checkJsonDepth(text, file);
     return parse(text, file);
 }

@@ -14,22 +14,22 @@ enum class Architecture { GptNeoX, Llama, Gpt2 };
 //! take the defaults of the Hugging Face config class, as transformers would.
 struct ModelConfig {
     Architecture architecture = Architecture::GptNeoX;
-    std::string architectureName;  //!< as written in config.json, e.g. "GPTNeoXForCausalLM"
+    std::string architectureName; //!< as written in config.json, e.g. "GPTNeoXForCausalLM"
 
     int vocabSize = 0;
     int hiddenSize = 0;
     int layers = 0;
     int heads = 0;
-    int kvHeads = 0;           //!< key/value heads; fewer than `heads` means grouped-query attention
+    int kvHeads = 0; //!< key/value heads; fewer than `heads` means grouped-query attention
     int headDim = 0;
     int intermediateSize = 0;
-    int maxPositions = 0;      //!< only GPT-2's learned positions limit the sequence length
+    int maxPositions = 0; //!< only GPT-2's learned positions limit the sequence length
     double normEps = 1e-5;
-    std::string activation;    //!< "gelu" (erf), "gelu_new" (tanh), "silu" or "relu"
+    std::string activation; //!< "gelu" (erf), "gelu_new" (tanh), "silu" or "relu"
     bool tiedEmbeddings = false;
 
     // Rotary position embeddings (GPT-NeoX, LLaMA)
-    double rotaryPct = 1.0;    //!< share of each head's dimensions that rotate
+    double rotaryPct = 1.0; //!< share of each head's dimensions that rotate
     double ropeTheta = 10000.0;
     // GPT-NeoX
     bool parallelResidual = true;
@@ -38,7 +38,7 @@ struct ModelConfig {
     bool scaleAttnByInverseLayerIdx = false;
     bool scaleAttnWeights = true;
 
-    std::filesystem::path source;  //!< the config.json it was read from, for messages that name the model
+    std::filesystem::path source; //!< the config.json it was read from, for messages that name the model
 
     std::optional<int> bosTokenId;
     std::optional<int> eosTokenId;

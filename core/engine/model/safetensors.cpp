@@ -32,8 +32,9 @@ struct SafetensorsFile::Mapping {
 
 namespace {
 
-constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;  // the limit the safetensors library itself enforces
-constexpr const char *kReexport = "export the weights again with the safetensors library (save_pretrained(..., safe_serialization=True))";
+constexpr std::uint64_t kMaxHeaderBytes = 100u << 20; // the limit the safetensors library itself enforces
+constexpr const char *kReexport =
+    "export the weights again with the safetensors library (save_pretrained(..., safe_serialization=True))";
 
 at::ScalarType scalarType(StoredDtype dtype)
 {
@@ -54,11 +55,16 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path &path)
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        throw InputError(InputProblem{path.string(), {}, std::string("cannot open: ") + std::strerror(errno), "check the file exists and is readable"});
+        throw InputError(InputProblem{path.string(),
+                                      {},
+                                      std::string("cannot open: ") + std::strerror(errno),
+                                      "check the file exists and is readable"});
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
-        throw InputError(InputProblem{path.string(), {}, "is not a regular file (a pipe, a device or a folder)",
+        throw InputError(InputProblem{path.string(),
+                                      {},
+                                      "is not a regular file (a pipe, a device or a folder)",
                                       "point at the model's real weight file"});
     }
     auto mapping = std::make_shared<Mapping>();
@@ -70,15 +76,24 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path &path)
     }
     ::close(fd);
     if (mapping->size < 8)
-        throw InputError(InputProblem{path.string(), {}, "the file is too short to be safetensors (" + std::to_string(info.st_size) + " bytes)", kReexport});
+        throw InputError(
+            InputProblem{path.string(),
+                         {},
+                         "the file is too short to be safetensors (" + std::to_string(info.st_size) + " bytes)",
+                         kReexport});
     if (!mapping->data)
-        throw InputError(InputProblem{path.string(), {}, std::string("cannot map the file: ") + std::strerror(errno), "check there is address space and the file is a regular file"});
+        throw InputError(InputProblem{path.string(),
+                                      {},
+                                      std::string("cannot map the file: ") + std::strerror(errno),
+                                      "check there is address space and the file is a regular file"});
 
     std::uint64_t headerSize = 0;
     std::memcpy(&headerSize, mapping->data, 8);
     if (headerSize > mapping->size - 8 || headerSize > kMaxHeaderBytes)
-        throw InputError(InputProblem{path.string(), "header", "the header length (" + std::to_string(headerSize) +
-                                      " bytes) runs past the end of the file (" + std::to_string(mapping->size) + " bytes)",
+        throw InputError(InputProblem{path.string(), "header",
+                                      "the header length (" + std::to_string(headerSize)
+                                          + " bytes) runs past the end of the file (" + std::to_string(mapping->size)
+                                          + " bytes)",
                                       "the file is truncated or not a safetensors file; download or export it again"});
     SafetensorsFile file;
     file.m_path = path;
@@ -100,10 +115,11 @@ const SafetensorsEntry *SafetensorsFile::find(const std::string &name) const
 at::Tensor SafetensorsFile::tensor(const SafetensorsEntry &entry) const
 {
     if (!isReadableDtype(entry.dtype))
-        throw InputError(InputProblem{m_path.string(), "tensor '" + entry.name + "'",
-                                      "is stored as " + std::string(storedDtypeName(entry.dtype)) +
-                                          ", which the engine cannot use as a weight (it reads F32, F16, BF16 and F64)",
-                                      "convert the model's floating-point weights to float32, float16 or bfloat16 and save it again"});
+        throw InputError(InputProblem{
+            m_path.string(), "tensor '" + entry.name + "'",
+            "is stored as " + std::string(storedDtypeName(entry.dtype))
+                + ", which the engine cannot use as a weight (it reads F32, F16, BF16 and F64)",
+            "convert the model's floating-point weights to float32, float16 or bfloat16 and save it again"});
     const auto options = at::TensorOptions().dtype(scalarType(entry.dtype));
     const std::uint8_t *bytes = m_mapping->data + m_dataStart + entry.begin;
     const std::size_t elementBytes = storedDtypeBits(entry.dtype) / 8;
@@ -113,7 +129,8 @@ at::Tensor SafetensorsFile::tensor(const SafetensorsEntry &entry) const
             std::memcpy(copy.data_ptr(), bytes, entry.end - entry.begin);
         return copy;
     }
-    return at::from_blob(const_cast<std::uint8_t *>(bytes), entry.shape, [keep = m_mapping](void *) {}, options);
+    return at::from_blob(
+        const_cast<std::uint8_t *>(bytes), entry.shape, [keep = m_mapping](void *) {}, options);
 }
 
 bool SafetensorsFile::maps(const void *data) const

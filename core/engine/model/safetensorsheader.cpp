@@ -13,7 +13,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char *kReexport = "export the weights again with the safetensors library (save_pretrained(..., safe_serialization=True))";
+constexpr const char *kReexport =
+    "export the weights again with the safetensors library (save_pretrained(..., safe_serialization=True))";
 
 struct DtypeInfo {
     StoredDtype dtype;
@@ -84,9 +85,9 @@ bool readEntry(const std::string &name, const Json &value, std::uint64_t dataSiz
     const std::string dtypeName = dtype->get<std::string>();
     const auto known = dtypeFromName(dtypeName);
     if (!known)
-        return fail("dtype '" + (dtypeName.size() > 40 ? dtypeName.substr(0, 40) + "..." : dtypeName) +
-                    "' is not a safetensors dtype (BOOL, U8, I8, I16, U16, I32, U32, I64, U64, F4, F6_E2M3, F6_E3M2, "
-                    "F8_E5M2, F8_E4M3, F8_E8M0, F16, BF16, F32, F64, C64)");
+        return fail("dtype '" + (dtypeName.size() > 40 ? dtypeName.substr(0, 40) + "..." : dtypeName)
+                    + "' is not a safetensors dtype (BOOL, U8, I8, I16, U16, I32, U32, I64, U64, F4, F6_E2M3, F6_E3M2, "
+                      "F8_E5M2, F8_E4M3, F8_E8M0, F16, BF16, F32, F64, C64)");
     entry.name = name;
     entry.dtype = *known;
     if (!shape->is_array())
@@ -95,29 +96,32 @@ bool readEntry(const std::string &name, const Json &value, std::uint64_t dataSiz
     for (std::size_t i = 0; i < shape->size(); ++i) {
         const Json &dim = (*shape)[i];
         if (!dim.is_number_unsigned() || dim.get<std::uint64_t>() > (std::uint64_t(1) << 40))
-            return fail("shape holds something other than dimension sizes (entry " + std::to_string(i) + " is " +
-                        kindOf(dim) + (dim.is_number_unsigned() ? " above 2^40" : "") + ")");
+            return fail("shape holds something other than dimension sizes (entry " + std::to_string(i) + " is "
+                        + kindOf(dim) + (dim.is_number_unsigned() ? " above 2^40" : "") + ")");
         entry.shape.push_back(std::int64_t(dim.get<std::uint64_t>()));
         if (__builtin_mul_overflow(elements, dim.get<std::uint64_t>(), &elements))
             return fail("shape " + shapeText(entry.shape) + " is too large");
     }
-    if (!offsets->is_array() || offsets->size() != 2 || !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned())
+    if (!offsets->is_array() || offsets->size() != 2 || !(*offsets)[0].is_number_unsigned()
+        || !(*offsets)[1].is_number_unsigned())
         return fail("data_offsets is " + kindOf(*offsets) + ", not a pair of byte offsets");
     entry.begin = (*offsets)[0].get<std::uint64_t>();
     entry.end = (*offsets)[1].get<std::uint64_t>();
     if (entry.begin > entry.end || entry.end > dataSize)
-        return fail("data_offsets [" + std::to_string(entry.begin) + ", " + std::to_string(entry.end) +
-                        "] run past the end of the file (the data section holds " + std::to_string(dataSize) + " bytes)",
+        return fail("data_offsets [" + std::to_string(entry.begin) + ", " + std::to_string(entry.end)
+                        + "] run past the end of the file (the data section holds " + std::to_string(dataSize)
+                        + " bytes)",
                     "the file is truncated or its header is damaged; download or export it again");
     std::uint64_t bits = 0;
     if (__builtin_mul_overflow(elements, info(entry.dtype).bits, &bits))
         return fail("shape " + shapeText(entry.shape) + " is too large");
     if (bits % 8 != 0)
-        return fail("shape " + shapeText(entry.shape) + " in " + std::string(storedDtypeName(entry.dtype)) + " takes " +
-                    std::to_string(bits) + " bits, which is not a whole number of bytes");
+        return fail("shape " + shapeText(entry.shape) + " in " + std::string(storedDtypeName(entry.dtype)) + " takes "
+                    + std::to_string(bits) + " bits, which is not a whole number of bytes");
     if (bits / 8 != entry.end - entry.begin)
-        return fail("shape " + shapeText(entry.shape) + " in " + std::string(storedDtypeName(entry.dtype)) + " needs " +
-                    std::to_string(bits / 8) + " bytes but data_offsets span " + std::to_string(entry.end - entry.begin));
+        return fail("shape " + shapeText(entry.shape) + " in " + std::string(storedDtypeName(entry.dtype)) + " needs "
+                    + std::to_string(bits / 8) + " bytes but data_offsets span "
+                    + std::to_string(entry.end - entry.begin));
     return true;
 }
 
@@ -131,19 +135,14 @@ std::string shapeText(const std::vector<std::int64_t> &shape)
     return text + "]";
 }
 
-std::string_view storedDtypeName(StoredDtype dtype)
-{
-    return info(dtype).name;
-}
+std::string_view storedDtypeName(StoredDtype dtype) { return info(dtype).name; }
 
-std::size_t storedDtypeBits(StoredDtype dtype)
-{
-    return info(dtype).bits;
-}
+std::size_t storedDtypeBits(StoredDtype dtype) { return info(dtype).bits; }
 
 bool isReadableDtype(StoredDtype dtype)
 {
-    return dtype == StoredDtype::F32 || dtype == StoredDtype::F16 || dtype == StoredDtype::BF16 || dtype == StoredDtype::F64;
+    return dtype == StoredDtype::F32 || dtype == StoredDtype::F16 || dtype == StoredDtype::BF16
+        || dtype == StoredDtype::F64;
 }
 
 std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, std::uint64_t dataSize,
@@ -154,8 +153,9 @@ std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, st
     try {
         json = Json::parse(header);
     } catch (const Json::parse_error &e) {
-        throw InputError(InputProblem{file.string(), "header, byte " + std::to_string(e.byte), "the header is not valid JSON", kReexport});
-    } catch (const nlohmann::json::out_of_range &) {  // a number too large for a double or an integer
+        throw InputError(InputProblem{file.string(), "header, byte " + std::to_string(e.byte),
+                                      "the header is not valid JSON", kReexport});
+    } catch (const nlohmann::json::out_of_range &) { // a number too large for a double or an integer
         throw InputError(InputProblem{file.string(), {}, "a number in the file is too large to represent", kReexport});
     }
     if (!json.is_object())
@@ -170,27 +170,28 @@ std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, st
         if (readEntry(name, value, dataSize, entry, problems, file.string()))
             entries.push_back(std::move(entry));
     }
-    std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) {
-        return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-    });
+    std::sort(entries.begin(), entries.end(),
+              [](const auto &a, const auto &b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
     // The format stores tensors back to back: sorted by start, each begins where the one before ended, and the last
     // ends where the file does. A header length that is off by a few bytes, or bytes appended to the file, show up
     // here as a gap or trailing bytes instead of tensors read from the wrong place.
     std::uint64_t covered = 0;
     const SafetensorsEntry *previous = nullptr;
-    const std::string coverFix = "the header and the data disagree: the file is damaged or was not written by a safetensors "
-                                 "library; download or export it again";
+    const std::string coverFix =
+        "the header and the data disagree: the file is damaged or was not written by a safetensors "
+        "library; download or export it again";
     for (const auto &e : entries) {
         if (e.begin < covered)
             problems.push_back({file.string(), "tensor '" + e.name + "'",
-                                "bytes " + std::to_string(e.begin) + ".." + std::to_string(e.end) + " overlap tensor '" +
-                                    previous->name + "' (bytes " + std::to_string(previous->begin) + ".." +
-                                    std::to_string(previous->end) + ")",
+                                "bytes " + std::to_string(e.begin) + ".." + std::to_string(e.end) + " overlap tensor '"
+                                    + previous->name + "' (bytes " + std::to_string(previous->begin) + ".."
+                                    + std::to_string(previous->end) + ")",
                                 kReexport});
         else if (e.begin > covered)
             problems.push_back({file.string(), "tensor '" + e.name + "'",
-                                "starts at byte " + std::to_string(e.begin) + " of the data, leaving bytes " +
-                                    std::to_string(covered) + ".." + std::to_string(e.begin) + " that no tensor holds",
+                                "starts at byte " + std::to_string(e.begin) + " of the data, leaving bytes "
+                                    + std::to_string(covered) + ".." + std::to_string(e.begin)
+                                    + " that no tensor holds",
                                 coverFix});
         if (e.end >= covered) {
             covered = e.end;
@@ -199,8 +200,8 @@ std::vector<SafetensorsEntry> parseSafetensorsHeader(std::string_view header, st
     }
     if (problems.empty() && covered != dataSize)
         problems.push_back({file.string(), "data",
-                            "the tensors end at byte " + std::to_string(covered) + " of the data but the file holds " +
-                                std::to_string(dataSize - covered) + " more bytes after them",
+                            "the tensors end at byte " + std::to_string(covered) + " of the data but the file holds "
+                                + std::to_string(dataSize - covered) + " more bytes after them",
                             coverFix});
     if (!problems.empty())
         throw InputError(std::move(problems));

@@ -14,8 +14,26 @@ namespace shiftscope {
 //! Every element type the safetensors format defines. Any of them may appear in a header (checkpoints carry masks
 //! and buffers in BOOL, U8 or I64 that no forward pass reads); only floating-point ones can become weights.
 enum class StoredDtype {
-    BOOL, U8, I8, I16, U16, I32, U32, I64, U64,
-    F4, F6_E2M3, F6_E3M2, F8_E5M2, F8_E4M3, F8_E8M0, F16, BF16, F32, F64, C64
+    BOOL,
+    U8,
+    I8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F4,
+    F6_E2M3,
+    F6_E3M2,
+    F8_E5M2,
+    F8_E4M3,
+    F8_E8M0,
+    F16,
+    BF16,
+    F32,
+    F64,
+    C64
 };
 
 std::string_view storedDtypeName(StoredDtype dtype);
@@ -32,7 +50,7 @@ struct SafetensorsEntry {
     std::string name;
     StoredDtype dtype = StoredDtype::F32;
     std::vector<std::int64_t> shape;
-    std::uint64_t begin = 0;  //!< byte offsets into the data section, end exclusive
+    std::uint64_t begin = 0; //!< byte offsets into the data section, end exclusive
     std::uint64_t end = 0;
 };
 

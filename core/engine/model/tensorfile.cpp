@@ -33,11 +33,12 @@ void saveTensors(const fs::path &path, const NamedTensors &tensors)
         const std::uint64_t size = text.size();
         char length[8];
         for (int i = 0; i < 8; ++i)
-            length[i] = char((size >> (8 * i)) & 0xff);  // little-endian, as the format requires
+            length[i] = char((size >> (8 * i)) & 0xff); // little-endian, as the format requires
         out.write(length, 8);
         out.write(text.data(), std::streamsize(text.size()));
         for (const auto &t : contiguous)
-            out.write(static_cast<const char *>(t.data_ptr()), std::streamsize(t.numel() * std::int64_t(sizeof(float))));
+            out.write(static_cast<const char *>(t.data_ptr()),
+                      std::streamsize(t.numel() * std::int64_t(sizeof(float))));
     });
 }
 
@@ -53,12 +54,14 @@ std::map<std::string, at::Tensor> loadTensors(const fs::path &path)
     return out;
 }
 
-at::Tensor requireTensor(const std::map<std::string, at::Tensor> &tensors, const std::string &name, const fs::path &file)
+at::Tensor requireTensor(const std::map<std::string, at::Tensor> &tensors, const std::string &name,
+                         const fs::path &file)
 {
     const auto it = tensors.find(name);
     if (it == tensors.end())
-        throw InputError(InputProblem{file.string(), "tensor '" + name + "'", "the tensor is missing",
-                                      "the file was written by another version or damaged; train the intervention again"});
+        throw InputError(
+            InputProblem{file.string(), "tensor '" + name + "'", "the tensor is missing",
+                         "the file was written by another version or damaged; train the intervention again"});
     return it->second;
 }
 

@@ -10,7 +10,7 @@ namespace shiftscope {
 
 namespace {
 
-constexpr std::size_t kMaxListed = 12;  // per kind; a checkpoint of another architecture would list hundreds
+constexpr std::size_t kMaxListed = 12; // per kind; a checkpoint of another architecture would list hundreds
 
 bool endsWith(const std::string &text, const std::string &suffix)
 {
@@ -52,24 +52,30 @@ Weights Weights::load(const Checkpoint &checkpoint, const std::vector<TensorSpec
         const SafetensorsEntry *entry = checkpoint.find(spec.name);
         if (!entry) {
             if (!spec.optional)
-                missing.add({dir, "tensor '" + spec.name + "'", "missing (expected shape " + shapeText(spec.shape) + ")", configFix});
+                missing.add({dir, "tensor '" + spec.name + "'",
+                             "missing (expected shape " + shapeText(spec.shape) + ")", configFix});
             continue;
         }
         if (!isReadableDtype(entry->dtype))
-            unreadable.add({dir, "tensor '" + spec.name + "'",
-                           "is stored as " + std::string(storedDtypeName(entry->dtype)) +
-                               ", which the engine cannot use as a weight (it reads F32, F16, BF16 and F64)",
-                           "convert the model's floating-point weights to float32, float16 or bfloat16 and save it again"});
+            unreadable.add(
+                {dir, "tensor '" + spec.name + "'",
+                 "is stored as " + std::string(storedDtypeName(entry->dtype))
+                     + ", which the engine cannot use as a weight (it reads F32, F16, BF16 and F64)",
+                 "convert the model's floating-point weights to float32, float16 or bfloat16 and save it again"});
         else if (entry->shape != spec.shape)
             misshaped.add({dir, "tensor '" + spec.name + "'",
-                           "shape disagrees with config.json: got " + shapeText(entry->shape) + ", expected " + shapeText(spec.shape), configFix});
+                           "shape disagrees with config.json: got " + shapeText(entry->shape) + ", expected "
+                               + shapeText(spec.shape),
+                           configFix});
     }
     for (const auto &name : checkpoint.names()) {
         if (known.count(name))
             continue;
-        const bool ignored = std::any_of(ignoredSuffixes.begin(), ignoredSuffixes.end(), [&](const std::string &s) { return endsWith(name, s); });
+        const bool ignored = std::any_of(ignoredSuffixes.begin(), ignoredSuffixes.end(),
+                                         [&](const std::string &s) { return endsWith(name, s); });
         if (!ignored)
-            unexpected.add({dir, "tensor '" + name + "'", "unexpected: a " + architecture + " with this config.json has no such tensor", configFix});
+            unexpected.add({dir, "tensor '" + name + "'",
+                            "unexpected: a " + architecture + " with this config.json has no such tensor", configFix});
     }
     std::vector<InputProblem> problems;
     missing.appendTo(problems, dir, "missing tensors");
@@ -89,10 +95,7 @@ Weights Weights::load(const Checkpoint &checkpoint, const std::vector<TensorSpec
     return weights;
 }
 
-std::vector<std::pair<std::string, at::Tensor>> Weights::named() const
-{
-    return {m_tensors.begin(), m_tensors.end()};
-}
+std::vector<std::pair<std::string, at::Tensor>> Weights::named() const { return {m_tensors.begin(), m_tensors.end()}; }
 
 void Weights::makeTrainable()
 {

@@ -14,8 +14,8 @@ class Checkpoint;
 struct TensorSpec {
     std::string name;
     std::vector<std::int64_t> shape;
-    bool optional = false;  //!< may be absent; checked when present
-    bool keep = true;       //!< false: checked when present, then dropped (a tied head some checkpoints store too)
+    bool optional = false; //!< may be absent; checked when present
+    bool keep = true;      //!< false: checked when present, then dropped (a tied head some checkpoints store too)
 };
 
 //! A model's weights by checkpoint key, checked against what its architecture expects and converted to the compute

@@ -15,14 +15,14 @@ namespace {
 
 //! Token rows padded to one length, on the model's device.
 struct PaddedBatch {
-    at::Tensor ids;   // (rows, length) int64
-    at::Tensor mask;  // (rows, length) int64, 1 for real tokens
+    at::Tensor ids;  // (rows, length) int64
+    at::Tensor mask; // (rows, length) int64, 1 for real tokens
 };
 
 //! Pads each row (the concatenation of its parts) to `length`: on the left, so every row's last token is real,
 //! or on the right, so every row starts where its cache ends.
-PaddedBatch pad(const std::vector<std::vector<const std::vector<int> *>> &rows, std::int64_t length, bool left, int padId,
-                at::Device device)
+PaddedBatch pad(const std::vector<std::vector<const std::vector<int> *>> &rows, std::int64_t length, bool left,
+                int padId, at::Device device)
 {
     const auto n = std::int64_t(rows.size());
     std::vector<std::int64_t> ids(std::size_t(n * length), padId), mask(ids.size(), 0);
@@ -49,16 +49,17 @@ at::Tensor nextTokenLogprobs(const at::Tensor &logits, const at::Tensor &ids)
     const std::int64_t T = ids.size(1);
     std::vector<at::Tensor> rows;
     for (std::int64_t r = 0; r < ids.size(0); ++r) {
-        const at::Tensor logprobs = at::log_softmax(logits[r].narrow(0, 0, T - 1), -1);  // (T - 1, vocab)
+        const at::Tensor logprobs = at::log_softmax(logits[r].narrow(0, 0, T - 1), -1); // (T - 1, vocab)
         rows.push_back(logprobs.gather(1, ids[r].narrow(0, 1, T - 1).unsqueeze(-1)).squeeze(-1));
     }
-    return at::stack(rows);  // (rows, T - 1)
+    return at::stack(rows); // (rows, T - 1)
 }
 
 //! Sum over each row of the entries where `counted` holds, in double precision: (rows).
 std::vector<double> countedSums(const at::Tensor &values, const at::Tensor &counted)
 {
-    const at::Tensor sums = at::where(counted, values, at::zeros_like(values)).to(at::kCPU, at::kDouble).sum(1).contiguous();
+    const at::Tensor sums =
+        at::where(counted, values, at::zeros_like(values)).to(at::kCPU, at::kDouble).sum(1).contiguous();
     const double *data = sums.data_ptr<double>();
     return {data, data + sums.numel()};
 }
@@ -72,17 +73,15 @@ ForwardRequest logitsRequest(const PaddedBatch &batch, std::int64_t logitsFrom =
     return request;
 }
 
-double softmaxFirst(double a, double b)
-{
-    return 1.0 / (1.0 + std::exp(b - a));
-}
+double softmaxFirst(double a, double b) { return 1.0 / (1.0 + std::exp(b - a)); }
 
 void checkExamples(const std::vector<TokenizedExample> &examples)
 {
     for (std::size_t e = 0; e < examples.size(); ++e)
         for (const auto &r : examples[e].responses)
             if (r.empty())
-                throw std::invalid_argument("example " + std::to_string(e) + " has an empty response (it should at least hold EOS)");
+                throw std::invalid_argument("example " + std::to_string(e)
+                                            + " has an empty response (it should at least hold EOS)");
 }
 
 } // namespace
@@ -98,7 +97,7 @@ double ResponseScorer::pairProbability(const TokenizedExample &example, const st
         return softmaxFirst(a.sum / std::max(a.tokens, 1), b.sum / std::max(b.tokens, 1));
     const std::size_t longest = std::max(example.responses.at(std::size_t(pair.preferred)).size(),
                                          example.responses.at(std::size_t(pair.dispreferred)).size());
-    const double denominator = double(std::max<std::size_t>(example.prompt.size() + longest, 2) - 1);  // L - 1
+    const double denominator = double(std::max<std::size_t>(example.prompt.size() + longest, 2) - 1); // L - 1
     return softmaxFirst(a.sum / denominator, b.sum / denominator);
 }
 
@@ -107,9 +106,11 @@ namespace {
 [[noreturn]] void throwNonFinite(const CausalLM &model)
 {
     const auto &source = model.config().source;
-    throw InputError(InputProblem{source.empty() ? std::string("the model") : source.parent_path().string(), {},
-                                  "the model computes log-probabilities that are NaN or infinite",
-                                  "check its weights: a checkpoint holding NaN or infinite values cannot score anything"});
+    throw InputError(
+        InputProblem{source.empty() ? std::string("the model") : source.parent_path().string(),
+                     {},
+                     "the model computes log-probabilities that are NaN or infinite",
+                     "check its weights: a checkpoint holding NaN or infinite values cannot score anything"});
 }
 
 } // namespace
@@ -127,7 +128,8 @@ std::vector<std::vector<ResponseLogprob>> ResponseScorer::scoreResponses(const s
     return scores;
 }
 
-std::vector<double> ResponseScorer::scorePairs(const std::vector<TokenizedExample> &examples, const std::vector<ResponsePair> &pairs,
+std::vector<double> ResponseScorer::scorePairs(const std::vector<TokenizedExample> &examples,
+                                               const std::vector<ResponsePair> &pairs,
                                                const ProgressCallback &progress) const
 {
     std::vector<std::int64_t> pairsOf(examples.size(), 0);
@@ -147,7 +149,8 @@ std::vector<double> ResponseScorer::scorePairs(const std::vector<TokenizedExampl
     return out;
 }
 
-void ResponseScorer::scoreChunks(const std::vector<TokenizedExample> &examples, std::vector<std::vector<ResponseLogprob>> &scores,
+void ResponseScorer::scoreChunks(const std::vector<TokenizedExample> &examples,
+                                 std::vector<std::vector<ResponseLogprob>> &scores,
                                  const std::function<void(const std::vector<std::size_t> &)> &done) const
 {
     checkExamples(examples);
@@ -157,10 +160,14 @@ void ResponseScorer::scoreChunks(const std::vector<TokenizedExample> &examples, 
     // Prompts of similar length share a batch: sort by length, then fill batches up to the token budget.
     std::vector<std::size_t> order(examples.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return examples[a].prompt.size() < examples[b].prompt.size(); });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return examples[a].prompt.size() < examples[b].prompt.size();
+    });
     for (std::size_t i = 0; i < order.size();) {
         std::vector<std::size_t> chunk{order[i++]};
-        while (i < order.size() && std::int64_t(chunk.size() + 1) * std::int64_t(examples[order[i]].prompt.size()) <= m_options.batchTokens)
+        while (i < order.size()
+               && std::int64_t(chunk.size() + 1) * std::int64_t(examples[order[i]].prompt.size())
+                      <= m_options.batchTokens)
             chunk.push_back(order[i++]);
         scoreChunk(examples, chunk, scores);
         for (std::size_t e : chunk)
@@ -182,7 +189,7 @@ void ResponseScorer::scoreChunk(const std::vector<TokenizedExample> &examples, c
     for (std::size_t e : chunk)
         promptLength = std::max(promptLength, std::int64_t(examples[e].prompt.size()));
     KvCache cache;
-    at::Tensor firstLogprobs;  // (chunk, vocab): log p(first response token | prompt)
+    at::Tensor firstLogprobs; // (chunk, vocab): log p(first response token | prompt)
     if (promptLength > 0) {
         std::vector<std::vector<const std::vector<int> *>> rows;
         for (std::size_t e : chunk)
@@ -219,16 +226,20 @@ void ResponseScorer::scoreChunk(const std::vector<TokenizedExample> &examples, c
         const PaddedBatch batch = pad(tokens, length, false, m_options.padId, device);
         const auto count = std::int64_t(end - begin);
         const auto longs = at::TensorOptions().dtype(at::kLong);
-        const at::Tensor cacheIndex = at::from_blob(cacheRows.data(), {count}, longs).to(device, at::kLong, false, true);
+        const at::Tensor cacheIndex =
+            at::from_blob(cacheRows.data(), {count}, longs).to(device, at::kLong, false, true);
         KvCache continued = cache.selectRows(cacheIndex);
-        const at::Tensor logits = m_model.forward(logitsRequest(batch), promptLength > 0 ? &continued : nullptr).logits;  // (rows, length, vocab)
+        const at::Tensor logits = m_model.forward(logitsRequest(batch), promptLength > 0 ? &continued : nullptr)
+                                      .logits; // (rows, length, vocab)
         std::vector<double> sums(std::size_t(count), 0.0);
         if (length > 1)
             sums = countedSums(nextTokenLogprobs(logits, batch.ids), batch.mask.narrow(1, 1, length - 1).to(at::kBool));
         std::vector<double> first(std::size_t(count), 0.0);
         if (promptLength > 0) {
-            const at::Tensor firstIndex = at::from_blob(firstTokens.data(), {count, 1}, longs).to(device, at::kLong, false, true);
-            const at::Tensor picked = firstLogprobs.index_select(0, cacheIndex).gather(1, firstIndex).to(at::kCPU, at::kDouble).contiguous();
+            const at::Tensor firstIndex =
+                at::from_blob(firstTokens.data(), {count, 1}, longs).to(device, at::kLong, false, true);
+            const at::Tensor picked =
+                firstLogprobs.index_select(0, cacheIndex).gather(1, firstIndex).to(at::kCPU, at::kDouble).contiguous();
             first.assign(picked.data_ptr<double>(), picked.data_ptr<double>() + count);
         }
         for (std::size_t i = begin; i < end; ++i) {
@@ -243,7 +254,8 @@ void ResponseScorer::scoreChunk(const std::vector<TokenizedExample> &examples, c
     }
 }
 
-std::vector<double> ResponseScorer::scorePairsNaive(const std::vector<TokenizedExample> &examples, const std::vector<ResponsePair> &pairs,
+std::vector<double> ResponseScorer::scorePairsNaive(const std::vector<TokenizedExample> &examples,
+                                                    const std::vector<ResponsePair> &pairs,
                                                     const ProgressCallback &progress) const
 {
     checkExamples(examples);
@@ -255,22 +267,26 @@ std::vector<double> ResponseScorer::scorePairsNaive(const std::vector<TokenizedE
         const auto &b = ex.responses.at(std::size_t(p.dispreferred));
         const auto L = std::int64_t(ex.prompt.size() + std::max(a.size(), b.size()));
         const PaddedBatch batch = pad({{&ex.prompt, &a}, {&ex.prompt, &b}}, L, true, m_options.padId, m_model.device());
-        const at::Tensor logits = m_model.forward(logitsRequest(batch)).logits;  // (2, L, vocab)
+        const at::Tensor logits = m_model.forward(logitsRequest(batch)).logits; // (2, L, vocab)
         // Position t predicts token t + 1; it counts when that token is a response (or EOS) token and t is a real
         // token (the first response token after an empty prompt has nothing before it).
         std::vector<std::uint8_t> counted(std::size_t(2 * (L - 1)), 0);
         const std::int64_t responseLength[] = {std::int64_t(a.size()), std::int64_t(b.size())};
         for (std::int64_t row = 0; row < 2; ++row)
             for (std::int64_t t = 0; t + 1 < L; ++t)
-                counted[std::size_t(row * (L - 1) + t)] = t + 1 >= L - responseLength[row] && t >= L - std::int64_t(ex.prompt.size()) - responseLength[row];
+                counted[std::size_t(row * (L - 1) + t)] = t + 1 >= L - responseLength[row]
+                                                       && t >= L - std::int64_t(ex.prompt.size()) - responseLength[row];
         double score[2] = {0, 0};
         if (L > 1) {
-            const at::Tensor mask = at::from_blob(counted.data(), {2, L - 1}, at::kByte).to(m_model.device()).to(at::kBool);
+            const at::Tensor mask =
+                at::from_blob(counted.data(), {2, L - 1}, at::kByte).to(m_model.device()).to(at::kBool);
             const auto sums = countedSums(nextTokenLogprobs(logits, batch.ids), mask);
             for (int row = 0; row < 2; ++row) {
-                const auto tokens = std::accumulate(counted.begin() + row * (L - 1), counted.begin() + (row + 1) * (L - 1), 0);
-                score[row] = m_options.scoring == PairScoring::MeanLogprob ? sums[std::size_t(row)] / std::max(tokens, 1)
-                                                                           : sums[std::size_t(row)] / double(L - 1);
+                const auto tokens =
+                    std::accumulate(counted.begin() + row * (L - 1), counted.begin() + (row + 1) * (L - 1), 0);
+                score[row] = m_options.scoring == PairScoring::MeanLogprob
+                               ? sums[std::size_t(row)] / std::max(tokens, 1)
+                               : sums[std::size_t(row)] / double(L - 1);
             }
         }
         if (!std::isfinite(score[0]) || !std::isfinite(score[1]))

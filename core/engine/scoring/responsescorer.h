@@ -14,19 +14,19 @@ class CausalLM;
 //! response tokenized on its own with EOS appended; no BOS anywhere.
 struct TokenizedExample {
     std::vector<int> prompt;
-    std::vector<std::vector<int>> responses;  //!< each ends with the EOS id
+    std::vector<std::vector<int>> responses; //!< each ends with the EOS id
 };
 
 //! A response's log-probability given its prompt.
 struct ResponseLogprob {
-    double sum = 0;  //!< summed log-probabilities of the response tokens and EOS, each given all before it
-    int tokens = 0;  //!< tokens summed: the whole response, less its first token when the prompt is empty
+    double sum = 0; //!< summed log-probabilities of the response tokens and EOS, each given all before it
+    int tokens = 0; //!< tokens summed: the whole response, less its first token when the prompt is empty
 };
 
 //! Two responses of one example.
 struct ResponsePair {
-    std::size_t example = 0;  //!< index into the examples
-    int preferred = 0;        //!< index into that example's responses
+    std::size_t example = 0; //!< index into the examples
+    int preferred = 0;       //!< index into that example's responses
     int dispreferred = 0;
 };
 
@@ -40,8 +40,8 @@ enum class PairScoring {
 
 struct ScorerOptions {
     PairScoring scoring = PairScoring::GeniesZeroShot;
-    std::int64_t batchTokens = 1024;  //!< tokens per forward batch, padding included (bounds memory)
-    int padId = 0;                    //!< filler for padding; it is masked out, so any valid id does
+    std::int64_t batchTokens = 1024; //!< tokens per forward batch, padding included (bounds memory)
+    int padId = 0;                   //!< filler for padding; it is masked out, so any valid id does
 };
 
 //! Scores responses with a causal LM. The prefix-shared path runs each prompt once, keeps its keys and values,
@@ -56,10 +56,11 @@ public:
     std::vector<std::vector<ResponseLogprob>> scoreResponses(const std::vector<TokenizedExample> &examples,
                                                              const ProgressCallback &progress = {}) const;
     //! P(preferred) of each pair through scoreResponses(). Progress counts pairs.
-    std::vector<double> scorePairs(const std::vector<TokenizedExample> &examples, const std::vector<ResponsePair> &pairs,
-                                   const ProgressCallback &progress = {}) const;
+    std::vector<double> scorePairs(const std::vector<TokenizedExample> &examples,
+                                   const std::vector<ResponsePair> &pairs, const ProgressCallback &progress = {}) const;
     //! P(preferred) of each pair, each pair's two sequences left-padded to the same length and run in full.
-    std::vector<double> scorePairsNaive(const std::vector<TokenizedExample> &examples, const std::vector<ResponsePair> &pairs,
+    std::vector<double> scorePairsNaive(const std::vector<TokenizedExample> &examples,
+                                        const std::vector<ResponsePair> &pairs,
                                         const ProgressCallback &progress = {}) const;
 
     //! P(preferred) from the two responses' log-probabilities.
