@@ -23,21 +23,16 @@ std::optional<AnnotationFormat> formatOrThrow(const std::filesystem::path &path)
 //! Current position of an example in the workspace, or -1.
 int positionOf(Workspace &ws, const std::string &distribution, Split split, const std::string &hash)
 {
-    Statement st(ws.db(), "SELECT e.position FROM examples e JOIN distributions d ON d.id = e.distribution_id"
-                          " WHERE d.name = ? AND e.split = ? AND e.content_hash = ? ORDER BY e.position LIMIT 1");
-    st.bind(1, distribution).bind(2, splitName(split)).bind(3, hash);
-    return st.step() ? st.integer(0) : -1;
+    const auto found = ws.findExampleByHash(distribution, split, hash);
+    return found ? found->position : -1;
 }
 
 //! Why a record matches no example, or empty when it does.
 std::string mismatch(Workspace &ws, const std::string &distribution, Split split, const std::string &hash,
                      std::optional<int> response, bool mustBeDispreferred, int exportedPosition)
 {
-    Statement st(ws.db(), "SELECT e.id, e.response_count, e.preferred_position FROM examples e"
-                          " JOIN distributions d ON d.id = e.distribution_id"
-                          " WHERE d.name = ? AND e.split = ? AND e.content_hash = ? LIMIT 1");
-    st.bind(1, distribution).bind(2, splitName(split)).bind(3, hash);
-    if (!st.step()) {
+    const auto found = ws.findExampleByHash(distribution, split, hash);
+    if (!found) {
         if (!ws.distribution(distribution))
             return "no distribution '" + distribution + "' in the workspace";
         std::string reason = "no example in " + distribution + "/" + std::string(splitName(split))
@@ -47,7 +42,7 @@ std::string mismatch(Workspace &ws, const std::string &distribution, Split split
                     + " when exported has changed or is gone";
         return reason;
     }
-    const int responses = st.integer(1), preferred = st.integer(2);
+    const int responses = found->responseCount, preferred = found->preferredPosition;
     if (response && *response >= responses)
         return "response position " + std::to_string(*response) + " is out of range (the example has "
              + std::to_string(responses) + " responses)";
@@ -55,17 +50,6 @@ std::string mismatch(Workspace &ws, const std::string &distribution, Split split
         return "response " + std::to_string(*response)
              + " is the preferred response; a pair names its dispreferred one";
     return {};
-}
-
-bool flagPresent(Workspace &ws, const Annotation &a)
-{
-    // -1 stands for "no response" so one comparison covers both cases.
-    Statement st(ws.db(), "SELECT 1 FROM annotations WHERE distribution = ? AND split = ? AND example_hash = ?"
-                          " AND subject = ? AND coalesce(response_position, -1) = ? AND flag = ? AND note = ?"
-                          " AND author = ? AND created_at = ? LIMIT 1");
-    st.bind(1, a.distribution).bind(2, splitName(a.split)).bind(3, a.exampleHash).bind(4, subjectName(a.subject));
-    st.bind(5, a.responsePosition.value_or(-1)).bind(6, a.flag).bind(7, a.note).bind(8, a.author);
-    return st.bind(9, a.createdAt).step();
 }
 
 } // namespace
@@ -141,7 +125,7 @@ AnnotationImportSummary AnnotationIo::importRecords(Workspace &workspace, const 
             Annotation a = r.flag;
             if (a.createdAt.empty())
                 a.createdAt = utcNow();
-            if (flagPresent(workspace, a)) {
+            if (workspace.hasAnnotation(a)) {
                 ++summary.flagsPresent;
             } else {
                 workspace.addAnnotation(a);

@@ -1,6 +1,7 @@
 #include "genies/dataimporter.h"
 
 #include "genies/distributionreader.h"
+#include "genies/distributionstore.h"
 #include "util/errors.h"
 #include "util/sha256.h"
 #include "util/utf8.h"
@@ -31,97 +32,6 @@ bool holdsDistributions(const fs::path &dir)
     return false;
 }
 
-//! Writes one validated distribution, replacing an older version of it.
-class DistributionWriter {
-public:
-    explicit DistributionWriter(Database &db)
-        : m_db(db),
-          m_find(db, "SELECT id, train_hash, test_hash FROM distributions WHERE name = ?"),
-          m_remove(db, "DELETE FROM distributions WHERE id = ?"),
-          m_insertDistribution(db, "INSERT INTO distributions(name, origin_path, content_hash, train_hash, test_hash,"
-                                   " train_examples, test_examples, responses_per_example, test_pairs, imported_at)"
-                                   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          m_insertExample(db, "INSERT INTO examples(distribution_id, split, position, prompt, response_count,"
-                              " preferred_position, content_hash, extra_json) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
-          m_insertResponse(db, "INSERT INTO responses(example_id, position, text, label) VALUES(?, ?, ?, ?)")
-    {
-    }
-
-    enum class Outcome { Added, Updated, Unchanged };
-
-    Outcome write(const std::string &name, const fs::path &origin, const SplitFile &train, const SplitFile &test,
-                  ImportSummary &summary)
-    {
-        m_find.bind(1, name);
-        std::optional<std::int64_t> existing;
-        if (m_find.step()) {
-            existing = m_find.int64(0);
-            const bool same = m_find.text(1) == train.fileHash && m_find.text(2) == test.fileHash;
-            m_find.reset();
-            if (same)
-                return Outcome::Unchanged;
-            m_remove.bind(1, *existing).run();
-        } else {
-            m_find.reset();
-        }
-        int testPairs = 0;
-        for (const auto &e : test.examples)
-            testPairs += e.pairCount();
-        const int perExample = test.examples.empty() ? train.responsesPerExample : test.responsesPerExample;
-        m_insertDistribution.bind(1, name)
-            .bind(2, origin.string())
-            .bind(3, Sha256::hex(train.fileHash + test.fileHash))
-            .bind(4, train.fileHash)
-            .bind(5, test.fileHash)
-            .bind(6, int(train.examples.size()))
-            .bind(7, int(test.examples.size()))
-            .bind(8, perExample)
-            .bind(9, testPairs)
-            .bind(10, utcNow())
-            .run();
-        const std::int64_t distributionId = m_db.lastInsertId();
-        for (const SplitFile *split : {&train, &test})
-            writeExamples(distributionId, *split, summary);
-        return existing ? Outcome::Updated : Outcome::Added;
-    }
-
-private:
-    void writeExamples(std::int64_t distributionId, const SplitFile &split, ImportSummary &summary)
-    {
-        const std::string_view splitText = splitName(split.split);
-        for (const auto &example : split.examples) {
-            m_insertExample.bind(1, distributionId)
-                .bind(2, splitText)
-                .bind(3, example.position)
-                .bind(4, example.prompt)
-                .bind(5, int(example.responses.size()))
-                .bind(6, example.preferredIndex())
-                .bind(7, example.contentHash());
-            if (example.extraJson.empty())
-                m_insertExample.bindNull(8);
-            else
-                m_insertExample.bind(8, example.extraJson);
-            m_insertExample.run();
-            const std::int64_t exampleId = m_db.lastInsertId();
-            for (std::size_t i = 0; i < example.responses.size(); ++i)
-                m_insertResponse.bind(1, exampleId)
-                    .bind(2, int(i))
-                    .bind(3, example.responses[i].text)
-                    .bind(4, example.responses[i].label)
-                    .run();
-            summary.responses += std::int64_t(example.responses.size());
-        }
-        summary.examples += std::int64_t(split.examples.size());
-    }
-
-    Database &m_db;
-    Statement m_find;
-    Statement m_remove;
-    Statement m_insertDistribution;
-    Statement m_insertExample;
-    Statement m_insertResponse;
-};
-
 //! One distribution folder read from disk: parsed, or only hashed when the workspace already holds those bytes.
 struct LoadedDistribution {
     std::string name;
@@ -134,15 +44,6 @@ struct LoadedDistribution {
 };
 
 using StoredHashes = std::map<std::string, std::pair<std::string, std::string>>;
-
-StoredHashes storedHashes(Database &db)
-{
-    StoredHashes hashes;
-    Statement st(db, "SELECT name, train_hash, test_hash FROM distributions");
-    while (st.step())
-        hashes[st.text(0)] = {st.text(1), st.text(2)};
-    return hashes;
-}
 
 LoadedDistribution loadDistribution(const fs::path &folder, const StoredHashes &stored)
 {
@@ -237,7 +138,7 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
 
     // Everything is read and checked before the write lock is taken, so that a slow disk never keeps other
     // writers (a run, an annotation import) waiting; the hashes of what is stored come from a read snapshot.
-    const StoredHashes stored = storedHashes(workspace.db());
+    const StoredHashes stored = DistributionStore(workspace).fileHashes();
     std::vector<LoadedDistribution> loaded;
     loaded.reserve(folders.size());
     // Reading and parsing the next folder runs on a second thread while this one checks the current one.
@@ -265,18 +166,21 @@ ImportSummary DataImporter::importData(Workspace &workspace, const fs::path &dir
 
     reportProgress(progress, std::int64_t(totalBytes), std::int64_t(totalBytes), "Saving");
     Transaction tx(workspace.db());
-    DistributionWriter writer(workspace.db());
+    DistributionStore store(workspace);
+    DistributionStore::Written written;
     for (const auto &d : loaded) {
         if (d.unchanged) {
             summary.unchanged.push_back(d.name);
             continue;
         }
-        switch (writer.write(d.name, d.folder, d.train, d.test, summary)) {
-        case DistributionWriter::Outcome::Added: summary.added.push_back(d.name); break;
-        case DistributionWriter::Outcome::Updated: summary.updated.push_back(d.name); break;
-        case DistributionWriter::Outcome::Unchanged: summary.unchanged.push_back(d.name); break;
+        switch (store.write(d.name, d.folder, d.train, d.test, written)) {
+        case DistributionStore::Outcome::Added: summary.added.push_back(d.name); break;
+        case DistributionStore::Outcome::Updated: summary.updated.push_back(d.name); break;
+        case DistributionStore::Outcome::Unchanged: summary.unchanged.push_back(d.name); break;
         }
     }
+    summary.examples += written.examples;
+    summary.responses += written.responses;
     tx.commit();
     summariseCoverage(workspace, summary);
     return summary;

@@ -32,11 +32,8 @@ struct Capability {
 Capability capabilityFor(Workspace &workspace, const std::map<Key, EvaluationInfo> &index, const std::string &model,
                          const std::string &target, const std::string &reference)
 {
-    Statement st(workspace.db(),
-                 "SELECT accuracy, best_intervention FROM target_capabilities WHERE model = ? AND target = ?");
-    st.bind(1, model).bind(2, target);
-    if (st.step() && !st.isNull(0))
-        return {st.real(0), st.text(1)};
+    if (const auto imported = ResultStore(workspace).targetCapability(model, target))
+        return {imported->accuracy, imported->intervention};
     // Best of the in-distribution evaluations on the reference.
     Capability best;
     for (const auto &[key, e] : index) {
@@ -164,38 +161,17 @@ std::string generalizationCsv(const std::vector<GeneralizationRow> &rows)
 std::vector<TableComparison> compareAllWithPublished(Workspace &workspace)
 {
     std::vector<TableComparison> out;
-    Statement tables(workspace.db(),
-                     "SELECT DISTINCT model, intervention, file FROM published_metrics ORDER BY 1, 2, 3");
-    while (tables.step()) {
-        TableComparison cmp{tables.text(0), tables.text(1), tables.text(2), 0, 0, 0, 0, {}};
-        Statement rows(workspace.db(),
-                       "SELECT row, source, target, target_reference, generalization_accuracy, baseline_accuracy,"
-                       " baseline_intervention, target_tuned_capability, target_tuned_capability_intervention,"
-                       " source_id_accuracy, rms_calibration_error, differential_elicitation FROM published_metrics"
-                       " WHERE model = ? AND intervention = ? AND file = ? ORDER BY row");
-        rows.bind(1, cmp.model).bind(2, cmp.intervention).bind(3, cmp.file);
+    ResultStore store(workspace);
+    for (const PublishedTable &table : store.publishedTables()) {
+        TableComparison cmp{table.model, table.intervention, table.file, 0, 0, 0, 0, {}};
+        const std::vector<GeneralizationRow> published = store.publishedRows(table);
         std::vector<ShiftPair> shifts;
-        std::vector<GeneralizationRow> published;
-        while (rows.step()) {
+        for (const auto &p : published) {
             ShiftPair shift;
-            shift.source = rows.text(1);
-            shift.target = rows.text(2);
-            shift.targetReference = rows.text(3);
+            shift.source = p.source;
+            shift.target = p.target;
+            shift.targetReference = p.targetReference;
             shifts.push_back(shift);
-            auto opt = [&](int c) { return rows.isNull(c) ? std::nullopt : std::optional<double>(rows.real(c)); };
-            GeneralizationRow p;
-            p.source = shift.source;
-            p.target = shift.target;
-            p.targetReference = shift.targetReference;
-            p.generalizationAccuracy = opt(4);
-            p.baselineAccuracy = opt(5);
-            p.baselineIntervention = rows.text(6);
-            p.targetTunedCapability = opt(7);
-            p.targetTunedCapabilityIntervention = rows.text(8);
-            p.sourceIdAccuracy = opt(9);
-            p.rmsCalibrationError = opt(10);
-            p.differentialElicitation = opt(11);
-            published.push_back(std::move(p));
         }
         const auto rebuilt = rebuildGeneralizationTable(workspace, cmp.model, cmp.intervention, shifts);
         for (std::size_t i = 0; i < published.size(); ++i) {

@@ -5,6 +5,7 @@
 #include "results/evaluationfile.h"
 #include "results/evaluationpath.h"
 #include "results/generalizationtable.h"
+#include "results/resultimportstore.h"
 #include "util/errors.h"
 
 #include <algorithm>
@@ -71,15 +72,8 @@ std::vector<fs::path> filesBelow(const fs::path &root, const std::string &extens
 }
 
 //! An evaluation file read and checked, ready to be written.
-struct ParsedEvaluation {
+struct ParsedEvaluation : EvaluationRecord {
     fs::path file;
-    std::string relative;
-    EvaluationPath where;
-    EvaluationFile content;
-    GeniesMetrics recomputed;
-    double corrected = 0;
-    bool hard = false;
-    std::vector<std::pair<std::string, std::string>> flags; //!< kind, message
     std::optional<InputProblem> problem;
 };
 
@@ -146,7 +140,7 @@ ParsedEvaluation parseOne(const fs::path &file, const fs::path &resultsDir)
 {
     ParsedEvaluation e;
     e.file = file;
-    e.relative = fs::relative(file, resultsDir).generic_string();
+    e.path = fs::relative(file, resultsDir).generic_string();
     const auto where = parseEvaluationPath(fs::relative(file, resultsDir / "evaluations"));
     if (!where) {
         e.problem =
@@ -200,61 +194,15 @@ std::vector<ParsedEvaluation> parseAll(const std::vector<fs::path> &files, const
     return parsed;
 }
 
-void writeEvaluations(Database &db, std::int64_t importId, const std::vector<ParsedEvaluation> &parsed,
+void writeEvaluations(ResultImportStore &store, const std::vector<ParsedEvaluation> &parsed,
                       ResultsImportSummary &summary)
 {
-    Statement remove(db, "DELETE FROM evaluations WHERE path = ?");
-    Statement insert(
-        db, "INSERT INTO evaluations(import_id, path, intervention, variant, model, train_distribution,"
-            " eval_distribution, model_dir, timestamp, short_form, stored_accuracy, stored_brier, stored_average,"
-            " stored_rms, has_rms_key, stored_loss, probability_count, probabilities, accuracy, brier,"
-            " average_probability, rms, corrected_calibration, hard_probabilities)"
-            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    Statement flag(db, "INSERT INTO evaluation_flags(evaluation_id, kind, message) VALUES(?, ?, ?)");
-    auto bindOptional = [](Statement &st, int index, std::optional<double> v) {
-        if (v && !std::isnan(*v))
-            st.bind(index, *v);
-        else
-            st.bindNull(index);
-    };
     for (const auto &e : parsed) {
         if (e.problem)
             continue;
-        const auto &c = e.content;
-        remove.bind(1, e.relative).run();
-        insert.bind(1, importId)
-            .bind(2, e.relative)
-            .bind(3, e.where.intervention)
-            .bind(4, e.where.variant)
-            .bind(5, e.where.model)
-            .bind(6, e.where.trainDistribution)
-            .bind(7, e.where.evaluatedDistribution)
-            .bind(8, c.modelDir)
-            .bind(9, c.timestamp)
-            .bind(10, c.shortForm ? 1 : 0);
-        bindOptional(insert, 11, c.accuracy);
-        bindOptional(insert, 12, c.brierScore);
-        bindOptional(insert, 13, c.averageProbability);
-        bindOptional(insert, 14, c.rmsCalibrationError);
-        insert.bind(15, c.hasRmsKey ? 1 : 0);
-        bindOptional(insert, 16, c.loss);
-        insert.bind(17, int(c.probabilities.size()));
-        const bool hasP = c.hasProbabilities && !c.probabilities.empty();
-        if (hasP)
-            insert.bindBlob(18, c.probabilities.data(), c.probabilities.size() * sizeof(double));
-        else
-            insert.bindNull(18);
-        bindOptional(insert, 19, hasP ? std::optional(e.recomputed.accuracy) : std::nullopt);
-        bindOptional(insert, 20, hasP ? std::optional(e.recomputed.brierScore) : std::nullopt);
-        bindOptional(insert, 21, hasP ? std::optional(e.recomputed.averageProbability) : std::nullopt);
-        bindOptional(insert, 22, hasP ? std::optional(e.recomputed.rmsCalibrationError) : std::nullopt);
-        bindOptional(insert, 23, hasP ? std::optional(e.corrected) : std::nullopt);
-        insert.bind(24, e.hard ? 1 : 0).run();
-        const std::int64_t id = db.lastInsertId();
-        for (const auto &[kind, message] : e.flags)
-            flag.bind(1, id).bind(2, kind).bind(3, message).run();
+        store.addEvaluation(e);
         summary.evaluationFiles += 1;
-        summary.probabilities += std::int64_t(c.probabilities.size());
+        summary.probabilities += std::int64_t(e.content.probabilities.size());
         summary.flaggedFiles += e.flags.empty() ? 0 : 1;
         summary.hardFiles += e.hard ? 1 : 0;
         summary.storedValueDisagreements += int(std::count_if(e.flags.begin(), e.flags.end(), [](const auto &f) {
@@ -262,36 +210,23 @@ void writeEvaluations(Database &db, std::int64_t importId, const std::vector<Par
                 && f.first != "distribution_differs";
         }));
     }
-    // Several files can hold the same evaluation (lat_stim_1/lat/, lora_fine_tuning/classify_lora/, old_evals/):
-    // the one outside such folders, else the first by path, is canonical; the others point to it.
-    db.exec("UPDATE evaluations SET duplicate_of = NULL");
-    db.exec("UPDATE evaluations AS e SET duplicate_of = (SELECT c.id FROM evaluations c WHERE c.model = e.model"
-            " AND c.intervention = e.intervention AND c.train_distribution = e.train_distribution"
-            " AND c.eval_distribution = e.eval_distribution ORDER BY c.variant != '', c.path LIMIT 1)");
-    db.exec("UPDATE evaluations SET duplicate_of = NULL WHERE duplicate_of = id");
-    Statement duplicates(db, "SELECT count(*) FROM evaluations WHERE duplicate_of IS NOT NULL");
-    summary.duplicateFiles = duplicates.step() ? duplicates.integer(0) : 0;
+    // Several files can hold the same evaluation (lat_stim_1/lat/, lora_fine_tuning/classify_lora/, old_evals/).
+    summary.duplicateFiles = store.markDuplicates();
 }
 
 //! Probabilities line up with pairs only when the counts agree (reference 1.3 order); a mismatch is flagged and
 //! the file left unlinked rather than guessed at (few_shot's length filter, for one, shortens arrays).
-void checkLinks(Database &db, std::int64_t importId, ResultsImportSummary &summary)
+void checkLinks(ResultImportStore &store, ResultsImportSummary &summary)
 {
-    Statement st(db, "SELECT e.id, e.probability_count, d.test_pairs, e.eval_distribution FROM evaluations e"
-                     " JOIN distributions d ON d.name = e.eval_distribution"
-                     " WHERE e.import_id = ? AND e.probability_count > 0");
-    st.bind(1, importId);
-    Statement flag(db, "INSERT INTO evaluation_flags(evaluation_id, kind, message) VALUES(?, 'length_mismatch', ?)");
-    while (st.step()) {
-        if (st.integer(1) == st.integer(2)) {
+    for (const LinkCheck &check : store.linkChecks()) {
+        if (check.probabilities == check.testPairs) {
             ++summary.linkedFiles;
             continue;
         }
         ++summary.lengthMismatches;
-        flag.bind(1, st.int64(0))
-            .bind(2, std::to_string(st.integer(1)) + " probabilities but " + st.text(3) + " has "
-                         + std::to_string(st.integer(2)) + " test pairs in this workspace; not linked to its pairs")
-            .run();
+        store.addFlag(check.evaluationId, "length_mismatch",
+                      std::to_string(check.probabilities) + " probabilities but " + check.distribution + " has "
+                          + std::to_string(check.testPairs) + " test pairs in this workspace; not linked to its pairs");
     }
 }
 
@@ -319,7 +254,7 @@ std::vector<std::string> splitCsvLine(const std::string &line)
     return cells;
 }
 
-void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file, const fs::path &root,
+void importMetricsCsv(ResultImportStore &store, const fs::path &file, const fs::path &root,
                       ResultsImportSummary &summary, std::vector<InputProblem> &problems)
 {
     const auto relative = fs::relative(file, root);
@@ -345,12 +280,7 @@ void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file,
                             }()});
         return;
     }
-    Statement insert(
-        db, "INSERT OR REPLACE INTO published_metrics(import_id, model, intervention, file, row, source, target,"
-            " target_reference, generalization_accuracy, baseline_accuracy, baseline_intervention,"
-            " target_tuned_capability, target_tuned_capability_intervention, source_id_accuracy,"
-            " rms_calibration_error, differential_elicitation)"
-            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const PublishedTable table{parts[0], parts[1], fs::path(parts[2]).stem().string()};
     int row = 0;
     int lineNumber = 1;
     while (std::getline(in, line)) {
@@ -364,43 +294,42 @@ void importMetricsCsv(Database &db, std::int64_t importId, const fs::path &file,
                                 "each row has the 11 published columns"});
             continue;
         }
-        insert.bind(1, importId)
-            .bind(2, parts[0])
-            .bind(3, parts[1])
-            .bind(4, fs::path(parts[2]).stem().string())
-            .bind(5, row);
         bool bad = false;
-        for (std::size_t c = 0; c < cells.size(); ++c) {
-            const int index = int(c) + 6;
-            const bool numeric = c == 3 || c == 4 || c == 6 || c == 8 || c == 9 || c == 10;
-            if (!numeric) {
-                insert.bind(index, cells[c]);
-            } else if (cells[c].empty() || cells[c] == "nan" || cells[c] == "NaN") {
-                insert.bindNull(index);
-            } else {
-                try {
-                    insert.bind(index, std::stod(cells[c]));
-                } catch (const std::exception &) {
-                    problems.push_back({file.string(), "line " + std::to_string(lineNumber) + ", column " + expected[c],
-                                        "'" + cells[c] + "' is not a number",
-                                        "write a decimal number or leave it empty"});
-                    bad = true;
-                    break;
-                }
+        // An empty or "nan" cell is a missing value; anything else in a numeric column must be a number.
+        auto number = [&](std::size_t c) -> std::optional<double> {
+            if (bad || cells[c].empty() || cells[c] == "nan" || cells[c] == "NaN")
+                return std::nullopt;
+            try {
+                return std::stod(cells[c]);
+            } catch (const std::exception &) {
+                problems.push_back({file.string(), "line " + std::to_string(lineNumber) + ", column " + expected[c],
+                                    "'" + cells[c] + "' is not a number", "write a decimal number or leave it empty"});
+                bad = true;
+                return std::nullopt;
             }
-        }
-        if (bad) {
-            insert.reset();
+        };
+        GeneralizationRow values;
+        values.source = cells[0];
+        values.target = cells[1];
+        values.targetReference = cells[2];
+        values.generalizationAccuracy = number(3);
+        values.baselineAccuracy = number(4);
+        values.baselineIntervention = cells[5];
+        values.targetTunedCapability = number(6);
+        values.targetTunedCapabilityIntervention = cells[7];
+        values.sourceIdAccuracy = number(8);
+        values.rmsCalibrationError = number(9);
+        values.differentialElicitation = number(10);
+        if (bad)
             continue;
-        }
-        insert.run();
+        store.addPublishedRow(table, row, values);
         ++row;
     }
     summary.metricsFiles += 1;
     summary.metricsRows += row;
 }
 
-void importCapability(Database &db, std::int64_t importId, const fs::path &file, const fs::path &root,
+void importCapability(ResultImportStore &store, const fs::path &file, const fs::path &root,
                       ResultsImportSummary &summary, std::vector<InputProblem> &problems)
 {
     const auto relative = fs::relative(file, root);
@@ -432,18 +361,13 @@ void importCapability(Database &db, std::int64_t importId, const fs::path &file,
                             "restore the file from the published results"});
         return;
     }
-    Statement insert(db, "INSERT OR REPLACE INTO target_capabilities(import_id, model, target, target_reference,"
-                         " best_intervention, accuracy) VALUES(?, ?, ?, ?, ?, ?)");
-    insert.bind(1, importId)
-        .bind(2, model)
-        .bind(3, file.stem().string())
-        .bind(4, reference != json.end() && reference->is_string() ? reference->get<std::string>() : std::string())
-        .bind(5, json["best_intervention"].is_string() ? json["best_intervention"].get<std::string>() : std::string());
-    if (json["best_intervention_accuracy"].is_number())
-        insert.bind(6, json["best_intervention_accuracy"].get<double>());
-    else
-        insert.bindNull(6);
-    insert.run();
+    store.addTargetCapability(
+        model, file.stem().string(),
+        reference != json.end() && reference->is_string() ? reference->get<std::string>() : std::string(),
+        json["best_intervention"].is_string() ? json["best_intervention"].get<std::string>() : std::string(),
+        json["best_intervention_accuracy"].is_number()
+            ? std::optional<double>(json["best_intervention_accuracy"].get<double>())
+            : std::nullopt);
     summary.capabilityFiles += 1;
 }
 
@@ -492,19 +416,16 @@ ResultsImportSummary ResultsImporter::importResults(Workspace &workspace, const 
             errors.push_back(p);
     }
 
-    Database &db = workspace.db();
-    Transaction tx(db);
-    Statement addImport(db, "INSERT INTO result_imports(root, imported_at) VALUES(?, ?)");
-    addImport.bind(1, root.string()).bind(2, utcNow()).run();
-    const std::int64_t importId = db.lastInsertId();
+    Transaction tx(workspace.db());
+    ResultImportStore store(workspace, root);
     reportProgress(progress, std::int64_t(evaluationFiles.size()), std::int64_t(evaluationFiles.size()) * 2,
                    "Saving evaluations");
-    writeEvaluations(db, importId, parsed, summary);
-    checkLinks(db, importId, summary);
+    writeEvaluations(store, parsed, summary);
+    checkLinks(store, summary);
     for (const auto &file : metricsFiles)
-        importMetricsCsv(db, importId, file, root / "generalization_metrics", summary, errors);
+        importMetricsCsv(store, file, root / "generalization_metrics", summary, errors);
     for (const auto &file : capabilityFiles)
-        importCapability(db, importId, file, root / "target_tuned_capability", summary, errors);
+        importCapability(store, file, root / "target_tuned_capability", summary, errors);
     if (!errors.empty())
         throw InputError(std::move(errors));
     reportProgress(progress, std::int64_t(evaluationFiles.size()) * 2 - 1, std::int64_t(evaluationFiles.size()) * 2,

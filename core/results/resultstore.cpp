@@ -153,4 +153,51 @@ int ResultStore::evaluationCount(bool includeDuplicates)
     return st.step() ? st.integer(0) : 0;
 }
 
+std::optional<TargetCapability> ResultStore::targetCapability(const std::string &model, const std::string &target)
+{
+    Statement st(m_ws.db(),
+                 "SELECT accuracy, best_intervention FROM target_capabilities WHERE model = ? AND target = ?");
+    st.bind(1, model).bind(2, target);
+    if (st.step() && !st.isNull(0))
+        return TargetCapability{st.real(0), st.text(1)};
+    return std::nullopt;
+}
+
+std::vector<PublishedTable> ResultStore::publishedTables()
+{
+    std::vector<PublishedTable> tables;
+    Statement st(m_ws.db(), "SELECT DISTINCT model, intervention, file FROM published_metrics ORDER BY 1, 2, 3");
+    while (st.step())
+        tables.push_back({st.text(0), st.text(1), st.text(2)});
+    return tables;
+}
+
+std::vector<GeneralizationRow> ResultStore::publishedRows(const PublishedTable &table)
+{
+    Statement rows(m_ws.db(),
+                   "SELECT row, source, target, target_reference, generalization_accuracy, baseline_accuracy,"
+                   " baseline_intervention, target_tuned_capability, target_tuned_capability_intervention,"
+                   " source_id_accuracy, rms_calibration_error, differential_elicitation FROM published_metrics"
+                   " WHERE model = ? AND intervention = ? AND file = ? ORDER BY row");
+    rows.bind(1, table.model).bind(2, table.intervention).bind(3, table.file);
+    std::vector<GeneralizationRow> out;
+    while (rows.step()) {
+        auto opt = [&](int c) { return rows.isNull(c) ? std::nullopt : std::optional<double>(rows.real(c)); };
+        GeneralizationRow p;
+        p.source = rows.text(1);
+        p.target = rows.text(2);
+        p.targetReference = rows.text(3);
+        p.generalizationAccuracy = opt(4);
+        p.baselineAccuracy = opt(5);
+        p.baselineIntervention = rows.text(6);
+        p.targetTunedCapability = opt(7);
+        p.targetTunedCapabilityIntervention = rows.text(8);
+        p.sourceIdAccuracy = opt(9);
+        p.rmsCalibrationError = opt(10);
+        p.differentialElicitation = opt(11);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 } // namespace shiftscope

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "results/generalizationtable.h"
 #include "workspace/workspace.h"
 
 #include <optional>
@@ -53,6 +54,19 @@ struct LinkStatus {
     std::string message; //!< why not, e.g. "750 probabilities but alpaca_hard has 12 test pairs here"
 };
 
+//! A published generalization-metrics table imported from a results tree.
+struct PublishedTable {
+    std::string model;
+    std::string intervention;
+    std::string file; //!< the CSV's name without ".csv"
+};
+
+//! A target-tuned capability: the best accuracy any intervention reached when trained on the target itself.
+struct TargetCapability {
+    double accuracy = 0;
+    std::string intervention;
+};
+
 //! Read access to the results part of a workspace.
 class ResultStore {
 public:
@@ -70,6 +84,13 @@ public:
     std::vector<EvaluationFlag> flags(std::int64_t evaluationId = 0);
     LinkStatus linkStatus(const EvaluationInfo &evaluation);
     int evaluationCount(bool includeDuplicates = false);
+
+    //! The imported target-tuned capability of `model` on `target`, if a capability file gave one.
+    std::optional<TargetCapability> targetCapability(const std::string &model, const std::string &target);
+    //! Every imported published table, by model, intervention and file.
+    std::vector<PublishedTable> publishedTables();
+    //! A published table's rows in file order, as its CSV gave them.
+    std::vector<GeneralizationRow> publishedRows(const PublishedTable &table);
 
 private:
     Workspace &m_ws;

@@ -49,6 +49,14 @@ struct ExampleRecord {
     Example example;
 };
 
+//! Where an example with a given content hash sits in the workspace now.
+struct ExampleLocation {
+    std::int64_t id = 0;
+    int position = 0;
+    int responseCount = 0;
+    int preferredPosition = 0;
+};
+
 struct CatalogueInfo {
     std::int64_t id = 0;
     std::string name;

@@ -445,6 +445,29 @@ Annotation readAnnotation(const Statement &st)
 }
 } // namespace
 
+bool Workspace::hasAnnotation(const Annotation &a)
+{
+    // -1 stands for "no response" so one comparison covers both cases.
+    Statement st(m_db, "SELECT 1 FROM annotations WHERE distribution = ? AND split = ? AND example_hash = ?"
+                       " AND subject = ? AND coalesce(response_position, -1) = ? AND flag = ? AND note = ?"
+                       " AND author = ? AND created_at = ? LIMIT 1");
+    st.bind(1, a.distribution).bind(2, splitName(a.split)).bind(3, a.exampleHash).bind(4, subjectName(a.subject));
+    st.bind(5, a.responsePosition.value_or(-1)).bind(6, a.flag).bind(7, a.note).bind(8, a.author);
+    return st.bind(9, a.createdAt).step();
+}
+
+std::optional<ExampleLocation> Workspace::findExampleByHash(const std::string &distribution, Split split,
+                                                            const std::string &hash)
+{
+    Statement st(m_db, "SELECT e.id, e.position, e.response_count, e.preferred_position FROM examples e"
+                       " JOIN distributions d ON d.id = e.distribution_id"
+                       " WHERE d.name = ? AND e.split = ? AND e.content_hash = ? ORDER BY e.position LIMIT 1");
+    st.bind(1, distribution).bind(2, splitName(split)).bind(3, hash);
+    if (!st.step())
+        return std::nullopt;
+    return ExampleLocation{st.int64(0), st.integer(1), st.integer(2), st.integer(3)};
+}
+
 std::vector<Annotation> Workspace::annotationsForExample(std::int64_t exampleId)
 {
     Statement st(m_db,

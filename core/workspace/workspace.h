@@ -39,6 +39,10 @@ public:
     std::optional<ExampleRecord> example(std::int64_t exampleId);
     std::optional<ExampleRecord> exampleAt(const std::string &distribution, Split split, int position);
     std::vector<Example> examples(const std::string &distribution, Split split, int limit = -1);
+    //! The first example (by position) of a split whose content hash is `hash`: annotations find their example
+    //! by content, so they follow it across re-imports.
+    std::optional<ExampleLocation> findExampleByHash(const std::string &distribution, Split split,
+                                                     const std::string &hash);
 
     // Shift catalogues
     std::vector<CatalogueInfo> catalogues();
@@ -54,6 +58,8 @@ public:
     std::int64_t addAnnotation(const Annotation &annotation);
     std::vector<Annotation> annotationsForExample(std::int64_t exampleId);
     std::vector<Annotation> annotations(const std::string &distribution = {});
+    //! Whether this exact flag (every field, its time included) is stored already.
+    bool hasAnnotation(const Annotation &annotation);
 
 private:
     Workspace(Database db, std::filesystem::path path);

@@ -7,6 +7,8 @@
 #   table's interface, excepted);
 # - widgets/ keeps its code in feature folders (shell/, data/, results/, ...), none at its top level;
 # - core/engine/CMakeLists.txt compiles nothing outside its folder;
+# - SQL lives in stores: only core/workspace/ and files named *store.cpp/.h prepare statements or execute SQL
+#   (importers and commands call store methods; a Transaction is not SQL);
 # - the GUI opens no QFileDialog through its static functions, only through widgets/shell/filedialogs.cpp.
 cmake_minimum_required(VERSION 3.25)
 if(NOT SOURCE_DIR)
@@ -56,6 +58,12 @@ foreach(ext cpp h)
   foreach(file IN LISTS flat)
     string(APPEND violations "${file}: widgets/ code lives in a feature folder (shell/, data/, results/, disagreements/, audit/, runs/)\n")
   endforeach()
+endforeach()
+
+file(GLOB_RECURSE sql_allowed RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/core/workspace/*" "${SOURCE_DIR}/core/*store.cpp"
+     "${SOURCE_DIR}/core/*store.h")
+foreach(ext cpp h)
+  check_files("core/*.${ext}" "Statement[ (]|[.>]exec\\(" "${sql_allowed}" "SQL belongs in a store (a *store.cpp or core/workspace/)")
 endforeach()
 
 check_files("app/gui_main.cpp" "${command_headers}" "" "the GUI calls features, not command implementations")

@@ -12,11 +12,9 @@
 #include "widgets/results/resultsviewbase.h"
 #include "widgets/runs/runlauncherdialog.h"
 #include "widgets/runs/runspanel.h"
-#include "annotation/annotationio.h"
+#include "widgets/audit/annotationactions.h"
 #include "widgets/audit/auditview.h"
 #include "widgets/shell/presentationstyle.h"
-#include "widgets/audit/flagdialog.h"
-#include "widgets/audit/relabeldialog.h"
 #include "widgets/disagreements/disagreementmodel.h"
 #include "widgets/shell/sessionstate.h"
 #include "genies/dataimporter.h"
@@ -489,79 +487,32 @@ void MainWindow::createAuditMenu()
     });
     audit->addSeparator();
     audit->addAction(tr("&Blind Relabelling…"), this, [this] {
-        if (!m_workspace)
-            return;
-        QStringList names;
-        for (const auto &d : m_workspace->distributions())
-            names << qs(d.name);
-        if (names.isEmpty())
-            return;
-        const int current = m_context->shift() ? std::max(0, int(names.indexOf(qs(m_context->shift()->target)))) : 0;
-        bool ok = false;
-        const QString distribution = QInputDialog::getItem(this, tr("Blind relabelling"),
-                                                           tr("Distribution (test split)"), names, current, false, &ok);
-        if (!ok)
-            return;
-        RelabelDialog dialog(m_workspace.get(), ss(distribution), Split::Test, FlagDialog::annotatorName(), 20240601,
-                             this);
-        dialog.exec();
+        if (m_workspace)
+            AnnotationActions::blindRelabelling(this, *m_workspace,
+                                                m_context->shift() ? qs(m_context->shift()->target) : QString());
     });
     audit->addAction(tr("Relabelling &Statistics"), this, [this] {
-        if (!m_workspace)
-            return;
-        auto *box = new QMessageBox(QMessageBox::Information, tr("Relabelling statistics"),
-                                    relabelSummaryHtml(*m_workspace), QMessageBox::Ok, this);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
+        if (m_workspace)
+            AnnotationActions::showStatistics(this, *m_workspace);
     });
     audit->addSeparator();
     audit->addAction(tr("E&xport Annotations…"), this, [this] {
-        if (!m_workspace)
-            return;
-        const QString path = FileDialogs::saveFile(this, tr("Export annotations"), tr("CSV (*.csv);;JSON (*.json)"));
-        if (path.isEmpty())
-            return;
-        try {
-            const auto s = AnnotationIo::exportFile(*m_workspace, ss(path));
-            statusBar()->showMessage(
-                tr("Exported %1 flags and %2 judgements to %3").arg(s.flags).arg(s.judgements).arg(path), 10000);
-        } catch (const std::exception &e) {
-            showError(tr("Cannot export annotations"), qs(e.what()));
-        }
+        if (m_workspace)
+            showOutcome(AnnotationActions::exportAnnotations(this, *m_workspace));
     });
     audit->addAction(tr("&Import Annotations…"), this, [this] {
-        if (!m_workspace)
-            return;
-        const QString path = FileDialogs::openFile(this, tr("Import annotations"), tr("Annotations (*.csv *.json)"));
-        if (path.isEmpty())
-            return;
-        try {
-            const auto s = AnnotationIo::importFile(*m_workspace, ss(path));
-            QString text =
-                tr("%1 flags and %2 judgements added, %3 judgements updated; %4 records match no example here")
-                    .arg(s.flagsAdded)
-                    .arg(s.judgementsAdded)
-                    .arg(s.judgementsUpdated)
-                    .arg(s.unmatched.size());
-            statusBar()->showMessage(text, 15000);
-            if (!s.unmatched.empty()) {
-                QString details;
-                for (const auto &p : s.unmatched)
-                    details += qs(p.toString()) + QStringLiteral("\n");
-                showError(tr("Some annotations were not imported"), text + QStringLiteral("\n\n") + details);
-            }
-        } catch (const std::exception &e) {
-            showError(tr("Cannot import annotations"), qs(e.what()));
-        }
+        if (m_workspace)
+            showOutcome(AnnotationActions::importAnnotations(this, *m_workspace));
     });
-    audit->addAction(tr("Set Annotator &Name…"), this, [this] {
-        bool ok = false;
-        const QString name = QInputDialog::getText(this, tr("Annotator"),
-                                                   tr("Your name, stored with your flags and judgements:"),
-                                                   QLineEdit::Normal, FlagDialog::annotatorName(), &ok);
-        if (ok && !name.trimmed().isEmpty())
-            FlagDialog::setAnnotatorName(name.trimmed());
-    });
+    audit->addAction(tr("Set Annotator &Name…"), this, [this] { AnnotationActions::askAnnotatorName(this); });
+}
+
+void MainWindow::showOutcome(const AnnotationOutcome &outcome)
+{
+    if (!outcome.status.isEmpty())
+        statusBar()->showMessage(outcome.status, 15000);
+    if (!outcome.error.isEmpty())
+        showError(outcome.errorTitle, outcome.error);
 }
 
 void MainWindow::saveLayout()

@@ -18,6 +18,7 @@ class QTabWidget;
 namespace shiftscope {
 
 class AuditView;
+struct AnnotationOutcome;
 class DisagreementsView;
 class ResultsContext;
 class ResultsToolBar;
@@ -93,6 +94,8 @@ private:
     void restoreLayout();
 
     void addResultsViews();
+    //! An action's status line and, when it failed, its error.
+    void showOutcome(const AnnotationOutcome &outcome);
     //! The tabs that keep their own share of a session.
     std::vector<SessionParticipant *> sessionParticipants() const;
     void createAuditMenu();
