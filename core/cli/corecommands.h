@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ void addTokenizeCommand(CommandTable &table);    // tokenize
 //! A generalization-metrics table as metrics, run, report and demo print it: one row per shift with generalization
 //! accuracy, baseline, target-tuned capability, source in-distribution accuracy and differential elicitation.
 void printGeneralizationTable(std::ostream &out, const std::vector<GeneralizationRow> &rows);
+
+//! A run id given on the command line; UsageError unless it is a whole number > 0.
+std::int64_t runIdArgument(const std::string &text);
 
 //! "a, b, c": names in messages (the choices a fix offers).
 std::string joinedList(const std::vector<std::string> &items);

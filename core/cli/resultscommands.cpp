@@ -3,6 +3,8 @@
 #include "results/generalizationtable.h"
 #include "results/resultsimporter.h"
 #include "results/resultstore.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
 #include "util/errors.h"
 #include "workspace/workspace.h"
 
@@ -83,13 +85,34 @@ int listResultChecks(CommandContext &c)
 }
 
 
+//! `metrics --run ID`: the run's table, over the shifts it was run on.
+int runMetricsTable(CommandContext &c, const std::string &idText)
+{
+    const std::int64_t id = runIdArgument(idText);
+    if (c.args.value("model") || c.args.value("intervention") || c.args.value("shifts"))
+        throw UsageError(
+            "--run names the model, intervention and shifts itself; leave out --model, --intervention and --shifts");
+    Workspace ws = c.workspace();
+    const auto run = RunStore(ws).run(id);
+    if (!run)
+        throw InputError(InputProblem{ws.path().string(), "--run " + idText, "no such run", "list runs with report"});
+    const auto rows = runReport(ws, *run);
+    if (c.args.has("csv"))
+        c.out << generalizationCsv(rows);
+    else
+        printGeneralizationTable(c.out, rows);
+    return ExitOk;
+}
+
 int metricsTable(CommandContext &c)
 {
+    if (const auto run = c.args.value("run"))
+        return runMetricsTable(c, *run);
     const auto model = c.args.value("model");
     const auto intervention = c.args.value("intervention");
     const std::string which = c.args.value("shifts").value_or("genies");
     if (!model || !intervention)
-        throw UsageError("metrics needs --model M and --intervention I");
+        throw UsageError("metrics needs --model M and --intervention I, or --run ID");
     if (which != "genies" && which != "all")
         throw UsageError("--shifts must be genies or all, got '" + which + "'");
     Workspace ws = c.workspace();
@@ -162,11 +185,12 @@ void addResultsCommands(CommandTable &table)
                importResults});
     table.add({"metrics",
                "Published results",
-               {"--model M --intervention I [--shifts genies|all] [--csv]"},
-               "the generalization-metrics table rebuilt from imported results",
+               {"--model M --intervention I [--shifts genies|all] [--csv]", "--run ID [--csv]"},
+               "the generalization-metrics table of imported results or of a run (the numbers the views show)",
                WorkspaceUse::Existing,
-               {{"model", "M", "the model the results are of"},
-                {"intervention", "I", "the intervention"},
+               {{"model", "M", "the model the results are of (a run's: its model folder's name)"},
+                {"intervention", "I", "the intervention (a run's: \"<intervention> · run <id>\", or its name)"},
+                {"run", "ID", "a run: its table over the shifts it was run on"},
                 {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
                 {"csv", {}, "write the published CSV format"}},
                metricsTable});

@@ -7,6 +7,7 @@
 #include "runs/runstore.h"
 #include "util/errors.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -93,6 +94,70 @@ int listInterventions(CommandContext &c)
     return ExitOk;
 }
 
+} // namespace
+
+std::int64_t runIdArgument(const std::string &text)
+{
+    std::int64_t id = 0;
+    try {
+        std::size_t used = 0;
+        id = std::stoll(text, &used);
+        if (used != text.size())
+            id = 0;
+    } catch (const std::exception &) {
+    }
+    if (id <= 0)
+        throw UsageError("'" + text + "' is not a run id (a whole number; runs lists them)");
+    return id;
+}
+
+namespace {
+
+//! Every run, a line each: id, status (and who executes a running one), units done, the name its results are
+//! listed under, shifts, model, seed and when it was created.
+void listRuns(std::ostream &out, RunStore &store)
+{
+    for (const auto &run : store.runs()) {
+        const auto done = std::count_if(run.units.begin(), run.units.end(),
+                                        [](const RunUnit &u) { return u.status == RunStatus::Done; });
+        out << run.id << "  " << runStatusName(run.status)
+            << (run.status == RunStatus::Running && !run.owner.empty() ? " (" + run.owner.describe() + ")" : "") << "  "
+            << done << "/" << run.units.size() << " units  " << runEvaluationLabel(run, run.intervention) << "  "
+            << run.shifts << "  " << (run.modelPath.empty() ? "(no model)" : run.modelPath) << "  seed " << run.seed
+            << "  " << run.createdAt << "\n";
+    }
+}
+
+//! `runs`, `runs delete ID`, `runs rename ID NAME`.
+int runs(CommandContext &c)
+{
+    Workspace ws = c.workspace();
+    RunStore store(ws);
+    store.markInterrupted();
+    const std::string action = c.operandCount() > 0 ? c.args.positionals()[0] : "";
+    if (action.empty()) {
+        listRuns(c.out, store);
+        return ExitOk;
+    }
+    if (action == "delete") {
+        c.expectOperands(2, "delete and one run ID");
+        const std::int64_t id = runIdArgument(c.args.positionals()[1]);
+        for (const auto &left : store.remove(id))
+            c.err << "warning: could not remove " << left << "\n";
+        c.out << "Deleted run " << id << " with its evaluations\n";
+        return ExitOk;
+    }
+    if (action == "rename") {
+        c.expectOperands(3, "rename, a run ID and a NAME (\"\" restores the default)");
+        const std::int64_t id = runIdArgument(c.args.positionals()[1]);
+        store.rename(id, c.args.positionals()[2]);
+        c.out << "Run " << id << " is listed as " << runEvaluationLabel(*store.run(id), store.run(id)->intervention)
+              << "\n";
+        return ExitOk;
+    }
+    throw UsageError("runs takes nothing, delete ID or rename ID NAME, not '" + action + "'");
+}
+
 int report(CommandContext &c)
 {
     const Arguments &args = c.args;
@@ -100,12 +165,7 @@ int report(CommandContext &c)
     Workspace ws = c.workspace();
     RunStore store(ws);
     if (!args.value("run")) {
-        for (const auto &run : store.runs())
-            out << run.id << "  " << runStatusName(run.status)
-                << (run.status == RunStatus::Running && !run.owner.empty() ? " (" + run.owner.describe() + ")" : "")
-                << "  " << run.intervention << "  " << run.shifts << "  "
-                << (run.modelPath.empty() ? "(no model)" : run.modelPath) << "  seed " << run.seed << "  "
-                << run.createdAt << "\n";
+        listRuns(out, store);
         return ExitOk;
     }
     const auto run = store.run(runIdOf(args, "run"));
@@ -140,6 +200,13 @@ void addRunCommands(CommandTable &table)
                 {"resume", "ID", "continue run ID where it stopped"},
                 device},
                runRun});
+    table.add({"runs",
+               "Runs",
+               {"", "delete ID", "rename ID NAME"},
+               "list runs with their status and progress; delete a run with its evaluations and artifacts; name a run",
+               WorkspaceUse::Existing,
+               {},
+               runs});
     table.add({"report",
                "Runs",
                {"[--run ID] [--csv]"},

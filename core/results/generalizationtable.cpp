@@ -38,7 +38,7 @@ Capability capabilityFor(Workspace &workspace, const std::map<Key, EvaluationInf
     Capability best;
     for (const auto &[key, e] : index) {
         const auto &[intervention, train, evaluated] = key;
-        if (train != reference || evaluated != reference)
+        if (train != reference || evaluated != reference || e.runId)
             continue;
         const auto accuracy = e.reportedAccuracy();
         if (accuracy && (!best.accuracy || *accuracy > *best.accuracy))
@@ -77,6 +77,27 @@ std::vector<GeneralizationRow> rebuildGeneralizationTable(Workspace &workspace, 
                                                           const std::vector<ShiftPair> &shifts)
 {
     const auto index = evaluationIndex(workspace, model);
+    // A run's evaluations follow the GENIES code: the baseline is the run's own zero-shot unit (or the run itself
+    // when its intervention trains nothing), evaluations of a method that trains nothing are keyed by no training
+    // distribution, and the target-tuned capability is the same intervention trained and evaluated on the target
+    // reference. Published evaluations follow the published tables (see capabilityFor).
+    std::optional<std::int64_t> run;
+    bool trains = false;
+    for (const auto &[key, e] : index)
+        if (std::get<0>(key) == intervention) {
+            if (e.runId)
+                run = e.runId;
+            trains = trains || !std::get<1>(key).empty();
+        }
+    std::string baseline = "zero_shot";
+    if (run) {
+        baseline.clear();
+        for (const auto &[key, e] : index)
+            if (e.runId == run && e.role == "baseline")
+                baseline = std::get<0>(key);
+        if (baseline.empty() && !trains)
+            baseline = intervention;
+    }
     std::vector<GeneralizationRow> rows;
     for (const auto &shift : shifts) {
         GeneralizationRow row;
@@ -85,15 +106,24 @@ std::vector<GeneralizationRow> rebuildGeneralizationTable(Workspace &workspace, 
         row.targetReference = shift.effectiveReference();
         row.category = shift.category;
         row.genies = shift.isGenies();
-        row.generalizationAccuracy = accuracyOf(index, intervention, shift.source, shift.target);
-        row.baselineAccuracy = accuracyOf(index, "zero_shot", shift.source, shift.target);
-        if (!row.baselineAccuracy)
-            row.baselineAccuracy = accuracyOf(index, "zero_shot", "", shift.target);
-        const Capability capability = capabilityFor(workspace, index, model, shift.target, row.targetReference);
-        row.targetTunedCapability = capability.accuracy;
-        row.targetTunedCapabilityIntervention = capability.intervention;
-        row.sourceIdAccuracy = accuracyOf(index, intervention, shift.source, shift.source);
-        if (auto it = index.find(Key{intervention, shift.source, shift.target}); it != index.end())
+        const std::string trainedOn = run && !trains ? std::string() : shift.source;
+        row.generalizationAccuracy = accuracyOf(index, intervention, trainedOn, shift.target);
+        row.baselineIntervention = baseline;
+        if (!run)
+            row.baselineAccuracy = accuracyOf(index, baseline, shift.source, shift.target);
+        if (!row.baselineAccuracy && !baseline.empty())
+            row.baselineAccuracy = accuracyOf(index, baseline, "", shift.target);
+        if (run) {
+            row.targetTunedCapability =
+                accuracyOf(index, intervention, trains ? row.targetReference : std::string(), row.targetReference);
+            row.targetTunedCapabilityIntervention = intervention;
+        } else {
+            const Capability capability = capabilityFor(workspace, index, model, shift.target, row.targetReference);
+            row.targetTunedCapability = capability.accuracy;
+            row.targetTunedCapabilityIntervention = capability.intervention;
+        }
+        row.sourceIdAccuracy = accuracyOf(index, intervention, trainedOn, shift.source);
+        if (auto it = index.find(Key{intervention, trainedOn, shift.target}); it != index.end())
             row.rmsCalibrationError = it->second.storedRms ? it->second.storedRms
                                     : it->second.hasRmsKey ? it->second.rms
                                                            : std::nullopt;

@@ -78,10 +78,12 @@ void ResultImportStore::addFlag(std::int64_t evaluationId, const std::string &ki
 int ResultImportStore::markDuplicates()
 {
     Database &db = m_ws.db();
+    // Only imported files are copies of one another; a run's evaluations are its own.
     db.exec("UPDATE evaluations SET duplicate_of = NULL");
     db.exec("UPDATE evaluations AS e SET duplicate_of = (SELECT c.id FROM evaluations c WHERE c.model = e.model"
             " AND c.intervention = e.intervention AND c.train_distribution = e.train_distribution"
-            " AND c.eval_distribution = e.eval_distribution ORDER BY c.variant != '', c.path LIMIT 1)");
+            " AND c.eval_distribution = e.eval_distribution AND c.unit_id IS NULL"
+            " ORDER BY c.variant != '', c.path LIMIT 1) WHERE e.unit_id IS NULL");
     db.exec("UPDATE evaluations SET duplicate_of = NULL WHERE duplicate_of = id");
     Statement duplicates(db, "SELECT count(*) FROM evaluations WHERE duplicate_of IS NOT NULL");
     return duplicates.step() ? duplicates.integer(0) : 0;

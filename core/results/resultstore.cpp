@@ -8,7 +8,8 @@ constexpr const char *kColumns =
     "e.id, e.path, e.intervention, e.variant, e.model, e.train_distribution, e.eval_distribution, e.duplicate_of,"
     " e.timestamp, e.short_form, e.stored_accuracy, e.stored_brier, e.stored_average, e.stored_rms, e.has_rms_key,"
     " e.probability_count, e.accuracy, e.brier, e.average_probability, e.rms, e.corrected_calibration,"
-    " e.hard_probabilities, (SELECT count(*) FROM evaluation_flags f WHERE f.evaluation_id = e.id)";
+    " e.hard_probabilities, (SELECT count(*) FROM evaluation_flags f WHERE f.evaluation_id = e.id),"
+    " (SELECT i.run_id FROM result_imports i WHERE i.id = e.import_id), e.unit_id, e.role, e.expected_pairs";
 
 std::optional<double> optionalReal(const Statement &st, int column)
 {
@@ -42,6 +43,12 @@ EvaluationInfo readEvaluation(const Statement &st)
     e.correctedCalibration = optionalReal(st, 20);
     e.hardProbabilities = st.integer(21) != 0;
     e.flagCount = st.integer(22);
+    if (!st.isNull(23))
+        e.runId = st.int64(23);
+    if (!st.isNull(24))
+        e.unitId = st.int64(24);
+    e.role = st.text(25);
+    e.expectedPairs = st.integer(26);
     return e;
 }
 } // namespace
@@ -65,7 +72,7 @@ std::vector<std::string> ResultStore::models()
 std::vector<std::string> ResultStore::interventions(const std::string &model)
 {
     Statement st(m_ws.db(),
-                 "SELECT DISTINCT intervention FROM evaluations WHERE ?1 = '' OR model = ?1"
+                 "SELECT DISTINCT intervention FROM evaluations WHERE (?1 = '' OR model = ?1) AND role = ''"
                  " UNION SELECT DISTINCT intervention FROM published_metrics WHERE ?1 = '' OR model = ?1 ORDER BY 1");
     st.bind(1, model);
     std::vector<std::string> out;

@@ -35,6 +35,13 @@ struct EvaluationInfo {
     std::optional<double> correctedCalibration;
     bool hardProbabilities = false;
     int flagCount = 0;
+    std::optional<std::int64_t> runId;  //!< the run that produced it; none for an imported results file
+    std::optional<std::int64_t> unitId; //!< the run's unit that produced it
+    std::string role;                   //!< "baseline" for a run's zero-shot baseline unit
+    int expectedPairs = 0;              //!< for a run's evaluation: the pairs it holds when finished
+
+    //! A run's evaluation that holds fewer pairs than it will.
+    bool inProgress() const { return runId && probabilityCount < expectedPairs; }
 
     //! The accuracy GENIES tables use: the stored value, else the recomputed one.
     std::optional<double> reportedAccuracy() const { return storedAccuracy ? storedAccuracy : accuracy; }

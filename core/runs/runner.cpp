@@ -18,30 +18,6 @@ namespace {
 
 constexpr const char *kTrainedMarker = "TRAINED";
 
-//! Accuracy with the intervention's credit for exact ties, and the GENIES metrics otherwise.
-RunMetrics metricsOf(const std::string &distribution, const std::vector<double> &p, double tieCredit)
-{
-    RunMetrics m;
-    m.distribution = distribution;
-    m.pairs = int(p.size());
-    if (p.empty())
-        return m;
-    const GeniesMetrics g = computeGeniesMetrics(p);
-    double credit = 0;
-    for (double v : p)
-        credit += v > 0.5 ? 1.0 : v == 0.5 ? tieCredit : 0.0;
-    m.accuracy = credit / double(p.size());
-    m.brier = g.brierScore;
-    m.averageProbability = g.averageProbability;
-    if (!std::isnan(g.rmsCalibrationError))
-        m.rms = g.rmsCalibrationError;
-    m.correctedCalibration = correctedRmsCalibrationError(p);
-    return m;
-}
-
-} // namespace
-
-namespace {
 
 //! Marks the run and its unit failed. The failure may be the database's own (a full disk, a lock held too long), so
 //! this tries the run's connection, then a fresh one after a pause, and never throws: the caller rethrows the
@@ -169,11 +145,13 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                         throw std::runtime_error(unit.intervention + " returned " + std::to_string(p.size())
                                                  + " probabilities for " + std::to_string(batch.size()) + " pairs");
                     store.addPredictions(unit.id, distribution, next, p);
+                    store.publishEvaluation(*run, unit, distribution, int(pairs.size()), intervention->tieCredit());
                     done += end - next;
                     next = end;
                 }
-                store.setMetrics(unit.id, metricsOf(distribution, store.predictions(unit.id, distribution),
-                                                    intervention->tieCredit()));
+                store.setMetrics(unit.id, runMetricsOf(distribution, store.predictions(unit.id, distribution),
+                                                       intervention->tieCredit()));
+                store.publishEvaluation(*run, unit, distribution, int(pairs.size()), intervention->tieCredit());
             }
             store.setUnitStatus(unit.id, RunStatus::Done, context.artifactDir.string());
         }

@@ -129,53 +129,10 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
 
 std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run)
 {
-    RunStore store(workspace);
-    const auto intervention = InterventionRegistry::instance().create(run.intervention);
-    const bool trains = intervention->trains();
-    auto accuracy = [&](const std::string &name, const std::string &train,
-                        const std::string &evaluated) -> std::optional<double> {
-        for (const auto &unit : run.units) {
-            if (unit.intervention != name || unit.trainDistribution != train)
-                continue;
-            for (const auto &m : store.metrics(unit.id))
-                if (m.distribution == evaluated)
-                    return m.accuracy;
-        }
-        return std::nullopt;
-    };
-    std::string baselineName;
-    for (const auto &unit : run.units)
-        if (unit.intervention != run.intervention)
-            baselineName = unit.intervention;
-    if (baselineName.empty() && !trains)
-        baselineName = run.intervention;
-    std::vector<GeneralizationRow> rows;
-    for (const auto &shift : resolveShifts(workspace, run.shifts)) {
-        GeneralizationRow row;
-        row.source = shift.source;
-        row.target = shift.target;
-        row.targetReference = shift.effectiveReference();
-        row.category = shift.category;
-        row.genies = shift.isGenies();
-        const std::string trainedOn = trains ? shift.source : std::string();
-        row.generalizationAccuracy = accuracy(run.intervention, trainedOn, shift.target);
-        row.sourceIdAccuracy = accuracy(run.intervention, trainedOn, shift.source);
-        row.targetTunedCapability =
-            accuracy(run.intervention, trains ? row.targetReference : std::string(), row.targetReference);
-        row.targetTunedCapabilityIntervention = run.intervention;
-        row.baselineIntervention = baselineName;
-        if (!baselineName.empty())
-            row.baselineAccuracy = accuracy(baselineName, {}, shift.target);
-        for (const auto &unit : run.units)
-            if (unit.intervention == run.intervention && unit.trainDistribution == trainedOn)
-                for (const auto &m : store.metrics(unit.id))
-                    if (m.distribution == shift.target)
-                        row.rmsCalibrationError = m.rms;
-        row.differentialElicitation =
-            differentialElicitation(row.generalizationAccuracy, row.baselineAccuracy, row.targetTunedCapability);
-        rows.push_back(std::move(row));
-    }
-    return rows;
+    // The run's evaluations are results like any other: one table function serves the CLI and every view.
+    RunStore(workspace).publishPending();
+    return rebuildGeneralizationTable(workspace, runModelName(run), runEvaluationLabel(run, run.intervention),
+                                      resolveShifts(workspace, run.shifts));
 }
 
 } // namespace shiftscope

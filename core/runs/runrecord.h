@@ -45,7 +45,8 @@ struct RunRecord {
     std::string createdAt;
     std::string startedAt;
     std::string endedAt;
-    RunOwner owner; //!< the process that last set the run running
+    RunOwner owner;    //!< the process that last set the run running
+    std::string label; //!< the name its evaluations are listed under; empty: "<intervention> · run <id>"
     std::vector<RunUnit> units;
 };
 

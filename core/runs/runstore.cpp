@@ -1,5 +1,13 @@
 #include "runs/runstore.h"
 
+#include "metrics/geniesmetrics.h"
+#include "runs/intervention.h"
+#include "util/errors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace shiftscope {
@@ -69,7 +77,7 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     Statement st(m_ws.db(),
                  "SELECT id, model_path, model_hash, intervention, shifts, parameters, seed, data_hash, version,"
                  " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, ''), owner_host, owner_pid, "
-                 "owner_start"
+                 "owner_start, label"
                  " FROM runs WHERE id = ?");
     st.bind(1, id);
     if (!st.step())
@@ -90,6 +98,7 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     r.startedAt = st.text(12);
     r.endedAt = st.text(13);
     r.owner = {st.text(14), st.int64(15), st.int64(16)};
+    r.label = st.text(17);
     Statement units(
         m_ws.db(),
         "SELECT id, position, intervention, train_distribution, evaluations, status, artifact, log,"
@@ -247,6 +256,185 @@ std::vector<RunMetrics> RunStore::metrics(std::int64_t unitId)
         out.push_back({st.text(0), st.integer(1), optionalReal(st, 2), optionalReal(st, 3), optionalReal(st, 4),
                        optionalReal(st, 5), optionalReal(st, 6)});
     return out;
+}
+
+RunMetrics runMetricsOf(const std::string &distribution, const std::vector<double> &p, double tieCredit)
+{
+    RunMetrics m;
+    m.distribution = distribution;
+    m.pairs = int(p.size());
+    if (p.empty())
+        return m;
+    const GeniesMetrics g = computeGeniesMetrics(p);
+    double credit = 0;
+    for (double v : p)
+        credit += v > 0.5 ? 1.0 : v == 0.5 ? tieCredit : 0.0;
+    m.accuracy = credit / double(p.size());
+    m.brier = g.brierScore;
+    m.averageProbability = g.averageProbability;
+    if (!std::isnan(g.rmsCalibrationError))
+        m.rms = g.rmsCalibrationError;
+    m.correctedCalibration = correctedRmsCalibrationError(p);
+    return m;
+}
+
+std::string runModelName(const RunRecord &run)
+{
+    if (run.modelPath.empty())
+        return "no model";
+    std::filesystem::path folder(run.modelPath);
+    if (folder.filename().empty()) // "models/pythia-70m/"
+        folder = folder.parent_path();
+    return folder.filename().string();
+}
+
+std::string runEvaluationLabel(const RunRecord &run, const std::string &unitIntervention)
+{
+    const std::string name = run.label.empty() ? "run " + std::to_string(run.id) : run.label;
+    if (unitIntervention == run.intervention)
+        return run.label.empty() ? unitIntervention + " · " + name : name;
+    return unitIntervention + " · " + name; // the run's baseline unit
+}
+
+void RunStore::rename(std::int64_t runId, const std::string &label)
+{
+    auto record = run(runId);
+    if (!record)
+        throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(runId), "no such run",
+                                      "list the runs with the runs command"});
+    const bool bad = label.find_first_of("\n\r\t") != std::string::npos || label.size() > 200;
+    if (bad)
+        throw InputError(InputProblem{{},
+                                      "'" + label + "'",
+                                      "not a usable name (one line, at most 200 characters)",
+                                      "choose a shorter name on one line"});
+    record->label = label;
+    const std::string newName = runEvaluationLabel(*record, record->intervention);
+    Statement clash(m_ws.db(), "SELECT 1 FROM evaluations e JOIN result_imports i ON i.id = e.import_id"
+                               " WHERE e.model = ? AND e.intervention = ? AND i.run_id IS NOT ? LIMIT 1");
+    clash.bind(1, runModelName(*record)).bind(2, newName).bind(3, runId);
+    if (clash.step())
+        throw InputError(InputProblem{{},
+                                      "'" + label + "'",
+                                      "other results of " + runModelName(*record) + " have this name",
+                                      "choose another name"});
+    Transaction tx(m_ws.db());
+    Statement set(m_ws.db(), "UPDATE runs SET label = ? WHERE id = ?");
+    set.bind(1, label).bind(2, runId).run();
+    Statement relabel(m_ws.db(), "UPDATE evaluations SET intervention = ? WHERE unit_id = ?");
+    for (const RunUnit &unit : record->units)
+        relabel.bind(1, runEvaluationLabel(*record, unit.intervention)).bind(2, unit.id).run();
+    tx.commit();
+}
+
+std::vector<std::string> RunStore::remove(std::int64_t runId)
+{
+    const auto record = run(runId);
+    if (!record)
+        throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(runId), "no such run",
+                                      "list the runs with the runs command"});
+    if (record->status == RunStatus::Running && ownerState(record->owner) != OwnerState::Gone)
+        throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(runId),
+                                      "the run is being executed by " + record->owner.describe(),
+                                      "cancel it first, or wait for it to end"});
+    Statement remove(m_ws.db(), "DELETE FROM runs WHERE id = ?"); // units, predictions, metrics, evaluations follow
+    remove.bind(1, runId).run();
+    // Then what the units learned; a folder that cannot be removed is reported, the run is gone either way.
+    std::vector<std::string> left;
+    for (const RunUnit &unit : record->units) {
+        if (unit.artifact.empty())
+            continue;
+        std::error_code ec;
+        std::filesystem::remove_all(unit.artifact, ec);
+        if (ec)
+            left.push_back(unit.artifact + ": " + ec.message());
+        else if (const auto parent = std::filesystem::path(unit.artifact).parent_path();
+                 std::filesystem::is_directory(parent, ec) && std::filesystem::is_empty(parent, ec))
+            std::filesystem::remove(parent, ec);
+    }
+    return left;
+}
+
+void RunStore::publishEvaluation(const RunRecord &run, const RunUnit &unit, const std::string &distribution,
+                                 int expectedPairs, double tieCredit)
+{
+    Database &db = m_ws.db();
+    Transaction tx(db);
+    std::int64_t source = 0;
+    {
+        Statement find(db, "SELECT id FROM result_imports WHERE run_id = ?");
+        find.bind(1, run.id);
+        if (find.step()) {
+            source = find.int64(0);
+        } else {
+            Statement add(db, "INSERT INTO result_imports(root, imported_at, run_id) VALUES(?, ?, ?)");
+            add.bind(1, "run " + std::to_string(run.id)).bind(2, utcNow()).bind(3, run.id).run();
+            source = db.lastInsertId();
+        }
+    }
+    const std::vector<double> p = predictions(unit.id, distribution);
+    const RunMetrics m = runMetricsOf(distribution, p, tieCredit);
+    const std::string path =
+        "runs/" + std::to_string(run.id) + "/" + std::to_string(unit.position) + "/" + distribution;
+    Statement remove(db, "DELETE FROM evaluations WHERE path = ?");
+    remove.bind(1, path).run();
+    Statement insert(db, "INSERT INTO evaluations(import_id, path, intervention, model, train_distribution,"
+                         " eval_distribution, model_dir, timestamp, has_rms_key, probability_count, probabilities,"
+                         " accuracy, brier, average_probability, rms, corrected_calibration, unit_id, role,"
+                         " expected_pairs) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, source)
+        .bind(2, path)
+        .bind(3, runEvaluationLabel(run, unit.intervention))
+        .bind(4, runModelName(run))
+        .bind(5, unit.trainDistribution)
+        .bind(6, distribution)
+        .bind(7, run.modelPath)
+        .bind(8, utcNow())
+        .bind(9, int(p.size()));
+    if (p.empty())
+        insert.bindNull(10);
+    else
+        insert.bindBlob(10, p.data(), p.size() * sizeof(double));
+    bindOptional(insert, 11, m.accuracy);
+    bindOptional(insert, 12, m.brier);
+    bindOptional(insert, 13, m.averageProbability);
+    bindOptional(insert, 14, m.rms);
+    bindOptional(insert, 15, m.correctedCalibration);
+    insert.bind(16, unit.id).bind(17, unit.intervention == run.intervention ? "" : "baseline").bind(18, expectedPairs);
+    insert.run();
+    tx.commit();
+}
+
+int RunStore::publishPending()
+{
+    // Units with predictions of a distribution that no evaluation holds yet.
+    Statement pending(m_ws.db(), "SELECT DISTINCT u.run_id, u.id, p.eval_distribution FROM run_predictions p"
+                                 " JOIN run_units u ON u.id = p.unit_id WHERE NOT EXISTS (SELECT 1 FROM evaluations e"
+                                 " WHERE e.unit_id = u.id AND e.eval_distribution = p.eval_distribution)"
+                                 " ORDER BY u.run_id, u.position");
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::string>> todo;
+    while (pending.step())
+        todo.emplace_back(pending.int64(0), pending.int64(1), pending.text(2));
+    int written = 0;
+    for (const auto &[runId, unitId, distribution] : todo) {
+        const auto record = run(runId);
+        if (!record)
+            continue;
+        for (const RunUnit &unit : record->units) {
+            if (unit.id != unitId)
+                continue;
+            int expected = 0;
+            if (const auto info = m_ws.distribution(distribution))
+                expected = info->testPairs;
+            double tieCredit = 1.0;
+            const auto names = InterventionRegistry::instance().names();
+            if (std::find(names.begin(), names.end(), unit.intervention) != names.end())
+                tieCredit = InterventionRegistry::instance().create(unit.intervention)->tieCredit();
+            publishEvaluation(*record, unit, distribution, expected, tieCredit);
+            ++written;
+        }
+    }
+    return written;
 }
 
 } // namespace shiftscope

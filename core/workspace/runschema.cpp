@@ -67,4 +67,23 @@ ALTER TABLE runs ADD COLUMN owner_start INTEGER NOT NULL DEFAULT 0;
 )sql";
 }
 
+std::string_view runResultsMigrationSql()
+{
+    // Runs write their evaluations into the same table as imported results files. The source of an evaluation is
+    // a result_imports row: a results tree (root) or a run (run_id), so deleting a run deletes its evaluations.
+    // unit_id names the unit that produced a run's evaluation; role is 'baseline' for a run's zero-shot baseline
+    // unit (the toolbar lists only what the run is of); expected_pairs is how many pairs a run's evaluation will
+    // hold when finished (probability_count < expected_pairs while it runs). A run's label is the name its
+    // evaluations are listed under (empty: "<intervention> · run <id>").
+    return R"sql(
+ALTER TABLE runs ADD COLUMN label TEXT NOT NULL DEFAULT '';
+ALTER TABLE result_imports ADD COLUMN run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE;
+CREATE UNIQUE INDEX result_imports_by_run ON result_imports(run_id) WHERE run_id IS NOT NULL;
+ALTER TABLE evaluations ADD COLUMN unit_id INTEGER REFERENCES run_units(id) ON DELETE CASCADE;
+ALTER TABLE evaluations ADD COLUMN role TEXT NOT NULL DEFAULT '';
+ALTER TABLE evaluations ADD COLUMN expected_pairs INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX evaluations_by_unit ON evaluations(unit_id) WHERE unit_id IS NOT NULL;
+)sql";
+}
+
 } // namespace shiftscope

@@ -8,5 +8,7 @@ namespace shiftscope {
 std::string_view runMigrationSql();
 //! SQL of the migration that records which process executes a run (host, pid, start time).
 std::string_view runOwnerMigrationSql();
+//! SQL of the migration that lets runs write evaluations beside imported ones, with their provenance.
+std::string_view runResultsMigrationSql();
 
 } // namespace shiftscope

@@ -165,6 +165,8 @@ CREATE TABLE target_capabilities (
         engineMigrationSql(),
         // 5 -> 6: the process that executes each run.
         runOwnerMigrationSql(),
+        // 6 -> 7: runs write their evaluations beside imported ones.
+        runResultsMigrationSql(),
     };
     return migrations;
 }

@@ -155,6 +155,8 @@ void Workspace::configure()
 
 int Workspace::schemaVersion() { return pragmaInt(m_db, "user_version"); }
 
+std::int64_t Workspace::dataVersion() { return pragmaInt(m_db, "data_version"); }
+
 void Workspace::migrate()
 {
     const auto &migrations = workspaceMigrations();

@@ -14,7 +14,7 @@ namespace shiftscope {
 //! and migrates older ones; a foreign or newer file is refused without being touched.
 class Workspace {
 public:
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
     static constexpr std::int32_t kApplicationId = 0x53536370; // "SScp"
 
     //! Creates a new workspace; refuses to overwrite an existing file.
@@ -29,6 +29,9 @@ public:
     Database &db() { return m_db; }
     const std::filesystem::path &path() const { return m_path; }
     int schemaVersion();
+    //! Changes whenever another connection (another process, or another connection of this one) commits to the
+    //! workspace: what a window polls to show results written elsewhere.
+    std::int64_t dataVersion();
 
     // Distributions and examples
     std::vector<DistributionInfo> distributions();

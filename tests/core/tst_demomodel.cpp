@@ -7,7 +7,9 @@
 #include "engine/demo/demomodel.h"
 #include "tokenizer/bpetrainer.h"
 #include "tokenizer/tokenizer.h"
+#include "results/generalizationtable.h"
 #include "results/resultstore.h"
+#include "runs/runplanner.h"
 #include "runs/runstore.h"
 #include "testsupport.h"
 #include "workspace/workspace.h"
@@ -113,10 +115,17 @@ void TestDemoModel::demoCommandRunsAndImportsResults()
     QVERIFY2(second.err.find("over the demo shifts") == std::string::npos, second.err.c_str());
     Workspace w = Workspace::open(ws);
     QCOMPARE(RunStore(w).runs().size(), 2u);
-    // The runs are results the views read, under the demo model's name.
+    // The runs are results the views read, under the model folder's name, with no results tree in between.
     ResultStore results(w);
-    const auto models = results.models();
-    QVERIFY(std::find(models.begin(), models.end(), "shiftscope-demo-1m") != models.end());
+    QCOMPARE(results.models(), std::vector<std::string>{"model"});
+    const auto interventions = results.interventions("model");
+    QCOMPARE(interventions, (std::vector<std::string>{"mms · run 2", "zero_shot · run 1"}));
+    QVERIFY(!fs::exists(fs::path(ws).parent_path() / "demo-results"));
+    // The table the demo prints is the one the views and metrics --run compute.
+    const auto mmsRun = *RunStore(w).run(2);
+    const auto table = runCommand({"--workspace", ws, "metrics", "--run", "2", "--csv"});
+    QCOMPARE(table.out,
+             generalizationCsv(rebuildGeneralizationTable(w, "model", "mms · run 2", resolveShifts(w, mmsRun.shifts))));
     const auto markdown =
         runCommand({"--workspace", ws, "demo", "--model", model.string(), "--interventions", "mms", "--markdown"});
     QVERIFY(markdown.out.find("| capitals_length_cue → capitals_length_cue_flipped |") != std::string::npos);

@@ -2,6 +2,7 @@
 #include "data/modelidentity.h"
 #include "genies/dataimporter.h"
 #include "results/generalizationtable.h"
+#include "results/resultstore.h"
 #include "runs/intervention.h"
 #include "runs/runner.h"
 #include "runs/runowner.h"
@@ -10,6 +11,8 @@
 #include "util/errors.h"
 #include "util/inputfile.h"
 #include "testsupport.h"
+#include "workspace/schema.h"
+#include "workspace/sqlite.h"
 #include "workspace/workspace.h"
 
 #include <cmath>
@@ -110,6 +113,9 @@ private slots:
     void badRequests();
     void modelIdentityFollowsContents();
     void commandLine();
+    void runsWriteTheirEvaluationsAsTheyGo();
+    void olderRunsJoinTheResults();
+    void migrationFromSchemaSixKeepsEveryRow();
 };
 
 void TestRuns::initTestCase()
@@ -171,7 +177,7 @@ void TestRuns::runRecordHasEveryField()
     QCOMPARE(*rows[0].generalizationAccuracy, 0.0);
     QCOMPARE(*rows[0].baselineAccuracy, 0.5);
     QCOMPARE(*rows[0].targetTunedCapability, 0.0);
-    QCOMPARE(rows[0].baselineIntervention, std::string("random"));
+    QCOMPARE(rows[0].baselineIntervention, std::string("random · run 1")); // the run's own baseline unit
     QCOMPARE(RunStore(ws).predictions(run.units[0].id, "tgt").size(), std::size_t(50));
 }
 
@@ -426,10 +432,193 @@ void TestRuns::commandLine()
     out.str({});
     QCOMPARE(runCli({"--workspace", ws, "report", "--run", "1", "--csv"}, out, err), 0);
     QVERIFY(out.str().rfind("source,target,target_reference,generalization_accuracy", 0) == 0);
-    QVERIFY(out.str().find("src,tgt,tgt,0.0,,,0.0,position,1.0,") != std::string::npos);
+    QVERIFY2(out.str().find("src,tgt,tgt,0.0,,,0.0,position · run 1,1.0,") != std::string::npos, out.str().c_str());
+    // metrics --run prints exactly the report's table: one function computes both.
+    const std::string report = out.str();
+    out.str({});
+    err.str({});
+    QVERIFY2(runCli({"--workspace", ws, "metrics", "--run", "1", "--csv"}, out, err) == 0, err.str().c_str());
+    QCOMPARE(out.str(), report);
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "metrics", "--model", "no model", "--intervention", "position · run 1",
+                     "--shifts", "all", "--csv"},
+                    out, err),
+             0);
+    QCOMPARE(runCli({"--workspace", ws, "metrics", "--run", "x"}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "metrics", "--run", "1", "--model", "m"}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "run", "--resume", "1"}, out, err), 0); // done: nothing to do
+    // runs lists, names and deletes runs.
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "runs"}, out, err), 0);
+    QVERIFY2(out.str().rfind("1  done  2/2 units  position · run 1  src:tgt", 0) == 0, out.str().c_str());
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "runs", "rename", "1", "pos A"}, out, err), 0);
+    QCOMPARE(out.str(), std::string("Run 1 is listed as pos A\n"));
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "metrics", "--model", "no model", "--intervention", "pos A", "--shifts", "all"},
+                    out, err),
+             0);
+    QCOMPARE(runCli({"--workspace", ws, "runs", "rename", "1"}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "runs", "delete", "9"}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "runs", "frob"}, out, err), 2);
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "runs", "delete", "1"}, out, err), 0);
+    QCOMPARE(out.str(), std::string("Deleted run 1 with its evaluations\n"));
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "runs"}, out, err), 0);
+    QVERIFY(out.str().empty());
     QCOMPARE(runCli({"--workspace", ws, "report", "--run", "9"}, out, err), 2);
     QCOMPARE(runCli({"--workspace", ws, "run", "--intervention", "position", "--param", "bad"}, out, err), 2);
-    QCOMPARE(runCli({"--workspace", ws, "run", "--resume", "1"}, out, err), 0);
+}
+
+void TestRuns::runsWriteTheirEvaluationsAsTheyGo()
+{
+    QTemporaryDir dir;
+    const auto data = makeData(dir);
+    const fs::path path = tempPath(dir, "w.sqlite");
+    Workspace ws = Workspace::create(path);
+    DataImporter::importData(ws, data);
+    RunStore store(ws);
+    const auto first = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto second = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random"}));
+
+    // Another connection (as another process would) sees each committed batch while the run goes on.
+    Workspace watcher = Workspace::open(path);
+    const std::int64_t versionBefore = watcher.dataVersion();
+    int seenInProgress = 0, looks = 0;
+    RunOptions options;
+    options.batchSize = 4;
+    options.progress = [&](std::int64_t, std::int64_t, const std::string &) {
+        if (++looks % 3 == 0)
+            for (const auto &e : ResultStore(watcher).evaluations("no model"))
+                seenInProgress += e.inProgress() ? 1 : 0;
+        return true;
+    };
+    QCOMPARE(RunRunner::execute(ws, first, options), RunStatus::Done);
+    QVERIFY(seenInProgress > 0);
+    QVERIFY(watcher.dataVersion() != versionBefore);
+    QCOMPARE(RunRunner::execute(ws, second, {4, {}}), RunStatus::Done);
+
+    // The run's evaluations are results like imported ones, with their provenance.
+    ResultStore results(ws);
+    QCOMPARE(results.models(), std::vector<std::string>{"no model"});
+    QCOMPARE(results.interventions("no model"), (std::vector<std::string>{"position · run 1", "position · run 2"}));
+    const auto evaluations = results.evaluations("no model", "position · run 1");
+    // Unit 0 trains on src and evaluates src and tgt; unit 1 trains on tgt (the target-tuned capability).
+    QCOMPARE(evaluations.size(), std::size_t(3));
+    const auto run = *store.run(first);
+    for (const auto &e : evaluations) {
+        QCOMPARE(e.runId, std::optional<std::int64_t>(first));
+        QVERIFY(e.unitId);
+        QVERIFY(!e.inProgress());
+        QCOMPARE(e.probabilityCount, e.expectedPairs);
+        const auto unit =
+            std::find_if(run.units.begin(), run.units.end(), [&](const RunUnit &u) { return u.id == *e.unitId; });
+        QVERIFY(unit != run.units.end());
+        QCOMPARE(e.trainDistribution, unit->trainDistribution);
+        QCOMPARE(results.probabilities(e.id), store.predictions(unit->id, e.evalDistribution));
+        const auto metrics = store.metrics(unit->id);
+        const auto m = std::find_if(metrics.begin(), metrics.end(),
+                                    [&](const RunMetrics &x) { return x.distribution == e.evalDistribution; });
+        QCOMPARE(e.accuracy, m->accuracy);
+    }
+
+    // One table function: the run's report is the table the views build from the results.
+    const auto shifts = resolveShifts(ws, "src:tgt");
+    QCOMPARE(generalizationCsv(rebuildGeneralizationTable(ws, "no model", "position · run 1", shifts)),
+             reportText(ws, first));
+    const auto rows = runReport(ws, run);
+    QCOMPARE(rows.size(), std::size_t(1));
+    QCOMPARE(rows[0].generalizationAccuracy, std::optional<double>(0.0));
+    QCOMPARE(rows[0].sourceIdAccuracy, std::optional<double>(1.0));
+    QCOMPARE(rows[0].targetTunedCapabilityIntervention, std::string("position · run 1"));
+
+    // A run can be named; its evaluations follow the name.
+    store.rename(second, "position, seed 4");
+    QCOMPARE(results.interventions("no model"), (std::vector<std::string>{"position · run 1", "position, seed 4"}));
+    QVERIFY_THROWS_EXCEPTION(InputError, store.rename(first, "position, seed 4")); // taken by run 2
+    QVERIFY_THROWS_EXCEPTION(InputError, store.rename(first, "two\nlines"));
+
+    // Deleting a run removes exactly its evaluations, and what its units learned.
+    std::vector<fs::path> artifacts;
+    const RunRecord finished = *store.run(first);
+    for (const RunUnit &unit : finished.units)
+        if (fs::is_directory(unit.artifact))
+            artifacts.push_back(unit.artifact);
+    QCOMPARE(artifacts.size(), std::size_t(2)); // the units that trained (src, and tgt for the capability)
+    const int all = results.evaluationCount();
+    QCOMPARE(all, 8); // per run: src and tgt by the unit trained on src, tgt by the one on tgt, tgt by the baseline
+    QVERIFY(store.remove(first).empty());
+    QCOMPARE(results.evaluationCount(), all - 4);
+    QVERIFY(results.evaluations("no model", "position · run 1").empty());
+    QCOMPARE(results.evaluations("no model", "position, seed 4").size(), std::size_t(3));
+    QVERIFY(!store.run(first));
+    QCOMPARE(store.predictionCount(run.units[0].id, "src"), 0);
+    for (const auto &artifact : artifacts)
+        QVERIFY(!fs::exists(artifact));
+    QVERIFY(fs::is_directory(store.run(second)->units[0].artifact));
+    QVERIFY(results.evaluations("no model", "random · position, seed 4").size() == 1); // the baseline follows
+    QVERIFY_THROWS_EXCEPTION(InputError, store.remove(first));
+}
+
+void TestRuns::olderRunsJoinTheResults()
+{
+    QTemporaryDir dir;
+    const auto data = makeData(dir);
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, data);
+    RunStore store(ws);
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
+    const std::string expected = reportText(ws, id);
+    // A workspace whose runs predate schema 7 holds predictions but no evaluations of them.
+    ws.db().exec("DELETE FROM result_imports WHERE run_id IS NOT NULL");
+    QCOMPARE(ResultStore(ws).evaluationCount(), 0);
+    QCOMPARE(store.publishPending(), 4);
+    QCOMPARE(store.publishPending(), 0);
+    QCOMPARE(ResultStore(ws).evaluationCount(), 4);
+    QCOMPARE(reportText(ws, id), expected);
+}
+
+void TestRuns::migrationFromSchemaSixKeepsEveryRow()
+{
+    QTemporaryDir dir;
+    const fs::path path = tempPath(dir, "six.sqlite");
+    {
+        // A workspace as schema 6 left it: an imported evaluation with a flag, and a run with predictions.
+        Database db(path.string(), true);
+        db.exec("PRAGMA application_id = " + std::to_string(Workspace::kApplicationId));
+        for (int version = 0; version < 6; ++version)
+            db.exec(workspaceMigrations()[std::size_t(version)]);
+        db.exec("PRAGMA user_version = 6");
+        db.exec("INSERT INTO result_imports(id, root, imported_at) VALUES(1, '/r', 't')");
+        db.exec(
+            "INSERT INTO evaluations(id, import_id, path, intervention, model, eval_distribution, probability_count,"
+            " accuracy) VALUES(1, 1, 'evaluations/mms/m/d.json', 'mms', 'm', 'd', 0, 0.75)");
+        db.exec("INSERT INTO evaluation_flags(evaluation_id, kind, message) VALUES(1, 'hard_probabilities', 'x')");
+        db.exec("INSERT INTO runs(id, model_path, intervention, shifts, seed, version, status, created_at)"
+                " VALUES(1, '', 'position', 'src:tgt', 3, '0.1.0', 'done', 't')");
+        db.exec("INSERT INTO run_units(id, run_id, position, intervention, train_distribution, evaluations, status)"
+                " VALUES(1, 1, 0, 'position', 'src', '[\"d\"]', 'done')");
+        db.exec("INSERT INTO run_predictions(unit_id, eval_distribution, pair_index, probability)"
+                " VALUES(1, 'd', 0, 0.9), (1, 'd', 1, 0.2)");
+    }
+    Workspace ws = Workspace::open(path);
+    QCOMPARE(ws.schemaVersion(), Workspace::kSchemaVersion);
+    ResultStore results(ws);
+    QCOMPARE(results.evaluationCount(), 1);
+    const auto imported = results.evaluation(1);
+    QVERIFY(imported);
+    QCOMPARE(imported->accuracy, std::optional<double>(0.75));
+    QCOMPARE(imported->flagCount, 1);
+    QVERIFY(!imported->runId && !imported->unitId && imported->role.empty() && !imported->inProgress());
+    QCOMPARE(RunStore(ws).predictions(1, "d"), (std::vector<double>{0.9, 0.2}));
+    // The old run's predictions become its evaluation the first time they are published.
+    QCOMPARE(RunStore(ws).publishPending(), 1);
+    const auto published = results.evaluations("no model", "position · run 1");
+    QCOMPARE(published.size(), std::size_t(1));
+    QCOMPARE(published[0].accuracy, std::optional<double>(0.5));
+    QCOMPARE(results.evaluationCount(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestRuns)

@@ -3,9 +3,18 @@
 #include "runs/intervention.h"
 #include "runs/runstore.h"
 #include "widgets/runs/runspanel.h"
+#include "results/resultstore.h"
+#include "runs/runner.h"
+#include "runs/runplanner.h"
 #include "testsupport.h"
+#include "widgets/disagreements/disagreementsview.h"
+#include "widgets/results/resultscontext.h"
+#include "widgets/results/resultstoolbar.h"
+#include "widgets/shell/mainwindow.h"
+#include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
 
+#include <QComboBox>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QTableWidget>
@@ -13,6 +22,7 @@
 
 using namespace shiftscope;
 using namespace shiftscope::test;
+namespace fs = std::filesystem;
 
 namespace {
 //! Takes a while per batch, so a run can be cancelled in the middle.
@@ -40,6 +50,7 @@ private slots:
     void cancelThenResume();
     void badRequestIsReported();
     void launcherBuildsRequest();
+    void runsAppearInTheOpenWindow();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -121,6 +132,45 @@ void TestRunsPanel::launcherBuildsRequest()
     QCOMPARE(r.intervention, std::string("slow"));
     QCOMPARE(r.shifts, std::string("a:b"));
     QCOMPARE(r.parameters, std::vector<std::string>{"delay_ms=20"});
+}
+
+void TestRunsPanel::runsAppearInTheOpenWindow()
+{
+    QTemporaryDir dir;
+    writeText(tempPath(dir, "d/a/train.json"), validSplit(10));
+    writeText(tempPath(dir, "d/a/test.json"), validSplit(40, 3));
+    writeText(tempPath(dir, "d/b/train.json"), validSplit(10));
+    writeText(tempPath(dir, "d/b/test.json"), validSplit(40, 3));
+    const fs::path path = tempPath(dir, "w.sqlite");
+    {
+        Workspace ws = Workspace::create(path);
+        DataImporter::importData(ws, tempPath(dir, "d"));
+    }
+    MainWindow window;
+    QVERIFY(window.openWorkspace(QString::fromStdString(path.string())));
+    QCOMPARE(window.resultsToolBar()->modelBox()->count(), 0);
+
+    // A run launched in the window: when it is done its evaluations are results, with no import.
+    QSignalSpy finished(window.runsPanel(), &RunsPanel::runFinished);
+    const qint64 first = window.runsPanel()->submit({{}, "random", "a:b", {}, 1, "zero_shot"});
+    QVERIFY(first > 0);
+    QVERIFY(finished.wait(30000));
+    QVERIFY(window.checkForChanges());
+    QCOMPARE(window.resultsToolBar()->modelBox()->currentText(), QStringLiteral("no model"));
+    const QString label = QStringLiteral("random · run %1").arg(first);
+    QVERIFY2(window.resultsContext()->interventions().contains(label),
+             qPrintable(window.resultsContext()->interventions().join(QStringLiteral(", "))));
+    window.disagreementsView()->setDistribution(QStringLiteral("b"));
+    QVERIFY(!window.disagreementsView()->chosenEvaluations().isEmpty());
+    QVERIFY(!window.checkForChanges()); // nothing new since
+
+    // A run another connection commits (as the CLI in another process would) appears in the open window.
+    Workspace other = Workspace::open(path);
+    const auto second = RunStore(other).create(planRun(other, {{}, "random", "a:b", {}, 2, "zero_shot"}));
+    QCOMPARE(RunRunner::execute(other, second, {8, {}}), RunStatus::Done);
+    QVERIFY(window.checkForChanges());
+    QVERIFY(window.resultsContext()->interventions().contains(QStringLiteral("random · run %1").arg(second)));
+    QCOMPARE(ResultStore(*window.workspace()).evaluations("no model", ss(label)).size(), std::size_t(2));
 }
 
 QTEST_MAIN(TestRunsPanel)

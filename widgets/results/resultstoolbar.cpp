@@ -89,6 +89,13 @@ void ResultsToolBar::loadInterventions()
     // Keep earlier choices that still exist; the first time, choose the published headline methods.
     chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }),
                  chosen.end());
+    // What appears while the model is shown (a run finishing, results another process imported) is shown too.
+    if (m_model->currentText() == m_loadedModel && !m_loaded.isEmpty())
+        for (const QString &name : available)
+            if (!m_loaded.contains(name) && !chosen.contains(name))
+                chosen << name;
+    m_loadedModel = m_model->currentText();
+    m_loaded = available;
     if (chosen.isEmpty())
         for (const QString &name :
              {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"), QStringLiteral("mms")})

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QStringList>
 #include <QToolBar>
 
 class QComboBox;
@@ -29,6 +30,8 @@ private:
     QComboBox *m_model;
     QToolButton *m_interventions;
     QComboBox *m_shiftSet;
+    QString m_loadedModel; //!< the model whose interventions were last listed
+    QStringList m_loaded;  //!< and those interventions
 };
 
 } // namespace shiftscope

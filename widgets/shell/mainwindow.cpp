@@ -6,6 +6,7 @@
 #include "widgets/data/distributionpane.h"
 #include "widgets/shell/filedialogs.h"
 #include "results/resultsimporter.h"
+#include "runs/runstore.h"
 #include "widgets/results/resultscontext.h"
 #include "widgets/results/resultstoolbar.h"
 #include "widgets/results/viewregistry.h"
@@ -41,6 +42,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 
 // Resources of a static library must be registered by name, outside any namespace.
 static void initShiftScopeResources() { Q_INIT_RESOURCE(shiftscope); }
@@ -72,8 +74,11 @@ MainWindow::MainWindow(QWidget *parent)
       m_runs(new RunsPanel(this)),
       m_audit(new AuditView(this)),
       m_runsDock(new QDockWidget(tr("Runs"), this)),
-      m_navigatorDock(new QDockWidget(tr("Shifts"), this))
+      m_navigatorDock(new QDockWidget(tr("Shifts"), this)),
+      m_watch(new QTimer(this))
 {
+    m_watch->setInterval(1500);
+    connect(m_watch, &QTimer::timeout, this, &MainWindow::checkForChanges);
     initShiftScopeResources();
     setWindowTitle(tr("ShiftScope"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/shiftscope.svg")));
@@ -207,6 +212,13 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
         showError(tr("Cannot open workspace"), qs(e.what()));
         return false;
     }
+    try {
+        RunStore(*m_workspace).publishPending(); // runs of an older workspace join the results
+    } catch (const std::exception &e) {
+        showError(tr("Cannot show this workspace's runs with its results"), qs(e.what()));
+    }
+    m_dataVersion = m_workspace->dataVersion();
+    m_watch->start();
     m_navigator->setWorkspace(m_workspace.get());
     m_context->setWorkspace(m_workspace.get());
     m_resultsBar->reload();
@@ -224,6 +236,25 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
     setWindowTitle(tr("%1 — ShiftScope").arg(QFileInfo(path).fileName()));
     updateStatus();
     emit workspaceOpened(path);
+    return true;
+}
+
+bool MainWindow::checkForChanges()
+{
+    if (!m_workspace)
+        return false;
+    std::int64_t version = m_dataVersion;
+    try {
+        version = m_workspace->dataVersion();
+    } catch (const std::exception &) {
+        return false; // busy or gone for a moment: the next look tries again
+    }
+    if (version == m_dataVersion)
+        return false;
+    m_dataVersion = version;
+    m_resultsBar->reload();
+    emit m_context->scopeChanged();
+    m_runs->refresh();
     return true;
 }
 

@@ -14,6 +14,7 @@ class QDockWidget;
 class QMenu;
 class QProgressDialog;
 class QTabWidget;
+class QTimer;
 
 namespace shiftscope {
 
@@ -38,6 +39,10 @@ public:
 
     //! Opens (or, with create, makes) a workspace; on failure shows why and keeps the current one.
     bool openWorkspace(const QString &path, bool create = false);
+    //! Shows what other connections (the CLI, a second window, a run in progress) committed to the workspace since
+    //! the last look: the results toolbar, the views and the run list reload. Returns whether anything changed.
+    //! A timer calls it every second and a half.
+    bool checkForChanges();
     //! Imports GENIES data in the background; importFinished() reports the outcome.
     void importData(const QString &dir);
     //! Imports a GENIES results tree in the background; taskFinished() reports the outcome.
@@ -114,6 +119,8 @@ private:
     QMenu *m_recentMenu = nullptr;
     bool m_presentation = false;
     QPointer<BackgroundTask> m_task;
+    QTimer *m_watch;
+    std::int64_t m_dataVersion = 0;
     QPointer<QProgressDialog> m_progress;
 };
 

@@ -3,8 +3,6 @@
 #include "demo/demoworkspace.h"
 #include "engine/demo/demomodel.h"
 #include "engine/interventions/modelinterventions.h"
-#include "results/resultsimporter.h"
-#include "runs/runexport.h"
 #include "runs/runner.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
@@ -20,7 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 //! The name the demo model's results carry in the results views (GENIES model names end in a size token).
-constexpr const char *kDemoModelName = "shiftscope-demo-1m";
 
 //! Parameters the demo runs use, sized for the demo model: a higher learning rate than a billion-parameter model
 //! wants, and fewer steps.
@@ -87,12 +84,7 @@ std::vector<std::pair<std::string, RunRecord>> demoPipelineRuns(const fs::path &
         finished.emplace_back(intervention, *store.run(id));
     }
 
-    // Runs become results (what the results and disagreement views read) through a GENIES results tree.
-    const fs::path results = folder / "demo-results";
-    fs::remove_all(results);
-    for (const auto &[intervention, run] : finished)
-        exportRunResults(ws, run, results, kDemoModelName);
-    ResultsImporter::importResults(ws, results);
+    // Each run wrote its evaluations into the workspace's results as it went: the views show them as they are.
     return finished;
 }
 

@@ -14,7 +14,7 @@ namespace shiftscope {
 //! The demo pipeline, shared by `shiftscope-cli demo` and the GUI's File > Open Demo Workspace: the demo suite
 //! imported into `workspace`, the demo model (`modelDir`, or the cached one, built on first use), a finished run of
 //! each of `interventions` over the demo shifts (finished runs of the same model, data, parameters and seed are
-//! reused, unfinished ones resumed), and those runs imported as results under the model name "shiftscope-demo-1m".
+//! reused, unfinished ones resumed); each run's evaluations are results as it writes them.
 //! `progress` follows the runs, `modelProgress` the demo model's training; `log`, when given, gets a line per step.
 //! Returns the finished runs by intervention.
 std::vector<std::pair<std::string, RunRecord>>
