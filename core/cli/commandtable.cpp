@@ -250,6 +250,21 @@ void CommandContext::endProgress()
         line->finish();
 }
 
+std::int64_t runIdArgument(const std::string &text)
+{
+    std::int64_t id = 0;
+    try {
+        std::size_t used = 0;
+        id = std::stoll(text, &used);
+        if (used != text.size())
+            id = 0;
+    } catch (const std::exception &) {
+    }
+    if (id <= 0)
+        throw UsageError("'" + text + "' is not a run id (a whole number; runs lists them)");
+    return id;
+}
+
 // ---- runCli -------------------------------------------------------------------------------------------------------
 
 namespace {

@@ -126,6 +126,9 @@ private:
     std::vector<std::shared_ptr<ProgressLine>> m_progress;
 };
 
+//! A run id given on the command line; UsageError unless it is a whole number > 0.
+std::int64_t runIdArgument(const std::string &text);
+
 //! Runs `shiftscope-cli` with its arguments (without the program name), writing results to `out` and messages to
 //! `err`. Returns the exit code. Kept in the library so tests drive the real command line.
 int runCli(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);

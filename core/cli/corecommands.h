@@ -25,9 +25,6 @@ void addTokenizeCommand(CommandTable &table);    // tokenize
 //! accuracy, baseline, target-tuned capability, source in-distribution accuracy and differential elicitation.
 void printGeneralizationTable(std::ostream &out, const std::vector<GeneralizationRow> &rows);
 
-//! A run id given on the command line; UsageError unless it is a whole number > 0.
-std::int64_t runIdArgument(const std::string &text);
-
 //! "a, b, c": names in messages (the choices a fix offers).
 std::string joinedList(const std::vector<std::string> &items);
 

@@ -34,7 +34,7 @@ int importData(CommandContext &c)
 {
     const std::string dir = c.operand(0, "the GENIES folder to import (import-data DIR)");
     Workspace ws = c.workspace();
-    const ImportSummary s = DataImporter::importData(ws, dir, c.progress("files"));
+    const ImportSummary s = DataImporter::importData(ws, dir, c.progress());
     c.endProgress();
     for (const auto &w : s.warnings)
         c.err << "warning: " << w << "\n";

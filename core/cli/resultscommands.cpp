@@ -2,6 +2,7 @@
 #include "cli/corecommands.h"
 #include "results/generalizationtable.h"
 #include "results/resultsimporter.h"
+#include "results/pairexport.h"
 #include "results/resultstore.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
@@ -23,7 +24,7 @@ int importResults(CommandContext &c)
 {
     const std::string dir = c.operand(0, "the results folder to import (import-results DIR)");
     Workspace ws = c.workspace();
-    const ResultsImportSummary s = ResultsImporter::importResults(ws, dir, c.progress("files"));
+    const ResultsImportSummary s = ResultsImporter::importResults(ws, dir, c.progress());
     c.endProgress();
     for (const auto &w : s.warnings)
         c.err << "warning: " << w << "\n";
@@ -145,6 +146,41 @@ int metricsTable(CommandContext &c)
 }
 
 
+int exportPairsCommand(CommandContext &c)
+{
+    const std::string out = c.required("out");
+    const auto run = c.args.value("run");
+    const auto model = c.args.value("model");
+    const auto intervention = c.args.value("intervention");
+    if (bool(run) == bool(model || intervention) || (!run && !(model && intervention)))
+        throw UsageError("export-pairs needs --run ID, or --model M and --intervention I");
+    Workspace ws = c.workspace();
+    ResultStore store(ws);
+    std::vector<EvaluationInfo> evaluations;
+    if (run) {
+        const std::int64_t id = runIdArgument(*run);
+        RunStore(ws).publishPending();
+        for (auto &e : store.evaluations())
+            if (e.runId == id)
+                evaluations.push_back(std::move(e));
+        if (evaluations.empty())
+            throw InputError(InputProblem{ws.path().string(), "--run " + *run, "no evaluations of this run",
+                                          "list runs and their progress with runs"});
+    } else {
+        evaluations = store.evaluations(*model, *intervention);
+        if (evaluations.empty())
+            throw InputError(InputProblem{ws.path().string(), "--model " + *model + " --intervention " + *intervention,
+                                          "no evaluations",
+                                          "list them with metrics, or the models and interventions "
+                                          "in the GUI's results toolbar"});
+    }
+    const PairExportSummary s = exportPairs(ws, evaluations, out);
+    for (const auto &skipped : s.skipped)
+        c.err << "skipped: " << skipped << "\n";
+    c.out << "Wrote " << s.pairs << " pairs of " << s.evaluations << " evaluations to " << out << "\n";
+    return ExitOk;
+}
+
 } // namespace
 
 void printGeneralizationTable(std::ostream &out, const std::vector<GeneralizationRow> &rows)
@@ -194,6 +230,16 @@ void addResultsCommands(CommandTable &table)
                 {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
                 {"csv", {}, "write the published CSV format"}},
                metricsTable});
+    table.add({"export-pairs",
+               "Published results",
+               {"--run ID --out FILE.csv|FILE.jsonl", "--model M --intervention I --out FILE.csv|FILE.jsonl"},
+               "every pair of a run's (or a model and intervention's) evaluations with P(preferred), for notebooks",
+               WorkspaceUse::Existing,
+               {{"run", "ID", "the run whose evaluations to write (its baseline's included)"},
+                {"model", "M", "the model"},
+                {"intervention", "I", "the intervention"},
+                {"out", "FILE", "the file to write: .csv (with a header) or .jsonl"}},
+               exportPairsCommand});
     table.add({"result-checks",
                "Published results",
                {"[--json]"},

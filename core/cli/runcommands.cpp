@@ -94,25 +94,6 @@ int listInterventions(CommandContext &c)
     return ExitOk;
 }
 
-} // namespace
-
-std::int64_t runIdArgument(const std::string &text)
-{
-    std::int64_t id = 0;
-    try {
-        std::size_t used = 0;
-        id = std::stoll(text, &used);
-        if (used != text.size())
-            id = 0;
-    } catch (const std::exception &) {
-    }
-    if (id <= 0)
-        throw UsageError("'" + text + "' is not a run id (a whole number; runs lists them)");
-    return id;
-}
-
-namespace {
-
 //! Every run, a line each: id, status (and who executes a running one), units done, the name its results are
 //! listed under, shifts, model, seed and when it was created.
 void listRuns(std::ostream &out, RunStore &store)

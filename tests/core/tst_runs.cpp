@@ -18,6 +18,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <sys/wait.h>
@@ -447,6 +448,44 @@ void TestRuns::commandLine()
     QCOMPARE(runCli({"--workspace", ws, "metrics", "--run", "x"}, out, err), 2);
     QCOMPARE(runCli({"--workspace", ws, "metrics", "--run", "1", "--model", "m"}, out, err), 2);
     QCOMPARE(runCli({"--workspace", ws, "run", "--resume", "1"}, out, err), 0); // done: nothing to do
+    // Every pair of the run, for notebooks: CSV with a header, JSON lines, probabilities at full precision.
+    const fs::path csv = tempPath(dir, "pairs.csv"), jsonl = tempPath(dir, "pairs.jsonl");
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "export-pairs", "--run", "1", "--out", csv.string()}, out, err), 0);
+    QCOMPARE(out.str(), "Wrote 160 pairs of 3 evaluations to " + csv.string() + "\n"); // src 60, tgt 50 twice
+    std::istringstream lines(readText(csv));
+    std::string line;
+    std::getline(lines, line);
+    QCOMPARE(line, std::string("evaluation,model,intervention,run,train_distribution,eval_distribution,split,"
+                               "example_hash,example_position,preferred_response,dispreferred_response,pair_index,"
+                               "p_preferred,correct"));
+    int rows = 0;
+    while (std::getline(lines, line))
+        ++rows;
+    QCOMPARE(rows, 160);
+    QCOMPARE(runCli({"--workspace", ws, "export-pairs", "--run", "1", "--out", jsonl.string()}, out, err), 0);
+    {
+        Workspace w = Workspace::open(ws);
+        const auto run = *RunStore(w).run(1);
+        const auto predictions = RunStore(w).predictions(run.units[0].id, "tgt");
+        std::istringstream json(readText(jsonl));
+        std::vector<double> exported;
+        while (std::getline(json, line)) {
+            const auto row = nlohmann::json::parse(line);
+            if (row["train_distribution"] == "src" && row["eval_distribution"] == "tgt") {
+                QCOMPARE(row["run"].get<int>(), 1);
+                QCOMPARE(row["example_hash"].get<std::string>().size(), std::size_t(64));
+                exported.push_back(row["p_preferred"].get<double>());
+            }
+        }
+        QCOMPARE(exported, predictions);
+    }
+    QCOMPARE(
+        runCli({"--workspace", ws, "export-pairs", "--run", "1", "--out", tempPath(dir, "p.txt").string()}, out, err),
+        2);
+    QCOMPARE(runCli({"--workspace", ws, "export-pairs", "--out", csv.string()}, out, err), 2);
+    QCOMPARE(runCli({"--workspace", ws, "export-pairs", "--run", "1", "--model", "m", "--out", csv.string()}, out, err),
+             2);
     // runs lists, names and deletes runs.
     out.str({});
     QCOMPARE(runCli({"--workspace", ws, "runs"}, out, err), 0);

@@ -3,6 +3,10 @@
 #include "widgets/results/figurecommand.h"
 #include "results/generalizationtable.h"
 #include "results/resultsimporter.h"
+#include "genies/dataimporter.h"
+#include "runs/runner.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
 #include "testsupport.h"
 #include "workspace/workspace.h"
 
@@ -53,6 +57,7 @@ private slots:
     void everyViewExports();
     void optionsChangeTheFigure();
     void badRequestsAreExplained();
+    void drawsARun();
 
 private:
     QTemporaryDir m_dir;
@@ -161,6 +166,32 @@ void TestFigureCommand::badRequestsAreExplained()
     r = runCommand({"--workspace", empty, "export-figure", "heatmap", "--out", out});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.find("the workspace holds no results") != std::string::npos);
+}
+
+void TestFigureCommand::drawsARun()
+{
+    // A run's evaluations are results: export-figure --run draws it with no import.
+    QTemporaryDir dir;
+    writeText(tempPath(dir, "d/alpaca_easy/train.json"), validSplit(10));
+    writeText(tempPath(dir, "d/alpaca_easy/test.json"), validSplit(30, 3));
+    writeText(tempPath(dir, "d/alpaca_hard/train.json"), validSplit(10));
+    writeText(tempPath(dir, "d/alpaca_hard/test.json"), validSplit(30, 3));
+    const std::string ws = tempPath(dir, "w.sqlite").string();
+    {
+        Workspace w = Workspace::create(ws);
+        DataImporter::importData(w, tempPath(dir, "d"));
+        const auto id = RunStore(w).create(planRun(w, {{}, "random", "alpaca_easy:alpaca_hard", {}, 1, "random"}));
+        QCOMPARE(RunRunner::execute(w, id, {16, {}}), RunStatus::Done);
+    }
+    const std::string svg = tempPath(dir, "run.svg").string();
+    auto r = runCommand({"--workspace", ws, "export-figure", "shift-results", "--run", "1", "--out", svg});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY2(r.out.find("no model") != std::string::npos, r.out.c_str());
+    QVERIFY(readText(svg).find("random · run 1") != std::string::npos);
+    QCOMPARE(runCommand({"--workspace", ws, "export-figure", "heatmap", "--run", "9", "--out", svg}).code, 2);
+    QCOMPARE(
+        runCommand({"--workspace", ws, "export-figure", "heatmap", "--run", "1", "--model", "m", "--out", svg}).code,
+        2);
 }
 
 QTEST_MAIN(TestFigureCommand)

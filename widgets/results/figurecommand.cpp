@@ -1,6 +1,7 @@
 #include "widgets/results/figurecommand.h"
 
 #include "cli/commandtable.h"
+#include "runs/runstore.h"
 #include "widgets/results/heatmapview.h"
 #include "widgets/shell/presentationstyle.h"
 #include "widgets/shell/qtconvert.h"
@@ -106,8 +107,19 @@ int exportFigure(CommandContext &c)
                                       {},
                                       "the workspace holds no results",
                                       "import GENIES results with import-results, or run an intervention with run"});
-    // By default the model with results of the most interventions (the published tree's human_eval "model" has one).
-    std::string model = args.value("model").value_or("");
+    // A run names its model and intervention; by default the model with results of the most interventions (the
+    // published tree's human_eval "model" has one).
+    std::optional<RunRecord> run;
+    if (const auto id = args.value("run")) {
+        if (args.value("model") || args.value("interventions"))
+            throw UsageError("--run names the model and intervention itself; leave out --model and --interventions");
+        RunStore runs(ws);
+        runs.publishPending();
+        run = runs.run(runIdArgument(*id));
+        if (!run)
+            throw InputError(InputProblem{ws.path().string(), "--run " + *id, "no such run", "list runs with runs"});
+    }
+    std::string model = run ? runModelName(*run) : args.value("model").value_or("");
     if (model.empty()) {
         std::size_t most = 0;
         for (const auto &m : models)
@@ -123,7 +135,8 @@ int exportFigure(CommandContext &c)
         throw InputError(InputProblem{ws.path().string(), "--model " + model, "no results for this model",
                                       "choose one of: " + known});
     }
-    std::vector<std::string> interventions = args.value("interventions") ? splitList(*args.value("interventions"))
+    std::vector<std::string> interventions = run ? std::vector<std::string>{runEvaluationLabel(*run, run->intervention)}
+                                           : args.value("interventions") ? splitList(*args.value("interventions"))
                                                                          : store.interventions(model);
     const std::vector<std::string> available = store.interventions(model);
     for (const auto &i : interventions)
@@ -193,6 +206,7 @@ void registerFigureCommands()
          WorkspaceUse::Existing,
          {{"out", "FILE", "the figure to write: .svg or .png"},
           {"model", "M", "the model (default: the one with results of the most interventions)"},
+          {"run", "ID", "draw a run: its model and intervention"},
           {"interventions", "A,B,...", "the interventions to show (default: all of the model's)"},
           {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
           {"shift", "SOURCE:TARGET", "the shift the calibration view plots"},
