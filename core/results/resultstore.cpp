@@ -69,6 +69,16 @@ std::vector<std::string> ResultStore::models()
     return out;
 }
 
+std::vector<std::string> ResultStore::publishedModels()
+{
+    Statement st(m_ws.db(), "SELECT DISTINCT e.model FROM evaluations e JOIN result_imports i ON i.id = e.import_id"
+                            " WHERE i.run_id IS NULL UNION SELECT DISTINCT model FROM published_metrics ORDER BY 1");
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.text(0));
+    return out;
+}
+
 std::vector<std::string> ResultStore::interventions(const std::string &model)
 {
     Statement st(m_ws.db(),

@@ -80,6 +80,8 @@ public:
     explicit ResultStore(Workspace &workspace) : m_ws(workspace) {}
 
     std::vector<std::string> models();
+    //! The models with imported (published) evaluations or tables; the others only runs evaluated.
+    std::vector<std::string> publishedModels();
     std::vector<std::string> interventions(const std::string &model = {});
     //! Canonical (non-duplicate) evaluations, optionally filtered; empty strings match everything.
     std::vector<EvaluationInfo> evaluations(const std::string &model = {}, const std::string &intervention = {},

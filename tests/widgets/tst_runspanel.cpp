@@ -16,6 +16,7 @@
 
 #include <QComboBox>
 #include <QLabel>
+#include <QStandardItemModel>
 #include <QPlainTextEdit>
 #include <QTableWidget>
 #include <thread>
@@ -171,6 +172,30 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QVERIFY(window.checkForChanges());
     QVERIFY(window.resultsContext()->interventions().contains(QStringLiteral("random · run %1").arg(second)));
     QCOMPARE(ResultStore(*window.workspace()).evaluations("no model", ss(label)).size(), std::size_t(2));
+    QCOMPARE(window.resultsToolBar()->modelBox()->count(), 1); // runs only: no group headings
+
+    // Published results and runs are listed in groups.
+    other.db().exec("INSERT INTO result_imports(root, imported_at) VALUES('/published', 't')");
+    other.db().exec("INSERT INTO evaluations(import_id, path, intervention, model, eval_distribution)"
+                    " VALUES(last_insert_rowid(), 'evaluations/mms/llama-7b/b.json', 'mms', 'llama-7b', 'b')");
+    QVERIFY(window.checkForChanges());
+    QComboBox *models = window.resultsToolBar()->modelBox();
+    QCOMPARE(models->count(), 4);
+    QCOMPARE(models->itemText(0), QStringLiteral("Published results"));
+    QCOMPARE(models->itemText(1), QStringLiteral("llama-7b"));
+    QCOMPARE(models->itemText(2), QStringLiteral("Your runs"));
+    QCOMPARE(models->itemText(3), QStringLiteral("no model"));
+    QVERIFY(!qobject_cast<QStandardItemModel *>(models->model())->item(2)->isEnabled());
+    QCOMPARE(models->currentText(), QStringLiteral("no model")); // the choice stays
+
+    // Runs are named and deleted from the panel; the results follow at once.
+    QVERIFY(window.runsPanel()->renameRun(first, QStringLiteral("random, first seed")));
+    QVERIFY(window.resultsContext()->interventions().contains(QStringLiteral("random, first seed")));
+    QVERIFY(window.runsPanel()->deleteRun(second));
+    QVERIFY(!window.resultsContext()->interventions().contains(QStringLiteral("random · run %1").arg(second)));
+    QVERIFY(!RunStore(*window.workspace()).run(second));
+    QCOMPARE(window.runsPanel()->table()->rowCount(), 1);
+    QCOMPARE(window.runsPanel()->table()->item(0, 1)->text(), QStringLiteral("random, first seed"));
 }
 
 QTEST_MAIN(TestRunsPanel)

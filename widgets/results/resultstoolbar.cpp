@@ -4,10 +4,12 @@
 #include "results/resultstore.h"
 #include "widgets/results/resultscontext.h"
 
+#include <algorithm>
 #include <set>
 #include <QComboBox>
 #include <QLabel>
 #include <QMenu>
+#include <QStandardItemModel>
 #include <QToolButton>
 
 namespace shiftscope {
@@ -49,19 +51,35 @@ void ResultsToolBar::reload()
         QString busiest;
         if (Workspace *ws = m_context->workspace()) {
             ResultStore store(*ws);
+            // Published models first, then those only runs evaluated; headed when there are both.
+            const auto published = store.publishedModels();
+            std::vector<std::string> runsOnly;
+            for (const auto &model : store.models())
+                if (std::find(published.begin(), published.end(), model) == published.end())
+                    runsOnly.push_back(model);
+            const bool headed = !published.empty() && !runsOnly.empty();
             std::size_t most = 0;
-            for (const auto &model : store.models()) {
-                m_model->addItem(qs(model));
-                // The first time, show the model with the most evaluations rather than the alphabetically first.
-                const std::size_t count = store.evaluations(model).size();
-                if (count > most) {
-                    most = count;
-                    busiest = qs(model);
+            auto addGroup = [&](const QString &title, const std::vector<std::string> &models) {
+                if (headed && !models.empty()) {
+                    m_model->addItem(title);
+                    if (auto *items = qobject_cast<QStandardItemModel *>(m_model->model()))
+                        items->item(m_model->count() - 1)->setEnabled(false);
                 }
-            }
+                for (const auto &model : models) {
+                    m_model->addItem(qs(model), qs(model));
+                    // The first time, show the model with the most evaluations rather than the alphabetically first.
+                    const std::size_t count = store.evaluations(model).size();
+                    if (count > most) {
+                        most = count;
+                        busiest = qs(model);
+                    }
+                }
+            };
+            addGroup(tr("Published results"), published);
+            addGroup(tr("Your runs"), runsOnly);
         }
-        const int index = m_model->findText(previous.isEmpty() ? busiest : previous);
-        m_model->setCurrentIndex(index >= 0 ? index : 0);
+        const int index = m_model->findData(previous.isEmpty() ? busiest : previous);
+        m_model->setCurrentIndex(index >= 0 ? index : m_model->findData(busiest));
     }
     m_context->setModel(m_model->currentText());
     // A model evaluated on none of the GENIES pairs' distributions (the demo model) is shown on all shifts.

@@ -9,6 +9,9 @@
 #include "workspace/workspace.h"
 
 #include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMessageBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -17,6 +20,7 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace shiftscope {
 
@@ -31,6 +35,8 @@ RunsPanel::RunsPanel(QWidget *parent)
       m_stage(new QLabel(this)),
       m_cancel(new QPushButton(tr("Cancel"), this)),
       m_resume(new QPushButton(tr("Resume"), this)),
+      m_rename(new QPushButton(tr("Rename…"), this)),
+      m_delete(new QPushButton(tr("Delete…"), this)),
       m_log(new QPlainTextEdit(this))
 {
     m_table->setHorizontalHeaderLabels({tr("Run"), tr("Intervention"), tr("Shifts"), tr("Status"), tr("Created")});
@@ -43,11 +49,17 @@ RunsPanel::RunsPanel(QWidget *parent)
     m_stage->setWordWrap(true);
     m_cancel->setEnabled(false);
     m_resume->setEnabled(false);
+    m_rename->setEnabled(false);
+    m_delete->setEnabled(false);
+    m_rename->setToolTip(tr("The name this run's results are listed under"));
+    m_delete->setToolTip(tr("Delete the run with its evaluations and what it trained"));
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_progress, 1);
     controls->addWidget(m_cancel);
     controls->addWidget(m_resume);
+    controls->addWidget(m_rename);
+    controls->addWidget(m_delete);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_table);
     splitter->addWidget(m_log);
@@ -64,6 +76,76 @@ RunsPanel::RunsPanel(QWidget *parent)
             resume(m_table->item(items.first()->row(), IdColumn)->text().toLongLong());
     });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &RunsPanel::showSelected);
+    connect(m_rename, &QPushButton::clicked, this, [this] {
+        const qint64 id = selectedRun();
+        const auto run = id && m_workspace ? RunStore(*m_workspace).run(id) : std::nullopt;
+        if (!run)
+            return;
+        bool ok = false;
+        const QString name = QInputDialog::getText(
+            this, tr("Rename run %1").arg(id),
+            tr("List this run's results as (empty: \"%1 · run %2\"):").arg(qs(run->intervention)).arg(id),
+            QLineEdit::Normal, qs(run->label), &ok);
+        if (ok)
+            renameRun(id, name.trimmed());
+    });
+    connect(m_delete, &QPushButton::clicked, this, [this] {
+        const qint64 id = selectedRun();
+        if (!id)
+            return;
+        QMessageBox ask(QMessageBox::Question, tr("Delete run %1").arg(id),
+                        tr("Delete run %1 with its evaluations and what it trained? This cannot be undone.").arg(id),
+                        QMessageBox::Cancel, this);
+        ask.addButton(tr("Delete"), QMessageBox::DestructiveRole);
+        ask.exec();
+        if (ask.buttonRole(ask.clickedButton()) == QMessageBox::DestructiveRole)
+            deleteRun(id);
+    });
+}
+
+qint64 RunsPanel::selectedRun() const
+{
+    const auto items = m_table->selectedItems();
+    return items.isEmpty() ? 0 : m_table->item(items.first()->row(), IdColumn)->text().toLongLong();
+}
+
+bool RunsPanel::renameRun(qint64 runId, const QString &name)
+{
+    if (!m_workspace)
+        return false;
+    try {
+        RunStore(*m_workspace).rename(runId, ss(name));
+    } catch (const std::exception &e) {
+        emit failed(qs(e.what()));
+        return false;
+    }
+    refresh();
+    emit runsChanged();
+    return true;
+}
+
+bool RunsPanel::deleteRun(qint64 runId)
+{
+    if (!m_workspace)
+        return false;
+    if (runId == m_current) {
+        emit failed(tr("Run %1 is running; cancel it before deleting it.").arg(runId));
+        return false;
+    }
+    try {
+        const auto left = RunStore(*m_workspace).remove(runId);
+        if (!left.empty())
+            emit failed(tr("Run %1 is deleted, but some of what it trained could not be removed:\n%2")
+                            .arg(runId)
+                            .arg(qs(left.front())));
+    } catch (const std::exception &e) {
+        emit failed(qs(e.what()));
+        return false;
+    }
+    m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), runId), m_queue.end());
+    refresh();
+    emit runsChanged();
+    return true;
 }
 
 RunsPanel::~RunsPanel()
@@ -103,7 +185,7 @@ void RunsPanel::refresh()
         const int row = m_table->rowCount();
         m_table->insertRow(row);
         m_table->setItem(row, IdColumn, new QTableWidgetItem(QString::number(run.id)));
-        m_table->setItem(row, InterventionColumn, new QTableWidgetItem(qs(run.intervention)));
+        m_table->setItem(row, InterventionColumn, new QTableWidgetItem(qs(runEvaluationLabel(run, run.intervention))));
         m_table->setItem(row, ShiftsColumn, new QTableWidgetItem(qs(run.shifts)));
         auto *status = new QTableWidgetItem(qs(runStatusName(run.status)));
         if (run.status == RunStatus::Running && !run.owner.empty())
@@ -199,6 +281,8 @@ void RunsPanel::showSelected()
 {
     const auto items = m_table->selectedItems();
     m_resume->setEnabled(false);
+    m_rename->setEnabled(!items.isEmpty());
+    m_delete->setEnabled(!items.isEmpty() && selectedRun() != m_current);
     if (items.isEmpty() || !m_workspace) {
         m_log->clear();
         return;

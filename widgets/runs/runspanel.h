@@ -34,6 +34,11 @@ public:
     void cancelCurrent();
     bool isBusy() const { return m_task != nullptr; }
     void refresh();
+    //! Lists the run's results under `name` (empty: "<intervention> · run <id>"); false, with failed(), when
+    //! refused (another result has the name, the run is gone).
+    bool renameRun(qint64 runId, const QString &name);
+    //! Deletes the run with its evaluations and artifacts; false, with failed(), when refused (it is running).
+    bool deleteRun(qint64 runId);
 
     QTableWidget *table() const { return m_table; }
     QPlainTextEdit *log() const { return m_log; }
@@ -42,10 +47,13 @@ public:
 signals:
     void runFinished(qint64 runId, const QString &status);
     void failed(const QString &message);
+    //! A run was renamed or deleted here: what the results show changed.
+    void runsChanged();
 
 private:
     void startNext();
     void showSelected();
+    qint64 selectedRun() const;
 
     Workspace *m_workspace = nullptr;
     std::deque<qint64> m_queue;
@@ -56,6 +64,8 @@ private:
     QLabel *m_stage;
     QPushButton *m_cancel;
     QPushButton *m_resume;
+    QPushButton *m_rename;
+    QPushButton *m_delete;
     QPlainTextEdit *m_log;
 };
 

@@ -103,6 +103,10 @@ MainWindow::MainWindow(QWidget *parent)
     addDockWidget(Qt::RightDockWidgetArea, m_runsDock);
     m_runsDock->hide();
     connect(m_runs, &RunsPanel::failed, this, [this](const QString &message) { showError(tr("Run"), message); });
+    connect(m_runs, &RunsPanel::runsChanged, this, [this] {
+        m_resultsBar->reload();
+        emit m_context->scopeChanged();
+    });
     connect(m_runs, &RunsPanel::runFinished, this, [this](qint64 id, const QString &status) {
         statusBar()->showMessage(tr("Run %1 %2").arg(id).arg(status), 10000);
     });
