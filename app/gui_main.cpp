@@ -25,7 +25,8 @@ int main(int argc, char **argv)
     QCommandLineOption demo(QStringLiteral("demo"),
                             QStringLiteral("Open the demo workspace, building it first if needed."));
     parser.addOption(demo);
-    parser.addPositionalArgument(QStringLiteral("workspace"), QStringLiteral("Workspace file to open."));
+    parser.addPositionalArgument(QStringLiteral("workspace"),
+                                 QStringLiteral("Workspace file to open, or a .shiftscope-session file to restore."));
     parser.process(app);
 
     shiftscope::MainWindow window;
@@ -37,7 +38,11 @@ int main(int argc, char **argv)
     if (parser.isSet(demo)) {
         window.openDemo(shiftscope::qs(shiftscope::defaultDemoWorkspacePath().string()));
     } else if (!parser.positionalArguments().isEmpty()) {
-        window.openWorkspace(parser.positionalArguments().constFirst());
+        const QString file = parser.positionalArguments().constFirst();
+        if (file.endsWith(QStringLiteral(".shiftscope-session")))  // a session opens its workspace and view
+            window.loadSession(file);
+        else
+            window.openWorkspace(file);
     } else {
         const QStringList recent = QSettings().value(QStringLiteral("recentWorkspaces")).toStringList();
         if (!recent.isEmpty())

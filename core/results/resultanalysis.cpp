@@ -27,10 +27,14 @@ AccuracyEstimate estimate(std::optional<double> accuracy, int pairs)
     return e;
 }
 
+//! Pairs behind an accuracy of the table: the evaluation trained on `train`, else (a method that trains nothing,
+//! as a run keys it) the untrained one.
 int pairCount(ResultStore &store, const std::string &model, const std::string &intervention, const std::string &train,
               const std::string &evaluated)
 {
-    const auto e = store.find(model, intervention, train, evaluated);
+    auto e = store.find(model, intervention, train, evaluated);
+    if (!e)
+        e = store.find(model, intervention, "", evaluated);
     return e ? e->probabilityCount : 0;
 }
 
@@ -73,11 +77,12 @@ std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspac
             ShiftResult r;
             r.generalization =
                 estimate(row.generalizationAccuracy, pairCount(store, model, intervention, row.source, row.target));
-            r.baseline = estimate(row.baselineAccuracy, pairCount(store, model, "zero_shot", row.source, row.target));
+            r.baseline = estimate(row.baselineAccuracy,
+                                  pairCount(store, model, row.baselineIntervention, row.source, row.target));
             int capabilityPairs = 0;
             for (const auto &e : all)
-                if (e.trainDistribution == row.targetReference && e.evalDistribution == row.targetReference
-                    && e.reportedAccuracy() == row.targetTunedCapability)
+                if ((e.trainDistribution == row.targetReference || e.intervention == row.targetTunedCapabilityIntervention)
+                    && e.evalDistribution == row.targetReference && e.reportedAccuracy() == row.targetTunedCapability)
                     capabilityPairs = e.probabilityCount;
             r.capability = estimate(row.targetTunedCapability, capabilityPairs);
             r.row = row;

@@ -260,8 +260,9 @@ void DisagreementsView::rebuildTable()
     updateAgreement();
     m_pairView->setHtml(m_model->rowCount()
                             ? tr("<p style=\"color:gray\">Select a pair.</p>")
-                            : tr("<p style=\"color:gray\">Import GENIES results (File → Import GENIES results…) "
-                                 "and choose evaluations of this distribution.</p>"));
+                            : tr("<p style=\"color:gray\">Choose evaluations of this distribution on the left. "
+                                 "Evaluations come from runs (Run → New Run…) and from imported GENIES results "
+                                 "(File → Import GENIES results…).</p>"));
 }
 
 void DisagreementsView::updateAgreement()

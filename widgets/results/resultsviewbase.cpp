@@ -237,7 +237,12 @@ QValueAxis *ResultsViewBase::valueAxisAround(double low, double high, const QStr
 {
     auto *axis = new QValueAxis;
     const double pad = std::max(0.05, (high - low) * 0.08);
-    axis->setRange(low < 0 ? low - pad : 0, high > 0 ? high + pad : 0);
+    double from = low < 0 ? low - pad : 0, to = high > 0 ? high + pad : 0;
+    if (from == to) {  // every value 0 (a method no better than its baseline): an axis around it, not a nan one
+        from = -pad;
+        to = pad;
+    }
+    axis->setRange(from, to);
     axis->applyNiceNumbers();
     axis->setTitleText(title);
     return axis;
