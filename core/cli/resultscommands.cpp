@@ -98,10 +98,36 @@ int runMetricsTable(CommandContext &c, const std::string &idText)
     if (!run)
         throw InputError(InputProblem{ws.path().string(), "--run " + idText, "no such run", "list runs with report"});
     const auto rows = runReport(ws, *run);
-    if (c.args.has("csv"))
+    if (c.args.has("csv")) {
         c.out << generalizationCsv(rows);
-    else
-        printGeneralizationTable(c.out, rows);
+        return ExitOk;
+    }
+    printGeneralizationTable(c.out, rows);
+    // The other seeds of this configuration: the spread a single run's numbers come with.
+    const auto seeds = runsOfConfiguration(ws, *run);
+    if (seeds.size() < 2)
+        return ExitOk;
+    std::vector<std::vector<GeneralizationRow>> tables;
+    std::string which;
+    for (const RunRecord &r : seeds) {
+        tables.push_back(runReport(ws, r));
+        which += (which.empty() ? "" : ", ") + std::to_string(r.id) + " (seed " + std::to_string(r.seed) + ")";
+    }
+    c.out << "\nAcross " << seeds.size() << " seeds, runs " << which << ": mean and standard deviation\n";
+    c.out << "source -> target                                   gen. mean    sd   DE mean    sd  seeds\n";
+    auto cell = [](const std::optional<double> &v, int width) {
+        char text[32];
+        if (!v)
+            return std::string(std::size_t(width - 1), ' ') + "-";
+        std::snprintf(text, sizeof text, "%*.3f", width, *v);
+        return std::string(text);
+    };
+    for (const SeedSpread &s : spreadAcrossSeeds(tables)) {
+        std::string name = s.source + " -> " + s.target;
+        name.resize(std::max<std::size_t>(name.size(), 50), ' ');
+        c.out << name << cell(s.meanAccuracy, 10) << cell(s.sdAccuracy, 6) << cell(s.meanDe, 10) << cell(s.sdDe, 6)
+              << "  " << s.seeds << "\n";
+    }
     return ExitOk;
 }
 

@@ -32,6 +32,20 @@ std::int64_t runIdOf(const Arguments &args, const char *option)
         InputProblem{{}, std::string("--") + option, "'" + text + "' is not a run id", "give the number report lists"});
 }
 
+//! Executes run `id` with the progress line, then prints its status and table; exit code 1 unless it finished.
+int executeRun(CommandContext &c, Workspace &ws, std::int64_t id, const std::string &device)
+{
+    RunOptions options;
+    options.progress = c.progress("pairs");
+    options.device = device;
+    const RunStatus status = RunRunner::execute(ws, id, options);
+    c.endProgress();
+    c.out << "run " << id << ": " << runStatusName(status) << "\n";
+    if (status == RunStatus::Done)
+        printGeneralizationTable(c.out, runReport(ws, *RunStore(ws).run(id)));
+    return status == RunStatus::Done ? ExitOk : ExitFailure;
+}
+
 int runRun(CommandContext &c)
 {
     const Arguments &args = c.args;
@@ -57,15 +71,7 @@ int runRun(CommandContext &c)
         id = store.create(planRun(ws, request));
         err << "run " << id << ": " << store.run(id)->units.size() << " units\n";
     }
-    RunOptions options;
-    options.progress = c.progress("pairs");
-    options.device = device;
-    const RunStatus status = RunRunner::execute(ws, id, options);
-    c.endProgress();
-    c.out << "run " << id << ": " << runStatusName(status) << "\n";
-    if (status == RunStatus::Done)
-        printGeneralizationTable(c.out, runReport(ws, *store.run(id)));
-    return status == RunStatus::Done ? ExitOk : ExitFailure;
+    return executeRun(c, ws, id, device);
 }
 
 int listInterventions(CommandContext &c)
@@ -136,7 +142,26 @@ int runs(CommandContext &c)
               << "\n";
         return ExitOk;
     }
-    throw UsageError("runs takes nothing, delete ID or rename ID NAME, not '" + action + "'");
+    if (action == "rerun") {
+        c.expectOperands(2, "rerun and one run ID");
+        const std::int64_t id = runIdArgument(c.args.positionals()[1]);
+        const auto run = store.run(id);
+        if (!run)
+            throw InputError(InputProblem{ws.path().string(), "run " + std::to_string(id), "no such run",
+                                          "list the runs with the runs command"});
+        // By default the next seed of the configuration, so seeds add up rather than repeat.
+        std::uint64_t seed = run->seed + 1;
+        for (const RunRecord &other : store.runs())
+            if (other.modelHash == run->modelHash && other.intervention == run->intervention
+                && other.parameters == run->parameters && other.shifts == run->shifts)
+                seed = std::max(seed, other.seed + 1);
+        if (c.args.value("seed"))
+            seed = std::uint64_t(c.number("seed", 0));
+        const std::int64_t again = store.create(planRun(ws, rerunRequest(*run, seed)));
+        c.err << "run " << again << ": run " << id << " again with seed " << seed << "\n";
+        return executeRun(c, ws, again, c.choice("device", "cpu", {"cpu", "cuda"}));
+    }
+    throw UsageError("runs takes nothing, delete ID, rename ID NAME or rerun ID, not '" + action + "'");
 }
 
 int report(CommandContext &c)
@@ -183,10 +208,11 @@ void addRunCommands(CommandTable &table)
                runRun});
     table.add({"runs",
                "Runs",
-               {"", "delete ID", "rename ID NAME"},
-               "list runs with their status and progress; delete a run with its evaluations and artifacts; name a run",
+               {"", "delete ID", "rename ID NAME", "rerun ID [--seed N] [--device cpu|cuda]"},
+               "list runs with their status and progress; delete a run with its evaluations and artifacts; name a "
+               "run; run it again with another seed",
                WorkspaceUse::Existing,
-               {},
+               {{"seed", "N", "rerun: the seed (default: the next one of the run's configuration)"}, device},
                runs});
     table.add({"report",
                "Runs",

@@ -11,6 +11,8 @@
 #include "util/inputfile.h"
 
 #include <algorithm>
+#include <cmath>
+#include <tuple>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -133,6 +135,73 @@ std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &
     RunStore(workspace).publishPending();
     return rebuildGeneralizationTable(workspace, runModelName(run), runEvaluationLabel(run, run.intervention),
                                       resolveShifts(workspace, run.shifts));
+}
+
+RunRequest rerunRequest(const RunRecord &run, std::uint64_t seed)
+{
+    RunRequest request;
+    request.modelDir = run.modelPath;
+    request.intervention = run.intervention;
+    request.shifts = run.shifts;
+    for (const auto &[key, value] : run.parameters)
+        request.parameters.push_back(key + "=" + value);
+    request.seed = seed;
+    request.baselineIntervention.clear(); // none, unless the run had one
+    for (const RunUnit &unit : run.units)
+        if (unit.intervention != run.intervention)
+            request.baselineIntervention = unit.intervention;
+    return request;
+}
+
+std::vector<RunRecord> runsOfConfiguration(Workspace &workspace, const RunRecord &run)
+{
+    std::vector<RunRecord> same;
+    for (RunRecord &other : RunStore(workspace).runs())
+        if (other.status == RunStatus::Done && other.modelHash == run.modelHash && other.dataHash == run.dataHash
+            && other.intervention == run.intervention && other.parameters == run.parameters
+            && other.shifts == run.shifts)
+            same.push_back(std::move(other));
+    return same;
+}
+
+std::vector<SeedSpread> spreadAcrossSeeds(const std::vector<std::vector<GeneralizationRow>> &tables)
+{
+    std::vector<SeedSpread> out;
+    if (tables.empty())
+        return out;
+    auto meanAndSd = [](const std::vector<double> &v) -> std::pair<std::optional<double>, std::optional<double>> {
+        if (v.empty())
+            return {};
+        double mean = 0;
+        for (double x : v)
+            mean += x;
+        mean /= double(v.size());
+        if (v.size() < 2)
+            return {mean, std::nullopt};
+        double squares = 0;
+        for (double x : v)
+            squares += (x - mean) * (x - mean);
+        return {mean, std::sqrt(squares / double(v.size() - 1))};
+    };
+    for (std::size_t r = 0; r < tables.front().size(); ++r) {
+        SeedSpread s;
+        s.source = tables.front()[r].source;
+        s.target = tables.front()[r].target;
+        std::vector<double> accuracies, des;
+        for (const auto &table : tables) {
+            if (r >= table.size())
+                continue;
+            if (table[r].generalizationAccuracy)
+                accuracies.push_back(*table[r].generalizationAccuracy);
+            if (table[r].differentialElicitation)
+                des.push_back(*table[r].differentialElicitation);
+        }
+        s.seeds = int(accuracies.size());
+        std::tie(s.meanAccuracy, s.sdAccuracy) = meanAndSd(accuracies);
+        std::tie(s.meanDe, s.sdDe) = meanAndSd(des);
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 } // namespace shiftscope

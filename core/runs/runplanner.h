@@ -32,4 +32,25 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request);
 //! The run's GENIES generalization-metrics table (reference 2.5), one row per requested shift.
 std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run);
 
+//! The request that runs `run` again with another seed: same model folder, intervention, shifts, parameters and
+//! baseline.
+RunRequest rerunRequest(const RunRecord &run, std::uint64_t seed);
+//! The finished runs of `run`'s configuration (model contents, data, intervention, parameters, shifts): its seeds,
+//! `run` included when finished, by id.
+std::vector<RunRecord> runsOfConfiguration(Workspace &workspace, const RunRecord &run);
+
+//! Per shift, a statistic across the seeds of one configuration.
+struct SeedSpread {
+    std::string source;
+    std::string target;
+    int seeds = 0; //!< tables with a generalization accuracy for this shift
+    std::optional<double> meanAccuracy;
+    std::optional<double> sdAccuracy; //!< sample standard deviation (two seeds or more)
+    std::optional<double> meanDe;
+    std::optional<double> sdDe;
+};
+//! Mean and spread of generalization accuracy and differential elicitation across the tables of several seeds
+//! (tables row for row over the same shifts).
+std::vector<SeedSpread> spreadAcrossSeeds(const std::vector<std::vector<GeneralizationRow>> &tables);
+
 } // namespace shiftscope

@@ -117,6 +117,7 @@ private slots:
     void runsWriteTheirEvaluationsAsTheyGo();
     void olderRunsJoinTheResults();
     void migrationFromSchemaSixKeepsEveryRow();
+    void spreadAcrossSeeds();
 };
 
 void TestRuns::initTestCase()
@@ -486,6 +487,26 @@ void TestRuns::commandLine()
     QCOMPARE(runCli({"--workspace", ws, "export-pairs", "--out", csv.string()}, out, err), 2);
     QCOMPARE(runCli({"--workspace", ws, "export-pairs", "--run", "1", "--model", "m", "--out", csv.string()}, out, err),
              2);
+    // Another seed of the same configuration: runs rerun; metrics --run then shows the spread across seeds.
+    out.str({});
+    err.str({});
+    QCOMPARE(runCli({"--workspace", ws, "runs", "rerun", "1"}, out, err), 0);
+    QVERIFY2(err.str().find("run 2: run 1 again with seed 6") != std::string::npos, err.str().c_str());
+    QVERIFY(out.str().find("run 2: done") != std::string::npos);
+    out.str({});
+    QCOMPARE(runCli({"--workspace", ws, "metrics", "--run", "1"}, out, err), 0);
+    QVERIFY2(out.str().find("Across 2 seeds, runs 1 (seed 5), 2 (seed 6): mean and standard deviation")
+                 != std::string::npos,
+             out.str().c_str());
+    {
+        Workspace w = Workspace::open(ws);
+        const auto again = *RunStore(w).run(2);
+        QCOMPARE(again.parameters, RunStore(w).run(1)->parameters);
+        QCOMPARE(again.shifts, std::string("src:tgt"));
+        QCOMPARE(again.seed, std::uint64_t(6));
+        QCOMPARE(runsOfConfiguration(w, again).size(), std::size_t(2));
+    }
+    QCOMPARE(runCli({"--workspace", ws, "runs", "rerun", "7"}, out, err), 2);
     // runs lists, names and deletes runs.
     out.str({});
     QCOMPARE(runCli({"--workspace", ws, "runs"}, out, err), 0);
@@ -505,7 +526,7 @@ void TestRuns::commandLine()
     QCOMPARE(out.str(), std::string("Deleted run 1 with its evaluations\n"));
     out.str({});
     QCOMPARE(runCli({"--workspace", ws, "runs"}, out, err), 0);
-    QVERIFY(out.str().empty());
+    QVERIFY2(out.str().rfind("2  done", 0) == 0 && out.str().find("\n1  ") == std::string::npos, out.str().c_str());
     QCOMPARE(runCli({"--workspace", ws, "report", "--run", "9"}, out, err), 2);
     QCOMPARE(runCli({"--workspace", ws, "run", "--intervention", "position", "--param", "bad"}, out, err), 2);
 }
@@ -658,6 +679,29 @@ void TestRuns::migrationFromSchemaSixKeepsEveryRow()
     QCOMPARE(published.size(), std::size_t(1));
     QCOMPARE(published[0].accuracy, std::optional<double>(0.5));
     QCOMPARE(results.evaluationCount(), 2);
+}
+
+void TestRuns::spreadAcrossSeeds()
+{
+    auto row = [](std::optional<double> accuracy, std::optional<double> de) {
+        GeneralizationRow r;
+        r.source = "s";
+        r.target = "t";
+        r.generalizationAccuracy = accuracy;
+        r.differentialElicitation = de;
+        return r;
+    };
+    const auto spread =
+        shiftscope::spreadAcrossSeeds({{row(0.5, 0.1)}, {row(0.7, 0.3)}, {row(std::nullopt, std::nullopt)}});
+    QCOMPARE(spread.size(), std::size_t(1));
+    QCOMPARE(spread[0].seeds, 2); // the third seed has no result for the shift
+    QVERIFY(std::fabs(*spread[0].meanAccuracy - 0.6) < 1e-12);
+    QVERIFY(std::fabs(*spread[0].sdAccuracy - std::sqrt(0.02)) < 1e-12);
+    QVERIFY(std::fabs(*spread[0].meanDe - 0.2) < 1e-12);
+    QVERIFY(std::fabs(*spread[0].sdDe - std::sqrt(0.02)) < 1e-12);
+    const auto single = shiftscope::spreadAcrossSeeds({{row(0.5, 0.1)}});
+    QCOMPARE(single[0].meanAccuracy, std::optional<double>(0.5));
+    QVERIFY(!single[0].sdAccuracy); // one seed has no spread
 }
 
 QTEST_GUILESS_MAIN(TestRuns)
