@@ -2,6 +2,7 @@
 #include "cli/corecommands.h"
 #include "results/generalizationtable.h"
 #include "results/resultsimporter.h"
+#include "results/evaluationcomparison.h"
 #include "results/pairexport.h"
 #include "results/resultstore.h"
 #include "runs/runplanner.h"
@@ -172,6 +173,67 @@ int metricsTable(CommandContext &c)
 }
 
 
+//! `compare --run ID --model M --intervention I`: per shift of the run, its target evaluation beside the one of
+//! M and I on the same shift.
+int compareCommand(CommandContext &c)
+{
+    const std::int64_t id = runIdArgument(c.required("run"));
+    const std::string model = c.required("model");
+    const std::string intervention = c.required("intervention");
+    Workspace ws = c.workspace();
+    RunStore runs(ws);
+    runs.publishPending();
+    const auto run = runs.run(id);
+    if (!run)
+        throw InputError(InputProblem{ws.path().string(), "--run " + std::to_string(id), "no such run",
+                                      "list runs with the runs command"});
+    ResultStore store(ws);
+    if (store.evaluations(model, intervention).empty())
+        throw InputError(InputProblem{ws.path().string(), "--model " + model + " --intervention " + intervention,
+                                      "no evaluations to compare with", "check the names with metrics"});
+    const std::string label = runEvaluationLabel(*run, run->intervention);
+    const std::string runModel = runModelName(*run);
+    auto evaluationOf =
+        [&](const std::string &m, const std::string &i, const std::string &source, const std::string &target) {
+        auto e = store.find(m, i, source, target);
+        return e ? e : store.find(m, i, "", target);
+    };
+    c.out << "Run " << id << " (" << label << ", " << runModel << ") beside " << model << " " << intervention
+          << "; accuracy = share of pairs with P(preferred) >= 0.5\n";
+    c.out
+        << "source -> target                                   run  run 95% CI        other   difference [95% CI]     "
+           "McNemar p  reproduced\n";
+    char line[256];
+    int compared = 0;
+    for (const ShiftPair &shift : resolveShifts(ws, run->shifts)) {
+        std::string name = shift.source + " -> " + shift.target;
+        name.resize(std::max<std::size_t>(name.size(), 50), ' ');
+        const auto mine = evaluationOf(runModel, label, shift.source, shift.target);
+        const auto other = evaluationOf(model, intervention, shift.source, shift.target);
+        const auto comparison = mine && other ? compareEvaluations(ws, *mine, *other) : std::nullopt;
+        if (!comparison) {
+            c.out << name << (mine ? "" : "  (no run evaluation)") << (other ? "" : "  (nothing to compare with)")
+                  << "\n";
+            continue;
+        }
+        ++compared;
+        const auto &k = *comparison;
+        std::snprintf(line, sizeof line, "%5.3f  [%5.3f, %5.3f]  %6.3f  %+6.3f", k.accuracy, k.interval.low,
+                      k.interval.high, k.otherAccuracy, k.difference);
+        c.out << name << line;
+        if (k.differenceInterval && k.mcnemar) {
+            std::snprintf(line, sizeof line, " [%+6.3f, %+6.3f]  %9.3g", k.differenceInterval->low,
+                          k.differenceInterval->high, k.mcnemar->pValue);
+            c.out << line;
+        } else {
+            c.out << "  (pairs differ: no paired test)";
+        }
+        c.out << "  " << (k.reproduces ? "yes" : "no") << "\n";
+    }
+    c.out << compared << " shifts compared\n";
+    return ExitOk;
+}
+
 int exportPairsCommand(CommandContext &c)
 {
     const std::string out = c.required("out");
@@ -256,6 +318,16 @@ void addResultsCommands(CommandTable &table)
                 {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
                 {"csv", {}, "write the published CSV format"}},
                metricsTable});
+    table.add({"compare",
+               "Runs",
+               {"--run ID --model M --intervention I"},
+               "a run beside published (or other) evaluations per shift: accuracies, the difference with a paired "
+               "95% interval, McNemar's test, and whether the run reproduces the other number",
+               WorkspaceUse::Existing,
+               {{"run", "ID", "the run"},
+                {"model", "M", "the model of the evaluations to compare with"},
+                {"intervention", "I", "their intervention"}},
+               compareCommand});
     table.add({"export-pairs",
                "Published results",
                {"--run ID --out FILE.csv|FILE.jsonl", "--model M --intervention I --out FILE.csv|FILE.jsonl"},

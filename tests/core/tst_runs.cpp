@@ -2,6 +2,8 @@
 #include "data/modelidentity.h"
 #include "genies/dataimporter.h"
 #include "results/generalizationtable.h"
+#include "results/evaluationcomparison.h"
+#include "results/resultimportstore.h"
 #include "results/resultstore.h"
 #include "runs/intervention.h"
 #include "runs/runner.h"
@@ -118,6 +120,7 @@ private slots:
     void olderRunsJoinTheResults();
     void migrationFromSchemaSixKeepsEveryRow();
     void spreadAcrossSeeds();
+    void runBesideAnotherEvaluation();
 };
 
 void TestRuns::initTestCase()
@@ -702,6 +705,67 @@ void TestRuns::spreadAcrossSeeds()
     const auto single = shiftscope::spreadAcrossSeeds({{row(0.5, 0.1)}});
     QCOMPARE(single[0].meanAccuracy, std::optional<double>(0.5));
     QVERIFY(!single[0].sdAccuracy); // one seed has no spread
+}
+
+void TestRuns::runBesideAnotherEvaluation()
+{
+    QTemporaryDir dir;
+    const auto data = makeData(dir);
+    const std::string path = tempPath(dir, "w.sqlite").string();
+    {
+        Workspace ws = Workspace::create(path);
+        DataImporter::importData(ws, data);
+        RunStore store(ws);
+        const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {"strength=0.1"}, 3, "random"}));
+        QCOMPARE(RunRunner::execute(ws, id, {8, {}}), RunStatus::Done);
+        // Published evaluations of the same shift: one that the run repeats pair for pair, one that it does not.
+        const auto p = store.predictions(store.run(id)->units[0].id, "tgt"); // 0.4 everywhere: accuracy 0
+        ResultImportStore published(ws, tempPath(dir, "results"));
+        EvaluationRecord same;
+        same.path = "evaluations/position/pub-src/tgt.json";
+        same.where = {"position", "", "pub", "src", "tgt"};
+        same.content.probabilities = p;
+        same.content.hasProbabilities = true;
+        published.addEvaluation(same);
+        EvaluationRecord flipped = same;
+        flipped.path = "evaluations/flipped/pub-src/tgt.json";
+        flipped.where.intervention = "flipped";
+        for (double &v : flipped.content.probabilities)
+            v = 1 - v;
+        published.addEvaluation(flipped);
+
+        ResultStore results(ws);
+        const auto mine = *results.find("no model", "position · run 1", "src", "tgt");
+        const auto k = *compareEvaluations(ws, mine, *results.find("pub", "flipped", "src", "tgt"));
+        QCOMPARE(k.accuracy, 0.0);
+        QCOMPARE(k.otherAccuracy, 1.0);
+        QCOMPARE(k.difference, -1.0);
+        QVERIFY(k.paired && !k.reproduces);
+        QCOMPARE(k.mcnemar->onlySecondRight, 50);
+        QVERIFY(k.mcnemar->pValue < 1e-10);
+        QCOMPARE(k.differenceInterval->low, -1.0);
+        const auto twin = *compareEvaluations(ws, mine, *results.find("pub", "position", "src", "tgt"));
+        QVERIFY(twin.reproduces && twin.paired);
+        QCOMPARE(twin.difference, 0.0);
+        QCOMPARE(twin.mcnemar->pValue, 1.0);
+    }
+    std::ostringstream out, err;
+    QCOMPARE(runCli({"--workspace", path, "compare", "--run", "1", "--model", "pub", "--intervention", "position"}, out,
+                    err),
+             0);
+    QVERIFY2(out.str().find("src -> tgt") != std::string::npos && out.str().find("yes\n") != std::string::npos,
+             out.str().c_str());
+    QVERIFY(out.str().find("1 shifts compared") != std::string::npos);
+    out.str({});
+    QCOMPARE(
+        runCli({"--workspace", path, "compare", "--run", "1", "--model", "pub", "--intervention", "flipped"}, out, err),
+        0);
+    QVERIFY2(out.str().find("-1.000") != std::string::npos && out.str().find("no\n") != std::string::npos,
+             out.str().c_str());
+    QCOMPARE(
+        runCli({"--workspace", path, "compare", "--run", "1", "--model", "pub", "--intervention", "nope"}, out, err),
+        2);
+    QCOMPARE(runCli({"--workspace", path, "compare", "--run", "1"}, out, err), 2);
 }
 
 QTEST_GUILESS_MAIN(TestRuns)
