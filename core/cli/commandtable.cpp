@@ -44,8 +44,8 @@ std::string formsOf(const Command &command, const std::string &indent)
 CommandTable::CommandTable()
 {
     addDataCommands(*this);
-    addResultsCommands(*this);
     addRunCommands(*this);
+    addResultsCommands(*this);
     addAuditCommands(*this);
     addAnnotationCommands(*this);
     addTokenizeCommand(*this);
