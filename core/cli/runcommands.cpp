@@ -149,12 +149,7 @@ int runs(CommandContext &c)
         if (!run)
             throw InputError(InputProblem{ws.path().string(), "run " + std::to_string(id), "no such run",
                                           "list the runs with the runs command"});
-        // By default the next seed of the configuration, so seeds add up rather than repeat.
-        std::uint64_t seed = run->seed + 1;
-        for (const RunRecord &other : store.runs())
-            if (other.modelHash == run->modelHash && other.intervention == run->intervention
-                && other.parameters == run->parameters && other.shifts == run->shifts)
-                seed = std::max(seed, other.seed + 1);
+        std::uint64_t seed = nextSeed(ws, *run);
         if (c.args.value("seed"))
             seed = std::uint64_t(c.number("seed", 0));
         const std::int64_t again = store.create(planRun(ws, rerunRequest(*run, seed)));

@@ -153,6 +153,16 @@ RunRequest rerunRequest(const RunRecord &run, std::uint64_t seed)
     return request;
 }
 
+std::uint64_t nextSeed(Workspace &workspace, const RunRecord &run)
+{
+    std::uint64_t seed = run.seed + 1;
+    for (const RunRecord &other : RunStore(workspace).runs())
+        if (other.modelHash == run.modelHash && other.intervention == run.intervention
+            && other.parameters == run.parameters && other.shifts == run.shifts)
+            seed = std::max(seed, other.seed + 1);
+    return seed;
+}
+
 std::vector<RunRecord> runsOfConfiguration(Workspace &workspace, const RunRecord &run)
 {
     std::vector<RunRecord> same;

@@ -35,6 +35,9 @@ std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &
 //! The request that runs `run` again with another seed: same model folder, intervention, shifts, parameters and
 //! baseline.
 RunRequest rerunRequest(const RunRecord &run, std::uint64_t seed);
+//! One more than the highest seed of `run`'s configuration (model, intervention, parameters, shifts) among all
+//! runs, so a re-run adds a seed rather than repeating one.
+std::uint64_t nextSeed(Workspace &workspace, const RunRecord &run);
 //! The finished runs of `run`'s configuration (model contents, data, intervention, parameters, shifts): its seeds,
 //! `run` included when finished, by id.
 std::vector<RunRecord> runsOfConfiguration(Workspace &workspace, const RunRecord &run);

@@ -156,7 +156,7 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     const qint64 first = window.runsPanel()->submit({{}, "random", "a:b", {}, 1, "zero_shot"});
     QVERIFY(first > 0);
     QVERIFY(finished.wait(30000));
-    QVERIFY(window.checkForChanges());
+    window.checkForChanges(); // its timer may have looked already while the test waited
     QCOMPARE(window.resultsToolBar()->modelBox()->currentText(), QStringLiteral("no model"));
     const QString label = QStringLiteral("random · run %1").arg(first);
     QVERIFY2(window.resultsContext()->interventions().contains(label),
@@ -187,6 +187,15 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QCOMPARE(models->itemText(3), QStringLiteral("no model"));
     QVERIFY(!qobject_cast<QStandardItemModel *>(models->model())->item(2)->isEnabled());
     QCOMPARE(models->currentText(), QStringLiteral("no model")); // the choice stays
+
+    // Run Again queues the configuration with the next seed.
+    const qint64 again = window.runsPanel()->rerun(first);
+    QVERIFY(again > 0);
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(RunStore(*window.workspace()).run(again)->seed, std::uint64_t(3)); // seeds 1 and 2 are taken
+    QCOMPARE(RunStore(*window.workspace()).run(again)->shifts, std::string("a:b"));
+    QTRY_VERIFY(!window.runsPanel()->isBusy());  // the panel lets go of the run once its task has wound down
+    QVERIFY(window.runsPanel()->deleteRun(again));
 
     // Runs are named and deleted from the panel; the results follow at once.
     QVERIFY(window.runsPanel()->renameRun(first, QStringLiteral("random, first seed")));

@@ -37,6 +37,7 @@ RunsPanel::RunsPanel(QWidget *parent)
       m_resume(new QPushButton(tr("Resume"), this)),
       m_rename(new QPushButton(tr("Rename…"), this)),
       m_delete(new QPushButton(tr("Delete…"), this)),
+      m_rerun(new QPushButton(tr("Run Again"), this)),
       m_log(new QPlainTextEdit(this))
 {
     m_table->setHorizontalHeaderLabels({tr("Run"), tr("Intervention"), tr("Shifts"), tr("Status"), tr("Created")});
@@ -51,6 +52,8 @@ RunsPanel::RunsPanel(QWidget *parent)
     m_resume->setEnabled(false);
     m_rename->setEnabled(false);
     m_delete->setEnabled(false);
+    m_rerun->setEnabled(false);
+    m_rerun->setToolTip(tr("Run this configuration again with the next seed"));
     m_rename->setToolTip(tr("The name this run's results are listed under"));
     m_delete->setToolTip(tr("Delete the run with its evaluations and what it trained"));
 
@@ -60,6 +63,7 @@ RunsPanel::RunsPanel(QWidget *parent)
     controls->addWidget(m_resume);
     controls->addWidget(m_rename);
     controls->addWidget(m_delete);
+    controls->addWidget(m_rerun);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_table);
     splitter->addWidget(m_log);
@@ -89,6 +93,10 @@ RunsPanel::RunsPanel(QWidget *parent)
         if (ok)
             renameRun(id, name.trimmed());
     });
+    connect(m_rerun, &QPushButton::clicked, this, [this] {
+        if (const qint64 id = selectedRun())
+            rerun(id);
+    });
     connect(m_delete, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedRun();
         if (!id)
@@ -101,6 +109,16 @@ RunsPanel::RunsPanel(QWidget *parent)
         if (ask.buttonRole(ask.clickedButton()) == QMessageBox::DestructiveRole)
             deleteRun(id);
     });
+}
+
+qint64 RunsPanel::rerun(qint64 runId)
+{
+    if (!m_workspace)
+        return 0;
+    const auto run = RunStore(*m_workspace).run(runId);
+    if (!run)
+        return 0;
+    return submit(rerunRequest(*run, nextSeed(*m_workspace, *run)));
 }
 
 qint64 RunsPanel::selectedRun() const
@@ -282,6 +300,7 @@ void RunsPanel::showSelected()
     const auto items = m_table->selectedItems();
     m_resume->setEnabled(false);
     m_rename->setEnabled(!items.isEmpty());
+    m_rerun->setEnabled(!items.isEmpty());
     m_delete->setEnabled(!items.isEmpty() && selectedRun() != m_current);
     if (items.isEmpty() || !m_workspace) {
         m_log->clear();

@@ -39,6 +39,8 @@ public:
     bool renameRun(qint64 runId, const QString &name);
     //! Deletes the run with its evaluations and artifacts; false, with failed(), when refused (it is running).
     bool deleteRun(qint64 runId);
+    //! Queues the run's configuration again with the next seed of that configuration; returns the new run's id or 0.
+    qint64 rerun(qint64 runId);
 
     QTableWidget *table() const { return m_table; }
     QPlainTextEdit *log() const { return m_log; }
@@ -66,6 +68,7 @@ private:
     QPushButton *m_resume;
     QPushButton *m_rename;
     QPushButton *m_delete;
+    QPushButton *m_rerun;
     QPlainTextEdit *m_log;
 };
 
