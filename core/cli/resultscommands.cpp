@@ -87,6 +87,12 @@ int listResultChecks(CommandContext &c)
 }
 
 
+CapabilityRule capabilityRuleOf(const CommandContext &c)
+{
+    return *capabilityRuleFromName(
+        c.choice("capability", "automatic", {"automatic", "same-intervention", "published-best"}));
+}
+
 //! `metrics --run ID`: the run's table, over the shifts it was run on.
 int runMetricsTable(CommandContext &c, const std::string &idText)
 {
@@ -98,7 +104,7 @@ int runMetricsTable(CommandContext &c, const std::string &idText)
     const auto run = RunStore(ws).run(id);
     if (!run)
         throw InputError(InputProblem{ws.path().string(), "--run " + idText, "no such run", "list runs with report"});
-    const auto rows = runReport(ws, *run);
+    const auto rows = runReport(ws, *run, capabilityRuleOf(c));
     if (c.args.has("csv")) {
         c.out << generalizationCsv(rows);
         return ExitOk;
@@ -111,7 +117,7 @@ int runMetricsTable(CommandContext &c, const std::string &idText)
     std::vector<std::vector<GeneralizationRow>> tables;
     std::string which;
     for (const RunRecord &r : seeds) {
-        tables.push_back(runReport(ws, r));
+        tables.push_back(runReport(ws, r, capabilityRuleOf(c)));
         which += (which.empty() ? "" : ", ") + std::to_string(r.id) + " (seed " + std::to_string(r.seed) + ")";
     }
     c.out << "\nAcross " << seeds.size() << " seeds, runs " << which << ": mean and standard deviation\n";
@@ -163,7 +169,7 @@ int metricsTable(CommandContext &c)
         std::stable_sort(shifts.begin(), shifts.end(),
                          [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
     }
-    const auto rows = rebuildGeneralizationTable(ws, *model, *intervention, shifts);
+    const auto rows = rebuildGeneralizationTable(ws, *model, *intervention, shifts, capabilityRuleOf(c));
     if (c.args.has("csv")) {
         c.out << generalizationCsv(rows);
         return ExitOk;
@@ -287,6 +293,14 @@ void printGeneralizationTable(std::ostream &out, const std::vector<Generalizatio
         out << name << cell(r.generalizationAccuracy) << cell(r.baselineAccuracy) << cell(r.targetTunedCapability)
             << cell(r.sourceIdAccuracy) << cell(r.differentialElicitation) << "\n";
     }
+    // Where each capability came from, once per source: the rule is part of the number.
+    std::vector<std::string> sources;
+    for (const auto &r : rows)
+        if (r.targetTunedCapability && !r.capabilitySource.empty()
+            && std::find(sources.begin(), sources.end(), r.capabilitySource) == sources.end())
+            sources.push_back(r.capabilitySource);
+    for (const auto &source : sources)
+        out << "capability: " << source << "\n";
 }
 
 std::string joinedList(const std::vector<std::string> &items)
@@ -315,6 +329,9 @@ void addResultsCommands(CommandTable &table)
                {{"model", "M", "the model the results are of (a run's: its model folder's name)"},
                 {"intervention", "I", "the intervention (a run's: \"<intervention> · run <id>\", or its name)"},
                 {"run", "ID", "a run: its table over the shifts it was run on"},
+                {"capability", "RULE",
+                 "the target-tuned capability: automatic (default: a run's own, published tables' for imported "
+                 "results), same-intervention or published-best"},
                 {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
                 {"csv", {}, "write the published CSV format"}},
                metricsTable});

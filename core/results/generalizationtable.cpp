@@ -30,15 +30,19 @@ struct Capability {
 };
 
 Capability capabilityFor(Workspace &workspace, const std::map<Key, EvaluationInfo> &index, const std::string &model,
-                         const std::string &target, const std::string &reference)
+                         const std::string &target, const std::string &reference, bool includeRuns, std::string &source)
 {
-    if (const auto imported = ResultStore(workspace).targetCapability(model, target))
+    if (const auto imported = ResultStore(workspace).targetCapability(model, target)) {
+        source = "the imported target_tuned_capability file of " + model + " on " + target;
         return {imported->accuracy, imported->intervention};
+    }
+    source = "the best in-distribution accuracy on " + reference + " over " + model
+           + (includeRuns ? "'s evaluations" : "'s imported evaluations");
     // Best of the in-distribution evaluations on the reference.
     Capability best;
     for (const auto &[key, e] : index) {
         const auto &[intervention, train, evaluated] = key;
-        if (train != reference || evaluated != reference || e.runId)
+        if (train != reference || evaluated != reference || (e.runId && !includeRuns))
             continue;
         const auto accuracy = e.reportedAccuracy();
         if (accuracy && (!best.accuracy || *accuracy > *best.accuracy))
@@ -55,6 +59,17 @@ std::optional<double> accuracyOf(const std::map<Key, EvaluationInfo> &index, con
 }
 
 } // namespace
+
+std::optional<CapabilityRule> capabilityRuleFromName(const std::string &name)
+{
+    if (name == "automatic")
+        return CapabilityRule::Automatic;
+    if (name == "same-intervention")
+        return CapabilityRule::SameIntervention;
+    if (name == "published-best")
+        return CapabilityRule::PublishedBest;
+    return std::nullopt;
+}
 
 const std::vector<std::string> &generalizationCsvColumns()
 {
@@ -74,7 +89,7 @@ const std::vector<std::string> &generalizationCsvColumns()
 
 std::vector<GeneralizationRow> rebuildGeneralizationTable(Workspace &workspace, const std::string &model,
                                                           const std::string &intervention,
-                                                          const std::vector<ShiftPair> &shifts)
+                                                          const std::vector<ShiftPair> &shifts, CapabilityRule rule)
 {
     const auto index = evaluationIndex(workspace, model);
     // A run's evaluations follow the GENIES code: the baseline is the run's own zero-shot unit (or the run itself
@@ -113,12 +128,18 @@ std::vector<GeneralizationRow> rebuildGeneralizationTable(Workspace &workspace, 
             row.baselineAccuracy = accuracyOf(index, baseline, shift.source, shift.target);
         if (!row.baselineAccuracy && !baseline.empty())
             row.baselineAccuracy = accuracyOf(index, baseline, "", shift.target);
-        if (run) {
-            row.targetTunedCapability =
-                accuracyOf(index, intervention, trains ? row.targetReference : std::string(), row.targetReference);
+        const bool same = rule == CapabilityRule::SameIntervention || (rule == CapabilityRule::Automatic && run);
+        if (same) {
+            const std::string capabilityTrain = trains ? row.targetReference : std::string();
+            row.targetTunedCapability = accuracyOf(index, intervention, capabilityTrain, row.targetReference);
             row.targetTunedCapabilityIntervention = intervention;
+            row.capabilitySource = intervention
+                                 + (trains ? " trained and evaluated on " : " (trains nothing) evaluated on ")
+                                 + row.targetReference;
         } else {
-            const Capability capability = capabilityFor(workspace, index, model, shift.target, row.targetReference);
+            const Capability capability = capabilityFor(workspace, index, model, shift.target, row.targetReference,
+                                                        rule == CapabilityRule::PublishedBest && run,
+                                                        row.capabilitySource);
             row.targetTunedCapability = capability.accuracy;
             row.targetTunedCapabilityIntervention = capability.intervention;
         }

@@ -129,12 +129,12 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
     return run;
 }
 
-std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run)
+std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run, CapabilityRule rule)
 {
     // The run's evaluations are results like any other: one table function serves the CLI and every view.
     RunStore(workspace).publishPending();
     return rebuildGeneralizationTable(workspace, runModelName(run), runEvaluationLabel(run, run.intervention),
-                                      resolveShifts(workspace, run.shifts));
+                                      resolveShifts(workspace, run.shifts), rule);
 }
 
 RunRequest rerunRequest(const RunRecord &run, std::uint64_t seed)

@@ -30,7 +30,8 @@ std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &sh
 RunRecord planRun(Workspace &workspace, const RunRequest &request);
 
 //! The run's GENIES generalization-metrics table (reference 2.5), one row per requested shift.
-std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run);
+std::vector<GeneralizationRow> runReport(Workspace &workspace, const RunRecord &run,
+                                         CapabilityRule rule = CapabilityRule::Automatic);
 
 //! The request that runs `run` again with another seed: same model folder, intervention, shifts, parameters and
 //! baseline.

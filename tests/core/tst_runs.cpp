@@ -1,6 +1,7 @@
 #include "cli/commandtable.h"
 #include "data/modelidentity.h"
 #include "genies/dataimporter.h"
+#include "metrics/geniesmetrics.h"
 #include "results/generalizationtable.h"
 #include "results/evaluationcomparison.h"
 #include "results/resultimportstore.h"
@@ -726,12 +727,14 @@ void TestRuns::runBesideAnotherEvaluation()
         same.where = {"position", "", "pub", "src", "tgt"};
         same.content.probabilities = p;
         same.content.hasProbabilities = true;
+        same.recomputed = computeGeniesMetrics(same.content.probabilities);
         published.addEvaluation(same);
         EvaluationRecord flipped = same;
         flipped.path = "evaluations/flipped/pub-src/tgt.json";
         flipped.where.intervention = "flipped";
         for (double &v : flipped.content.probabilities)
             v = 1 - v;
+        flipped.recomputed = computeGeniesMetrics(flipped.content.probabilities);
         published.addEvaluation(flipped);
 
         ResultStore results(ws);
@@ -748,6 +751,33 @@ void TestRuns::runBesideAnotherEvaluation()
         QVERIFY(twin.reproduces && twin.paired);
         QCOMPARE(twin.difference, 0.0);
         QCOMPARE(twin.mcnemar->pValue, 1.0);
+
+        // The capability rule is explicit: the published tables' best in-distribution accuracy, or the
+        // intervention's own; each row says which it used.
+        EvaluationRecord ownTarget = flipped; // flipped trained and evaluated on tgt: accuracy 0
+        ownTarget.path = "evaluations/flipped/pub-tgt/tgt.json";
+        ownTarget.where.trainDistribution = "tgt";
+        ownTarget.content.probabilities.assign(50, 0.2);
+        ownTarget.recomputed = computeGeniesMetrics(ownTarget.content.probabilities);
+        published.addEvaluation(ownTarget);
+        EvaluationRecord bestTarget = ownTarget; // position trained and evaluated on tgt: accuracy 1
+        bestTarget.path = "evaluations/position/pub-tgt/tgt.json";
+        bestTarget.where.intervention = "position";
+        bestTarget.content.probabilities.assign(50, 0.8);
+        bestTarget.recomputed = computeGeniesMetrics(bestTarget.content.probabilities);
+        published.addEvaluation(bestTarget);
+        const auto shifts = resolveShifts(ws, "src:tgt");
+        const auto best = rebuildGeneralizationTable(ws, "pub", "flipped", shifts);
+        QCOMPARE(best[0].targetTunedCapability, std::optional<double>(1.0));
+        QCOMPARE(best[0].targetTunedCapabilityIntervention, std::string("position"));
+        QCOMPARE(best[0].capabilitySource,
+                 std::string("the best in-distribution accuracy on tgt over pub's imported evaluations"));
+        const auto own = rebuildGeneralizationTable(ws, "pub", "flipped", shifts, CapabilityRule::SameIntervention);
+        QCOMPARE(own[0].targetTunedCapability, std::optional<double>(0.0));
+        QCOMPARE(own[0].capabilitySource, std::string("flipped trained and evaluated on tgt"));
+        QVERIFY(!own[0].differentialElicitation); // a capability of 0 leaves DE undefined
+        const auto runOwn = runReport(ws, *store.run(id));
+        QCOMPARE(runOwn[0].capabilitySource, std::string("position · run 1 trained and evaluated on tgt"));
     }
     std::ostringstream out, err;
     QCOMPARE(runCli({"--workspace", path, "compare", "--run", "1", "--model", "pub", "--intervention", "position"}, out,
@@ -766,6 +796,16 @@ void TestRuns::runBesideAnotherEvaluation()
         runCli({"--workspace", path, "compare", "--run", "1", "--model", "pub", "--intervention", "nope"}, out, err),
         2);
     QCOMPARE(runCli({"--workspace", path, "compare", "--run", "1"}, out, err), 2);
+    out.str({});
+    QCOMPARE(runCli({"--workspace", path, "metrics", "--run", "1"}, out, err), 0);
+    QVERIFY2(out.str().find("capability: position · run 1 trained and evaluated on tgt\n") != std::string::npos,
+             out.str().c_str());
+    out.str({});
+    QCOMPARE(runCli({"--workspace", path, "metrics", "--run", "1", "--capability", "published-best"}, out, err), 0);
+    QVERIFY2(out.str().find("capability: the best in-distribution accuracy on tgt over no model's evaluations")
+                 != std::string::npos,
+             out.str().c_str());
+    QCOMPARE(runCli({"--workspace", path, "metrics", "--run", "1", "--capability", "best"}, out, err), 2);
 }
 
 QTEST_GUILESS_MAIN(TestRuns)

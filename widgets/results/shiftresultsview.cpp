@@ -237,10 +237,11 @@ void ShiftResultsView::buildElicitationChart()
             low = std::min(low, de);
             high = std::max(high, de);
             setTips << (row.differentialElicitation
-                            ? tr("%1\n%2: DE %3 = (%4 − %5) / %6")
+                            ? tr("%1\n%2: DE %3 = (%4 − %5) / %6\nbaseline: %7\ncapability: %8")
                                   .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name),
                                        number(row.differentialElicitation), number(row.generalizationAccuracy),
-                                       number(row.baselineAccuracy), number(row.targetTunedCapability))
+                                       number(row.baselineAccuracy), number(row.targetTunedCapability),
+                                       qs(row.baselineIntervention), qs(row.capabilitySource))
                             : tr("%1\n%2: no result").arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name)));
         }
         series->append(barSet);
