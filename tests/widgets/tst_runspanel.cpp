@@ -10,6 +10,8 @@
 #include "widgets/disagreements/disagreementsview.h"
 #include "widgets/results/resultscontext.h"
 #include "widgets/results/resultstoolbar.h"
+#include "widgets/results/resultsviewbase.h"
+#include "widgets/results/viewregistry.h"
 #include "widgets/shell/mainwindow.h"
 #include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
@@ -174,6 +176,21 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QCOMPARE(ResultStore(*window.workspace()).evaluations("no model", ss(label)).size(), std::size_t(2));
     QCOMPARE(window.resultsToolBar()->modelBox()->count(), 1); // runs only: no group headings
 
+    // A run still writing says so in the views, with how many pairs are in.
+    {
+        RunStore store(other);
+        const auto partial = store.create(planRun(other, {{}, "random", "a:b", {}, 5, "zero_shot"}));
+        const RunRecord record = *store.run(partial);
+        store.addPredictions(record.units[0].id, "b", 0, std::vector<double>(5, 0.7));
+        store.publishEvaluation(record, record.units[0], "b", 80, 1.0);
+        QVERIFY(window.checkForChanges());
+        const auto view = createResultsView(QStringLiteral("shift-results"), window.resultsContext());
+        QVERIFY2(
+            view->inProgressNote().contains(QStringLiteral("random · run %1 (5 of 80 pairs in so far)").arg(partial)),
+            qPrintable(view->inProgressNote()));
+        QVERIFY(window.runsPanel()->deleteRun(partial));
+    }
+
     // Published results and runs are listed in groups.
     other.db().exec("INSERT INTO result_imports(root, imported_at) VALUES('/published', 't')");
     other.db().exec("INSERT INTO evaluations(import_id, path, intervention, model, eval_distribution)"
@@ -194,7 +211,7 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QVERIFY(finished.wait(30000));
     QCOMPARE(RunStore(*window.workspace()).run(again)->seed, std::uint64_t(3)); // seeds 1 and 2 are taken
     QCOMPARE(RunStore(*window.workspace()).run(again)->shifts, std::string("a:b"));
-    QTRY_VERIFY(!window.runsPanel()->isBusy());  // the panel lets go of the run once its task has wound down
+    QTRY_VERIFY(!window.runsPanel()->isBusy()); // the panel lets go of the run once its task has wound down
     QVERIFY(window.runsPanel()->deleteRun(again));
 
     // Runs are named and deleted from the panel; the results follow at once.

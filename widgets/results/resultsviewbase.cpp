@@ -3,6 +3,7 @@
 #include "widgets/shell/filedialogs.h"
 #include "widgets/shell/qtconvert.h"
 #include "results/resultanalysis.h"
+#include "results/resultstore.h"
 #include "widgets/results/resultscontext.h"
 
 #include <QAbstractBarSeries>
@@ -154,10 +155,30 @@ QString ResultsViewBase::scopeProblem() const
     return {};
 }
 
+QString ResultsViewBase::inProgressNote() const
+{
+    Workspace *ws = m_context->workspace();
+    if (!ws)
+        return {};
+    QStringList running;
+    for (const QString &intervention : m_context->interventions()) {
+        qint64 in = 0, expected = 0;
+        bool any = false;
+        for (const auto &e : ResultStore(*ws).evaluations(ss(m_context->model()), ss(intervention))) {
+            in += e.probabilityCount;
+            expected += std::max(e.expectedPairs, e.probabilityCount);
+            any = any || e.inProgress();
+        }
+        if (any)
+            running << tr("%1 (%L2 of %L3 pairs in so far)").arg(intervention).arg(in).arg(expected);
+    }
+    return running.isEmpty() ? QString() : tr("Still running: %1.").arg(running.join(QStringLiteral(", ")));
+}
+
 QString ResultsViewBase::noResultsMessage(const QString &what) const
 {
-    return tr("%1 has no %2 for %3. Import them with File → Import GENIES results…, or choose other interventions "
-              "or shifts.")
+    return tr("%1 has no %2 for %3. Run an intervention (Run → New Run…) or import GENIES results (File → Import "
+              "GENIES results…), or choose other interventions or shifts.")
         .arg(m_context->model(), what, m_context->interventions().join(QStringLiteral(", ")));
 }
 
@@ -238,7 +259,7 @@ QValueAxis *ResultsViewBase::valueAxisAround(double low, double high, const QStr
     auto *axis = new QValueAxis;
     const double pad = std::max(0.05, (high - low) * 0.08);
     double from = low < 0 ? low - pad : 0, to = high > 0 ? high + pad : 0;
-    if (from == to) {  // every value 0 (a method no better than its baseline): an axis around it, not a nan one
+    if (from == to) { // every value 0 (a method no better than its baseline): an axis around it, not a nan one
         from = -pad;
         to = pad;
     }

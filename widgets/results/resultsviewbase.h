@@ -47,6 +47,9 @@ public:
     QString emptyMessage();
     //! Refreshes now if a scope change is waiting.
     void ensureFresh();
+    //! "Still running: lora · run 4 (1,240 of 3,000 pairs in so far)." for the chosen interventions that a run is
+    //! still writing, or an empty string: views that show a run while it runs say so.
+    QString inProgressNote() const;
     //! Chooses the intervention of a view that shows one; false when the view has no intervention combo or the
     //! intervention is not among the context's.
     bool setIntervention(const QString &intervention);
@@ -64,6 +67,7 @@ protected:
     QString scopeProblem() const;
     //! The empty state when the scope has no values: names the model and interventions and says what to do.
     QString noResultsMessage(const QString &what) const;
+
     //! Whether any cell of `matrix` holds a value.
     static bool hasValues(const ResultMatrix &matrix);
     //! A combo over the context's interventions, kept in sync with them; changing it refreshes the view.

@@ -129,7 +129,9 @@ void ShiftResultsView::refresh()
                                   .arg(m_shifts.size())
                                   .arg(shifts.size())
                                   .arg(set);
-    m_note->setText(shown + QLatin1Char(' ') + tr("Click a shift to select it in every view."));
+    const QString running = inProgressNote();
+    m_note->setText((running.isEmpty() ? QString() : running + QLatin1Char(' ')) + shown + QLatin1Char(' ')
+                    + tr("Click a shift to select it in every view."));
     buildAccuracyChart();
     buildElicitationChart();
     fillTable();
