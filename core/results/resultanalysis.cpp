@@ -1,6 +1,8 @@
 #include "results/resultanalysis.h"
 
 #include "genies/shiftcatalogue.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
 #include "util/statistics.h"
 
 #include <algorithm>
@@ -60,6 +62,18 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
             for (const ShiftPair &p : workspace.shifts(catalogue.id))
                 if (seen.emplace(p.source, p.target).second)
                     shifts.push_back(p);
+    // Then the pairs runs were asked for by name (run --shifts S:T,...), so a run over shifts of one's own shows.
+    for (const RunRecord &run : RunStore(workspace).runs()) {
+        std::vector<ShiftPair> asked;
+        try {
+            asked = resolveShifts(workspace, run.shifts);
+        } catch (const std::exception &) {
+            continue;  // a shift file that has moved since: its pairs are in the run's evaluations still
+        }
+        for (ShiftPair &p : asked)
+            if (seen.emplace(p.source, p.target).second)
+                shifts.push_back(std::move(p));
+    }
     return shifts;
 }
 

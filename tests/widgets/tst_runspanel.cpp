@@ -163,6 +163,12 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     const QString label = QStringLiteral("random · run %1").arg(first);
     QVERIFY2(window.resultsContext()->interventions().contains(label),
              qPrintable(window.resultsContext()->interventions().join(QStringLiteral(", "))));
+    // Its shifts, named on the command line rather than in a catalogue, are among all shifts the views show.
+    window.resultsToolBar()->shiftSetBox()->setCurrentIndex(1);  // all shifts
+    {
+        const auto view = createResultsView(QStringLiteral("shift-results"), window.resultsContext());
+        QVERIFY2(view->emptyMessage().isEmpty(), qPrintable(view->emptyMessage()));
+    }
     window.disagreementsView()->setDistribution(QStringLiteral("b"));
     QVERIFY(!window.disagreementsView()->chosenEvaluations().isEmpty());
     QVERIFY(!window.checkForChanges()); // nothing new since
