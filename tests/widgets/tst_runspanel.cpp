@@ -3,6 +3,7 @@
 #include "runs/intervention.h"
 #include "runs/runstore.h"
 #include "widgets/runs/runspanel.h"
+#include "results/resultimportstore.h"
 #include "results/resultstore.h"
 #include "runs/runner.h"
 #include "runs/runplanner.h"
@@ -16,8 +17,10 @@
 #include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QListWidget>
 #include <QStandardItemModel>
 #include <QPlainTextEdit>
 #include <QTableWidget>
@@ -164,7 +167,7 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QVERIFY2(window.resultsContext()->interventions().contains(label),
              qPrintable(window.resultsContext()->interventions().join(QStringLiteral(", "))));
     // Its shifts, named on the command line rather than in a catalogue, are among all shifts the views show.
-    window.resultsToolBar()->shiftSetBox()->setCurrentIndex(1);  // all shifts
+    window.resultsToolBar()->shiftSetBox()->setCurrentIndex(1); // all shifts
     {
         const auto view = createResultsView(QStringLiteral("shift-results"), window.resultsContext());
         QVERIFY2(view->emptyMessage().isEmpty(), qPrintable(view->emptyMessage()));
@@ -198,9 +201,15 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     }
 
     // Published results and runs are listed in groups.
-    other.db().exec("INSERT INTO result_imports(root, imported_at) VALUES('/published', 't')");
-    other.db().exec("INSERT INTO evaluations(import_id, path, intervention, model, eval_distribution)"
-                    " VALUES(last_insert_rowid(), 'evaluations/mms/llama-7b/b.json', 'mms', 'llama-7b', 'b')");
+    {
+        ResultImportStore published(other, "/published");
+        EvaluationRecord record;
+        record.path = "evaluations/mms/llama-7b/b.json";
+        record.where = {"mms", "", "llama-7b", "", "b"};
+        record.content.probabilities.assign(80, 0.6);
+        record.content.hasProbabilities = true;
+        published.addEvaluation(record);
+    }
     QVERIFY(window.checkForChanges());
     QComboBox *models = window.resultsToolBar()->modelBox();
     QCOMPARE(models->count(), 4);
@@ -210,6 +219,28 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QCOMPARE(models->itemText(3), QStringLiteral("no model"));
     QVERIFY(!qobject_cast<QStandardItemModel *>(models->model())->item(2)->isEnabled());
     QCOMPARE(models->currentText(), QStringLiteral("no model")); // the choice stays
+
+    // The disagreements view can put a run beside another model's evaluation of the same distribution.
+    DisagreementsView *disagreements = window.disagreementsView();
+    disagreements->setDistribution(QStringLiteral("b"));
+    const int own = disagreements->findChild<QListWidget *>()->count();
+    disagreements->allModelsBox()->setChecked(true);
+    QListWidget *list = disagreements->findChild<QListWidget *>();
+    QCOMPARE(list->count(), own + 1);
+    qint64 publishedId = 0, runId = 0;
+    for (int i = 0; i < list->count(); ++i) {
+        if (list->item(i)->text().startsWith(QStringLiteral("mms · llama-7b"))) {
+            publishedId = list->item(i)->data(Qt::UserRole + 1).toLongLong();
+            QCOMPARE(list->item(i)->checkState(), Qt::Unchecked); // another model's: there to be picked
+        } else if (!runId) {
+            runId = list->item(i)->data(Qt::UserRole + 1).toLongLong();
+        }
+    }
+    QVERIFY(publishedId && runId);
+    disagreements->chooseEvaluations({runId, publishedId});
+    QCOMPARE(disagreements->chosenEvaluations().size(), 2);
+    QCOMPARE(disagreements->table()->model()->rowCount(), 80);
+    disagreements->allModelsBox()->setChecked(false);
 
     // Run Again queues the configuration with the next seed.
     const qint64 again = window.runsPanel()->rerun(first);

@@ -7,6 +7,7 @@
 #include "results/resultstore.h"
 #include "workspace/workspace.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -54,6 +55,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
       m_context(context),
       m_distribution(new QComboBox(this)),
       m_runs(new QListWidget(this)),
+      m_allModels(new QCheckBox(tr("Every model's evaluations"), this)),
       m_mode(new QComboBox(this)),
       m_low(new QDoubleSpinBox(this)),
       m_high(new QDoubleSpinBox(this)),
@@ -79,6 +81,8 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     m_search->setPlaceholderText(tr("Search prompt and responses"));
     m_search->setClearButtonEnabled(true);
     m_runs->setToolTip(tr("Evaluations of this distribution; the first two checked are compared"));
+    m_allModels->setToolTip(tr("List the evaluations of other models too, e.g. to put a run beside the published "
+                               "evaluation it repeats"));
 
     m_filter->setSourceModel(m_model);
     m_table->setModel(m_filter);
@@ -112,6 +116,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     leftLayout->addLayout(filters);
     leftLayout->addWidget(new QLabel(tr("Evaluations"), this));
     leftLayout->addWidget(m_runs, 1);
+    leftLayout->addWidget(m_allModels);
     leftLayout->addWidget(new QLabel(tr("Agreement of the first two"), this));
     leftLayout->addWidget(m_agreement);
 
@@ -132,6 +137,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
 
     connect(m_distribution, &QComboBox::currentIndexChanged, this, [this] { loadEvaluations(); });
     connect(m_runs, &QListWidget::itemChanged, this, [this] { rebuildTable(); });
+    connect(m_allModels, &QCheckBox::toggled, this, [this] { loadEvaluations(); });
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { applyMode(); });
     connect(m_low, &QDoubleSpinBox::valueChanged, this,
             [this] { m_filter->setConfidenceRange(m_low->value(), m_high->value()); });
@@ -204,14 +210,17 @@ void DisagreementsView::loadEvaluations()
     if (ws && m_distribution->count() > 0) {
         const std::string distribution = ss(m_distribution->currentText());
         const QStringList chosen = m_context->interventions();
-        for (const auto &e : ResultStore(*ws).evaluations(ss(m_context->model()))) {
+        const std::string model = ss(m_context->model());
+        for (const auto &e : ResultStore(*ws).evaluations(m_allModels->isChecked() ? std::string() : model)) {
             if (e.evalDistribution != distribution || e.probabilityCount == 0)
                 continue;
             auto *item = new QListWidgetItem(qs(e.label()), m_runs);
             item->setData(kEvaluationIdRole, QVariant::fromValue<qlonglong>(e.id));
             item->setToolTip(qs(e.path));
             item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-            item->setCheckState(chosen.isEmpty() || chosen.contains(qs(e.intervention)) ? Qt::Checked : Qt::Unchecked);
+            // Other models' evaluations start unchecked: they are there to be picked.
+            const bool shown = e.model == model && (chosen.isEmpty() || chosen.contains(qs(e.intervention)));
+            item->setCheckState(shown ? Qt::Checked : Qt::Unchecked);
         }
     }
     rebuildTable();
@@ -339,6 +348,7 @@ QJsonObject DisagreementsView::saveSessionState() const
         {QStringLiteral("mode"), m_mode->currentIndex()},
         {QStringLiteral("confidence"), QJsonArray{m_low->value(), m_high->value()}},
         {QStringLiteral("search"), m_search->text()},
+        {QStringLiteral("all_models"), m_allModels->isChecked()},
         {QStringLiteral("pair"), m_context->pairDistribution() == distribution ? m_context->pairIndex() : -1},
     };
 }
@@ -346,13 +356,15 @@ QJsonObject DisagreementsView::saveSessionState() const
 void DisagreementsView::restoreSessionState(const QJsonObject &state)
 {
     const QString distribution = state.value(QStringLiteral("distribution")).toString();
+    m_allModels->setChecked(state.value(QStringLiteral("all_models")).toBool());
     setDistribution(distribution);
     QStringList paths;
     for (const auto &v : state.value(QStringLiteral("evaluations")).toArray())
         paths << v.toString();
     QList<qint64> ids;
     if (Workspace *ws = m_context->workspace())
-        for (const auto &e : ResultStore(*ws).evaluations(ss(m_context->model())))
+        for (const auto &e :
+             ResultStore(*ws).evaluations(m_allModels->isChecked() ? std::string() : ss(m_context->model())))
             if (paths.contains(qs(e.path)))
                 ids << e.id;
     chooseEvaluations(ids);

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -47,6 +48,8 @@ public:
     QTextBrowser *pairView() const { return m_pairView; }
     QComboBox *modeBox() const { return m_mode; }
     QComboBox *distributionBox() const { return m_distribution; }
+    //! Lists the evaluations of every model, not only the chosen one's (a run beside a published evaluation).
+    QCheckBox *allModelsBox() const { return m_allModels; }
 
 private:
     void loadEvaluations();
@@ -58,6 +61,7 @@ private:
     ResultsContext *m_context;
     QComboBox *m_distribution;
     QListWidget *m_runs;
+    QCheckBox *m_allModels;
     QComboBox *m_mode;
     QDoubleSpinBox *m_low;
     QDoubleSpinBox *m_high;
