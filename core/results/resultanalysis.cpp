@@ -68,7 +68,7 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
         try {
             asked = resolveShifts(workspace, run.shifts);
         } catch (const std::exception &) {
-            continue;  // a shift file that has moved since: its pairs are in the run's evaluations still
+            continue; // a shift file that has moved since: its pairs are in the run's evaluations still
         }
         for (ShiftPair &p : asked)
             if (seen.emplace(p.source, p.target).second)
@@ -79,7 +79,7 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
 
 std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
                                                              const std::vector<std::string> &interventions,
-                                                             ShiftSet set)
+                                                             ShiftSet set, CapabilityRule rule)
 {
     ResultStore store(workspace);
     const auto shifts = shiftsOf(workspace, set);
@@ -87,7 +87,7 @@ std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspac
     std::map<std::string, std::vector<ShiftResult>> out;
     for (const auto &intervention : interventions) {
         auto &results = out[intervention];
-        for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts)) {
+        for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts, rule)) {
             ShiftResult r;
             r.generalization =
                 estimate(row.generalizationAccuracy, pairCount(store, model, intervention, row.source, row.target));
@@ -95,7 +95,8 @@ std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspac
                                   pairCount(store, model, row.baselineIntervention, row.source, row.target));
             int capabilityPairs = 0;
             for (const auto &e : all)
-                if ((e.trainDistribution == row.targetReference || e.intervention == row.targetTunedCapabilityIntervention)
+                if ((e.trainDistribution == row.targetReference
+                     || e.intervention == row.targetTunedCapabilityIntervention)
                     && e.evalDistribution == row.targetReference && e.reportedAccuracy() == row.targetTunedCapability)
                     capabilityPairs = e.probabilityCount;
             r.capability = estimate(row.targetTunedCapability, capabilityPairs);
@@ -107,7 +108,8 @@ std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspac
 }
 
 ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &model,
-                                     const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric)
+                                     const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric,
+                                     CapabilityRule rule)
 {
     ResultMatrix m;
     const auto shifts = shiftsOf(workspace, set);
@@ -118,7 +120,7 @@ ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &mo
     for (const auto &intervention : interventions) {
         m.rowLabels.push_back(intervention);
         std::vector<std::optional<double>> values;
-        for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts))
+        for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts, rule))
             values.push_back(metric == HeatmapMetric::DifferentialElicitation ? row.differentialElicitation
                                                                               : row.generalizationAccuracy);
         m.values.push_back(std::move(values));
@@ -127,10 +129,10 @@ ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &mo
 }
 
 ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
-                               const std::vector<std::string> &interventions, ShiftSet set)
+                               const std::vector<std::string> &interventions, ShiftSet set, CapabilityRule rule)
 {
     const ResultMatrix perShift =
-        interventionShiftMatrix(workspace, model, interventions, set, HeatmapMetric::DifferentialElicitation);
+        interventionShiftMatrix(workspace, model, interventions, set, HeatmapMetric::DifferentialElicitation, rule);
     ResultMatrix m;
     m.rowLabels = perShift.rowLabels;
     std::vector<std::string> categories;

@@ -37,7 +37,8 @@ struct ShiftResult {
 //! Per intervention, the shift results for a model.
 std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
                                                              const std::vector<std::string> &interventions,
-                                                             ShiftSet set);
+                                                             ShiftSet set,
+                                                             CapabilityRule rule = CapabilityRule::Automatic);
 
 //! A value per (intervention, shift) for the heatmap; rows = interventions, columns = shifts.
 struct ResultMatrix {
@@ -50,10 +51,12 @@ struct ResultMatrix {
 enum class HeatmapMetric { DifferentialElicitation, GeneralizationAccuracy };
 
 ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &model,
-                                     const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric);
+                                     const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric,
+                                     CapabilityRule rule = CapabilityRule::Automatic);
 //! Mean differential elicitation per category (columns, in catalogue order) per intervention (rows).
 ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
-                               const std::vector<std::string> &interventions, ShiftSet set);
+                               const std::vector<std::string> &interventions, ShiftSet set,
+                               CapabilityRule rule = CapabilityRule::Automatic);
 //! Accuracy of every training distribution (rows) on every evaluated distribution (columns) for one intervention.
 ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, const std::string &intervention);
 

@@ -4,6 +4,7 @@
 #include "metrics/geniesmetrics.h"
 #include "results/generalizationtable.h"
 #include "results/evaluationcomparison.h"
+#include "results/resultanalysis.h"
 #include "results/resultimportstore.h"
 #include "results/resultstore.h"
 #include "runs/intervention.h"
@@ -776,6 +777,15 @@ void TestRuns::runBesideAnotherEvaluation()
         QCOMPARE(own[0].targetTunedCapability, std::optional<double>(0.0));
         QCOMPARE(own[0].capabilitySource, std::string("flipped trained and evaluated on tgt"));
         QVERIFY(!own[0].differentialElicitation); // a capability of 0 leaves DE undefined
+        // The views take the rule too.
+        auto capabilityIn = [&](CapabilityRule rule) {
+            for (const auto &r : shiftResults(ws, "pub", {"flipped"}, ShiftSet::All, rule).at("flipped"))
+                if (r.row.source == "src" && r.row.target == "tgt")
+                    return r.row.targetTunedCapability;
+            return std::optional<double>();
+        };
+        QCOMPARE(capabilityIn(CapabilityRule::Automatic), std::optional<double>(1.0));
+        QCOMPARE(capabilityIn(CapabilityRule::SameIntervention), std::optional<double>(0.0));
         const auto runOwn = runReport(ws, *store.run(id));
         QCOMPARE(runOwn[0].capabilitySource, std::string("position · run 1 trained and evaluated on tgt"));
     }

@@ -220,6 +220,13 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QVERIFY(!qobject_cast<QStandardItemModel *>(models->model())->item(2)->isEnabled());
     QCOMPARE(models->currentText(), QStringLiteral("no model")); // the choice stays
 
+    // The capability rule is chosen in the toolbar, for every view.
+    window.resultsToolBar()->capabilityBox()->setCurrentIndex(
+        window.resultsToolBar()->capabilityBox()->findData(int(CapabilityRule::PublishedBest)));
+    QCOMPARE(window.resultsContext()->capabilityRule(), CapabilityRule::PublishedBest);
+    window.resultsToolBar()->capabilityBox()->setCurrentIndex(0);
+    QCOMPARE(window.resultsContext()->capabilityRule(), CapabilityRule::Automatic);
+
     // The disagreements view can put a run beside another model's evaluation of the same distribution.
     DisagreementsView *disagreements = window.disagreementsView();
     disagreements->setDistribution(QStringLiteral("b"));

@@ -27,7 +27,8 @@ void CategoryView::refresh()
         return;
     }
     ResultMatrix matrix = categoryBreakdown(*context()->workspace(), ss(context()->model()),
-                                            context()->interventionList(), context()->shiftSet());
+                                            context()->interventionList(), context()->shiftSet(),
+                                            context()->capabilityRule());
     // Keep the categories that have a value for some intervention.
     std::vector<std::size_t> kept;
     for (std::size_t c = 0; c < matrix.columnLabels.size(); ++c)

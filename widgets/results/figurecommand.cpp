@@ -177,6 +177,8 @@ int exportFigure(CommandContext &c)
     if (metric)
         if (auto *heatmap = dynamic_cast<HeatmapView *>(view.get()))
             heatmap->setMetric(*metric);
+    context->setCapabilityRule(*capabilityRuleFromName(
+        c.choice("capability", "automatic", {"automatic", "same-intervention", "published-best"})));
     if (args.has("presentation"))
         applyPresentationStyle(view.get(), true);
 
@@ -212,6 +214,7 @@ void registerFigureCommands()
           {"shift", "SOURCE:TARGET", "the shift the calibration view plots"},
           {"metric", "de|accuracy", "the heatmap's metric (default de)"},
           {"size", "WIDTHxHEIGHT", "the figure's size in pixels (default 1920x1080)"},
+          {"capability", "RULE", "the target-tuned capability: automatic, same-intervention or published-best"},
           {"presentation", {}, "the large-type, high-contrast talk style"}},
          exportFigure});
 }

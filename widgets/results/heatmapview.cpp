@@ -51,7 +51,7 @@ void HeatmapView::refresh()
     const bool de = metric == HeatmapMetric::DifferentialElicitation;
     m_shifts = shiftsOf(workspace, context()->shiftSet());
     ResultMatrix matrix = interventionShiftMatrix(workspace, ss(context()->model()), context()->interventionList(),
-                                                  context()->shiftSet(), metric);
+                                                  context()->shiftSet(), metric, context()->capabilityRule());
     if (!hasValues(matrix)) {
         showMessage(noResultsMessage(tr("generalization results on these shifts")));
         return;

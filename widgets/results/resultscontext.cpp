@@ -29,6 +29,14 @@ void ResultsContext::setModel(const QString &model)
     emit scopeChanged();
 }
 
+void ResultsContext::setCapabilityRule(CapabilityRule rule)
+{
+    if (rule == m_capabilityRule)
+        return;
+    m_capabilityRule = rule;
+    emit scopeChanged();
+}
+
 void ResultsContext::setInterventions(const QStringList &interventions)
 {
     if (interventions == m_interventions)

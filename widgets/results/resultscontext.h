@@ -22,6 +22,8 @@ public:
     const QString &model() const { return m_model; }
     const QStringList &interventions() const { return m_interventions; }
     ShiftSet shiftSet() const { return m_shiftSet; }
+    //! Which target-tuned capability divides the differential elicitations the views show.
+    CapabilityRule capabilityRule() const { return m_capabilityRule; }
     const std::optional<ShiftPair> &shift() const { return m_shift; }
     qint64 evaluationId() const { return m_evaluationId; }
     const QString &pairDistribution() const { return m_pairDistribution; }
@@ -35,12 +37,13 @@ public slots:
     void setModel(const QString &model);
     void setInterventions(const QStringList &interventions);
     void setShiftSet(shiftscope::ShiftSet set);
+    void setCapabilityRule(shiftscope::CapabilityRule rule);
     void selectShift(const shiftscope::ShiftPair &shift);
     void selectEvaluation(qint64 evaluationId);
     void selectPair(const QString &distribution, int pairIndex);
 
 signals:
-    //! The data to show changed (workspace, model, interventions, shift set, or new results imported).
+    //! The data to show changed (workspace, model, interventions, shift set, capability rule, or new results).
     void scopeChanged();
     void shiftSelected(const shiftscope::ShiftPair &shift);
     void evaluationSelected(qint64 evaluationId);
@@ -51,6 +54,7 @@ private:
     QString m_model;
     QStringList m_interventions;
     ShiftSet m_shiftSet = ShiftSet::Genies;
+    CapabilityRule m_capabilityRule = CapabilityRule::Automatic;
     std::optional<ShiftPair> m_shift;
     qint64 m_evaluationId = 0;
     QString m_pairDistribution;

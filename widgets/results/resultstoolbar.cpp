@@ -19,7 +19,8 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
       m_context(context),
       m_model(new QComboBox(this)),
       m_interventions(new QToolButton(this)),
-      m_shiftSet(new QComboBox(this))
+      m_shiftSet(new QComboBox(this)),
+      m_capability(new QComboBox(this))
 {
     setObjectName(QStringLiteral("resultsToolBar"));
     m_model->setMinimumContentsLength(12);
@@ -33,6 +34,17 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
     addWidget(m_interventions);
     addWidget(new QLabel(tr(" Shifts "), this));
     addWidget(m_shiftSet);
+    m_capability->addItem(tr("As the source calls for"), int(CapabilityRule::Automatic));
+    m_capability->addItem(tr("The intervention's own"), int(CapabilityRule::SameIntervention));
+    m_capability->addItem(tr("Best available (published tables)"), int(CapabilityRule::PublishedBest));
+    m_capability->setToolTip(
+        tr("The target-tuned capability that divides differential elicitation. As the source calls for: a run's "
+           "own intervention trained and evaluated on the target reference (the GENIES code), the published tables' "
+           "rule for imported results (the target_tuned_capability file, else the best in-distribution accuracy)."));
+    addWidget(new QLabel(tr(" Capability "), this));
+    addWidget(m_capability);
+    connect(m_capability, &QComboBox::currentIndexChanged, this,
+            [this] { m_context->setCapabilityRule(CapabilityRule(m_capability->currentData().toInt())); });
 
     connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
         m_context->setModel(m_model->currentText());

@@ -20,6 +20,7 @@ public:
     void reload();
     QComboBox *modelBox() const { return m_model; }
     QComboBox *shiftSetBox() const { return m_shiftSet; }
+    QComboBox *capabilityBox() const { return m_capability; }
     void setChosenInterventions(const QStringList &names);
 
 private:
@@ -30,6 +31,7 @@ private:
     QComboBox *m_model;
     QToolButton *m_interventions;
     QComboBox *m_shiftSet;
+    QComboBox *m_capability;
     QString m_loadedModel; //!< the model whose interventions were last listed
     QStringList m_loaded;  //!< and those interventions
 };

@@ -104,7 +104,8 @@ void ShiftResultsView::refresh()
     }
     Workspace &workspace = *context()->workspace();
     m_interventions = context()->interventionList();
-    m_results = shiftResults(workspace, ss(context()->model()), m_interventions, context()->shiftSet());
+    m_results = shiftResults(workspace, ss(context()->model()), m_interventions, context()->shiftSet(),
+                             context()->capabilityRule());
     const std::vector<ShiftPair> shifts = shiftsOf(workspace, context()->shiftSet());
     // Bar categories run bottom up: add the shifts in reverse so the set reads in its published order top down.
     for (std::size_t i = shifts.size(); i-- > 0;) {

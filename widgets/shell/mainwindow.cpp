@@ -253,8 +253,13 @@ bool MainWindow::checkForChanges()
     } catch (const std::exception &) {
         return false; // busy or gone for a moment: the next look tries again
     }
-    if (version == m_dataVersion)
+    if (version == m_dataVersion) {
+        m_watch->setInterval(1500);
         return false;
+    }
+    // While something keeps writing (a run commits a batch every second or so), look less often: the views
+    // recompute on each change, and a table that redraws under the pointer is hard to read.
+    m_watch->setInterval(5000);
     m_dataVersion = version;
     m_resultsBar->reload();
     emit m_context->scopeChanged();
@@ -591,6 +596,7 @@ bool MainWindow::saveSession(const QString &path)
     s.model = m_context->model();
     s.interventions = m_context->interventions();
     s.shiftSet = int(m_context->shiftSet());
+    s.capabilityRule = int(m_context->capabilityRule());
     for (const SessionParticipant *view : sessionParticipants())
         s.views.insert(view->sessionKey(), view->saveSessionState());
     s.presentation = m_presentation;
@@ -628,6 +634,7 @@ bool MainWindow::loadSession(const QString &path)
     m_resultsBar->modelBox()->setCurrentText(s.model);
     m_resultsBar->setChosenInterventions(s.interventions);
     m_resultsBar->shiftSetBox()->setCurrentIndex(s.shiftSet);
+    m_resultsBar->capabilityBox()->setCurrentIndex(m_resultsBar->capabilityBox()->findData(s.capabilityRule));
     if (!s.shiftSource.isEmpty()) {
         ShiftPair shift;
         for (const auto &p : m_workspace->shifts(m_workspace->builtinCatalogueId(), true))

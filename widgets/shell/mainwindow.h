@@ -41,7 +41,7 @@ public:
     bool openWorkspace(const QString &path, bool create = false);
     //! Shows what other connections (the CLI, a second window, a run in progress) committed to the workspace since
     //! the last look: the results toolbar, the views and the run list reload. Returns whether anything changed.
-    //! A timer calls it every second and a half.
+    //! A timer calls it every second and a half, every five seconds while changes keep coming.
     bool checkForChanges();
     //! Imports GENIES data in the background; importFinished() reports the outcome.
     void importData(const QString &dir);

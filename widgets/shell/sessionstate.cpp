@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <algorithm>
 
 namespace shiftscope {
 
@@ -21,7 +22,8 @@ const QStringList kWindowKeys = {QStringLiteral("shiftscope_session"),
                                  QStringLiteral("model"),
                                  QStringLiteral("interventions"),
                                  QStringLiteral("shift_set"),
-                                 QStringLiteral("presentation")};
+                                 QStringLiteral("presentation"),
+                                 QStringLiteral("capability")};
 
 } // namespace
 
@@ -38,6 +40,7 @@ QJsonObject SessionState::toJson() const
         {QStringLiteral("interventions"), QJsonArray::fromStringList(interventions)},
         {QStringLiteral("shift_set"), shiftSet == 0 ? QStringLiteral("genies") : QStringLiteral("all")},
         {QStringLiteral("presentation"), presentation},
+        {QStringLiteral("capability"), capabilityRule},
     };
     for (auto it = views.begin(); it != views.end(); ++it)
         if (!kWindowKeys.contains(it.key()))
@@ -71,6 +74,7 @@ bool SessionState::fromJson(const QJsonObject &json, SessionState &state, QStrin
         s.interventions << v.toString();
     s.shiftSet = json.value(QStringLiteral("shift_set")).toString() == QStringLiteral("all") ? 1 : 0;
     s.presentation = json.value(QStringLiteral("presentation")).toBool();
+    s.capabilityRule = std::clamp(json.value(QStringLiteral("capability")).toInt(), 0, 2);
     for (auto it = json.begin(); it != json.end(); ++it)
         if (!kWindowKeys.contains(it.key()) && it.value().isObject())
             s.views.insert(it.key(), it.value().toObject());

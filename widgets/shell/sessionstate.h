@@ -21,6 +21,7 @@ struct SessionState {
     QString model;
     QStringList interventions;
     int shiftSet = 0; //!< ShiftSet
+    int capabilityRule = 0; //!< CapabilityRule
     bool presentation = false;
     QMap<QString, QJsonObject> views; //!< SessionParticipant::sessionKey() -> its state
 
