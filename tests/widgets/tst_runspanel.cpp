@@ -171,6 +171,10 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     {
         const auto view = createResultsView(QStringLiteral("shift-results"), window.resultsContext());
         QVERIFY2(view->emptyMessage().isEmpty(), qPrintable(view->emptyMessage()));
+        // random trains nothing and the run has no zero-shot unit here: it is its own baseline, and says so.
+        const QString legend = view->findChild<QLabel *>(QStringLiteral("shiftResultsLegend"))->text();
+        QVERIFY2(legend.contains(QStringLiteral("Baseline")) && !legend.contains(QStringLiteral("Zero-shot")),
+                 qPrintable(legend));
     }
     window.disagreementsView()->setDistribution(QStringLiteral("b"));
     QVERIFY(!window.disagreementsView()->chosenEvaluations().isEmpty());

@@ -169,8 +169,14 @@ void ShiftResultsView::buildAccuracyChart()
     for (std::size_t i = 0; i < m_interventions.size(); ++i)
         entries.push_back({qs(m_interventions[i]), seriesColour(int(i)),
                            [this, name = m_interventions[i]](int c) { return resultAt(name, c).generalization; }});
-    entries.push_back(
-        {tr("Zero-shot baseline"), baselineColour(), [this](int c) { return referenceAt(c, &ShiftResult::baseline); }});
+    // A run of a method that trains nothing is its own baseline; say "zero-shot" only when it is.
+    bool zeroShot = true;
+    for (const auto &[name, results] : m_results)
+        for (const ShiftResult &r : results)
+            if (r.baseline.value && r.row.baselineIntervention.rfind("zero_shot", 0) != 0)
+                zeroShot = false;
+    entries.push_back({zeroShot ? tr("Zero-shot baseline") : tr("Baseline"), baselineColour(),
+                       [this](int c) { return referenceAt(c, &ShiftResult::baseline); }});
     entries.push_back({tr("Target-tuned capability"), capabilityColour(),
                        [this](int c) { return referenceAt(c, &ShiftResult::capability); }});
 
