@@ -101,9 +101,7 @@ int runMetricsTable(CommandContext &c, const std::string &idText)
         throw UsageError(
             "--run names the model, intervention and shifts itself; leave out --model, --intervention and --shifts");
     Workspace ws = c.workspace();
-    const auto run = RunStore(ws).run(id);
-    if (!run)
-        throw InputError(InputProblem{ws.path().string(), "--run " + idText, "no such run", "list runs with report"});
+    const auto run = std::optional<RunRecord>(RunStore(ws).existingRun(id));
     const auto rows = runReport(ws, *run, capabilityRuleOf(c));
     if (c.args.has("csv")) {
         c.out << generalizationCsv(rows);
@@ -189,10 +187,7 @@ int compareCommand(CommandContext &c)
     Workspace ws = c.workspace();
     RunStore runs(ws);
     runs.publishPending();
-    const auto run = runs.run(id);
-    if (!run)
-        throw InputError(InputProblem{ws.path().string(), "--run " + std::to_string(id), "no such run",
-                                      "list runs with the runs command"});
+    const auto run = std::optional<RunRecord>(runs.existingRun(id));
     ResultStore store(ws);
     if (store.evaluations(model, intervention).empty())
         throw InputError(InputProblem{ws.path().string(), "--model " + model + " --intervention " + intervention,

@@ -145,10 +145,7 @@ int runs(CommandContext &c)
     if (action == "rerun") {
         c.expectOperands(2, "rerun and one run ID");
         const std::int64_t id = runIdArgument(c.args.positionals()[1]);
-        const auto run = store.run(id);
-        if (!run)
-            throw InputError(InputProblem{ws.path().string(), "run " + std::to_string(id), "no such run",
-                                          "list the runs with the runs command"});
+        const auto run = std::optional<RunRecord>(store.existingRun(id));
         std::uint64_t seed = nextSeed(ws, *run);
         if (c.args.value("seed"))
             seed = std::uint64_t(c.number("seed", 0));

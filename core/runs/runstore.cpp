@@ -121,6 +121,14 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     return r;
 }
 
+RunRecord RunStore::existingRun(std::int64_t id)
+{
+    if (auto found = run(id))
+        return std::move(*found);
+    throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(id), "no such run",
+                                  "list the runs with the runs command"});
+}
+
 std::vector<RunRecord> RunStore::runs()
 {
     std::vector<std::int64_t> ids;
@@ -298,10 +306,7 @@ std::string runEvaluationLabel(const RunRecord &run, const std::string &unitInte
 
 void RunStore::rename(std::int64_t runId, const std::string &label)
 {
-    auto record = run(runId);
-    if (!record)
-        throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(runId), "no such run",
-                                      "list the runs with the runs command"});
+    auto record = std::optional<RunRecord>(existingRun(runId));
     const bool bad = label.find_first_of("\n\r\t") != std::string::npos || label.size() > 200;
     if (bad)
         throw InputError(InputProblem{{},
@@ -329,10 +334,7 @@ void RunStore::rename(std::int64_t runId, const std::string &label)
 
 std::vector<std::string> RunStore::remove(std::int64_t runId)
 {
-    const auto record = run(runId);
-    if (!record)
-        throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(runId), "no such run",
-                                      "list the runs with the runs command"});
+    const auto record = std::optional<RunRecord>(existingRun(runId));
     if (record->status == RunStatus::Running && ownerState(record->owner) != OwnerState::Gone)
         throw InputError(InputProblem{m_ws.path().string(), "run " + std::to_string(runId),
                                       "the run is being executed by " + record->owner.describe(),

@@ -20,6 +20,8 @@ public:
 
     std::int64_t create(const RunRecord &run);
     std::optional<RunRecord> run(std::int64_t id);
+    //! The run `id`, or InputError naming the workspace and the run, with where to list runs.
+    RunRecord existingRun(std::int64_t id);
     std::vector<RunRecord> runs();
     void setStatus(std::int64_t runId, RunStatus status, const std::string &error = {});
     void setUnitStatus(std::int64_t unitId, RunStatus status, const std::string &artifact = {});

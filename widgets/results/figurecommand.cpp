@@ -115,9 +115,7 @@ int exportFigure(CommandContext &c)
             throw UsageError("--run names the model and intervention itself; leave out --model and --interventions");
         RunStore runs(ws);
         runs.publishPending();
-        run = runs.run(runIdArgument(*id));
-        if (!run)
-            throw InputError(InputProblem{ws.path().string(), "--run " + *id, "no such run", "list runs with runs"});
+        run = runs.existingRun(runIdArgument(*id));
     }
     std::string model = run ? runModelName(*run) : args.value("model").value_or("");
     if (model.empty()) {
