@@ -34,13 +34,15 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
     addWidget(m_interventions);
     addWidget(new QLabel(tr(" Shifts "), this));
     addWidget(m_shiftSet);
-    m_capability->addItem(tr("As the source calls for"), int(CapabilityRule::Automatic));
-    m_capability->addItem(tr("The intervention's own"), int(CapabilityRule::SameIntervention));
-    m_capability->addItem(tr("Best available (published tables)"), int(CapabilityRule::PublishedBest));
+    m_capability->addItem(tr("Automatic"), int(CapabilityRule::Automatic));
+    m_capability->addItem(tr("Own intervention"), int(CapabilityRule::SameIntervention));
+    m_capability->addItem(tr("Best available"), int(CapabilityRule::PublishedBest));
     m_capability->setToolTip(
-        tr("The target-tuned capability that divides differential elicitation. As the source calls for: a run's "
+        tr("The target-tuned capability that divides differential elicitation. Automatic: a run's "
            "own intervention trained and evaluated on the target reference (the GENIES code), the published tables' "
-           "rule for imported results (the target_tuned_capability file, else the best in-distribution accuracy)."));
+           "rule for imported results (the target_tuned_capability file, else the best in-distribution accuracy). "
+           "Own intervention: the intervention trained and evaluated on the target reference. Best available: the "
+           "published tables' rule for every result."));
     addWidget(new QLabel(tr(" Capability "), this));
     addWidget(m_capability);
     connect(m_capability, &QComboBox::currentIndexChanged, this,
