@@ -1,10 +1,12 @@
 #include "cli/commandtable.h"
 #include "cli/corecommands.h"
 #include "results/generalizationtable.h"
+#include "results/resultanalysis.h"
 #include "results/resultsimporter.h"
 #include "results/evaluationcomparison.h"
 #include "results/pairexport.h"
 #include "results/resultstore.h"
+#include "results/seedgroups.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
@@ -109,16 +111,19 @@ int runMetricsTable(CommandContext &c, const std::string &idText)
     }
     printGeneralizationTable(c.out, rows);
     // The other seeds of this configuration: the spread a single run's numbers come with.
-    const auto seeds = runsOfConfiguration(ws, *run);
-    if (seeds.size() < 2)
+    std::optional<SeedGroup> group;
+    for (SeedGroup &g : seedGroups(ws, runModelName(*run)))
+        for (const SeedMember &member : g.members)
+            if (member.runId == run->id)
+                group = std::move(g);
+    if (!group)
         return ExitOk;
-    std::vector<std::vector<GeneralizationRow>> tables;
     std::string which;
-    for (const RunRecord &r : seeds) {
-        tables.push_back(runReport(ws, r, capabilityRuleOf(c)));
-        which += (which.empty() ? "" : ", ") + std::to_string(r.id) + " (seed " + std::to_string(r.seed) + ")";
-    }
-    c.out << "\nAcross " << seeds.size() << " seeds, runs " << which << ": mean and standard deviation\n";
+    for (const SeedMember &member : group->members)
+        which +=
+            (which.empty() ? "" : ", ") + std::to_string(member.runId) + " (seed " + std::to_string(member.seed) + ")";
+    c.out << "\nAcross " << group->members.size() << " seeds, runs " << which
+          << ": mean and standard deviation (listed in the views as \"" << group->name << "\")\n";
     c.out << "source -> target                                   gen. mean    sd   DE mean    sd  seeds\n";
     auto cell = [](const std::optional<double> &v, int width) {
         char text[32];
@@ -127,11 +132,15 @@ int runMetricsTable(CommandContext &c, const std::string &idText)
         std::snprintf(text, sizeof text, "%*.3f", width, *v);
         return std::string(text);
     };
-    for (const SeedSpread &s : spreadAcrossSeeds(tables)) {
-        std::string name = s.source + " -> " + s.target;
+    for (const SeedGroupRow &row :
+         seedGroupTable(ws, runModelName(*run), *group, resolveShifts(ws, run->shifts), capabilityRuleOf(c))) {
+        std::string name = row.mean.source + " -> " + row.mean.target;
         name.resize(std::max<std::size_t>(name.size(), 50), ' ');
-        c.out << name << cell(s.meanAccuracy, 10) << cell(s.sdAccuracy, 6) << cell(s.meanDe, 10) << cell(s.sdDe, 6)
-              << "  " << s.seeds << "\n";
+        const auto seeds = std::count_if(row.seeds.begin(), row.seeds.end(),
+                                         [](const SeedValue &v) { return v.accuracy.has_value(); });
+        c.out << name << cell(row.mean.generalizationAccuracy, 10) << cell(row.sdAccuracy, 6)
+              << cell(row.mean.differentialElicitation, 10) << cell(row.sdDifferentialElicitation, 6) << "  " << seeds
+              << "\n";
     }
     return ExitOk;
 }
@@ -155,19 +164,17 @@ int metricsTable(CommandContext &c)
                                       {},
                                       "no results for model '" + *model + "'",
                                       "import results first (import-results); models here: " + joinedList(models)});
-    const auto interventions = store.interventions(*model);
+    auto interventions = store.interventions(*model);
+    for (const SeedGroup &group : seedGroups(ws, *model))
+        interventions.push_back(group.name);
     if (std::find(interventions.begin(), interventions.end(), *intervention) == interventions.end())
         throw InputError(InputProblem{ws.path().string(),
                                       {},
                                       "no results for intervention '" + *intervention + "' of " + *model,
                                       "use one of: " + joinedList(interventions)});
-    std::vector<ShiftPair> shifts = ws.shifts(ws.builtinCatalogueId());
-    if (which == "genies") {
-        std::erase_if(shifts, [](const ShiftPair &p) { return !p.isGenies(); });
-        std::stable_sort(shifts.begin(), shifts.end(),
-                         [](const ShiftPair &a, const ShiftPair &b) { return a.geniesRank < b.geniesRank; });
-    }
-    const auto rows = rebuildGeneralizationTable(ws, *model, *intervention, shifts, capabilityRuleOf(c));
+    // The views' shift sets, so that the table holds what they show.
+    const std::vector<ShiftPair> shifts = shiftsOf(ws, which == "genies" ? ShiftSet::Genies : ShiftSet::All);
+    const auto rows = resultsTable(ws, *model, *intervention, shifts, capabilityRuleOf(c));
     if (c.args.has("csv")) {
         c.out << generalizationCsv(rows);
         return ExitOk;
@@ -322,12 +329,14 @@ void addResultsCommands(CommandTable &table)
                "the generalization-metrics table of imported results or of a run (the numbers the views show)",
                WorkspaceUse::Existing,
                {{"model", "M", "the model the results are of (a run's: its model folder's name)"},
-                {"intervention", "I", "the intervention (a run's: \"<intervention> · run <id>\", or its name)"},
+                {"intervention", "I",
+                 "the intervention (a run's: \"<intervention> · run <id>\", or its name; seeds of one configuration: "
+                 "\"<intervention> · N seeds\", their means)"},
                 {"run", "ID", "a run: its table over the shifts it was run on"},
                 {"capability", "RULE",
                  "the target-tuned capability: automatic (default: a run's own, published tables' for imported "
                  "results), same-intervention or published-best"},
-                {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
+                {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift the views list"},
                 {"csv", {}, "write the published CSV format"}},
                metricsTable});
     table.add({"compare",

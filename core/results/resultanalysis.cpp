@@ -87,19 +87,44 @@ std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspac
     std::map<std::string, std::vector<ShiftResult>> out;
     for (const auto &intervention : interventions) {
         auto &results = out[intervention];
-        for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts, rule)) {
+        const auto group = findSeedGroup(workspace, model, intervention);
+        std::vector<SeedGroupRow> rows;
+        if (group)
+            rows = seedGroupTable(workspace, model, *group, shifts, rule);
+        else
+            for (auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts, rule)) {
+                SeedGroupRow single;
+                single.mean = std::move(row);
+                rows.push_back(std::move(single));
+            }
+        // Pairs behind the numbers: a seed group's first run stands for them all (every seed evaluates the same).
+        const std::string counted = group ? group->members.front().label : intervention;
+        for (auto &groupRow : rows) {
+            const GeneralizationRow &row = groupRow.mean;
             ShiftResult r;
             r.generalization =
-                estimate(row.generalizationAccuracy, pairCount(store, model, intervention, row.source, row.target));
+                estimate(row.generalizationAccuracy, pairCount(store, model, counted, row.source, row.target));
+            if (group && groupRow.minAccuracy) {
+                r.generalization.low = *groupRow.minAccuracy;
+                r.generalization.high = *groupRow.maxAccuracy;
+                r.generalization.acrossSeeds = true;
+            }
             r.baseline = estimate(row.baselineAccuracy,
                                   pairCount(store, model, row.baselineIntervention, row.source, row.target));
             int capabilityPairs = 0;
-            for (const auto &e : all)
-                if ((e.trainDistribution == row.targetReference
-                     || e.intervention == row.targetTunedCapabilityIntervention)
-                    && e.evalDistribution == row.targetReference && e.reportedAccuracy() == row.targetTunedCapability)
-                    capabilityPairs = e.probabilityCount;
+            if (group)
+                capabilityPairs = pairCount(store, model, counted, row.targetReference, row.targetReference);
+            else
+                for (const auto &e : all)
+                    if ((e.trainDistribution == row.targetReference
+                         || e.intervention == row.targetTunedCapabilityIntervention)
+                        && e.evalDistribution == row.targetReference
+                        && e.reportedAccuracy() == row.targetTunedCapability)
+                        capabilityPairs = e.probabilityCount;
             r.capability = estimate(row.targetTunedCapability, capabilityPairs);
+            r.seeds = std::move(groupRow.seeds);
+            r.sdAccuracy = groupRow.sdAccuracy;
+            r.sdDifferentialElicitation = groupRow.sdDifferentialElicitation;
             r.row = row;
             results.push_back(std::move(r));
         }
@@ -120,7 +145,7 @@ ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &mo
     for (const auto &intervention : interventions) {
         m.rowLabels.push_back(intervention);
         std::vector<std::optional<double>> values;
-        for (const auto &row : rebuildGeneralizationTable(workspace, model, intervention, shifts, rule))
+        for (const auto &row : resultsTable(workspace, model, intervention, shifts, rule))
             values.push_back(metric == HeatmapMetric::DifferentialElicitation ? row.differentialElicitation
                                                                               : row.generalizationAccuracy);
         m.values.push_back(std::move(values));
@@ -163,6 +188,26 @@ ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
 
 ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, const std::string &intervention)
 {
+    if (const auto group = findSeedGroup(workspace, model, intervention)) {
+        // Every seed trains on the same distributions and evaluates the same: the mean cell by cell.
+        std::vector<ResultMatrix> seeds;
+        for (const SeedMember &member : group->members)
+            seeds.push_back(transferMatrix(workspace, model, member.label));
+        ResultMatrix mean = seeds.front();
+        for (std::size_t r = 0; r < mean.rowLabels.size(); ++r)
+            for (std::size_t c = 0; c < mean.columnLabels.size(); ++c) {
+                double sum = 0;
+                int count = 0;
+                for (const ResultMatrix &seed : seeds)
+                    if (seed.rowLabels == mean.rowLabels && seed.columnLabels == mean.columnLabels
+                        && seed.values[r][c]) {
+                        sum += *seed.values[r][c];
+                        ++count;
+                    }
+                mean.values[r][c] = count ? std::optional<double>(sum / count) : std::nullopt;
+            }
+        return mean;
+    }
     ResultMatrix m;
     const auto evaluations = ResultStore(workspace).evaluations(model, intervention);
     std::set<std::string> trains, evaluated;
@@ -191,10 +236,22 @@ ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, cons
 CalibrationData calibration(Workspace &workspace, const std::string &model, const std::string &intervention,
                             const ShiftPair &shift)
 {
+    if (const auto group = findSeedGroup(workspace, model, intervention)) {
+        const SeedMember &first = group->members.front();
+        CalibrationData data = calibration(workspace, model, first.label, shift);
+        data.seedNote = "seed " + std::to_string(first.seed) + " (run " + std::to_string(first.runId)
+                      + "), the first of " + std::to_string(group->members.size()) + " seeds";
+        return data;
+    }
     ResultStore store(workspace);
     CalibrationData data;
     data.source = store.find(model, intervention, shift.source, shift.source);
     data.target = store.find(model, intervention, shift.source, shift.target);
+    // A run of a method that trains nothing keys its evaluations by no training distribution.
+    if (!data.source && !data.target) {
+        data.source = store.find(model, intervention, "", shift.source);
+        data.target = store.find(model, intervention, "", shift.target);
+    }
     auto fill =
         [&](const std::optional<EvaluationInfo> &e, std::vector<ReliabilityBin> &bins, std::vector<int> &histogram) {
         histogram.assign(10, 0);

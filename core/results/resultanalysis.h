@@ -3,6 +3,7 @@
 #include "metrics/geniesmetrics.h"
 #include "results/generalizationtable.h"
 #include "results/resultstore.h"
+#include "results/seedgroups.h"
 
 #include <map>
 #include <optional>
@@ -24,6 +25,7 @@ struct AccuracyEstimate {
     double low = 0;
     double high = 0;
     int pairs = 0;
+    bool acrossSeeds = false; //!< low and high are the lowest and highest seed's value, not a Wilson interval
 };
 
 //! One shift for the shift-results view: the table row plus interval estimates.
@@ -32,9 +34,13 @@ struct ShiftResult {
     AccuracyEstimate generalization;
     AccuracyEstimate baseline;
     AccuracyEstimate capability;
+    std::vector<SeedValue> seeds; //!< a seed group's values per seed (row holds their means); empty otherwise
+    std::optional<double> sdAccuracy;
+    std::optional<double> sdDifferentialElicitation;
 };
 
-//! Per intervention, the shift results for a model.
+//! Per intervention, the shift results for a model. An intervention may name a seed group (seedGroups): its row
+//! holds the means across seeds, its generalization estimate spans the lowest to the highest seed.
 std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
                                                              const std::vector<std::string> &interventions,
                                                              ShiftSet set,
@@ -57,10 +63,12 @@ ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &mo
 ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
                                const std::vector<std::string> &interventions, ShiftSet set,
                                CapabilityRule rule = CapabilityRule::Automatic);
-//! Accuracy of every training distribution (rows) on every evaluated distribution (columns) for one intervention.
+//! Accuracy of every training distribution (rows) on every evaluated distribution (columns) for one intervention
+//! (for a seed group, the mean over its seeds).
 ResultMatrix transferMatrix(Workspace &workspace, const std::string &model, const std::string &intervention);
 
-//! Reliability data of a shift's source (in-distribution) and target (generalization) evaluations.
+//! Reliability data of a shift's source (in-distribution) and target (generalization) evaluations; for a seed
+//! group, its first seed's (calibration is a property of one model, not of a mean).
 struct CalibrationData {
     std::optional<EvaluationInfo> source;
     std::optional<EvaluationInfo> target;
@@ -68,6 +76,7 @@ struct CalibrationData {
     std::vector<ReliabilityBin> targetBins;
     std::vector<int> sourceHistogram; //!< counts of p (probability of the preferred response) in 10 bins
     std::vector<int> targetHistogram;
+    std::string seedNote; //!< for a seed group: which seed is shown, e.g. "seed 11 (run 1), the first of 3 seeds"
 };
 CalibrationData calibration(Workspace &workspace, const std::string &model, const std::string &intervention,
                             const ShiftPair &shift);

@@ -11,7 +11,6 @@
 #include "util/inputfile.h"
 
 #include <algorithm>
-#include <cmath>
 #include <tuple>
 #include <fstream>
 #include <set>
@@ -172,46 +171,6 @@ std::vector<RunRecord> runsOfConfiguration(Workspace &workspace, const RunRecord
             && other.shifts == run.shifts)
             same.push_back(std::move(other));
     return same;
-}
-
-std::vector<SeedSpread> spreadAcrossSeeds(const std::vector<std::vector<GeneralizationRow>> &tables)
-{
-    std::vector<SeedSpread> out;
-    if (tables.empty())
-        return out;
-    auto meanAndSd = [](const std::vector<double> &v) -> std::pair<std::optional<double>, std::optional<double>> {
-        if (v.empty())
-            return {};
-        double mean = 0;
-        for (double x : v)
-            mean += x;
-        mean /= double(v.size());
-        if (v.size() < 2)
-            return {mean, std::nullopt};
-        double squares = 0;
-        for (double x : v)
-            squares += (x - mean) * (x - mean);
-        return {mean, std::sqrt(squares / double(v.size() - 1))};
-    };
-    for (std::size_t r = 0; r < tables.front().size(); ++r) {
-        SeedSpread s;
-        s.source = tables.front()[r].source;
-        s.target = tables.front()[r].target;
-        std::vector<double> accuracies, des;
-        for (const auto &table : tables) {
-            if (r >= table.size())
-                continue;
-            if (table[r].generalizationAccuracy)
-                accuracies.push_back(*table[r].generalizationAccuracy);
-            if (table[r].differentialElicitation)
-                des.push_back(*table[r].differentialElicitation);
-        }
-        s.seeds = int(accuracies.size());
-        std::tie(s.meanAccuracy, s.sdAccuracy) = meanAndSd(accuracies);
-        std::tie(s.meanDe, s.sdDe) = meanAndSd(des);
-        out.push_back(std::move(s));
-    }
-    return out;
 }
 
 } // namespace shiftscope

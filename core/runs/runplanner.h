@@ -43,18 +43,4 @@ std::uint64_t nextSeed(Workspace &workspace, const RunRecord &run);
 //! `run` included when finished, by id.
 std::vector<RunRecord> runsOfConfiguration(Workspace &workspace, const RunRecord &run);
 
-//! Per shift, a statistic across the seeds of one configuration.
-struct SeedSpread {
-    std::string source;
-    std::string target;
-    int seeds = 0; //!< tables with a generalization accuracy for this shift
-    std::optional<double> meanAccuracy;
-    std::optional<double> sdAccuracy; //!< sample standard deviation (two seeds or more)
-    std::optional<double> meanDe;
-    std::optional<double> sdDe;
-};
-//! Mean and spread of generalization accuracy and differential elicitation across the tables of several seeds
-//! (tables row for row over the same shifts).
-std::vector<SeedSpread> spreadAcrossSeeds(const std::vector<std::vector<GeneralizationRow>> &tables);
-
 } // namespace shiftscope

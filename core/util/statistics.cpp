@@ -15,7 +15,9 @@ Interval wilsonInterval(double proportion, int trials, double z)
     const double denominator = 1.0 + z2 / n;
     const double centre = (p + z2 / (2.0 * n)) / denominator;
     const double half = z / denominator * std::sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n));
-    return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+    // At 0 and 1 the bound on that side is exactly 0 or 1; computed, it can miss by a rounding error, which would
+    // leave the proportion itself outside its own interval.
+    return {p == 0.0 ? 0.0 : std::max(0.0, centre - half), p == 1.0 ? 1.0 : std::min(1.0, centre + half)};
 }
 
 } // namespace shiftscope

@@ -43,6 +43,7 @@ class TestRelabelStats : public QObject {
 private slots:
     void wilsonInterval_data();
     void wilsonInterval();
+    void wilsonIntervalHoldsItsEnds();
     void agreementWithTheDatasetLabel();
     void cohensKappa();
     void kappaWithoutVariationIsUndefined();
@@ -76,6 +77,15 @@ void TestRelabelStats::wilsonInterval()
     const Interval i = shiftscope::wilsonInterval(proportion, trials);
     QVERIFY2(std::abs(i.low - low) < 1e-6, std::to_string(i.low).c_str());
     QVERIFY2(std::abs(i.high - high) < 1e-6, std::to_string(i.high).c_str());
+    QVERIFY(i.contains(proportion)); // a proportion lies within its own interval, at 0 and 1 exactly too
+}
+
+void TestRelabelStats::wilsonIntervalHoldsItsEnds()
+{
+    for (int trials = 1; trials <= 5000; trials += 7) {
+        QCOMPARE(shiftscope::wilsonInterval(1.0, trials).high, 1.0);
+        QCOMPARE(shiftscope::wilsonInterval(0.0, trials).low, 0.0);
+    }
 }
 
 void TestRelabelStats::agreementWithTheDatasetLabel()

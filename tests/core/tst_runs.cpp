@@ -121,7 +121,6 @@ private slots:
     void runsWriteTheirEvaluationsAsTheyGo();
     void olderRunsJoinTheResults();
     void migrationFromSchemaSixKeepsEveryRow();
-    void spreadAcrossSeeds();
     void runBesideAnotherEvaluation();
 };
 
@@ -684,29 +683,6 @@ void TestRuns::migrationFromSchemaSixKeepsEveryRow()
     QCOMPARE(published.size(), std::size_t(1));
     QCOMPARE(published[0].accuracy, std::optional<double>(0.5));
     QCOMPARE(results.evaluationCount(), 2);
-}
-
-void TestRuns::spreadAcrossSeeds()
-{
-    auto row = [](std::optional<double> accuracy, std::optional<double> de) {
-        GeneralizationRow r;
-        r.source = "s";
-        r.target = "t";
-        r.generalizationAccuracy = accuracy;
-        r.differentialElicitation = de;
-        return r;
-    };
-    const auto spread =
-        shiftscope::spreadAcrossSeeds({{row(0.5, 0.1)}, {row(0.7, 0.3)}, {row(std::nullopt, std::nullopt)}});
-    QCOMPARE(spread.size(), std::size_t(1));
-    QCOMPARE(spread[0].seeds, 2); // the third seed has no result for the shift
-    QVERIFY(std::fabs(*spread[0].meanAccuracy - 0.6) < 1e-12);
-    QVERIFY(std::fabs(*spread[0].sdAccuracy - std::sqrt(0.02)) < 1e-12);
-    QVERIFY(std::fabs(*spread[0].meanDe - 0.2) < 1e-12);
-    QVERIFY(std::fabs(*spread[0].sdDe - std::sqrt(0.02)) < 1e-12);
-    const auto single = shiftscope::spreadAcrossSeeds({{row(0.5, 0.1)}});
-    QCOMPARE(single[0].meanAccuracy, std::optional<double>(0.5));
-    QVERIFY(!single[0].sdAccuracy); // one seed has no spread
 }
 
 void TestRuns::runBesideAnotherEvaluation()

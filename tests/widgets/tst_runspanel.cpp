@@ -11,6 +11,8 @@
 #include "widgets/disagreements/disagreementsview.h"
 #include "widgets/results/resultscontext.h"
 #include "widgets/results/resultstoolbar.h"
+#include "widgets/results/seedvaluesdialog.h"
+#include "widgets/results/shiftresultsview.h"
 #include "widgets/results/resultsviewbase.h"
 #include "widgets/results/viewregistry.h"
 #include "widgets/shell/mainwindow.h"
@@ -21,6 +23,9 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
+#include <QPushButton>
+#include <QToolButton>
 #include <QStandardItemModel>
 #include <QPlainTextEdit>
 #include <QTableWidget>
@@ -46,6 +51,18 @@ public:
         return std::vector<double>(pairs.size(), 0.75);
     }
 };
+//! A workspace with the distributions a and b (40 test pairs each) in `dir`.
+fs::path makeWorkspace(const QTemporaryDir &dir)
+{
+    writeText(tempPath(dir, "d/a/train.json"), validSplit(10));
+    writeText(tempPath(dir, "d/a/test.json"), validSplit(40, 3));
+    writeText(tempPath(dir, "d/b/train.json"), validSplit(10));
+    writeText(tempPath(dir, "d/b/test.json"), validSplit(40, 3));
+    const fs::path path = tempPath(dir, "w.sqlite");
+    Workspace ws = Workspace::create(path);
+    DataImporter::importData(ws, tempPath(dir, "d"));
+    return path;
+}
 } // namespace
 
 class TestRunsPanel : public QObject {
@@ -57,6 +74,7 @@ private slots:
     void badRequestIsReported();
     void launcherBuildsRequest();
     void runsAppearInTheOpenWindow();
+    void seedsOfOneConfigurationShowAsOne();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -143,15 +161,7 @@ void TestRunsPanel::launcherBuildsRequest()
 void TestRunsPanel::runsAppearInTheOpenWindow()
 {
     QTemporaryDir dir;
-    writeText(tempPath(dir, "d/a/train.json"), validSplit(10));
-    writeText(tempPath(dir, "d/a/test.json"), validSplit(40, 3));
-    writeText(tempPath(dir, "d/b/train.json"), validSplit(10));
-    writeText(tempPath(dir, "d/b/test.json"), validSplit(40, 3));
-    const fs::path path = tempPath(dir, "w.sqlite");
-    {
-        Workspace ws = Workspace::create(path);
-        DataImporter::importData(ws, tempPath(dir, "d"));
-    }
+    const fs::path path = makeWorkspace(dir);
     MainWindow window;
     QVERIFY(window.openWorkspace(QString::fromStdString(path.string())));
     QCOMPARE(window.resultsToolBar()->modelBox()->count(), 0);
@@ -251,6 +261,17 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     disagreements->chooseEvaluations({runId, publishedId});
     QCOMPARE(disagreements->chosenEvaluations().size(), 2);
     QCOMPARE(disagreements->table()->model()->rowCount(), 80);
+    // Beside each other: the run first (its interval decides), the difference, McNemar's test, reproduced or not.
+    const QString comparison = disagreements->comparison()->text();
+    QVERIFY2(comparison.startsWith(QStringLiteral("<b>random · ")), qPrintable(comparison));
+    QVERIFY2(comparison.contains(QStringLiteral("<b>mms · llama-7b (base)</b> 1.000")), qPrintable(comparison));
+    QVERIFY2(comparison.contains(QStringLiteral("Difference +0.000 (paired 95% CI +0.000 to +0.000)")),
+             qPrintable(comparison));
+    QVERIFY2(comparison.contains(QStringLiteral("McNemar exact p = 1 (0 pairs only")), qPrintable(comparison));
+    QVERIFY2(comparison.contains(QStringLiteral("<b>reproduced</b>")), qPrintable(comparison));
+    disagreements->chooseEvaluations({runId});
+    QVERIFY(disagreements->comparison()->text().isEmpty()); // one evaluation: nothing to compare
+    disagreements->chooseEvaluations({runId, publishedId});
     disagreements->allModelsBox()->setChecked(false);
 
     // Run Again queues the configuration with the next seed.
@@ -270,6 +291,87 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QVERIFY(!RunStore(*window.workspace()).run(second));
     QCOMPARE(window.runsPanel()->table()->rowCount(), 1);
     QCOMPARE(window.runsPanel()->table()->item(0, 1)->text(), QStringLiteral("random, first seed"));
+}
+
+void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
+{
+    QTemporaryDir dir;
+    const fs::path path = makeWorkspace(dir);
+    {
+        Workspace ws = Workspace::open(path);
+        for (std::uint64_t seed : {1, 2, 3}) {
+            const auto id = RunStore(ws).create(planRun(ws, {{}, "slow", "a:b", {"delay_ms=0"}, seed, "zero_shot"}));
+            QCOMPARE(RunRunner::execute(ws, id, {40, {}}), RunStatus::Done);
+        }
+    }
+    MainWindow window;
+    QVERIFY(window.openWorkspace(QString::fromStdString(path.string())));
+    // The toolbar lists the three runs and, under its own heading, their group.
+    const QString group = QStringLiteral("slow · 3 seeds");
+    QMenu *menu = window.resultsToolBar()->interventionsButton()->menu();
+    QStringList entries, sections;
+    for (QAction *action : menu->actions())
+        (action->isSeparator() ? sections : entries) << action->text();
+    QVERIFY2(entries.contains(group), qPrintable(entries.join(QStringLiteral(", "))));
+    QCOMPARE(entries.size(), 4);
+    QCOMPARE(sections.size(), 1);
+    QVERIFY(sections[0].startsWith(QStringLiteral("Seeds of one configuration")));
+    window.resultsToolBar()->setChosenInterventions({group});
+    QCOMPARE(window.resultsContext()->interventions(), QStringList{group});
+    window.resultsToolBar()->shiftSetBox()->setCurrentIndex(1); // all shifts: a:b is named by the runs only
+
+    // Shift results: the mean with its seeds; "Per seed…" opens every seed's values.
+    auto view = createResultsView(QStringLiteral("shift-results"), window.resultsContext());
+    auto *shifts = qobject_cast<ShiftResultsView *>(view.get());
+    QVERIFY(shifts);
+    QVERIFY2(view->emptyMessage().isEmpty(), qPrintable(view->emptyMessage()));
+    QCOMPARE(shifts->shownSeedGroups(), std::vector<std::string>{ss(group)});
+    QVERIFY(shifts->perSeedButton()->isEnabled());
+    QAbstractItemModel *table = view->tableModel();
+    int seedsColumn = -1;
+    for (int c = 0; c < table->columnCount(); ++c)
+        if (table->headerData(c, Qt::Horizontal).toString() == QStringLiteral("Seeds"))
+            seedsColumn = c;
+    QVERIFY(seedsColumn >= 0);
+    QCOMPARE(table->rowCount(), 1);
+    QCOMPARE(table->index(0, seedsColumn).data().toInt(), 3);
+    QCOMPARE(table->index(0, 3).data().toDouble(), 1.0); // 0.75 for every pair: all right, on every seed
+    shifts->perSeedButton()->click();
+    auto *dialog = shifts->findChild<SeedValuesDialog *>();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->table()->rowCount(), 1);
+    QCOMPARE(dialog->table()->columnCount(), 1 + 4 + 3 * 2);
+    QVERIFY(dialog->table()->horizontalHeaderItem(5)->text().startsWith(QStringLiteral("seed 1 (run 1)")));
+    QCOMPARE(dialog->table()->item(0, 5)->text(), QStringLiteral("1.000"));
+    dialog->close();
+
+    // A single run chosen beside it: no group, no per-seed table.
+    window.resultsToolBar()->setChosenInterventions({QStringLiteral("slow · run 1")});
+    view->ensureFresh();
+    QVERIFY(shifts->shownSeedGroups().empty());
+    QVERIFY(!shifts->perSeedButton()->isEnabled());
+
+    // Calibration shows one seed of a group and says which.
+    window.resultsToolBar()->setChosenInterventions({group});
+    const auto calibration = createResultsView(QStringLiteral("calibration"), window.resultsContext());
+    ShiftPair ab;
+    ab.source = "a";
+    ab.target = "b";
+    window.resultsContext()->selectShift(ab);
+    calibration->ensureFresh();
+    const QLabel *summary = calibration->findChild<QLabel *>(QStringLiteral("calibrationSummary"));
+    QVERIFY(summary);
+    QVERIFY2(calibration->emptyMessage().isEmpty(), qPrintable(calibration->emptyMessage()));
+    QVERIFY2(summary->text().contains(QStringLiteral("seed 1 (run 1), the first of 3 seeds")),
+             qPrintable(summary->text()));
+
+    // Another seed joins the group as it finishes: it is now four seeds, and chosen in its place.
+    Workspace other = Workspace::open(path);
+    const auto fourth = RunStore(other).create(planRun(other, {{}, "slow", "a:b", {"delay_ms=0"}, 4, "zero_shot"}));
+    QCOMPARE(RunRunner::execute(other, fourth, {40, {}}), RunStatus::Done);
+    QVERIFY(window.checkForChanges());
+    QVERIFY2(window.resultsContext()->interventions().contains(QStringLiteral("slow · 4 seeds")),
+             qPrintable(window.resultsContext()->interventions().join(QStringLiteral(", "))));
 }
 
 QTEST_MAIN(TestRunsPanel)

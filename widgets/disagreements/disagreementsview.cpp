@@ -1,6 +1,7 @@
 #include "widgets/disagreements/disagreementsview.h"
 
 #include "data/worddiff.h"
+#include "results/evaluationcomparison.h"
 #include "widgets/disagreements/disagreementmodel.h"
 #include "widgets/shell/qtconvert.h"
 #include "widgets/results/resultscontext.h"
@@ -27,6 +28,40 @@
 namespace shiftscope {
 
 namespace {
+
+//! Two evaluations side by side, as `compare` prints them. When one is a run's and the other is not, the run comes
+//! first: its interval decides whether it reproduces the other (published) number.
+QString comparisonText(Workspace &workspace, EvaluationInfo first, EvaluationInfo second)
+{
+    if (second.runId && !first.runId)
+        std::swap(first, second);
+    const auto c = compareEvaluations(workspace, first, second);
+    if (!c)
+        return QObject::tr("No comparison: an evaluation without probabilities.");
+    const QString a = qs(first.label()).toHtmlEscaped();
+    const QString b = qs(second.label()).toHtmlEscaped();
+    auto n = [](double v) { return QString::number(v, 'f', 3); };
+    QString text = QObject::tr("<b>%1</b> %2 (95% CI %3–%4), <b>%5</b> %6.")
+                       .arg(a, n(c->accuracy), n(c->interval.low), n(c->interval.high), b, n(c->otherAccuracy));
+    text += QObject::tr(" Difference %1").arg(QString::asprintf("%+.3f", c->difference));
+    if (c->differenceInterval)
+        text += QObject::tr(" (paired 95% CI %1 to %2)")
+                    .arg(QString::asprintf("%+.3f", c->differenceInterval->low),
+                         QString::asprintf("%+.3f", c->differenceInterval->high));
+    text += QLatin1Char('.');
+    if (c->mcnemar)
+        text += QObject::tr(" McNemar exact p = %1 (%2 pairs only %3 gets right, %4 only %5).")
+                    .arg(QString::number(c->mcnemar->pValue, 'g', 3))
+                    .arg(c->mcnemar->onlyFirstRight)
+                    .arg(a)
+                    .arg(c->mcnemar->onlySecondRight)
+                    .arg(b);
+    else
+        text += QObject::tr(" Their pairs do not line up with this workspace's data, so no pair-level test.");
+    text += c->reproduces ? QObject::tr(" %1 lies within the interval of %2: <b>reproduced</b>.").arg(b, a)
+                          : QObject::tr(" %1 lies outside the interval of %2: <b>not reproduced</b>.").arg(b, a);
+    return text;
+}
 constexpr int kEvaluationIdRole = Qt::UserRole + 1;
 
 QString diffHtml(const std::string &preferred, const std::string &dispreferred)
@@ -63,6 +98,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
       m_count(new QLabel(this)),
       m_table(new QTableView(this)),
       m_agreement(new QTableWidget(2, 2, this)),
+      m_comparison(new QLabel(this)),
       m_pairView(new QTextBrowser(this)),
       m_model(new DisagreementModel(this)),
       m_filter(new DisagreementFilter(this))
@@ -100,6 +136,10 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     m_agreement->setMaximumHeight(90);
     m_agreement->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_agreement->setToolTip(tr("Click a cell to list its pairs"));
+    m_comparison->setObjectName(QStringLiteral("evaluationComparison"));
+    m_comparison->setWordWrap(true);
+    m_comparison->setTextFormat(Qt::RichText);
+    m_comparison->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto *filters = new QFormLayout;
     filters->addRow(tr("Distribution"), m_distribution);
@@ -119,6 +159,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     leftLayout->addWidget(m_allModels);
     leftLayout->addWidget(new QLabel(tr("Agreement of the first two"), this));
     leftLayout->addWidget(m_agreement);
+    leftLayout->addWidget(m_comparison);
 
     auto *middle = new QWidget(this);
     auto *middleLayout = new QVBoxLayout(middle);
@@ -283,6 +324,9 @@ void DisagreementsView::updateAgreement()
             m_agreement->setItem(a, b,
                                  new QTableWidgetItem(two ? QString::number(counts[std::size_t(a)][std::size_t(b)])
                                                           : QStringLiteral("–")));
+    m_comparison->setText(
+        two ? comparisonText(*m_context->workspace(), m_model->table().evaluations[0], m_model->table().evaluations[1])
+            : QString());
 }
 
 void DisagreementsView::applyMode() { m_filter->setMode(DisagreementFilter::Mode(m_mode->currentData().toInt())); }

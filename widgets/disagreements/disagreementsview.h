@@ -22,7 +22,8 @@ class ResultsContext;
 
 //! Pair-level audit of an evaluated distribution: the probability each chosen evaluation gives every pair's
 //! preferred response, filters (A right and B wrong, all wrong, possible label errors, confidence range, text),
-//! an agreement matrix between the first two evaluations whose cells select pairs, and the chosen pair in full
+//! an agreement matrix between the first two evaluations whose cells select pairs with their comparison (difference
+//! with a paired interval, McNemar's test, reproduced or not), and the chosen pair in full
 //! with a word-level diff of its preferred and dispreferred responses.
 class DisagreementsView : public QWidget, public SessionParticipant {
     Q_OBJECT
@@ -45,6 +46,9 @@ public:
     DisagreementModel *model() const { return m_model; }
     DisagreementFilter *filter() const { return m_filter; }
     QTableWidget *agreement() const { return m_agreement; }
+    //! The first two evaluations compared: accuracies, the difference with its paired interval, McNemar's test and
+    //! whether one reproduces the other (a run beside a published evaluation).
+    QLabel *comparison() const { return m_comparison; }
     QTextBrowser *pairView() const { return m_pairView; }
     QComboBox *modeBox() const { return m_mode; }
     QComboBox *distributionBox() const { return m_distribution; }
@@ -69,6 +73,7 @@ private:
     QLabel *m_count;
     QTableView *m_table;
     QTableWidget *m_agreement;
+    QLabel *m_comparison;
     QTextBrowser *m_pairView;
     DisagreementModel *m_model;
     DisagreementFilter *m_filter;

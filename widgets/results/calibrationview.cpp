@@ -119,6 +119,9 @@ void CalibrationView::fillSummary(const CalibrationData &results, const ShiftPai
     QString text = tr("<p><b>%1 · %2</b><br>trained on %3, evaluated on %3 (source) and %4 (target)</p>")
                        .arg(context()->model().toHtmlEscaped(), interventionCombo()->currentText().toHtmlEscaped(),
                             qs(shift.source).toHtmlEscaped(), qs(shift.target).toHtmlEscaped());
+    if (!results.seedNote.empty())
+        text += tr("<p>Shown: %1. Choose a run in the toolbar for another seed.</p>")
+                    .arg(qs(results.seedNote).toHtmlEscaped());
     QStringList hard;
     for (const Side &side : sidesOf(results, shift)) {
         text += QStringLiteral("<p><span style=\"color:%1\">■</span> <b>%2</b> %3:<br>")

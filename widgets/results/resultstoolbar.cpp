@@ -2,6 +2,7 @@
 
 #include "widgets/shell/qtconvert.h"
 #include "results/resultstore.h"
+#include "results/seedgroups.h"
 #include "widgets/results/resultscontext.h"
 
 #include <algorithm>
@@ -115,9 +116,14 @@ void ResultsToolBar::loadInterventions()
     QMenu *menu = m_interventions->menu();
     menu->clear();
     QStringList available;
-    if (Workspace *ws = m_context->workspace())
+    QStringList groups; // seed groups: listed after the interventions and runs, under their own heading
+    if (Workspace *ws = m_context->workspace()) {
         for (const auto &name : ResultStore(*ws).interventions(ss(m_model->currentText())))
             available << qs(name);
+        for (const SeedGroup &group : seedGroups(*ws, ss(m_model->currentText())))
+            groups << qs(group.name);
+    }
+    available << groups;
     // Keep earlier choices that still exist; the first time, choose the published headline methods.
     chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }),
                  chosen.end());
@@ -136,6 +142,8 @@ void ResultsToolBar::loadInterventions()
     if (chosen.isEmpty() && !available.isEmpty())
         chosen << available.first();
     for (const QString &name : available) {
+        if (!groups.isEmpty() && name == groups.first())
+            menu->addSection(tr("Seeds of one configuration (mean; whisker: lowest to highest seed)"));
         QAction *action = menu->addAction(name);
         action->setCheckable(true);
         action->setChecked(chosen.contains(name));
@@ -148,7 +156,8 @@ void ResultsToolBar::setChosenInterventions(const QStringList &names)
 {
     for (QAction *action : m_interventions->menu()->actions()) {
         QSignalBlocker block(action);
-        action->setChecked(names.contains(action->text()));
+        if (action->isCheckable())
+            action->setChecked(names.contains(action->text()));
     }
     publishInterventions();
 }

@@ -21,6 +21,8 @@ public:
     QComboBox *modelBox() const { return m_model; }
     QComboBox *shiftSetBox() const { return m_shiftSet; }
     QComboBox *capabilityBox() const { return m_capability; }
+    //! The button whose menu lists the interventions, runs and seed groups to show.
+    QToolButton *interventionsButton() const { return m_interventions; }
     void setChosenInterventions(const QStringList &names);
 
 private:

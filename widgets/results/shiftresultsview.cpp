@@ -5,6 +5,7 @@
 #include "widgets/shell/presentationstyle.h"
 #include "widgets/shell/qtconvert.h"
 #include "widgets/results/resultscontext.h"
+#include "widgets/results/seedvaluesdialog.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -14,6 +15,7 @@
 #include <QLabel>
 #include <QLegend>
 #include <QMouseEvent>
+#include <QPushButton>
 #include <QHBoxLayout>
 #include <QStandardItemModel>
 #include <QValueAxis>
@@ -44,6 +46,34 @@ QString estimateText(const AccuracyEstimate &e)
         .arg(e.pairs);
 }
 
+QString estimateText(const ShiftResult &r)
+{
+    const AccuracyEstimate &e = r.generalization;
+    if (!e.acrossSeeds || !e.value)
+        return estimateText(e);
+    QString text = QObject::tr("%1, mean of %2 seeds (lowest %3, highest %4, sd %5)")
+                       .arg(number(e.value))
+                       .arg(r.seeds.size())
+                       .arg(QString::number(e.low, 'f', 3), QString::number(e.high, 'f', 3), number(r.sdAccuracy));
+    for (const SeedValue &seed : r.seeds)
+        text += QObject::tr("\n  seed %1 (run %2): %3").arg(seed.seed).arg(seed.runId).arg(number(seed.accuracy));
+    return text;
+}
+
+//! A seed group's differential elicitation per seed, one line each; empty for another result.
+QString seedLines(const ShiftResult &r)
+{
+    QString text;
+    if (!r.seeds.empty())
+        text += QObject::tr("\nmean of %1 seeds, sd %2").arg(r.seeds.size()).arg(number(r.sdDifferentialElicitation));
+    for (const SeedValue &seed : r.seeds)
+        text += QObject::tr("\n  seed %1 (run %2): DE %3")
+                    .arg(seed.seed)
+                    .arg(seed.runId)
+                    .arg(number(seed.differentialElicitation));
+    return text;
+}
+
 QVariant cell(std::optional<double> value) { return value ? QVariant(*value) : QVariant(); }
 QVariant low(const AccuracyEstimate &e) { return e.value && e.pairs > 0 ? QVariant(e.low) : QVariant(); }
 QVariant high(const AccuracyEstimate &e) { return e.value && e.pairs > 0 ? QVariant(e.high) : QVariant(); }
@@ -56,6 +86,7 @@ ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
     : ResultsViewBase(context, parent),
       m_figure(new QWidget(this)),
       m_note(new QLabel(this)),
+      m_perSeed(new QPushButton(tr("Per seed…"), this)),
       m_legend(new QLabel(m_figure)),
       m_accuracyView(createChartView()),
       m_elicitationView(createChartView()),
@@ -91,6 +122,35 @@ ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
         view->viewport()->installEventFilter(this);
     }
     connect(context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { highlight(shift); });
+    m_perSeed->setObjectName(QStringLiteral("perSeedButton"));
+    m_perSeed->setToolTip(tr("Every seed's values behind the means of the chosen seed groups"));
+    m_perSeed->setEnabled(false);
+    controls()->addWidget(m_perSeed);
+    connect(m_perSeed, &QPushButton::clicked, this, &ShiftResultsView::showSeedValues);
+}
+
+std::vector<std::string> ShiftResultsView::shownSeedGroups() const
+{
+    std::vector<std::string> groups;
+    for (const auto &name : m_interventions)
+        if (const auto it = m_results.find(name); it != m_results.end())
+            if (std::any_of(it->second.begin(), it->second.end(),
+                            [](const ShiftResult &r) { return !r.seeds.empty(); }))
+                groups.push_back(name);
+    return groups;
+}
+
+void ShiftResultsView::showSeedValues()
+{
+    const auto groups = shownSeedGroups();
+    if (groups.empty())
+        return;
+    auto *dialog =
+        new SeedValuesDialog(m_results, groups, shiftsOf(*context()->workspace(), context()->shiftSet()), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (const auto &shift = context()->shift())
+        dialog->selectShift(*shift);
+    dialog->show();
 }
 
 void ShiftResultsView::refresh()
@@ -98,6 +158,7 @@ void ShiftResultsView::refresh()
     m_shifts.clear();
     m_resultIndex.clear();
     m_results.clear();
+    m_perSeed->setEnabled(false);
     if (const QString problem = scopeProblem(); !problem.isEmpty()) {
         showMessage(problem);
         return;
@@ -133,6 +194,7 @@ void ShiftResultsView::refresh()
     const QString running = inProgressNote();
     m_note->setText((running.isEmpty() ? QString() : running + QLatin1Char(' ')) + shown + QLatin1Char(' ')
                     + tr("Click a shift to select it in every view."));
+    m_perSeed->setEnabled(!shownSeedGroups().empty());
     buildAccuracyChart();
     buildElicitationChart();
     fillTable();
@@ -164,11 +226,13 @@ void ShiftResultsView::buildAccuracyChart()
         QString name;
         QColor colour;
         std::function<AccuracyEstimate(int)> at; //!< by bar category
+        std::function<QString(int)> text;        //!< the tooltip's value, by bar category
     };
     std::vector<Entry> entries; // top down within a shift's group
     for (std::size_t i = 0; i < m_interventions.size(); ++i)
         entries.push_back({qs(m_interventions[i]), seriesColour(int(i)),
-                           [this, name = m_interventions[i]](int c) { return resultAt(name, c).generalization; }});
+                           [this, name = m_interventions[i]](int c) { return resultAt(name, c).generalization; },
+                           [this, name = m_interventions[i]](int c) { return estimateText(resultAt(name, c)); }});
     // A run of a method that trains nothing is its own baseline; say "zero-shot" only when it is.
     bool zeroShot = true;
     for (const auto &[name, results] : m_results)
@@ -176,9 +240,11 @@ void ShiftResultsView::buildAccuracyChart()
             if (r.baseline.value && r.row.baselineIntervention.rfind("zero_shot", 0) != 0)
                 zeroShot = false;
     entries.push_back({zeroShot ? tr("Zero-shot baseline") : tr("Baseline"), baselineColour(),
-                       [this](int c) { return referenceAt(c, &ShiftResult::baseline); }});
+                       [this](int c) { return referenceAt(c, &ShiftResult::baseline); },
+                       [this](int c) { return estimateText(referenceAt(c, &ShiftResult::baseline)); }});
     entries.push_back({tr("Target-tuned capability"), capabilityColour(),
-                       [this](int c) { return referenceAt(c, &ShiftResult::capability); }});
+                       [this](int c) { return referenceAt(c, &ShiftResult::capability); },
+                       [this](int c) { return estimateText(referenceAt(c, &ShiftResult::capability)); }});
 
     QStringList legend;
     for (const Entry &entry : entries)
@@ -200,7 +266,7 @@ void ShiftResultsView::buildAccuracyChart()
         for (int c = 0; c < categories; ++c) {
             const AccuracyEstimate e = entry->at(c);
             barSet->append(e.value.value_or(0));
-            setTips << tr("%1\n%2: %3").arg(shiftLabel(m_shifts[std::size_t(c)]), entry->name, estimateText(e));
+            setTips << tr("%1\n%2: %3").arg(shiftLabel(m_shifts[std::size_t(c)]), entry->name, entry->text(c));
             if (e.value && e.pairs > 0) {
                 const double y = barCentre(c, index, sets);
                 whiskers.push_back({QPointF(e.low, y), QPointF(e.high, y)});
@@ -214,7 +280,9 @@ void ShiftResultsView::buildAccuracyChart()
     valueAxis->setRange(0, 1);
     valueAxis->setTickCount(6);
     valueAxis->setLabelFormat(QStringLiteral("%.1f"));
-    valueAxis->setTitleText(tr("Accuracy on the target (whiskers: 95% CI)"));
+    valueAxis->setTitleText(shownSeedGroups().empty()
+                                ? tr("Accuracy on the target (whiskers: 95% CI)")
+                                : tr("Accuracy on the target (whiskers: 95% CI; seed means: lowest to highest seed)"));
     chart->addAxis(valueAxis, Qt::AlignBottom);
     series->attachAxis(valueAxis);
     chart->setTitle(tr("%1: generalization accuracy per shift").arg(context()->model()));
@@ -247,10 +315,11 @@ void ShiftResultsView::buildElicitationChart()
             high = std::max(high, de);
             setTips << (row.differentialElicitation
                             ? tr("%1\n%2: DE %3 = (%4 − %5) / %6\nbaseline: %7\ncapability: %8")
-                                  .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name),
-                                       number(row.differentialElicitation), number(row.generalizationAccuracy),
-                                       number(row.baselineAccuracy), number(row.targetTunedCapability),
-                                       qs(row.baselineIntervention), qs(row.capabilitySource))
+                                      .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name),
+                                           number(row.differentialElicitation), number(row.generalizationAccuracy),
+                                           number(row.baselineAccuracy), number(row.targetTunedCapability),
+                                           qs(row.baselineIntervention), qs(row.capabilitySource))
+                                  + seedLines(resultAt(name, c))
                             : tr("%1\n%2: no result").arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name)));
         }
         series->append(barSet);
@@ -283,7 +352,8 @@ void ShiftResultsView::fillTable()
     m_table->setHorizontalHeaderLabels({tr("Shift"), tr("Category"), tr("Intervention"), tr("Generalization accuracy"),
                                         tr("Generalization low"), tr("Generalization high"), tr("Baseline accuracy"),
                                         tr("Baseline low"), tr("Baseline high"), tr("Target-tuned capability"),
-                                        tr("Capability low"), tr("Capability high"), tr("Differential elicitation")});
+                                        tr("Capability low"), tr("Capability high"), tr("Differential elicitation"),
+                                        tr("Seeds"), tr("Accuracy sd across seeds"), tr("DE sd across seeds")});
     for (int c = int(m_shifts.size()) - 1; c >= 0; --c)
         for (const auto &name : m_interventions) {
             const ShiftResult &r = resultAt(name, c);
@@ -291,7 +361,9 @@ void ShiftResultsView::fillTable()
                       {shiftLabel(m_shifts[std::size_t(c)]), qs(categoryDisplayName(m_shifts[std::size_t(c)].category)),
                        qs(name), cell(r.generalization.value), low(r.generalization), high(r.generalization),
                        cell(r.baseline.value), low(r.baseline), high(r.baseline), cell(r.capability.value),
-                       low(r.capability), high(r.capability), cell(r.row.differentialElicitation)});
+                       low(r.capability), high(r.capability), cell(r.row.differentialElicitation),
+                       r.seeds.empty() ? QVariant() : QVariant(int(r.seeds.size())), cell(r.sdAccuracy),
+                       cell(r.sdDifferentialElicitation)});
         }
 }
 

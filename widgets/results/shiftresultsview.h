@@ -9,6 +9,7 @@
 
 class QChartView;
 class QLabel;
+class QPushButton;
 class QStandardItemModel;
 
 namespace shiftscope {
@@ -17,7 +18,8 @@ class ChartOverlay;
 
 //! Per shift of the context's shift set, for its model: grouped horizontal bars of generalization accuracy (one bar
 //! per chosen intervention), the zero-shot baseline and the target-tuned capability, each with its 95% interval as
-//! a whisker; beside it, differential elicitation per intervention. Shifts without any result are left out (a note
+//! a whisker; beside it, differential elicitation per intervention. A seed group's bar is its mean across seeds with
+//! a whisker from the lowest to the highest seed; "Per seed…" lists every seed's values. Shifts without any result are left out (a note
 //! says how many). Clicking a shift's row selects it; the selected shift is outlined.
 class ShiftResultsView : public ResultsViewBase {
     Q_OBJECT
@@ -36,6 +38,10 @@ public:
     int highlightedCategory() const { return m_highlighted; }
     //! The 95% interval whiskers of the accuracy chart.
     const ChartOverlay *whiskers() const { return m_whiskers; }
+    //! Opens the table of every seed's values behind the seed groups shown; enabled when one is chosen.
+    QPushButton *perSeedButton() const { return m_perSeed; }
+    //! The chosen interventions that are seed groups (their bars are means across seeds).
+    std::vector<std::string> shownSeedGroups() const;
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -51,9 +57,11 @@ private:
     QStringList shiftLabels() const;
     void fillTable();
     void highlight(const ShiftPair &shift);
+    void showSeedValues();
 
     QWidget *m_figure; //!< the two charts side by side
     QLabel *m_note;
+    QPushButton *m_perSeed;
     QLabel *m_legend; //!< shared by both charts
     QChartView *m_accuracyView;
     QChartView *m_elicitationView;
