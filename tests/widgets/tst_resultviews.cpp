@@ -23,6 +23,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLegend>
+#include <QHeaderView>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QSvgRenderer>
@@ -94,11 +95,13 @@ private slots:
     void initTestCase();
     void matrixModel();
     void matrixModelTransposedAndSorted();
+    void headerClicksSort();
     void csvQuotingAndOrder();
     void emptyStatesSayWhatToDo();
     void viewsSelectAndExport();
     void clicksSelectShifts();
     void presentationStyle();
+    void coloursFollowTheIntervention();
 
 private:
     void openResults();
@@ -212,6 +215,34 @@ void TestResultViews::matrixModelTransposedAndSorted()
     QCOMPARE(model.rowCount(), 2);
     proxy.sort(2, Qt::AscendingOrder);
     QCOMPARE(display(proxy, 0, 0), QStringLiteral("mms")); // -0.30 before 0.20
+}
+
+void TestResultViews::headerClicksSort()
+{
+    // In a panel, clicking any header sorts by it: the rotated shift titles and the category means included.
+    MatrixPanel panel;
+    panel.setMatrix(smallMatrix(), ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"),
+                    true);
+    panel.resize(900, 500);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QHeaderView *header = panel.table()->horizontalHeader();
+    auto click = [&](int section) {
+        const QPoint centre(header->sectionViewportPosition(section) + header->sectionSize(section) / 2,
+                            header->height() / 2);
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, centre);
+    };
+    auto firstRow = [&] { return display(*panel.proxy(), 0, 0); };
+    click(2); // the second shift, rotated: t2 has -0.30 for mms and 0.20 for the other
+    QCOMPARE(header->sortIndicatorSection(), 2);
+    const QString first = firstRow();
+    click(2);
+    QVERIFY(firstRow() != first);                       // the other order
+    const int means = panel.model()->columnCount() - 1; // a category mean
+    click(means);
+    QCOMPARE(header->sortIndicatorSection(), means);
+    click(0); // the labels sort too
+    QCOMPARE(header->sortIndicatorSection(), 0);
 }
 
 void TestResultViews::csvQuotingAndOrder()
@@ -415,7 +446,7 @@ void TestResultViews::presentationStyle()
     const auto mms =
         std::find_if(sets.begin(), sets.end(), [](QBarSet *set) { return set->label() == QStringLiteral("mms"); });
     QVERIFY(mms != sets.end());
-    QCOMPARE((*mms)->color(), seriesColour(0));
+    QCOMPARE((*mms)->color(), m_context->colourOf(QStringLiteral("mms")));
     QTemporaryDir out;
     QVERIFY(view.exportFigure(out.filePath(QStringLiteral("talk.png"))));
     QCOMPARE(QImage(out.filePath(QStringLiteral("talk.png"))).size(), kDefaultFigureSize);
@@ -425,6 +456,51 @@ void TestResultViews::presentationStyle()
     QCOMPARE(chart->theme(), QChart::ChartThemeLight);
     QCOMPARE(view.font().pointSizeF(), normalSize);
     QVERIFY(chart->titleFont().pointSizeF() < 20);
+}
+
+void TestResultViews::coloursFollowTheIntervention()
+{
+    openResults();
+    ShiftResultsView view(m_context.get());
+    view.resize(1200, 800);
+    view.show();
+    // The colour of each bar set in both charts, by its label.
+    bool chartsAgree = true;
+    auto coloursShown = [&] {
+        view.ensureFresh();
+        QHash<QString, QColor> colours;
+        for (QChartView *chart : {view.accuracyView(), view.elicitationView()})
+            for (QBarSet *set : qobject_cast<QAbstractBarSeries *>(chart->chart()->series().first())->barSets()) {
+                if (colours.contains(set->label()) && colours[set->label()] != set->color())
+                    chartsAgree = false;
+                colours[set->label()] = set->color();
+            }
+        return colours;
+    };
+    const auto all = coloursShown();
+    QVERIFY(chartsAgree);
+    // The GENIES methods keep their own colours: lora blue, mms orange, zero_shot green.
+    QCOMPARE(all.value(QStringLiteral("lora_fine_tuning")), seriesColour(0));
+    QCOMPARE(all.value(QStringLiteral("mms")), seriesColour(1));
+    QSet<QRgb> distinct;
+    for (const QString &name : kInterventions)
+        distinct.insert(all.value(name).rgb());
+    QCOMPARE(distinct.size(), kInterventions.size()); // every intervention shown has a colour of its own
+    // Choosing fewer, or in another order, changes no colour.
+    m_context->setInterventions({QStringLiteral("mms")});
+    QCOMPARE(coloursShown().value(QStringLiteral("mms")), all.value(QStringLiteral("mms")));
+    QStringList reversed = kInterventions;
+    std::reverse(reversed.begin(), reversed.end());
+    m_context->setInterventions(reversed);
+    const auto again = coloursShown();
+    QVERIFY(chartsAgree);
+    for (const QString &name : kInterventions)
+        QCOMPARE(again.value(name), all.value(name));
+    // The palette tells ten apart.
+    QSet<QRgb> palette;
+    for (int i = 0; i < kSeriesColours; ++i)
+        palette.insert(seriesColour(i).rgb());
+    QCOMPARE(palette.size(), 10);
 }
 
 QTEST_MAIN(TestResultViews)

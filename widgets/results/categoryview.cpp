@@ -84,7 +84,7 @@ void CategoryView::refresh()
     chart->setTitle(tr("%1: mean differential elicitation per shift category (%2)").arg(context()->model(), set));
     styleChart(chart, presentationStyleOn(this));
     for (int i = 0; i < series->count(); ++i)
-        colourBarSet(series->barSets()[i], seriesColour(i));
+        colourBarSet(series->barSets()[i], context()->colourOf(shown.rowLabels[std::size_t(i)]));
     setBarToolTips(series, [tips](int setIndex, int category) { return tips[std::size_t(setIndex)][category]; });
     m_table->setMatrix(std::move(shown), ColourScale::Diverging, tr("Intervention"), tr("Category"), false);
     showContent();

@@ -39,6 +39,7 @@ MatrixPanel::MatrixPanel(QWidget *parent)
     m_table->verticalHeader()->hide();
     m_header->setDefaultAlignment(Qt::AlignHCenter | Qt::AlignBottom);
     m_header->setHighlightSections(false);
+    m_header->setSectionsClickable(true); // a header of one's own is not, unlike the one a view makes
     clearSorting();
 
     auto *layout = new QVBoxLayout(this);

@@ -3,6 +3,8 @@
 #include "data/types.h"
 #include "results/resultanalysis.h"
 
+#include <QColor>
+#include <QHash>
 #include <QObject>
 #include <QStringList>
 #include <optional>
@@ -32,6 +34,14 @@ public:
     //! The interventions as std::string, for core calls.
     std::vector<std::string> interventionList() const;
 
+    //! The colour of an intervention, run or seed group of the model in every view and export: the GENIES methods'
+    //! own (preferredColourSlot) when free, else the first colour no other entry of the model has. Fixed while the
+    //! model is shown, whatever is chosen; entries that appear later keep the earlier ones' colours.
+    QColor colourOf(const QString &intervention) const;
+    QColor colourOf(const std::string &intervention) const;
+    //! Gives every entry of `listed` (the model's, in list order) its colour, keeping those given already.
+    void assignColours(const QStringList &listed);
+
 public slots:
     void setWorkspace(shiftscope::Workspace *workspace);
     void setModel(const QString &model);
@@ -50,8 +60,13 @@ signals:
     void pairSelected(const QString &distribution, int pairIndex);
 
 private:
+    //! The model's entries (interventions, runs, seed groups) in the results list's order.
+    QStringList listedEntries() const;
+    void giveColours(const QStringList &listed) const;
+
     Workspace *m_workspace = nullptr;
     QString m_model;
+    mutable QHash<QString, int> m_colourSlots;
     QStringList m_interventions;
     ShiftSet m_shiftSet = ShiftSet::Genies;
     CapabilityRule m_capabilityRule = CapabilityRule::Automatic;

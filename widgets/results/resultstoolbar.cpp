@@ -124,6 +124,7 @@ void ResultsToolBar::loadInterventions()
             groups << qs(group.name);
     }
     available << groups;
+    m_context->assignColours(available);
     // Keep earlier choices that still exist; the first time, choose the published headline methods.
     chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }),
                  chosen.end());

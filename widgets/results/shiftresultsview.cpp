@@ -230,7 +230,7 @@ void ShiftResultsView::buildAccuracyChart()
     };
     std::vector<Entry> entries; // top down within a shift's group
     for (std::size_t i = 0; i < m_interventions.size(); ++i)
-        entries.push_back({qs(m_interventions[i]), seriesColour(int(i)),
+        entries.push_back({qs(m_interventions[i]), context()->colourOf(m_interventions[i]),
                            [this, name = m_interventions[i]](int c) { return resultAt(name, c).generalization; },
                            [this, name = m_interventions[i]](int c) { return estimateText(resultAt(name, c)); }});
     // A run of a method that trains nothing is its own baseline; say "zero-shot" only when it is.
@@ -334,7 +334,7 @@ void ShiftResultsView::buildElicitationChart()
     chart->setTitle(tr("Differential elicitation"));
     styleChart(chart, presentationStyleOn(this));
     for (int i = 0; i < sets; ++i)
-        colourBarSet(series->barSets()[i], seriesColour(sets - 1 - i));
+        colourBarSet(series->barSets()[i], context()->colourOf(m_interventions[std::size_t(sets - 1 - i)]));
     setBarToolTips(series, [tips](int setIndex, int category) { return tips[std::size_t(setIndex)][category]; });
 }
 

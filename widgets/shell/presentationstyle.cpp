@@ -6,6 +6,7 @@
 #include <QLegend>
 #include <QPalette>
 #include <QWidget>
+#include <QHash>
 #include <array>
 
 namespace shiftscope {
@@ -115,10 +116,32 @@ void styleChart(QChart *chart, bool presentation)
 
 QColor seriesColour(int index)
 {
-    // Okabe-Ito without its yellow, which vanishes on white.
-    static const std::array<QRgb, 7> colours{0x0072b2, 0xe69f00, 0x009e73, 0xcc79a7, 0x56b4e9, 0xd55e00, 0x000000};
+    // Okabe-Ito without its yellow, which vanishes on white, and black, kept for text; then Tol's muted indigo,
+    // wine, olive and teal.
+    static const std::array<QRgb, kSeriesColours> colours{0x0072b2, 0xe69f00, 0x009e73, 0xcc79a7, 0x56b4e9,
+                                                          0xd55e00, 0x332288, 0x882255, 0x999933, 0x44aa99};
     const auto size = int(colours.size());
     return QColor(colours[std::size_t(((index % size) + size) % size)]);
+}
+
+int preferredColourSlot(const QString &intervention)
+{
+    static const QHash<QString, int> preferred{
+        {QStringLiteral("lora_fine_tuning"), 0},
+        {QStringLiteral("lora"), 0},
+        {QStringLiteral("mms"), 1},
+        {QStringLiteral("zero_shot"), 2},
+        {QStringLiteral("ccs"), 3},
+        {QStringLiteral("few_shot"), 4},
+        {QStringLiteral("prompt_tuning"), 5},
+        {QStringLiteral("lat_stim_1"), 6},
+        {QStringLiteral("cra"), 7},
+        {QStringLiteral("linear_probe"), 8},
+        {QStringLiteral("classify_lora"), 8},
+        {QStringLiteral("lat_stim_2"), 9},
+    };
+    const QString base = intervention.section(QStringLiteral(" · "), 0, 0);
+    return preferred.value(base, -1);
 }
 
 QColor baselineColour() { return QColor(0xa0a0a0); }

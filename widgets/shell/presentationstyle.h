@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QColor>
+#include <QString>
 
 class QChart;
 class QWidget;
@@ -19,8 +20,13 @@ bool presentationStyleOn(const QWidget *widget);
 //! theme change recolours the series, so set explicit series colours afterwards.
 void styleChart(QChart *chart, bool presentation);
 
-//! Colour-blind-safe series colours (Okabe and Ito), by series index; wraps around.
+//! Colour-blind-safe series colours (Okabe and Ito's seven without yellow, then three of Tol's muted set), by
+//! series index; wraps around after kSeriesColours.
 QColor seriesColour(int index);
+constexpr int kSeriesColours = 10;
+//! The series colour an intervention takes when it is free (the GENIES methods have fixed ones, so that lora is
+//! blue in every workspace), else -1. A run's or seed group's name ("lora · run 4") counts as its intervention's.
+int preferredColourSlot(const QString &intervention);
 //! Fixed colours for the reference bars that accompany every intervention.
 QColor baselineColour();
 QColor capabilityColour();
