@@ -3,13 +3,16 @@
 #include "widgets/data/exampletablemodel.h"
 #include "widgets/data/exampleview.h"
 #include "genies/dataimporter.h"
+#include "widgets/audit/flagdialog.h"
 #include "widgets/audit/relabeldialog.h"
 #include "widgets/audit/reviewqueuedialog.h"
 #include "testsupport.h"
 #include "workspace/auditstore.h"
 #include "workspace/workspace.h"
 
+#include <QLineEdit>
 #include <QListWidget>
+#include <QPlainTextEdit>
 #include <QStandardPaths>
 #include <QTextBrowser>
 #include <QTreeWidget>
@@ -25,6 +28,7 @@ private slots:
     void flaggedOnlyFilter();
     void auditViewShowsFindingsAndReviews();
     void blindRelabellingByKeys();
+    void flagDialogByKeys();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -146,6 +150,31 @@ void TestAnnotationGui::blindRelabellingByKeys()
     RelabelDialog again(m_ws.get(), "tgt", Split::Test, QStringLiteral("ann"), 7);
     QCOMPARE(again.remaining(), 17);
     QVERIFY(relabelSummaryHtml(*m_ws).contains(QStringLiteral("ann")));
+}
+
+void TestAnnotationGui::flagDialogByKeys()
+{
+    const auto record = m_ws->exampleAt("tgt", Split::Test, 0);
+    QVERIFY(record);
+    FlagDialog dialog(*record);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *note = dialog.findChild<QPlainTextEdit *>();
+    auto *author = dialog.findChild<QLineEdit *>();
+    note->setFocus();
+    QTRY_VERIFY(note->hasFocus());
+    QTest::keyClicks(note, QStringLiteral("first line"));
+    QTest::keyClick(note, Qt::Key_Return); // Enter is a new line in a note
+    QTest::keyClicks(note, QStringLiteral("second"));
+    QTest::keyClick(note, Qt::Key_Tab); // Tab leaves the note rather than typing a tab
+    QCOMPARE(note->toPlainText(), QStringLiteral("first line\nsecond"));
+    QTRY_VERIFY(author->hasFocus());
+    note->setFocus();
+    QTRY_VERIFY(note->hasFocus());
+    QTest::keyClick(note, Qt::Key_Return, Qt::ControlModifier); // Ctrl+Enter accepts, even from the note
+    QTRY_COMPARE(dialog.result(), int(QDialog::Accepted));
+    QVERIFY(!dialog.isVisible());
+    QCOMPARE(QString::fromStdString(dialog.annotation().note), QStringLiteral("first line\nsecond"));
 }
 
 QTEST_MAIN(TestAnnotationGui)

@@ -356,7 +356,8 @@ void TestResultViews::viewsSelectAndExport()
         QVERIFY(view->exportCsv(out.filePath(name + QStringLiteral(".csv")), &error));
     }
 
-    // The heatmap's CSV is what the table shows: its header, 2-decimal values, and its sort order.
+    // The heatmap's CSV is the table shown: its header and sort order, with every value at full precision (the
+    // table rounds to 2 decimals, the CSV does not).
     const ResultMatrix expected = interventionShiftMatrix(*m_ws, "llama-7b", m_context->interventionList(),
                                                           ShiftSet::Genies, HeatmapMetric::DifferentialElicitation);
     heatmap.panel()->table()->sortByColumn(column + 1, Qt::DescendingOrder);
@@ -378,7 +379,10 @@ void TestResultViews::viewsSelectAndExport()
                         - expected.rowLabels.begin());
         QVERIFY(row < expected.rowLabels.size());
         const auto &value = expected.values[row][std::size_t(column)];
-        QCOMPARE(fields[column + 1], value ? QString::number(*value, 'f', 2) : QString());
+        if (value)
+            QCOMPARE(fields[column + 1].toDouble(), *value); // exactly: the shortest round-trip form
+        else
+            QCOMPARE(fields[column + 1], QString());
         const double shown = value ? *value : -std::numeric_limits<double>::infinity();
         QVERIFY(shown <= previous); // descending, missing last
         previous = shown;

@@ -1,6 +1,7 @@
 #include "widgets/audit/flagdialog.h"
 
 #include "annotation/annotationformat.h"
+#include "widgets/shell/dialogkeys.h"
 #include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
 
@@ -84,6 +85,7 @@ FlagDialog::FlagDialog(const ExampleRecord &record, int pairResponse, QWidget *p
         accept();
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    makeKeyboardDriven(buttons);
 }
 
 void FlagDialog::setFlag(const QString &flag)

@@ -179,6 +179,18 @@ bool exportWidgetFigure(QWidget *view, const QString &path, QSize size, QString 
     return true;
 }
 
+namespace {
+//! A cell as the CSV holds it: a number at full precision (its shortest round-trip form), whatever the view rounds
+//! it to, else the text shown.
+QString csvValue(const QModelIndex &index)
+{
+    const QVariant value = index.data(Qt::EditRole);
+    if (value.typeId() == QMetaType::Double || value.typeId() == QMetaType::Float)
+        return QString::number(value.toDouble(), 'g', QLocale::FloatingPointShortest);
+    return index.data(Qt::DisplayRole).toString();
+}
+} // namespace
+
 QString tableCsv(const QAbstractItemModel *model)
 {
     QString text;
@@ -194,7 +206,7 @@ QString tableCsv(const QAbstractItemModel *model)
     for (int r = 0; r < model->rowCount(); ++r) {
         fields.clear();
         for (int c = 0; c < columns; ++c)
-            fields << csvField(model->index(r, c).data(Qt::DisplayRole).toString());
+            fields << csvField(csvValue(model->index(r, c)));
         appendLine(fields);
     }
     return text;

@@ -170,6 +170,7 @@ QVariant ResultMatrixModel::valueData(const Cell &cell, int role) const
     const QColor background = v ? colourFor(*v, m_scale, m_low, m_high) : QColor();
     switch (role) {
     case Qt::DisplayRole: return v ? QString::number(*v, 'f', 2) : QString();
+    case Qt::EditRole: // the value itself, which CSV exports write at full precision
     case ValueRole: return v ? QVariant(*v) : QVariant();
     case SortRole: return v ? *v : std::numeric_limits<double>::lowest();
     case Qt::BackgroundRole: return v ? QBrush(background) : QBrush(QColor(0xc8c8c8), Qt::BDiagPattern);

@@ -1,5 +1,6 @@
 #include "widgets/runs/runlauncherdialog.h"
 
+#include "widgets/shell/dialogkeys.h"
 #include "widgets/shell/filedialogs.h"
 #include "widgets/shell/qtconvert.h"
 #include "runs/intervention.h"
@@ -66,6 +67,7 @@ RunLauncherDialog::RunLauncherDialog(const std::optional<ShiftPair> &currentShif
     connect(m_intervention, &QComboBox::currentIndexChanged, this, &RunLauncherDialog::rebuildParameters);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    makeKeyboardDriven(buttons);
     rebuildParameters();
 }
 
