@@ -123,8 +123,9 @@ void ResultsToolBar::loadInterventions()
         for (const SeedGroup &group : seedGroups(*ws, ss(m_model->currentText())))
             groups << qs(group.name);
     }
+    // A seed group stands for its configuration: it claims its intervention's own colour before its runs do.
+    m_context->assignColours(groups + available);
     available << groups;
-    m_context->assignColours(available);
     // Keep earlier choices that still exist; the first time, choose the published headline methods.
     chosen.erase(std::remove_if(chosen.begin(), chosen.end(), [&](const QString &n) { return !available.contains(n); }),
                  chosen.end());

@@ -246,10 +246,16 @@ void ShiftResultsView::buildAccuracyChart()
                        [this](int c) { return referenceAt(c, &ShiftResult::capability); },
                        [this](int c) { return estimateText(referenceAt(c, &ShiftResult::capability)); }});
 
+    // A seed group's whisker is not an interval: its legend entry says what it is.
+    const auto groups = shownSeedGroups();
     QStringList legend;
-    for (const Entry &entry : entries)
+    for (const Entry &entry : entries) {
+        const bool group = std::find(groups.begin(), groups.end(), ss(entry.name)) != groups.end();
         legend << QStringLiteral("<span style=\"color:%1\">■</span>&nbsp;%2")
-                      .arg(entry.colour.name(), entry.name.toHtmlEscaped());
+                      .arg(entry.colour.name(),
+                           (group ? tr("%1 (mean; whisker: lowest to highest seed)").arg(entry.name) : entry.name)
+                               .toHtmlEscaped());
+    }
     m_legend->setText(legend.join(QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;")));
 
     // Bar sets stack bottom up: add them in reverse so that the first entry is the top bar.
@@ -280,9 +286,7 @@ void ShiftResultsView::buildAccuracyChart()
     valueAxis->setRange(0, 1);
     valueAxis->setTickCount(6);
     valueAxis->setLabelFormat(QStringLiteral("%.1f"));
-    valueAxis->setTitleText(shownSeedGroups().empty()
-                                ? tr("Accuracy on the target (whiskers: 95% CI)")
-                                : tr("Accuracy on the target (whiskers: 95% CI; seed means: lowest to highest seed)"));
+    valueAxis->setTitleText(tr("Accuracy on the target (whiskers: 95% CI)"));
     chart->addAxis(valueAxis, Qt::AlignBottom);
     series->attachAxis(valueAxis);
     chart->setTitle(tr("%1: generalization accuracy per shift").arg(context()->model()));
