@@ -6,11 +6,15 @@
 #include "widgets/audit/flagdialog.h"
 #include "widgets/audit/relabeldialog.h"
 #include "widgets/audit/reviewqueuedialog.h"
+#include "widgets/shell/mainwindow.h"
 #include "testsupport.h"
 #include "workspace/auditstore.h"
 #include "workspace/workspace.h"
 
 #include <QLineEdit>
+#include <QAbstractItemView>
+#include <QDockWidget>
+#include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QStandardPaths>
@@ -29,6 +33,7 @@ private slots:
     void auditViewShowsFindingsAndReviews();
     void blindRelabellingByKeys();
     void flagDialogByKeys();
+    void blindDialogHidesTheWindowBehindIt();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -175,6 +180,49 @@ void TestAnnotationGui::flagDialogByKeys()
     QTRY_COMPARE(dialog.result(), int(QDialog::Accepted));
     QVERIFY(!dialog.isVisible());
     QCOMPARE(QString::fromStdString(dialog.annotation().note), QStringLiteral("first line\nsecond"));
+}
+
+void TestAnnotationGui::blindDialogHidesTheWindowBehindIt()
+{
+    MainWindow window;
+    QVERIFY(window.openWorkspace(QString::fromStdString(tempPath(*m_dir, "w.sqlite").string())));
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    // What the window shows outside `dialog`: visible item views, and visible labels and text with their text.
+    auto shownBehind = [&](const QWidget *dialog) {
+        QStringList shown;
+        for (QWidget *widget : window.findChildren<QWidget *>()) {
+            if (!widget->isVisible() || (dialog && (widget == dialog || dialog->isAncestorOf(widget))))
+                continue;
+            if (auto *view = qobject_cast<QAbstractItemView *>(widget))
+                shown << QStringLiteral("view %1").arg(view->objectName());
+            else if (auto *label = qobject_cast<QLabel *>(widget))
+                shown << label->text();
+        }
+        return shown;
+    };
+    const QStringList before = shownBehind(nullptr);
+    QVERIFY(std::any_of(before.begin(), before.end(), [](const QString &s) { return s.startsWith("view"); }));
+    {
+        RelabelDialog dialog(m_ws.get(), "src", Split::Test, QStringLiteral("cover"), 3, &window);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        const QStringList during = shownBehind(&dialog);
+        for (const QString &text : during) {
+            QVERIFY2(!text.startsWith(QStringLiteral("view")), qPrintable(text)); // no table, tree or list
+            QVERIFY2(!text.contains(QStringLiteral("Preferred"), Qt::CaseInsensitive), qPrintable(text));
+        }
+        QVERIFY(!window.centralWidget()->isVisible());
+        for (QDockWidget *dock : window.findChildren<QDockWidget *>())
+            QVERIFY2(!dock->isVisible(), qPrintable(dock->windowTitle()));
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("windowCover"))->isVisible());
+        dialog.close();
+    }
+    // Closed: the window is as it was.
+    QVERIFY(window.centralWidget()->isVisible());
+    QCOMPARE(shownBehind(nullptr), before);
+    QVERIFY(!window.findChild<QLabel *>(QStringLiteral("windowCover")));
 }
 
 QTEST_MAIN(TestAnnotationGui)

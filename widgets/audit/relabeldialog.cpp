@@ -1,5 +1,7 @@
 #include "widgets/audit/relabeldialog.h"
 
+#include "widgets/shell/windowcover.h"
+
 #include "annotation/relabelstats.h"
 #include "widgets/shell/qtconvert.h"
 #include "workspace/auditstore.h"
@@ -11,6 +13,23 @@
 #include <QVBoxLayout>
 
 namespace shiftscope {
+
+RelabelDialog::~RelabelDialog() = default;
+
+void RelabelDialog::showEvent(QShowEvent *event)
+{
+    QDialog::showEvent(event);
+    if (!m_cover)
+        m_cover = std::make_unique<WindowCover>(
+            parentWidget(), tr("Blind relabelling: the data and results are hidden until the relabelling dialog "
+                               "is closed."));
+}
+
+void RelabelDialog::hideEvent(QHideEvent *event)
+{
+    m_cover.reset();
+    QDialog::hideEvent(event);
+}
 
 RelabelDialog::RelabelDialog(Workspace *workspace, const std::string &distribution, Split split,
                              const QString &annotator, std::uint64_t seed, QWidget *parent)
