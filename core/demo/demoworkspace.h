@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace shiftscope {
 
@@ -16,5 +17,12 @@ std::filesystem::path defaultDemoWorkspacePath();
 //! (deterministic), imports it and loads its shift catalogue as "Demo". Safe to call again: unchanged data is not
 //! rewritten. Returns a one-paragraph summary.
 std::string buildDemoWorkspace(const std::filesystem::path &workspacePath, const ProgressCallback &progress = {});
+
+//! What the demo shows first: the spurious-cue shift where lora and mms fall below the zero-shot baseline.
+struct DemoStory {
+    std::string source = "capitals_length_cue";
+    std::string target = "capitals_length_cue_flipped";
+    std::vector<std::string> interventions{"lora", "mms"}; //!< the demo runs' interventions to show
+};
 
 } // namespace shiftscope

@@ -1,3 +1,4 @@
+#include "demo/demoworkspace.h"
 #include "genies/dataimporter.h"
 #include "widgets/runs/runlauncherdialog.h"
 #include "runs/intervention.h"
@@ -23,6 +24,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QListWidget>
+#include <QTabWidget>
 #include <QMenu>
 #include <QPushButton>
 #include <QToolButton>
@@ -51,6 +53,30 @@ public:
         return std::vector<double>(pairs.size(), 0.75);
     }
 };
+//! Scores every pair at `p`: a stand-in for the demo's zero_shot (which trains nothing), lora and mms.
+class ConstantIntervention : public Intervention {
+public:
+    ConstantIntervention(std::string name, double p, bool trains = true)
+        : m_name(std::move(name)), m_p(p), m_trains(trains)
+    {
+    }
+    std::string name() const override { return m_name; }
+    bool trains() const override { return m_trains; }
+    std::vector<ParameterSpec> parameters() const override { return {}; }
+    void train(const InterventionContext &, const std::vector<Example> &) override {}
+    void load(const InterventionContext &) override {}
+    std::vector<double> evaluate(const InterventionContext &, const std::vector<Example> &,
+                                 const std::vector<PairRef> &pairs) override
+    {
+        return std::vector<double>(pairs.size(), m_p);
+    }
+
+private:
+    std::string m_name;
+    double m_p;
+    bool m_trains;
+};
+
 //! A workspace with the distributions a and b (40 test pairs each) in `dir`.
 fs::path makeWorkspace(const QTemporaryDir &dir)
 {
@@ -75,6 +101,7 @@ private slots:
     void launcherBuildsRequest();
     void runsAppearInTheOpenWindow();
     void seedsOfOneConfigurationShowAsOne();
+    void demoOpensOnItsStory();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -372,6 +399,52 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
     QVERIFY(window.checkForChanges());
     QVERIFY2(window.resultsContext()->interventions().contains(QStringLiteral("slow · 4 seeds")),
              qPrintable(window.resultsContext()->interventions().join(QStringLiteral(", "))));
+}
+
+void TestRunsPanel::demoOpensOnItsStory()
+{
+    InterventionRegistry::instance().add(
+        "zero_shot", [] { return std::make_unique<ConstantIntervention>("zero_shot", 0.6, false); });
+    InterventionRegistry::instance().add("lora", [] { return std::make_unique<ConstantIntervention>("lora", 0.7); });
+    InterventionRegistry::instance().add("mms", [] { return std::make_unique<ConstantIntervention>("mms", 0.8); });
+    QTemporaryDir dir;
+    const DemoStory story;
+    MainWindow window;
+    // The demo suite as the demo builds it, with runs over its shifts.
+    window.setDemoPreparation([&](const fs::path &path, const ProgressCallback &progress) {
+        std::string summary = buildDemoWorkspace(path, progress);
+        Workspace ws = Workspace::open(path);
+        for (const auto &intervention : {"zero_shot", "lora", "mms"}) {
+            const fs::path spec = path.parent_path() / "demo-data" / "distribution_shifts" / "demo.json";
+            const auto id = RunStore(ws).create(planRun(ws, {{}, intervention, spec.string(), {}, 1, "zero_shot"}));
+            if (RunRunner::execute(ws, id, {256, {}}) != RunStatus::Done)
+                throw std::runtime_error("run failed");
+        }
+        return summary;
+    });
+    const QString path = QString::fromStdString(tempPath(dir, "demo/demo.sqlite").string());
+    QSignalSpy opened(&window, &MainWindow::workspaceOpened);
+    window.openDemo(path);
+    QVERIFY(opened.wait(120000));
+    QTRY_COMPARE(window.tabs()->currentWidget()->objectName(), QStringLiteral("shift-results"));
+    // lora and mms, in that order, on the spurious-cue shift, among the demo's shifts.
+    QCOMPARE(window.resultsContext()->interventions(),
+             (QStringList{QStringLiteral("lora · run 2"), QStringLiteral("mms · run 3")}));
+    QVERIFY(window.resultsContext()->shift());
+    QCOMPARE(window.resultsContext()->shift()->source, story.source);
+    QCOMPARE(window.resultsContext()->shift()->target, story.target);
+    QCOMPARE(window.resultsContext()->shiftSet(), ShiftSet::All);
+    // Every view that shows one intervention starts on lora, and none is empty.
+    for (const QString &name :
+         {QStringLiteral("shift-results"), QStringLiteral("heatmap"), QStringLiteral("categories"),
+          QStringLiteral("transfer"), QStringLiteral("calibration")}) {
+        ResultsViewBase *view = nullptr;
+        for (int i = 0; i < window.tabs()->count(); ++i)
+            if (window.tabs()->widget(i)->objectName() == name)
+                view = qobject_cast<ResultsViewBase *>(window.tabs()->widget(i));
+        QVERIFY2(view, qPrintable(name));
+        QVERIFY2(view->emptyMessage().isEmpty(), qPrintable(name + QStringLiteral(": ") + view->emptyMessage()));
+    }
 }
 
 QTEST_MAIN(TestRunsPanel)

@@ -136,11 +136,11 @@ void ResultsToolBar::loadInterventions()
                 chosen << name;
     m_loadedModel = m_model->currentText();
     m_loaded = available;
+    m_groups = groups;
     if (chosen.isEmpty())
-        for (const QString &name :
-             {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"), QStringLiteral("mms")})
-            if (available.contains(name))
-                chosen << name;
+        chosen = headlineEntries(available, groups,
+                                 {QStringLiteral("zero_shot"), QStringLiteral("lora_fine_tuning"),
+                                  QStringLiteral("lora"), QStringLiteral("mms")});
     if (chosen.isEmpty() && !available.isEmpty())
         chosen << available.first();
     for (const QString &name : available) {
@@ -152,6 +152,35 @@ void ResultsToolBar::loadInterventions()
         connect(action, &QAction::toggled, this, &ResultsToolBar::publishInterventions);
     }
     publishInterventions();
+}
+
+QStringList ResultsToolBar::headlineEntries(const QStringList &available, const QStringList &groups,
+                                            const QStringList &interventions)
+{
+    QStringList chosen;
+    for (const QString &intervention : interventions) {
+        // Its published results; else the seeds of one configuration of it; else its first run listed.
+        QString exact, group, run;
+        for (const QString &name : available) {
+            if (name == intervention)
+                exact = name;
+            else if (name.section(QStringLiteral(" · "), 0, 0) != intervention)
+                continue;
+            else if (groups.contains(name) && group.isEmpty())
+                group = name;
+            else if (!groups.contains(name) && run.isEmpty())
+                run = name;
+        }
+        const QString best = !exact.isEmpty() ? exact : !group.isEmpty() ? group : run;
+        if (!best.isEmpty() && !chosen.contains(best))
+            chosen << best;
+    }
+    return chosen;
+}
+
+void ResultsToolBar::chooseHeadline(const QStringList &interventions)
+{
+    setChosenInterventions(headlineEntries(m_loaded, m_groups, interventions));
 }
 
 void ResultsToolBar::setChosenInterventions(const QStringList &names)

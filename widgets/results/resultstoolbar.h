@@ -24,6 +24,12 @@ public:
     //! The button whose menu lists the interventions, runs and seed groups to show.
     QToolButton *interventionsButton() const { return m_interventions; }
     void setChosenInterventions(const QStringList &names);
+    //! For each of `interventions`, the entry of `available` that stands for it: its published results, else a
+    //! seed group of its runs (one of `groups`), else its first run listed.
+    static QStringList headlineEntries(const QStringList &available, const QStringList &groups,
+                                       const QStringList &interventions);
+    //! Chooses, for each of `interventions`, the entry that stands for it (headlineEntries) among those listed.
+    void chooseHeadline(const QStringList &interventions);
 
 private:
     void loadInterventions();
@@ -36,6 +42,7 @@ private:
     QComboBox *m_capability;
     QString m_loadedModel; //!< the model whose interventions were last listed
     QStringList m_loaded;  //!< and those interventions
+    QStringList m_groups;  //!< the seed groups among them
 };
 
 } // namespace shiftscope

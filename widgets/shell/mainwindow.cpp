@@ -382,8 +382,25 @@ void MainWindow::openDemo(const QString &path)
         [path, prepare](const ProgressCallback &progress) { return prepare(ss(path), progress); },
         [this, path] {
         QSettings().remove(QStringLiteral("catalogue/") + QFileInfo(path).absoluteFilePath());
-        openWorkspace(path);
+        if (openWorkspace(path))
+            showDemoStory();
         });
+}
+
+void MainWindow::showDemoStory()
+{
+    // The shift results of the spurious-cue shift, lora and mms against the zero-shot baseline, on the demo's
+    // shifts: the demo's point at first sight.
+    const DemoStory story;
+    QStringList interventions;
+    for (const auto &name : story.interventions)
+        interventions << qs(name);
+    m_resultsBar->shiftSetBox()->setCurrentIndex(m_resultsBar->shiftSetBox()->findData(int(ShiftSet::All)));
+    m_resultsBar->chooseHeadline(interventions);
+    m_navigator->selectShift(story.source, story.target);
+    for (int i = 0; i < m_tabs->count(); ++i)
+        if (m_tabs->widget(i)->objectName() == QStringLiteral("shift-results"))
+            m_tabs->setCurrentIndex(i);
 }
 
 void MainWindow::loadShiftSpec()

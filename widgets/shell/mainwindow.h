@@ -88,6 +88,8 @@ private:
     void chooseWorkspace();
     void chooseImportFolder();
     void loadShiftSpec();
+    //! After the demo workspace opens: its headline shift and interventions in the shift results.
+    void showDemoStory();
     void updateRecentMenu();
     void rememberRecent(const QString &path);
     void onShiftSelected(const ShiftPair &shift);
