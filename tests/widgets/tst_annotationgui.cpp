@@ -113,6 +113,17 @@ void TestAnnotationGui::auditViewShowsFindingsAndReviews()
     QCOMPARE(finished.at(0).at(0).toBool(), true);
     QCOMPARE(view.reports().size(), std::size_t(3)); // src, tgt, the shift
     QCOMPARE(view.tree()->topLevelItemCount(), 3);
+    // Check names are read whole: the first column is as wide as its longest entry, at any pane width.
+    view.resize(700, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    int widest = 0;
+    for (int t = 0; t < view.tree()->topLevelItemCount(); ++t)
+        for (int c = 0; c < view.tree()->topLevelItem(t)->childCount(); ++c)
+            widest = std::max(
+                widest, view.tree()->fontMetrics().horizontalAdvance(view.tree()->topLevelItem(t)->child(c)->text(0)));
+    QVERIFY(widest > 0);
+    QVERIFY2(view.tree()->columnWidth(0) > widest, qPrintable(QString::number(view.tree()->columnWidth(0))));
     // Find a finding with evidence and open it: its examples are listed and the first is shown.
     QTreeWidgetItem *withEvidence = nullptr;
     for (int t = 0; t < view.tree()->topLevelItemCount() && !withEvidence; ++t)

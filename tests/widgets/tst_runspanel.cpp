@@ -23,6 +23,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QDockWidget>
 #include <QListWidget>
 #include <QTabWidget>
 #include <QMenu>
@@ -190,8 +191,10 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     QTemporaryDir dir;
     const fs::path path = makeWorkspace(dir);
     MainWindow window;
+    window.show();
     QVERIFY(window.openWorkspace(QString::fromStdString(path.string())));
     QCOMPARE(window.resultsToolBar()->modelBox()->count(), 0);
+    QVERIFY(!window.findChild<QDockWidget *>(QStringLiteral("runsDock"))->isVisible()); // no runs yet
 
     // A run launched in the window: when it is done its evaluations are results, with no import.
     QSignalSpy finished(window.runsPanel(), &RunsPanel::runFinished);
@@ -332,7 +335,9 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
         }
     }
     MainWindow window;
+    window.show();
     QVERIFY(window.openWorkspace(QString::fromStdString(path.string())));
+    QVERIFY(window.findChild<QDockWidget *>(QStringLiteral("runsDock"))->isVisible()); // a workspace with runs
     // The toolbar lists the three runs and, under its own heading, their group.
     const QString group = QStringLiteral("slow · 3 seeds");
     QMenu *menu = window.resultsToolBar()->interventionsButton()->menu();
@@ -345,6 +350,17 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
     QVERIFY(sections[0].startsWith(QStringLiteral("Seeds of one configuration")));
     window.resultsToolBar()->setChosenInterventions({group});
     QCOMPARE(window.resultsContext()->interventions(), QStringList{group});
+    // Ticking entries leaves the menu open for the next one.
+    menu->popup(window.mapToGlobal(QPoint(100, 100)));
+    QVERIFY(QTest::qWaitForWindowExposed(menu));
+    for (QAction *action : menu->actions())
+        if (action->text() == QStringLiteral("slow · run 1") || action->text() == QStringLiteral("slow · run 2"))
+            QTest::mouseClick(menu, Qt::LeftButton, {}, menu->actionGeometry(action).center());
+    QVERIFY(menu->isVisible());
+    QCOMPARE(window.resultsContext()->interventions(),
+             (QStringList{QStringLiteral("slow · run 1"), QStringLiteral("slow · run 2"), group}));
+    menu->close();
+    window.resultsToolBar()->setChosenInterventions({group});
     window.resultsToolBar()->shiftSetBox()->setCurrentIndex(1); // all shifts: a:b is named by the runs only
 
     // Shift results: the mean with its seeds; "Per seed…" opens every seed's values.

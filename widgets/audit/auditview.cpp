@@ -50,7 +50,10 @@ AuditView::AuditView(QWidget *parent)
       m_reviewQueue(new QPushButton(tr("Review evidence…"), this))
 {
     m_tree->setHeaderLabels({tr("Check"), tr("Figure"), tr("Severity"), tr("Review")});
-    m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    // Every column as wide as its longest entry: check names such as "Cue for the preferred response" are read
+    // whole, with a scroll bar when the pane is narrow.
+    m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_tree->header()->setStretchLastSection(false);
     m_tree->setObjectName(QStringLiteral("auditTree"));
     m_status->setText(tr("Select a shift to audit its data, or Audit → Audit Everything."));
     m_status->setWordWrap(true);

@@ -62,6 +62,7 @@ ShiftNavigator::ShiftNavigator(QWidget *parent)
     m_tree->setModel(m_proxy);
     m_tree->setHeaderHidden(true);
     m_tree->setUniformRowHeights(true);
+    m_tree->setTextElideMode(Qt::ElideMiddle); // a narrow dock keeps both ends of "source → target"
     m_tree->setObjectName(QStringLiteral("shiftTree"));
 
     auto *layout = new QVBoxLayout(this);

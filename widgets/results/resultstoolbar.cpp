@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QStandardItemModel>
 #include <QToolButton>
 
@@ -28,6 +29,7 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
     m_interventions->setText(tr("Interventions"));
     m_interventions->setPopupMode(QToolButton::InstantPopup);
     m_interventions->setMenu(new QMenu(m_interventions));
+    m_interventions->menu()->installEventFilter(this); // several can be ticked in one visit
     m_shiftSet->addItem(tr("GENIES (15 shifts)"), int(ShiftSet::Genies));
     m_shiftSet->addItem(tr("All shifts"), int(ShiftSet::All));
     addWidget(new QLabel(tr(" Model "), this));
@@ -55,6 +57,20 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
     });
     connect(m_shiftSet, &QComboBox::currentIndexChanged, this,
             [this] { m_context->setShiftSet(ShiftSet(m_shiftSet->currentData().toInt())); });
+}
+
+bool ResultsToolBar::eventFilter(QObject *watched, QEvent *event)
+{
+    // A click on an entry ticks or unticks it and leaves the menu open; Escape or a click outside closes it.
+    if (watched == m_interventions->menu() && event->type() == QEvent::MouseButtonRelease) {
+        QMenu *menu = m_interventions->menu();
+        QAction *action = menu->actionAt(static_cast<QMouseEvent *>(event)->position().toPoint());
+        if (action && action->isCheckable() && action->isEnabled()) {
+            action->toggle();
+            return true;
+        }
+    }
+    return QToolBar::eventFilter(watched, event);
 }
 
 void ResultsToolBar::reload()

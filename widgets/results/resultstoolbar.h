@@ -31,6 +31,9 @@ public:
     //! Chooses, for each of `interventions`, the entry that stands for it (headlineEntries) among those listed.
     void chooseHeadline(const QStringList &interventions);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void loadInterventions();
     void publishInterventions();

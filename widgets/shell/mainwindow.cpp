@@ -227,6 +227,8 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
     m_context->setWorkspace(m_workspace.get());
     m_resultsBar->reload();
     m_runs->setWorkspace(m_workspace.get());
+    // The runs dock belongs to workspaces with runs: an empty one is not carried over from the last workspace.
+    m_runsDock->setVisible(m_runs->isBusy() || !RunStore(*m_workspace).runs().empty());
     m_audit->setWorkspace(m_workspace.get());
     QSettings settings;
     const QString catalogue =
@@ -590,7 +592,7 @@ void MainWindow::restoreLayout()
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
         resize(1500, 900);
-        resizeDocks({m_navigatorDock}, {300}, Qt::Horizontal);
+        resizeDocks({m_navigatorDock}, {360}, Qt::Horizontal);
     }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_shiftView->splitter()->restoreState(settings.value(QStringLiteral("window/shiftSplitter")).toByteArray());
