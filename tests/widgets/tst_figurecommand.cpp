@@ -2,6 +2,7 @@
 // model, interventions, shift set, shift and metric options, and clear errors for bad requests.
 #include "widgets/results/figurecommand.h"
 #include "results/generalizationtable.h"
+#include "results/resultanalysis.h"
 #include "results/resultsimporter.h"
 #include "genies/dataimporter.h"
 #include "runs/runner.h"
@@ -14,6 +15,7 @@
 #include <QImage>
 #include <QStandardPaths>
 #include <QSvgRenderer>
+#include <QXmlStreamReader>
 #include <QtTest>
 
 using namespace shiftscope;
@@ -47,6 +49,42 @@ fs::path writeResults(const QTemporaryDir &dir)
     return root.parent_path();
 }
 
+
+//! The GENIES-sized case: every shift of the built-in catalogue with ten interventions of one model, each trained
+//! on the source and evaluated on it and the target, on the target reference for the capability, and zero_shot on
+//! the target; 40 pairs per file.
+fs::path writeFullResults(const QTemporaryDir &dir, const std::vector<ShiftPair> &shifts,
+                          const std::vector<std::string> &interventions)
+{
+    const fs::path root = tempPath(dir, "full/results/evaluations");
+    int k = 0;
+    for (const std::string &intervention : interventions)
+        for (const ShiftPair &shift : shifts) {
+            const std::string reference = shift.effectiveReference();
+            const std::string folder = intervention + "/llama-30b-";
+            ++k;
+            writeText(root / (folder + shift.source) / (shift.source + ".json"), evaluationJson(40, 24 + k % 16));
+            writeText(root / (folder + shift.source) / (shift.target + ".json"), evaluationJson(40, 8 + k % 30));
+            writeText(root / (folder + reference) / (reference + ".json"), evaluationJson(40, 30 + k % 10));
+        }
+    for (const ShiftPair &shift : shifts)
+        writeText(root / ("zero_shot/llama-30b-" + shift.source) / (shift.target + ".json"), evaluationJson(40, 20));
+    return root.parent_path();
+}
+
+//! The text an SVG draws, element by element.
+QStringList svgTexts(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QStringList texts;
+    QXmlStreamReader xml(&file);
+    while (!xml.atEnd())
+        if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("text"))
+            texts << xml.readElementText(QXmlStreamReader::IncludeChildElements);
+    return texts;
+}
 } // namespace
 
 class TestFigureCommand : public QObject {
@@ -58,6 +96,8 @@ private slots:
     void optionsChangeTheFigure();
     void badRequestsAreExplained();
     void drawsARun();
+    void fullSizeResultsStayLegible_data();
+    void fullSizeResultsStayLegible();
 
 private:
     QTemporaryDir m_dir;
@@ -187,11 +227,72 @@ void TestFigureCommand::drawsARun()
     auto r = runCommand({"--workspace", ws, "export-figure", "shift-results", "--run", "1", "--out", svg});
     QVERIFY2(r.code == 0, r.err.c_str());
     QVERIFY2(r.out.find("no model") != std::string::npos, r.out.c_str());
-    QVERIFY(readText(svg).find("random · run 1") != std::string::npos);
+    // The legend keeps each entry on one line, so its spaces are drawn as no-break spaces.
+    QVERIFY(QString::fromStdString(readText(svg))
+                .replace(QChar(0xa0), QLatin1Char(' '))
+                .contains(QStringLiteral("random · run 1")));
     QCOMPARE(runCommand({"--workspace", ws, "export-figure", "heatmap", "--run", "9", "--out", svg}).code, 2);
     QCOMPARE(
         runCommand({"--workspace", ws, "export-figure", "heatmap", "--run", "1", "--model", "m", "--out", svg}).code,
         2);
+}
+
+void TestFigureCommand::fullSizeResultsStayLegible_data()
+{
+    QTest::addColumn<QString>("view");
+    QTest::addColumn<bool>("presentation");
+    for (const char *view : {"shift-results", "heatmap", "categories", "transfer", "calibration"}) {
+        QTest::newRow(view) << QString(view) << false;
+        QTest::newRow((std::string(view) + " presentation").c_str()) << QString(view) << true;
+    }
+}
+
+void TestFigureCommand::fullSizeResultsStayLegible()
+{
+    QFETCH(QString, view);
+    QFETCH(bool, presentation);
+    static QTemporaryDir dir;
+    static std::string ws;
+    const std::vector<std::string> interventions{"zero_shot", "few_shot",     "lora_fine_tuning", "prompt_tuning",
+                                                 "mms",       "cra",          "lat_stim_1",       "lat_stim_2",
+                                                 "ccs",       "classify_lora"};
+    if (ws.empty()) {
+        ws = tempPath(dir, "full.sqlite").string();
+        Workspace w = Workspace::create(ws);
+        ResultsImporter::importResults(w, writeFullResults(dir, shiftsOf(w, ShiftSet::All), interventions));
+    }
+    const QString svg = QString::fromStdString(tempPath(dir, "figure.svg").string());
+    std::vector<std::string> args{
+        "--workspace",     ws,         "export-figure", view.toStdString(), "--out",
+        svg.toStdString(), "--shifts", "all",           "--shift",          "alpaca_easy:alpaca_hard"};
+    if (presentation)
+        args.push_back("--presentation");
+    const auto r = runCommand(args);
+    QVERIFY2(r.code == 0, r.err.c_str());
+    // Every file written (a figure too tall for one page is split into pages) is legible at its size.
+    QStringList files;
+    for (const QString &line : QString::fromStdString(r.out).split(QLatin1Char('\n')))
+        if (line.startsWith(QStringLiteral("Wrote ")))
+            files << line.mid(6).section(QLatin1Char(' '), 0, 0);
+    QVERIFY2(!files.isEmpty(), r.out.c_str());
+    QStringList everything;
+    for (const QString &file : files) {
+        const QSvgRenderer renderer(file);
+        QVERIFY2(renderer.isValid(), qPrintable(file));
+        QCOMPARE(renderer.viewBox().size(), QSize(1920, 1080));
+        const QStringList texts = svgTexts(file);
+        QVERIFY2(texts.size() > 3, qPrintable(file)); // not an empty plot
+        for (const QString &text : texts)
+            QVERIFY2(!text.contains(QStringLiteral("...")) && !text.contains(QChar(0x2026)),
+                     qPrintable(file + QStringLiteral(": elided \"") + text + QLatin1Char('"')));
+        everything << texts;
+    }
+    // Every intervention's name is drawn whole where the view names them.
+    if (view == QStringLiteral("shift-results") || view == QStringLiteral("heatmap")) {
+        const QString all = everything.join(QLatin1Char(' '));
+        for (const auto &name : interventions)
+            QVERIFY2(all.contains(QString::fromStdString(name)), name.c_str());
+    }
 }
 
 QTEST_MAIN(TestFigureCommand)

@@ -1,5 +1,7 @@
 #include "widgets/results/calibrationview.h"
 
+#include "results/resultstore.h"
+
 #include "widgets/shell/presentationstyle.h"
 #include "widgets/shell/qtconvert.h"
 #include "results/resultanalysis.h"
@@ -85,6 +87,21 @@ CalibrationView::CalibrationView(ResultsContext *context, QWidget *parent)
     layout->addWidget(m_summary, 3);
     setContent(m_figure);
     connect(context, &ResultsContext::shiftSelected, this, [this] { refreshLater(); });
+}
+
+QString CalibrationView::preferredIntervention() const
+{
+    Workspace *workspace = context()->workspace();
+    if (!workspace)
+        return {};
+    ResultStore store(*workspace);
+    for (const QString &name : context()->interventions()) {
+        const auto evaluations = store.evaluations(ss(context()->model()), ss(name));
+        if (std::any_of(evaluations.begin(), evaluations.end(),
+                        [](const EvaluationInfo &e) { return e.probabilityCount > 0; }))
+            return name;
+    }
+    return {};
 }
 
 void CalibrationView::refresh()

@@ -29,6 +29,10 @@ public:
     QChartView *histogramView() const { return m_histogramView; }
     QLabel *summaryLabel() const { return m_summary; }
 
+protected:
+    //! The first chosen intervention with stored probabilities (ccs, for one, has none to calibrate).
+    QString preferredIntervention() const override;
+
 private:
     void buildReliabilityChart(const CalibrationData &results, const ShiftPair &shift);
     void buildHistogramChart(const CalibrationData &results);

@@ -74,8 +74,8 @@ void CategoryView::refresh()
         tips.push_back(setTips);
     }
     QStringList labels;
-    for (const auto &label : shown.columnLabels)
-        labels << qs(label);
+    for (const auto &label : shown.columnLabels) // "Pretraining<br>Similarity": eight names fit at any size
+        labels << qs(label).toHtmlEscaped().replace(QLatin1Char(' '), QStringLiteral("<br>"));
     addCategoryAxis(chart, series, labels, Qt::AlignBottom, tr("Shift category"));
     auto *valueAxis = valueAxisAround(low, high, tr("Mean differential elicitation"));
     chart->addAxis(valueAxis, Qt::AlignLeft);

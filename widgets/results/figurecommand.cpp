@@ -181,14 +181,21 @@ int exportFigure(CommandContext &c)
         applyPresentationStyle(view.get(), true);
 
     QString error;
-    if (!view->exportFigure(path, size, &error)) {
+    QStringList written;
+    if (!view->exportFigure(path, size, &error, false, &written)) {
         if (!view->emptyMessage().isEmpty())
             throw InputError(InputProblem{ws.path().string(), "view " + viewName, view->emptyMessage().toStdString(),
                                           "choose another --model, --interventions or --shift"});
         throw std::runtime_error("could not write " + *outPath + ": " + error.toStdString());
     }
-    out << "Wrote " << *outPath << " (" << viewName << ", " << model << ", " << size.width() << "x" << size.height()
-        << ")\n";
+    // A figure too tall to stay legible at this size comes in pages, one file each.
+    for (const QString &file : written)
+        out << "Wrote " << file.toStdString() << " (" << viewName << ", " << model << ", " << size.width() << "x"
+            << size.height()
+            << (written.size() > 1
+                    ? ", page " + std::to_string(written.indexOf(file) + 1) + " of " + std::to_string(written.size())
+                    : std::string())
+            << ")\n";
     return 0;
 }
 

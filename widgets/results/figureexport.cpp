@@ -1,5 +1,7 @@
 #include "widgets/results/figureexport.h"
 
+#include <QAbstractScrollArea>
+
 #include <QAbstractItemModel>
 #include <QChart>
 #include <QChartView>
@@ -30,6 +32,9 @@ bool fail(QString *error, const QString &message)
 //! Applies pending layouts now, widget and chart ones, instead of at the next pass of the event loop.
 void settleLayouts(QWidget *widget)
 {
+    // Axes and series a view replaced are deleted later; without an event loop (a page after page export), their
+    // labels would still be drawn.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
     QList<QChartView *> views = widget->findChildren<QChartView *>();
     if (auto *view = qobject_cast<QChartView *>(widget))
@@ -108,7 +113,14 @@ void renderWidget(QWidget *widget, QPainter &painter, QSize size)
     if (widget->property(kScalesToFit).toBool() && widget->sizeHint().isValid()) {
         const QSize natural = widget->sizeHint();
         scale = std::clamp(std::min(double(size.width()) / natural.width(), double(size.height()) / natural.height()),
-                           0.5, 3.0);
+                           0.1, 3.0);
+    }
+    // A figure has no scroll bars: what does not fit is scaled down, not scrolled.
+    std::vector<std::pair<QAbstractScrollArea *, std::pair<Qt::ScrollBarPolicy, Qt::ScrollBarPolicy>>> areas;
+    for (QAbstractScrollArea *area : widget->findChildren<QAbstractScrollArea *>()) {
+        areas.push_back({area, {area->horizontalScrollBarPolicy(), area->verticalScrollBarPolicy()}});
+        area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        area->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     }
     const QSize oldSize = widget->size();
     widget->resize((QSizeF(size) / scale).toSize());
@@ -118,6 +130,10 @@ void renderWidget(QWidget *widget, QPainter &painter, QSize size)
     widget->render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
     painter.restore();
     widget->resize(oldSize);
+    for (const auto &[area, policies] : areas) {
+        area->setHorizontalScrollBarPolicy(policies.first);
+        area->setVerticalScrollBarPolicy(policies.second);
+    }
     settleLayouts(widget);
 }
 

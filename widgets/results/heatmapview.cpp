@@ -78,6 +78,14 @@ void HeatmapView::highlight(const ShiftPair &shift)
     m_panel->highlightColumn(column);
 }
 
+void HeatmapView::prepareExport(bool exporting, bool withSelection)
+{
+    if (exporting && !withSelection)
+        m_panel->highlightColumn(-1);
+    else if (const auto &shift = context()->shift())
+        highlight(*shift);
+}
+
 QWidget *HeatmapView::figureWidget() { return m_panel; }
 
 QAbstractItemModel *HeatmapView::tableModel() { return m_panel->proxy(); }

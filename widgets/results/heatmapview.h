@@ -28,6 +28,9 @@ public:
     void setMetric(HeatmapMetric metric);
     void setTransposed(bool transposed);
 
+protected:
+    void prepareExport(bool exporting, bool withSelection) override;
+
 private:
     void highlight(const ShiftPair &shift);
 

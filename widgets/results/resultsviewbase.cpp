@@ -76,7 +76,8 @@ ResultsViewBase::ResultsViewBase(ResultsContext *context, QWidget *parent)
     connect(m_context, &ResultsContext::scopeChanged, this, [this] { onScopeChanged(); });
 }
 
-bool ResultsViewBase::exportFigure(const QString &path, QSize size, QString *error)
+bool ResultsViewBase::exportFigure(const QString &path, QSize size, QString *error, bool withSelection,
+                                   QStringList *written)
 {
     ensureFresh();
     if (m_stack->currentWidget() == m_message) {
@@ -84,7 +85,25 @@ bool ResultsViewBase::exportFigure(const QString &path, QSize size, QString *err
             *error = tr("There is no figure to export. %1").arg(m_message->text());
         return false;
     }
-    return exportWidgetFigure(figureWidget(), path, size, error);
+    const int pages = std::max(1, figurePages(size));
+    prepareExport(true, withSelection);
+    bool ok = true;
+    for (int page = 0; page < pages && ok; ++page) {
+        const QFileInfo info(path);
+        const QString file =
+            pages == 1 ? path
+                       : info.dir().filePath(
+                           QStringLiteral("%1-%2.%3").arg(info.completeBaseName()).arg(page + 1).arg(info.suffix()));
+        if (pages > 1)
+            showFigurePage(page, size);
+        ok = exportWidgetFigure(figureWidget(), file, size, error);
+        if (ok && written)
+            *written << file;
+    }
+    if (pages > 1)
+        showFigurePage(-1, size);
+    prepareExport(false, withSelection);
+    return ok;
 }
 
 bool ResultsViewBase::exportCsv(const QString &path, QString *error)
@@ -199,6 +218,7 @@ QComboBox *ResultsViewBase::interventionCombo()
     m_controls->addWidget(new QLabel(tr("Intervention:"), this));
     m_controls->addWidget(m_interventions);
     m_interventions->addItems(m_context->interventions());
+    m_interventions->setCurrentIndex(std::max(0, m_interventions->findText(preferredIntervention())));
     connect(m_interventions, &QComboBox::currentIndexChanged, this, [this] { refreshLater(); });
     return m_interventions;
 }
@@ -211,7 +231,9 @@ void ResultsViewBase::onScopeChanged()
         QSignalBlocker blocker(m_interventions);
         m_interventions->clear();
         m_interventions->addItems(m_context->interventions());
-        m_interventions->setCurrentIndex(std::max(0, m_interventions->findText(current)));
+        const int kept = m_interventions->findText(current);
+        m_interventions->setCurrentIndex(kept >= 0 ? kept
+                                                   : std::max(0, m_interventions->findText(preferredIntervention())));
     }
     refreshLater();
 }

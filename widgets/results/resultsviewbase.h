@@ -2,6 +2,7 @@
 
 #include "widgets/results/figureexport.h"
 
+#include <QStringList>
 #include <QWidget>
 #include <functional>
 
@@ -40,8 +41,12 @@ public:
     //! What "Export CSV…" writes (the data behind the figure, in the order shown), or nullptr.
     virtual QAbstractItemModel *tableModel() { return nullptr; }
 
-    //! Exports without dialogs (for tests and scripts); brings the view up to date first.
-    bool exportFigure(const QString &path, QSize size = kDefaultFigureSize, QString *error = nullptr);
+    //! Exports without dialogs (for tests and scripts); brings the view up to date first. The selected shift's
+    //! outline is left out unless `withSelection`.
+    //! A view whose figure does not fit `size` legibly (shift results of many shifts) writes pages instead:
+    //! "<name>-1.<ext>", "<name>-2.<ext>", ...; `written` receives the files written.
+    bool exportFigure(const QString &path, QSize size = kDefaultFigureSize, QString *error = nullptr,
+                      bool withSelection = false, QStringList *written = nullptr);
     bool exportCsv(const QString &path, QString *error = nullptr);
     //! The empty-state text when the view shows no results, else an empty string; brings the view up to date first.
     QString emptyMessage();
@@ -55,6 +60,15 @@ public:
     bool setIntervention(const QString &intervention);
 
 protected:
+    //! The intervention a view showing one starts on when its choice is not in scope: by default the first.
+    virtual QString preferredIntervention() const { return {}; }
+    //! How many pages the figure takes at `size` to stay legible; 1 unless a view splits its figure.
+    virtual int figurePages(QSize) { return 1; }
+    //! Lays the figure out as page `page` of figurePages(`size`), or as a whole (on screen) for -1.
+    virtual void showFigurePage(int, QSize) {}
+    //! Before an export (true) and after it (false): a view lets go of its figure for rendering at the export's
+    //! size, and hides the outline of the selected shift unless `withSelection`.
+    virtual void prepareExport(bool /*exporting*/, bool /*withSelection*/) {}
     //! The row of the toolbar where a view adds its own controls.
     QHBoxLayout *controls() const { return m_controls; }
     //! The widget shown when there are results; set once, in the subclass constructor.

@@ -16,6 +16,7 @@
 #include <QLegend>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QHBoxLayout>
 #include <QStandardItemModel>
 #include <QValueAxis>
@@ -85,6 +86,7 @@ double barCentre(int category, int set, int sets) { return category - kBarWidth 
 ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
     : ResultsViewBase(context, parent),
       m_figure(new QWidget(this)),
+      m_scroll(new QScrollArea(this)),
       m_note(new QLabel(this)),
       m_perSeed(new QPushButton(tr("Per seed…"), this)),
       m_legend(new QLabel(m_figure)),
@@ -104,6 +106,7 @@ ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
     m_legend->setObjectName(QStringLiteral("shiftResultsLegend"));
     m_legend->setTextFormat(Qt::RichText);
     m_legend->setAlignment(Qt::AlignCenter);
+    m_legend->setWordWrap(true); // ten interventions take more than a line
     setFigureBackground(m_figure);
     auto *figureLayout = new QVBoxLayout(m_figure);
     figureLayout->setContentsMargins(0, 0, 0, 0);
@@ -115,7 +118,11 @@ ShiftResultsView::ShiftResultsView(ResultsContext *context, QWidget *parent)
     auto *layout = new QVBoxLayout(content);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_note);
-    layout->addWidget(m_figure, 1);
+    m_scroll->setWidget(m_figure);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    layout->addWidget(m_scroll, 1);
     setContent(content);
     for (QChartView *view : {m_accuracyView, m_elicitationView}) {
         view->chart()->legend()->hide(); // m_legend serves both
@@ -157,6 +164,8 @@ void ShiftResultsView::refresh()
 {
     m_shifts.clear();
     m_resultIndex.clear();
+    m_allShifts.clear();
+    m_allResultIndex.clear();
     m_results.clear();
     m_perSeed->setEnabled(false);
     if (const QString problem = scopeProblem(); !problem.isEmpty()) {
@@ -176,32 +185,87 @@ void ShiftResultsView::refresh()
                 && (results[i].row.generalizationAccuracy || results[i].row.differentialElicitation);
         });
         if (any) {
-            m_resultIndex.push_back(i);
-            m_shifts.push_back(shifts[i]);
+            m_allResultIndex.push_back(i);
+            m_allShifts.push_back(shifts[i]);
         }
     }
-    if (m_shifts.empty()) {
+    if (m_allShifts.empty()) {
         showMessage(noResultsMessage(tr("generalization results on these shifts")));
         return;
     }
     const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES") : tr("catalogue");
-    const QString shown = m_shifts.size() == shifts.size()
+    const QString shown = m_allShifts.size() == shifts.size()
                             ? tr("All %1 %2 shifts have results.").arg(shifts.size()).arg(set)
                             : tr("%1 of %2 %3 shifts have results for these interventions; the others are left out.")
-                                  .arg(m_shifts.size())
+                                  .arg(m_allShifts.size())
                                   .arg(shifts.size())
                                   .arg(set);
     const QString running = inProgressNote();
     m_note->setText((running.isEmpty() ? QString() : running + QLatin1Char(' ')) + shown + QLatin1Char(' ')
                     + tr("Click a shift to select it in every view."));
     m_perSeed->setEnabled(!shownSeedGroups().empty());
+    showShifts(0, m_allShifts.size());
+    fillTable();
+    showContent();
+}
+
+void ShiftResultsView::showShifts(std::size_t first, std::size_t count)
+{
+    count = std::min(count, m_allShifts.size() - std::min(first, m_allShifts.size()));
+    // Bar categories run bottom up: page 1 (the first shifts in the set's order) is the top of the whole figure.
+    const std::size_t end = m_allShifts.size() - first;
+    m_shifts.assign(m_allShifts.begin() + std::ptrdiff_t(end - count), m_allShifts.begin() + std::ptrdiff_t(end));
+    m_resultIndex.assign(m_allResultIndex.begin() + std::ptrdiff_t(end - count),
+                         m_allResultIndex.begin() + std::ptrdiff_t(end));
+    // On screen, the figure grows taller than the view when the shifts need it, and the view scrolls.
+    const bool whole = count == m_allShifts.size();
+    const RowLayout rows = rowLayout();
+    const int needed = rows.overhead + int(count) * rows.group;
+    m_figure->setMinimumHeight(whole && needed > m_scroll->viewport()->height() ? needed : 0);
     buildAccuracyChart();
     buildElicitationChart();
-    fillTable();
     m_highlighted = -1;
     if (const auto &shift = context()->shift())
         highlight(*shift);
-    showContent();
+}
+
+ShiftResultsView::RowLayout ShiftResultsView::rowLayout() const
+{
+    // A shift's group holds a bar per intervention, the baseline's and the capability's, each a few pixels high,
+    // and its label's line; titles, axis labels, axis title and the legend take about ten lines.
+    const QFontMetrics metrics(m_accuracyView->chart()->axes().isEmpty()
+                                   ? m_accuracyView->chart()->font()
+                                   : m_accuracyView->chart()->axes().first()->labelsFont());
+    const bool presentation = presentationStyleOn(this);
+    const int bars = int(m_interventions.size()) + 2;
+    // Long pairs take two lines.
+    const bool twoLines = std::any_of(m_allShifts.begin(), m_allShifts.end(),
+                                      [this](const ShiftPair &shift) { return longLabel(shift); });
+    return {std::max(int(metrics.height() * (twoLines ? 2.4 : 1.3)), bars * (presentation ? 7 : 5)),
+            11 * metrics.height() + 80};
+}
+
+int ShiftResultsView::shiftsFitting(int height) const
+{
+    const RowLayout rows = rowLayout();
+    return std::max(1, (height - rows.overhead) / rows.group);
+}
+
+int ShiftResultsView::figurePages(QSize size)
+{
+    const int fitting = shiftsFitting(size.height());
+    return std::max(1, int((m_allShifts.size() + std::size_t(fitting) - 1) / std::size_t(fitting)));
+}
+
+void ShiftResultsView::showFigurePage(int page, QSize size)
+{
+    if (page < 0) {
+        showShifts(0, m_allShifts.size());
+        return;
+    }
+    const auto fitting = std::size_t(shiftsFitting(size.height()));
+    showShifts(std::size_t(page) * fitting, fitting);
+    m_figure->setMinimumHeight(0);
 }
 
 const ShiftResult &ShiftResultsView::resultAt(const std::string &intervention, int category) const
@@ -256,7 +320,10 @@ void ShiftResultsView::buildAccuracyChart()
                            (group ? tr("%1 (mean; whisker: lowest to highest seed)").arg(entry.name) : entry.name)
                                .toHtmlEscaped());
     }
-    m_legend->setText(legend.join(QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;")));
+    // Lines break between entries only, never inside one.
+    for (QString &entry : legend)
+        entry = QStringLiteral("<span style=\"white-space:nowrap\">%1</span>").arg(entry);
+    m_legend->setText(legend.join(QStringLiteral("&nbsp;&nbsp; &nbsp;")));
 
     // Bar sets stack bottom up: add them in reverse so that the first entry is the top bar.
     const int categories = int(m_shifts.size());
@@ -286,7 +353,9 @@ void ShiftResultsView::buildAccuracyChart()
     valueAxis->setRange(0, 1);
     valueAxis->setTickCount(6);
     valueAxis->setLabelFormat(QStringLiteral("%.1f"));
-    valueAxis->setTitleText(tr("Accuracy on the target (whiskers: 95% CI)"));
+    // Two lines at presentation size, where one would be cut at the chart's width.
+    valueAxis->setTitleText(presentationStyleOn(this) ? tr("Accuracy on the target<br>(whiskers: 95% CI)")
+                                                      : tr("Accuracy on the target (whiskers: 95% CI)"));
     chart->addAxis(valueAxis, Qt::AlignBottom);
     series->attachAxis(valueAxis);
     chart->setTitle(tr("%1: generalization accuracy per shift").arg(context()->model()));
@@ -330,7 +399,9 @@ void ShiftResultsView::buildElicitationChart()
         tips.push_back(setTips);
     }
     QBarCategoryAxis *categoryAxis = addCategoryAxis(chart, series, shiftLabels(), Qt::AlignLeft);
-    auto *valueAxis = valueAxisAround(low, high, tr("(generalization − baseline) / capability"));
+    auto *valueAxis = valueAxisAround(low, high,
+                                      presentationStyleOn(this) ? tr("(generalization − baseline)<br>/ capability")
+                                                                : tr("(generalization − baseline) / capability"));
     // The rows line up with the accuracy chart's, whose labels serve both.
     categoryAxis->setLabelsVisible(false);
     chart->addAxis(valueAxis, Qt::AlignBottom);
@@ -342,11 +413,19 @@ void ShiftResultsView::buildElicitationChart()
     setBarToolTips(series, [tips](int setIndex, int category) { return tips[std::size_t(setIndex)][category]; });
 }
 
+bool ShiftResultsView::longLabel(const ShiftPair &shift) const
+{
+    return shift.source.size() + shift.target.size() > (presentationStyleOn(this) ? 24u : 36u);
+}
+
 QStringList ShiftResultsView::shiftLabels() const
 {
+    // A long pair on two lines ("source →", then the target): the chart gives its labels a third of its width.
     QStringList labels;
     for (const auto &shift : m_shifts)
-        labels << shiftLabel(shift);
+        labels << (longLabel(shift)
+                       ? qs(shift.source).toHtmlEscaped() + QStringLiteral(" →<br>") + qs(shift.target).toHtmlEscaped()
+                       : shiftLabel(shift));
     return labels;
 }
 
@@ -404,6 +483,15 @@ bool ShiftResultsView::eventFilter(QObject *watched, QEvent *event)
         break;
     }
     return ResultsViewBase::eventFilter(watched, event);
+}
+
+void ShiftResultsView::prepareExport(bool exporting, bool withSelection)
+{
+    // The scroll area sizes the figure to its viewport; an export sizes it itself.
+    m_scroll->setWidgetResizable(!exporting);
+    const bool outline = !exporting || withSelection;
+    m_accuracyHighlight->setVisible(outline);
+    m_elicitationHighlight->setVisible(outline);
 }
 
 QWidget *ShiftResultsView::figureWidget() { return m_figure; }

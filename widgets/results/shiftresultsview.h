@@ -10,6 +10,7 @@
 class QChartView;
 class QLabel;
 class QPushButton;
+class QScrollArea;
 class QStandardItemModel;
 
 namespace shiftscope {
@@ -45,21 +46,37 @@ public:
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void prepareExport(bool exporting, bool withSelection) override;
+    int figurePages(QSize size) override;
+    void showFigurePage(int page, QSize size) override;
 
 private:
     //! The result of `intervention` for the shift in bar category `category`.
     const ShiftResult &resultAt(const std::string &intervention, int category) const;
     //! Baseline and capability do not depend on the intervention: the first intervention that has the value.
     AccuracyEstimate referenceAt(int category, AccuracyEstimate ShiftResult::*which) const;
+    //! Shows the shifts [first, first + count) of those with results, and sizes the figure for them.
+    void showShifts(std::size_t first, std::size_t count);
+    //! The height a shift's bar group needs to stay legible, and what titles, axes and legend take.
+    struct RowLayout {
+        int group = 0;
+        int overhead = 0;
+    };
+    RowLayout rowLayout() const;
+    //! How many shifts a figure of `height` pixels holds legibly.
+    int shiftsFitting(int height) const;
     void buildAccuracyChart();
     void buildElicitationChart();
+    //! Whether a shift's label takes two lines ("source →", then the target) at the current type size.
+    bool longLabel(const ShiftPair &shift) const;
     //! The bar categories' labels: "source → target".
     QStringList shiftLabels() const;
     void fillTable();
     void highlight(const ShiftPair &shift);
     void showSeedValues();
 
-    QWidget *m_figure; //!< the two charts side by side
+    QWidget *m_figure;     //!< the two charts side by side
+    QScrollArea *m_scroll; //!< around the figure: many shifts make it taller than the view
     QLabel *m_note;
     QPushButton *m_perSeed;
     QLabel *m_legend; //!< shared by both charts
@@ -71,8 +88,10 @@ private:
     QStandardItemModel *m_table;
     std::vector<std::string> m_interventions;
     std::map<std::string, std::vector<ShiftResult>> m_results;
-    std::vector<std::size_t> m_resultIndex; //!< by bar category: index into the per-intervention results
-    std::vector<ShiftPair> m_shifts;        //!< by bar category
+    std::vector<std::size_t> m_resultIndex;    //!< by bar category: index into the per-intervention results
+    std::vector<ShiftPair> m_shifts;           //!< by bar category
+    std::vector<std::size_t> m_allResultIndex; //!< every shift with results, bottom up
+    std::vector<ShiftPair> m_allShifts;
     int m_highlighted = -1;
 };
 
