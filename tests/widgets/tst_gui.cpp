@@ -9,7 +9,10 @@
 #include "testsupport.h"
 #include "workspace/workspace.h"
 
+#include <QDockWidget>
 #include <QLineEdit>
+#include <QScreen>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTableView>
 #include <nlohmann/json.hpp>
@@ -44,6 +47,7 @@ private slots:
     void failedImportChangesNothing();
     void cancelledImportChangesNothing();
     void refusesForeignWorkspace();
+    void presentationModeFitsTheScreen();
 };
 
 void TestGui::initTestCase()
@@ -137,6 +141,57 @@ void TestGui::refusesForeignWorkspace()
     QVERIFY(!window.openWorkspace(QString::fromStdString(tempPath(dir, "notes.sqlite").string())));
     QVERIFY(!window.workspace());
     QCOMPARE(readText(tempPath(dir, "notes.sqlite")), std::string("just text"));
+}
+
+
+void TestGui::presentationModeFitsTheScreen()
+{
+    QTemporaryDir dir;
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy done(&window, &MainWindow::taskFinished);
+    QVERIFY(window.openWorkspace(QString::fromStdString(tempPath(dir, "w.sqlite").string()), true));
+    window.importData(QString::fromStdString(dataFolder(dir).string()));
+    QVERIFY(waitForTask(done));
+    // Every tab once, as a user would have before a talk, then F5 from the first.
+    for (int i = window.tabs()->count() - 1; i >= 0; --i) {
+        window.tabs()->setCurrentIndex(i);
+        QCoreApplication::processEvents();
+    }
+    window.resize(1200, 700);
+    QCoreApplication::processEvents();
+    const QRect normal = window.geometry();
+    QHash<QString, bool> docksBefore;
+    for (QDockWidget *dock : window.findChildren<QDockWidget *>())
+        docksBefore[dock->objectName()] = dock->isVisible();
+    window.setPresentationMode(true);
+    QCoreApplication::processEvents();
+    // Every tab fits the smallest screen a talk is given on (1280x720) at presentation size.
+    for (int i = 0; i < window.tabs()->count(); ++i) {
+        window.tabs()->setCurrentIndex(i);
+        QCoreApplication::processEvents();
+        const QSize minimum = window.minimumSizeHint().expandedTo(window.minimumSize());
+        QVERIFY2(minimum.width() <= 1280 && minimum.height() <= 720, qPrintable(QStringLiteral("%1 needs %2x%3")
+                                                                                    .arg(window.tabs()->tabText(i))
+                                                                                    .arg(minimum.width())
+                                                                                    .arg(minimum.height())));
+    }
+    // It fills the screen the window is on, whatever its size, and leaving it restores the layout exactly.
+    const QSize screen = window.screen()->geometry().size();
+    if (screen.width() >= 1280 && screen.height() >= 720) { // CTest gives this test a 1920x1080 screen
+        QVERIFY(window.windowState() & Qt::WindowFullScreen);
+        QTRY_COMPARE(window.geometry().size(), screen);
+    }
+    window.setPresentationMode(false);
+    QTRY_COMPARE(window.geometry().size(), normal.size());
+    // (The offscreen test platform places a restored window a title bar lower; a desktop puts it back.)
+    QVERIFY(std::abs(window.geometry().top() - normal.top()) <= 32);
+    // The docks and toolbars shown before are shown again (their widths follow what the tabs now need).
+    QTRY_VERIFY(window.findChild<QDockWidget *>(QStringLiteral("navigatorDock"))->isVisible());
+    for (QDockWidget *dock : window.findChildren<QDockWidget *>())
+        QCOMPARE(dock->isVisible(), docksBefore.value(dock->objectName()));
+    QVERIFY(!window.isFullScreen());
 }
 
 QTEST_MAIN(TestGui)

@@ -40,11 +40,13 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     m_flag->setToolTip(tr("Flag the selected example, one of its pairs or a response"));
     m_review->setToolTip(tr("Go through the examples shown here with the keyboard"));
     m_title->setTextFormat(Qt::RichText);
+    m_title->setWordWrap(true); // the counts after the name wrap in a narrow pane
     m_split->addItem(tr("Test split"), QStringLiteral("test"));
     m_split->addItem(tr("Train split"), QStringLiteral("train"));
     m_search->setPlaceholderText(tr("Search prompts and responses"));
     m_search->setClearButtonEnabled(true);
     m_count->setObjectName(QStringLiteral("countLabel"));
+    m_count->setWordWrap(true); // wraps rather than widening the window (presentation type is large)
 
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -66,12 +68,18 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     m_splitter->setStretchFactor(0, 2);
     m_splitter->setStretchFactor(1, 3);
 
-    auto *controls = new QHBoxLayout;
-    controls->addWidget(m_split);
-    controls->addWidget(m_search, 1);
-    controls->addWidget(m_flaggedOnly);
-    controls->addWidget(m_flag);
-    controls->addWidget(m_review);
+    // Two rows, so that two panes side by side fit a 1280-pixel screen at presentation size.
+    auto *controls = new QVBoxLayout;
+    auto *find = new QHBoxLayout;
+    find->addWidget(m_split);
+    find->addWidget(m_search, 1);
+    auto *annotate = new QHBoxLayout;
+    annotate->addWidget(m_flaggedOnly);
+    annotate->addStretch(1);
+    annotate->addWidget(m_flag);
+    annotate->addWidget(m_review);
+    controls->addLayout(find);
+    controls->addLayout(annotate);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(m_title);

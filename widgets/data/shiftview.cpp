@@ -19,6 +19,7 @@ ShiftView::ShiftView(QWidget *parent)
 {
     m_header->setTextFormat(Qt::RichText);
     m_header->setObjectName(QStringLiteral("shiftHeader"));
+    m_header->setWordWrap(true);
     m_splitter->addWidget(m_source);
     m_splitter->addWidget(m_target);
     m_splitter->setChildrenCollapsible(false);

@@ -26,6 +26,7 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
 {
     setObjectName(QStringLiteral("resultsToolBar"));
     m_model->setMinimumContentsLength(12);
+    m_model->setSizeAdjustPolicy(QComboBox::AdjustToContents); // model names are read whole
     m_interventions->setText(tr("Interventions"));
     m_interventions->setPopupMode(QToolButton::InstantPopup);
     m_interventions->setMenu(new QMenu(m_interventions));

@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QCursor>
 #include <QEvent>
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -250,6 +251,9 @@ QChartView *ResultsViewBase::createChartView()
     setFigureBackground(view);
     view->setRenderHint(QPainter::Antialiasing);
     view->setFrameShape(QFrame::NoFrame);
+    // A rebuilt chart (new type size, another page of shifts) repaints whole: partial updates left the old axes'
+    // labels on screen.
+    view->setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
     view->setMinimumSize(320, 240);
     view->chart()->legend()->setAlignment(Qt::AlignBottom);
     return view;
@@ -262,6 +266,9 @@ void ResultsViewBase::clearChart(QChart *chart)
         chart->removeAxis(axis);
         delete axis;
     }
+    // The chart deletes the removed axes' drawings later; a rebuild in the same event (a change of type size)
+    // would otherwise leave them on screen, at their old size, behind the new ones.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
 }
 
 QBarCategoryAxis *ResultsViewBase::addCategoryAxis(QChart *chart, QAbstractBarSeries *series, const QStringList &labels,

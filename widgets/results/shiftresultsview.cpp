@@ -217,13 +217,14 @@ void ShiftResultsView::showShifts(std::size_t first, std::size_t count)
     m_shifts.assign(m_allShifts.begin() + std::ptrdiff_t(end - count), m_allShifts.begin() + std::ptrdiff_t(end));
     m_resultIndex.assign(m_allResultIndex.begin() + std::ptrdiff_t(end - count),
                          m_allResultIndex.begin() + std::ptrdiff_t(end));
-    // On screen, the figure grows taller than the view when the shifts need it, and the view scrolls.
+    buildAccuracyChart();
+    buildElicitationChart();
+    // On screen, the figure grows taller than the view when the shifts need it (at the type size the charts were
+    // just styled with), and the view scrolls.
     const bool whole = count == m_allShifts.size();
     const RowLayout rows = rowLayout();
     const int needed = rows.overhead + int(count) * rows.group;
     m_figure->setMinimumHeight(whole && needed > m_scroll->viewport()->height() ? needed : 0);
-    buildAccuracyChart();
-    buildElicitationChart();
     m_highlighted = -1;
     if (const auto &shift = context()->shift())
         highlight(*shift);

@@ -29,6 +29,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QLayout>
+#include <QScreen>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QComboBox>
@@ -678,9 +680,37 @@ bool MainWindow::loadSession(const QString &path)
 
 void MainWindow::setPresentationMode(bool on)
 {
+    if (on == m_presentation)
+        return;
     m_presentation = on;
-    applyPresentationStyle(this, on);
-    m_navigatorDock->setVisible(!on);
+    if (on) {
+        // Full screen on the screen the window is on, whatever its size; the layout before comes back exactly.
+        m_layoutBeforePresentation = saveState();
+        m_geometryBeforePresentation = saveGeometry();
+        applyPresentationStyle(this, true);
+        // The views alone: every dock goes (the navigator, the runs) and comes back with the layout.
+        for (QDockWidget *dock : findChildren<QDockWidget *>())
+            dock->hide();
+        // The screen's size first, for a desktop without a window manager to honour full screen.
+        if (QScreen *current = screen())
+            setGeometry(current->geometry());
+        showFullScreen();
+    } else {
+        applyPresentationStyle(this, false);
+        showNormal();
+        // The normal type's layouts first, hidden tabs' too: at the presentation size they would hold the window
+        // wider.
+        for (QWidget *widget : findChildren<QWidget *>())
+            if (widget->layout())
+                widget->layout()->invalidate();
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        restoreGeometry(m_geometryBeforePresentation);
+        // Docks are sized for the window as restored, once its resize has come through.
+        QTimer::singleShot(0, this, [this] {
+            if (!m_presentation)
+                restoreState(m_layoutBeforePresentation);
+        });
+    }
 }
 
 void MainWindow::addResultsViews()

@@ -3,6 +3,7 @@
 #include "widgets/shell/backgroundtask.h"
 #include "util/progress.h"
 
+#include <QByteArray>
 #include <QMainWindow>
 #include <QPointer>
 #include <filesystem>
@@ -120,6 +121,8 @@ private:
     QDockWidget *m_navigatorDock;
     QMenu *m_recentMenu = nullptr;
     bool m_presentation = false;
+    QByteArray m_layoutBeforePresentation;   //!< docks and toolbars, restored when presentation mode ends
+    QByteArray m_geometryBeforePresentation; //!< the window's place and size (or maximised state)
     QPointer<BackgroundTask> m_task;
     QTimer *m_watch;
     std::int64_t m_dataVersion = 0;
