@@ -4,6 +4,8 @@
 #include "widgets/shell/mainwindow.h"
 #include "results/resultsimporter.h"
 #include "widgets/results/resultscontext.h"
+#include "widgets/results/heatmapview.h"
+#include "widgets/results/matrixpanel.h"
 #include "widgets/results/resultstoolbar.h"
 #include "widgets/shell/sessionstate.h"
 #include "testsupport.h"
@@ -15,6 +17,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
+#include <QListWidget>
+#include <QSortFilterProxyModel>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -50,6 +55,7 @@ private slots:
     void initTestCase();
     void modelAndFilters();
     void viewShowsPairWithDiffAndSessionRoundTrip();
+    void fromTheHeatmapToTheDisagreeingPairs();
 };
 
 void TestDisagreements::initTestCase()
@@ -174,6 +180,75 @@ void TestDisagreements::viewShowsPairWithDiffAndSessionRoundTrip()
     QVERIFY(
         !SessionState::load(QString::fromStdString(tempPath(dir, "bad.shiftscope-session").string()), state, &error));
     QVERIFY(error.contains(QStringLiteral("not a ShiftScope session")));
+}
+
+
+void TestDisagreements::fromTheHeatmapToTheDisagreeingPairs()
+{
+    QTemporaryDir dir;
+    // Three evaluations of a GENIES shift, of 8 pairs each; lora and mms disagree on pairs 1, 2 and 6.
+    const fs::path root = tempPath(dir, "results/evaluations");
+    const std::string lora = "[0.9, 0.8, 0.7, 0.2, 0.1, 0.6, 0.4, 0.9]";
+    const std::string mms = "[0.8, 0.3, 0.2, 0.3, 0.2, 0.7, 0.6, 0.9]";
+    writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_hard.json",
+              R"({"eval_probabilities": )" + lora + "}");
+    writeText(root / "mms/llama-7b-alpaca_easy/alpaca_hard.json", R"({"eval_probabilities": )" + mms + "}");
+    writeText(root / "zero_shot/llama-7b-alpaca_easy/alpaca_hard.json",
+              R"({"eval_probabilities": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]})");
+    for (const char *method : {"lora_fine_tuning", "mms"}) {
+        writeText(root / method / "llama-7b-alpaca_easy/alpaca_easy.json", R"({"eval_probabilities": [0.9, 0.8]})");
+        writeText(root / method / "llama-7b-alpaca_hard/alpaca_hard.json", R"({"eval_probabilities": [0.9, 0.8]})");
+    }
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openWorkspace(QString::fromStdString(tempPath(dir, "w.sqlite").string()), true));
+    QSignalSpy done(&window, &MainWindow::taskFinished);
+    window.importResults(QString::fromStdString(root.parent_path().string()));
+    QVERIFY(done.wait(30000));
+    auto *heatmap = window.findChild<HeatmapView *>(QStringLiteral("heatmap"));
+    QVERIFY(heatmap);
+    // A double-click on the heatmap cell of an intervention and a shift.
+    auto doubleClick = [&](const QString &intervention) {
+        window.tabs()->setCurrentWidget(heatmap); // click 1 (and 3)
+        heatmap->ensureFresh();
+        QTableView *table = heatmap->panel()->table();
+        QSortFilterProxyModel *proxy = heatmap->panel()->proxy();
+        int row = -1, column = -1;
+        for (int r = 0; r < proxy->rowCount(); ++r)
+            if (proxy->index(r, 0).data().toString() == intervention)
+                row = r;
+        for (int c = 0; c < proxy->columnCount(); ++c)
+            if (proxy->headerData(c, Qt::Horizontal).toString() == QStringLiteral("alpaca_easy\n→ alpaca_hard"))
+                column = c;
+        QVERIFY(row >= 0 && column >= 0);
+        const QModelIndex cell = proxy->index(row, column);
+        table->scrollTo(cell);
+        // A double-click as a mouse makes it: press, release, then the second press as a double-click.
+        const QPoint centre = table->visualRect(cell).center();
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, centre);
+        QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, centre); // click 2 (and 4)
+    };
+    DisagreementsView *view = window.disagreementsView();
+    doubleClick(QStringLiteral("lora_fine_tuning"));
+    QCOMPARE(window.tabs()->currentWidget(), view);
+    QCOMPARE(view->distributionBox()->currentText(), QStringLiteral("alpaca_hard"));
+    QCOMPARE(view->chosenEvaluations().size(), 1); // that evaluation alone, not every one of the distribution
+    doubleClick(QStringLiteral("mms"));
+    QCOMPARE(window.tabs()->currentWidget(), view);
+    QCOMPARE(view->chosenEvaluations().size(), 2);
+    // The pairs where they disagree, in four clicks: lora first, as picked.
+    QCOMPARE(view->filter()->mode(), DisagreementFilter::FirstTwoDisagree);
+    QCOMPARE(view->table()->model()->rowCount(), 3);
+    QVERIFY(view->comparison()->text().startsWith(QStringLiteral("<b>lora_fine_tuning · llama-7b")));
+    // The picks stay picked on another distribution: the same interventions' evaluations.
+    view->setDistribution(QStringLiteral("alpaca_easy"));
+    QCOMPARE(view->chosenEvaluations().size(), 2);
+    view->setDistribution(QStringLiteral("alpaca_hard"));
+    QCOMPARE(view->chosenEvaluations().size(), 2);
+    // Names are read whole: the list wraps them.
+    QVERIFY(view->findChild<QListWidget *>()->wordWrap());
 }
 
 QTEST_MAIN(TestDisagreements)

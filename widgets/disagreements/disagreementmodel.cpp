@@ -167,6 +167,10 @@ bool DisagreementFilter::filterAcceptsRow(int sourceRow, const QModelIndex &) co
     auto wrong = [&](int i) { return i < int(p.size()) && !std::isnan(p[std::size_t(i)]) && p[std::size_t(i)] < 0.5; };
     switch (m_mode) {
     case AllPairs: break;
+    case FirstTwoDisagree:
+        if (!((right(0) && wrong(1)) || (wrong(0) && right(1))))
+            return false;
+        break;
     case FirstRightSecondWrong:
         if (!(right(0) && wrong(1)))
             return false;

@@ -35,7 +35,15 @@ private:
 class DisagreementFilter : public QSortFilterProxyModel {
     Q_OBJECT
 public:
-    enum Mode { AllPairs, FirstRightSecondWrong, FirstWrongSecondRight, AllWrong, PossibleLabelErrors, AgreementCell };
+    enum Mode {
+        AllPairs,
+        FirstRightSecondWrong,
+        FirstWrongSecondRight,
+        AllWrong,
+        PossibleLabelErrors,
+        AgreementCell,
+        FirstTwoDisagree, //!< one of the first two is right and the other wrong
+    };
 
     explicit DisagreementFilter(QObject *parent = nullptr);
 

@@ -63,6 +63,10 @@ QString comparisonText(Workspace &workspace, EvaluationInfo first, EvaluationInf
     return text;
 }
 constexpr int kEvaluationIdRole = Qt::UserRole + 1;
+constexpr int kPickKeyRole = Qt::UserRole + 2; //!< "model · intervention"
+constexpr int kTrainRole = Qt::UserRole + 3;   //!< the training distribution, empty for none
+
+QString pickKey(const EvaluationInfo &e) { return qs(e.model) + QStringLiteral(" · ") + qs(e.intervention); }
 
 QString diffHtml(const std::string &preferred, const std::string &dispreferred)
 {
@@ -108,6 +112,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     m_mode->addItem(tr("First wrong, second right"), DisagreementFilter::FirstWrongSecondRight);
     m_mode->addItem(tr("All wrong"), DisagreementFilter::AllWrong);
     m_mode->addItem(tr("Possible label errors"), DisagreementFilter::PossibleLabelErrors);
+    m_mode->addItem(tr("First two disagree"), DisagreementFilter::FirstTwoDisagree); // last: sessions keep indexes
     for (QDoubleSpinBox *box : {m_low, m_high}) {
         box->setRange(0.0, 1.0);
         box->setSingleStep(0.05);
@@ -117,6 +122,8 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     m_search->setPlaceholderText(tr("Search prompt and responses"));
     m_search->setClearButtonEnabled(true);
     m_runs->setToolTip(tr("Evaluations of this distribution; the first two checked are compared"));
+    m_runs->setWordWrap(true); // long names are read whole
+    m_runs->setTextElideMode(Qt::ElideNone);
     m_allModels->setToolTip(tr("List the evaluations of other models too, e.g. to put a run beside the published "
                                "evaluation it repeats"));
 
@@ -177,7 +184,10 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     layout->addWidget(splitter);
 
     connect(m_distribution, &QComboBox::currentIndexChanged, this, [this] { loadEvaluations(); });
-    connect(m_runs, &QListWidget::itemChanged, this, [this] { rebuildTable(); });
+    connect(m_runs, &QListWidget::itemChanged, this, [this] {
+        rememberChecks();
+        rebuildTable();
+    });
     connect(m_allModels, &QCheckBox::toggled, this, [this] { loadEvaluations(); });
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { applyMode(); });
     connect(m_low, &QDoubleSpinBox::valueChanged, this,
@@ -252,17 +262,42 @@ void DisagreementsView::loadEvaluations()
         const std::string distribution = ss(m_distribution->currentText());
         const QStringList chosen = m_context->interventions();
         const std::string model = ss(m_context->model());
+        // Evaluations trained on the selected shift's source (or on nothing) are the shift's; others are listed
+        // to be picked. What was checked before is checked again, by model and intervention; else the chosen
+        // interventions' evaluations of the shift.
+        const auto &shift = m_context->shift();
+        const std::string source = shift && shift->target == distribution ? shift->source : std::string();
+        std::set<QString> checkedKeys;
         for (const auto &e : ResultStore(*ws).evaluations(m_allModels->isChecked() ? std::string() : model)) {
             if (e.evalDistribution != distribution || e.probabilityCount == 0)
                 continue;
             auto *item = new QListWidgetItem(qs(e.label()), m_runs);
             item->setData(kEvaluationIdRole, QVariant::fromValue<qlonglong>(e.id));
-            item->setToolTip(qs(e.path));
+            item->setData(kPickKeyRole, pickKey(e));
+            item->setData(kTrainRole, qs(e.trainDistribution));
+            item->setToolTip(qs(e.label() + "\n" + e.path));
             item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-            // Other models' evaluations start unchecked: they are there to be picked.
-            const bool shown = e.model == model && (chosen.isEmpty() || chosen.contains(qs(e.intervention)));
-            item->setCheckState(shown ? Qt::Checked : Qt::Unchecked);
+            const bool ofTheShift = source.empty() || e.trainDistribution == source || e.trainDistribution.empty();
+            const bool wanted = m_picked.isEmpty() ? e.model == model && chosen.contains(qs(e.intervention))
+                                                   : m_picked.contains(pickKey(e));
+            // One evaluation per key: the shift's own.
+            const bool check = wanted && ofTheShift && checkedKeys.insert(pickKey(e)).second;
+            item->setCheckState(check ? Qt::Checked : Qt::Unchecked);
         }
+        // Checked first, in the order picked: "first" and "second" in the filters are the picks.
+        std::vector<QListWidgetItem *> items;
+        while (m_runs->count() > 0)
+            items.push_back(m_runs->takeItem(0));
+        auto rank = [this](QListWidgetItem *item) {
+            if (item->checkState() != Qt::Checked)
+                return int(m_picked.size()) + 1;
+            const int at = int(m_picked.indexOf(item->data(kPickKeyRole).toString()));
+            return at >= 0 ? at : int(m_picked.size());
+        };
+        std::stable_sort(items.begin(), items.end(),
+                         [&](QListWidgetItem *a, QListWidgetItem *b) { return rank(a) < rank(b); });
+        for (QListWidgetItem *item : items)
+            m_runs->addItem(item);
     }
     rebuildTable();
 }
@@ -276,12 +311,38 @@ QList<qint64> DisagreementsView::chosenEvaluations() const
     return ids;
 }
 
+void DisagreementsView::pick(const QString &intervention, const ShiftPair &shift)
+{
+    const QString key = m_context->model() + QStringLiteral(" · ") + intervention;
+    // The pick before stays beside the new one; a third pick replaces the older.
+    QStringList picked = m_picked.isEmpty() ? QStringList() : QStringList{m_picked.last()};
+    picked.removeAll(key);
+    picked << key;
+    m_picked = picked;
+    if (m_distribution->currentText() != qs(shift.target))
+        setDistribution(qs(shift.target)); // reloads the list with the picks checked
+    else
+        loadEvaluations();
+    if (m_picked.size() == 2)
+        m_mode->setCurrentIndex(m_mode->findData(DisagreementFilter::FirstTwoDisagree));
+}
+
+void DisagreementsView::rememberChecks()
+{
+    QStringList checked;
+    for (int i = 0; i < m_runs->count(); ++i)
+        if (m_runs->item(i)->checkState() == Qt::Checked)
+            checked << m_runs->item(i)->data(kPickKeyRole).toString();
+    m_picked = checked;
+}
+
 void DisagreementsView::chooseEvaluations(const QList<qint64> &ids)
 {
     QSignalBlocker block(m_runs);
     for (int i = 0; i < m_runs->count(); ++i)
         m_runs->item(i)->setCheckState(
             ids.contains(m_runs->item(i)->data(kEvaluationIdRole).toLongLong()) ? Qt::Checked : Qt::Unchecked);
+    rememberChecks();
     rebuildTable();
 }
 

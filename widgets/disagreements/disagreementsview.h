@@ -1,5 +1,6 @@
 #pragma once
 
+#include "data/types.h"
 #include "widgets/shell/sessionparticipant.h"
 
 #include <QWidget>
@@ -40,6 +41,10 @@ public:
     void setDistribution(const QString &distribution);
     //! Checks exactly these evaluations (by id) in the run list.
     void chooseEvaluations(const QList<qint64> &ids);
+    //! Shows the shift's target with `intervention`'s evaluation (of the model, trained on the shift's source)
+    //! checked beside the one picked before, if any; with two, lists the pairs where they disagree. Picks are kept
+    //! across shifts: another shift checks the same interventions' evaluations.
+    void pick(const QString &intervention, const ShiftPair &shift);
     QList<qint64> chosenEvaluations() const;
 
     QTableView *table() const { return m_table; }
@@ -61,6 +66,8 @@ private:
     void updateAgreement();
     void showPair(int pairIndex);
     void applyMode();
+    //! The checked evaluations' (model, intervention) as keys, kept when the distribution changes.
+    void rememberChecks();
 
     ResultsContext *m_context;
     QComboBox *m_distribution;
@@ -77,6 +84,7 @@ private:
     QTextBrowser *m_pairView;
     DisagreementModel *m_model;
     DisagreementFilter *m_filter;
+    QStringList m_picked; //!< "model · intervention" of the evaluations checked, in the order picked
 };
 
 } // namespace shiftscope

@@ -5,6 +5,7 @@
 #include "widgets/results/resultscontext.h"
 
 #include <QCheckBox>
+#include <QTableView>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -33,6 +34,14 @@ HeatmapView::HeatmapView(ResultsContext *context, QWidget *parent)
             this->context()->selectShift(m_shifts[std::size_t(column)]);
     });
     connect(context, &ResultsContext::shiftSelected, this, [this](const ShiftPair &shift) { highlight(shift); });
+    // A double-click on a cell: that intervention's pairs on that shift, in the Disagreements view.
+    connect(m_panel, &MatrixPanel::cellDoubleClicked, this, [this](int row, int column) {
+        const auto &interventions = this->context()->interventions();
+        if (row >= 0 && row < interventions.size() && column >= 0 && column < int(m_shifts.size()))
+            this->context()->requestPairs(interventions[row], m_shifts[std::size_t(column)]);
+    });
+    m_panel->table()->setToolTip(tr("Click a cell to select its shift; double-click it for its pairs in "
+                                    "Disagreements (a second double-click compares two interventions)"));
 }
 
 void HeatmapView::setMetric(HeatmapMetric metric) { m_metric->setCurrentIndex(m_metric->findData(int(metric))); }

@@ -53,6 +53,10 @@ MatrixPanel::MatrixPanel(QWidget *parent)
         const QModelIndex source = m_proxy->mapToSource(index);
         emit cellClicked(m_model->matrixRowAt(source), m_model->matrixColumnAt(source));
     });
+    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        const QModelIndex source = m_proxy->mapToSource(index);
+        emit cellDoubleClicked(m_model->matrixRowAt(source), m_model->matrixColumnAt(source));
+    });
 }
 
 void MatrixPanel::setTitle(const QString &title)

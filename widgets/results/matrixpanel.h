@@ -38,6 +38,7 @@ public:
 signals:
     //! A cell was clicked: its matrix row and column, -1 where it has none (labels, means).
     void cellClicked(int matrixRow, int matrixColumn);
+    void cellDoubleClicked(int matrixRow, int matrixColumn);
 
 private:
     void clearSorting();

@@ -135,6 +135,12 @@ void ResultsContext::selectEvaluation(qint64 evaluationId)
     emit evaluationSelected(evaluationId);
 }
 
+void ResultsContext::requestPairs(const QString &intervention, const ShiftPair &shift)
+{
+    selectShift(shift);
+    emit pairsRequested(intervention, shift);
+}
+
 void ResultsContext::selectPair(const QString &distribution, int pairIndex)
 {
     if (distribution == m_pairDistribution && pairIndex == m_pairIndex)

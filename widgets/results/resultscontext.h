@@ -51,6 +51,9 @@ public slots:
     void selectShift(const shiftscope::ShiftPair &shift);
     void selectEvaluation(qint64 evaluationId);
     void selectPair(const QString &distribution, int pairIndex);
+    //! Asks for the pairs of `intervention`'s evaluation on `shift` (trained on its source, evaluated on its
+    //! target) in the Disagreements view, beside the one asked for before.
+    void requestPairs(const QString &intervention, const shiftscope::ShiftPair &shift);
 
 signals:
     //! The data to show changed (workspace, model, interventions, shift set, capability rule, or new results).
@@ -58,6 +61,7 @@ signals:
     void shiftSelected(const shiftscope::ShiftPair &shift);
     void evaluationSelected(qint64 evaluationId);
     void pairSelected(const QString &distribution, int pairIndex);
+    void pairsRequested(const QString &intervention, const shiftscope::ShiftPair &shift);
 
 private:
     //! The model's entries (interventions, runs, seed groups) in the results list's order.

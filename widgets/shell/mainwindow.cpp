@@ -121,6 +121,12 @@ MainWindow::MainWindow(QWidget *parent)
         if (!m_navigator->selectShift(shift.source, shift.target))
             m_shiftView->showShift(m_workspace.get(), shift);
     });
+    // A heatmap cell's pairs: the Disagreements view, with that intervention picked.
+    connect(m_context, &ResultsContext::pairsRequested, this,
+            [this](const QString &intervention, const ShiftPair &shift) {
+        m_tabs->setCurrentWidget(disagreementsView());
+        disagreementsView()->pick(intervention, shift);
+    });
     createActions();
     restoreLayout();
     updateStatus();
