@@ -51,9 +51,20 @@ std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &sh
         ShiftPair pair;
         pair.source = item.substr(0, colon);
         pair.target = item.substr(colon + 1);
+        // A pair a catalogue knows keeps its category and target reference: the built-in one's, else a loaded one's.
+        bool found = false;
         for (const auto &known : ShiftCatalogueReader::builtin().uniqueRows())
-            if (known.source == pair.source && known.target == pair.target)
+            if (known.source == pair.source && known.target == pair.target) {
                 pair = known;
+                found = true;
+            }
+        for (const auto &catalogue : workspace.catalogues())
+            if (!found && !catalogue.builtin)
+                for (const auto &known : workspace.shifts(catalogue.id))
+                    if (!found && known.source == pair.source && known.target == pair.target) {
+                        pair = known;
+                        found = true;
+                    }
         out.push_back(pair);
     }
     if (out.empty())

@@ -1,5 +1,6 @@
 #include "demo/demoworkspace.h"
 #include "genies/dataimporter.h"
+#include "genies/shiftcatalogue.h"
 #include "widgets/runs/runlauncherdialog.h"
 #include "runs/intervention.h"
 #include "runs/runstore.h"
@@ -100,6 +101,7 @@ private slots:
     void cancelThenResume();
     void badRequestIsReported();
     void launcherBuildsRequest();
+    void launcherKnowsTheWorkspace();
     void runsAppearInTheOpenWindow();
     void seedsOfOneConfigurationShowAsOne();
     void demoOpensOnItsStory();
@@ -176,14 +178,59 @@ void TestRunsPanel::launcherBuildsRequest()
     ShiftPair shift;
     shift.source = "a";
     shift.target = "b";
-    RunLauncherDialog dialog(shift);
+    RunLauncherDialog dialog(m_ws.get(), shift);
     dialog.setIntervention(QStringLiteral("slow"));
     dialog.setModelDir(m_dir->path() + QStringLiteral("/nomodel"));
     QVERIFY(dialog.modelSummary()->text().contains(QStringLiteral("not a folder")));
-    const RunRequest r = dialog.request();
+    RunRequest r = dialog.request();
     QCOMPARE(r.intervention, std::string("slow"));
     QCOMPARE(r.shifts, std::string("a:b"));
     QCOMPARE(r.parameters, std::vector<std::string>{"delay_ms=20"});
+    // Each parameter says the GENIES code's default.
+    QVERIFY(!dialog.findChildren<QLabel *>().isEmpty());
+    bool hinted = false;
+    for (QLabel *label : dialog.findChildren<QLabel *>())
+        hinted = hinted || label->text() == QStringLiteral("GENIES default 20");
+    QVERIFY(hinted);
+    // Hand-picked shifts: the current one is ticked; tick another.
+    QComboBox *shifts = dialog.shiftsBox();
+    shifts->setCurrentIndex(shifts->findData(QStringLiteral("chosen")));
+    QVERIFY(!dialog.shiftList()->isHidden());
+    for (int i = 0; i < dialog.shiftList()->count(); ++i)
+        if (dialog.shiftList()->item(i)->text() == QStringLiteral("b → a"))
+            dialog.shiftList()->item(i)->setCheckState(Qt::Checked);
+    r = dialog.request();
+    QVERIFY2(r.shifts == "a:b" || r.shifts == "a:b,b:a" || r.shifts == "b:a,a:b", r.shifts.c_str());
+}
+
+void TestRunsPanel::launcherKnowsTheWorkspace()
+{
+    // A workspace with a run of a model folder and a loaded catalogue.
+    QTemporaryDir dir;
+    const fs::path path = makeWorkspace(dir);
+    Workspace ws = Workspace::open(path);
+    const fs::path model = tempPath(dir, "models/tiny");
+    fs::create_directories(model);
+    {
+        RunRecord record = planRun(ws, {{}, "slow", "a:b", {"delay_ms=0"}, 1, "zero_shot"});
+        record.modelPath = model.string();
+        RunStore(ws).create(record);
+    }
+    writeText(tempPath(dir, "spec.json"),
+              R"([{"source": "a", "target": "b", "target_reference": "a", "category": "skill"}])");
+    ws.saveCatalogue("Mine", tempPath(dir, "spec.json").string(),
+                     ShiftCatalogueReader::readFile(tempPath(dir, "spec.json")).rows, false);
+    RunLauncherDialog dialog(&ws, std::nullopt);
+    // The model the workspace ran is offered and chosen.
+    QCOMPARE(dialog.modelBox()->currentText(), QString::fromStdString(model.string()));
+    // Every catalogue is offered, by its pairs; a pair run by name keeps its catalogue's target reference.
+    const int mine = dialog.shiftsBox()->findText(QStringLiteral("Catalogue Mine (1 shifts)"));
+    QVERIFY(mine >= 0);
+    dialog.shiftsBox()->setCurrentIndex(mine);
+    const RunRequest r = dialog.request();
+    QCOMPARE(r.shifts, std::string("a:b"));
+    QCOMPARE(resolveShifts(ws, r.shifts).at(0).effectiveReference(), std::string("a"));
+    QCOMPARE(r.modelDir, model);
 }
 
 void TestRunsPanel::runsAppearInTheOpenWindow()

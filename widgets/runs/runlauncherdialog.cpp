@@ -5,6 +5,8 @@
 #include "widgets/shell/qtconvert.h"
 #include "runs/intervention.h"
 #include "runs/modelsummary.h"
+#include "runs/runstore.h"
+#include "results/resultanalysis.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -12,36 +14,82 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
 namespace shiftscope {
 
-RunLauncherDialog::RunLauncherDialog(const std::optional<ShiftPair> &currentShift, QWidget *parent)
+namespace {
+constexpr const char *kChosenShifts = "chosen";
+}
+
+RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<ShiftPair> &currentShift,
+                                     QWidget *parent)
     : QDialog(parent),
       m_shift(currentShift),
-      m_modelDir(new QLineEdit(this)),
+      m_modelDir(new QComboBox(this)),
       m_modelSummary(new QLabel(this)),
       m_intervention(new QComboBox(this)),
       m_parameters(new QFormLayout),
       m_shifts(new QComboBox(this)),
+      m_shiftList(new QListWidget(this)),
       m_seed(new QSpinBox(this))
 {
     setWindowTitle(tr("New Run"));
     m_modelSummary->setWordWrap(true);
     m_modelSummary->setText(tr("No model: only interventions that need none can run."));
+    // The model folders this workspace's runs used, the latest first; any other can be typed or browsed to.
+    m_modelDir->setEditable(true);
+    m_modelDir->setInsertPolicy(QComboBox::NoInsert);
+    m_modelDir->lineEdit()->setPlaceholderText(tr("A Hugging Face model folder (none for methods that need none)"));
+    QStringList models;
+    if (workspace) {
+        auto runs = RunStore(*workspace).runs();
+        for (auto run = runs.rbegin(); run != runs.rend(); ++run)
+            if (!run->modelPath.empty() && !models.contains(qs(run->modelPath)))
+                models << qs(run->modelPath);
+    }
+    m_modelDir->addItems(models);
     auto *browse = new QPushButton(tr("Browse…"), this);
     auto *modelRow = new QHBoxLayout;
     modelRow->addWidget(m_modelDir, 1);
     modelRow->addWidget(browse);
     for (const auto &name : InterventionRegistry::instance().names())
         m_intervention->addItem(qs(name));
+
     if (m_shift)
         m_shifts->addItem(tr("Current shift: %1 → %2").arg(qs(m_shift->source), qs(m_shift->target)),
                           qs(m_shift->source + ":" + m_shift->target));
     m_shifts->addItem(tr("GENIES (15 shifts)"), QStringLiteral("genies"));
-    m_shifts->addItem(tr("All 56 shifts"), QStringLiteral("all"));
+    if (workspace) {
+        m_shifts->addItem(tr("All shifts (%1)").arg(shiftsOf(*workspace, ShiftSet::All).size()), QStringLiteral("all"));
+        // Every other loaded catalogue, by its pairs (their target references are looked up in the catalogues).
+        for (const auto &catalogue : workspace->catalogues()) {
+            if (catalogue.builtin)
+                continue;
+            QStringList pairs;
+            for (const ShiftPair &p : workspace->shifts(catalogue.id))
+                if (!pairs.contains(qs(p.source + ":" + p.target)))
+                    pairs << qs(p.source + ":" + p.target);
+            m_shifts->addItem(tr("Catalogue %1 (%2 shifts)").arg(qs(catalogue.name)).arg(pairs.size()),
+                              pairs.join(QLatin1Char(',')));
+        }
+        for (const ShiftPair &p : shiftsOf(*workspace, ShiftSet::All)) {
+            auto *item = new QListWidgetItem(qs(p.source) + QStringLiteral(" → ") + qs(p.target), m_shiftList);
+            item->setData(Qt::UserRole, qs(p.source + ":" + p.target));
+            item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+            item->setCheckState(m_shift && p.source == m_shift->source && p.target == m_shift->target ? Qt::Checked
+                                                                                                      : Qt::Unchecked);
+        }
+    } else {
+        m_shifts->addItem(tr("All shifts"), QStringLiteral("all"));
+    }
+    m_shifts->addItem(tr("Chosen shifts…"), QString::fromLatin1(kChosenShifts));
+    m_shiftList->setVisible(false);
+    m_shiftList->setMinimumHeight(160);
+    m_shiftList->setToolTip(tr("Tick the shifts to run on"));
     m_seed->setRange(0, 1 << 30);
 
     auto *form = new QFormLayout;
@@ -49,12 +97,17 @@ RunLauncherDialog::RunLauncherDialog(const std::optional<ShiftPair> &currentShif
     form->addRow(QString(), m_modelSummary);
     form->addRow(tr("Intervention"), m_intervention);
     form->addRow(tr("Shifts"), m_shifts);
+    form->addRow(QString(), m_shiftList);
     form->addRow(tr("Seed"), m_seed);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Start"));
+    auto *defaults = new QLabel(tr("<b>Parameters</b> (defaults are the original GENIES code's, sized for "
+                                   "full-size models: large values such as ccs's 1,000 epochs take long on a CPU)"),
+                                this);
+    defaults->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
-    layout->addWidget(new QLabel(tr("<b>Parameters</b>"), this));
+    layout->addWidget(defaults);
     layout->addLayout(m_parameters);
     layout->addWidget(buttons);
 
@@ -63,17 +116,33 @@ RunLauncherDialog::RunLauncherDialog(const std::optional<ShiftPair> &currentShif
         if (!dir.isEmpty())
             setModelDir(dir);
     });
-    connect(m_modelDir, &QLineEdit::editingFinished, this, [this] { setModelDir(m_modelDir->text()); });
+    connect(m_modelDir->lineEdit(), &QLineEdit::editingFinished, this,
+            [this] { setModelDir(m_modelDir->currentText()); });
+    connect(m_modelDir, &QComboBox::activated, this, [this] { setModelDir(m_modelDir->currentText()); });
     connect(m_intervention, &QComboBox::currentIndexChanged, this, &RunLauncherDialog::rebuildParameters);
+    connect(m_shifts, &QComboBox::currentIndexChanged, this, &RunLauncherDialog::updateShiftChoice);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     makeKeyboardDriven(buttons);
+    // Tab goes down the form in the order it reads.
+    setTabOrder(m_modelDir, browse);
+    setTabOrder(browse, m_intervention);
+    setTabOrder(m_intervention, m_shifts);
+    setTabOrder(m_shifts, m_shiftList);
+    setTabOrder(m_shiftList, m_seed);
+    if (!models.isEmpty())
+        setModelDir(models.first());
     rebuildParameters();
+}
+
+void RunLauncherDialog::updateShiftChoice()
+{
+    m_shiftList->setVisible(m_shifts->currentData().toString() == QLatin1String(kChosenShifts));
 }
 
 void RunLauncherDialog::setModelDir(const QString &dir)
 {
-    m_modelDir->setText(dir);
+    m_modelDir->setCurrentText(dir);
     m_modelSummary->setText(dir.isEmpty() ? tr("No model") : qs(summariseModelFolder(ss(dir)).describe()));
 }
 
@@ -87,11 +156,19 @@ void RunLauncherDialog::rebuildParameters()
     if (m_intervention->count() == 0)
         return;
     const auto intervention = InterventionRegistry::instance().create(ss(m_intervention->currentText()));
+    QWidget *previous = m_seed;
     for (const auto &spec : intervention->parameters()) {
         auto *edit = new QLineEdit(qs(spec.defaultValue), this);
-        edit->setToolTip(qs(spec.description));
-        m_parameters->addRow(qs(spec.name), edit);
+        edit->setToolTip(tr("%1\nThe GENIES code's default: %2").arg(qs(spec.description), qs(spec.defaultValue)));
+        auto *row = new QHBoxLayout;
+        row->addWidget(edit, 1);
+        auto *hint = new QLabel(tr("GENIES default %1").arg(qs(spec.defaultValue)), this);
+        hint->setEnabled(false); // a quiet hint beside the value
+        row->addWidget(hint);
+        m_parameters->addRow(qs(spec.name), row);
         m_parameterEdits.emplace_back(spec.name, edit);
+        setTabOrder(previous, edit);
+        previous = edit;
     }
     if (intervention->parameters().empty())
         m_parameters->addRow(new QLabel(tr("This intervention has no parameters."), this));
@@ -100,9 +177,16 @@ void RunLauncherDialog::rebuildParameters()
 RunRequest RunLauncherDialog::request() const
 {
     RunRequest r;
-    r.modelDir = ss(m_modelDir->text().trimmed());
+    r.modelDir = ss(m_modelDir->currentText().trimmed());
     r.intervention = ss(m_intervention->currentText());
     r.shifts = ss(m_shifts->currentData().toString());
+    if (r.shifts == kChosenShifts) {
+        QStringList chosen;
+        for (int i = 0; i < m_shiftList->count(); ++i)
+            if (m_shiftList->item(i)->checkState() == Qt::Checked)
+                chosen << m_shiftList->item(i)->data(Qt::UserRole).toString();
+        r.shifts = ss(chosen.join(QLatin1Char(','))); // none: refused as "no shifts given" when planned
+    }
     r.seed = std::uint64_t(m_seed->value());
     for (const auto &[name, edit] : m_parameterEdits)
         r.parameters.push_back(name + "=" + ss(edit->text().trimmed()));

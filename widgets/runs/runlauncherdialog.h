@@ -1,6 +1,7 @@
 #pragma once
 
 #include "runs/runplanner.h"
+#include "workspace/workspace.h"
 
 #include <QDialog>
 #include <optional>
@@ -9,31 +10,40 @@ class QComboBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QSpinBox;
 
 namespace shiftscope {
 
-//! Chooses a run: a model folder (its architecture and size shown as soon as it is picked), an intervention with
-//! a form for its parameters, the shifts (the navigator's current shift, GENIES or all) and a seed.
+//! Chooses a run: a model folder (the workspace's models offered, the last used first; its architecture and size
+//! shown as soon as it is picked), an intervention with a form for its parameters (each saying the original
+//! GENIES code's default), the shifts (the navigator's current shift, GENIES, all, any loaded catalogue, or a
+//! hand-picked set) and a seed.
 class RunLauncherDialog : public QDialog {
     Q_OBJECT
 public:
-    RunLauncherDialog(const std::optional<ShiftPair> &currentShift, QWidget *parent = nullptr);
+    RunLauncherDialog(Workspace *workspace, const std::optional<ShiftPair> &currentShift, QWidget *parent = nullptr);
 
     RunRequest request() const;
     void setModelDir(const QString &dir);
     void setIntervention(const QString &name);
     QLabel *modelSummary() const { return m_modelSummary; }
+    QComboBox *modelBox() const { return m_modelDir; }
+    QComboBox *shiftsBox() const { return m_shifts; }
+    //! The hand-picked shifts' list, checkable; its checked rows are the run's shifts when "Chosen shifts" is on.
+    QListWidget *shiftList() const { return m_shiftList; }
 
 private:
     void rebuildParameters();
+    void updateShiftChoice();
 
     std::optional<ShiftPair> m_shift;
-    QLineEdit *m_modelDir;
+    QComboBox *m_modelDir;
     QLabel *m_modelSummary;
     QComboBox *m_intervention;
     QFormLayout *m_parameters;
     QComboBox *m_shifts;
+    QListWidget *m_shiftList;
     QSpinBox *m_seed;
     std::vector<std::pair<std::string, QLineEdit *>> m_parameterEdits;
 };

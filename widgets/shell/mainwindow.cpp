@@ -185,7 +185,7 @@ void MainWindow::createActions()
             showError(tr("No workspace"), tr("Create or open a workspace first (File → New Workspace…)."));
             return;
         }
-        RunLauncherDialog dialog(m_context->shift(), this);
+        RunLauncherDialog dialog(m_workspace.get(), m_context->shift(), this);
         if (dialog.exec() == QDialog::Accepted) {
             m_runsDock->show();
             m_runs->submit(dialog.request());
