@@ -47,6 +47,8 @@ public:
     virtual std::vector<ParameterSpec> parameters() const = 0;
     //! True when train() does something (zero_shot and random do not).
     virtual bool trains() const { return true; }
+    //! Whether it computes with a language model, so a run of it needs a model folder.
+    virtual bool needsModel() const { return false; }
     //! Credit for a pair whose probability is exactly 0.5: 1 by GENIES' rule (argmax-first with the preferred
     //! response first), 0.5 for methods that give no preference at all.
     virtual double tieCredit() const { return 1.0; }

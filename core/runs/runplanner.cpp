@@ -75,6 +75,12 @@ std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &sh
 RunRecord planRun(Workspace &workspace, const RunRequest &request)
 {
     const auto intervention = InterventionRegistry::instance().create(request.intervention);
+    if (intervention->needsModel() && request.modelDir.empty())
+        throw InputError(
+            InputProblem{{},
+                         request.intervention,
+                         "this intervention needs a model",
+                         "give a Hugging Face model folder (--model DIR, or the launcher's Model folder)"});
     RunRecord run;
     run.modelPath = request.modelDir.string();
     run.modelHash = request.modelDir.empty() ? std::string() : modelIdentity(request.modelDir);
@@ -133,7 +139,10 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
                 addUnit(request.intervention, reference, {reference});
     }
     const auto names = InterventionRegistry::instance().names();
-    const bool haveBaseline = std::find(names.begin(), names.end(), request.baselineIntervention) != names.end();
+    // The baseline runs when it is registered and has what it needs (zero_shot needs the model).
+    const bool haveBaseline = std::find(names.begin(), names.end(), request.baselineIntervention) != names.end()
+                           && (!request.modelDir.empty()
+                               || !InterventionRegistry::instance().create(request.baselineIntervention)->needsModel());
     if (haveBaseline && request.baselineIntervention != request.intervention)
         addUnit(request.baselineIntervention, {}, targets);
     return run;

@@ -372,6 +372,17 @@ void TestInterventions::badParametersAreNamed()
     InterventionContext noModel = context(*mms, {}, 1, path("bad2"));
     noModel.modelDir.clear();
     QVERIFY_THROWS_EXCEPTION(InputError, mms->train(noModel, m_ws->examples("sep", Split::Train)));
+    // A run of a model intervention without a model is refused before anything is written: no run left behind.
+    const std::size_t runsBefore = RunStore(*m_ws).runs().size();
+    for (const std::string name : {"lora", "zero_shot", "mms", "ccs", "few_shot", "linear_probe"}) {
+        QVERIFY(InterventionRegistry::instance().create(name)->needsModel());
+        QVERIFY_THROWS_EXCEPTION(InputError, planRun(*m_ws, {{}, name, "sep:sep", {}, 1, "zero_shot"}));
+    }
+    QCOMPARE(RunStore(*m_ws).runs().size(), runsBefore);
+    // One that needs none plans without the zero-shot baseline, which would need the model.
+    const RunRecord chance = planRun(*m_ws, {{}, "random", "sep:sep", {}, 1, "zero_shot"});
+    for (const RunUnit &unit : chance.units)
+        QVERIFY(unit.intervention != "zero_shot");
 }
 
 void TestInterventions::runResumesToTheSameNumbers()

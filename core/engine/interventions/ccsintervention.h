@@ -20,6 +20,7 @@ namespace shiftscope {
 //! resampling with replacement.
 class CcsIntervention : public Intervention {
 public:
+    bool needsModel() const override { return true; }
     std::string name() const override { return "ccs"; }
     std::vector<ParameterSpec> parameters() const override;
     void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;

@@ -20,6 +20,7 @@ namespace shiftscope {
 //! on an unseeded shuffle of the two responses.
 class DirectionProbeIntervention : public Intervention {
 public:
+    bool needsModel() const override { return true; }
     enum class Units { Heads, Layers };
     struct Recipe {
         std::string name;

@@ -12,6 +12,7 @@ namespace shiftscope {
 //! mean and deviation. A pair scores σ(z_preferred − z_dispreferred), z the probe's logit.
 class LinearProbeIntervention : public Intervention {
 public:
+    bool needsModel() const override { return true; }
     std::string name() const override { return "linear_probe"; }
     std::vector<ParameterSpec> parameters() const override;
     void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;

@@ -12,6 +12,7 @@ class ModelSession;
 //! GENIES' way (summed log-probabilities over the pair's padded length) or per token. Trains nothing.
 class ZeroShotIntervention : public Intervention {
 public:
+    bool needsModel() const override { return true; }
     std::string name() const override { return "zero_shot"; }
     std::vector<ParameterSpec> parameters() const override;
     bool trains() const override { return false; }
@@ -26,6 +27,7 @@ public:
 //! example's position, so a run is reproducible and independent of batching. "Training" keeps the pool.
 class FewShotIntervention : public Intervention {
 public:
+    bool needsModel() const override { return true; }
     std::string name() const override { return "few_shot"; }
     std::vector<ParameterSpec> parameters() const override;
     void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;

@@ -18,6 +18,7 @@ class ModelSession;
 //! Subclasses say what is trainable and how it enters the forward pass.
 class RewardModelIntervention : public Intervention {
 public:
+    bool needsModel() const override { return true; }
     std::vector<ParameterSpec> parameters() const override;
     void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;
     void load(const InterventionContext &context) override;
