@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSortFilterProxyModel>
+#include <algorithm>
 
 namespace shiftscope {
 
@@ -65,8 +66,30 @@ void HeatmapView::refresh()
         showMessage(noResultsMessage(tr("generalization results on these shifts")));
         return;
     }
-    const QString set = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES-15")
-                                                                  : tr("all %1 shifts").arg(m_shifts.size());
+    // Shifts without a value for any chosen intervention are left out, as in the shift results: a model evaluated
+    // on a few shifts is not shown as a wall of empty columns.
+    const std::size_t all = m_shifts.size();
+    ResultMatrix shown;
+    shown.rowLabels = matrix.rowLabels;
+    shown.values.resize(matrix.values.size());
+    std::vector<ShiftPair> kept;
+    for (std::size_t c = 0; c < matrix.columnLabels.size(); ++c) {
+        const bool any = std::any_of(matrix.values.begin(), matrix.values.end(),
+                                     [c](const auto &row) { return row[c].has_value(); });
+        if (!any)
+            continue;
+        shown.columnLabels.push_back(matrix.columnLabels[c]);
+        shown.columnCategories.push_back(matrix.columnCategories[c]);
+        for (std::size_t r = 0; r < matrix.values.size(); ++r)
+            shown.values[r].push_back(matrix.values[r][c]);
+        kept.push_back(m_shifts[c]);
+    }
+    matrix = std::move(shown);
+    m_shifts = std::move(kept);
+    const QString scope = context()->shiftSet() == ShiftSet::Genies ? tr("GENIES") : tr("catalogue");
+    const QString set = m_shifts.size() == all
+                          ? tr("all %1 %2 shifts").arg(all).arg(scope)
+                          : tr("%1 of %2 %3 shifts with results").arg(m_shifts.size()).arg(all).arg(scope);
     m_panel->setTitle(
         tr("%1: %2 per intervention and shift (%3)")
             .arg(context()->model(), de ? tr("differential elicitation") : tr("generalization accuracy"), set));

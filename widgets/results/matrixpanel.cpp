@@ -3,6 +3,7 @@
 #include "widgets/results/rotatedheaderview.h"
 
 #include <QHeaderView>
+#include <QScrollBar>
 #include <QLabel>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -83,9 +84,23 @@ void MatrixPanel::setTransposed(bool transposed)
 void MatrixPanel::highlightColumn(int matrixColumn)
 {
     m_model->setHighlightedColumn(matrixColumn);
-    const QModelIndex index = m_proxy->mapFromSource(m_model->indexOfMatrixColumn(matrixColumn));
+    revealHighlight();
+}
+
+void MatrixPanel::revealHighlight()
+{
+    // From the left edge, as little as shows the highlighted column: the row labels stay in view when it fits,
+    // and a scroll made while the panel was narrower is not left behind.
+    m_table->horizontalScrollBar()->setValue(0);
+    const QModelIndex index = m_proxy->mapFromSource(m_model->indexOfMatrixColumn(m_model->highlightedColumn()));
     if (index.isValid())
-        m_table->scrollTo(index);
+        m_table->scrollTo(index, QAbstractItemView::EnsureVisible);
+}
+
+void MatrixPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    revealHighlight();
 }
 
 QSize MatrixPanel::sizeHint() const
@@ -118,7 +133,8 @@ void MatrixPanel::fitTable()
         m_table->setColumnWidth(column, std::max(m_table->columnWidth(column), valueWidth));
     // No larger than its cells, so that the colour key sits right below the table; it scrolls when space is short.
     const int frame = 2 * m_table->frameWidth();
-    int height = m_header->sizeHint().height() + frame;
+    // With room for a horizontal scroll bar, which a wide matrix shows and which must not hide a row.
+    int height = m_header->sizeHint().height() + frame + m_table->horizontalScrollBar()->sizeHint().height();
     for (int row = 0; row < m_proxy->rowCount(); ++row)
         height += m_table->rowHeight(row);
     m_table->setMaximumSize(m_header->length() + frame, height);

@@ -40,7 +40,11 @@ signals:
     void cellClicked(int matrixRow, int matrixColumn);
     void cellDoubleClicked(int matrixRow, int matrixColumn);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void revealHighlight();
     void clearSorting();
     void fitTable();
     void updateKey();

@@ -57,13 +57,17 @@ RunsPanel::RunsPanel(QWidget *parent)
     m_rename->setToolTip(tr("The name this run's results are listed under"));
     m_delete->setToolTip(tr("Delete the run with its evaluations and what it trained"));
 
-    auto *controls = new QHBoxLayout;
-    controls->addWidget(m_progress, 1);
-    controls->addWidget(m_cancel);
-    controls->addWidget(m_resume);
-    controls->addWidget(m_rename);
-    controls->addWidget(m_delete);
-    controls->addWidget(m_rerun);
+    // Progress above the buttons, so that the dock can stay a narrow side panel.
+    auto *controls = new QVBoxLayout;
+    auto *progress = new QHBoxLayout;
+    progress->addWidget(m_progress, 1);
+    progress->addWidget(m_cancel);
+    auto *actions = new QHBoxLayout;
+    for (QPushButton *button : {m_resume, m_rename, m_delete, m_rerun})
+        actions->addWidget(button);
+    actions->addStretch(1);
+    controls->addLayout(progress);
+    controls->addLayout(actions);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_table);
     splitter->addWidget(m_log);

@@ -236,7 +236,10 @@ bool MainWindow::openWorkspace(const QString &path, bool create)
     m_resultsBar->reload();
     m_runs->setWorkspace(m_workspace.get());
     // The runs dock belongs to workspaces with runs: an empty one is not carried over from the last workspace.
+    const bool runsShown = m_runsDock->isVisible();
     m_runsDock->setVisible(m_runs->isBusy() || !RunStore(*m_workspace).runs().empty());
+    if (m_runsDock->isVisible() && !runsShown) // a side panel, not half the window
+        resizeDocks({m_runsDock}, {std::clamp(width() / 4, 320, 520)}, Qt::Horizontal);
     m_audit->setWorkspace(m_workspace.get());
     QSettings settings;
     const QString catalogue =
