@@ -77,6 +77,17 @@ std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set)
     return shifts;
 }
 
+ShiftSet defaultShiftSet(Workspace &workspace, const std::string &model)
+{
+    std::set<std::string> distributions;
+    for (const ShiftPair &p : shiftsOf(workspace, ShiftSet::Genies))
+        distributions.insert({p.source, p.target});
+    for (const auto &e : ResultStore(workspace).evaluations(model))
+        if (distributions.count(e.evalDistribution))
+            return ShiftSet::Genies;
+    return ShiftSet::All;
+}
+
 std::map<std::string, std::vector<ShiftResult>> shiftResults(Workspace &workspace, const std::string &model,
                                                              const std::vector<std::string> &interventions,
                                                              ShiftSet set, CapabilityRule rule)

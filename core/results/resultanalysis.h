@@ -18,6 +18,9 @@ enum class ShiftSet { Genies, All };
 //! The 15 GENIES pairs in published order, or all shifts: the built-in catalogue's 56 unique pairs in file order,
 //! then those of the other loaded catalogues (such as the demo suite) that it lacks.
 std::vector<ShiftPair> shiftsOf(Workspace &workspace, ShiftSet set);
+//! The shift set a model's results are shown on at first: the GENIES pairs, or all shifts for a model evaluated on
+//! none of their distributions (such as the demo model).
+ShiftSet defaultShiftSet(Workspace &workspace, const std::string &model);
 
 //! An accuracy with its 95% interval (Wilson, over the evaluation's pairs).
 struct AccuracyEstimate {

@@ -46,6 +46,9 @@ fs::path writeResults(const QTemporaryDir &dir)
     }
     writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_easy.json", evaluationJson(60, 56));
     writeText(root / "lora_fine_tuning/llama-7b-alpaca_easy/alpaca_hard.json", evaluationJson(60, 50));
+    // ccs, first in alphabetical order, stored accuracies only (as the published ccs results do).
+    writeText(root / "ccs/llama-7b-alpaca_easy/alpaca_easy.json", R"({"eval_accuracy": 0.8})");
+    writeText(root / "ccs/llama-7b-alpaca_easy/alpaca_hard.json", R"({"eval_accuracy": 0.6})");
     return root.parent_path();
 }
 
@@ -170,6 +173,17 @@ void TestFigureCommand::optionsChangeTheFigure()
     QVERIFY(render({"--metric", "accuracy"}) != plain);
     QVERIFY(render({"--presentation"}) != plain);
     QVERIFY(render({"--shifts", "all"}).find("failed") != 0);
+
+    // Calibration starts on an intervention with probabilities (not ccs, listed first); asked for ccs, it says why
+    // there is nothing to draw.
+    const std::string out = tempPath(m_dir, "calibration.svg").string();
+    auto r = runCommand({"--workspace", m_ws, "export-figure", "calibration", "--out", out});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY(readText(out).find("lora_fine_tuning") != std::string::npos);
+    r = runCommand({"--workspace", m_ws, "export-figure", "calibration", "--interventions", "ccs", "--shift",
+                    "alpaca_easy:alpaca_hard", "--out", out});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("stored no probabilities") != std::string::npos, r.err.c_str());
 }
 
 void TestFigureCommand::badRequestsAreExplained()
@@ -195,7 +209,7 @@ void TestFigureCommand::badRequestsAreExplained()
     QVERIFY2(r.err.find("--model gpt-5: no results for this model (fix: choose one of: llama-13b, llama-7b)")
                  != std::string::npos,
              r.err.c_str());
-    r = run({"heatmap", "--out", out, "--interventions", "ccs"});
+    r = run({"heatmap", "--out", out, "--interventions", "cra"});
     QVERIFY(r.err.find("no results of this intervention for llama-7b") != std::string::npos);
     r = run({"calibration", "--out", out, "--shift", "nowhere:else"});
     QVERIFY(r.err.find("--shift nowhere:else: no such shift") != std::string::npos);

@@ -124,6 +124,14 @@ void CalibrationView::refresh()
                         .arg(context()->model(), intervention, qs(shift->source), qs(shift->target)));
         return;
     }
+    const bool probabilities = (results.source && results.source->probabilityCount > 0)
+                            || (results.target && results.target->probabilityCount > 0);
+    if (!probabilities) {
+        showMessage(tr("%1 stored no probabilities for %2 → %3 (only accuracies), so there is nothing to calibrate. "
+                       "Choose another intervention.")
+                        .arg(intervention, qs(shift->source), qs(shift->target)));
+        return;
+    }
     fillSummary(results, *shift);
     buildReliabilityChart(results, *shift);
     buildHistogramChart(results);

@@ -7,6 +7,7 @@
 #include "widgets/shell/qtconvert.h"
 #include "results/resultanalysis.h"
 #include "results/resultstore.h"
+#include "results/seedgroups.h"
 #include "widgets/results/resultscontext.h"
 #include "widgets/results/viewregistry.h"
 #include "util/errors.h"
@@ -76,11 +77,13 @@ int exportFigure(CommandContext &c)
         && !path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
         throw UsageError("--out must end in .svg or .png, got '" + *outPath + "'");
     const QSize size = args.value("size") ? parseSize(*args.value("size")) : kDefaultFigureSize;
-    ShiftSet set = ShiftSet::Genies;
+    std::optional<ShiftSet> chosenSet;
     if (const auto shifts = args.value("shifts")) {
         if (*shifts == "all")
-            set = ShiftSet::All;
-        else if (*shifts != "genies")
+            chosenSet = ShiftSet::All;
+        else if (*shifts == "genies")
+            chosenSet = ShiftSet::Genies;
+        else
             throw UsageError("--shifts needs genies or all, got '" + *shifts + "'");
     }
     std::optional<HeatmapMetric> metric;
@@ -136,7 +139,9 @@ int exportFigure(CommandContext &c)
     std::vector<std::string> interventions = run ? std::vector<std::string>{runEvaluationLabel(*run, run->intervention)}
                                            : args.value("interventions") ? splitList(*args.value("interventions"))
                                                                          : store.interventions(model);
-    const std::vector<std::string> available = store.interventions(model);
+    std::vector<std::string> available = store.interventions(model);
+    for (const SeedGroup &group : seedGroups(ws, model)) // the seeds of one configuration, as the toolbar lists them
+        available.push_back(group.name);
     for (const auto &i : interventions)
         if (std::find(available.begin(), available.end(), i) == available.end()) {
             std::string known;
@@ -152,6 +157,8 @@ int exportFigure(CommandContext &c)
     for (const auto &i : interventions)
         list << qs(i);
     context->setInterventions(list);
+    // By default the set the GUI starts on for this model: all shifts for one evaluated on no GENIES distribution.
+    const ShiftSet set = chosenSet ? *chosenSet : defaultShiftSet(ws, model);
     context->setShiftSet(set);
     if (const auto shift = args.value("shift")) {
         const auto colon = shift->find(':');
@@ -215,7 +222,9 @@ void registerFigureCommands()
           {"model", "M", "the model (default: the one with results of the most interventions)"},
           {"run", "ID", "draw a run: its model and intervention"},
           {"interventions", "A,B,...", "the interventions to show (default: all of the model's)"},
-          {"shifts", "genies|all", "the 15 GENIES pairs (default) or every shift"},
+          {"shifts", "genies|all",
+           "the 15 GENIES pairs or every shift (default: GENIES, or every shift for a model evaluated on none of "
+           "their distributions, as the GUI starts)"},
           {"shift", "SOURCE:TARGET", "the shift the calibration view plots"},
           {"metric", "de|accuracy", "the heatmap's metric (default de)"},
           {"size", "WIDTHxHEIGHT", "the figure's size in pixels (default 1920x1080)"},

@@ -24,10 +24,11 @@ QStringList ResultsContext::listedEntries() const
     QStringList listed;
     if (!m_workspace || m_model.isEmpty())
         return listed;
-    for (const auto &name : ResultStore(*m_workspace).interventions(ss(m_model)))
-        listed << qs(name);
+    // Seed groups first, as the toolbar gives them colours: a group claims its method's colour before its runs.
     for (const SeedGroup &group : seedGroups(*m_workspace, ss(m_model)))
         listed << qs(group.name);
+    for (const auto &name : ResultStore(*m_workspace).interventions(ss(m_model)))
+        listed << qs(name);
     return listed;
 }
 

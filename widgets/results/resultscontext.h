@@ -64,7 +64,7 @@ signals:
     void pairsRequested(const QString &intervention, const shiftscope::ShiftPair &shift);
 
 private:
-    //! The model's entries (interventions, runs, seed groups) in the results list's order.
+    //! The model's entries: seed groups, then interventions and runs (the order they are given colours in).
     QStringList listedEntries() const;
     void giveColours(const QStringList &listed) const;
 

@@ -115,15 +115,9 @@ void ResultsToolBar::reload()
     }
     m_context->setModel(m_model->currentText());
     // A model evaluated on none of the GENIES pairs' distributions (the demo model) is shown on all shifts.
-    if (Workspace *ws = m_context->workspace(); ws && previous.isEmpty()) {
-        std::set<std::string> genies;
-        for (const ShiftPair &p : shiftsOf(*ws, ShiftSet::Genies))
-            genies.insert({p.source, p.target});
-        bool onGenies = false;
-        for (const auto &e : ResultStore(*ws).evaluations(ss(m_model->currentText())))
-            onGenies = onGenies || genies.count(e.evalDistribution);
-        m_shiftSet->setCurrentIndex(onGenies || m_model->count() == 0 ? 0 : 1);
-    }
+    if (Workspace *ws = m_context->workspace(); ws && previous.isEmpty())
+        m_shiftSet->setCurrentIndex(
+            m_model->count() == 0 || defaultShiftSet(*ws, ss(m_model->currentText())) == ShiftSet::Genies ? 0 : 1);
     loadInterventions();
 }
 
