@@ -3,6 +3,7 @@
 #include "widgets/data/distributionpane.h"
 #include "widgets/data/exampletablemodel.h"
 #include "widgets/data/exampleview.h"
+#include "widgets/disagreements/disagreementsview.h"
 #include "widgets/shell/mainwindow.h"
 #include "widgets/data/shiftnavigator.h"
 #include "widgets/data/shiftview.h"
@@ -14,7 +15,9 @@
 #include <QScreen>
 #include <QTabWidget>
 #include <QStandardPaths>
+#include <QHeaderView>
 #include <QTableView>
+#include <QTableWidget>
 #include <nlohmann/json.hpp>
 
 using namespace shiftscope;
@@ -177,6 +180,12 @@ void TestGui::presentationModeFitsTheScreen()
                                                                                     .arg(minimum.width())
                                                                                     .arg(minimum.height())));
     }
+    // Tables' rows grow with the type: none is cut.
+    QTableView *examples = window.shiftView()->sourcePane()->table();
+    QVERIFY(examples->verticalHeader()->defaultSectionSize() >= examples->fontMetrics().height());
+    QTableWidget *agreement = window.disagreementsView()->agreement();
+    QVERIFY(agreement->maximumHeight()
+            >= agreement->horizontalHeader()->sizeHint().height() + 2 * agreement->fontMetrics().height());
     // It fills the screen the window is on, whatever its size, and leaving it restores the layout exactly.
     const QSize screen = window.screen()->geometry().size();
     if (screen.width() >= 1280 && screen.height() >= 720) { // CTest gives this test a 1920x1080 screen

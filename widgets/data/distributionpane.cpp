@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QPushButton>
 #include <QHBoxLayout>
+#include <QEvent>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -54,7 +55,7 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    fitRowsToFont();
     m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::PromptColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::PreferredColumn, QHeaderView::Stretch);
@@ -98,6 +99,18 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     connect(m_flag, &QPushButton::clicked, this, &DistributionPane::flagCurrent);
     connect(m_review, &QPushButton::clicked, this, &DistributionPane::reviewShown);
     clear();
+}
+
+void DistributionPane::fitRowsToFont()
+{
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+}
+
+void DistributionPane::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) // presentation mode's large type: rows grow with it
+        fitRowsToFont();
 }
 
 void DistributionPane::clear()

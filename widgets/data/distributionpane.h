@@ -46,7 +46,12 @@ public:
     ExampleTableModel *model() const { return m_model; }
     QSplitter *splitter() const { return m_splitter; }
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    //! Rows as tall as a line of the current type.
+    void fitRowsToFont();
     void runQuery();
     void showCurrent();
     void updateCount();

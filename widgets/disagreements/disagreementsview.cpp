@@ -11,6 +11,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -140,7 +141,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     m_agreement->setHorizontalHeaderLabels({tr("second wrong"), tr("second right")});
     m_agreement->setVerticalHeaderLabels({tr("first wrong"), tr("first right")});
     m_agreement->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_agreement->setMaximumHeight(90);
+    fitAgreementToFont();
     m_agreement->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_agreement->setToolTip(tr("Click a cell to list its pairs"));
     m_comparison->setObjectName(QStringLiteral("evaluationComparison"));
@@ -226,6 +227,22 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
             }
     });
     refresh();
+}
+
+void DisagreementsView::fitAgreementToFont()
+{
+    // Header and two rows of the current type: no row is cut, at presentation size either.
+    const int line = m_agreement->fontMetrics().height() + 10;
+    m_agreement->verticalHeader()->setDefaultSectionSize(line);
+    m_agreement->setMaximumHeight(3 * line + 2 * m_agreement->frameWidth() + 4);
+    m_agreement->setMinimumHeight(m_agreement->maximumHeight());
+}
+
+void DisagreementsView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        fitAgreementToFont();
 }
 
 void DisagreementsView::refresh()

@@ -60,7 +60,11 @@ public:
     //! Lists the evaluations of every model, not only the chosen one's (a run beside a published evaluation).
     QCheckBox *allModelsBox() const { return m_allModels; }
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void fitAgreementToFont();
     void loadEvaluations();
     void rebuildTable();
     void updateAgreement();
