@@ -23,11 +23,16 @@ struct DistributionInfo {
 };
 
 //! Filter for the example tables; `search` matches prompts and responses (case-insensitive for ASCII).
+//! What an example table is sorted by.
+enum class ExampleOrder { Position, Prompt, Preferred, Responses, Flags };
+
 struct ExampleQuery {
     std::int64_t distributionId = 0;
     Split split = Split::Test;
     std::string search;
     bool flaggedOnly = false; //!< only examples with at least one annotation
+    ExampleOrder order = ExampleOrder::Position;
+    bool descending = false;
 };
 
 //! One row of an example table: enough to show it without loading every response.

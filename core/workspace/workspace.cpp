@@ -246,21 +246,49 @@ int Workspace::countExamples(const ExampleQuery &query)
     return st.step() ? st.integer(0) : 0;
 }
 
-std::vector<ExampleSummary> Workspace::examplePage(const ExampleQuery &query, int afterPosition, int limit)
+namespace {
+//! The columns of an example table row: id, position, prompt, response count, preferred text, annotation count.
+const char *const kExampleSummaryColumns =
+    "SELECT e.id, e.position, e.prompt, e.response_count,"
+    " (SELECT text FROM responses r WHERE r.example_id = e.id AND r.position = e.preferred_position) AS preferred,"
+    " (SELECT count(*) FROM annotations a JOIN distributions d ON d.name = a.distribution"
+    "   WHERE d.id = e.distribution_id AND a.example_hash = e.content_hash AND a.split = e.split) AS flags"
+    " FROM examples e WHERE ";
+
+std::vector<ExampleSummary> readSummaries(Statement &st)
 {
-    Statement st(m_db,
-                 "SELECT e.id, e.position, e.prompt, e.response_count,"
-                 " (SELECT text FROM responses r WHERE r.example_id = e.id AND r.position = e.preferred_position),"
-                 " (SELECT count(*) FROM annotations a JOIN distributions d ON d.name = a.distribution"
-                 "   WHERE d.id = e.distribution_id AND a.example_hash = e.content_hash AND a.split = e.split)"
-                 " FROM examples e WHERE "
-                     + exampleFilterSql(query) + " AND e.position > ?4 ORDER BY e.position LIMIT ?5");
-    bindFilter(st, query);
-    st.bind(4, afterPosition).bind(5, limit);
     std::vector<ExampleSummary> out;
     while (st.step())
         out.push_back({st.int64(0), st.integer(1), st.text(2), st.text(4), st.integer(3), st.integer(5)});
     return out;
+}
+} // namespace
+
+std::vector<ExampleSummary> Workspace::examplePage(const ExampleQuery &query, int afterPosition, int limit)
+{
+    Statement st(m_db, kExampleSummaryColumns + exampleFilterSql(query)
+                           + " AND e.position > ?4 ORDER BY e.position LIMIT ?5");
+    bindFilter(st, query);
+    st.bind(4, afterPosition).bind(5, limit);
+    return readSummaries(st);
+}
+
+std::vector<ExampleSummary> Workspace::examplePageAt(const ExampleQuery &query, int offset, int limit)
+{
+    std::string key;
+    switch (query.order) {
+    case ExampleOrder::Position: key = "e.position"; break;
+    case ExampleOrder::Prompt: key = "e.prompt COLLATE NOCASE"; break;
+    case ExampleOrder::Preferred: key = "preferred COLLATE NOCASE"; break;
+    case ExampleOrder::Responses: key = "e.response_count"; break;
+    case ExampleOrder::Flags: key = "flags"; break;
+    }
+    const std::string direction = query.descending ? " DESC" : "";
+    Statement st(m_db, kExampleSummaryColumns + exampleFilterSql(query) + " ORDER BY " + key + direction
+                           + ", e.position" + direction + " LIMIT ?5 OFFSET ?4");
+    bindFilter(st, query);
+    st.bind(4, offset).bind(5, limit);
+    return readSummaries(st);
 }
 
 namespace {

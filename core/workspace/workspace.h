@@ -39,6 +39,9 @@ public:
     int countExamples(const ExampleQuery &query);
     //! The next page of examples after `afterPosition` (use -1 for the first page), ordered by position.
     std::vector<ExampleSummary> examplePage(const ExampleQuery &query, int afterPosition, int limit);
+    //! The rows [offset, offset + limit) in the query's order (ties by position); for any order, where
+    //! examplePage pages by position alone.
+    std::vector<ExampleSummary> examplePageAt(const ExampleQuery &query, int offset, int limit);
     std::optional<ExampleRecord> example(std::int64_t exampleId);
     std::optional<ExampleRecord> exampleAt(const std::string &distribution, Split split, int position);
     std::vector<Example> examples(const std::string &distribution, Split split, int limit = -1);

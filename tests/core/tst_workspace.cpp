@@ -19,6 +19,7 @@ private slots:
     void refusesNewerVersion();
     void createRefusesExistingFile();
     void pagesExamplesByPosition();
+    void pagesExamplesInAnyOrder();
     void searchesPromptsAndResponses();
     void annotationsSurviveReimport();
     void builtinCatalogueInstalledOnce();
@@ -123,6 +124,41 @@ void TestWorkspace::pagesExamplesByPosition()
     auto last = ws.examplePage(query, 899, 300);
     QCOMPARE(last.size(), std::size_t(100));
     QCOMPARE(last.back().position, 999);
+}
+
+void TestWorkspace::pagesExamplesInAnyOrder()
+{
+    QTemporaryDir dir;
+    // Prompts "Qx0", "Qx1", ... "Qx11": in text order 0, 1, 10, 11, 2, ...
+    std::string test = "[";
+    for (int i = 0; i < 12; ++i) {
+        test += std::string(i ? "," : "") + "{\"prompt\": \"Qx" + std::to_string(i) + "\", \"responses\": {\"a"
+              + std::to_string(i) + "\": 1, \"b\": 0}}";
+    }
+    writeText(tempPath(dir, "d/s/train.json"), validSplit(1));
+    writeText(tempPath(dir, "d/s/test.json"), test + "]");
+    Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
+    DataImporter::importData(ws, tempPath(dir, "d"));
+    ExampleQuery query{ws.distribution("s")->id, Split::Test, {}};
+    auto positions = [&](int offset, int limit) {
+        std::vector<int> out;
+        for (const auto &row : ws.examplePageAt(query, offset, limit))
+            out.push_back(row.position);
+        return out;
+    };
+    QCOMPARE(positions(0, 12), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})); // position by default
+    query.order = ExampleOrder::Prompt;
+    QCOMPARE(positions(0, 5), (std::vector<int>{0, 1, 10, 11, 2}));
+    QCOMPARE(positions(4, 3), (std::vector<int>{2, 3, 4})); // pages follow on
+    query.descending = true;
+    QCOMPARE(positions(0, 3), (std::vector<int>{9, 8, 7}));
+    query.order = ExampleOrder::Responses; // all tie: by position, descending too
+    QCOMPARE(positions(0, 3), (std::vector<int>{11, 10, 9}));
+    query.order = ExampleOrder::Preferred;
+    query.descending = false;
+    QCOMPARE(positions(0, 3), (std::vector<int>{0, 1, 10}));
+    query.search = "Qx1"; // filters apply as in position order: Qx1, Qx10, Qx11
+    QCOMPARE(positions(0, 12), (std::vector<int>{1, 10, 11}));
 }
 
 void TestWorkspace::searchesPromptsAndResponses()

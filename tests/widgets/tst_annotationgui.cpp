@@ -11,7 +11,10 @@
 #include "workspace/auditstore.h"
 #include "workspace/workspace.h"
 
+#include <QAbstractItemModelTester>
+#include <QHeaderView>
 #include <QLineEdit>
+#include <QTableView>
 #include <QAbstractItemView>
 #include <QDockWidget>
 #include <QLabel>
@@ -34,6 +37,7 @@ private slots:
     void blindRelabellingByKeys();
     void flagDialogByKeys();
     void blindDialogHidesTheWindowBehindIt();
+    void exampleTablesSortByAnyHeader();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -234,6 +238,39 @@ void TestAnnotationGui::blindDialogHidesTheWindowBehindIt()
     QVERIFY(window.centralWidget()->isVisible());
     QCOMPARE(shownBehind(nullptr), before);
     QVERIFY(!window.findChild<QLabel *>(QStringLiteral("windowCover")));
+}
+
+void TestAnnotationGui::exampleTablesSortByAnyHeader()
+{
+    DistributionPane pane(QStringLiteral("Source"));
+    pane.showDistribution(m_ws.get(), "src");
+    pane.resize(900, 600);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QAbstractItemModelTester tester(pane.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QHeaderView *header = pane.table()->horizontalHeader();
+    auto click = [&](int section) {
+        QTest::mouseClick(
+            header->viewport(), Qt::LeftButton, {},
+            QPoint(header->sectionViewportPosition(section) + header->sectionSize(section) / 2, header->height() / 2));
+    };
+    auto position = [&](int row) { return pane.model()->index(row, ExampleTableModel::PositionColumn).data().toInt(); };
+    QCOMPARE(position(1), 1); // file order at first
+    // "Question number 0", "... 1", "... 10": the prompts in text order, over every page.
+    click(ExampleTableModel::PromptColumn);
+    QCOMPARE(position(0), 0);
+    QCOMPARE(position(1), 1);
+    QCOMPARE(position(2), 10);
+    click(ExampleTableModel::PromptColumn); // and the other way
+    QCOMPARE(position(0), 9);
+    // The order stays when the search changes.
+    pane.findChild<QLineEdit *>()->setText(QStringLiteral("number 1"));
+    QTRY_COMPARE(pane.model()->totalCount(), 11); // 1 and 10-19
+    QCOMPARE(position(0), 19);
+    pane.findChild<QLineEdit *>()->clear();
+    QTRY_COMPARE(pane.model()->totalCount(), 30);
+    // A row of any order is found by its position, as the linked selection needs.
+    QCOMPARE(position(pane.model()->rowOfPosition(25)), 25);
 }
 
 QTEST_MAIN(TestAnnotationGui)

@@ -63,6 +63,9 @@ DistributionPane::DistributionPane(const QString &role, QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::ResponsesColumn,
                                                       QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(ExampleTableModel::FlagsColumn, QHeaderView::ResizeToContents);
+    // Any column sorts, in the workspace's query (the rows are paged); file order at first.
+    m_table->horizontalHeader()->setSortIndicator(ExampleTableModel::PositionColumn, Qt::AscendingOrder);
+    m_table->setSortingEnabled(true);
 
     m_splitter->addWidget(m_table);
     m_splitter->addWidget(m_view);
@@ -161,6 +164,9 @@ void DistributionPane::runQuery()
     if (!m_workspace || m_distributionId == 0)
         return;
     ExampleQuery query;
+    // The order the table is sorted by stays when the search, split or filter changes.
+    query.order = m_model->query().order;
+    query.descending = m_model->query().descending;
     query.distributionId = m_distributionId;
     query.split = m_split->currentData().toString() == QStringLiteral("train") ? Split::Train : Split::Test;
     query.search = ss(m_search->text().trimmed());

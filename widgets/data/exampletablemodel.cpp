@@ -19,7 +19,7 @@ void ExampleTableModel::setQuery(Workspace *workspace, const ExampleQuery &query
     m_rows.clear();
     m_total = workspace ? workspace->countExamples(query) : 0;
     if (workspace)
-        m_rows = workspace->examplePage(query, -1, kPageSize);
+        m_rows = page(0, kPageSize);
     endResetModel();
     m_fetching = false;
 }
@@ -29,7 +29,7 @@ void ExampleTableModel::refresh()
     if (!m_workspace || m_rows.empty())
         return;
     const int loaded = int(m_rows.size());
-    auto rows = m_workspace->examplePage(m_query, -1, loaded);
+    auto rows = page(0, loaded);
     if (int(rows.size()) != loaded) {
         setQuery(m_workspace, m_query);
         return;
@@ -97,9 +97,8 @@ void ExampleTableModel::fetchMore(const QModelIndex &parent)
 {
     if (!canFetchMore(parent))
         return;
-    const int after = m_rows.empty() ? -1 : m_rows.back().position;
-    auto page = m_workspace->examplePage(m_query, after, kPageSize);
-    if (page.empty()) {
+    auto next = page(int(m_rows.size()), kPageSize);
+    if (next.empty()) {
         // The data changed under us (another import); stop asking for more.
         m_total = int(m_rows.size());
         return;
@@ -107,8 +106,8 @@ void ExampleTableModel::fetchMore(const QModelIndex &parent)
     const int first = int(m_rows.size());
     // Views (and the model tester) may ask for more while the insertion is announced; one page at a time.
     m_fetching = true;
-    beginInsertRows({}, first, first + int(page.size()) - 1);
-    m_rows.insert(m_rows.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+    beginInsertRows({}, first, first + int(next.size()) - 1);
+    m_rows.insert(m_rows.end(), std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
     endInsertRows();
     m_fetching = false;
 }
@@ -122,12 +121,41 @@ bool ExampleTableModel::ensureRowLoaded(int row)
 
 int ExampleTableModel::rowOfPosition(int position)
 {
-    while ((m_rows.empty() || m_rows.back().position < position) && canFetchMore({}))
+    auto find = [&] {
+        const auto it = std::find_if(m_rows.begin(), m_rows.end(),
+                                     [position](const ExampleSummary &row) { return row.position == position; });
+        return it == m_rows.end() ? -1 : int(it - m_rows.begin());
+    };
+    int row = find();
+    // In position order the rows past it need not be loaded; in another order it may be anywhere.
+    const bool byPosition = m_query.order == ExampleOrder::Position && !m_query.descending;
+    while (row < 0 && canFetchMore({}) && (!byPosition || m_rows.empty() || m_rows.back().position < position)) {
         fetchMore({});
-    // Rows are ordered by position.
-    auto it = std::lower_bound(m_rows.begin(), m_rows.end(), position,
-                               [](const ExampleSummary &row, int p) { return row.position < p; });
-    return it != m_rows.end() && it->position == position ? int(it - m_rows.begin()) : -1;
+        row = find();
+    }
+    return row;
+}
+
+std::vector<ExampleSummary> ExampleTableModel::page(int offset, int limit) const
+{
+    // Position order pages by position (fast at any depth); another order by offset.
+    if (m_query.order == ExampleOrder::Position && !m_query.descending)
+        return m_workspace->examplePage(m_query, offset == 0 ? -1 : m_rows[std::size_t(offset) - 1].position, limit);
+    return m_workspace->examplePageAt(m_query, offset, limit);
+}
+
+void ExampleTableModel::sort(int column, Qt::SortOrder order)
+{
+    ExampleQuery query = m_query;
+    query.order = column == PromptColumn    ? ExampleOrder::Prompt
+                : column == PreferredColumn ? ExampleOrder::Preferred
+                : column == ResponsesColumn ? ExampleOrder::Responses
+                : column == FlagsColumn     ? ExampleOrder::Flags
+                                            : ExampleOrder::Position;
+    query.descending = order == Qt::DescendingOrder;
+    if (query.order == m_query.order && query.descending == m_query.descending)
+        return;
+    setQuery(m_workspace, query);
 }
 
 } // namespace shiftscope

@@ -39,8 +39,12 @@ public:
     bool ensureRowLoaded(int row);
     //! Row of the example at file position `position`, loading pages as needed; -1 when it is not shown.
     int rowOfPosition(int position);
+    //! Sorts by any column, in the workspace's query (the rows are paged, not all loaded).
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
 private:
+    //! Rows [offset, offset + limit) of the query.
+    std::vector<ExampleSummary> page(int offset, int limit) const;
     Workspace *m_workspace = nullptr;
     ExampleQuery m_query;
     std::vector<ExampleSummary> m_rows;
