@@ -462,6 +462,13 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
     QVERIFY(window.checkForChanges());
     QVERIFY2(window.resultsContext()->interventions().contains(QStringLiteral("slow · 4 seeds")),
              qPrintable(window.resultsContext()->interventions().join(QStringLiteral(", "))));
+    // The runs table sorts by any column, ids as numbers, and keeps its order when it refreshes.
+    QTableWidget *runs = window.runsPanel()->table();
+    runs->sortByColumn(0, Qt::DescendingOrder);
+    QCOMPARE(runs->item(0, 0)->text(), QString::number(fourth));
+    window.runsPanel()->refresh();
+    QCOMPARE(runs->item(0, 0)->text(), QString::number(fourth));
+    QCOMPARE(runs->item(runs->rowCount() - 1, 0)->text(), QStringLiteral("1"));
 }
 
 void TestRunsPanel::demoOpensOnItsStory()

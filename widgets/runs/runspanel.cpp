@@ -46,6 +46,7 @@ RunsPanel::RunsPanel(QWidget *parent)
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSortIndicator(IdColumn, Qt::AscendingOrder); // oldest first, by any column
     m_log->setReadOnly(true);
     m_stage->setWordWrap(true);
     m_cancel->setEnabled(false);
@@ -203,10 +204,14 @@ void RunsPanel::refresh()
     m_table->setRowCount(0);
     if (!m_workspace)
         return;
+    // Filled unsorted (rows would move while they are written), then sorted by the header the user chose.
+    m_table->setSortingEnabled(false);
     for (const auto &run : RunStore(*m_workspace).runs()) {
         const int row = m_table->rowCount();
         m_table->insertRow(row);
-        m_table->setItem(row, IdColumn, new QTableWidgetItem(QString::number(run.id)));
+        auto *id = new QTableWidgetItem;
+        id->setData(Qt::DisplayRole, qlonglong(run.id)); // sorts as a number
+        m_table->setItem(row, IdColumn, id);
         m_table->setItem(row, InterventionColumn, new QTableWidgetItem(qs(runEvaluationLabel(run, run.intervention))));
         m_table->setItem(row, ShiftsColumn, new QTableWidgetItem(qs(run.shifts)));
         auto *status = new QTableWidgetItem(qs(runStatusName(run.status)));
@@ -217,6 +222,7 @@ void RunsPanel::refresh()
         if (run.id == selected)
             m_table->selectRow(row);
     }
+    m_table->setSortingEnabled(true);
     showSelected();
 }
 
