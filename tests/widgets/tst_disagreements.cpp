@@ -47,6 +47,13 @@ fs::path makeTree(const QTemporaryDir &dir)
               R"({"eval_accuracy": 0.5, "eval_probabilities": [0.2, 0.7, 0.15, 0.4, 0.1, 0.9]})");
     return root;
 }
+ShiftPair findShift(Workspace &ws, const std::string &source, const std::string &target)
+{
+    for (const auto &shift : ws.shifts(ws.builtinCatalogueId()))
+        if (shift.source == source && shift.target == target)
+            return shift;
+    return {};
+}
 } // namespace
 
 class TestDisagreements : public QObject {
@@ -247,6 +254,12 @@ void TestDisagreements::fromTheHeatmapToTheDisagreeingPairs()
     QCOMPARE(view->chosenEvaluations().size(), 2);
     view->setDistribution(QStringLiteral("alpaca_hard"));
     QCOMPARE(view->chosenEvaluations().size(), 2);
+    // The same intervention picked again: its pairs alone, all of them.
+    window.disagreementsView()->pick(QStringLiteral("mms"),
+                                     findShift(*window.workspace(), "alpaca_easy", "alpaca_hard"));
+    QCOMPARE(view->chosenEvaluations().size(), 1);
+    QCOMPARE(view->filter()->mode(), DisagreementFilter::AllPairs);
+    QCOMPARE(view->table()->model()->rowCount(), 8);
     // Names are read whole: the list wraps them.
     QVERIFY(view->findChild<QListWidget *>()->wordWrap());
 }

@@ -13,6 +13,7 @@
 #include <QDockWidget>
 #include <QLineEdit>
 #include <QScreen>
+#include <QSettings>
 #include <QTabWidget>
 #include <QStandardPaths>
 #include <QHeaderView>
@@ -201,6 +202,11 @@ void TestGui::presentationModeFitsTheScreen()
     for (QDockWidget *dock : window.findChildren<QDockWidget *>())
         QCOMPARE(dock->isVisible(), docksBefore.value(dock->objectName()));
     QVERIFY(!window.isFullScreen());
+    // Quitting in presentation mode keeps the normal layout for the next start, not the full-screen one.
+    const QByteArray geometry = window.saveGeometry();
+    window.setPresentationMode(true);
+    window.close();
+    QCOMPARE(QSettings().value(QStringLiteral("window/geometry")).toByteArray(), geometry);
 }
 
 QTEST_MAIN(TestGui)

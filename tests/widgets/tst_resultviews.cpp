@@ -5,6 +5,7 @@
 #include "widgets/results/figureexport.h"
 #include "widgets/results/heatmapview.h"
 #include "widgets/results/matrixpanel.h"
+#include "widgets/results/seedvaluesdialog.h"
 #include "widgets/shell/presentationstyle.h"
 #include "widgets/results/resultmatrixmodel.h"
 #include "results/generalizationtable.h"
@@ -24,6 +25,7 @@
 #include <QLabel>
 #include <QLegend>
 #include <QHeaderView>
+#include <QTableWidget>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QSvgRenderer>
@@ -102,6 +104,7 @@ private slots:
     void clicksSelectShifts();
     void presentationStyle();
     void coloursFollowTheIntervention();
+    void perSeedValuesSortAsNumbers();
 
 private:
     void openResults();
@@ -241,7 +244,13 @@ void TestResultViews::headerClicksSort()
     const int means = panel.model()->columnCount() - 1; // a category mean
     click(means);
     QCOMPARE(header->sortIndicatorSection(), means);
-    click(0); // the labels sort too
+    const auto sortValue = [&](int row) {
+        return panel.proxy()->index(row, means).data(ResultMatrixModel::SortRole).toDouble();
+    };
+    QVERIFY(header->sortIndicatorOrder() == Qt::AscendingOrder ? sortValue(0) <= sortValue(1)
+                                                               : sortValue(0) >= sortValue(1));
+    QVERIFY(sortValue(0) != sortValue(1)); // the two rows' means differ, so the order says something
+    click(0);                              // the labels sort too
     QCOMPARE(header->sortIndicatorSection(), 0);
 }
 
@@ -516,6 +525,31 @@ void TestResultViews::coloursFollowTheIntervention()
     for (int i = 0; i < kSeriesColours; ++i)
         palette.insert(seriesColour(i).rgb());
     QCOMPARE(palette.size(), 10);
+}
+
+void TestResultViews::perSeedValuesSortAsNumbers()
+{
+    // Three shifts of one seed group whose mean DEs are -0.2, -0.1 and -1.5: sorted as numbers, not as text.
+    std::map<std::string, std::vector<ShiftResult>> results;
+    std::vector<ShiftPair> shifts;
+    for (const double de : {-0.2, -0.1, -1.5}) {
+        ShiftPair shift;
+        shift.source = "s";
+        shift.target = "t" + std::to_string(shifts.size());
+        shifts.push_back(shift);
+        ShiftResult r;
+        r.row.generalizationAccuracy = 0.5;
+        r.row.differentialElicitation = de;
+        r.seeds = {{1, 1, 0.5, de}, {2, 2, 0.5, de}};
+        results["g"].push_back(r);
+    }
+    SeedValuesDialog dialog(results, {"g"}, shifts);
+    QTableWidget *table = dialog.table();
+    QCOMPARE(table->rowCount(), 3);
+    table->sortItems(3, Qt::AscendingOrder); // DE mean
+    QCOMPARE(table->item(0, 3)->text(), QStringLiteral("-1.500"));
+    QCOMPARE(table->item(1, 3)->text(), QStringLiteral("-0.200"));
+    QCOMPARE(table->item(2, 3)->text(), QStringLiteral("-0.100"));
 }
 
 QTEST_MAIN(TestResultViews)

@@ -164,9 +164,9 @@ void DistributionPane::runQuery()
     if (!m_workspace || m_distributionId == 0)
         return;
     ExampleQuery query;
-    // The order the table is sorted by stays when the search, split or filter changes.
-    query.order = m_model->query().order;
-    query.descending = m_model->query().descending;
+    // The order the header shows stays when the search, split, filter or distribution changes.
+    query.order = ExampleTableModel::orderOfColumn(m_table->horizontalHeader()->sortIndicatorSection());
+    query.descending = m_table->horizontalHeader()->sortIndicatorOrder() == Qt::DescendingOrder;
     query.distributionId = m_distributionId;
     query.split = m_split->currentData().toString() == QStringLiteral("train") ? Split::Train : Split::Test;
     query.search = ss(m_search->text().trimmed());
@@ -201,8 +201,11 @@ void DistributionPane::flagCurrent()
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_workspace->addAnnotation(dialog.annotation());
+    // Sorted by flags, the example may move: the selection follows it, not its old row.
+    const int position = record->example.position;
     m_model->refresh();
-    showCurrent();
+    if (!selectPosition(position))
+        showCurrent();
 }
 
 void DistributionPane::reviewShown()

@@ -144,14 +144,21 @@ std::vector<ExampleSummary> ExampleTableModel::page(int offset, int limit) const
     return m_workspace->examplePageAt(m_query, offset, limit);
 }
 
+ExampleOrder ExampleTableModel::orderOfColumn(int column)
+{
+    switch (column) {
+    case PromptColumn: return ExampleOrder::Prompt;
+    case PreferredColumn: return ExampleOrder::Preferred;
+    case ResponsesColumn: return ExampleOrder::Responses;
+    case FlagsColumn: return ExampleOrder::Flags;
+    default: return ExampleOrder::Position;
+    }
+}
+
 void ExampleTableModel::sort(int column, Qt::SortOrder order)
 {
     ExampleQuery query = m_query;
-    query.order = column == PromptColumn    ? ExampleOrder::Prompt
-                : column == PreferredColumn ? ExampleOrder::Preferred
-                : column == ResponsesColumn ? ExampleOrder::Responses
-                : column == FlagsColumn     ? ExampleOrder::Flags
-                                            : ExampleOrder::Position;
+    query.order = orderOfColumn(column);
     query.descending = order == Qt::DescendingOrder;
     if (query.order == m_query.order && query.descending == m_query.descending)
         return;

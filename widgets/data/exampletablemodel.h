@@ -41,6 +41,8 @@ public:
     int rowOfPosition(int position);
     //! Sorts by any column, in the workspace's query (the rows are paged, not all loaded).
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+    //! The order a click on `column`'s header sorts by.
+    static ExampleOrder orderOfColumn(int column);
 
 private:
     //! Rows [offset, offset + limit) of the query.

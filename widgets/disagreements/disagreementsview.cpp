@@ -6,6 +6,7 @@
 #include "widgets/shell/qtconvert.h"
 #include "widgets/results/resultscontext.h"
 #include "results/resultstore.h"
+#include "results/seedgroups.h"
 #include "workspace/workspace.h"
 
 #include <QCheckBox>
@@ -214,7 +215,15 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
         showPair(pair);
         m_context->selectPair(m_distribution->currentText(), pair);
     });
-    connect(m_context, &ResultsContext::scopeChanged, this, &DisagreementsView::refresh);
+    connect(m_context, &ResultsContext::scopeChanged, this, [this] {
+        // Picks are of one model: another model (or workspace) starts from its chosen interventions again.
+        const QString scope = m_context->workspace() ? m_context->model() : QString();
+        if (scope != m_pickedModel) {
+            m_picked.clear();
+            m_pickedModel = scope;
+        }
+        refresh();
+    });
     connect(m_context, &ResultsContext::shiftSelected, this,
             [this](const ShiftPair &shift) { setDistribution(qs(shift.target)); });
     connect(m_context, &ResultsContext::pairSelected, this, [this](const QString &distribution, int pair) {
@@ -330,7 +339,12 @@ QList<qint64> DisagreementsView::chosenEvaluations() const
 
 void DisagreementsView::pick(const QString &intervention, const ShiftPair &shift)
 {
-    const QString key = m_context->model() + QStringLiteral(" · ") + intervention;
+    // A seed group stands for its runs' evaluations: its first seed's are the pairs shown.
+    QString evaluated = intervention;
+    if (Workspace *ws = m_context->workspace())
+        if (const auto group = findSeedGroup(*ws, ss(m_context->model()), ss(intervention)))
+            evaluated = qs(group->members.front().label);
+    const QString key = m_context->model() + QStringLiteral(" · ") + evaluated;
     // The pick before stays beside the new one; a third pick replaces the older.
     QStringList picked = m_picked.isEmpty() ? QStringList() : QStringList{m_picked.last()};
     picked.removeAll(key);
@@ -340,8 +354,11 @@ void DisagreementsView::pick(const QString &intervention, const ShiftPair &shift
         setDistribution(qs(shift.target)); // reloads the list with the picks checked
     else
         loadEvaluations();
-    if (m_picked.size() == 2)
-        m_mode->setCurrentIndex(m_mode->findData(DisagreementFilter::FirstTwoDisagree));
+    // Two picks: the pairs they disagree on; one (the same picked again): all its pairs.
+    const int mode =
+        m_mode->findData(m_picked.size() == 2 ? DisagreementFilter::FirstTwoDisagree : DisagreementFilter::AllPairs);
+    if (m_picked.size() == 2 || m_mode->currentData().toInt() == DisagreementFilter::FirstTwoDisagree)
+        m_mode->setCurrentIndex(mode);
 }
 
 void DisagreementsView::rememberChecks()

@@ -88,7 +88,8 @@ private:
     QTextBrowser *m_pairView;
     DisagreementModel *m_model;
     DisagreementFilter *m_filter;
-    QStringList m_picked; //!< "model · intervention" of the evaluations checked, in the order picked
+    QStringList m_picked;  //!< "model · intervention" of the evaluations checked, in the order picked
+    QString m_pickedModel; //!< the model the picks are of
 };
 
 } // namespace shiftscope

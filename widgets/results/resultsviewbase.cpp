@@ -362,6 +362,29 @@ void ResultsViewBase::chooseFigureFile()
     QSize size = m_figureSize->currentData().toSize();
     if (!size.isValid())
         size = figureWidget()->size();
+    // A figure that needs pages at this size writes one file per page, named after the chosen one; say which,
+    // and ask before replacing pages already there.
+    const int pages = figurePages(size);
+    if (pages > 1) {
+        const QFileInfo info(path);
+        QStringList existing;
+        for (int page = 1; page <= pages; ++page) {
+            const QString file = info.dir().filePath(
+                QStringLiteral("%1-%2.%3").arg(info.completeBaseName()).arg(page).arg(info.suffix()));
+            if (QFileInfo::exists(file))
+                existing << QFileInfo(file).fileName();
+        }
+        const QString question =
+            tr("At %1×%2 the figure stays legible on %3 pages, written as %4-1.%5 to %4-%3.%5.")
+                .arg(size.width())
+                .arg(size.height())
+                .arg(pages)
+                .arg(info.completeBaseName(), info.suffix())
+            + (existing.isEmpty() ? QString() : tr(" %1 exist already and will be replaced.").arg(existing.join(", ")));
+        if (QMessageBox::question(this, tr("Export figure"), question, QMessageBox::Ok | QMessageBox::Cancel)
+            != QMessageBox::Ok)
+            return;
+    }
     QString error;
     if (!exportFigure(path, size, &error))
         QMessageBox::warning(this, tr("Export figure"), error);

@@ -15,10 +15,22 @@ namespace shiftscope {
 
 namespace {
 
+//! Shows three decimals, sorts by the number (a missing one first).
+class NumberItem : public QTableWidgetItem {
+public:
+    bool operator<(const QTableWidgetItem &other) const override
+    {
+        const QVariant a = data(Qt::UserRole), b = other.data(Qt::UserRole);
+        if (!a.isValid() || !b.isValid())
+            return !a.isValid() && b.isValid();
+        return a.toDouble() < b.toDouble();
+    }
+};
+
 //! A cell that shows three decimals and sorts by its number; empty when there is none.
 QTableWidgetItem *numberItem(const std::optional<double> &value)
 {
-    auto *item = new QTableWidgetItem;
+    auto *item = new NumberItem;
     if (value) {
         item->setData(Qt::DisplayRole, QString::number(*value, 'f', 3));
         item->setData(Qt::UserRole, *value);

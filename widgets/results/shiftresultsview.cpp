@@ -387,7 +387,13 @@ void ShiftResultsView::buildElicitationChart()
             barSet->append(de);
             low = std::min(low, de);
             high = std::max(high, de);
-            setTips << (row.differentialElicitation
+            const bool group = !resultAt(name, c).seeds.empty();
+            setTips << (row.differentialElicitation && group
+                            ? tr("%1\n%2: DE %3, the mean of each seed's (generalization − baseline) / capability")
+                                      .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name),
+                                           number(row.differentialElicitation))
+                                  + seedLines(resultAt(name, c))
+                        : row.differentialElicitation
                             ? tr("%1\n%2: DE %3 = (%4 − %5) / %6\nbaseline: %7\ncapability: %8")
                                       .arg(shiftLabel(m_shifts[std::size_t(c)]), qs(name),
                                            number(row.differentialElicitation), number(row.generalizationAccuracy),

@@ -588,8 +588,10 @@ void MainWindow::showOutcome(const AnnotationOutcome &outcome)
 void MainWindow::saveLayout()
 {
     QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState());
+    // In presentation mode the layout to keep is the one it will give back, not the full-screen one.
+    settings.setValue(QStringLiteral("window/geometry"),
+                      m_presentation ? m_geometryBeforePresentation : saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), m_presentation ? m_layoutBeforePresentation : saveState());
     settings.setValue(QStringLiteral("window/shiftSplitter"), m_shiftView->splitter()->saveState());
     settings.setValue(QStringLiteral("window/sourceSplitter"), m_shiftView->sourcePane()->splitter()->saveState());
     settings.setValue(QStringLiteral("window/targetSplitter"), m_shiftView->targetPane()->splitter()->saveState());
