@@ -1,5 +1,7 @@
 #include "demo/demosuite.h"
 
+#include "demo/demotext.h"
+
 #include "genies/splitwriter.h"
 
 #include <algorithm>
@@ -17,50 +19,8 @@ namespace shiftscope {
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------------------------
-// Randomness
-
-//! splitmix64. The standard distributions are implementation-defined; this is the same bit for bit everywhere.
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
-    std::uint64_t next()
-    {
-        std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    //! Uniform in [0, n); the modulo bias is negligible for the small n used here.
-    int below(int n) { return int(next() % std::uint64_t(n)); }
-    int between(int lo, int hi) { return lo + below(hi - lo + 1); }
-    bool chance(int percent) { return below(100) < percent; }
-    template <typename Container>
-    const auto &pick(const Container &items)
-    {
-        return items[std::size_t(below(int(items.size())))];
-    }
-    template <typename T>
-    void shuffle(std::vector<T> &items)
-    {
-        for (std::size_t i = items.size(); i > 1; --i)
-            std::swap(items[i - 1], items[std::size_t(below(int(i)))]);
-    }
-
-private:
-    std::uint64_t m_state;
-};
-
-//! FNV-1a, to turn (seed, id, split) into a stream seed without depending on std::hash.
-std::uint64_t fnv1a(std::string_view text)
-{
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (const char c : text) {
-        hash ^= std::uint8_t(c);
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
+// Randomness and text helpers: demo/demotext.h.
+using namespace demotext;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabulary: small and built in, so a tiny model can learn it from the training splits alone.
@@ -161,59 +121,6 @@ std::string numberWords(int n)
     if (n < 1000)
         return std::string(ones[std::size_t(n / 100)]) + " hundred" + (n % 100 ? " " + numberWords(n % 100) : "");
     return numberWords(n / 1000) + " thousand" + (n % 1000 ? " " + numberWords(n % 1000) : "");
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Text helpers
-
-using Vars = std::initializer_list<std::pair<std::string_view, std::string_view>>;
-
-//! Replaces every "{key}" in `pattern`.
-std::string fill(std::string_view pattern, Vars vars)
-{
-    std::string out(pattern);
-    for (const auto &[key, value] : vars) {
-        const std::string token = "{" + std::string(key) + "}";
-        for (std::size_t at = out.find(token); at != std::string::npos; at = out.find(token, at + value.size()))
-            out.replace(at, token.size(), value);
-    }
-    return out;
-}
-
-std::string capitalised(std::string text)
-{
-    if (!text.empty() && text[0] >= 'a' && text[0] <= 'z')
-        text[0] = char(text[0] - 'a' + 'A');
-    return text;
-}
-
-std::string lowercased(std::string text)
-{
-    for (char &c : text)
-        if (c >= 'A' && c <= 'Z')
-            c = char(c - 'A' + 'a');
-    return text;
-}
-
-//! "Mexico City" -> "M-E-X-I-C-O C-I-T-Y".
-std::string spelled(std::string_view word)
-{
-    std::string out;
-    for (const char c : word) {
-        if (c == ' ') {
-            out += ' ';
-            continue;
-        }
-        if (!out.empty() && out.back() != ' ')
-            out += '-';
-        out += (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
-    }
-    return out;
-}
-
-bool contains(const std::vector<std::string> &items, std::string_view value)
-{
-    return std::find(items.begin(), items.end(), value) != items.end();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
