@@ -2,6 +2,7 @@
 
 #include "data/types.h"
 #include "genies/splitwriter.h"
+#include "util/splitmix64.h"
 
 #include <array>
 #include <cstdio>
@@ -13,23 +14,7 @@ namespace shiftscope {
 
 namespace {
 
-//! splitmix64: small, fast and the same on every platform.
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
-    std::uint64_t next()
-    {
-        std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    int below(int n) { return int(next() % std::uint64_t(n)); }
-    int between(int lo, int hi) { return lo + below(hi - lo + 1); }
-
-private:
-    std::uint64_t m_state;
-};
+using Rng = SplitMix64;
 
 constexpr std::array kWords = {
     "the",       "model",     "answer",     "question", "data",       "result",    "because", "which",    "system",

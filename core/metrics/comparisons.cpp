@@ -1,22 +1,13 @@
 #include "metrics/comparisons.h"
 
+#include "util/splitmix64.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
 namespace shiftscope {
-
-namespace {
-//! splitmix64: tiny, fast and the same on every platform.
-std::uint64_t nextRandom(std::uint64_t &state)
-{
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-} // namespace
 
 Interval bootstrapAccuracyInterval(std::span<const double> p, int resamples, std::uint64_t seed, double level)
 {
@@ -26,11 +17,11 @@ Interval bootstrapAccuracyInterval(std::span<const double> p, int resamples, std
     for (std::size_t k = 0; k < p.size(); ++k)
         right[k] = p[k] >= 0.5 ? 1 : 0;
     std::vector<double> accuracies(static_cast<std::size_t>(resamples));
-    std::uint64_t state = seed;
+    SplitMix64 random(seed);
     for (auto &accuracy : accuracies) {
         std::size_t hits = 0;
         for (std::size_t k = 0; k < p.size(); ++k)
-            hits += right[nextRandom(state) % p.size()];
+            hits += right[random.next() % p.size()];
         accuracy = double(hits) / double(p.size());
     }
     std::sort(accuracies.begin(), accuracies.end());
