@@ -38,6 +38,13 @@ struct InterventionContext {
     ProgressCallback progress;
 };
 
+//! Which head a model intervention needs on its model.
+enum class ModelHeadUse {
+    Any,           //!< reads hidden states only (probes, lora, prompt_tuning)
+    LanguageModel, //!< next-token log-probabilities (zero_shot, few_shot)
+    Classifier,    //!< a sequence-classification head (reward_model)
+};
+
 //! A method that is trained on a source distribution and then gives, for every pair of an evaluated split, the
 //! probability of the preferred response. Pairs are in GENIES "all pairs" order (reference 1.3).
 class Intervention {
@@ -49,6 +56,8 @@ public:
     virtual bool trains() const { return true; }
     //! Whether it computes with a language model, so a run of it needs a model folder.
     virtual bool needsModel() const { return false; }
+    //! The head the model must have, checked before a run is written.
+    virtual ModelHeadUse modelHead() const { return ModelHeadUse::Any; }
     //! Credit for a pair whose probability is exactly 0.5: 1 by GENIES' rule (argmax-first with the preferred
     //! response first), 0.5 for methods that give no preference at all.
     virtual double tieCredit() const { return 1.0; }

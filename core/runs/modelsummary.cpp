@@ -66,6 +66,13 @@ ModelSummary summariseModelFolder(const fs::path &dir)
     return s;
 }
 
+bool ModelSummary::classifies() const
+{
+    const std::string suffix = "ForSequenceClassification";
+    return architecture.size() > suffix.size()
+        && architecture.compare(architecture.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::string ModelSummary::describe() const
 {
     char size[32];

@@ -19,6 +19,8 @@ struct ModelSummary {
     std::string problem; //!< why it cannot be used, empty when it looks usable
 
     std::string describe() const;
+    //! Whether the architecture is a *ForSequenceClassification model (a reward model or classifier).
+    bool classifies() const;
 };
 
 //! Reads config.json and lists the weight files; never throws (problems end up in `problem`).

@@ -5,6 +5,7 @@
 #include "metrics/geniesmetrics.h"
 #include "results/resultanalysis.h"
 #include "runs/intervention.h"
+#include "runs/modelsummary.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
 #include "util/sha256.h"
@@ -81,6 +82,19 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
                          request.intervention,
                          "this intervention needs a model",
                          "give a Hugging Face model folder (--model DIR, or the launcher's Model folder)"});
+    // A reward model has no language-model head and a language model no reward head: refuse the mismatch now,
+    // before a run is written, and leave out a baseline that cannot run on this model.
+    const bool classifier = !request.modelDir.empty() && summariseModelFolder(request.modelDir).classifies();
+    const auto headFits = [&](const Intervention &i) {
+        return i.modelHead() == ModelHeadUse::Any || (i.modelHead() == ModelHeadUse::Classifier) == classifier;
+    };
+    if (intervention->needsModel() && !headFits(*intervention))
+        throw InputError(InputProblem{
+            request.modelDir.string(), request.intervention,
+            classifier ? "this is a reward model (a sequence-classification head), which gives no log-probabilities"
+                       : "this is a language model; reward_model needs a sequence-classification head (score.weight)",
+            classifier ? "run reward_model on it, or a probe, lora or prompt_tuning (they read hidden states)"
+                       : "give a *ForSequenceClassification model folder, or run zero_shot on this one"});
     RunRecord run;
     run.modelPath = request.modelDir.string();
     run.modelHash = request.modelDir.empty() ? std::string() : modelIdentity(request.modelDir);
@@ -140,9 +154,11 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
     }
     const auto names = InterventionRegistry::instance().names();
     // The baseline runs when it is registered and has what it needs (zero_shot needs the model).
-    const bool haveBaseline = std::find(names.begin(), names.end(), request.baselineIntervention) != names.end()
-                           && (!request.modelDir.empty()
-                               || !InterventionRegistry::instance().create(request.baselineIntervention)->needsModel());
+    bool haveBaseline = std::find(names.begin(), names.end(), request.baselineIntervention) != names.end();
+    if (haveBaseline) {
+        const auto baseline = InterventionRegistry::instance().create(request.baselineIntervention);
+        haveBaseline = !baseline->needsModel() || (!request.modelDir.empty() && headFits(*baseline));
+    }
     if (haveBaseline && request.baselineIntervention != request.intervention)
         addUnit(request.baselineIntervention, {}, targets);
     return run;

@@ -167,6 +167,8 @@ CREATE TABLE target_capabilities (
         runOwnerMigrationSql(),
         // 6 -> 7: runs write their evaluations beside imported ones.
         runResultsMigrationSql(),
+        // 7 -> 8: reward-model scores and preference-data imports.
+        rewardMigrationSql(),
     };
     return migrations;
 }

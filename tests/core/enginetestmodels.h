@@ -31,10 +31,21 @@ struct TinyModel {
     FileDtype roundTo = FileDtype::F32; //!< round values to F16 or BF16 first (the F32 twin of such a file)
     int shards = 1;
     unsigned seed = 7;
+    int labels = 0; //!< more than 0: the architecture's *ForSequenceClassification model with this many labels
+
+    //! config.json's architecture name: `architecture`, or its sequence-classification model.
+    std::string architectureName() const
+    {
+        if (labels == 0)
+            return architecture;
+        if (architecture == "GPT2LMHeadModel")
+            return "GPT2ForSequenceClassification";
+        return architecture.substr(0, architecture.find("ForCausalLM")) + "ForSequenceClassification";
+    }
 
     std::string configJson() const
     {
-        nlohmann::ordered_json c = {{"architectures", {architecture}},
+        nlohmann::ordered_json c = {{"architectures", {architectureName()}},
                                     {"vocab_size", vocab},
                                     {"eos_token_id", 2},
                                     {"tie_word_embeddings", tied}};
@@ -57,6 +68,8 @@ struct TinyModel {
                           {"rotary_emb_base", 10000},
                           {"use_parallel_residual", parallelResidual}});
         }
+        if (labels > 0)
+            c["num_labels"] = labels;
         return c.dump(2);
     }
 

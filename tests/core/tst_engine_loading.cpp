@@ -347,9 +347,11 @@ void TestEngineLoading::configProblems_data()
 {
     QTest::addColumn<QByteArray>("config");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("architecture") << QByteArray(R"({"architectures": ["BertForMaskedLM"]})")
-                                  << "architecture 'BertForMaskedLM' is not supported (fix: use a model of a supported "
-                                     "architecture: GPTNeoXForCausalLM, LlamaForCausalLM, GPT2LMHeadModel)";
+    QTest::newRow("architecture")
+        << QByteArray(R"({"architectures": ["BertForMaskedLM"]})")
+        << "architecture 'BertForMaskedLM' is not supported (fix: use a model of a supported "
+           "architecture: GPTNeoXForCausalLM, LlamaForCausalLM, GPT2LMHeadModel, Qwen2ForCausalLM, "
+           "MistralForCausalLM, GPTNeoXForSequenceClassification";
     QTest::newRow("heads") << QByteArray(
         R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 30, "num_attention_heads": 4})")
                            << "key 'num_attention_heads': 4 heads do not divide the hidden size 30";

@@ -238,7 +238,7 @@ void TestEngineScoring::forwardCommandRejectsBadCases()
     const Json cases = {{"cases",
                          {{{"name", "ragged"}, {"input_ids", {{1, 2}, {3}}}},
                           {{"name", "vocab"}, {"input_ids", {{1, 999}}}},
-                          {{"name", "right padded"}, {"input_ids", {{1, 2}}}, {"attention_mask", {{1, 0}}}}}}};
+                          {{"name", "holes"}, {"input_ids", {{1, 2, 3}}}, {"attention_mask", {{1, 0, 1}}}}}}};
     writeText(tempPath(dir, "cases.json"), cases.dump());
     const auto r = runCommand({"forward", "--model", model.string(), "--input", tempPath(dir, "cases.json").string(),
                                "--out", tempPath(dir, "o.json").string()});
@@ -247,7 +247,7 @@ void TestEngineScoring::forwardCommandRejectsBadCases()
              r.err.c_str());
     QVERIFY(r.err.find("case 1 ('vocab'): input_ids hold 999, outside the model's vocabulary [0, 53)")
             != std::string::npos);
-    QVERIFY(r.err.find("case 2 ('right padded'): attention_mask row 0 is not left padding") != std::string::npos);
+    QVERIFY(r.err.find("case 2 ('holes'): attention_mask row 0 is not one run of 1s") != std::string::npos);
     QVERIFY(!fs::exists(tempPath(dir, "o.json")));
     const auto noModel = runCommand({"forward", "--input", "x", "--out", "y"});
     QCOMPARE(noModel.code, 2);

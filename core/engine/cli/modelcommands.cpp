@@ -4,8 +4,10 @@
 #include "data/types.h"
 #include "engine/model/causallm.h"
 #include "engine/model/forwardcases.h"
+#include "engine/model/forwardpass.h"
 #include "engine/model/computebackend.h"
 #include "engine/scoring/responsescorer.h"
+#include "engine/scoring/rewardscorer.h"
 #include "tokenizer/tokenizer.h"
 #include "util/errors.h"
 #include "data/modelidentity.h"
@@ -115,14 +117,20 @@ int forward(CommandContext &context)
                                .to(model->device(), at::kLong, false, true);
         request.attentionMask = at::from_blob(const_cast<std::int64_t *>(c.mask.data()), {c.rows, c.length}, longs)
                                     .to(model->device(), at::kLong, false, true);
-        request.capturePositions = at::full({c.rows, 1}, c.length - 1, longs.device(model->device()));
+        const at::Tensor last = lastRealPositions(request.attentionMask); // (rows)
+        request.capturePositions = last.unsqueeze(1);
         request.hiddenStates = true;
         const ForwardResult result = model->forward(request);
         Json entry = c.source;
-        entry["logits"] = nested(result.logits);                       // (rows, length, vocab)
+        if (model->config().classifies()) { // the head's scores at each row's last real token: (rows, labels)
+            const at::Tensor index = last.view({c.rows, 1, 1}).expand({c.rows, 1, result.logits.size(2)});
+            entry["scores"] = nested(result.logits.gather(1, index).squeeze(1));
+        } else {
+            entry["logits"] = nested(result.logits); // (rows, length, vocab)
+            if (c.responseStart)
+                entry["response_mean_logprob"] = responseMeanLogprobs(c, result.logits);
+        }
         entry["hidden_last"] = nested(result.hiddenStates.squeeze(1)); // (rows, layers + 1, hidden)
-        if (c.responseStart)
-            entry["response_mean_logprob"] = responseMeanLogprobs(c, result.logits);
         results.push_back(std::move(entry));
     }
     refuseProtectedFile(*output);
@@ -136,17 +144,63 @@ int forward(CommandContext &context)
 
 // ---- score -----------------------------------------------------------------------------------------------------
 
-//! Scores every pair of a split with the GENIES zero-shot semantics (or the mean log-probability) and stores
-//! P(preferred) per pair in the workspace's scores table.
+std::vector<double> scoreLanguageModel(CommandContext &c, const CausalLM &model, const Tokenizer &tokenizer, int eos,
+                                       const std::vector<Example> &examples, const std::vector<PairRef> &pairs,
+                                       const std::string &scoringText)
+{
+    // GENIES tokenization (reference 4.0): prompt and response separately, no special tokens, EOS appended.
+    std::vector<TokenizedExample> tokenized;
+    std::map<int, std::size_t> indexOf;
+    for (const Example &e : examples) {
+        indexOf[e.position] = tokenized.size();
+        TokenizedExample t{tokenizer.encode(e.prompt), {}};
+        for (const Response &r : e.responses) {
+            t.responses.push_back(tokenizer.encode(r.text));
+            t.responses.back().push_back(eos);
+        }
+        tokenized.push_back(std::move(t));
+    }
+    std::vector<ResponsePair> responsePairs;
+    for (const PairRef &p : pairs)
+        responsePairs.push_back({indexOf.at(p.examplePosition), p.preferredIndex, p.dispreferredIndex});
+
+    ScorerOptions options;
+    options.scoring = scoringText == "mean" ? PairScoring::MeanLogprob : PairScoring::GeniesZeroShot;
+    options.padId = eos;
+    const auto probabilities = ResponseScorer(model, options).scorePairs(tokenized, responsePairs, c.progress("pairs"));
+    c.endProgress();
+    return probabilities;
+}
+
+int storeScores(CommandContext &c, Workspace &ws, const fs::path &modelDir, const std::string &distribution,
+                const std::string &splitText, const std::string &scoringText, const std::vector<PairRef> &pairs,
+                const std::vector<double> &probabilities)
+{
+    std::ostream &out = c.out;
+    const std::string hash = modelIdentity(modelDir);
+    ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, distribution, splitText, scoringText}, pairs,
+                           probabilities);
+    int correct = 0;
+    for (const double p : probabilities)
+        correct += p >= 0.5; // ties count as correct, as in GENIES
+    out << "Scored " << pairs.size() << " pairs of " << distribution << " (" << splitText << ") with "
+        << modelDir.string();
+    if (!pairs.empty())
+        out << ": accuracy " << double(correct) / double(pairs.size());
+    out << "\n";
+    return int(ExitOk);
+}
+
+//! Scores every pair of a split with the GENIES zero-shot semantics (or the mean log-probability), or with a reward
+//! model's rewards, and stores P(preferred) per pair in the workspace's scores table.
 int score(CommandContext &c)
 {
     const Arguments &args = c.args;
-    std::ostream &out = c.out;
     const fs::path modelDir = c.required("model");
     const auto distribution = std::optional<std::string>(c.required("distribution"));
     const std::string splitText = c.choice("split", "test", {"train", "test"});
     const auto split = splitFromName(splitText);
-    const std::string scoringText = c.choice("scoring", "genies", {"genies", "mean"});
+    std::string scoringText = c.choice("scoring", "", {"genies", "mean", "reward"});
     const int limit = args.value("limit") ? int(c.number("limit", -1, 1)) : -1;
 
     Workspace ws = c.workspace();
@@ -167,42 +221,39 @@ int score(CommandContext &c)
                                       "neither config.json nor the tokenizer names an end-of-sequence token",
                                       "set eos_token_id in config.json"});
     requireTokenizerFits(tokenizer, modelDir / "tokenizer.json", model->config(), eos);
+    const bool classifier = model->config().classifies();
+    if (scoringText.empty())
+        scoringText = classifier ? "reward" : "genies";
+    if ((scoringText == "reward") != classifier)
+        throw UsageError(classifier ? "--scoring " + scoringText + " needs a language model; " + modelDir.string()
+                                          + " is a reward model (" + model->config().architectureName
+                                          + "): use --scoring reward or leave --scoring out"
+                                    : "--scoring reward needs a reward model (*ForSequenceClassification); "
+                                          + modelDir.string() + " is a language model");
 
-    // GENIES tokenization (reference 4.0): prompt and response separately, no special tokens, EOS appended.
-    std::vector<TokenizedExample> tokenized;
-    std::map<int, std::size_t> indexOf;
-    for (const Example &e : examples) {
-        indexOf[e.position] = tokenized.size();
-        TokenizedExample t{tokenizer.encode(e.prompt), {}};
-        for (const Response &r : e.responses) {
-            t.responses.push_back(tokenizer.encode(r.text));
-            t.responses.back().push_back(*eos);
+    std::vector<double> probabilities;
+    if (classifier) {
+        // A reward model: P(preferred) = σ(r_preferred − r_dispreferred), as the reward_model intervention.
+        std::vector<TokenizedExample> tokenized;
+        std::map<int, std::size_t> indexOf;
+        for (const Example &e : examples) {
+            indexOf[e.position] = tokenized.size();
+            std::vector<std::string> responses;
+            for (const Response &r : e.responses)
+                responses.push_back(r.text);
+            tokenized.push_back(RewardScorer::tokenize(tokenizer, *eos, e.prompt, responses, true, 1 << 20));
         }
-        tokenized.push_back(std::move(t));
+        std::vector<ResponsePair> responsePairs;
+        for (const PairRef &p : pairs)
+            responsePairs.push_back({indexOf.at(p.examplePosition), p.preferredIndex, p.dispreferredIndex});
+        RewardScorerOptions options;
+        options.padId = *eos;
+        probabilities = RewardScorer(*model, options).scorePairs(tokenized, responsePairs, c.progress("examples"));
+        c.endProgress();
+    } else {
+        probabilities = scoreLanguageModel(c, *model, tokenizer, *eos, examples, pairs, scoringText);
     }
-    std::vector<ResponsePair> responsePairs;
-    for (const PairRef &p : pairs)
-        responsePairs.push_back({indexOf.at(p.examplePosition), p.preferredIndex, p.dispreferredIndex});
-
-    ScorerOptions options;
-    options.scoring = scoringText == "mean" ? PairScoring::MeanLogprob : PairScoring::GeniesZeroShot;
-    options.padId = *eos;
-    const auto probabilities =
-        ResponseScorer(*model, options).scorePairs(tokenized, responsePairs, c.progress("pairs"));
-    c.endProgress();
-
-    const std::string hash = modelIdentity(modelDir);
-    ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, *distribution, splitText, scoringText}, pairs,
-                           probabilities);
-    int correct = 0;
-    for (const double p : probabilities)
-        correct += p >= 0.5; // ties count as correct, as in GENIES
-    out << "Scored " << pairs.size() << " pairs of " << *distribution << " (" << splitText << ") with "
-        << modelDir.string();
-    if (!pairs.empty())
-        out << ": accuracy " << double(correct) / double(pairs.size());
-    out << "\n";
-    return int(ExitOk);
+    return storeScores(c, ws, modelDir, *distribution, splitText, scoringText, pairs, probabilities);
 }
 
 } // namespace
@@ -225,14 +276,16 @@ void addModelCommands(CommandTable &table)
                forward});
     table.add({"score",
                "Models",
-               {"--model DIR --distribution D [--split test] [--scoring genies|mean] [--limit N] [--dtype ...] "
+               {"--model DIR --distribution D [--split test] [--scoring genies|mean|reward] [--limit N] [--dtype ...] "
                 "[--device ...]"},
-               "score every pair of a split with a model (GENIES zero-shot) into the scores table",
+               "score every pair of a split with a model (GENIES zero-shot, or a reward model) into the scores table",
                WorkspaceUse::Existing,
                {model,
                 {"distribution", "D", "an imported distribution"},
                 {"split", "train|test", "which split (default test)"},
-                {"scoring", "genies|mean", "GENIES zero-shot (default) or the mean response log-probability"},
+                {"scoring", "genies|mean|reward",
+                 "GENIES zero-shot (the default for a language model), the mean response log-probability, or "
+                 "σ(r_preferred − r_dispreferred) of a reward model (its default)"},
                 {"limit", "N", "score the first N examples only"},
                 dtype,
                 device},

@@ -57,6 +57,8 @@ void LoraIntervention::initialize(const InterventionContext &context, const Mode
     case Architecture::GptNeoX: targets = {{"query_key_value", 3 * std::int64_t(c.hiddenSize)}}; break;
     case Architecture::Gpt2: targets = {{"c_attn", 3 * std::int64_t(c.hiddenSize)}}; break;
     case Architecture::Llama:
+    case Architecture::Qwen2:
+    case Architecture::Mistral:
         targets = {{"q_proj", std::int64_t(c.heads) * c.headDim}, {"v_proj", std::int64_t(c.kvHeads) * c.headDim}};
         break;
     }

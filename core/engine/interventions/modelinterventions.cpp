@@ -13,6 +13,7 @@ void registerModelInterventions()
     auto &registry = InterventionRegistry::instance();
     registry.add("zero_shot", [] { return std::make_unique<ZeroShotIntervention>(); });
     registry.add("few_shot", [] { return std::make_unique<FewShotIntervention>(); });
+    registry.add("reward_model", [] { return std::make_unique<RewardModelScoringIntervention>(); });
     registry.add("lora", [] { return std::make_unique<LoraIntervention>(); });
     registry.add("prompt_tuning", [] { return std::make_unique<PromptTuningIntervention>(); });
     using Probe = DirectionProbeIntervention;

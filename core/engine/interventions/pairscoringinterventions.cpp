@@ -2,6 +2,7 @@
 
 #include "engine/interventions/modelsession.h"
 #include "engine/interventions/parameters.h"
+#include "engine/scoring/rewardscorer.h"
 #include "util/errors.h"
 #include "util/inputfile.h"
 
@@ -138,6 +139,51 @@ std::vector<double> FewShotIntervention::evaluate(const InterventionContext &con
             prompt += "\n\n" + m_pool[order[j]].prompt + m_pool[order[j]].response;
         }
         return shots ? prompt + "\n\n" + e.prompt : e.prompt;
+    });
+}
+
+std::vector<ParameterSpec> RewardModelScoringIntervention::parameters() const
+{
+    return {{"label", "0", "which output of the model's head is the reward (0 for a reward model's single output)"},
+            {"append_eos", "true",
+             "true: EOS follows each response, as ShiftScope's own reward models are trained; "
+             "false: the response's last token is scored"},
+            {"max_length", "2048", "tokens kept per sequence; a longer prompt loses its beginning"},
+            {"batch_tokens", "2048", "tokens per forward batch, padding included (bounds memory)"}};
+}
+
+std::vector<double> RewardModelScoringIntervention::evaluate(const InterventionContext &context,
+                                                             const std::vector<Example> &examples,
+                                                             const std::vector<PairRef> &pairs)
+{
+    const auto session = ModelSession::open(context.modelDir, context.device);
+    RewardScorerOptions options;
+    options.label = intParameter(context, "label", 0, 65535);
+    options.batchTokens = intParameter(context, "batch_tokens", 64, 1 << 20);
+    options.padId = session->eosId();
+    const bool appendEos = choiceParameter(context, "append_eos", {"true", "false"}) == "true";
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    const RewardScorer scorer(session->model(), options);
+
+    const auto indexOf = exampleIndexByPosition(examples);
+    std::vector<TokenizedExample> tokenized;
+    std::vector<int> localOf(indexOf.size(), -1);
+    std::vector<ResponsePair> local;
+    for (const PairRef &p : pairs) {
+        const Example &example = examples[indexOf.at(std::size_t(p.examplePosition))];
+        int &slot = localOf[std::size_t(p.examplePosition)];
+        if (slot < 0) {
+            slot = int(tokenized.size());
+            std::vector<std::string> responses;
+            for (const Response &r : example.responses)
+                responses.push_back(r.text);
+            tokenized.push_back(RewardScorer::tokenize(session->tokenizer(), session->eosId(), example.prompt,
+                                                       responses, appendEos, maxLength));
+        }
+        local.push_back({std::size_t(slot), p.preferredIndex, p.dispreferredIndex});
+    }
+    return scorer.scorePairs(tokenized, local, [&](std::int64_t, std::int64_t, const std::string &) {
+        return !context.progress || context.progress(0, 0, "scoring " + context.evalDistribution + " with its reward");
     });
 }
 

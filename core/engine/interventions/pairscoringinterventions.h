@@ -13,6 +13,7 @@ class ModelSession;
 class ZeroShotIntervention : public Intervention {
 public:
     bool needsModel() const override { return true; }
+    ModelHeadUse modelHead() const override { return ModelHeadUse::LanguageModel; }
     std::string name() const override { return "zero_shot"; }
     std::vector<ParameterSpec> parameters() const override;
     bool trains() const override { return false; }
@@ -28,6 +29,7 @@ public:
 class FewShotIntervention : public Intervention {
 public:
     bool needsModel() const override { return true; }
+    ModelHeadUse modelHead() const override { return ModelHeadUse::LanguageModel; }
     std::string name() const override { return "few_shot"; }
     std::vector<ParameterSpec> parameters() const override;
     void train(const InterventionContext &context, const std::vector<Example> &trainExamples) override;
@@ -41,6 +43,22 @@ private:
         std::string response;
     };
     std::vector<Shot> m_pool;
+};
+
+//! An existing reward model (a *ForSequenceClassification folder) as the judge, without training:
+//! P(preferred) = σ(r(prompt + preferred) − r(prompt + dispreferred)), r the head's output `label` at the last
+//! token. Each prompt runs once and its keys and values serve all its responses, as zero_shot does.
+class RewardModelScoringIntervention : public Intervention {
+public:
+    bool needsModel() const override { return true; }
+    ModelHeadUse modelHead() const override { return ModelHeadUse::Classifier; }
+    std::string name() const override { return "reward_model"; }
+    std::vector<ParameterSpec> parameters() const override;
+    bool trains() const override { return false; }
+    void train(const InterventionContext &, const std::vector<Example> &) override {}
+    void load(const InterventionContext &) override {}
+    std::vector<double> evaluate(const InterventionContext &context, const std::vector<Example> &examples,
+                                 const std::vector<PairRef> &pairs) override;
 };
 
 } // namespace shiftscope

@@ -43,7 +43,9 @@ std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, co
     prepareComputeBackend(options);
     switch (config.architecture) {
     case Architecture::GptNeoX: return std::make_unique<GptNeoX>(config, checkpoint, dtype, device);
-    case Architecture::Llama: return std::make_unique<Llama>(config, checkpoint, dtype, device);
+    case Architecture::Llama:
+    case Architecture::Qwen2:
+    case Architecture::Mistral: return std::make_unique<Llama>(config, checkpoint, dtype, device);
     case Architecture::Gpt2: return std::make_unique<Gpt2>(config, checkpoint, dtype, device);
     }
     throw std::logic_error("unhandled architecture");

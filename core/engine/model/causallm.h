@@ -44,7 +44,9 @@ struct ForwardRequest {
 
 //! Outputs of a forward call, in float32 whatever the compute dtype.
 struct ForwardResult {
-    at::Tensor logits; //!< (batch, seq - logitsFrom, vocab)
+    //! (batch, seq - logitsFrom, vocab); for a sequence-classification model the head's scores at every position,
+    //! (batch, seq - logitsFrom, labels), of which the one at each row's last real token is the model's output.
+    at::Tensor logits;
     //! (batch, P, layers + 1, hidden) in Hugging Face's output_hidden_states order: [0] the embeddings, [k] the
     //! output of block k, [layers] the last block's output after the final norm.
     at::Tensor hiddenStates;
@@ -53,7 +55,8 @@ struct ForwardResult {
     at::Tensor headOutputs;
 };
 
-//! A causal language model ready to run. Rows may be left-padded: padding is masked out and position ids count
+//! A causal language model ready to run, with its language-model head or a sequence-classification head
+//! (config().head). Rows may be left-padded: padding is masked out and position ids count
 //! from each row's first real token, so a row's results do not depend on its padding or on the other rows.
 class CausalLM {
 public:

@@ -47,14 +47,21 @@ std::string checkCase(const Json &c, ForwardCase &out, int vocab)
             return "attention_mask " + message;
         if (rows != out.rows || length != out.length)
             return "attention_mask is not the shape of input_ids";
-        for (std::int64_t r = 0; r < rows; ++r)
+        // Each row: padding on the left or on the right of one run of real tokens (0s, 1s, 0s).
+        for (std::int64_t r = 0; r < rows; ++r) {
+            int runs = 0;
             for (std::int64_t t = 0; t < length; ++t) {
                 const auto m = out.mask[std::size_t(r * length + t)];
-                const auto next = t + 1 < length ? out.mask[std::size_t(r * length + t + 1)] : 1;
-                if ((m != 0 && m != 1) || m > next)
-                    return "attention_mask row " + std::to_string(r)
-                         + " is not left padding (0s then 1s, the last one 1)";
+                const auto before = t > 0 ? out.mask[std::size_t(r * length + t - 1)] : 0;
+                if (m != 0 && m != 1)
+                    return "attention_mask row " + std::to_string(r) + " holds " + std::to_string(m)
+                         + " (only 0 and 1 are allowed)";
+                runs += m == 1 && before == 0;
             }
+            if (runs != 1)
+                return "attention_mask row " + std::to_string(r)
+                     + " is not one run of 1s padded by 0s on the left or on the right";
+        }
     }
     if (c.contains("response_start")) {
         if (!c["response_start"].is_number_integer() || c["response_start"].get<std::int64_t>() < 0)

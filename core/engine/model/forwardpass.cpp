@@ -1,6 +1,7 @@
 #include "engine/model/forwardpass.h"
 
 #include "engine/model/kvcache.h"
+#include "util/errors.h"
 
 #include <ATen/ATen.h>
 #include <limits>
@@ -68,6 +69,18 @@ ForwardPass::ForwardPass(const ModelConfig &config, const ForwardRequest &caller
     m_positions = start.unsqueeze(1) + (counted - 1).clamp_min(0);      // (B, T)
     m_nextPositions = start + counted.select(1, m_length - 1);          // (B)
     m_keyMask = hasCache ? at::cat({cache->keyMask(), mask}, 1) : mask; // (B, S)
+    if (config.slidingWindow) {
+        const std::int64_t longest = m_nextPositions.max().item<std::int64_t>();
+        if (longest > *config.slidingWindow)
+            throw InputError(InputProblem{config.source.string(), "key 'sliding_window'",
+                                          config.architectureName + " attends within a sliding window of "
+                                              + std::to_string(*config.slidingWindow)
+                                              + " tokens, which the engine does not implement, and a "
+                                              + "sequence here is " + std::to_string(longest) + " tokens long",
+                                          "keep prompt and response within " + std::to_string(*config.slidingWindow)
+                                              + " tokens (the max_length parameter of an intervention), or use a model "
+                                                "without a sliding window"});
+    }
 
     const std::int64_t S = past + m_length;
     const auto longs = at::TensorOptions().dtype(at::kLong).device(device);
@@ -123,6 +136,13 @@ void ForwardPass::recordHeads(const at::Tensor &heads)
 {
     if (m_request.headOutputs)
         m_heads.push_back(atCapturePositions(heads));
+}
+
+at::Tensor lastRealPositions(const at::Tensor &mask)
+{
+    const at::Tensor real = mask.to(at::kLong) != 0; // (B, T)
+    const at::Tensor index = at::arange(mask.size(1), at::TensorOptions().dtype(at::kLong).device(mask.device()));
+    return (real.to(at::kLong) * index).argmax(1); // (B); a row without real tokens gives 0
 }
 
 ForwardResult ForwardPass::finish(const at::Tensor &normed, const at::Tensor &lmHead)

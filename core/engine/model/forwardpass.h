@@ -63,4 +63,8 @@ private:
     std::vector<at::Tensor> m_heads;  // each (B, P, heads, head_dim)
 };
 
+//! Each row's last real token in an attention mask (B, T) of ones and zeros, padded on either side: (B) int64.
+//! Sequence-classification heads are read there, as transformers reads them at the last non-padding token.
+at::Tensor lastRealPositions(const at::Tensor &mask);
+
 } // namespace shiftscope

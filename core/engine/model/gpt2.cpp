@@ -40,7 +40,10 @@ std::vector<TensorSpec> Gpt2::expectedTensors(const ModelConfig &c, const std::s
     }
     specs.push_back({prefix + "ln_f.weight", {H}});
     specs.push_back({prefix + "ln_f.bias", {H}});
-    specs.push_back({"lm_head.weight", {V, H}, c.tiedEmbeddings, !c.tiedEmbeddings});
+    if (c.classifies())
+        specs.push_back({"score.weight", {c.numLabels, H}});
+    else
+        specs.push_back({"lm_head.weight", {V, H}, c.tiedEmbeddings, !c.tiedEmbeddings});
     return specs;
 }
 
@@ -104,7 +107,9 @@ ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
             pass.recordHidden(h);
     }
     const at::Tensor normed = layerNorm(h, m_w[t + "ln_f.weight"], m_w[t + "ln_f.bias"], c.normEps); // (B, T, hidden)
-    return pass.finish(normed, m_w[c.tiedEmbeddings ? t + "wte.weight" : "lm_head.weight"]);
+    return pass.finish(normed, m_w[c.classifies()     ? "score.weight"
+                                   : c.tiedEmbeddings ? t + "wte.weight"
+                                                      : "lm_head.weight"]);
 }
 
 } // namespace shiftscope

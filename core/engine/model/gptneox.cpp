@@ -31,7 +31,10 @@ std::vector<TensorSpec> GptNeoX::expectedTensors(const ModelConfig &c)
     }
     specs.push_back({"gpt_neox.final_layer_norm.weight", {H}});
     specs.push_back({"gpt_neox.final_layer_norm.bias", {H}});
-    specs.push_back({"embed_out.weight", {V, H}, c.tiedEmbeddings, !c.tiedEmbeddings});
+    if (c.classifies())
+        specs.push_back({"score.weight", {c.numLabels, H}});
+    else
+        specs.push_back({"embed_out.weight", {V, H}, c.tiedEmbeddings, !c.tiedEmbeddings});
     return specs;
 }
 
@@ -98,7 +101,9 @@ ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) co
     }
     const at::Tensor normed = layerNorm(h, m_w["gpt_neox.final_layer_norm.weight"],
                                         m_w["gpt_neox.final_layer_norm.bias"], c.normEps); // (B, T, hidden)
-    return pass.finish(normed, m_w[c.tiedEmbeddings ? "gpt_neox.embed_in.weight" : "embed_out.weight"]);
+    return pass.finish(normed, m_w[c.classifies()     ? "score.weight"
+                                   : c.tiedEmbeddings ? "gpt_neox.embed_in.weight"
+                                                      : "embed_out.weight"]);
 }
 
 } // namespace shiftscope

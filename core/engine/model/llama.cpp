@@ -24,7 +24,7 @@ std::vector<TensorSpec> Llama::expectedTensors(const ModelConfig &c)
                 specs.push_back({p + "self_attn." + name + ".bias", {rows}});
         }
         specs.push_back({p + "self_attn.o_proj.weight", {H, qDim}});
-        if (c.attentionBias)
+        if (c.outputBias)
             specs.push_back({p + "self_attn.o_proj.bias", {H}});
         specs.push_back({p + "post_attention_layernorm.weight", {H}});
         specs.push_back({p + "mlp.gate_proj.weight", {I, H}});
@@ -32,7 +32,10 @@ std::vector<TensorSpec> Llama::expectedTensors(const ModelConfig &c)
         specs.push_back({p + "mlp.down_proj.weight", {H, I}});
     }
     specs.push_back({"model.norm.weight", {H}});
-    specs.push_back({"lm_head.weight", {V, H}, c.tiedEmbeddings, !c.tiedEmbeddings});
+    if (c.classifies())
+        specs.push_back({"score.weight", {c.numLabels, H}});
+    else
+        specs.push_back({"lm_head.weight", {V, H}, c.tiedEmbeddings, !c.tiedEmbeddings});
     return specs;
 }
 
@@ -89,7 +92,9 @@ ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) cons
             pass.recordHidden(h);
     }
     const at::Tensor normed = rmsNorm(h, m_w["model.norm.weight"], c.normEps); // (B, T, hidden)
-    return pass.finish(normed, m_w[c.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]);
+    return pass.finish(normed, m_w[c.classifies()     ? "score.weight"
+                                   : c.tiedEmbeddings ? "model.embed_tokens.weight"
+                                                      : "lm_head.weight"]);
 }
 
 } // namespace shiftscope

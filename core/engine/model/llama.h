@@ -8,7 +8,9 @@ namespace shiftscope {
 class Checkpoint;
 
 //! LlamaForCausalLM (LLaMA, LLaMA-2, OpenLLaMA, TinyLlama): RMSNorm blocks, rotary embeddings with rope_theta,
-//! grouped-query attention (num_key_value_heads), a gated SiLU MLP, and a tied or separate lm_head.
+//! grouped-query attention (num_key_value_heads), a gated SiLU MLP, and a tied or separate lm_head. Also runs
+//! Qwen2 (biases on q/k/v) and Mistral (within its sliding window), and the sequence-classification models of the
+//! three (score.weight instead of lm_head).
 class Llama final : public CausalLM {
 public:
     Llama(const ModelConfig &config, const Checkpoint &checkpoint, at::ScalarType dtype, at::Device device);

@@ -15,14 +15,22 @@ using Json = nlohmann::json;
 
 struct KnownArchitecture {
     const char *name;
-    const char *modelType;
+    const char *modelType; //!< config.json's model_type, which names the causal model when "architectures" is absent
     Architecture architecture;
+    ModelHead head;
 };
 
 constexpr KnownArchitecture kKnown[] = {
-    {"GPTNeoXForCausalLM", "gpt_neox", Architecture::GptNeoX},
-    {"LlamaForCausalLM", "llama", Architecture::Llama},
-    {"GPT2LMHeadModel", "gpt2", Architecture::Gpt2},
+    {"GPTNeoXForCausalLM", "gpt_neox", Architecture::GptNeoX, ModelHead::LanguageModel},
+    {"LlamaForCausalLM", "llama", Architecture::Llama, ModelHead::LanguageModel},
+    {"GPT2LMHeadModel", "gpt2", Architecture::Gpt2, ModelHead::LanguageModel},
+    {"Qwen2ForCausalLM", "qwen2", Architecture::Qwen2, ModelHead::LanguageModel},
+    {"MistralForCausalLM", "mistral", Architecture::Mistral, ModelHead::LanguageModel},
+    {"GPTNeoXForSequenceClassification", nullptr, Architecture::GptNeoX, ModelHead::SequenceClassification},
+    {"LlamaForSequenceClassification", nullptr, Architecture::Llama, ModelHead::SequenceClassification},
+    {"GPT2ForSequenceClassification", nullptr, Architecture::Gpt2, ModelHead::SequenceClassification},
+    {"Qwen2ForSequenceClassification", nullptr, Architecture::Qwen2, ModelHead::SequenceClassification},
+    {"MistralForSequenceClassification", nullptr, Architecture::Mistral, ModelHead::SequenceClassification},
 };
 
 //! Reads typed keys of config.json and collects one problem per bad key, so the user sees them all at once.
@@ -115,6 +123,13 @@ public:
             throw InputError(std::move(m_problems));
     }
 
+    //! Whether `key` is present with the value null.
+    bool isNull(const char *key) const
+    {
+        const auto it = m_json.find(key);
+        return it != m_json.end() && it->is_null();
+    }
+
 private:
     const Json *find(const char *key) const
     {
@@ -135,20 +150,20 @@ std::string supportedList()
     return text;
 }
 
-Architecture architectureOf(const Json &json, const std::filesystem::path &file, std::string &name)
+const KnownArchitecture &architectureOf(const Json &json, const std::filesystem::path &file, std::string &name)
 {
     const auto archs = json.find("architectures");
     if (archs != json.end() && archs->is_array() && !archs->empty() && archs->front().is_string()) {
         name = archs->front().get<std::string>();
         for (const auto &k : kKnown)
             if (name == k.name)
-                return k.architecture;
+                return k;
     } else if (const auto type = json.find("model_type"); type != json.end() && type->is_string()) {
         name = type->get<std::string>();
         for (const auto &k : kKnown)
-            if (name == k.modelType) {
+            if (k.modelType && name == k.modelType) {
                 name = k.name;
-                return k.architecture;
+                return k;
             }
     }
     throw InputError(
@@ -242,7 +257,7 @@ void readGptNeoX(ConfigReader &r, ModelConfig &c)
     c.rotaryPct = r.positiveNumber("rotary_pct", 0.25);
     c.ropeTheta = r.positiveNumber("rotary_emb_base", 10000);
     c.parallelResidual = r.boolean("use_parallel_residual", true);
-    c.attentionBias = r.boolean("attention_bias", true);
+    c.attentionBias = c.outputBias = r.boolean("attention_bias", true);
     r.mustBe("rope_scaling", nullptr, "scaled rotary embeddings");
 }
 
@@ -253,10 +268,82 @@ void readLlama(ConfigReader &r, ModelConfig &c)
     c.headDim = r.positiveInt("head_dim", 0);
     c.intermediateSize = r.positiveInt("intermediate_size", 11008);
     c.ropeTheta = r.positiveNumber("rope_theta", 10000);
-    c.attentionBias = r.boolean("attention_bias", false);
+    c.attentionBias = c.outputBias = r.boolean("attention_bias", false);
     r.mustBe("rope_scaling", nullptr, "scaled rotary embeddings");
     r.mustBe("mlp_bias", false, "biases on the MLP projections");
     r.mustBe("pretraining_tp", 1, "tensor-parallel slicing of the projections");
+}
+
+constexpr CommonKeys kQwen2Keys = {"vocab_size",
+                                   151936,
+                                   "hidden_size",
+                                   4096,
+                                   "num_hidden_layers",
+                                   32,
+                                   "num_attention_heads",
+                                   32,
+                                   "max_position_embeddings",
+                                   32768,
+                                   "rms_norm_eps",
+                                   1e-6,
+                                   "hidden_act",
+                                   "silu",
+                                   false};
+constexpr CommonKeys kMistralKeys = {"vocab_size",
+                                     32000,
+                                     "hidden_size",
+                                     4096,
+                                     "num_hidden_layers",
+                                     32,
+                                     "num_attention_heads",
+                                     32,
+                                     "max_position_embeddings",
+                                     4096 * 32,
+                                     "rms_norm_eps",
+                                     1e-6,
+                                     "hidden_act",
+                                     "silu",
+                                     false};
+
+void readQwen2(ConfigReader &r, ModelConfig &c)
+{
+    readCommon(r, c, kQwen2Keys);
+    c.kvHeads = r.positiveInt("num_key_value_heads", 32);
+    c.headDim = r.positiveInt("head_dim", 0);
+    c.intermediateSize = r.positiveInt("intermediate_size", 22016);
+    c.ropeTheta = r.positiveNumber("rope_theta", 10000);
+    c.attentionBias = true; // Qwen2's query, key and value projections always have biases, its output none
+    c.outputBias = false;
+    if (r.boolean("use_sliding_window", false))
+        c.slidingWindow = r.positiveInt("sliding_window", 4096);
+    r.mustBe("rope_scaling", nullptr, "scaled rotary embeddings");
+}
+
+void readMistral(ConfigReader &r, ModelConfig &c)
+{
+    readCommon(r, c, kMistralKeys);
+    c.kvHeads = r.positiveInt("num_key_value_heads", 8);
+    c.headDim = r.positiveInt("head_dim", 0);
+    c.intermediateSize = r.positiveInt("intermediate_size", 14336);
+    c.ropeTheta = r.positiveNumber("rope_theta", 10000);
+    c.attentionBias = c.outputBias = false;
+    c.slidingWindow = r.positiveInt("sliding_window", 4096); // null (later Mistral releases) means no window
+    if (r.isNull("sliding_window"))
+        c.slidingWindow.reset();
+    r.mustBe("rope_scaling", nullptr, "scaled rotary embeddings");
+}
+
+//! The number of labels of a sequence-classification head, as transformers' PretrainedConfig derives it.
+int readLabels(ConfigReader &r, const Json &json)
+{
+    if (const auto it = json.find("id2label"); it != json.end() && !it->is_null()) {
+        if (!it->is_object() || it->empty() || it->size() > 65536) {
+            r.problem("id2label", "must be an object naming each label, got " + it->dump().substr(0, 60));
+            return 1;
+        }
+        return int(it->size());
+    }
+    return r.positiveInt("num_labels", 2);
 }
 
 void readGpt2(ConfigReader &r, ModelConfig &c)
@@ -298,7 +385,9 @@ int ModelConfig::rotaryDims() const
 {
     switch (architecture) {
     case Architecture::GptNeoX: return int(headDim * rotaryPct);
-    case Architecture::Llama: return headDim;
+    case Architecture::Llama:
+    case Architecture::Qwen2:
+    case Architecture::Mistral: return headDim;
     case Architecture::Gpt2: break;
     }
     return 0;
@@ -323,13 +412,19 @@ ModelConfig ModelConfig::parse(std::string_view text, const std::filesystem::pat
             file.string(), {}, "config.json is not a JSON object", "restore the config.json that came with the model"});
 
     ModelConfig c;
-    c.architecture = architectureOf(json, file, c.architectureName);
+    const KnownArchitecture &known = architectureOf(json, file, c.architectureName);
+    c.architecture = known.architecture;
+    c.head = known.head;
     ConfigReader r(json, file);
     switch (c.architecture) {
     case Architecture::GptNeoX: readGptNeoX(r, c); break;
     case Architecture::Llama: readLlama(r, c); break;
     case Architecture::Gpt2: readGpt2(r, c); break;
+    case Architecture::Qwen2: readQwen2(r, c); break;
+    case Architecture::Mistral: readMistral(r, c); break;
     }
+    if (c.classifies())
+        c.numLabels = readLabels(r, json);
     c.activation = normalisedActivation(r, c.activation,
                                         c.architecture == Architecture::Gpt2 ? "activation_function" : "hidden_act");
     c.bosTokenId = r.tokenId("bos_token_id");

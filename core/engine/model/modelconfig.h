@@ -8,13 +8,24 @@
 
 namespace shiftscope {
 
-enum class Architecture { GptNeoX, Llama, Gpt2 };
+//! The block layouts the engine implements. Qwen2 and Mistral are LLaMA's layout (Qwen2 with biases on the query,
+//! key and value projections, Mistral with a sliding attention window) and run on the LLaMA code.
+enum class Architecture { GptNeoX, Llama, Gpt2, Qwen2, Mistral };
+
+//! What sits on the final-normed hidden states: the language-model head (`*ForCausalLM`, `GPT2LMHeadModel`) or a
+//! sequence-classification head (`*ForSequenceClassification`: `score.weight`, one row per label, read at each
+//! sequence's last real token).
+enum class ModelHead { LanguageModel, SequenceClassification };
 
 //! What a model folder's config.json says, in one vocabulary for every architecture. Keys missing from the file
 //! take the defaults of the Hugging Face config class, as transformers would.
 struct ModelConfig {
     Architecture architecture = Architecture::GptNeoX;
     std::string architectureName; //!< as written in config.json, e.g. "GPTNeoXForCausalLM"
+    ModelHead head = ModelHead::LanguageModel;
+    //! Outputs of a sequence-classification head: the size of id2label, else num_labels, else 2 (transformers'
+    //! default). 1 is a reward model.
+    int numLabels = 0;
 
     int vocabSize = 0;
     int hiddenSize = 0;
@@ -33,7 +44,12 @@ struct ModelConfig {
     double ropeTheta = 10000.0;
     // GPT-NeoX
     bool parallelResidual = true;
-    bool attentionBias = true; //!< biases on the attention projections (GPT-NeoX: yes, LLaMA: usually not)
+    bool attentionBias = true; //!< biases on the attention input projections (GPT-NeoX: yes, LLaMA: usually not)
+    bool outputBias = true;    //!< a bias on the attention output projection (Qwen2 has none, its q/k/v do)
+    //! Mistral's (and Qwen2's, where enabled) sliding attention window: a token sees only the last N tokens. The
+    //! engine does not implement the window, so sequences longer than it are refused; within it attention is
+    //! the same as full causal attention.
+    std::optional<int> slidingWindow;
     // GPT-2
     bool scaleAttnByInverseLayerIdx = false;
     bool scaleAttnWeights = true;
@@ -43,6 +59,10 @@ struct ModelConfig {
     std::optional<int> bosTokenId;
     std::optional<int> eosTokenId;
     std::optional<int> padTokenId;
+
+    bool classifies() const { return head == ModelHead::SequenceClassification; }
+    //! The width of what the head computes per position: the vocabulary or the labels.
+    int outputSize() const { return classifies() ? numLabels : vocabSize; }
 
     //! Rotating dimensions per head: GPT-NeoX int(head_dim * rotary_pct), LLaMA all of them, GPT-2 none.
     int rotaryDims() const;

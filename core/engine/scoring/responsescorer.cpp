@@ -2,6 +2,7 @@
 
 #include "engine/model/causallm.h"
 #include "engine/model/kvcache.h"
+#include "engine/scoring/prefixsharing.h"
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
@@ -12,35 +13,6 @@
 namespace shiftscope {
 
 namespace {
-
-//! Token rows padded to one length, on the model's device.
-struct PaddedBatch {
-    at::Tensor ids;  // (rows, length) int64
-    at::Tensor mask; // (rows, length) int64, 1 for real tokens
-};
-
-//! Pads each row (the concatenation of its parts) to `length`: on the left, so every row's last token is real,
-//! or on the right, so every row starts where its cache ends.
-PaddedBatch pad(const std::vector<std::vector<const std::vector<int> *>> &rows, std::int64_t length, bool left,
-                int padId, at::Device device)
-{
-    const auto n = std::int64_t(rows.size());
-    std::vector<std::int64_t> ids(std::size_t(n * length), padId), mask(ids.size(), 0);
-    for (std::int64_t r = 0; r < n; ++r) {
-        std::int64_t size = 0;
-        for (const auto *part : rows[std::size_t(r)])
-            size += std::int64_t(part->size());
-        std::int64_t at = r * length + (left ? length - size : 0);
-        for (const auto *part : rows[std::size_t(r)])
-            for (int token : *part) {
-                ids[std::size_t(at)] = token;
-                mask[std::size_t(at++)] = 1;
-            }
-    }
-    const auto longs = at::TensorOptions().dtype(at::kLong);
-    return {at::from_blob(ids.data(), {n, length}, longs).to(device, at::kLong, false, true),
-            at::from_blob(mask.data(), {n, length}, longs).to(device, at::kLong, false, true)};
-}
 
 //! log p(token t + 1 | tokens <= t) for t < length - 1, from logits (rows, length, vocab): (rows, length - 1).
 //! Row by row, so the log-softmax never holds a second copy of the whole batch's logits.
@@ -86,7 +58,19 @@ void checkExamples(const std::vector<TokenizedExample> &examples)
 
 } // namespace
 
-ResponseScorer::ResponseScorer(const CausalLM &model, ScorerOptions options) : m_model(model), m_options(options) {}
+ResponseScorer::ResponseScorer(const CausalLM &model, ScorerOptions options) : m_model(model), m_options(options)
+{
+    if (model.config().classifies()) {
+        const auto &source = model.config().source;
+        throw InputError(InputProblem{source.empty() ? std::string("the model") : source.parent_path().string(),
+                                      {},
+                                      model.config().architectureName
+                                          + " has a sequence-classification head, not a language-model head, so it "
+                                            "gives no log-probabilities to score responses with",
+                                      "score it as a reward model (the reward_model intervention), or use the "
+                                      "*ForCausalLM model for zero_shot and few_shot"});
+    }
+}
 
 double ResponseScorer::pairProbability(const TokenizedExample &example, const std::vector<ResponseLogprob> &scores,
                                        const ResponsePair &pair, PairScoring scoring)
@@ -157,18 +141,8 @@ void ResponseScorer::scoreChunks(const std::vector<TokenizedExample> &examples,
     scores.assign(examples.size(), {});
     for (std::size_t e = 0; e < examples.size(); ++e)
         scores[e].resize(examples[e].responses.size());
-    // Prompts of similar length share a batch: sort by length, then fill batches up to the token budget.
-    std::vector<std::size_t> order(examples.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return examples[a].prompt.size() < examples[b].prompt.size();
-    });
-    for (std::size_t i = 0; i < order.size();) {
-        std::vector<std::size_t> chunk{order[i++]};
-        while (i < order.size()
-               && std::int64_t(chunk.size() + 1) * std::int64_t(examples[order[i]].prompt.size())
-                      <= m_options.batchTokens)
-            chunk.push_back(order[i++]);
+    // Prompts of similar length share a batch, filled up to the token budget.
+    for (const auto &chunk : promptChunks(examples, m_options.batchTokens)) {
         scoreChunk(examples, chunk, scores);
         for (std::size_t e : chunk)
             for (const auto &response : scores[e])
@@ -185,19 +159,12 @@ void ResponseScorer::scoreChunk(const std::vector<TokenizedExample> &examples, c
     const at::Device device = m_model.device();
 
     // 1. Every prompt once, left-padded; keep its keys and values and the distribution of the next token.
-    std::int64_t promptLength = 0;
-    for (std::size_t e : chunk)
-        promptLength = std::max(promptLength, std::int64_t(examples[e].prompt.size()));
     KvCache cache;
+    const PromptPass prompts = runPrompts(m_model, examples, chunk, m_options.padId, cache);
+    const std::int64_t promptLength = prompts.length;
     at::Tensor firstLogprobs; // (chunk, vocab): log p(first response token | prompt)
-    if (promptLength > 0) {
-        std::vector<std::vector<const std::vector<int> *>> rows;
-        for (std::size_t e : chunk)
-            rows.push_back({&examples[e].prompt});
-        const PaddedBatch prompts = pad(rows, promptLength, true, m_options.padId, device);
-        const auto result = m_model.forward(logitsRequest(prompts, promptLength - 1), &cache);
-        firstLogprobs = at::log_softmax(result.logits.select(1, 0), -1);
-    }
+    if (promptLength > 0)
+        firstLogprobs = at::log_softmax(prompts.lastLogits, -1);
 
     // 2. Responses, longest first, in batches of similar length; each row continues its prompt's cache row.
     struct Row {
@@ -223,7 +190,7 @@ void ResponseScorer::scoreChunk(const std::vector<TokenizedExample> &examples, c
             cacheRows.push_back(rows[i].chunkIndex);
             firstTokens.push_back(response.front());
         }
-        const PaddedBatch batch = pad(tokens, length, false, m_options.padId, device);
+        const PaddedBatch batch = padRows(tokens, length, false, m_options.padId, device);
         const auto count = std::int64_t(end - begin);
         const auto longs = at::TensorOptions().dtype(at::kLong);
         const at::Tensor cacheIndex =
@@ -266,7 +233,8 @@ std::vector<double> ResponseScorer::scorePairsNaive(const std::vector<TokenizedE
         const auto &a = ex.responses.at(std::size_t(p.preferred));
         const auto &b = ex.responses.at(std::size_t(p.dispreferred));
         const auto L = std::int64_t(ex.prompt.size() + std::max(a.size(), b.size()));
-        const PaddedBatch batch = pad({{&ex.prompt, &a}, {&ex.prompt, &b}}, L, true, m_options.padId, m_model.device());
+        const PaddedBatch batch =
+            padRows({{&ex.prompt, &a}, {&ex.prompt, &b}}, L, true, m_options.padId, m_model.device());
         const at::Tensor logits = m_model.forward(logitsRequest(batch)).logits; // (2, L, vocab)
         // Position t predicts token t + 1; it counts when that token is a response (or EOS) token and t is a real
         // token (the first response token after an empty prompt has nothing before it).

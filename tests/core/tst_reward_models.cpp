@@ -1,0 +1,412 @@
+// Reward models and the architectures most of them use: the committed reference models of
+// tests/reference/make_reference_models.py (an independent PyTorch implementation) run here batched with left and
+// right padding, the sequence-classification head read at each row's last real token, Mistral's sliding window
+// refused with its reason, and the forward command's scores.
+#include "enginetestmodels.h" // first: it includes ATen before Qt
+
+#include "engine/cli/enginecommands.h"
+#include "engine/model/causallm.h"
+#include "engine/model/forwardpass.h"
+#include "engine/scoring/rewardscorer.h"
+#include "genies/dataimporter.h"
+#include "runs/intervention.h"
+#include "runs/runplanner.h"
+#include "runs/runstore.h"
+#include "tokenizer/tokenizer.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+fs::path referenceModels() { return fs::path(SHIFTSCOPE_SOURCE_DIR) / "tests" / "reference" / "models"; }
+
+const char *const kReferenceModels[] = {"gpt-neox-reward", "llama-classifier", "gpt2-reward",   "qwen2-lm",
+                                        "qwen2-reward",    "mistral-lm",       "mistral-reward"};
+
+Json readJson(const fs::path &file) { return Json::parse(readText(file)); }
+
+//! The reference cases' token rows padded on one side with `padId`: (ids, mask), each (rows, longest).
+std::pair<at::Tensor, at::Tensor> padded(const std::vector<std::vector<std::int64_t>> &rows, bool left,
+                                         std::int64_t padId = 0)
+{
+    std::size_t longest = 0;
+    for (const auto &r : rows)
+        longest = std::max(longest, r.size());
+    at::Tensor ids = at::full({std::int64_t(rows.size()), std::int64_t(longest)}, padId, at::kLong);
+    at::Tensor mask = at::zeros_like(ids);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto n = std::int64_t(rows[i].size());
+        const std::int64_t offset = left ? std::int64_t(longest) - n : 0;
+        ids[std::int64_t(i)].narrow(0, offset, n).copy_(at::tensor(rows[i], at::kLong));
+        mask[std::int64_t(i)].narrow(0, offset, n).fill_(1);
+    }
+    return {ids, mask};
+}
+
+at::Tensor tensorOf(const Json &values) { return at::tensor(values.get<std::vector<double>>(), at::kDouble); }
+
+double maxDifference(const at::Tensor &a, const at::Tensor &b)
+{
+    return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
+} // namespace
+
+class TestRewardModels : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { registerEngineCommands(); }
+    void matchesReference_data();
+    void matchesReference();
+    void headsAndLabelsFromConfig();
+    void mistralWindowRefused();
+    void forwardWritesScores();
+    void sharedPromptEqualsFullSequences();
+    void rewardsMatchReference();
+    void rewardModelIntervention();
+    void headMismatchRefused();
+};
+
+void TestRewardModels::matchesReference_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("left");
+    for (const char *name : kReferenceModels) {
+        QTest::newRow(qPrintable(QString("%1 left-padded").arg(name))) << QString(name) << true;
+        QTest::newRow(qPrintable(QString("%1 right-padded").arg(name))) << QString(name) << false;
+    }
+}
+
+void TestRewardModels::matchesReference()
+{
+    QFETCH(QString, name);
+    QFETCH(bool, left);
+    const fs::path dir = referenceModels() / name.toStdString();
+    const Json expected = readJson(dir / "expected.json");
+    const auto model = loadCausalLM(dir);
+    std::vector<std::vector<std::int64_t>> rows;
+    for (const auto &c : expected["cases"])
+        rows.push_back(c["input_ids"].get<std::vector<std::int64_t>>());
+    const auto [ids, mask] = padded(rows, left);
+    ForwardRequest request;
+    request.inputIds = ids;
+    request.attentionMask = mask;
+    const at::Tensor last = lastRealPositions(mask);
+    request.capturePositions = last.unsqueeze(1);
+    request.hiddenStates = true;
+    const ForwardResult result = model->forward(request);
+    const int layers = model->config().layers;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        const Json &c = expected["cases"][r];
+        const auto row = std::int64_t(r);
+        QCOMPARE(last[row].item<std::int64_t>(), left ? ids.size(1) - 1 : std::int64_t(rows[r].size()) - 1);
+        const at::Tensor hidden = result.hiddenStates[row][0][layers];
+        const double hiddenError = maxDifference(hidden, tensorOf(c["hidden_final"]));
+        QVERIFY2(hiddenError < 1e-4, qPrintable(QString("row %1: hidden state off by %2").arg(r).arg(hiddenError)));
+        const at::Tensor out = result.logits[row][last[row].item<std::int64_t>()];
+        const Json &reference = model->config().classifies() ? c["scores"] : c["logits_last"];
+        QCOMPARE(out.size(0), std::int64_t(reference.size()));
+        const double outError = maxDifference(out, tensorOf(reference));
+        QVERIFY2(outError < 1e-4, qPrintable(QString("row %1: output off by %2").arg(r).arg(outError)));
+    }
+}
+
+void TestRewardModels::headsAndLabelsFromConfig()
+{
+    const auto config = [](const char *name) { return ModelConfig::load(referenceModels() / name); };
+    QVERIFY(config("gpt-neox-reward").classifies());
+    QCOMPARE(config("gpt-neox-reward").numLabels, 1);
+    QCOMPARE(config("llama-classifier").numLabels, 3);
+    QCOMPARE(config("mistral-reward").numLabels, 2);
+    QVERIFY(!config("qwen2-lm").classifies());
+    QVERIFY(config("qwen2-lm").attentionBias);
+    QVERIFY(!config("qwen2-lm").outputBias);
+    QVERIFY(!config("qwen2-lm").slidingWindow);
+    QCOMPARE(*config("mistral-lm").slidingWindow, 12);
+    QCOMPARE(config("mistral-lm").kvHeads, 1);
+    QCOMPARE(config("gpt2-reward").architecture, Architecture::Gpt2);
+
+    // Without id2label, num_labels decides; without both, transformers' default of two labels.
+    const ModelConfig two = ModelConfig::parse(
+        R"({"architectures": ["LlamaForSequenceClassification"], "hidden_size": 8, "num_attention_heads": 2})",
+        "config.json");
+    QCOMPARE(two.numLabels, 2);
+    const ModelConfig one = ModelConfig::parse(
+        R"({"architectures": ["LlamaForSequenceClassification"], "hidden_size": 8, "num_attention_heads": 2,
+            "num_labels": 1})",
+        "config.json");
+    QCOMPARE(one.numLabels, 1);
+    // Mistral's later releases write a null window: no window.
+    const ModelConfig open = ModelConfig::parse(
+        R"({"architectures": ["MistralForCausalLM"], "hidden_size": 8, "num_attention_heads": 2,
+            "num_key_value_heads": 1, "sliding_window": null})",
+        "config.json");
+    QVERIFY(!open.slidingWindow);
+    // A Qwen2 with its window switched on keeps it.
+    const ModelConfig windowed = ModelConfig::parse(
+        R"({"architectures": ["Qwen2ForCausalLM"], "hidden_size": 8, "num_attention_heads": 2,
+            "num_key_value_heads": 1, "use_sliding_window": true, "sliding_window": 64})",
+        "config.json");
+    QCOMPARE(*windowed.slidingWindow, 64);
+    try {
+        ModelConfig::parse(R"({"architectures": ["BertForSequenceClassification"]})", "config.json");
+        QFAIL("an unsupported architecture was accepted");
+    } catch (const InputError &e) {
+        QVERIFY(QString::fromStdString(e.what()).contains("Qwen2ForSequenceClassification"));
+    }
+}
+
+void TestRewardModels::mistralWindowRefused()
+{
+    const auto model = loadCausalLM(referenceModels() / "mistral-lm");
+    std::vector<std::int64_t> thirteen(13, 5);
+    const auto [ids, mask] = padded({thirteen, {4, 5}}, true);
+    ForwardRequest request;
+    request.inputIds = ids;
+    request.attentionMask = mask;
+    try {
+        model->forward(request);
+        QFAIL("a sequence longer than the sliding window was run");
+    } catch (const InputError &e) {
+        const QString message = QString::fromStdString(e.what());
+        QVERIFY2(message.contains("sliding window of 12 tokens") && message.contains("13 tokens long"),
+                 qPrintable(message));
+    }
+    // Twelve real tokens behind padding are within the window.
+    const auto [fits, fitsMask] = padded({std::vector<std::int64_t>(12, 5), {4}}, true);
+    request.inputIds = fits;
+    request.attentionMask = fitsMask;
+    QCOMPARE(model->forward(request).logits.size(1), std::int64_t(12));
+}
+
+void TestRewardModels::forwardWritesScores()
+{
+    QTemporaryDir tmp;
+    const fs::path dir = referenceModels() / "llama-classifier";
+    const Json expected = readJson(dir / "expected.json");
+    const auto rows =
+        std::vector<std::vector<std::int64_t>>{expected["cases"][0]["input_ids"], expected["cases"][1]["input_ids"]};
+    const auto [ids, mask] = padded(rows, false);
+    Json cases = {{"cases", Json::array()}};
+    Json one = {{"name", "right-padded"}, {"input_ids", Json::array()}, {"attention_mask", Json::array()}};
+    for (std::int64_t r = 0; r < ids.size(0); ++r) {
+        std::vector<std::int64_t> idRow(ids.size(1)), maskRow(ids.size(1));
+        for (std::int64_t t = 0; t < ids.size(1); ++t) {
+            idRow[std::size_t(t)] = ids[r][t].item<std::int64_t>();
+            maskRow[std::size_t(t)] = mask[r][t].item<std::int64_t>();
+        }
+        one["input_ids"].push_back(idRow);
+        one["attention_mask"].push_back(maskRow);
+    }
+    cases["cases"].push_back(one);
+    const fs::path input = tempPath(tmp, "cases.json"), output = tempPath(tmp, "out.json");
+    writeText(input, cases.dump());
+    const CommandOutput run =
+        runCommand({"forward", "--model", dir.string(), "--input", input.string(), "--out", output.string()});
+    QVERIFY2(run.code == 0, run.err.c_str());
+    const Json written = readJson(output);
+    const Json &scores = written["cases"][0]["scores"];
+    QCOMPARE(int(scores.size()), 2);
+    for (int r = 0; r < 2; ++r) {
+        QCOMPARE(int(scores[r].size()), 3);
+        const double error = maxDifference(tensorOf(scores[r]), tensorOf(expected["cases"][r]["scores"]));
+        QVERIFY2(error < 1e-4, qPrintable(QString("row %1 off by %2").arg(r).arg(error)));
+    }
+    QVERIFY(!written["cases"][0].contains("logits"));
+    QCOMPARE(int(written["cases"][0]["hidden_last"][0].size()), 3); // embeddings + 2 layers
+}
+
+namespace {
+
+//! Examples of raw token ids: prompts of several lengths (one empty), two to three responses each.
+std::vector<TokenizedExample> tokenExamples(int vocab)
+{
+    std::vector<TokenizedExample> out;
+    for (int e = 0; e < 7; ++e) {
+        TokenizedExample t;
+        for (int i = 0; i < (e * 3) % 8; ++i)
+            t.prompt.push_back((7 * e + 3 * i + 4) % vocab);
+        for (int r = 0; r < 2 + e % 2; ++r) {
+            std::vector<int> response;
+            for (int i = 0; i < 1 + (e + 2 * r) % 5; ++i)
+                response.push_back((5 * e + 11 * r + 2 * i + 1) % vocab);
+            t.responses.push_back(response);
+        }
+        out.push_back(t);
+    }
+    return out;
+}
+
+TinyModel tinyRewardModel(const std::string &architecture, int labels)
+{
+    TinyModel m;
+    m.architecture = architecture;
+    m.labels = labels;
+    m.vocab = 128;
+    m.hidden = 32;
+    m.intermediate = 48;
+    m.positions = 512;
+    if (architecture == "GPT2LMHeadModel")
+        m.tied = true;
+    return m;
+}
+
+} // namespace
+
+void TestRewardModels::sharedPromptEqualsFullSequences()
+{
+    QTemporaryDir tmp;
+    for (const auto &[architecture, labels, label] :
+         {std::tuple{"GPTNeoXForCausalLM", 1, 0}, {"LlamaForCausalLM", 2, 1}, {"GPT2LMHeadModel", 1, 0}}) {
+        const fs::path dir = writeTinyModel(tempPath(tmp, architecture), tinyRewardModel(architecture, labels));
+        const auto model = loadCausalLM(dir);
+        QVERIFY(model->config().classifies());
+        const auto examples = tokenExamples(128);
+        for (const std::int64_t budget : {std::int64_t(16), std::int64_t(4096)}) {
+            RewardScorerOptions options;
+            options.label = label;
+            options.batchTokens = budget;
+            const RewardScorer scorer(*model, options);
+            const auto shared = scorer.scoreResponses(examples);
+            const auto naive = scorer.scoreResponsesNaive(examples);
+            for (std::size_t e = 0; e < examples.size(); ++e)
+                for (std::size_t r = 0; r < examples[e].responses.size(); ++r)
+                    QVERIFY2(std::fabs(shared[e][r] - naive[e][r]) < 1e-5,
+                             qPrintable(QString("%1 example %2 response %3: %4 vs %5")
+                                            .arg(architecture)
+                                            .arg(e)
+                                            .arg(r)
+                                            .arg(shared[e][r])
+                                            .arg(naive[e][r])));
+        }
+        // Pairs: σ of the reward difference.
+        const RewardScorer scorer(*model, {2048, 0, label});
+        const auto rewards = scorer.scoreResponses(examples);
+        const auto p = scorer.scorePairs(examples, {{1, 0, 1}, {2, 1, 0}});
+        QVERIFY(std::fabs(p[0] - 1.0 / (1.0 + std::exp(rewards[1][1] - rewards[1][0]))) < 1e-12);
+        QVERIFY(std::fabs(p[1] - 1.0 / (1.0 + std::exp(rewards[2][0] - rewards[2][1]))) < 1e-12);
+        QVERIFY_THROWS_EXCEPTION(InputError, RewardScorer(*model, {2048, 0, labels}));
+    }
+}
+
+void TestRewardModels::rewardsMatchReference()
+{
+    // Each reference sequence split into a prompt and a response: the reward equals the reference's score.
+    for (const char *name : {"gpt-neox-reward", "qwen2-reward", "gpt2-reward", "mistral-reward"}) {
+        const fs::path dir = referenceModels() / name;
+        const Json expected = readJson(dir / "expected.json");
+        const auto model = loadCausalLM(dir);
+        std::vector<TokenizedExample> examples;
+        std::vector<double> reference;
+        for (const auto &c : expected["cases"]) {
+            const auto ids = c["input_ids"].get<std::vector<int>>();
+            const std::size_t cut = ids.size() / 2;
+            examples.push_back({{ids.begin(), ids.begin() + std::ptrdiff_t(cut)},
+                                {{ids.begin() + std::ptrdiff_t(cut), ids.end()}, {ids.front()}}});
+            reference.push_back(c["scores"][0].get<double>());
+        }
+        const auto rewards = RewardScorer(*model).scoreResponses(examples);
+        for (std::size_t e = 0; e < examples.size(); ++e)
+            QVERIFY2(std::fabs(rewards[e][0] - reference[e]) < 1e-4,
+                     qPrintable(QString("%1 case %2: %3 vs %4").arg(name).arg(e).arg(rewards[e][0]).arg(reference[e])));
+    }
+}
+
+void TestRewardModels::rewardModelIntervention()
+{
+    QTemporaryDir tmp;
+    const fs::path model = writeTinyModel(tempPath(tmp, "rm"), tinyRewardModel("GPTNeoXForCausalLM", 1));
+    writeText(model / "tokenizer.json", charTokenizerJson());
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "train.json", validSplit(3, 3));
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "test.json", validSplit(5, 3, "t"));
+    const std::string ws = tempPath(tmp, "ws.sqlite").string();
+    QCOMPARE(runCommand({"--workspace", ws, "import-data", tempPath(tmp, "data").string()}).code, 0);
+
+    const CommandOutput run = runCommand({"--workspace", ws, "run", "--model", model.string(), "--intervention",
+                                          "reward_model", "--shifts", "d:d", "--seed", "3"});
+    QVERIFY2(run.code == 0, (run.out + run.err).c_str());
+    Workspace workspace = Workspace::open(ws);
+    RunStore store(workspace);
+    const auto runs = store.runs();
+    QCOMPARE(int(runs.size()), 1);
+    const auto record = store.run(runs.front().id);
+    QCOMPARE(record->status, RunStatus::Done);
+    for (const RunUnit &unit : record->units) // no zero_shot baseline: the model has no language-model head
+        QCOMPARE(unit.intervention, std::string("reward_model"));
+
+    // Each prediction is σ of the difference of the two full sequences' rewards, computed here directly.
+    const auto examples = workspace.examples("d", Split::Test);
+    const auto pairs = pairsInOrder(examples);
+    const auto predictions = store.predictions(record->units.front().id, "d");
+    QCOMPARE(predictions.size(), pairs.size());
+    const auto loaded = loadCausalLM(model);
+    const Tokenizer tokenizer = Tokenizer::load(model);
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const Example &e = examples[std::size_t(pairs[i].examplePosition)];
+        double reward[2];
+        for (int side = 0; side < 2; ++side) {
+            const int response = side == 0 ? pairs[i].preferredIndex : pairs[i].dispreferredIndex;
+            std::vector<int> ids = tokenizer.encode(e.prompt, true);
+            for (int id : tokenizer.encode(e.responses[std::size_t(response)].text))
+                ids.push_back(id);
+            ids.push_back(2); // EOS
+            ForwardRequest request;
+            request.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
+            reward[side] = loaded->forward(request).logits[0][std::int64_t(ids.size()) - 1][0].item<double>();
+        }
+        const double expected = 1.0 / (1.0 + std::exp(reward[1] - reward[0]));
+        QVERIFY2(std::fabs(predictions[i] - expected) < 1e-5,
+                 qPrintable(QString("pair %1: %2 vs %3").arg(i).arg(predictions[i]).arg(expected)));
+    }
+
+    // score on a reward model stores the same probabilities under the scoring "reward".
+    const CommandOutput scored =
+        runCommand({"--workspace", ws, "score", "--model", model.string(), "--distribution", "d"});
+    QVERIFY2(scored.code == 0, scored.err.c_str());
+    const CommandOutput wrong = runCommand(
+        {"--workspace", ws, "score", "--model", model.string(), "--distribution", "d", "--scoring", "genies"});
+    QCOMPARE(wrong.code, 2);
+    QVERIFY2(wrong.err.find("is a reward model") != std::string::npos, wrong.err.c_str());
+}
+
+void TestRewardModels::headMismatchRefused()
+{
+    QTemporaryDir tmp;
+    const fs::path reward = writeTinyModel(tempPath(tmp, "rm"), tinyRewardModel("LlamaForCausalLM", 1));
+    const fs::path lm = writeTinyModel(tempPath(tmp, "lm"), tinyRewardModel("LlamaForCausalLM", 0));
+    for (const fs::path &dir : {reward, lm})
+        writeText(dir / "tokenizer.json", charTokenizerJson());
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "train.json", validSplit(3));
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "test.json", validSplit(3));
+    Workspace ws = Workspace::openOrCreate(tempPath(tmp, "ws.sqlite"));
+    DataImporter::importData(ws, tempPath(tmp, "data"));
+    auto refused = [&](const fs::path &model, const std::string &intervention, const std::string &words) {
+        try {
+            planRun(ws, {model, intervention, "d:d", {}, 1, "zero_shot"});
+            return false;
+        } catch (const InputError &e) {
+            return std::string(e.what()).find(words) != std::string::npos;
+        }
+    };
+    QVERIFY(refused(reward, "zero_shot", "gives no log-probabilities"));
+    QVERIFY(refused(reward, "few_shot", "gives no log-probabilities"));
+    QVERIFY(refused(lm, "reward_model", "needs a sequence-classification head"));
+    // Probes read hidden states and run on either; on the reward model the zero_shot baseline is left out.
+    const RunRecord probe = planRun(ws, {reward, "mms", "d:d", {}, 1, "zero_shot"});
+    for (const RunUnit &unit : probe.units)
+        QCOMPARE(unit.intervention, std::string("mms"));
+    const RunRecord withBaseline = planRun(ws, {lm, "mms", "d:d", {}, 1, "zero_shot"});
+    QVERIFY(std::any_of(withBaseline.units.begin(), withBaseline.units.end(),
+                        [](const RunUnit &u) { return u.intervention == "zero_shot"; }));
+    // The scorer itself refuses a reward model, whoever calls it.
+    const auto model = loadCausalLM(reward);
+    QVERIFY_THROWS_EXCEPTION(InputError, ResponseScorer{*model});
+}
+
+QTEST_GUILESS_MAIN(TestRewardModels)
+#include "tst_reward_models.moc"
