@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 #include <map>
 #include <ostream>
 #include <set>
@@ -202,6 +203,20 @@ std::int64_t CommandContext::number(const std::string &name, std::int64_t fallba
     } catch (const std::exception &) {
     }
     throw UsageError("--" + name + " needs a whole number >= " + std::to_string(minimum) + ", got '" + *text + "'");
+}
+
+double CommandContext::real(const std::string &name, double fallback, double minimum, double maximum) const
+{
+    const auto text = args.value(name);
+    if (!text)
+        return fallback;
+    char *end = nullptr;
+    const double value = std::strtod(text->c_str(), &end);
+    if (!text->empty() && end == text->c_str() + text->size() && value >= minimum && value <= maximum)
+        return value;
+    std::ostringstream range;
+    range << minimum << " to " << maximum;
+    throw UsageError("--" + name + " needs a number from " + range.str() + ", got '" + *text + "'");
 }
 
 std::string CommandContext::choice(const std::string &name, const std::string &fallback,

@@ -103,6 +103,8 @@ public:
     std::string required(const std::string &name) const;
     //! `--name` as a whole number >= minimum, or `fallback` when absent; UsageError otherwise.
     std::int64_t number(const std::string &name, std::int64_t fallback, std::int64_t minimum = 0) const;
+    //! `--name` as a number in [minimum, maximum], or `fallback` when absent; UsageError otherwise.
+    double real(const std::string &name, double fallback, double minimum, double maximum) const;
     //! `--name` when it is one of `allowed`, `fallback` when absent; UsageError naming the choices otherwise.
     std::string choice(const std::string &name, const std::string &fallback,
                        std::initializer_list<const char *> allowed) const;

@@ -4,6 +4,7 @@
 #include "demo/demosuite.h"
 #include "genies/dataimporter.h"
 #include "genies/shiftcatalogue.h"
+#include "preferences/preferenceimport.h"
 #include "util/errors.h"
 #include "workspace/workspace.h"
 
@@ -56,6 +57,44 @@ int importData(CommandContext &c)
     return ExitOk;
 }
 
+int importPreferencesCommand(CommandContext &c)
+{
+    const std::string file = c.operand(0, "the preference file to import (import-preferences FILE --name D)");
+    PreferenceImportOptions options;
+    options.name = c.required("name");
+    options.testFraction = c.real("test-fraction", 0.2, 0, 1);
+    options.seed = std::uint64_t(c.number("seed", 0));
+    options.bySubset = c.args.has("by-subset");
+    options.replace = c.args.has("replace");
+    Workspace ws = c.workspace();
+    const PreferenceImportSummary s = importPreferences(ws, file, options, c.progress());
+    c.endProgress();
+    if (c.args.has("json")) {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const auto &d : s.distributions)
+            list.push_back({{"name", d.name},
+                            {"subset", d.subset},
+                            {"train_pairs", d.trainPairs},
+                            {"test_pairs", d.testPairs},
+                            {"outcome", d.outcome == DistributionStore::Outcome::Added     ? "added"
+                                        : d.outcome == DistributionStore::Outcome::Updated ? "updated"
+                                                                                           : "unchanged"}});
+        c.out << nlohmann::ordered_json{{"file", file},         {"records", s.records},
+                                        {"formats", s.formats}, {"test_fraction", options.testFraction},
+                                        {"seed", options.seed}, {"distributions", list}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    c.out << "Imported " << s.records << " preference pairs (" << s.formats << ") from " << file << ":\n";
+    for (const auto &d : s.distributions)
+        c.out << "  " << d.name << ": " << d.trainPairs << " train, " << d.testPairs << " test"
+              << (d.outcome == DistributionStore::Outcome::Unchanged ? " (unchanged)"
+                  : d.outcome == DistributionStore::Outcome::Updated ? " (replaced)"
+                                                                     : "")
+              << "\n";
+    return ExitOk;
+}
 
 int loadShifts(CommandContext &c)
 {
@@ -255,6 +294,18 @@ void addDataCommands(CommandTable &table)
                WorkspaceUse::Create,
                {json},
                importData});
+    table.add({"import-preferences",
+               "Data",
+               {"FILE --name D [--test-fraction F] [--seed N] [--by-subset] [--replace] [--json]"},
+               "import preference pairs (TRL/RewardBench, Anthropic HH or conversational JSON Lines or JSON)",
+               WorkspaceUse::Create,
+               {{"name", "D", "the distribution's name (with --by-subset the prefix: D_SUBSET)"},
+                {"test-fraction", "F", "share of the pairs drawn into the test split (default 0.2)"},
+                {"seed", "N", "seeds the draw of the test split (default 0); recorded with the import"},
+                {"by-subset", {}, "one distribution per value of the records' \"subset\""},
+                {"replace", {}, "replace a distribution of that name that came from elsewhere"},
+                json},
+               importPreferencesCommand});
     table.add({"load-shifts",
                "Data",
                {"FILE [--name NAME]"},

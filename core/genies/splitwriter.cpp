@@ -17,9 +17,11 @@ std::string splitToJson(const std::vector<Example> &examples)
         for (const auto &r : example.responses)
             responses[r.text] = r.label;
         item["responses"] = std::move(responses);
-        if (!example.extraJson.empty())
-            for (auto &[key, value] : Json::parse(example.extraJson).items())
+        if (!example.extraJson.empty()) {
+            const Json extra = Json::parse(example.extraJson); // items() refers to it: it must outlive the loop
+            for (const auto &[key, value] : extra.items())
                 item[key] = value;
+        }
         root.push_back(std::move(item));
     }
     return root.dump(1) + "\n";
