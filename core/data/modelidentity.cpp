@@ -10,10 +10,39 @@ namespace shiftscope {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr std::size_t kBlockBytes = std::size_t(64) << 10;
+constexpr int kBlocks = 16;
+
+void hashSampled(Sha256 &hash, const fs::path &file)
+{
+    std::error_code ec;
+    hash.update("\n" + file.filename().string() + "\n" + std::to_string(fs::file_size(file, ec)) + "\n");
+    readInputFileSamples(file, kBlockBytes, kBlocks, [&](std::string_view block) { hash.update(block); });
+}
+
+} // namespace
+
+std::string modelIdentity(const fs::path &modelDir, const fs::path &adapterDir)
+{
+    const std::string base = modelIdentity(modelDir);
+    if (adapterDir.empty())
+        return base;
+    Sha256 hash;
+    hash.update("shiftscope adapted model identity 1\n" + base + "\n");
+    hash.update(readInputFile(adapterDir / "adapter_config.json", std::uint64_t(16) << 20,
+                              "point --adapter at a PEFT adapter folder (adapter_config.json next to "
+                              "adapter_model.safetensors)"));
+    std::error_code ec;
+    const fs::path weights = adapterDir / "adapter_model.safetensors";
+    if (fs::is_regular_file(weights, ec))
+        hashSampled(hash, weights);
+    return hash.hexDigest();
+}
+
 std::string modelIdentity(const fs::path &modelDir)
 {
-    constexpr std::size_t kBlockBytes = std::size_t(64) << 10;
-    constexpr int kBlocks = 16;
     Sha256 hash;
     hash.update("shiftscope model identity 1\n");
     hash.update(readInputFile(modelDir / "config.json", std::uint64_t(16) << 20,
@@ -33,10 +62,8 @@ std::string modelIdentity(const fs::path &modelDir)
             weights.push_back(entry.path());
     }
     std::sort(weights.begin(), weights.end());
-    for (const auto &file : weights) {
-        hash.update("\n" + file.filename().string() + "\n" + std::to_string(fs::file_size(file, ec)) + "\n");
-        readInputFileSamples(file, kBlockBytes, kBlocks, [&](std::string_view block) { hash.update(block); });
-    }
+    for (const auto &file : weights)
+        hashSampled(hash, file);
     return hash.hexDigest();
 }
 

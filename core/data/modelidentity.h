@@ -13,5 +13,8 @@ namespace shiftscope {
 //! two checkpoints of one model (same shapes and sizes, other weights) differ, while hashing a 14 GB model reads
 //! about 1 MiB per weight file. Throws InputError when config.json cannot be read.
 std::string modelIdentity(const std::filesystem::path &modelDir);
+//! The identity of a model with a PEFT adapter applied: the model's, its adapter_config.json whole and samples of
+//! adapter_model.safetensors. With an empty `adapterDir`, the model's own.
+std::string modelIdentity(const std::filesystem::path &modelDir, const std::filesystem::path &adapterDir);
 
 } // namespace shiftscope

@@ -7,6 +7,7 @@
 #include "engine/cli/enginecommands.h"
 #include "engine/model/causallm.h"
 #include "engine/model/forwardpass.h"
+#include "engine/model/loraadapter.h"
 #include "engine/scoring/rewardscorer.h"
 #include "genies/dataimporter.h"
 #include "runs/intervention.h"
@@ -70,6 +71,10 @@ private slots:
     void rewardsMatchReference();
     void rewardModelIntervention();
     void headMismatchRefused();
+    void adaptersMatchReference_data();
+    void adaptersMatchReference();
+    void adaptersRefusedByName();
+    void adapterOnTheCommandLine();
 };
 
 void TestRewardModels::matchesReference_data()
@@ -406,6 +411,175 @@ void TestRewardModels::headMismatchRefused()
     // The scorer itself refuses a reward model, whoever calls it.
     const auto model = loadCausalLM(reward);
     QVERIFY_THROWS_EXCEPTION(InputError, ResponseScorer{*model});
+}
+
+namespace {
+
+fs::path referenceAdapters() { return fs::path(SHIFTSCOPE_SOURCE_DIR) / "tests" / "reference" / "adapters"; }
+
+//! The head's outputs at each reference sequence's last token, the sequences batched with `left` padding.
+at::Tensor scoresOf(const CausalLM &model, const Json &cases, bool left)
+{
+    std::vector<std::vector<std::int64_t>> rows;
+    for (const auto &c : cases)
+        rows.push_back(c["input_ids"].get<std::vector<std::int64_t>>());
+    const auto [ids, mask] = padded(rows, left);
+    ForwardRequest request;
+    request.inputIds = ids;
+    request.attentionMask = mask;
+    const at::Tensor last = lastRealPositions(mask);
+    const at::Tensor logits = model.forward(request).logits;
+    return logits.gather(1, last.view({-1, 1, 1}).expand({-1, 1, logits.size(2)})).squeeze(1); // (rows, labels)
+}
+
+std::string refusal(const fs::path &adapter, const fs::path &model)
+{
+    try {
+        EngineOptions options;
+        options.adapter = adapter;
+        loadCausalLM(model, options);
+    } catch (const InputError &e) {
+        return e.what();
+    }
+    return {};
+}
+
+} // namespace
+
+void TestRewardModels::adaptersMatchReference_data()
+{
+    QTest::addColumn<QString>("adapter");
+    QTest::addColumn<bool>("merge");
+    for (const char *name : {"gpt-neox-lora", "gpt2-lora", "llama-rslora", "qwen2-reward-lora"}) {
+        QTest::newRow(qPrintable(QString("%1 merged").arg(name))) << QString(name) << true;
+        QTest::newRow(qPrintable(QString("%1 unmerged").arg(name))) << QString(name) << false;
+    }
+}
+
+void TestRewardModels::adaptersMatchReference()
+{
+    QFETCH(QString, adapter);
+    QFETCH(bool, merge);
+    const fs::path dir = referenceAdapters() / adapter.toStdString();
+    const Json expected = readJson(dir / "expected.json");
+    const fs::path base = referenceModels() / expected["base"].get<std::string>();
+    const auto plain = loadCausalLM(base);
+    EngineOptions options;
+    options.adapter = dir;
+    options.mergeAdapter = merge;
+    const auto adapted = loadCausalLM(base, options);
+    QVERIFY(adapted->config().classifies()); // qwen2-reward-lora turns the language model into a reward model
+    QCOMPARE(adapted->adapterDir(), dir);
+    for (const bool left : {true, false}) {
+        const at::Tensor scores = scoresOf(*adapted, expected["cases"], left);
+        for (std::size_t r = 0; r < expected["cases"].size(); ++r) {
+            const double error = maxDifference(scores[std::int64_t(r)], tensorOf(expected["cases"][r]["scores"]));
+            QVERIFY2(error < 1e-4, qPrintable(QString("row %1 off by %2").arg(r).arg(error)));
+        }
+    }
+    // The adapter changes the outputs clearly: not a test that would pass without it.
+    if (plain->config().classifies()) {
+        const double change =
+            maxDifference(scoresOf(*plain, expected["cases"], true), scoresOf(*adapted, expected["cases"], true));
+        QVERIFY2(change > 0.05, qPrintable(QString("the adapter moves the scores by only %1").arg(change)));
+    }
+    // Merged, the adapted weights change; unmerged, they stay the base model's (the update is added at run time).
+    const std::string key = expected["modules"][0].get<std::string>() + ".weight";
+    auto weightOf = [&](const CausalLM &model) {
+        for (const auto &[name, tensor] : model.namedWeights())
+            if (name == key)
+                return tensor;
+        return at::Tensor();
+    };
+    QVERIFY(weightOf(*adapted).defined());
+    QCOMPARE(maxDifference(weightOf(*plain), weightOf(*adapted)) > 1e-3, merge);
+}
+
+void TestRewardModels::adaptersRefusedByName()
+{
+    QTemporaryDir tmp;
+    const fs::path good = referenceAdapters() / "gpt-neox-lora";
+    const fs::path base = referenceModels() / "gpt-neox-reward";
+    auto variant = [&](const char *name, const std::function<void(Json &)> &edit, bool keepWeights = true) {
+        const fs::path dir = tempPath(tmp, name);
+        fs::create_directories(dir);
+        Json config = readJson(good / "adapter_config.json");
+        edit(config);
+        writeText(dir / "adapter_config.json", config.dump());
+        if (keepWeights)
+            fs::copy_file(good / "adapter_model.safetensors", dir / "adapter_model.safetensors");
+        return dir;
+    };
+    const std::vector<std::pair<fs::path, std::string>> cases =
+        {
+            {variant("dora", [](Json &c) { c["use_dora"] = true; }), "asks for DoRA"},
+            {variant("ia3", [](Json &c) { c["peft_type"] = "IA3"; }),
+             "is \"IA3\"; the engine applies LoRA adapters only"},
+            {variant("bias", [](Json &c) { c["bias"] = "all"; }), "the adapter trains biases"},
+            {variant(
+                 "pattern",
+                 [](Json &c) {
+        c["rank_pattern"] = {{"dense", 4}};
+                 }),
+             "per-module rank or alpha"},
+            {variant("rank", [](Json &c) { c["r"] = 5; }), "but adapter_config.json says r = 5"},
+            {variant("targets", [](Json &c) { c["target_modules"] = {"dense_h_to_4h"}; }),
+             "which target_modules in adapter_config.json does not name"},
+            {variant(
+                 "pickle", [](Json &) {}, false),
+             "has no adapter_model.safetensors"},
+            {variant("regex", [](Json &c) { c["target_modules"] = "(((a*)*)*b"; }), "nested repetition"},
+    };
+    for (const auto &[dir, words] : cases) {
+        const std::string message = refusal(dir, base);
+        QVERIFY2(message.find(words) != std::string::npos,
+                 qPrintable(QString::fromStdString(dir.string() + ": " + message)));
+    }
+    writeText(tempPath(tmp, "pickle") / "adapter_model.bin", "not really");
+    QVERIFY(refusal(tempPath(tmp, "pickle"), base).find("a PyTorch pickle") != std::string::npos);
+    // An adapter for another model names the modules that do not fit.
+    const std::string other = refusal(good, referenceModels() / "llama-classifier");
+    QVERIFY2(other.find("module gpt_neox.layers.0.attention.query_key_value") != std::string::npos
+                 && other.find("gpt-neox-reward") != std::string::npos,
+             other.c_str());
+    // PEFT matching: a name, a dotted suffix, or a full regular expression.
+    AdapterConfig config;
+    config.targets = {"query_key_value"};
+    QVERIFY(config.adapts("gpt_neox.layers.0.attention.query_key_value"));
+    QVERIFY(!config.adapts("gpt_neox.layers.0.attention.xquery_key_value"));
+    config.targets.clear();
+    config.targetPattern = R"(.*\.layers\.1\..*dense)";
+    QVERIFY(config.adapts("gpt_neox.layers.1.attention.dense"));
+    QVERIFY(!config.adapts("gpt_neox.layers.0.attention.dense"));
+}
+
+void TestRewardModels::adapterOnTheCommandLine()
+{
+    QTemporaryDir tmp;
+    const fs::path adapter = referenceAdapters() / "qwen2-reward-lora";
+    const Json expected = readJson(adapter / "expected.json");
+    Json cases = {{"cases", Json::array()}};
+    cases["cases"].push_back({{"name", "one"}, {"input_ids", {expected["cases"][1]["input_ids"]}}});
+    const fs::path input = tempPath(tmp, "cases.json");
+    writeText(input, cases.dump());
+    for (const bool merge : {true, false}) {
+        const fs::path output = tempPath(tmp, merge ? "merged.json" : "unmerged.json");
+        std::vector<std::string> args = {"forward",      "--model",        (referenceModels() / "qwen2-lm").string(),
+                                         "--adapter",    adapter.string(), "--input",
+                                         input.string(), "--out",          output.string()};
+        if (!merge)
+            args.push_back("--unmerged");
+        const CommandOutput run = runCommand(args);
+        QVERIFY2(run.code == 0, run.err.c_str());
+        const double error = maxDifference(tensorOf(readJson(output)["cases"][0]["scores"][0]),
+                                           tensorOf(expected["cases"][1]["scores"]));
+        QVERIFY2(error < 1e-4, qPrintable(QString("off by %1").arg(error)));
+    }
+    const CommandOutput bad =
+        runCommand({"forward", "--model", (referenceModels() / "qwen2-lm").string(), "--adapter",
+                    tmp.path().toStdString(), "--input", input.string(), "--out", tempPath(tmp, "x.json").string()});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.find("adapter_config.json") != std::string::npos, bad.err.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestRewardModels)

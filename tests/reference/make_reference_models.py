@@ -8,6 +8,10 @@ token and either the language-model logits there (causal models) or the classifi
 classification: the score head read at the last token). The implementation below follows the transformers
 modelling files (GPT-NeoX, LLaMA, Qwen2, Mistral, GPT-2) and shares no code with the engine.
 
+PEFT LoRA adapters for some of them go to tests/reference/adapters/NAME/ (adapter_config.json and
+adapter_model.safetensors with PEFT's key names), with expected.json: the scores of the base model with each adapted
+weight merged here (W + scale * B A, transposed for GPT-2's Conv1D) and, where the adapter saves one, its score head.
+
 Run with Debian's python3-torch:  /usr/bin/python3 tests/reference/make_reference_models.py
 """
 import json
@@ -47,13 +51,19 @@ def write_safetensors(path, tensors):
 
 
 class Maker:
-    def __init__(self, name):
+    """Draws a model's weights from a generator seeded by its name; `overrides` replaces some of them (merged
+    adapters) without changing what the others draw."""
+
+    def __init__(self, name, overrides=None):
         self.gen = torch.Generator().manual_seed(zlib.crc32(name.encode()))
         self.tensors = {}
+        self.overrides = overrides or {}
 
     def rand(self, name, *shape, scale=0.3, centre=0.0):
         t = centre + scale * torch.randn(*shape, generator=self.gen, dtype=torch.float64)
         self.tensors[name] = t.to(torch.float32)
+        if name in self.overrides:
+            return self.overrides[name]
         return self.tensors[name].to(torch.float64)
 
 
@@ -247,8 +257,76 @@ MODELS = [
 ]
 
 
+# PEFT LoRA adapters on some of the models above: name, base model, target module suffixes, r, lora_alpha,
+# use_rslora, fan_in_fan_out (GPT-2's Conv1D), modules_to_save, the number of labels of a saved score head.
+ADAPTERS = [
+    ("gpt-neox-lora", "gpt-neox-reward", ["query_key_value", "dense_h_to_4h"], 2, 8, False, False, ["score"], 1),
+    ("gpt2-lora", "gpt2-reward", ["c_attn", "c_fc"], 3, 6, False, True, None, 0),
+    ("llama-rslora", "llama-classifier", ["q_proj", "v_proj", "down_proj"], 4, 4, True, False, None, 0),
+    # A reward model made of a language model: the adapter carries the score head (as ShiftScope's lora saves it).
+    ("qwen2-reward-lora", "qwen2-lm", ["k_proj", "up_proj"], 2, 4, False, False, ["score"], 1),
+]
+
+
+def run_cases(run, head_weight):
+    cases = []
+    for ids in SEQUENCES:
+        hidden = run(ids)[-1]
+        cases.append({"input_ids": ids, "hidden_final": hidden.tolist(), "scores": (hidden @ head_weight.T).tolist()})
+    return cases
+
+
+def make_adapter(name, base, targets, r, alpha, rslora, fan_in_fan_out, to_save, labels, bases):
+    _, architecture, build, base_head, _ = bases[base]
+    m = Maker(base)
+    build(m)
+    if base_head == "lm":
+        m.rand("lm_head.weight", VOCAB, HIDDEN)
+    else:
+        base_score = m.rand("score.weight", base_head, HIDDEN)
+    gen = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    scale = alpha / math.sqrt(r) if rslora else alpha / r
+    adapter, overrides, modules = {}, {}, []
+    for key in sorted(m.tensors):
+        module = key[: -len(".weight")]
+        if not key.endswith(".weight") or m.tensors[key].dim() != 2 or module.split(".")[-1] not in targets:
+            continue
+        modules.append(module)
+        weight = m.tensors[key].to(torch.float64)
+        out_f, in_f = (weight.shape[1], weight.shape[0]) if fan_in_fan_out else weight.shape
+        a = 0.4 * torch.randn(r, in_f, generator=gen, dtype=torch.float64)
+        b = 0.4 * torch.randn(out_f, r, generator=gen, dtype=torch.float64)
+        adapter[f"base_model.model.{module}.lora_A.weight"] = a.to(torch.float32)
+        adapter[f"base_model.model.{module}.lora_B.weight"] = b.to(torch.float32)
+        delta = scale * (b.to(torch.float32).double() @ a.to(torch.float32).double())
+        overrides[key] = weight + (delta.T if fan_in_fan_out else delta)
+    if to_save:
+        head = 0.5 * torch.randn(labels, HIDDEN, generator=gen, dtype=torch.float64)
+        adapter["base_model.model.score.weight"] = head.to(torch.float32)
+        head = head.to(torch.float32).double()
+    else:
+        head = base_score
+    merged = Maker(base, overrides)
+    run, _, _ = build(merged)
+    config = {"peft_type": "LORA", "task_type": "SEQ_CLS", "base_model_name_or_path": base, "r": r,
+              "lora_alpha": alpha, "lora_dropout": 0.0, "use_rslora": rslora, "fan_in_fan_out": fan_in_fan_out,
+              "target_modules": targets, "modules_to_save": to_save, "bias": "none", "use_dora": False,
+              "inference_mode": True, "rank_pattern": {}, "alpha_pattern": {}}
+    folder = os.path.join(HERE, "adapters", name)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "adapter_config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+        f.write("\n")
+    write_safetensors(os.path.join(folder, "adapter_model.safetensors"), adapter)
+    with open(os.path.join(folder, "expected.json"), "w") as f:
+        json.dump({"adapter": name, "base": base, "modules": modules, "cases": run_cases(run, head)}, f)
+        f.write("\n")
+    print(f"{name}: {len(modules)} adapted modules on {base}")
+
+
 def main():
     torch.set_grad_enabled(False)
+    bases = {entry[0]: entry for entry in MODELS}
     for name, architecture, build, head, extra in MODELS:
         m = Maker(name)
         run, embeddings, config = build(m)
@@ -277,6 +355,8 @@ def main():
             json.dump({"model": name, "architecture": architecture, "cases": cases}, f)
             f.write("\n")
         print(f"{name}: {len(m.tensors)} tensors, {len(cases)} cases")
+    for adapter in ADAPTERS:
+        make_adapter(*adapter, bases)
 
 
 if __name__ == "__main__":

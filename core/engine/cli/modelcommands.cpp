@@ -36,6 +36,9 @@ EngineOptions engineOptions(const CommandContext &c)
         options.dtype = ComputeDtype::BFloat16;
     if (c.choice("device", "cpu", {"cpu", "cuda"}) == "cuda")
         options.device = ComputeDevice::Cuda;
+    if (const auto adapter = c.args.value("adapter"))
+        options.adapter = *adapter;
+    options.mergeAdapter = !c.args.has("unmerged");
     return options;
 }
 
@@ -177,7 +180,7 @@ int storeScores(CommandContext &c, Workspace &ws, const fs::path &modelDir, cons
                 const std::vector<double> &probabilities)
 {
     std::ostream &out = c.out;
-    const std::string hash = modelIdentity(modelDir);
+    const std::string hash = modelIdentity(modelDir, c.args.value("adapter").value_or(""));
     ScoreStore(ws).replace({fs::absolute(modelDir).string(), hash, distribution, splitText, scoringText}, pairs,
                            probabilities);
     int correct = 0;
@@ -263,33 +266,41 @@ void addModelCommands(CommandTable &table)
     const CommandOption model{"model", "DIR", "a Hugging Face model folder (config.json, safetensors, tokenizer.json)"};
     const CommandOption dtype{"dtype", "float32|bfloat16", "the compute type (default float32)"};
     const CommandOption device{"device", "cpu|cuda", "where to compute (default cpu)"};
+    const CommandOption adapter{"adapter", "DIR", "a PEFT LoRA adapter folder to apply to the model"};
+    const CommandOption unmerged{"unmerged", {}, "add the adapter's update at run time instead of merging it"};
     table.add({"forward",
                "Models",
-               {"--model DIR --input CASES.json --out OUT.json [--dtype float32|bfloat16] [--device cpu|cuda]"},
+               {"--model DIR --input CASES.json --out OUT.json [--adapter DIR [--unmerged]] [--dtype float32|bfloat16] "
+                "[--device cpu|cuda]"},
                "run a model on token batches: logits, last hidden states, response log-probabilities",
                WorkspaceUse::None,
                {model,
                 {"input", "CASES.json", "the token batches (docs/CLI.md has the format)"},
                 {"out", "OUT.json", "the file to write"},
+                adapter,
+                unmerged,
                 dtype,
                 device},
                forward});
-    table.add({"score",
-               "Models",
-               {"--model DIR --distribution D [--split test] [--scoring genies|mean|reward] [--limit N] [--dtype ...] "
-                "[--device ...]"},
-               "score every pair of a split with a model (GENIES zero-shot, or a reward model) into the scores table",
-               WorkspaceUse::Existing,
-               {model,
-                {"distribution", "D", "an imported distribution"},
-                {"split", "train|test", "which split (default test)"},
-                {"scoring", "genies|mean|reward",
-                 "GENIES zero-shot (the default for a language model), the mean response log-probability, or "
-                 "σ(r_preferred − r_dispreferred) of a reward model (its default)"},
-                {"limit", "N", "score the first N examples only"},
-                dtype,
-                device},
-               score});
+    table.add(
+        {"score",
+         "Models",
+         {"--model DIR [--adapter DIR [--unmerged]] --distribution D [--split test] [--scoring genies|mean|reward] "
+          "[--limit N] [--dtype ...] [--device ...]"},
+         "score every pair of a split with a model (GENIES zero-shot, or a reward model) into the scores table",
+         WorkspaceUse::Existing,
+         {model,
+          {"distribution", "D", "an imported distribution"},
+          {"split", "train|test", "which split (default test)"},
+          {"scoring", "genies|mean|reward",
+           "GENIES zero-shot (the default for a language model), the mean response log-probability, or "
+           "σ(r_preferred − r_dispreferred) of a reward model (its default)"},
+          {"limit", "N", "score the first N examples only"},
+          adapter,
+          unmerged,
+          dtype,
+          device},
+         score});
 }
 
 void registerEngineCommands()

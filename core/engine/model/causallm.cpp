@@ -5,6 +5,7 @@
 #include "engine/model/gpt2.h"
 #include "engine/model/gptneox.h"
 #include "engine/model/llama.h"
+#include "engine/model/loraadapter.h"
 #include "tokenizer/tokenizer.h"
 #include "engine/model/weights.h"
 #include "util/errors.h"
@@ -26,6 +27,91 @@ std::vector<std::pair<std::string, at::Tensor>> CausalLM::makeTrainable()
     return weights().named();
 }
 
+at::Tensor CausalLM::linear(const std::string &module, const at::Tensor &x) const
+{
+    const std::string key = module + ".weight", bias = module + ".bias";
+    at::Tensor y = at::linear(x, weights()[key], weights().has(bias) ? weights()[bias] : at::Tensor());
+    if (const at::Tensor update = adapterUpdate(key, x); update.defined())
+        y = y + update;
+    return y;
+}
+
+at::Tensor CausalLM::adapterUpdate(const std::string &key, const at::Tensor &x) const
+{
+    if (m_updates.empty())
+        return {};
+    const auto it = m_updates.find(key);
+    if (it == m_updates.end())
+        return {};
+    return at::matmul(at::matmul(x, it->second.aT), it->second.bT);
+}
+
+void CausalLM::applyAdapter(const LoraAdapter &adapter, bool merge)
+{
+    const std::string file = (adapter.dir() / "adapter_model.safetensors").string();
+    const std::string fix = "use an adapter trained on this model (adapter_config.json names its base: "
+                          + (adapter.config().baseModel.empty() ? std::string("not given") : adapter.config().baseModel)
+                          + ")";
+    std::vector<InputProblem> problems;
+    struct Planned {
+        std::string key;
+        at::Tensor delta;
+    };
+    const double scale = adapter.config().scale();
+    std::vector<Planned> merged;
+    std::map<std::string, Update, std::less<>> updates;
+    for (const LoraModule &m : adapter.modules()) {
+        const std::string key = weightKeyOfModule(m.module);
+        if (!weights().has(key)) {
+            problems.push_back(
+                {file, "module " + m.module, "is not a projection of this " + m_config.architectureName, fix});
+            continue;
+        }
+        const at::Tensor &w = weights()[key];
+        const bool transposed = storedTransposed(key);
+        const std::int64_t in = transposed ? w.size(0) : w.size(1), out = transposed ? w.size(1) : w.size(0);
+        if (w.dim() != 2 || m.a.size(1) != in || m.b.size(0) != out) {
+            problems.push_back({file, "module " + m.module,
+                                "maps " + std::to_string(m.a.size(1)) + " to " + std::to_string(m.b.size(0))
+                                    + " features, but the model's projection maps " + std::to_string(in) + " to "
+                                    + std::to_string(out),
+                                fix});
+            continue;
+        }
+        if (merge) {
+            const at::Tensor delta = at::mm(m.b, m.a) * scale; // (out, in), float32
+            merged.push_back({key, transposed ? delta.t() : delta});
+        } else {
+            updates[key] = {m.a.t().contiguous().to(m_device, m_dtype),
+                            (m.b.t() * scale).contiguous().to(m_device, m_dtype)};
+        }
+    }
+    std::optional<int> labels;
+    for (const auto &[key, tensor] : adapter.savedWeights()) {
+        if (weights().has(key)) {
+            if (weights()[key].sizes() != tensor.sizes())
+                problems.push_back({file, "tensor '" + key + "'", "has another shape than the model's", fix});
+        } else if (key == "score.weight" && !m_config.classifies() && tensor.dim() == 2
+                   && tensor.size(1) == m_config.hiddenSize) {
+            labels = int(tensor.size(0));
+        } else {
+            problems.push_back({file, "tensor '" + key + "'", "replaces a module this model does not have", fix});
+        }
+    }
+    if (!problems.empty())
+        throw InputError(std::move(problems));
+    for (const Planned &p : merged)
+        weights().set(p.key, (weights()[p.key].to(at::kFloat) + p.delta.to(m_device)).to(m_dtype).contiguous());
+    m_updates.insert(updates.begin(), updates.end());
+    for (const auto &[key, tensor] : adapter.savedWeights())
+        weights().set(key, tensor.to(m_device, m_dtype).contiguous());
+    if (labels) { // the adapter's score head makes the language model a reward model
+        m_config.head = ModelHead::SequenceClassification;
+        m_config.numLabels = *labels;
+    }
+    m_adapterDir = adapter.dir();
+}
+
 std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, const EngineOptions &options)
 {
     const ModelConfig config = ModelConfig::load(modelDir);
@@ -41,14 +127,17 @@ std::unique_ptr<CausalLM> loadCausalLM(const std::filesystem::path &modelDir, co
     const auto device = computeDevice(options.device);
     const auto dtype = computeScalarType(options.dtype);
     prepareComputeBackend(options);
+    std::unique_ptr<CausalLM> model;
     switch (config.architecture) {
-    case Architecture::GptNeoX: return std::make_unique<GptNeoX>(config, checkpoint, dtype, device);
+    case Architecture::GptNeoX: model = std::make_unique<GptNeoX>(config, checkpoint, dtype, device); break;
     case Architecture::Llama:
     case Architecture::Qwen2:
-    case Architecture::Mistral: return std::make_unique<Llama>(config, checkpoint, dtype, device);
-    case Architecture::Gpt2: return std::make_unique<Gpt2>(config, checkpoint, dtype, device);
+    case Architecture::Mistral: model = std::make_unique<Llama>(config, checkpoint, dtype, device); break;
+    case Architecture::Gpt2: model = std::make_unique<Gpt2>(config, checkpoint, dtype, device); break;
     }
-    throw std::logic_error("unhandled architecture");
+    if (!options.adapter.empty())
+        model->applyAdapter(LoraAdapter::load(options.adapter), options.mergeAdapter);
+    return model;
 }
 
 void requireTokenizerFits(const Tokenizer &tokenizer, const std::filesystem::path &tokenizerFile,

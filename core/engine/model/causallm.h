@@ -6,12 +6,14 @@
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
 namespace shiftscope {
 
 class KvCache;
+class LoraAdapter;
 class Tokenizer;
 class Weights;
 
@@ -80,11 +82,31 @@ public:
     //! them in place; returns them by checkpoint key.
     std::vector<std::pair<std::string, at::Tensor>> makeTrainable();
 
+    //! Applies a PEFT LoRA adapter: merged, each adapted weight becomes W + scale · B A (transposed for a Conv1D);
+    //! unmerged, each adapted projection adds scale · B A x at run time (the base weights stay mapped). The adapter's
+    //! modules_to_save replace the model's; a score head on a language model makes it a reward model (as PEFT's
+    //! sequence-classification adapters on a causal base do). Throws InputError naming every module that does not
+    //! fit the model.
+    void applyAdapter(const LoraAdapter &adapter, bool merge = true);
+    //! The folder of the applied adapter, empty when none.
+    const std::filesystem::path &adapterDir() const { return m_adapterDir; }
+
 protected:
     virtual const Weights &weights() const = 0;
     virtual Weights &weights() = 0;
     //! The checkpoint key of the token embedding table.
     virtual std::string embeddingName() const = 0;
+    //! The checkpoint key of the weight of a module path as transformers names it (GPT-2 checkpoints may lack the
+    //! "transformer." prefix).
+    virtual std::string weightKeyOfModule(const std::string &module) const { return module + ".weight"; }
+    //! Whether the weight `key` is stored (in, out), as GPT-2's Conv1D layers are.
+    virtual bool storedTransposed(const std::string &) const { return false; }
+
+    //! x W^T + b for the projection `module` (its checkpoint key without ".weight"), the bias when the checkpoint
+    //! has one, plus an unmerged adapter's update.
+    at::Tensor linear(const std::string &module, const at::Tensor &x) const;
+    //! scale · B A x of an unmerged adapter for the weight `key`, or an undefined tensor.
+    at::Tensor adapterUpdate(const std::string &key, const at::Tensor &x) const;
 
     CausalLM(ModelConfig config, at::ScalarType dtype, at::Device device)
         : m_config(std::move(config)), m_dtype(dtype), m_device(device)
@@ -92,9 +114,16 @@ protected:
     }
 
 private:
+    struct Update {
+        at::Tensor aT; // (in, r) in the compute dtype
+        at::Tensor bT; // (r, out) scaled
+    };
+
     ModelConfig m_config;
     at::ScalarType m_dtype;
     at::Device m_device;
+    std::filesystem::path m_adapterDir;
+    std::map<std::string, Update, std::less<>> m_updates; // unmerged adapter updates by weight key
 };
 
 //! Loads a Hugging Face model folder (config.json and safetensors weights) of a supported architecture. Throws

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <filesystem>
+
 namespace shiftscope {
 
 //! The number type the engine computes in. Weights stored in another type are converted once at load time.
@@ -12,7 +14,11 @@ enum class ComputeDevice { Cpu, Cuda };
 struct EngineOptions {
     ComputeDtype dtype = ComputeDtype::Float32;
     ComputeDevice device = ComputeDevice::Cpu;
-    int threads = 0; //!< CPU threads for tensor operations; 0 keeps libtorch's choice
+    int threads = 0;               //!< CPU threads for tensor operations; 0 keeps libtorch's choice
+    std::filesystem::path adapter; //!< a PEFT LoRA adapter folder to apply, or empty
+    //! Merge the adapter into copies of the adapted weights (faster), or add its update at run time (the base
+    //! weights stay memory-mapped; less memory for a large model).
+    bool mergeAdapter = true;
 };
 
 } // namespace shiftscope

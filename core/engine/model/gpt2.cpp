@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 #include <cmath>
+#include <cstring>
 
 namespace shiftscope {
 
@@ -60,7 +61,26 @@ at::Tensor Gpt2::conv1d(const std::string &name, const at::Tensor &x) const
     const at::Tensor &weight = m_w[name + ".weight"]; // (in, out)
     auto sizes = x.sizes().vec();
     sizes.back() = weight.size(1);
-    return at::addmm(m_w[name + ".bias"], x.reshape({-1, x.size(-1)}), weight).view(sizes); // (..., out)
+    const at::Tensor y = at::addmm(m_w[name + ".bias"], x.reshape({-1, x.size(-1)}), weight).view(sizes); // (..., out)
+    const at::Tensor update = adapterUpdate(name + ".weight", x);
+    return update.defined() ? y + update : y;
+}
+
+std::string Gpt2::weightKeyOfModule(const std::string &module) const
+{
+    // transformers names GPT-2's modules "transformer.h.0.attn.c_attn"; some checkpoints store them without the prefix.
+    const std::string prefix = "transformer.";
+    if (m_prefix.empty() && module.rfind(prefix, 0) == 0)
+        return module.substr(prefix.size()) + ".weight";
+    return module + ".weight";
+}
+
+bool Gpt2::storedTransposed(const std::string &key) const
+{
+    for (const char *conv : {".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight"})
+        if (key.size() > std::strlen(conv) && key.compare(key.size() - std::strlen(conv), std::strlen(conv), conv) == 0)
+            return true;
+    return false;
 }
 
 ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const

@@ -23,6 +23,8 @@ protected:
     const Weights &weights() const override { return m_w; }
     Weights &weights() override { return m_w; }
     std::string embeddingName() const override { return m_prefix + "wte.weight"; }
+    std::string weightKeyOfModule(const std::string &module) const override;
+    bool storedTransposed(const std::string &key) const override;
 
 private:
     //! x @ W + b for the Conv1D `name` (a checkpoint key without ".weight"), W stored (in, out).

@@ -48,10 +48,8 @@ GptNeoX::GptNeoX(const ModelConfig &config, const Checkpoint &checkpoint, at::Sc
 
 at::Tensor GptNeoX::mlp(const std::string &p, const at::Tensor &x) const
 {
-    const at::Tensor up =
-        at::linear(x, m_w[p + "mlp.dense_h_to_4h.weight"], m_w[p + "mlp.dense_h_to_4h.bias"]); // (B, T, intermediate)
-    return at::linear(activate(up, config().activation), m_w[p + "mlp.dense_4h_to_h.weight"],
-                      m_w[p + "mlp.dense_4h_to_h.bias"]); // (B, T, hidden)
+    const at::Tensor up = linear(p + "mlp.dense_h_to_4h", x);                  // (B, T, intermediate)
+    return linear(p + "mlp.dense_4h_to_h", activate(up, config().activation)); // (B, T, hidden)
 }
 
 ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) const
@@ -71,10 +69,9 @@ ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) co
         // Attention. The fused projection holds, per head, that head's query, key and value side by side.
         const at::Tensor x = layerNorm(h, m_w[p + "input_layernorm.weight"], m_w[p + "input_layernorm.bias"],
                                        c.normEps); // (B, T, hidden)
-        const at::Tensor qkv = pass.attentionProjection(i, "query_key_value", x,
-                                                        at::linear(x, m_w[p + "attention.query_key_value.weight"],
-                                                                   bias(p + "attention.query_key_value.bias")))
-                                   .view({B, T, heads, 3 * d});                      // (B, T, heads, 3 * head_dim)
+        const at::Tensor qkv =
+            pass.attentionProjection(i, "query_key_value", x, linear(p + "attention.query_key_value", x))
+                .view({B, T, heads, 3 * d});                                         // (B, T, heads, 3 * head_dim)
         const at::Tensor q = applyRotary(qkv.narrow(3, 0, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
         const at::Tensor k = applyRotary(qkv.narrow(3, d, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
         const at::Tensor v = qkv.narrow(3, 2 * d, d).transpose(1, 2);                // (B, heads, T, head_dim)
@@ -82,8 +79,7 @@ ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) co
         const at::Tensor headOut =
             attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
         pass.recordHeads(headOut);
-        const at::Tensor attnOut = at::linear(headOut.reshape({B, T, heads * d}), m_w[p + "attention.dense.weight"],
-                                              bias(p + "attention.dense.bias")); // (B, T, hidden)
+        const at::Tensor attnOut = linear(p + "attention.dense", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
 
         // MLP, beside the attention (parallel residual, Pythia) or after it.
         if (c.parallelResidual) {

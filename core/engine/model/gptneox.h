@@ -25,7 +25,6 @@ protected:
 
 private:
     at::Tensor mlp(const std::string &prefix, const at::Tensor &x) const;
-    at::Tensor bias(const std::string &name) const { return m_w.has(name) ? m_w[name] : at::Tensor(); }
 
     Weights m_w;
 };

@@ -46,13 +46,6 @@ Llama::Llama(const ModelConfig &config, const Checkpoint &checkpoint, at::Scalar
 {
 }
 
-//! x @ W^T (+ b when the checkpoint has attention biases) for the projection `name` (a checkpoint key without ".weight").
-at::Tensor Llama::project(const std::string &name, const at::Tensor &x) const
-{
-    const std::string bias = name + ".bias";
-    return at::linear(x, m_w[name + ".weight"], m_w.has(bias) ? m_w[bias] : at::Tensor());
-}
-
 ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) const
 {
     c10::InferenceMode inference(!request.trainable);
@@ -70,7 +63,7 @@ ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) cons
         // Attention; kv_heads <= heads, each key/value head serving heads / kv_heads query heads.
         const at::Tensor x = rmsNorm(h, m_w[p + "input_layernorm.weight"], c.normEps); // (B, T, hidden)
         auto projected = [&](const char *name) {
-            return pass.attentionProjection(i, name, x, project(p + "self_attn." + name, x));
+            return pass.attentionProjection(i, name, x, linear(p + "self_attn." + name, x));
         };
         const at::Tensor q =
             applyRotary(projected("q_proj").view({B, T, heads, d}).transpose(1, 2), rope); // (B, heads, T, head_dim)
@@ -81,13 +74,13 @@ ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) cons
         const at::Tensor headOut =
             attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
         pass.recordHeads(headOut);
-        h = h + project(p + "self_attn.o_proj", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
+        h = h + linear(p + "self_attn.o_proj", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
 
         // Gated MLP: down(act(gate(x)) * up(x)).
         const at::Tensor y = rmsNorm(h, m_w[p + "post_attention_layernorm.weight"], c.normEps); // (B, T, hidden)
-        const at::Tensor gated = activate(at::linear(y, m_w[p + "mlp.gate_proj.weight"]), c.activation)
-                               * at::linear(y, m_w[p + "mlp.up_proj.weight"]); // (B, T, intermediate)
-        h = h + at::linear(gated, m_w[p + "mlp.down_proj.weight"]);            // (B, T, hidden)
+        const at::Tensor gated = activate(linear(p + "mlp.gate_proj", y), c.activation)
+                               * linear(p + "mlp.up_proj", y); // (B, T, intermediate)
+        h = h + linear(p + "mlp.down_proj", gated);            // (B, T, hidden)
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }

@@ -26,8 +26,6 @@ protected:
     std::string embeddingName() const override { return "model.embed_tokens.weight"; }
 
 private:
-    at::Tensor project(const std::string &name, const at::Tensor &x) const;
-
     Weights m_w;
 };
 

@@ -31,6 +31,8 @@ public:
     bool has(const std::string &name) const { return m_tensors.count(name) > 0; }
     //! Every tensor by name, in name order.
     std::vector<std::pair<std::string, at::Tensor>> named() const;
+    //! Adds the tensor `name`, or replaces it (an adapter's merged weights or saved modules).
+    void set(const std::string &name, at::Tensor tensor) { m_tensors[name] = std::move(tensor); }
     //! Replaces every tensor by an owned copy that requires gradients.
     void makeTrainable();
     //! The named tensor; throws std::out_of_range for a name that was not loaded (a bug, not bad input).
