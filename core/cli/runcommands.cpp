@@ -63,6 +63,7 @@ int runRun(CommandContext &c)
     } else {
         RunRequest request;
         request.modelDir = args.value("model").value_or("");
+        request.adapterDir = args.value("adapter").value_or("");
         request.intervention = c.required("intervention");
         request.shifts = args.value("shifts").value_or("genies");
         request.parameters = args.values("param");
@@ -183,21 +184,23 @@ void addRunCommands(CommandTable &table)
 {
     const CommandOption device{"device", "cpu|cuda",
                                "where model interventions compute (default cpu); a run may resume on another"};
-    table.add({"run",
-               "Runs",
-               {"--intervention NAME [--model DIR] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] [--seed N] "
-                "[--device cpu|cuda]",
-                "--resume ID [--device cpu|cuda]"},
-               "train and evaluate an intervention over shifts, or resume a run",
-               WorkspaceUse::Existing,
-               {{"intervention", "NAME", "the intervention (see interventions)"},
-                {"model", "DIR", "a Hugging Face model folder (interventions that use a model)"},
-                {"shifts", "SET", "genies (default), all, a shift specification FILE, or SOURCE:TARGET,..."},
-                {"param", "KEY=VALUE", "an intervention parameter; repeat for several"},
-                {"seed", "N", "the run's seed (default 0)"},
-                {"resume", "ID", "continue run ID where it stopped"},
-                device},
-               runRun});
+    table.add(
+        {"run",
+         "Runs",
+         {"--intervention NAME [--model DIR [--adapter DIR]] [--shifts genies|all|FILE|S:T,...] [--param k=v ...] "
+          "[--seed N] [--device cpu|cuda]",
+          "--resume ID [--device cpu|cuda]"},
+         "train and evaluate an intervention over shifts, or resume a run",
+         WorkspaceUse::Existing,
+         {{"intervention", "NAME", "the intervention (see interventions)"},
+          {"model", "DIR", "a Hugging Face model folder (interventions that use a model)"},
+          {"adapter", "DIR", "a PEFT LoRA adapter folder applied to the model (merged)"},
+          {"shifts", "SET", "genies (default), all, a shift specification FILE, or SOURCE:TARGET,..."},
+          {"param", "KEY=VALUE", "an intervention parameter; repeat for several"},
+          {"seed", "N", "the run's seed (default 0)"},
+          {"resume", "ID", "continue run ID where it stopped"},
+          device},
+         runRun});
     table.add({"runs",
                "Runs",
                {"", "delete ID", "rename ID NAME", "rerun ID [--seed N] [--device cpu|cuda]"},

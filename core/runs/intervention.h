@@ -22,7 +22,8 @@ struct ParameterSpec {
 //! Everything an intervention may read while it trains or evaluates.
 struct InterventionContext {
     std::filesystem::path modelDir;                //!< empty for interventions that need no model
-    std::string modelHash;                         //!< identifies the model folder's contents (cache keys)
+    std::filesystem::path adapterDir;              //!< a PEFT LoRA adapter applied to the model, or empty
+    std::string modelHash;                         //!< identifies the model's (and adapter's) contents (cache keys)
     std::map<std::string, std::string> parameters; //!< defaults merged with the user's values
     std::uint64_t seed = 0;
     std::filesystem::path artifactDir; //!< where train() saves what it learned

@@ -66,6 +66,23 @@ ModelSummary summariseModelFolder(const fs::path &dir)
     return s;
 }
 
+bool adapterAddsScoreHead(const fs::path &adapterDir)
+{
+    try {
+        const std::string text = readInputFile(adapterDir / "adapter_config.json", std::uint64_t(16) << 20);
+        checkJsonDepth(text, adapterDir / "adapter_config.json");
+        const auto config = nlohmann::json::parse(text);
+        const auto save = config.find("modules_to_save");
+        if (save == config.end() || !save->is_array())
+            return false;
+        for (const auto &m : *save)
+            if (m.is_string() && (m == "score" || m.get<std::string>().ends_with(".score")))
+                return true;
+    } catch (const std::exception &) {
+    }
+    return false;
+}
+
 bool ModelSummary::classifies() const
 {
     const std::string suffix = "ForSequenceClassification";

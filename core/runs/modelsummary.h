@@ -23,6 +23,10 @@ struct ModelSummary {
     bool classifies() const;
 };
 
+//! Whether a PEFT adapter folder's adapter_config.json saves a score head (modules_to_save "score"), which makes
+//! the language model it adapts a reward model. False when the file cannot be read (the engine reports why).
+bool adapterAddsScoreHead(const std::filesystem::path &adapterDir);
+
 //! Reads config.json and lists the weight files; never throws (problems end up in `problem`).
 ModelSummary summariseModelFolder(const std::filesystem::path &dir);
 

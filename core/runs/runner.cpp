@@ -97,6 +97,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
             auto intervention = InterventionRegistry::instance().create(unit.intervention);
             InterventionContext context;
             context.modelDir = run->modelPath;
+            context.adapterDir = run->adapterPath;
             context.modelHash = run->modelHash;
             context.parameters = unit.intervention == run->intervention ? run->parameters
                                                                         : resolveParameters(*intervention, {});

@@ -84,7 +84,12 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
                          "give a Hugging Face model folder (--model DIR, or the launcher's Model folder)"});
     // A reward model has no language-model head and a language model no reward head: refuse the mismatch now,
     // before a run is written, and leave out a baseline that cannot run on this model.
-    const bool classifier = !request.modelDir.empty() && summariseModelFolder(request.modelDir).classifies();
+    if (!request.adapterDir.empty() && request.modelDir.empty())
+        throw InputError(InputProblem{request.adapterDir.string(), "--adapter", "an adapter needs the model it adapts",
+                                      "give the base model folder with --model DIR"});
+    const bool classifier = !request.modelDir.empty()
+                         && (summariseModelFolder(request.modelDir).classifies()
+                             || (!request.adapterDir.empty() && adapterAddsScoreHead(request.adapterDir)));
     const auto headFits = [&](const Intervention &i) {
         return i.modelHead() == ModelHeadUse::Any || (i.modelHead() == ModelHeadUse::Classifier) == classifier;
     };
@@ -97,7 +102,8 @@ RunRecord planRun(Workspace &workspace, const RunRequest &request)
                        : "give a *ForSequenceClassification model folder, or run zero_shot on this one"});
     RunRecord run;
     run.modelPath = request.modelDir.string();
-    run.modelHash = request.modelDir.empty() ? std::string() : modelIdentity(request.modelDir);
+    run.adapterPath = request.adapterDir.string();
+    run.modelHash = request.modelDir.empty() ? std::string() : modelIdentity(request.modelDir, request.adapterDir);
     run.intervention = request.intervention;
     run.shifts = request.shifts;
     run.parameters = resolveParameters(*intervention, request.parameters);
@@ -176,6 +182,7 @@ RunRequest rerunRequest(const RunRecord &run, std::uint64_t seed)
 {
     RunRequest request;
     request.modelDir = run.modelPath;
+    request.adapterDir = run.adapterPath;
     request.intervention = run.intervention;
     request.shifts = run.shifts;
     for (const auto &[key, value] : run.parameters)

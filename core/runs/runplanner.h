@@ -18,6 +18,7 @@ struct RunRequest {
     std::vector<std::string> parameters; //!< "key=value"
     std::uint64_t seed = 0;
     std::string baselineIntervention = "zero_shot"; //!< skipped when not available
+    std::filesystem::path adapterDir;               //!< a PEFT LoRA adapter folder applied to the model, or empty
 };
 
 //! Resolves a shifts argument to shift pairs; throws InputError for an unknown form or a malformed file.

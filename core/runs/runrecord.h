@@ -33,7 +33,8 @@ struct RunUnit {
 struct RunRecord {
     std::int64_t id = 0;
     std::string modelPath;
-    std::string modelHash;
+    std::string adapterPath; //!< a PEFT LoRA adapter applied to the model, or empty
+    std::string modelHash;   //!< the identity of the model's contents, with the adapter's when there is one
     std::string intervention;
     std::string shifts; //!< as requested: "genies", "all", a file, or "S:T,S:T"
     std::map<std::string, std::string> parameters;

@@ -46,7 +46,7 @@ std::int64_t RunStore::create(const RunRecord &run)
     Transaction tx(m_ws.db());
     Statement insert(m_ws.db(),
                      "INSERT INTO runs(model_path, model_hash, intervention, shifts, parameters, seed, data_hash,"
-                     " version, status, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)");
+                     " version, status, created_at, adapter_path) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)");
     insert.bind(1, run.modelPath)
         .bind(2, run.modelHash)
         .bind(3, run.intervention)
@@ -56,6 +56,7 @@ std::int64_t RunStore::create(const RunRecord &run)
         .bind(7, run.dataHash)
         .bind(8, run.version)
         .bind(9, utcNow())
+        .bind(10, run.adapterPath)
         .run();
     const std::int64_t id = m_ws.db().lastInsertId();
     Statement unit(m_ws.db(),
@@ -77,7 +78,7 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     Statement st(m_ws.db(),
                  "SELECT id, model_path, model_hash, intervention, shifts, parameters, seed, data_hash, version,"
                  " status, error, created_at, coalesce(started_at, ''), coalesce(ended_at, ''), owner_host, owner_pid, "
-                 "owner_start, label"
+                 "owner_start, label, adapter_path"
                  " FROM runs WHERE id = ?");
     st.bind(1, id);
     if (!st.step())
@@ -99,6 +100,7 @@ std::optional<RunRecord> RunStore::run(std::int64_t id)
     r.endedAt = st.text(13);
     r.owner = {st.text(14), st.int64(15), st.int64(16)};
     r.label = st.text(17);
+    r.adapterPath = st.text(18);
     Statement units(
         m_ws.db(),
         "SELECT id, position, intervention, train_distribution, evaluations, status, artifact, log,"
@@ -290,10 +292,13 @@ std::string runModelName(const RunRecord &run)
 {
     if (run.modelPath.empty())
         return "no model";
-    std::filesystem::path folder(run.modelPath);
-    if (folder.filename().empty()) // "models/pythia-70m/"
-        folder = folder.parent_path();
-    return folder.filename().string();
+    auto name = [](std::filesystem::path folder) {
+        if (folder.filename().empty()) // "models/pythia-70m/"
+            folder = folder.parent_path();
+        return folder.filename().string();
+    };
+    // A model with an adapter is another model: "pythia-410m + hh-reward-lora".
+    return run.adapterPath.empty() ? name(run.modelPath) : name(run.modelPath) + " + " + name(run.adapterPath);
 }
 
 std::string runEvaluationLabel(const RunRecord &run, const std::string &unitIntervention)

@@ -47,6 +47,7 @@ INSERT INTO scores_v8 SELECT * FROM scores;
 DROP TABLE scores;
 ALTER TABLE scores_v8 RENAME TO scores;
 CREATE INDEX IF NOT EXISTS scores_by_distribution ON scores(distribution, split);
+ALTER TABLE runs ADD COLUMN adapter_path TEXT NOT NULL DEFAULT '';
 CREATE TABLE preference_imports (
     id            INTEGER PRIMARY KEY,
     distribution  TEXT NOT NULL UNIQUE,

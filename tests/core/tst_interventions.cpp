@@ -376,11 +376,11 @@ void TestInterventions::badParametersAreNamed()
     const std::size_t runsBefore = RunStore(*m_ws).runs().size();
     for (const std::string name : {"lora", "zero_shot", "mms", "ccs", "few_shot", "linear_probe"}) {
         QVERIFY(InterventionRegistry::instance().create(name)->needsModel());
-        QVERIFY_THROWS_EXCEPTION(InputError, planRun(*m_ws, {{}, name, "sep:sep", {}, 1, "zero_shot"}));
+        QVERIFY_THROWS_EXCEPTION(InputError, planRun(*m_ws, {{}, name, "sep:sep", {}, 1, "zero_shot", {}}));
     }
     QCOMPARE(RunStore(*m_ws).runs().size(), runsBefore);
     // One that needs none plans without the zero-shot baseline, which would need the model.
-    const RunRecord chance = planRun(*m_ws, {{}, "random", "sep:sep", {}, 1, "zero_shot"});
+    const RunRecord chance = planRun(*m_ws, {{}, "random", "sep:sep", {}, 1, "zero_shot", {}});
     for (const RunUnit &unit : chance.units)
         QVERIFY(unit.intervention != "zero_shot");
 }

@@ -12,6 +12,7 @@
 #include "genies/dataimporter.h"
 #include "runs/intervention.h"
 #include "runs/runplanner.h"
+#include "data/modelidentity.h"
 #include "runs/runstore.h"
 #include "tokenizer/tokenizer.h"
 #include "util/errors.h"
@@ -75,6 +76,7 @@ private slots:
     void adaptersMatchReference();
     void adaptersRefusedByName();
     void adapterOnTheCommandLine();
+    void runsApplyTheAdapter();
 };
 
 void TestRewardModels::matchesReference_data()
@@ -392,7 +394,7 @@ void TestRewardModels::headMismatchRefused()
     DataImporter::importData(ws, tempPath(tmp, "data"));
     auto refused = [&](const fs::path &model, const std::string &intervention, const std::string &words) {
         try {
-            planRun(ws, {model, intervention, "d:d", {}, 1, "zero_shot"});
+            planRun(ws, {model, intervention, "d:d", {}, 1, "zero_shot", {}});
             return false;
         } catch (const InputError &e) {
             return std::string(e.what()).find(words) != std::string::npos;
@@ -402,10 +404,10 @@ void TestRewardModels::headMismatchRefused()
     QVERIFY(refused(reward, "few_shot", "gives no log-probabilities"));
     QVERIFY(refused(lm, "reward_model", "needs a sequence-classification head"));
     // Probes read hidden states and run on either; on the reward model the zero_shot baseline is left out.
-    const RunRecord probe = planRun(ws, {reward, "mms", "d:d", {}, 1, "zero_shot"});
+    const RunRecord probe = planRun(ws, {reward, "mms", "d:d", {}, 1, "zero_shot", {}});
     for (const RunUnit &unit : probe.units)
         QCOMPARE(unit.intervention, std::string("mms"));
-    const RunRecord withBaseline = planRun(ws, {lm, "mms", "d:d", {}, 1, "zero_shot"});
+    const RunRecord withBaseline = planRun(ws, {lm, "mms", "d:d", {}, 1, "zero_shot", {}});
     QVERIFY(std::any_of(withBaseline.units.begin(), withBaseline.units.end(),
                         [](const RunUnit &u) { return u.intervention == "zero_shot"; }));
     // The scorer itself refuses a reward model, whoever calls it.
@@ -580,6 +582,88 @@ void TestRewardModels::adapterOnTheCommandLine()
                     tmp.path().toStdString(), "--input", input.string(), "--out", tempPath(tmp, "x.json").string()});
     QCOMPARE(bad.code, 2);
     QVERIFY2(bad.err.find("adapter_config.json") != std::string::npos, bad.err.c_str());
+}
+
+void TestRewardModels::runsApplyTheAdapter()
+{
+    QTemporaryDir tmp;
+    const fs::path model = writeTinyModel(tempPath(tmp, "lm"), tinyRewardModel("LlamaForCausalLM", 0));
+    writeText(model / "tokenizer.json", charTokenizerJson());
+    // A PEFT adapter with a score head: the language model becomes a reward model.
+    const fs::path adapter = tempPath(tmp, "adapter");
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    auto values = [&](std::int64_t n) {
+        std::vector<float> v(static_cast<std::size_t>(n));
+        for (float &x : v)
+            x = normal(rng);
+        return v;
+    };
+    std::vector<TensorValues> tensors;
+    for (int layer = 0; layer < 2; ++layer) {
+        const std::string m = "base_model.model.model.layers." + std::to_string(layer) + ".self_attn.q_proj";
+        tensors.push_back({m + ".lora_A.weight", {2, 32}, values(64)});
+        tensors.push_back({m + ".lora_B.weight", {32, 2}, values(64)});
+    }
+    tensors.push_back({"base_model.model.score.weight", {1, 32}, values(32)});
+    writeText(adapter / "adapter_model.safetensors", safetensorsBytes(tensors, FileDtype::F32));
+    writeText(adapter / "adapter_config.json",
+              R"({"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"],
+                  "modules_to_save": ["score"], "bias": "none"})");
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "train.json", validSplit(3, 3));
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "test.json", validSplit(4, 3, "t"));
+    const std::string ws = tempPath(tmp, "ws.sqlite").string();
+    QCOMPARE(runCommand({"--workspace", ws, "import-data", tempPath(tmp, "data").string()}).code, 0);
+
+    const CommandOutput run = runCommand({"--workspace", ws, "run", "--model", model.string(), "--adapter",
+                                          adapter.string(), "--intervention", "reward_model", "--shifts", "d:d"});
+    QVERIFY2(run.code == 0, (run.out + run.err).c_str());
+    const CommandOutput noAdapter = runCommand(
+        {"--workspace", ws, "run", "--model", model.string(), "--intervention", "reward_model", "--shifts", "d:d"});
+    QCOMPARE(noAdapter.code, 2); // a language model without the adapter has no reward head
+    QVERIFY2(noAdapter.err.find("needs a sequence-classification head") != std::string::npos, noAdapter.err.c_str());
+
+    Workspace workspace = Workspace::open(ws);
+    RunStore store(workspace);
+    const auto record = store.run(store.runs().back().id);
+    QCOMPARE(record->status, RunStatus::Done);
+    QCOMPARE(record->adapterPath, adapter.string());
+    QVERIFY(record->modelHash != modelIdentity(model));
+    QCOMPARE(record->modelHash, modelIdentity(model, adapter));
+    QCOMPARE(runModelName(*record), std::string("lm + adapter"));
+
+    // The predictions are the adapted model's: σ of its reward differences, computed here with the scorer.
+    EngineOptions options;
+    options.adapter = adapter;
+    const auto adapted = loadCausalLM(model, options);
+    const Tokenizer tokenizer = Tokenizer::load(model);
+    const auto examples = workspace.examples("d", Split::Test);
+    std::vector<TokenizedExample> tokenized;
+    for (const Example &e : examples) {
+        std::vector<std::string> responses;
+        for (const Response &r : e.responses)
+            responses.push_back(r.text);
+        tokenized.push_back(RewardScorer::tokenize(tokenizer, 2, e.prompt, responses, true, 2048));
+    }
+    std::vector<ResponsePair> pairs;
+    for (const PairRef &p : pairsInOrder(examples))
+        pairs.push_back({std::size_t(p.examplePosition), p.preferredIndex, p.dispreferredIndex});
+    const auto expected = RewardScorer::pairProbabilities(RewardScorer(*adapted).scoreResponsesNaive(tokenized), pairs);
+    const auto predictions = store.predictions(record->units.front().id, "d");
+    QCOMPARE(predictions.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        QVERIFY(std::fabs(predictions[i] - expected[i]) < 1e-5);
+
+    // A probe reads the adapted model's activations: its cache is keyed by model and adapter together.
+    const CommandOutput plainProbe = runCommand(
+        {"--workspace", ws, "run", "--model", model.string(), "--intervention", "linear_probe", "--shifts", "d:d"});
+    const CommandOutput adaptedProbe =
+        runCommand({"--workspace", ws, "run", "--model", model.string(), "--adapter", adapter.string(),
+                    "--intervention", "linear_probe", "--shifts", "d:d"});
+    QVERIFY2(plainProbe.code == 0 && adaptedProbe.code == 0, (plainProbe.err + adaptedProbe.err).c_str());
+    const auto runs = store.runs();
+    const auto probeA = store.run(runs[runs.size() - 2].id), probeB = store.run(runs.back().id);
+    QVERIFY(store.predictions(probeA->units.front().id, "d") != store.predictions(probeB->units.front().id, "d"));
 }
 
 QTEST_GUILESS_MAIN(TestRewardModels)

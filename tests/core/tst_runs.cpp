@@ -136,7 +136,7 @@ void TestRuns::plansUnits()
     QTemporaryDir dir;
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, makeData(dir));
-    const auto plan = planRun(ws, {{}, "position", "src:tgt", {}, 1, "random"});
+    const auto plan = planRun(ws, {{}, "position", "src:tgt", {}, 1, "random", {}});
     QCOMPARE(plan.units.size(), std::size_t(3)); // train on src, capability on tgt, baseline
     QCOMPARE(plan.units[0].trainDistribution, std::string("src"));
     QCOMPARE(plan.units[0].evaluations, (std::vector<std::string>{"tgt", "src"}));
@@ -144,7 +144,7 @@ void TestRuns::plansUnits()
     QCOMPARE(plan.units[1].evaluations, std::vector<std::string>{"tgt"});
     QCOMPARE(plan.units[2].intervention, std::string("random"));
     QCOMPARE(plan.units[2].evaluations, std::vector<std::string>{"tgt"});
-    const auto single = planRun(ws, {{}, "random", "src:tgt,src:ref", {}, 1, "zero_shot"});
+    const auto single = planRun(ws, {{}, "random", "src:tgt,src:ref", {}, 1, "zero_shot", {}});
     QCOMPARE(single.units.size(), std::size_t(1)); // no training, no separate baseline (zero_shot not registered here)
     QCOMPARE(single.units[0].evaluations.size(), std::size_t(3));
 }
@@ -158,7 +158,7 @@ void TestRuns::runRecordHasEveryField()
     writeText(tempPath(dir, "model/config.json"), "{}");
     RunStore store(ws);
     const auto id =
-        store.create(planRun(ws, {tempPath(dir, "model"), "position", "src:tgt", {"strength=0.2"}, 7, "random"}));
+        store.create(planRun(ws, {tempPath(dir, "model"), "position", "src:tgt", {"strength=0.2"}, 7, "random", {}}));
     QCOMPARE(RunRunner::execute(ws, id), RunStatus::Done);
     const auto run = *store.run(id);
     QCOMPARE(run.status, RunStatus::Done);
@@ -193,7 +193,7 @@ void TestRuns::randomScoresHalf()
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, makeData(dir));
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {{}, "random", "src:tgt", {}, 1, "random"}));
+    const auto id = store.create(planRun(ws, {{}, "random", "src:tgt", {}, 1, "random", {}}));
     QCOMPARE(RunRunner::execute(ws, id), RunStatus::Done);
     const auto run = *store.run(id);
     for (const auto &m : store.metrics(run.units[0].id)) {
@@ -209,14 +209,14 @@ void TestRuns::resumeAfterCrashGivesSameNumbers()
     const auto data = makeData(dir);
     Workspace reference = Workspace::create(tempPath(dir, "ref.sqlite"));
     DataImporter::importData(reference, data);
-    const auto refId = RunStore(reference).create(planRun(reference, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto refId = RunStore(reference).create(planRun(reference, {{}, "position", "src:tgt", {}, 3, "random", {}}));
     RunRunner::execute(reference, refId, {4, {}});
     const std::string expected = reportText(reference, refId);
 
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, data);
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random", {}}));
     calls = {};
     calls.crashAfter = 5; // in the middle of the first unit's second distribution
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, RunRunner::execute(ws, id, {4, {}}));
@@ -247,7 +247,7 @@ void TestRuns::runsOfOtherProcessesAreLeftAlone()
     Workspace ws = Workspace::create(path);
     DataImporter::importData(ws, makeData(dir));
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random", {}}));
 
     // Another process sets the run running and stays alive until told to end.
     int ready[2], release[2];
@@ -303,7 +303,7 @@ void TestRuns::runsOfOtherProcessesAreLeftAlone()
     QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
 
     // A run executed on another host cannot be seen from here, so it is left as it is.
-    const auto other = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random"}));
+    const auto other = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random", {}}));
     store.setStatus(other, RunStatus::Running);
     ws.db().exec("UPDATE runs SET owner_host = 'node-17.cluster', owner_pid = 4242 WHERE id = "
                  + std::to_string(other));
@@ -322,7 +322,7 @@ void TestRuns::failureIsRecordedWhenTheRunsConnectionCannotWrite()
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, makeData(dir));
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random", {}}));
     // The evaluation fails and leaves the run's own connection unable to write (as a full disk or an I/O error
     // would): the failure is written through a fresh connection.
     calls.crashAfter = 2;
@@ -346,7 +346,7 @@ void TestRuns::cancelStopsAndResumeFinishes()
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, makeData(dir));
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random", {}}));
     int batches = 0;
     RunOptions options{5, [&](std::int64_t, std::int64_t, const std::string &) { return ++batches < 4; }};
     QCOMPARE(RunRunner::execute(ws, id, options), RunStatus::Cancelled);
@@ -362,12 +362,12 @@ void TestRuns::badRequests()
     QTemporaryDir dir;
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, makeData(dir));
-    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "nonexistent", "src:tgt", {}, 1, "random"}));
-    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src:tgt", {"nope=1"}, 1, "random"}));
-    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src:tgt", {"strength"}, 1, "random"}));
-    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src-tgt", {}, 1, "random"}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "nonexistent", "src:tgt", {}, 1, "random", {}}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src:tgt", {"nope=1"}, 1, "random", {}}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src:tgt", {"strength"}, 1, "random", {}}));
+    QVERIFY_THROWS_EXCEPTION(InputError, planRun(ws, {{}, "position", "src-tgt", {}, 1, "random", {}}));
     try {
-        planRun(ws, {{}, "position", "genies", {}, 1, "random"});
+        planRun(ws, {{}, "position", "genies", {}, 1, "random", {}});
         QFAIL("planned a run over missing data");
     } catch (const InputError &e) {
         QVERIFY(e.problems().size() > 10); // every missing distribution is named
@@ -543,8 +543,8 @@ void TestRuns::runsWriteTheirEvaluationsAsTheyGo()
     Workspace ws = Workspace::create(path);
     DataImporter::importData(ws, data);
     RunStore store(ws);
-    const auto first = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
-    const auto second = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random"}));
+    const auto first = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random", {}}));
+    const auto second = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 4, "random", {}}));
 
     // Another connection (as another process would) sees each committed batch while the run goes on.
     Workspace watcher = Workspace::open(path);
@@ -632,7 +632,7 @@ void TestRuns::olderRunsJoinTheResults()
     Workspace ws = Workspace::create(tempPath(dir, "w.sqlite"));
     DataImporter::importData(ws, data);
     RunStore store(ws);
-    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random"}));
+    const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {}, 3, "random", {}}));
     QCOMPARE(RunRunner::execute(ws, id, {4, {}}), RunStatus::Done);
     const std::string expected = reportText(ws, id);
     // A workspace whose runs predate schema 7 holds predictions but no evaluations of them.
@@ -694,7 +694,7 @@ void TestRuns::runBesideAnotherEvaluation()
         Workspace ws = Workspace::create(path);
         DataImporter::importData(ws, data);
         RunStore store(ws);
-        const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {"strength=0.1"}, 3, "random"}));
+        const auto id = store.create(planRun(ws, {{}, "position", "src:tgt", {"strength=0.1"}, 3, "random", {}}));
         QCOMPARE(RunRunner::execute(ws, id, {8, {}}), RunStatus::Done);
         // Published evaluations of the same shift: one that the run repeats pair for pair, one that it does not.
         const auto p = store.predictions(store.run(id)->units[0].id, "tgt"); // 0.4 everywhere: accuracy 0

@@ -50,7 +50,8 @@ fs::path makeData(const QTemporaryDir &dir)
 
 std::int64_t runCoin(Workspace &ws, std::uint64_t seed, const std::string &bias = "0")
 {
-    const std::int64_t id = RunStore(ws).create(planRun(ws, {{}, "coin", "src:tgt", {"bias=" + bias}, seed, "random"}));
+    const std::int64_t id =
+        RunStore(ws).create(planRun(ws, {{}, "coin", "src:tgt", {"bias=" + bias}, seed, "random", {}}));
     if (RunRunner::execute(ws, id) != RunStatus::Done)
         throw std::runtime_error("run failed");
     return id;
@@ -127,7 +128,7 @@ void TestSeedGroups::groupsFormFromFinishedRunsOfOneConfiguration()
     QVERIFY(!findSeedGroup(ws, "no model", "coin · 2 seeds"));
     QVERIFY(seedGroups(ws, "another model").empty());
     // Unfinished runs do not join; deleting a seed shrinks the group away.
-    const std::int64_t queued = RunStore(ws).create(planRun(ws, {{}, "coin", "src:tgt", {"bias=0"}, 9, "random"}));
+    const std::int64_t queued = RunStore(ws).create(planRun(ws, {{}, "coin", "src:tgt", {"bias=0"}, 9, "random", {}}));
     QCOMPARE(seedGroups(ws, "no model")[0].members.size(), std::size_t(2));
     RunStore(ws).remove(queued);
     RunStore(ws).remove(4);

@@ -174,7 +174,7 @@ void checkInterventions(const fs::path &model, const fs::path &dir)
             Workspace ws = Workspace::create(path);
             DataImporter::importData(ws, dir / "data");
             RunStore store(ws);
-            const auto id = store.create(planRun(ws, {model, name, shifts, parameters, 5, {}}));
+            const auto id = store.create(planRun(ws, {model, name, shifts, parameters, 5, {}, {}}));
             RunOptions options;
             options.device = device;
             const auto started = std::chrono::steady_clock::now();

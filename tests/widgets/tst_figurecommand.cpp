@@ -234,7 +234,7 @@ void TestFigureCommand::drawsARun()
     {
         Workspace w = Workspace::create(ws);
         DataImporter::importData(w, tempPath(dir, "d"));
-        const auto id = RunStore(w).create(planRun(w, {{}, "random", "alpaca_easy:alpaca_hard", {}, 1, "random"}));
+        const auto id = RunStore(w).create(planRun(w, {{}, "random", "alpaca_easy:alpaca_hard", {}, 1, "random", {}}));
         QCOMPARE(RunRunner::execute(w, id, {16, {}}), RunStatus::Done);
     }
     const std::string svg = tempPath(dir, "run.svg").string();

@@ -128,7 +128,7 @@ void TestRunsPanel::runsToCompletionOffTheGuiThread()
     RunsPanel panel;
     panel.setWorkspace(m_ws.get());
     QSignalSpy finished(&panel, &RunsPanel::runFinished);
-    const qint64 id = panel.submit({{}, "random", "a:b", {}, 1, "zero_shot"});
+    const qint64 id = panel.submit({{}, "random", "a:b", {}, 1, "zero_shot", {}});
     QVERIFY(id > 0);
     QVERIFY(panel.isBusy()); // the GUI thread returned while the run works
     QVERIFY(finished.wait(30000));
@@ -146,7 +146,7 @@ void TestRunsPanel::cancelThenResume()
     RunsPanel panel;
     panel.setWorkspace(m_ws.get());
     QSignalSpy finished(&panel, &RunsPanel::runFinished);
-    const qint64 id = panel.submit({{}, "slow", "a:b", {"delay_ms=30"}, 1, "zero_shot"});
+    const qint64 id = panel.submit({{}, "slow", "a:b", {"delay_ms=30"}, 1, "zero_shot", {}});
     QTest::qWait(150);
     panel.cancelCurrent();
     QVERIFY(finished.wait(30000));
@@ -168,7 +168,7 @@ void TestRunsPanel::badRequestIsReported()
     RunsPanel panel;
     panel.setWorkspace(m_ws.get());
     QSignalSpy failed(&panel, &RunsPanel::failed);
-    QCOMPARE(panel.submit({{}, "random", "a:missing", {}, 1, "zero_shot"}), qint64(0));
+    QCOMPARE(panel.submit({{}, "random", "a:missing", {}, 1, "zero_shot", {}}), qint64(0));
     QCOMPARE(failed.count(), 1);
     QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("missing is not in the workspace")));
 }
@@ -218,7 +218,7 @@ void TestRunsPanel::launcherKnowsTheWorkspace()
     const fs::path model = tempPath(dir, "models/tiny");
     fs::create_directories(model);
     {
-        RunRecord record = planRun(ws, {{}, "slow", "a:b", {"delay_ms=0"}, 1, "zero_shot"});
+        RunRecord record = planRun(ws, {{}, "slow", "a:b", {"delay_ms=0"}, 1, "zero_shot", {}});
         record.modelPath = model.string();
         RunStore(ws).create(record);
     }
@@ -251,7 +251,7 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
 
     // A run launched in the window: when it is done its evaluations are results, with no import.
     QSignalSpy finished(window.runsPanel(), &RunsPanel::runFinished);
-    const qint64 first = window.runsPanel()->submit({{}, "random", "a:b", {}, 1, "zero_shot"});
+    const qint64 first = window.runsPanel()->submit({{}, "random", "a:b", {}, 1, "zero_shot", {}});
     QVERIFY(first > 0);
     QVERIFY(finished.wait(30000));
     window.checkForChanges(); // its timer may have looked already while the test waited
@@ -275,7 +275,7 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
 
     // A run another connection commits (as the CLI in another process would) appears in the open window.
     Workspace other = Workspace::open(path);
-    const auto second = RunStore(other).create(planRun(other, {{}, "random", "a:b", {}, 2, "zero_shot"}));
+    const auto second = RunStore(other).create(planRun(other, {{}, "random", "a:b", {}, 2, "zero_shot", {}}));
     QCOMPARE(RunRunner::execute(other, second, {8, {}}), RunStatus::Done);
     QVERIFY(window.checkForChanges());
     QVERIFY(window.resultsContext()->interventions().contains(QStringLiteral("random · run %1").arg(second)));
@@ -285,7 +285,7 @@ void TestRunsPanel::runsAppearInTheOpenWindow()
     // A run still writing says so in the views, with how many pairs are in.
     {
         RunStore store(other);
-        const auto partial = store.create(planRun(other, {{}, "random", "a:b", {}, 5, "zero_shot"}));
+        const auto partial = store.create(planRun(other, {{}, "random", "a:b", {}, 5, "zero_shot", {}}));
         const RunRecord record = *store.run(partial);
         store.addPredictions(record.units[0].id, "b", 0, std::vector<double>(5, 0.7));
         store.publishEvaluation(record, record.units[0], "b", 80, 1.0);
@@ -383,7 +383,8 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
     {
         Workspace ws = Workspace::open(path);
         for (std::uint64_t seed : {1, 2, 3}) {
-            const auto id = RunStore(ws).create(planRun(ws, {{}, "slow", "a:b", {"delay_ms=0"}, seed, "zero_shot"}));
+            const auto id =
+                RunStore(ws).create(planRun(ws, {{}, "slow", "a:b", {"delay_ms=0"}, seed, "zero_shot", {}}));
             QCOMPARE(RunRunner::execute(ws, id, {40, {}}), RunStatus::Done);
         }
     }
@@ -463,7 +464,7 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
 
     // Another seed joins the group as it finishes: it is now four seeds, and chosen in its place.
     Workspace other = Workspace::open(path);
-    const auto fourth = RunStore(other).create(planRun(other, {{}, "slow", "a:b", {"delay_ms=0"}, 4, "zero_shot"}));
+    const auto fourth = RunStore(other).create(planRun(other, {{}, "slow", "a:b", {"delay_ms=0"}, 4, "zero_shot", {}}));
     QCOMPARE(RunRunner::execute(other, fourth, {40, {}}), RunStatus::Done);
     QVERIFY(window.checkForChanges());
     QVERIFY2(window.resultsContext()->interventions().contains(QStringLiteral("slow · 4 seeds")),
@@ -492,7 +493,7 @@ void TestRunsPanel::demoOpensOnItsStory()
         Workspace ws = Workspace::open(path);
         for (const auto &intervention : {"zero_shot", "lora", "mms"}) {
             const fs::path spec = path.parent_path() / "demo-data" / "distribution_shifts" / "demo.json";
-            const auto id = RunStore(ws).create(planRun(ws, {{}, intervention, spec.string(), {}, 1, "zero_shot"}));
+            const auto id = RunStore(ws).create(planRun(ws, {{}, intervention, spec.string(), {}, 1, "zero_shot", {}}));
             if (RunRunner::execute(ws, id, {256, {}}) != RunStatus::Done)
                 throw std::runtime_error("run failed");
         }

@@ -237,8 +237,8 @@ std::unique_ptr<ActivationCache> makeActivationCache(const InterventionContext &
     // Activations computed on another device differ in their last bits; a run reads back only its own device's.
     if (context.device != "cpu")
         modelHash += "-" + context.device;
-    return std::make_unique<ActivationCache>(ModelSession::open(context.modelDir, context.device), context.cacheDir,
-                                             modelHash, intParameter(context, "max_length", 8, 1 << 20));
+    return std::make_unique<ActivationCache>(ModelSession::open(context), context.cacheDir, modelHash,
+                                             intParameter(context, "max_length", 8, 1 << 20));
 }
 
 } // namespace shiftscope

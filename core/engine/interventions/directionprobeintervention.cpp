@@ -204,9 +204,7 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
 
     saveTensors(context.artifactDir / kDirectionsFile, {{"directions", m_directions}});
     Json unitList = Json::array(), accuracies = Json::array();
-    const std::int64_t heads = m_recipe.units == Units::Heads
-                                 ? ModelSession::open(context.modelDir, context.device)->model().config().heads
-                                 : 0;
+    const std::int64_t heads = m_recipe.units == Units::Heads ? ModelSession::open(context)->model().config().heads : 0;
     for (auto u : m_units) {
         unitList.push_back(heads ? Json::array({u / heads, u % heads}) : Json(u));
         accuracies.push_back(accuracy[std::size_t(u)]);

@@ -33,7 +33,7 @@ std::vector<ParameterSpec> LinearProbeIntervention::parameters() const
 
 std::int64_t LinearProbeIntervention::layer(const InterventionContext &context) const
 {
-    const int layers = ModelSession::open(context.modelDir, context.device)->model().config().layers;
+    const int layers = ModelSession::open(context)->model().config().layers;
     const int chosen = intParameter(context, "layer", -1, layers);
     return chosen < 0 ? layers / 2 : chosen;
 }

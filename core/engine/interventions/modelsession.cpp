@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 namespace shiftscope {
 
@@ -16,7 +17,13 @@ ModelSession::ModelSession(fs::path dir, std::unique_ptr<CausalLM> model, Tokeni
 {
 }
 
-std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const std::string &device)
+std::shared_ptr<ModelSession> ModelSession::open(const InterventionContext &context)
+{
+    return open(context.modelDir, context.device, context.adapterDir);
+}
+
+std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const std::string &device,
+                                                 const fs::path &adapterDir)
 {
     if (modelDir.empty())
         throw InputError(InputProblem{
@@ -27,10 +34,12 @@ std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const
     else if (device != "cpu")
         throw InputError(InputProblem{{}, "--device " + device, "unknown device", "use --device cpu or --device cuda"});
     static std::mutex mutex;
-    static std::map<std::pair<fs::path, std::string>, std::weak_ptr<ModelSession>> live;
+    options.adapter = adapterDir;
+    static std::map<std::tuple<fs::path, std::string, fs::path>, std::weak_ptr<ModelSession>> live;
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(modelDir, ec);
-    const auto key = std::pair{canonical, device};
+    const auto key =
+        std::tuple{canonical, device, adapterDir.empty() ? fs::path() : fs::weakly_canonical(adapterDir, ec)};
     std::lock_guard lock(mutex);
     if (auto session = live[key].lock())
         return session;

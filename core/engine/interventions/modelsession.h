@@ -1,6 +1,7 @@
 #pragma once
 
 #include "data/types.h"
+#include "runs/intervention.h"
 #include "engine/model/causallm.h"
 #include "engine/scoring/responsescorer.h"
 #include "tokenizer/tokenizer.h"
@@ -21,7 +22,11 @@ public:
     //! The session of `modelDir` on `device` ("cpu" or "cuda"), loading it when no live session has it. Throws
     //! InputError when the folder is not given, is not a supported model, or has no tokenizer.json, and when the
     //! device is unknown or CUDA is asked for where libtorch has none.
-    static std::shared_ptr<ModelSession> open(const std::filesystem::path &modelDir, const std::string &device = "cpu");
+    //! With `adapterDir`, the model with that PEFT LoRA adapter merged (a session of its own).
+    static std::shared_ptr<ModelSession> open(const std::filesystem::path &modelDir, const std::string &device = "cpu",
+                                              const std::filesystem::path &adapterDir = {});
+    //! The session of an intervention's model, adapter and device.
+    static std::shared_ptr<ModelSession> open(const InterventionContext &context);
 
     const std::filesystem::path &directory() const { return m_dir; }
     const CausalLM &model() const { return *m_model; }

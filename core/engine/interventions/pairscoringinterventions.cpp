@@ -29,7 +29,7 @@ template <typename PromptOf>
 std::vector<double> scorePairs(const InterventionContext &context, const std::vector<Example> &examples,
                                const std::vector<PairRef> &pairs, PromptOf promptOf)
 {
-    const auto session = ModelSession::open(context.modelDir, context.device);
+    const auto session = ModelSession::open(context);
     const auto indexOf = exampleIndexByPosition(examples);
     std::vector<TokenizedExample> tokenized;
     std::vector<int> localOf(indexOf.size(), -1);
@@ -156,7 +156,7 @@ std::vector<double> RewardModelScoringIntervention::evaluate(const InterventionC
                                                              const std::vector<Example> &examples,
                                                              const std::vector<PairRef> &pairs)
 {
-    const auto session = ModelSession::open(context.modelDir, context.device);
+    const auto session = ModelSession::open(context);
     RewardScorerOptions options;
     options.label = intParameter(context, "label", 0, 65535);
     options.batchTokens = intParameter(context, "batch_tokens", 64, 1 << 20);

@@ -58,7 +58,7 @@ at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const s
 
 void RewardModelIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
 {
-    const auto session = ModelSession::open(context.modelDir, context.device);
+    const auto session = ModelSession::open(context);
     const int steps = intParameter(context, "steps", 1, 1000000);
     const int batchSize = intParameter(context, "batch_size", 1, 4096);
     const double learningRate = realParameter(context, "learning_rate", 0, 10);
@@ -147,7 +147,7 @@ void RewardModelIntervention::load(const InterventionContext &context)
 {
     const fs::path file = context.artifactDir / kWeightsFile;
     auto saved = loadTensors(file);
-    const at::Device device = ModelSession::open(context.modelDir, context.device)->model().device();
+    const at::Device device = ModelSession::open(context)->model().device();
     for (auto &entry : saved)
         entry.second = entry.second.to(device);
     restore(context, saved, file);
@@ -158,7 +158,7 @@ std::vector<double> RewardModelIntervention::evaluate(const InterventionContext 
                                                       const std::vector<Example> &examples,
                                                       const std::vector<PairRef> &pairs)
 {
-    const auto session = ModelSession::open(context.modelDir, context.device);
+    const auto session = ModelSession::open(context);
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
     const int batchSize = intParameter(context, "batch_size", 1, 4096);
     const auto indexOf = exampleIndexByPosition(examples);
