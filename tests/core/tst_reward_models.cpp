@@ -77,6 +77,8 @@ private slots:
     void adaptersRefusedByName();
     void adapterOnTheCommandLine();
     void runsApplyTheAdapter();
+    void loraRoundTripsThroughPeft_data();
+    void loraRoundTripsThroughPeft();
 };
 
 void TestRewardModels::matchesReference_data()
@@ -664,6 +666,58 @@ void TestRewardModels::runsApplyTheAdapter()
     const auto runs = store.runs();
     const auto probeA = store.run(runs[runs.size() - 2].id), probeB = store.run(runs.back().id);
     QVERIFY(store.predictions(probeA->units.front().id, "d") != store.predictions(probeB->units.front().id, "d"));
+}
+
+void TestRewardModels::loraRoundTripsThroughPeft_data()
+{
+    QTest::addColumn<QString>("architecture");
+    for (const char *a : {"GPTNeoXForCausalLM", "GPT2LMHeadModel", "LlamaForCausalLM"})
+        QTest::newRow(a) << QString(a);
+}
+
+void TestRewardModels::loraRoundTripsThroughPeft()
+{
+    // ShiftScope's lora saves its adapters and head as a PEFT adapter; applied to the base model, that adapter is a
+    // reward model giving the lora's own predictions.
+    QFETCH(QString, architecture);
+    QTemporaryDir tmp;
+    const fs::path model = writeTinyModel(tempPath(tmp, "lm"), tinyRewardModel(architecture.toStdString(), 0));
+    writeText(model / "tokenizer.json", charTokenizerJson());
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "train.json", validSplit(6, 3));
+    writeText(tempPath(tmp, "data") / "distributions" / "d" / "test.json", validSplit(5, 3, "t"));
+    const std::string ws = tempPath(tmp, "ws.sqlite").string();
+    QCOMPARE(runCommand({"--workspace", ws, "import-data", tempPath(tmp, "data").string()}).code, 0);
+    const CommandOutput lora =
+        runCommand({"--workspace", ws, "run", "--model", model.string(), "--intervention", "lora", "--shifts", "d:d",
+                    "--param", "steps=4", "--param", "learning_rate=0.05", "--param", "dropout=0", "--seed", "2"});
+    QVERIFY2(lora.code == 0, (lora.out + lora.err).c_str());
+    Workspace workspace = Workspace::open(ws);
+    RunStore store(workspace);
+    const auto loraRun = store.run(store.runs().back().id);
+    const RunUnit &unit = loraRun->units.front();
+    QCOMPARE(unit.intervention, std::string("lora"));
+    const fs::path peft = fs::path(unit.artifact) / "peft_adapter";
+    const Json config = readJson(peft / "adapter_config.json");
+    QCOMPARE(config["peft_type"].get<std::string>(), std::string("LORA"));
+    QCOMPARE(config["modules_to_save"][0].get<std::string>(), std::string("score"));
+    QCOMPARE(config["fan_in_fan_out"].get<bool>(), architecture == "GPT2LMHeadModel");
+    // Training moved the adapters off their zero start, so they matter to what follows.
+    const LoraAdapter adapter = LoraAdapter::load(peft);
+    QVERIFY(!adapter.modules().empty());
+    QVERIFY(adapter.modules().front().b.abs().max().item<double>() > 1e-3);
+    QCOMPARE(adapter.savedWeights().at("score.weight").size(0), std::int64_t(1));
+
+    const CommandOutput reward =
+        runCommand({"--workspace", ws, "run", "--model", model.string(), "--adapter", peft.string(), "--intervention",
+                    "reward_model", "--shifts", "d:d", "--param", "special_tokens=false"});
+    QVERIFY2(reward.code == 0, (reward.out + reward.err).c_str());
+    const auto rewardRun = store.run(store.runs().back().id);
+    const auto expected = store.predictions(unit.id, "d");
+    const auto got = store.predictions(rewardRun->units.front().id, "d");
+    QCOMPARE(got.size(), expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i)
+        QVERIFY2(std::fabs(got[i] - expected[i]) < 1e-5,
+                 qPrintable(QString("pair %1: %2 vs %3").arg(i).arg(got[i]).arg(expected[i])));
 }
 
 QTEST_GUILESS_MAIN(TestRewardModels)

@@ -3,11 +3,15 @@
 #include "engine/model/causallm.h"
 #include "engine/interventions/modelsession.h"
 #include "engine/interventions/parameters.h"
+#include "engine/model/tensorfile.h"
+#include "util/atomicfile.h"
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
 #include <charconv>
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
 
 namespace shiftscope {
 
@@ -113,6 +117,61 @@ void LoraIntervention::restore(const InterventionContext &context, const std::ma
     if (m_hooks->adapters.empty())
         throw InputError(
             InputProblem{file.string(), {}, "no LoRA adapter in the file", "train the intervention again"});
+}
+
+namespace {
+
+//! The module path transformers gives a projection of a layer (PEFT's adapter keys are built on it).
+std::string modulePath(Architecture architecture, int layer, const std::string &projection)
+{
+    const std::string i = std::to_string(layer);
+    switch (architecture) {
+    case Architecture::GptNeoX: return "gpt_neox.layers." + i + ".attention." + projection;
+    case Architecture::Gpt2: return "transformer.h." + i + ".attn." + projection;
+    case Architecture::Llama:
+    case Architecture::Qwen2:
+    case Architecture::Mistral: break;
+    }
+    return "model.layers." + i + ".self_attn." + projection;
+}
+
+} // namespace
+
+void LoraIntervention::saveExtras(const InterventionContext &context, const ModelSession &session,
+                                  const at::Tensor &head) const
+{
+    const ModelConfig &c = session.model().config();
+    const std::filesystem::path dir = context.artifactDir / "peft_adapter";
+    std::filesystem::create_directories(dir);
+    NamedTensors tensors;
+    std::set<std::string> targets;
+    for (const auto &[key, adapter] : m_hooks->adapters) {
+        const std::string module = "base_model.model." + modulePath(c.architecture, key.first, key.second);
+        tensors.emplace_back(module + ".lora_A.weight", adapter.a.detach().cpu());
+        tensors.emplace_back(module + ".lora_B.weight", adapter.b.detach().cpu());
+        targets.insert(key.second);
+    }
+    // The reward head is a sequence-classification head with one label: score.weight (1, hidden).
+    tensors.emplace_back("base_model.model.score.weight", head.detach().cpu().reshape({1, -1}));
+    saveTensors(dir / "adapter_model.safetensors", tensors);
+    const double alpha = realParameter(context, "alpha", 0, 1e6);
+    const nlohmann::ordered_json config = {{"peft_type", "LORA"},
+                                           {"task_type", "SEQ_CLS"},
+                                           {"base_model_name_or_path", context.modelDir.string()},
+                                           {"r", intParameter(context, "rank", 1, 4096)},
+                                           {"lora_alpha", alpha == std::floor(alpha)
+                                                              ? nlohmann::ordered_json(std::int64_t(alpha))
+                                                              : nlohmann::ordered_json(alpha)},
+                                           {"lora_dropout", realParameter(context, "dropout", 0, 0.99)},
+                                           {"use_rslora", false},
+                                           {"fan_in_fan_out", c.architecture == Architecture::Gpt2},
+                                           {"target_modules", std::vector<std::string>(targets.begin(), targets.end())},
+                                           {"modules_to_save", {"score"}},
+                                           {"bias", "none"},
+                                           {"use_dora", false},
+                                           {"inference_mode", true},
+                                           {"init_lora_weights", true}};
+    writeFileAtomically(dir / "adapter_config.json", config.dump(2) + "\n");
 }
 
 at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,

@@ -148,6 +148,9 @@ std::vector<ParameterSpec> RewardModelScoringIntervention::parameters() const
             {"append_eos", "true",
              "true: EOS follows each response, as ShiftScope's own reward models are trained; "
              "false: the response's last token is scored"},
+            {"special_tokens", "true",
+             "true: the prompt gets the tokenizer's special tokens (BOS for LLaMA), as a text encoded on its own; "
+             "false: none, as GENIES and ShiftScope's lora tokenize"},
             {"max_length", "2048", "tokens kept per sequence; a longer prompt loses its beginning"},
             {"batch_tokens", "2048", "tokens per forward batch, padding included (bounds memory)"}};
 }
@@ -162,6 +165,7 @@ std::vector<double> RewardModelScoringIntervention::evaluate(const InterventionC
     options.batchTokens = intParameter(context, "batch_tokens", 64, 1 << 20);
     options.padId = session->eosId();
     const bool appendEos = choiceParameter(context, "append_eos", {"true", "false"}) == "true";
+    const bool specialTokens = choiceParameter(context, "special_tokens", {"true", "false"}) == "true";
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
     const RewardScorer scorer(session->model(), options);
 
@@ -178,7 +182,7 @@ std::vector<double> RewardModelScoringIntervention::evaluate(const InterventionC
             for (const Response &r : example.responses)
                 responses.push_back(r.text);
             tokenized.push_back(RewardScorer::tokenize(session->tokenizer(), session->eosId(), example.prompt,
-                                                       responses, appendEos, maxLength));
+                                                       responses, appendEos, maxLength, specialTokens));
         }
         local.push_back({std::size_t(slot), p.preferredIndex, p.dispreferredIndex});
     }

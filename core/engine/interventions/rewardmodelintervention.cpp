@@ -141,6 +141,7 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
                    {"reward", "linear head on the final-normed hidden state of the last token (EOS)"},
                    {"training_log", log}};
     std::ofstream(context.artifactDir / kRecordFile) << record.dump(1) << "\n";
+    saveExtras(context, *session, m_head);
 }
 
 void RewardModelIntervention::load(const InterventionContext &context)

@@ -39,6 +39,9 @@ protected:
     virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                                   bool training) const = 0;
 
+    //! Called after training has saved its tensors: writes what else the unit leaves (lora: a PEFT adapter folder).
+    virtual void saveExtras(const InterventionContext &, const ModelSession &, const at::Tensor & /*head*/) const {}
+
     //! Runs the model with `request` filled in for the last token of every row and returns its final hidden state.
     static at::Tensor finalHiddenAtLastToken(const ModelSession &session, struct ForwardRequest &request,
                                              std::int64_t length);
@@ -65,6 +68,9 @@ protected:
                  const std::filesystem::path &file) override;
     at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                           bool training) const override;
+    //! The adapters and the reward head as a PEFT LoRA adapter for sequence classification, in `peft_adapter/`.
+    void saveExtras(const InterventionContext &context, const ModelSession &session,
+                    const at::Tensor &head) const override;
 
 private:
     void configure(const InterventionContext &context);

@@ -41,9 +41,9 @@ RewardScorer::RewardScorer(const CausalLM &model, RewardScorerOptions options) :
 
 TokenizedExample RewardScorer::tokenize(const Tokenizer &tokenizer, int eos, const std::string &prompt,
                                         const std::vector<std::string> &responses, bool appendEos,
-                                        std::size_t maxLength)
+                                        std::size_t maxLength, bool specialTokens)
 {
-    TokenizedExample t{tokenizer.encode(prompt, true), {}};
+    TokenizedExample t{tokenizer.encode(prompt, specialTokens), {}};
     std::size_t longest = 0;
     for (const std::string &response : responses) {
         std::vector<int> ids = tokenizer.encode(response);

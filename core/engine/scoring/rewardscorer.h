@@ -20,11 +20,13 @@ struct RewardScorerOptions {
 //! pair's P(preferred) is σ(r_preferred − r_dispreferred).
 class RewardScorer {
 public:
-    //! A reward model's input: the prompt as the tokenizer encodes a text on its own (BOS where the model has one),
+    //! A reward model's input: the prompt as the tokenizer encodes a text on its own (BOS where the model has one;
+    //! no special token when `specialTokens` is false),
     //! each response after it without special tokens, EOS appended when asked; where the prompt and the longest
     //! response exceed `maxLength` tokens the prompt loses its beginning (and a response its beginning past that).
     static TokenizedExample tokenize(const Tokenizer &tokenizer, int eos, const std::string &prompt,
-                                     const std::vector<std::string> &responses, bool appendEos, std::size_t maxLength);
+                                     const std::vector<std::string> &responses, bool appendEos, std::size_t maxLength,
+                                     bool specialTokens = true);
 
     //! Throws InputError when the model has no sequence-classification head or `label` is not one of its outputs.
     explicit RewardScorer(const CausalLM &model, RewardScorerOptions options = {});
