@@ -2,6 +2,7 @@
 #include "cli/corecommands.h"
 #include "demo/benchmarktree.h"
 #include "demo/demosuite.h"
+#include "genies/catalogueeditor.h"
 #include "genies/dataimporter.h"
 #include "genies/shiftcatalogue.h"
 #include "preferences/preferenceimport.h"
@@ -93,6 +94,36 @@ int importPreferencesCommand(CommandContext &c)
                   : d.outcome == DistributionStore::Outcome::Updated ? " (replaced)"
                                                                      : "")
               << "\n";
+    return ExitOk;
+}
+
+int addShift(CommandContext &c)
+{
+    const std::string pair = c.operand(0, "the shift (add-shift SOURCE:TARGET --catalogue NAME)");
+    const auto colon = pair.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size())
+        throw UsageError("add-shift needs SOURCE:TARGET, got '" + pair + "'");
+    ShiftPair shift;
+    shift.source = pair.substr(0, colon);
+    shift.target = pair.substr(colon + 1);
+    shift.targetReference = c.args.value("reference").value_or("");
+    shift.category = c.args.value("category").value_or("");
+    shift.group = c.choice("group", "", {"extreme", "probing"});
+    const std::string catalogue = c.required("catalogue");
+    Workspace ws = c.workspace();
+    const auto rows = addShiftToCatalogue(ws, catalogue, shift);
+    c.out << "Added " << shift.source << " -> " << shift.target << " to catalogue '" << catalogue << "' ("
+          << rows.size() << " rows)\n";
+    return ExitOk;
+}
+
+int exportCatalogueCommand(CommandContext &c)
+{
+    const std::string name = c.operand(0, "the catalogue to export (export-catalogue NAME --out FILE)");
+    const std::string file = c.required("out");
+    Workspace ws = c.workspace();
+    exportCatalogue(ws, name, file);
+    c.out << "Wrote catalogue '" << name << "' to " << file << "\n";
     return ExitOk;
 }
 
@@ -306,6 +337,23 @@ void addDataCommands(CommandTable &table)
                 {"replace", {}, "replace a distribution of that name that came from elsewhere"},
                 json},
                importPreferencesCommand});
+    table.add({"add-shift",
+               "Data",
+               {"SOURCE:TARGET --catalogue NAME [--reference D] [--category C] [--group extreme|probing]"},
+               "add a shift between two of the workspace's distributions to a catalogue of your own",
+               WorkspaceUse::Existing,
+               {{"catalogue", "NAME", "the catalogue (created when missing; not the built-in one)"},
+                {"reference", "D", "the target reference distribution (default: the target itself)"},
+                {"category", "C", "the shift's category (e.g. unwanted_personas, or your own)"},
+                {"group", "extreme|probing", "the GENIES group"}},
+               addShift});
+    table.add({"export-catalogue",
+               "Data",
+               {"NAME --out FILE.json"},
+               "write a catalogue as a GENIES shift specification file",
+               WorkspaceUse::Existing,
+               {{"out", "FILE.json", "the file to write"}},
+               exportCatalogueCommand});
     table.add({"load-shifts",
                "Data",
                {"FILE [--name NAME]"},

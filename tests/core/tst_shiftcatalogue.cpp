@@ -1,5 +1,8 @@
+#include "genies/catalogueeditor.h"
 #include "genies/shiftcatalogue.h"
 #include "testsupport.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
 
 #include <map>
 
@@ -18,6 +21,7 @@ private slots:
     void categoryFromFileName();
     void rejectsBadSpecs_data();
     void rejectsBadSpecs();
+    void builtShiftsRoundTripAsSpecFiles();
 };
 
 void TestShiftCatalogue::builtinHas56UniquePairs()
@@ -162,6 +166,53 @@ void TestShiftCatalogue::rejectsBadSpecs()
         QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
         QVERIFY(QString::fromUtf8(e.what()).startsWith(QStringLiteral("spec.json")));
     }
+}
+
+void TestShiftCatalogue::builtShiftsRoundTripAsSpecFiles()
+{
+    QTemporaryDir tmp;
+    for (const char *name : {"a", "b", "c"}) {
+        writeText(tempPath(tmp, "data") / "distributions" / name / "train.json", validSplit(2));
+        writeText(tempPath(tmp, "data") / "distributions" / name / "test.json", validSplit(2));
+    }
+    const std::string ws = tempPath(tmp, "ws.sqlite").string();
+    QCOMPARE(runCommand({"--workspace", ws, "import-data", tempPath(tmp, "data").string()}).code, 0);
+    QCOMPARE(runCommand({"--workspace", ws, "add-shift", "a:b", "--catalogue", "mine", "--category", "quality"}).code,
+             0);
+    QCOMPARE(runCommand({"--workspace", ws, "add-shift", "a:c", "--catalogue", "mine", "--reference", "b", "--group",
+                         "probing"})
+                 .code,
+             0);
+    const auto refused = [&](std::vector<std::string> args, const std::string &words) {
+        const CommandOutput r = runCommand(args);
+        return r.code == 2 && r.err.find(words) != std::string::npos;
+    };
+    QVERIFY(refused({"--workspace", ws, "add-shift", "a:b", "--catalogue", "mine"}, "lists it already"));
+    QVERIFY(refused({"--workspace", ws, "add-shift", "a:b", "--catalogue", "GENIES"}, "cannot be changed"));
+    QVERIFY(refused({"--workspace", ws, "add-shift", "a:zz", "--catalogue", "mine"}, "no distribution 'zz'"));
+    QVERIFY(refused({"--workspace", ws, "add-shift", "a:a", "--catalogue", "mine"}, "the same distribution"));
+    QVERIFY(refused({"--workspace", ws, "add-shift", "a", "--catalogue", "mine"}, "SOURCE:TARGET"));
+
+    // Exported as a GENIES spec file, the catalogue reads back to the same rows.
+    const std::string file = tempPath(tmp, "mine.json").string();
+    QCOMPARE(runCommand({"--workspace", ws, "export-catalogue", "mine", "--out", file}).code, 0);
+    const ShiftCatalogue read = ShiftCatalogueReader::readFile(file);
+    Workspace workspace = Workspace::open(ws);
+    const auto stored = workspace.shifts(workspace.catalogue("mine")->id, false);
+    QCOMPARE(read.rows.size(), stored.size());
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        QCOMPARE(read.rows[i].source, stored[i].source);
+        QCOMPARE(read.rows[i].target, stored[i].target);
+        QCOMPARE(read.rows[i].targetReference, stored[i].targetReference);
+        QCOMPARE(read.rows[i].category, stored[i].category);
+        QCOMPARE(read.rows[i].group, stored[i].group);
+    }
+    QCOMPARE(stored[1].targetReference, std::string("b"));
+    QCOMPARE(stored[1].group, std::string("probing"));
+    // The built-in catalogue exports too, duplicates included, and reads back with its 69 rows.
+    QCOMPARE(runCommand({"--workspace", ws, "export-catalogue", "GENIES", "--out", file}).code, 0);
+    QCOMPARE(ShiftCatalogueReader::readFile(file).rows.size(), std::size_t(69));
+    QVERIFY(refused({"--workspace", ws, "export-catalogue", "nope", "--out", file}, "no such catalogue"));
 }
 
 QTEST_GUILESS_MAIN(TestShiftCatalogue)

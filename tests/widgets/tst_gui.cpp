@@ -1,6 +1,9 @@
 #include "widgets/shell/backgroundtask.h"
 #include "demo/benchmarktree.h"
 #include "widgets/data/distributionpane.h"
+#include "widgets/data/newshiftdialog.h"
+#include "widgets/data/preferenceimportdialog.h"
+#include "genies/shiftcatalogue.h"
 #include "widgets/data/exampletablemodel.h"
 #include "widgets/data/exampleview.h"
 #include "widgets/disagreements/disagreementsview.h"
@@ -10,7 +13,11 @@
 #include "testsupport.h"
 #include "workspace/workspace.h"
 
+#include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDockWidget>
+#include <QLabel>
+#include <QPushButton>
 #include <QLineEdit>
 #include <QScreen>
 #include <QSettings>
@@ -52,6 +59,7 @@ private slots:
     void cancelledImportChangesNothing();
     void refusesForeignWorkspace();
     void presentationModeFitsTheScreen();
+    void preferencesAndNewShifts();
 };
 
 void TestGui::initTestCase()
@@ -207,6 +215,65 @@ void TestGui::presentationModeFitsTheScreen()
     window.setPresentationMode(true);
     window.close();
     QCOMPARE(QSettings().value(QStringLiteral("window/geometry")).toByteArray(), geometry);
+}
+
+void TestGui::preferencesAndNewShifts()
+{
+    QTemporaryDir dir;
+    const fs::path file = tempPath(dir, "hh helpful.jsonl");
+    std::string records;
+    for (int i = 0; i < 10; ++i)
+        records += nlohmann::json{{"chosen", "\n\nHuman: Q" + std::to_string(i) + "\n\nAssistant: yes, gladly"},
+                                  {"rejected", "\n\nHuman: Q" + std::to_string(i) + "\n\nAssistant: no"}}
+                       .dump()
+                 + "\n";
+    writeText(file, records);
+
+    // The dialog names the distribution after the file and hands its settings over.
+    PreferenceImportDialog importDialog;
+    QPushButton *importButton = importDialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+    QVERIFY(!importButton->isEnabled());
+    importDialog.setFile(QString::fromStdString(file.string()));
+    QVERIFY(importButton->isEnabled());
+    QCOMPARE(importDialog.options().name, std::string("hh_helpful"));
+    QCOMPARE(importDialog.options().testFraction, 0.2);
+
+    MainWindow window;
+    QVERIFY(window.openWorkspace(QString::fromStdString(tempPath(dir, "w.sqlite").string()), true));
+    QSignalSpy done(&window, &MainWindow::taskFinished);
+    PreferenceImportOptions options = importDialog.options();
+    window.importPreferenceFile(file, options);
+    QVERIFY(waitForTask(done));
+    QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    QVERIFY(done.at(0).at(1).toString().contains(QStringLiteral("hh_helpful: 8 train, 2 test")));
+    options.name = "hh_other";
+    options.seed = 4;
+    window.importPreferenceFile(file, options);
+    QVERIFY(done.count() > 1 || done.wait(60000));
+    QCOMPARE(window.workspace()->distributions().size(), std::size_t(2));
+
+    // New Shift: the two distributions into a catalogue of one's own, shown in the navigator.
+    NewShiftDialog shiftDialog(window.workspace(), window.navigator()->currentCatalogue());
+    QCOMPARE(shiftDialog.catalogue(), QStringLiteral("My shifts")); // the built-in catalogue cannot take it
+    QCOMPARE(shiftDialog.shift().source, std::string("hh_helpful"));
+    QCOMPARE(shiftDialog.shift().target, std::string("hh_other"));
+    shiftDialog.accept();
+    QCOMPARE(shiftDialog.result(), int(QDialog::Accepted));
+    const auto catalogue = window.workspace()->catalogue("My shifts");
+    QVERIFY(catalogue);
+    QCOMPARE(window.workspace()->shifts(catalogue->id).size(), std::size_t(1));
+    // The same pair again is refused inside the dialog, which stays open.
+    NewShiftDialog again(window.workspace(), QStringLiteral("My shifts"));
+    again.setResult(QDialog::Rejected);
+    again.accept();
+    QCOMPARE(again.result(), int(QDialog::Rejected));
+    bool shown = false;
+    for (QLabel *label : again.findChildren<QLabel *>())
+        shown = shown || label->text().contains(QStringLiteral("lists it already"));
+    QVERIFY(shown);
+    window.navigator()->reload();
+    window.navigator()->setCurrentCatalogue(QStringLiteral("My shifts"));
+    QVERIFY(window.navigator()->selectShift("hh_helpful", "hh_other"));
 }
 
 QTEST_MAIN(TestGui)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "preferences/preferenceimport.h"
+
 #include "widgets/shell/backgroundtask.h"
 #include "util/progress.h"
 
@@ -46,6 +48,8 @@ public:
     bool checkForChanges();
     //! Imports GENIES data in the background; importFinished() reports the outcome.
     void importData(const QString &dir);
+    //! Imports a preference file in the background (import-preferences), then reloads the navigator.
+    void importPreferenceFile(const std::filesystem::path &file, const PreferenceImportOptions &options);
     //! Imports a GENIES results tree in the background; taskFinished() reports the outcome.
     void importResults(const QString &dir);
     //! Builds the demo workspace at `path` in the background, then opens it.
@@ -89,6 +93,9 @@ private:
     void chooseWorkspace();
     void chooseImportFolder();
     void loadShiftSpec();
+    void choosePreferenceFile();
+    void newShift();
+    void exportShiftCatalogue();
     //! After the demo workspace opens: its headline shift and interventions in the shift results.
     void showDemoStory();
     void updateRecentMenu();
