@@ -76,6 +76,8 @@ public:
         if (const auto id = item.find("id"); id != item.end() && !id->is_null()) {
             if (id->is_string())
                 r.id = id->get<std::string>();
+            else if (id->is_number_unsigned())
+                r.id = std::to_string(id->get<std::uint64_t>());
             else if (id->is_number_integer())
                 r.id = std::to_string(id->get<std::int64_t>());
             else
@@ -126,6 +128,9 @@ public:
                 while (shared < chosenMessages.size() && shared < rejectedMessages.size()
                        && chosenMessages[shared] == rejectedMessages[shared])
                     ++shared;
+                // The prompt ends before an assistant turn, so that each response starts with one.
+                while (shared > 0 && chosenMessages[shared - 1].first == "assistant")
+                    --shared;
                 promptMessages.assign(chosenMessages.begin(), chosenMessages.begin() + std::ptrdiff_t(shared));
                 chosenMessages.erase(chosenMessages.begin(), chosenMessages.begin() + std::ptrdiff_t(shared));
                 rejectedMessages.erase(rejectedMessages.begin(), rejectedMessages.begin() + std::ptrdiff_t(shared));

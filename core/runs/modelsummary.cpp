@@ -72,6 +72,8 @@ bool adapterAddsScoreHead(const fs::path &adapterDir)
         const std::string text = readInputFile(adapterDir / "adapter_config.json", std::uint64_t(16) << 20);
         checkJsonDepth(text, adapterDir / "adapter_config.json");
         const auto config = nlohmann::json::parse(text);
+        if (const auto task = config.find("task_type"); task != config.end() && *task == "SEQ_CLS")
+            return true;
         const auto save = config.find("modules_to_save");
         if (save == config.end() || !save->is_array())
             return false;

@@ -156,6 +156,13 @@ void TestPreferences::conversationsUseTheTemplate()
     QCOMPARE(f.records[1].chosen, std::string(" Sure.\n\nHuman: Thanks"));
     QCOMPARE(f.records[1].rejected, std::string(" No."));
     QCOMPARE(f.records[1].line, 3);
+    // Conversations that share an assistant turn and part later: the prompt stops before that turn.
+    const PreferenceFile later = parsePreferenceText(
+        R"({"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}], "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "R"}, {"role": "assistant", "content": "B"}]})",
+        "later.jsonl");
+    QCOMPARE(later.records[0].prompt, std::string("\n\nHuman: Hi\n\nAssistant:"));
+    QCOMPARE(later.records[0].chosen, std::string(" Hello\n\nHuman: Q\n\nAssistant: A"));
+    QCOMPARE(later.records[0].rejected, std::string(" Hello\n\nHuman: R\n\nAssistant: B"));
 }
 
 void TestPreferences::jsonArrayReportsLines()

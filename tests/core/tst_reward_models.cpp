@@ -79,6 +79,7 @@ private slots:
     void runsApplyTheAdapter();
     void loraRoundTripsThroughPeft_data();
     void loraRoundTripsThroughPeft();
+    void padTokenIsSkippedAsTransformersDoes();
 };
 
 void TestRewardModels::matchesReference_data()
@@ -363,7 +364,7 @@ void TestRewardModels::rewardModelIntervention()
             std::vector<int> ids = tokenizer.encode(e.prompt, true);
             for (int id : tokenizer.encode(e.responses[std::size_t(response)].text))
                 ids.push_back(id);
-            ids.push_back(2); // EOS
+            // no EOS: reward_model scores the text alone by default
             ForwardRequest request;
             request.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
             reward[side] = loaded->forward(request).logits[0][std::int64_t(ids.size()) - 1][0].item<double>();
@@ -532,7 +533,7 @@ void TestRewardModels::adaptersRefusedByName()
             {variant(
                  "pickle", [](Json &) {}, false),
              "has no adapter_model.safetensors"},
-            {variant("regex", [](Json &c) { c["target_modules"] = "(((a*)*)*b"; }), "nested repetition"},
+            {variant("lora-bias", [](Json &c) { c["lora_bias"] = true; }), "biases on the LoRA B matrices"},
     };
     for (const auto &[dir, words] : cases) {
         const std::string message = refusal(dir, base);
@@ -546,15 +547,36 @@ void TestRewardModels::adaptersRefusedByName()
     QVERIFY2(other.find("module gpt_neox.layers.0.attention.query_key_value") != std::string::npos
                  && other.find("gpt-neox-reward") != std::string::npos,
              other.c_str());
-    // PEFT matching: a name, a dotted suffix, or a full regular expression.
+    // PEFT matching: a name or a dotted suffix; a pattern is not run (the weights name what it matched).
     AdapterConfig config;
     config.targets = {"query_key_value"};
     QVERIFY(config.adapts("gpt_neox.layers.0.attention.query_key_value"));
     QVERIFY(!config.adapts("gpt_neox.layers.0.attention.xquery_key_value"));
     config.targets.clear();
-    config.targetPattern = R"(.*\.layers\.1\..*dense)";
+    config.targetPattern = "(((a*)*)*b";
     QVERIFY(config.adapts("gpt_neox.layers.1.attention.dense"));
-    QVERIFY(!config.adapts("gpt_neox.layers.0.attention.dense"));
+    // A SEQ_CLS adapter saves its head even when modules_to_save does not list it.
+    const fs::path seqCls = variant("seq-cls", [](Json &c) { c["modules_to_save"] = nullptr; });
+    QVERIFY(refusal(seqCls, base).empty());
+    // Unmerged, an adapter can change projections only.
+    const fs::path head = tempPath(tmp, "head");
+    fs::create_directories(head);
+    writeText(head / "adapter_config.json",
+              R"({"peft_type": "LORA", "r": 1, "lora_alpha": 1, "target_modules": ["lm_head"]})");
+    writeText(head / "adapter_model.safetensors",
+              safetensorsBytes({{"base_model.model.lm_head.lora_A.weight", {1, 16}, std::vector<float>(16, 0.1f)},
+                                {"base_model.model.lm_head.lora_B.weight", {48, 1}, std::vector<float>(48, 0.1f)}},
+                               FileDtype::F32));
+    EngineOptions unmerged;
+    unmerged.adapter = head;
+    unmerged.mergeAdapter = false;
+    QVERIFY(refusal(head, referenceModels() / "qwen2-lm").empty()); // merged: fine
+    try {
+        loadCausalLM(referenceModels() / "qwen2-lm", unmerged);
+        QFAIL("an unmerged adapter on the language-model head was accepted");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("only a merged adapter changes") != std::string::npos, e.what());
+    }
 }
 
 void TestRewardModels::adapterOnTheCommandLine()
@@ -645,7 +667,7 @@ void TestRewardModels::runsApplyTheAdapter()
         std::vector<std::string> responses;
         for (const Response &r : e.responses)
             responses.push_back(r.text);
-        tokenized.push_back(RewardScorer::tokenize(tokenizer, 2, e.prompt, responses, true, 2048));
+        tokenized.push_back(RewardScorer::tokenize(tokenizer, 2, e.prompt, responses, false, 2048));
     }
     std::vector<ResponsePair> pairs;
     for (const PairRef &p : pairsInOrder(examples))
@@ -707,9 +729,9 @@ void TestRewardModels::loraRoundTripsThroughPeft()
     QVERIFY(adapter.modules().front().b.abs().max().item<double>() > 1e-3);
     QCOMPARE(adapter.savedWeights().at("score.weight").size(0), std::int64_t(1));
 
-    const CommandOutput reward =
-        runCommand({"--workspace", ws, "run", "--model", model.string(), "--adapter", peft.string(), "--intervention",
-                    "reward_model", "--shifts", "d:d", "--param", "special_tokens=false"});
+    const CommandOutput reward = runCommand({"--workspace", ws, "run", "--model", model.string(), "--adapter",
+                                             peft.string(), "--intervention", "reward_model", "--shifts", "d:d",
+                                             "--param", "special_tokens=false", "--param", "append_eos=true"});
     QVERIFY2(reward.code == 0, (reward.out + reward.err).c_str());
     const auto rewardRun = store.run(store.runs().back().id);
     const auto expected = store.predictions(unit.id, "d");
@@ -718,6 +740,35 @@ void TestRewardModels::loraRoundTripsThroughPeft()
     for (std::size_t i = 0; i < got.size(); ++i)
         QVERIFY2(std::fabs(got[i] - expected[i]) < 1e-5,
                  qPrintable(QString("pair %1: %2 vs %3").arg(i).arg(got[i]).arg(expected[i])));
+}
+
+void TestRewardModels::padTokenIsSkippedAsTransformersDoes()
+{
+    // With pad_token_id = EOS, transformers reads the head at the last token that is not the pad id: a trailing EOS
+    // changes nothing, in the scorer's shared and naive paths and in forward.
+    QTemporaryDir tmp;
+    const fs::path dir = writeTinyModel(tempPath(tmp, "rm"), tinyRewardModel("GPTNeoXForCausalLM", 1));
+    Json config = readJson(dir / "config.json");
+    config["pad_token_id"] = 2;
+    writeText(dir / "config.json", config.dump());
+    const auto model = loadCausalLM(dir);
+    const std::vector<TokenizedExample> examples = {{{7, 8, 9}, {{5, 6, 2}, {5, 6}, {2}}}, {{}, {{4, 2, 2}, {4}}}};
+    const RewardScorer scorer(*model);
+    for (const auto &rewards : {scorer.scoreResponses(examples), scorer.scoreResponsesNaive(examples)}) {
+        QVERIFY(std::fabs(rewards[0][0] - rewards[0][1]) < 1e-6);
+        QVERIFY(std::fabs(rewards[1][0] - rewards[1][1]) < 1e-6);
+    }
+    // A response of the pad id alone is read where the prompt ends.
+    const auto naive = scorer.scoreResponsesNaive(examples);
+    QVERIFY(std::fabs(scorer.scoreResponses(examples)[0][2] - naive[0][2]) < 1e-5);
+    const at::Tensor ids =
+        at::tensor(std::vector<std::int64_t>{7, 8, 9, 5, 6, 2, 7, 8, 9, 5, 6, 0}, at::kLong).view({2, 6});
+    const at::Tensor mask =
+        at::tensor(std::vector<std::int64_t>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, at::kLong).view({2, 6});
+    const at::Tensor positions = scoredPositions(ids, mask, 2);
+    QCOMPARE(positions[0].item<std::int64_t>(), std::int64_t(4));
+    QCOMPARE(positions[1].item<std::int64_t>(), std::int64_t(4));
+    QCOMPARE(scoredPositions(ids, mask, std::nullopt)[0].item<std::int64_t>(), std::int64_t(5));
 }
 
 QTEST_GUILESS_MAIN(TestRewardModels)

@@ -125,8 +125,10 @@ int forward(CommandContext &context)
         request.hiddenStates = true;
         const ForwardResult result = model->forward(request);
         Json entry = c.source;
-        if (model->config().classifies()) { // the head's scores at each row's last real token: (rows, labels)
-            const at::Tensor index = last.view({c.rows, 1, 1}).expand({c.rows, 1, result.logits.size(2)});
+        if (model->config().classifies()) { // the head's scores where transformers reads them: (rows, labels)
+            const at::Tensor scored =
+                scoredPositions(request.inputIds, request.attentionMask, model->config().padTokenId);
+            const at::Tensor index = scored.view({c.rows, 1, 1}).expand({c.rows, 1, result.logits.size(2)});
             entry["scores"] = nested(result.logits.gather(1, index).squeeze(1));
         } else {
             entry["logits"] = nested(result.logits); // (rows, length, vocab)
@@ -244,7 +246,7 @@ int score(CommandContext &c)
             std::vector<std::string> responses;
             for (const Response &r : e.responses)
                 responses.push_back(r.text);
-            tokenized.push_back(RewardScorer::tokenize(tokenizer, *eos, e.prompt, responses, true, 1 << 20));
+            tokenized.push_back(RewardScorer::tokenize(tokenizer, *eos, e.prompt, responses, false, 1 << 20));
         }
         std::vector<ResponsePair> responsePairs;
         for (const PairRef &p : pairs)

@@ -140,6 +140,10 @@ std::string modulePath(Architecture architecture, int layer, const std::string &
 void LoraIntervention::saveExtras(const InterventionContext &context, const ModelSession &session,
                                   const at::Tensor &head) const
 {
+    // Trained over a model that already carries an adapter, these deltas belong to that adapted model, which a
+    // PEFT folder cannot name: nothing is exported then.
+    if (!context.adapterDir.empty())
+        return;
     const ModelConfig &c = session.model().config();
     const std::filesystem::path dir = context.artifactDir / "peft_adapter";
     std::filesystem::create_directories(dir);

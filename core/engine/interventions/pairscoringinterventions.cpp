@@ -145,9 +145,9 @@ std::vector<double> FewShotIntervention::evaluate(const InterventionContext &con
 std::vector<ParameterSpec> RewardModelScoringIntervention::parameters() const
 {
     return {{"label", "0", "which output of the model's head is the reward (0 for a reward model's single output)"},
-            {"append_eos", "true",
-             "true: EOS follows each response, as ShiftScope's own reward models are trained; "
-             "false: the response's last token is scored"},
+            {"append_eos", "false",
+             "false: the text alone, as TRL trains reward models; true: EOS follows each response, as ShiftScope's own "
+             "lora trains (where EOS is also the pad token, transformers reads the token before it either way)"},
             {"special_tokens", "true",
              "true: the prompt gets the tokenizer's special tokens (BOS for LLaMA), as a text encoded on its own; "
              "false: none, as GENIES and ShiftScope's lora tokenize"},

@@ -3,9 +3,9 @@
 #include "util/errors.h"
 #include "util/inputfile.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 namespace shiftscope {
 
@@ -16,46 +16,16 @@ using Json = nlohmann::json;
 constexpr const char *kFix = "use a LoRA adapter saved by PEFT's save_pretrained (adapter_config.json beside "
                              "adapter_model.safetensors)";
 
-//! Whether a repeated group repeats inside it, as "(a*)*" does: std::regex backtracks exponentially on such
-//! patterns, so they are refused rather than run.
-bool nestsRepetition(const std::string &pattern)
-{
-    std::vector<bool> repeats{false}; // per open group: whether it holds a quantifier
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        const char c = pattern[i];
-        if (c == '\\') {
-            ++i;
-            continue;
-        }
-        const bool quantifier = c == '*' || c == '+' || c == '{' || c == '?';
-        if (c == '(')
-            repeats.push_back(false);
-        else if (c == ')' && repeats.size() > 1) {
-            const bool inner = repeats.back();
-            repeats.pop_back();
-            const char next = i + 1 < pattern.size() ? pattern[i + 1] : '\0';
-            if (inner && (next == '*' || next == '+' || next == '{'))
-                return true;
-            repeats.back() = repeats.back() || inner;
-        } else if (quantifier)
-            repeats.back() = true;
-    }
-    return false;
-}
-
 } // namespace
 
 double AdapterConfig::scale() const { return useRslora ? alpha / std::sqrt(double(rank)) : alpha / double(rank); }
 
 bool AdapterConfig::adapts(const std::string &name) const
 {
-    if (!targetPattern.empty()) {
-        try {
-            return std::regex_match(name, std::regex(targetPattern));
-        } catch (const std::regex_error &) {
-            return false;
-        }
-    }
+    // A pattern is not evaluated: the weights file says which modules it matched when PEFT applied it, and running
+    // an untrusted regular expression could take exponential time.
+    if (!targetPattern.empty())
+        return true;
     for (const auto &t : targets)
         if (name == t
             || (name.size() > t.size() && name.compare(name.size() - t.size(), t.size(), t) == 0
@@ -95,6 +65,9 @@ AdapterConfig AdapterConfig::parse(std::string_view text, const std::filesystem:
     if (const Json *dora = find("use_dora"); dora && *dora != false)
         problem("use_dora", "asks for DoRA (weight-decomposed LoRA), which the engine does not implement",
                 "merge the adapter with PEFT (merge_and_unload) and load the merged model");
+    if (const Json *loraBias = find("lora_bias"); loraBias && *loraBias != false)
+        problem("lora_bias", "asks for biases on the LoRA B matrices, which the engine does not apply",
+                "merge the adapter with PEFT (merge_and_unload) and load the merged model");
     if (const Json *bias = find("bias"); bias && *bias != "none")
         problem("bias", "is " + bias->dump() + ": the adapter trains biases, which the engine does not apply",
                 "train the adapter with bias=\"none\", or merge it with PEFT first");
@@ -126,17 +99,6 @@ AdapterConfig AdapterConfig::parse(std::string_view text, const std::filesystem:
         problem("target_modules", "is missing: the adapter names no module");
     else if (targets->is_string()) {
         c.targetPattern = targets->get<std::string>();
-        if (c.targetPattern.size() > 1000 || nestsRepetition(c.targetPattern)) {
-            problem("target_modules", "is a regular expression with nested repetition or over 1,000 characters",
-                    "list the module names instead of a pattern");
-            c.targetPattern.clear();
-        } else {
-            try {
-                std::regex check(c.targetPattern);
-            } catch (const std::regex_error &) {
-                problem("target_modules", "is not a regular expression the engine can read: " + targets->dump());
-            }
-        }
     } else if (targets->is_array()
                && std::all_of(targets->begin(), targets->end(), [](const Json &t) { return t.is_string(); })) {
         for (const auto &t : *targets)
@@ -151,6 +113,11 @@ AdapterConfig AdapterConfig::parse(std::string_view text, const std::filesystem:
             for (const auto &t : *save)
                 c.modulesToSave.push_back(t.get<std::string>());
     }
+    // PEFT saves the classification head of a SEQ_CLS adapter whether or not the config lists it.
+    if (const Json *task = find("task_type"); task && *task == "SEQ_CLS")
+        for (const char *head : {"classifier", "score"})
+            if (std::find(c.modulesToSave.begin(), c.modulesToSave.end(), head) == c.modulesToSave.end())
+                c.modulesToSave.emplace_back(head);
     if (const Json *base = find("base_model_name_or_path"); base && base->is_string())
         c.baseModel = base->get<std::string>();
     if (!problems.empty())

@@ -23,11 +23,12 @@ struct AdapterConfig {
     //! alpha / r, or alpha / sqrt(r) with use_rslora.
     double scale() const;
     //! Whether PEFT would adapt the module `name` (a module path such as "gpt_neox.layers.0.attention.dense"): equal
-    //! to a listed name or ending in "." + it, or fully matching the pattern.
+    //! to a listed name or ending in "." + it. Any name, when target_modules is a pattern.
     bool adapts(const std::string &name) const;
 
     //! Parses adapter_config.json; throws InputError naming the file and every key it refuses (other PEFT types,
-    //! DoRA, trained biases, per-module rank or alpha patterns) with the reason.
+    //! DoRA, trained biases, per-module rank or alpha patterns) with the reason. A SEQ_CLS adapter saves its
+    //! classification head (score or classifier) whether or not modules_to_save lists it, as PEFT does.
     static AdapterConfig parse(std::string_view text, const std::filesystem::path &file);
     static AdapterConfig load(const std::filesystem::path &adapterDir);
 };

@@ -68,9 +68,21 @@ void CausalLM::applyAdapter(const LoraAdapter &adapter, bool merge)
             continue;
         }
         const at::Tensor &w = weights()[key];
+        if (w.dim() != 2) {
+            problems.push_back({file, "module " + m.module, "is not a projection (its weight is not a matrix)", fix});
+            continue;
+        }
+        if (!merge
+            && (key == "score.weight" || key == embeddingName() || key.ends_with("lm_head.weight")
+                || key.ends_with("embed_out.weight"))) {
+            problems.push_back({file, "module " + m.module,
+                                "adapts the model's head or embeddings, which only a merged adapter changes",
+                                "apply the adapter merged (leave out --unmerged)"});
+            continue;
+        }
         const bool transposed = storedTransposed(key);
         const std::int64_t in = transposed ? w.size(0) : w.size(1), out = transposed ? w.size(1) : w.size(0);
-        if (w.dim() != 2 || m.a.size(1) != in || m.b.size(0) != out) {
+        if (m.a.size(1) != in || m.b.size(0) != out) {
             problems.push_back({file, "module " + m.module,
                                 "maps " + std::to_string(m.a.size(1)) + " to " + std::to_string(m.b.size(0))
                                     + " features, but the model's projection maps " + std::to_string(in) + " to "

@@ -145,6 +145,17 @@ at::Tensor lastRealPositions(const at::Tensor &mask)
     return (real.to(at::kLong) * index).argmax(1); // (B); a row without real tokens gives 0
 }
 
+at::Tensor scoredPositions(const at::Tensor &ids, const at::Tensor &mask, std::optional<int> padTokenId)
+{
+    const at::Tensor last = lastRealPositions(mask);
+    if (!padTokenId)
+        return last;
+    const at::Tensor counted = (mask.to(at::kLong) != 0) & (ids != std::int64_t(*padTokenId)); // (B, T)
+    const at::Tensor index = at::arange(ids.size(1), at::TensorOptions().dtype(at::kLong).device(ids.device()));
+    const at::Tensor position = (counted.to(at::kLong) * index).argmax(1); // (B)
+    return at::where(counted.any(1), position, last);
+}
+
 ForwardResult ForwardPass::finish(const at::Tensor &normed, const at::Tensor &lmHead)
 {
     ForwardResult result;

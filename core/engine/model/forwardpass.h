@@ -2,6 +2,7 @@
 
 #include "engine/model/causallm.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -64,7 +65,10 @@ private:
 };
 
 //! Each row's last real token in an attention mask (B, T) of ones and zeros, padded on either side: (B) int64.
-//! Sequence-classification heads are read there, as transformers reads them at the last non-padding token.
 at::Tensor lastRealPositions(const at::Tensor &mask);
+//! Where a sequence-classification head is read, as transformers reads it: each row's last real token whose id is
+//! not the model's pad_token_id (a row's trailing EOS is skipped where EOS doubles as padding); without a
+//! pad_token_id, or in a row of nothing else, its last real token. ids and mask (B, T): (B) int64.
+at::Tensor scoredPositions(const at::Tensor &ids, const at::Tensor &mask, std::optional<int> padTokenId);
 
 } // namespace shiftscope

@@ -1,6 +1,7 @@
 #include "engine/scoring/rewardscorer.h"
 
 #include "engine/model/causallm.h"
+#include "engine/model/forwardpass.h"
 #include "engine/model/kvcache.h"
 #include "engine/scoring/prefixsharing.h"
 #include "tokenizer/tokenizer.h"
@@ -58,6 +59,15 @@ TokenizedExample RewardScorer::tokenize(const Tokenizer &tokenizer, int eos, con
     if (t.prompt.size() > room)
         t.prompt.erase(t.prompt.begin(), t.prompt.end() - std::ptrdiff_t(room));
     return t;
+}
+
+std::int64_t RewardScorer::scoredIndex(const std::vector<int> &response) const
+{
+    const auto pad = m_model.config().padTokenId;
+    for (auto i = std::int64_t(response.size()) - 1; i >= 0; --i)
+        if (!pad || response[std::size_t(i)] != *pad)
+            return i;
+    return -1;
 }
 
 std::vector<double> RewardScorer::rewardsAt(const at::Tensor &logits, const std::vector<std::int64_t> &last) const
@@ -138,9 +148,10 @@ void RewardScorer::scoreChunk(const std::vector<TokenizedExample> &examples, con
         std::vector<std::vector<const std::vector<int> *>> tokens;
         std::vector<std::int64_t> cacheRows, last;
         for (std::size_t i = begin; i < end; ++i) {
-            tokens.push_back({&examples[chunk[std::size_t(rows[i].chunkIndex)]].responses[rows[i].response]});
+            const auto &response = examples[chunk[std::size_t(rows[i].chunkIndex)]].responses[rows[i].response];
+            tokens.push_back({&response});
             cacheRows.push_back(rows[i].chunkIndex);
-            last.push_back(rows[i].length - 1);
+            last.push_back(scoredIndex(response));
         }
         const PaddedBatch batch = padRows(tokens, length, false, m_options.padId, device);
         const auto count = std::int64_t(end - begin);
@@ -151,9 +162,15 @@ void RewardScorer::scoreChunk(const std::vector<TokenizedExample> &examples, con
         request.inputIds = batch.ids;
         request.attentionMask = batch.mask;
         const at::Tensor logits = m_model.forward(request, promptLength > 0 ? &continued : nullptr).logits;
-        const std::vector<double> r = rewardsAt(logits, last);
-        for (std::size_t i = begin; i < end; ++i)
-            rewards[chunk[std::size_t(rows[i].chunkIndex)]][rows[i].response] = r[i - begin];
+        std::vector<std::int64_t> at = last;
+        for (auto &position : at)
+            position = std::max<std::int64_t>(position, 0);
+        const std::vector<double> r = rewardsAt(logits, at);
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::size_t k = std::size_t(rows[i].chunkIndex);
+            // A response of padding ids only (EOS as padding) is read where its prompt ends, as transformers would.
+            rewards[chunk[k]][rows[i].response] = last[i - begin] < 0 ? promptRewards[k] : r[i - begin];
+        }
         begin = end;
     }
 }
@@ -174,8 +191,10 @@ std::vector<std::vector<double>> RewardScorer::scoreResponsesNaive(const std::ve
         ForwardRequest request;
         request.inputIds = batch.ids;
         request.attentionMask = batch.mask;
-        request.logitsFrom = length - 1;
-        rewards[e] = rewardsAt(m_model.forward(request).logits, std::vector<std::int64_t>(rows.size(), 0));
+        const at::Tensor positions =
+            scoredPositions(batch.ids, batch.mask, m_model.config().padTokenId).to(at::kCPU).contiguous();
+        rewards[e] = rewardsAt(m_model.forward(request).logits,
+                               {positions.data_ptr<std::int64_t>(), positions.data_ptr<std::int64_t>() + rows.size()});
     }
     return rewards;
 }

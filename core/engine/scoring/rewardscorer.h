@@ -15,7 +15,7 @@ struct RewardScorerOptions {
 };
 
 //! Scores responses with a sequence-classification model (a reward model): r(prompt + response) is the head's
-//! output `label` at the response's last token. The shared path runs each prompt once and continues its keys and
+//! output `label` at the sequence's last token that is not the model's pad_token_id (transformers' rule). The shared path runs each prompt once and continues its keys and
 //! values with every response, as ResponseScorer does; the naive path runs every sequence in full, left-padded. A
 //! pair's P(preferred) is σ(r_preferred − r_dispreferred).
 class RewardScorer {
@@ -45,6 +45,9 @@ public:
 private:
     void scoreChunk(const std::vector<TokenizedExample> &examples, const std::vector<std::size_t> &chunk,
                     std::vector<std::vector<double>> &rewards) const;
+    //! Where a response continuing its prompt is read: its last token that is not the model's pad_token_id, or -1
+    //! when every token is (then the prompt's last token is), as transformers reads the whole sequence.
+    std::int64_t scoredIndex(const std::vector<int> &response) const;
     //! The head's reward at position `last` of each row of logits (rows, length, labels): (rows) doubles.
     std::vector<double> rewardsAt(const at::Tensor &logits, const std::vector<std::int64_t> &last) const;
 
