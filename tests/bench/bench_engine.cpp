@@ -2,13 +2,16 @@
 // with random weights scores examples of a 200-token prompt and four 60-token responses in GENIES all-pairs mode
 // (3 pairs an example), naively (each pair's two sequences in full, as the GENIES code does) and with prefix
 // sharing (each prompt once, each response once). Prints wall times, tokens/s, the forward pass's GFLOP/s next
-// to the machine's sgemm GFLOP/s measured in the same run, and peak memory. Asserts nothing.
+// to the machine's sgemm GFLOP/s measured in the same run, and peak memory. The same model with a one-label score
+// head (GPTNeoXForSequenceClassification, a reward model) then scores the same pairs as the reward_model
+// intervention does, shared and naive, next to zero_shot's figures. Asserts nothing.
 //   bench_engine [examples=16] [threads=2]
 #include "bench/pythiamodel.h"
 #include "engine/model/causallm.h"
 #include "engine/model/computebackend.h"
 #include "engine/model/gptneox.h"
 #include "engine/scoring/responsescorer.h"
+#include "engine/scoring/rewardscorer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -205,7 +208,34 @@ int main(int argc, char **argv)
         difference = std::max(difference, std::fabs(lowShared[k] - shared[k]));
     std::printf("shared in bfloat16: %.1f s (%.2fx float32), largest |P(bf16) - P(f32)|: %.1e\n", lowSeconds,
                 sharedSeconds / lowSeconds, difference);
+
+    // The reward model on the same shapes: one reward per response at its last token, prompts shared.
+    const fs::path rewardDir = dir.string() + "-reward";
+    bench::writePythiaModel(rewardDir, true);
+    const auto reward = loadCausalLM(rewardDir, options);
+    RewardScorerOptions rewardOptions;
+    const RewardScorer rewardScorer(*reward, rewardOptions);
+    rewardScorer.scorePairs(warmUp.examples, warmUp.pairs);
+    resetPeak();
+    start = Clock::now();
+    const auto rewardShared = rewardScorer.scorePairs(w.examples, w.pairs);
+    const double rewardSeconds = seconds(start);
+    const double rewardPeak = peakMiB();
+    start = Clock::now();
+    const auto rewardNaive = RewardScorer::pairProbabilities(rewardScorer.scoreResponsesNaive(w.examples), w.pairs);
+    const double rewardNaiveSeconds = seconds(start);
+    difference = 0;
+    for (std::size_t k = 0; k < rewardNaive.size(); ++k)
+        difference = std::max(difference, std::fabs(rewardNaive[k] - rewardShared[k]));
+    std::printf("reward model, shared: %.1f s, %.0f tokens/s, %.2f pairs/s (zero_shot shared: %.2f pairs/s, %.2fx), "
+                "peak memory %.0f MiB\n",
+                rewardSeconds, sharedTokens / rewardSeconds, pairs / rewardSeconds, pairs / sharedSeconds,
+                sharedSeconds / rewardSeconds, rewardPeak);
+    std::printf("reward model, each response in full: %.1f s, %.2f pairs/s; speed-up of sharing %.2fx; largest "
+                "|P(shared) - P(full)|: %.1e\n",
+                rewardNaiveSeconds, pairs / rewardNaiveSeconds, rewardNaiveSeconds / rewardSeconds, difference);
     std::printf("sgemm 2048^3 again at the end: %.1f GFLOP/s\n", sgemmGflops(2048, 2048, 2048));
     fs::remove_all(dir);
+    fs::remove_all(rewardDir);
     return 0;
 }

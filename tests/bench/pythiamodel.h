@@ -6,6 +6,7 @@
 #include "engine/model/gptneox.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,15 +20,26 @@ inline const char *kPythiaConfig =
   "use_parallel_residual": true, "max_position_embeddings": 2048, "layer_norm_eps": 1e-5, "hidden_act": "gelu",
   "tie_word_embeddings": false, "bos_token_id": 0, "eos_token_id": 0})";
 
-//! Random float32 weights; in a child process, so its buffers do not count in this process's peak memory.
-inline void writePythiaModel(const fs::path &dir)
+//! The same model as a reward model: GPTNeoXForSequenceClassification with one label (score.weight, no LM head).
+inline std::string pythiaRewardConfig()
+{
+    nlohmann::json config = nlohmann::json::parse(kPythiaConfig);
+    config["architectures"] = {"GPTNeoXForSequenceClassification"};
+    config["num_labels"] = 1;
+    return config.dump();
+}
+
+//! Random float32 weights; in a child process, so its buffers do not count in this process's peak memory. With
+//! `reward`, the reward-model variant (pythiaRewardConfig()).
+inline void writePythiaModel(const fs::path &dir, bool reward = false)
 {
     fs::create_directories(dir);
-    std::ofstream(dir / "config.json") << kPythiaConfig;
+    const std::string configText = reward ? pythiaRewardConfig() : std::string(kPythiaConfig);
+    std::ofstream(dir / "config.json") << configText;
     const pid_t child = fork();
     if (child == 0) {
         std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
-        for (const auto &spec : GptNeoX::expectedTensors(ModelConfig::parse(kPythiaConfig, "config.json")))
+        for (const auto &spec : GptNeoX::expectedTensors(ModelConfig::parse(configText, "config.json")))
             if (!spec.optional)
                 shapes.emplace_back(spec.name, spec.shape);
         std::uint64_t state = 88172645463325252ull;
