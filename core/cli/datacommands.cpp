@@ -67,6 +67,7 @@ int importPreferencesCommand(CommandContext &c)
     options.seed = std::uint64_t(c.number("seed", 0));
     options.bySubset = c.args.has("by-subset");
     options.replace = c.args.has("replace");
+    options.chatTemplateDir = c.args.value("chat-template").value_or("");
     Workspace ws = c.workspace();
     const PreferenceImportSummary s = importPreferences(ws, file, options, c.progress());
     c.endProgress();
@@ -325,18 +326,21 @@ void addDataCommands(CommandTable &table)
                WorkspaceUse::Create,
                {json},
                importData});
-    table.add({"import-preferences",
-               "Data",
-               {"FILE --name D [--test-fraction F] [--seed N] [--by-subset] [--replace] [--json]"},
-               "import preference pairs (TRL/RewardBench, Anthropic HH or conversational JSON Lines or JSON)",
-               WorkspaceUse::Create,
-               {{"name", "D", "the distribution's name (with --by-subset the prefix: D_SUBSET)"},
-                {"test-fraction", "F", "share of the pairs drawn into the test split (default 0.2)"},
-                {"seed", "N", "seeds the draw of the test split (default 0); recorded with the import"},
-                {"by-subset", {}, "one distribution per value of the records' \"subset\""},
-                {"replace", {}, "replace a distribution of that name that came from elsewhere"},
-                json},
-               importPreferencesCommand});
+    table.add(
+        {"import-preferences",
+         "Data",
+         {"FILE --name D [--test-fraction F] [--seed N] [--by-subset] [--chat-template DIR] [--replace] [--json]"},
+         "import preference pairs (TRL/RewardBench, Anthropic HH or conversational JSON Lines or JSON)",
+         WorkspaceUse::Create,
+         {{"name", "D", "the distribution's name (with --by-subset the prefix: D_SUBSET)"},
+          {"test-fraction", "F", "share of the pairs drawn into the test split (default 0.2)"},
+          {"seed", "N", "seeds the draw of the test split (default 0); recorded with the import"},
+          {"by-subset", {}, "one distribution per value of the records' \"subset\""},
+          {"chat-template", "DIR",
+           "render conversations with the chat template of this model folder's tokenizer_config.json"},
+          {"replace", {}, "replace a distribution of that name that came from elsewhere"},
+          json},
+         importPreferencesCommand});
     table.add({"add-shift",
                "Data",
                {"SOURCE:TARGET --catalogue NAME [--reference D] [--category C] [--group extreme|probing]"},

@@ -1,5 +1,7 @@
 #include "preferences/preferencefile.h"
 
+#include "preferences/chattemplate.h"
+
 #include "util/errors.h"
 #include "util/inputfile.h"
 #include "util/sha256.h"
@@ -58,8 +60,8 @@ std::vector<int> arrayElementLines(std::string_view text)
 
 class RecordReader {
 public:
-    RecordReader(const std::filesystem::path &path, std::vector<InputProblem> &problems)
-        : m_file(path.string()), m_problems(problems)
+    RecordReader(const std::filesystem::path &path, std::vector<InputProblem> &problems, const ChatTemplate *chat)
+        : m_file(path.string()), m_problems(problems), m_chat(chat)
     {
     }
 
@@ -140,9 +142,14 @@ public:
                         "end each conversation with the assistant's answer");
                 return;
             }
-            r.prompt = ConversationTemplate::prompt(promptMessages);
-            r.chosen = ConversationTemplate::response(chosenMessages);
-            r.rejected = ConversationTemplate::response(rejectedMessages);
+            if (m_chat) {
+                if (!renderWithTemplate(promptMessages, chosenMessages, rejectedMessages, r))
+                    return;
+            } else {
+                r.prompt = ConversationTemplate::prompt(promptMessages);
+                r.chosen = ConversationTemplate::response(chosenMessages);
+                r.rejected = ConversationTemplate::response(rejectedMessages);
+            }
         } else {
             problem("\"chosen\" is " + std::string(chosen->type_name()) + " and \"rejected\" "
                         + std::string(rejected->type_name()),
@@ -167,6 +174,39 @@ public:
     }
 
 private:
+    //! The model's chat template: the prompt with its generation prompt, each response what the whole conversation
+    //! adds to it.
+    bool renderWithTemplate(const Messages &prompt, const Messages &chosen, const Messages &rejected,
+                            PreferenceRecord &r)
+    {
+        auto chat = [](const Messages &m) {
+            std::vector<ChatMessage> out;
+            for (const auto &[role, content] : m)
+                out.push_back({role, content});
+            return out;
+        };
+        try {
+            const std::vector<ChatMessage> head = chat(prompt);
+            r.prompt = m_chat->render(head, true);
+            for (const auto &[messages, out] : {std::pair{&chosen, &r.chosen}, {&rejected, &r.rejected}}) {
+                std::vector<ChatMessage> whole = head;
+                for (const auto &m : chat(*messages))
+                    whole.push_back(m);
+                const std::string text = m_chat->render(whole, false);
+                if (text.rfind(r.prompt, 0) != 0) {
+                    problem("the chat template does not render the conversation as its prompt followed by the answer",
+                            "leave out --chat-template to use ShiftScope's documented template");
+                    return false;
+                }
+                *out = text.substr(r.prompt.size());
+            }
+        } catch (const InputError &e) {
+            problem(e.problems().front().message, e.problems().front().fix);
+            return false;
+        }
+        return true;
+    }
+
     bool messages(const Json &list, const char *field, Messages &out)
     {
         if (!list.is_array()) {
@@ -194,6 +234,7 @@ private:
 
     std::string m_file;
     std::vector<InputProblem> &m_problems;
+    const ChatTemplate *m_chat;
     int m_line = 0;
 };
 
@@ -255,7 +296,7 @@ TranscriptSplit splitTranscripts(const std::string &chosen, const std::string &r
     return {chosen.substr(0, at), chosen.substr(at), rejected.substr(at)};
 }
 
-PreferenceFile parsePreferenceText(std::string_view text, const std::filesystem::path &path)
+PreferenceFile parsePreferenceText(std::string_view text, const std::filesystem::path &path, const ChatTemplate *chat)
 {
     PreferenceFile file;
     file.path = path;
@@ -265,7 +306,7 @@ PreferenceFile parsePreferenceText(std::string_view text, const std::filesystem:
     if (const auto bad = firstInvalidUtf8(text))
         throw InputError(
             InputProblem{name, placeOf(text, *bad), "the file is not valid UTF-8", "save the file as UTF-8"});
-    RecordReader reader(path, problems);
+    RecordReader reader(path, problems, chat);
     std::size_t start = 0;
     while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start])))
         ++start;
@@ -329,11 +370,11 @@ PreferenceFile parsePreferenceText(std::string_view text, const std::filesystem:
     return file;
 }
 
-PreferenceFile readPreferenceFile(const std::filesystem::path &path)
+PreferenceFile readPreferenceFile(const std::filesystem::path &path, const ChatTemplate *chat)
 {
     const std::string text =
         readInputFile(path, kMaxInputFileBytes, "give a JSON Lines or JSON file of preference pairs");
-    return parsePreferenceText(text, path);
+    return parsePreferenceText(text, path, chat);
 }
 
 } // namespace shiftscope

@@ -6,6 +6,8 @@
 
 namespace shiftscope {
 
+class ChatTemplate;
+
 //! The layouts of preference data people already have, each record told apart by its fields.
 enum class PreferenceFormat {
     Prompted,       //!< TRL / RewardBench: "prompt", "chosen", "rejected" strings
@@ -50,9 +52,12 @@ struct TranscriptSplit {
 TranscriptSplit splitTranscripts(const std::string &chosen, const std::string &rejected);
 
 //! Reads and checks a preference file; throws InputError listing every bad record with its line number (nothing is
-//! returned for a file with any problem).
-PreferenceFile readPreferenceFile(const std::filesystem::path &path);
+//! returned for a file with any problem). Conversations are rendered with `chat` when given (the prompt with the
+//! template's generation prompt, each response as what the whole conversation adds to it, as TRL does), else with
+//! ConversationTemplate.
+PreferenceFile readPreferenceFile(const std::filesystem::path &path, const ChatTemplate *chat = nullptr);
 //! The same for text already in memory; `path` only names the file in messages.
-PreferenceFile parsePreferenceText(std::string_view text, const std::filesystem::path &path);
+PreferenceFile parsePreferenceText(std::string_view text, const std::filesystem::path &path,
+                                   const ChatTemplate *chat = nullptr);
 
 } // namespace shiftscope

@@ -1,6 +1,7 @@
 #include "preferences/preferenceimport.h"
 
 #include "genies/splitwriter.h"
+#include "preferences/chattemplate.h"
 #include "preferences/preferencefile.h"
 #include "preferences/preferenceimportstore.h"
 #include "util/errors.h"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -91,8 +93,11 @@ PreferenceImportSummary importPreferences(Workspace &workspace, const fs::path &
     if (!(options.testFraction >= 0 && options.testFraction <= 1))
         throw InputError(InputProblem{
             {}, "--test-fraction", "must lie between 0 and 1", "give the share of pairs for the test split, e.g. 0.2"});
+    std::optional<ChatTemplate> chat;
+    if (!options.chatTemplateDir.empty())
+        chat = ChatTemplate::fromModelFolder(options.chatTemplateDir);
     reportProgress(progress, 0, 0, "reading " + file.filename().string());
-    const PreferenceFile preferences = readPreferenceFile(file);
+    const PreferenceFile preferences = readPreferenceFile(file, chat ? &*chat : nullptr);
 
     // Group the records: one distribution, or one per subset (records without one are named in an error).
     std::map<std::string, std::vector<const PreferenceRecord *>> groups;
@@ -114,7 +119,10 @@ PreferenceImportSummary importPreferences(Workspace &workspace, const fs::path &
     PreferenceImportSummary summary;
     summary.records = std::int64_t(preferences.records.size());
     for (const auto &f : formats)
-        summary.formats += (summary.formats.empty() ? "" : ", ") + f;
+        summary.formats += (summary.formats.empty() ? "" : ", ") + f
+                         + (chat && f == formatName(PreferenceFormat::Conversational)
+                                ? " (chat template of " + options.chatTemplateDir.string() + ")"
+                                : "");
 
     struct Planned {
         ImportedPreferences info;

@@ -17,6 +17,8 @@ struct PreferenceImportOptions {
     std::uint64_t seed = 0;    //!< seeds the draw, so an import is repeatable
     bool bySubset = false;     //!< one distribution per value of "subset", named NAME_SUBSET
     bool replace = false;      //!< allow replacing a distribution that did not come from a preference import
+    //! A model or tokenizer folder whose chat template renders conversations (empty: the documented template).
+    std::filesystem::path chatTemplateDir;
 };
 
 //! One distribution an import wrote.

@@ -3,6 +3,7 @@
 // split and its record; subsets as distributions; and every bad record reported by line with nothing written.
 #include "testsupport.h"
 
+#include "preferences/chattemplate.h"
 #include "preferences/preferencefile.h"
 #include "preferences/preferenceimport.h"
 #include "preferences/preferenceimportstore.h"
@@ -65,6 +66,8 @@ private slots:
     void subsetsBecomeDistributions();
     void othersDistributionsAreKept();
     void commandLine();
+    void chatTemplatesRenderAsJinja();
+    void chatTemplateOfAModelFolder();
 };
 
 void TestPreferences::promptedRecords()
@@ -90,7 +93,7 @@ void TestPreferences::seededSplitIsRecorded()
     const fs::path file = tempPath(tmp, "trl.jsonl");
     writeText(file, trlRecords(40));
     Workspace ws = Workspace::openOrCreate(tempPath(tmp, "ws.sqlite"));
-    PreferenceImportOptions options{"a", 0.25, 11, false, false};
+    PreferenceImportOptions options{"a", 0.25, 11, false, false, {}};
     const auto s = importPreferences(ws, file, options);
     QCOMPARE(s.records, std::int64_t(40));
     QCOMPARE(s.distributions.front().testPairs, std::int64_t(10));
@@ -198,7 +201,7 @@ void TestPreferences::badRecordsWriteNothing()
               "\n");
     Workspace ws = Workspace::openOrCreate(tempPath(tmp, "ws.sqlite"));
     try {
-        importPreferences(ws, file, {"d", 0.2, 0, false, false});
+        importPreferences(ws, file, {"d", 0.2, 0, false, false, {}});
         QFAIL("a file with bad records was imported");
     } catch (const InputError &e) {
         QCOMPARE(int(e.problems().size()), 5);
@@ -211,21 +214,21 @@ void TestPreferences::badRecordsWriteNothing()
 
     writeText(file, "\xff\xfe{}");
     QVERIFY(problemsOf([&] {
-                importPreferences(ws, file, {"d", 0.2, 0, false, false});
+                importPreferences(ws, file, {"d", 0.2, 0, false, false, {}});
             }).find("not valid UTF-8")
             != std::string::npos);
     writeText(file, "\n\n");
     QVERIFY(problemsOf([&] {
-                importPreferences(ws, file, {"d", 0.2, 0, false, false});
+                importPreferences(ws, file, {"d", 0.2, 0, false, false, {}});
             }).find("holds no record")
             != std::string::npos);
     writeText(file, trlRecords(3));
     QVERIFY(problemsOf([&] {
-                importPreferences(ws, file, {"../d", 0.2, 0, false, false});
+                importPreferences(ws, file, {"../d", 0.2, 0, false, false, {}});
             }).find("--name")
             != std::string::npos);
     QVERIFY(problemsOf([&] {
-                importPreferences(ws, file, {"d", 1.5, 0, false, false});
+                importPreferences(ws, file, {"d", 1.5, 0, false, false, {}});
             }).find("--test-fraction")
             != std::string::npos);
 }
@@ -236,7 +239,7 @@ void TestPreferences::subsetsBecomeDistributions()
     const fs::path file = tempPath(tmp, "trl.jsonl");
     writeText(file, trlRecords(10));
     Workspace ws = Workspace::openOrCreate(tempPath(tmp, "ws.sqlite"));
-    const auto s = importPreferences(ws, file, {"rb", 0.2, 1, true, false});
+    const auto s = importPreferences(ws, file, {"rb", 0.2, 1, true, false, {}});
     QCOMPARE(int(s.distributions.size()), 2);
     QCOMPARE(s.distributions[0].name, std::string("rb_chat"));
     QCOMPARE(s.distributions[1].name, std::string("rb_math"));
@@ -244,12 +247,12 @@ void TestPreferences::subsetsBecomeDistributions()
     QCOMPARE(PreferenceImportStore(ws).find("rb_math")->subset, std::string("math"));
     QCOMPARE(subsetDistributionName("rb", "math/prm v2"), std::string("rb_math_prm_v2"));
     // Importing the same file again changes nothing.
-    const auto again = importPreferences(ws, file, {"rb", 0.2, 1, true, false});
+    const auto again = importPreferences(ws, file, {"rb", 0.2, 1, true, false, {}});
     QCOMPARE(again.distributions[0].outcome, DistributionStore::Outcome::Unchanged);
     // A record without a subset is named.
     writeText(file, trlRecords(2) + R"({"prompt": "p", "chosen": "a", "rejected": "b"})" + "\n");
     QVERIFY(problemsOf([&] {
-                importPreferences(ws, file, {"rb", 0.2, 1, true, false});
+                importPreferences(ws, file, {"rb", 0.2, 1, true, false, {}});
             }).find("line 3: has no \"subset\"")
             != std::string::npos);
 }
@@ -292,6 +295,75 @@ void TestPreferences::commandLine()
     QCOMPARE(badFraction.code, 2);
     const CommandOutput noName = runCommand({"--workspace", ws, "import-preferences", file.string()});
     QCOMPARE(noName.code, 2);
+}
+
+void TestPreferences::chatTemplatesRenderAsJinja()
+{
+    // Every rendering of tests/reference/chat_templates.json, made by Jinja2 configured as transformers configures
+    // it, comes out the same, raise_exception included.
+    const Json reference =
+        Json::parse(readText(fs::path(SHIFTSCOPE_SOURCE_DIR) / "tests" / "reference" / "chat_templates.json"));
+    int renderings = 0;
+    for (const auto &t : reference["templates"]) {
+        ChatTemplate chat = ChatTemplate::parse(t["template"].get<std::string>(), t["name"].get<std::string>());
+        chat.bosToken = t["bos_token"];
+        chat.eosToken = t["eos_token"];
+        for (const auto &c : t["cases"]) {
+            std::vector<ChatMessage> messages;
+            for (const auto &m : c["messages"])
+                messages.push_back({m["role"], m["content"]});
+            const QString where = QString::fromStdString(t["name"].get<std::string>() + " " + c["messages"].dump());
+            if (c.contains("error")) {
+                const std::string message = problemsOf([&] { chat.render(messages, c["add_generation_prompt"]); });
+                QVERIFY2(message.find(c["error"].get<std::string>()) != std::string::npos, qPrintable(where));
+            } else {
+                QCOMPARE(chat.render(messages, c["add_generation_prompt"]), c["output"].get<std::string>());
+            }
+            ++renderings;
+        }
+    }
+    QCOMPARE(renderings, 40);
+    // What the renderer does not implement is refused by name when the template is read.
+    QVERIFY(problemsOf([] { ChatTemplate::parse("{% macro m() %}{% endmacro %}", "t"); }).find("'{% macro %}'")
+            != std::string::npos);
+    QVERIFY(problemsOf([] { ChatTemplate::parse("{% if x %}", "t"); }).find("'{% endif %}' is missing")
+            != std::string::npos);
+    QVERIFY(problemsOf([] {
+                ChatTemplate::parse("{{ x | tojson }}", "t").render({}, false);
+            }).find("the filter 'tojson' is not implemented")
+            != std::string::npos);
+}
+
+void TestPreferences::chatTemplateOfAModelFolder()
+{
+    if (!haveShared())
+        QSKIP("../shared is absent: the tokenizer fixtures with a chat template are not here");
+    const fs::path llama = sharedDir() / "tokenizers" / "llama";
+    const ChatTemplate chat = ChatTemplate::fromModelFolder(llama);
+    QCOMPARE(chat.eosToken, std::string("</s>"));
+    QCOMPARE(chat.render({{"user", "Hi"}}, true), std::string("<|user|>\nHi</s>\n<|assistant|>\n"));
+
+    // import-preferences --chat-template renders conversations with it: the prompt with the generation prompt,
+    // each response as what the whole conversation adds to it.
+    QTemporaryDir tmp;
+    const fs::path file = tempPath(tmp, "c.jsonl");
+    writeText(file, R"({"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}], )"
+                    R"("rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go."}]})"
+                    "\n");
+    const std::string ws = tempPath(tmp, "ws.sqlite").string();
+    const CommandOutput run = runCommand({"--workspace", ws, "import-preferences", file.string(), "--name", "c",
+                                          "--test-fraction", "0", "--chat-template", llama.string()});
+    QVERIFY2(run.code == 0, run.err.c_str());
+    Workspace workspace = Workspace::open(ws);
+    const auto examples = workspace.examples("c", Split::Train);
+    QCOMPARE(examples.front().prompt, std::string("<|user|>\nHi</s>\n<|assistant|>\n"));
+    QCOMPARE(examples.front().responses[0].text, std::string("Hello!</s>\n"));
+    QCOMPARE(examples.front().responses[1].text, std::string("Go.</s>\n"));
+    QVERIFY(PreferenceImportStore(workspace).find("c")->format.find("chat template") != std::string::npos);
+    // A folder without a chat template is named.
+    const CommandOutput none = runCommand({"--workspace", ws, "import-preferences", file.string(), "--name", "d",
+                                           "--chat-template", (sharedDir() / "tokenizers" / "gpt2").string()});
+    QCOMPARE(none.code, 2);
 }
 
 QTEST_GUILESS_MAIN(TestPreferences)

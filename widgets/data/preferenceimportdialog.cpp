@@ -26,7 +26,8 @@ PreferenceImportDialog::PreferenceImportDialog(QWidget *parent)
       m_testFraction(new QDoubleSpinBox(this)),
       m_seed(new QSpinBox(this)),
       m_bySubset(new QCheckBox(tr("One distribution per \"subset\" (named NAME_SUBSET)"), this)),
-      m_replace(new QCheckBox(tr("Replace a distribution of that name that came from elsewhere"), this))
+      m_replace(new QCheckBox(tr("Replace a distribution of that name that came from elsewhere"), this)),
+      m_chatTemplate(new QLineEdit(this))
 {
     setWindowTitle(tr("Import Preference Data"));
     auto *help = new QLabel(tr("JSON Lines or JSON records in the TRL / RewardBench layout (prompt, chosen, rejected), "
@@ -46,11 +47,24 @@ PreferenceImportDialog::PreferenceImportDialog(QWidget *parent)
     m_testFraction->setValue(0.2);
     m_testFraction->setToolTip(tr("Share of the pairs drawn into the test split; the draw is seeded and recorded"));
     m_seed->setRange(0, 2147483647);
+    m_chatTemplate->setPlaceholderText(tr("optional: a model folder whose chat template renders conversations"));
+    m_chatTemplate->setToolTip(tr("Conversations (lists of messages) are rendered with this model's chat template "
+                                  "(tokenizer_config.json); without one, with ShiftScope's documented template"));
+    auto *browseTemplate = new QPushButton(tr("Browse…"), this);
+    auto *templateRow = new QHBoxLayout;
+    templateRow->addWidget(m_chatTemplate, 1);
+    templateRow->addWidget(browseTemplate);
+    connect(browseTemplate, &QPushButton::clicked, this, [this] {
+        const QString dir = FileDialogs::existingFolder(this, tr("Model folder with a chat template"));
+        if (!dir.isEmpty())
+            m_chatTemplate->setText(dir);
+    });
     auto *form = new QFormLayout;
     form->addRow(tr("File"), fileRow);
     form->addRow(tr("Distribution name"), m_name);
     form->addRow(tr("Test fraction"), m_testFraction);
     form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Chat template"), templateRow);
     form->addRow(QString(), m_bySubset);
     form->addRow(QString(), m_replace);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -104,6 +118,7 @@ PreferenceImportOptions PreferenceImportDialog::options() const
     o.seed = std::uint64_t(m_seed->value());
     o.bySubset = m_bySubset->isChecked();
     o.replace = m_replace->isChecked();
+    o.chatTemplateDir = ss(m_chatTemplate->text().trimmed());
     return o;
 }
 

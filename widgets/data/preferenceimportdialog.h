@@ -34,6 +34,7 @@ private:
     QSpinBox *m_seed;
     QCheckBox *m_bySubset;
     QCheckBox *m_replace;
+    QLineEdit *m_chatTemplate;
     QPushButton *m_okButton = nullptr;
     bool m_nameEdited = false;
 };
