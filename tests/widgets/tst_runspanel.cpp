@@ -23,6 +23,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLineEdit>
 #include <QLabel>
 #include <QDockWidget>
 #include <QListWidget>
@@ -186,6 +187,10 @@ void TestRunsPanel::launcherBuildsRequest()
     QCOMPARE(r.intervention, std::string("slow"));
     QCOMPARE(r.shifts, std::string("a:b"));
     QCOMPARE(r.parameters, std::vector<std::string>{"delay_ms=20"});
+    QVERIFY(r.adapterDir.empty());
+    dialog.adapterEdit()->setText(QStringLiteral(" /models/hh-lora "));
+    QCOMPARE(dialog.request().adapterDir, std::filesystem::path("/models/hh-lora"));
+    dialog.adapterEdit()->clear();
     // Each parameter says the GENIES code's default.
     QVERIFY(!dialog.findChildren<QLabel *>().isEmpty());
     bool hinted = false;

@@ -31,6 +31,7 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
       m_shift(currentShift),
       m_modelDir(new QComboBox(this)),
       m_modelSummary(new QLabel(this)),
+      m_adapter(new QLineEdit(this)),
       m_intervention(new QComboBox(this)),
       m_parameters(new QFormLayout),
       m_shifts(new QComboBox(this)),
@@ -92,9 +93,24 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
     m_shiftList->setToolTip(tr("Tick the shifts to run on"));
     m_seed->setRange(0, 1 << 30);
 
+    m_adapter->setPlaceholderText(tr("none (optional PEFT adapter)"));
+    m_adapter->setToolTip(tr("adapter_config.json and adapter_model.safetensors as PEFT saves them; merged into the "
+                             "model every intervention loads. An adapter that saves a score head makes the model a "
+                             "reward model (reward_model)."));
+    auto *browseAdapter = new QPushButton(tr("Browse…"), this);
+    auto *adapterRow = new QHBoxLayout;
+    adapterRow->addWidget(m_adapter, 1);
+    adapterRow->addWidget(browseAdapter);
+    connect(browseAdapter, &QPushButton::clicked, this, [this] {
+        const QString dir = FileDialogs::existingFolder(this, tr("Choose a PEFT adapter folder"));
+        if (!dir.isEmpty())
+            m_adapter->setText(dir);
+    });
+
     auto *form = new QFormLayout;
     form->addRow(tr("Model folder"), modelRow);
     form->addRow(QString(), m_modelSummary);
+    form->addRow(tr("Adapter"), adapterRow);
     form->addRow(tr("Intervention"), m_intervention);
     form->addRow(tr("Shifts"), m_shifts);
     form->addRow(QString(), m_shiftList);
@@ -126,7 +142,9 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
     makeKeyboardDriven(buttons);
     // Tab goes down the form in the order it reads.
     setTabOrder(m_modelDir, browse);
-    setTabOrder(browse, m_intervention);
+    setTabOrder(browse, m_adapter);
+    setTabOrder(m_adapter, browseAdapter);
+    setTabOrder(browseAdapter, m_intervention);
     setTabOrder(m_intervention, m_shifts);
     setTabOrder(m_shifts, m_shiftList);
     setTabOrder(m_shiftList, m_seed);
@@ -178,6 +196,7 @@ RunRequest RunLauncherDialog::request() const
 {
     RunRequest r;
     r.modelDir = ss(m_modelDir->currentText().trimmed());
+    r.adapterDir = ss(m_adapter->text().trimmed());
     r.intervention = ss(m_intervention->currentText());
     r.shifts = ss(m_shifts->currentData().toString());
     if (r.shifts == kChosenShifts) {

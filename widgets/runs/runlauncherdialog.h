@@ -30,6 +30,7 @@ public:
     QLabel *modelSummary() const { return m_modelSummary; }
     QComboBox *modelBox() const { return m_modelDir; }
     QComboBox *shiftsBox() const { return m_shifts; }
+    QLineEdit *adapterEdit() const { return m_adapter; }
     //! The hand-picked shifts' list, checkable; its checked rows are the run's shifts when "Chosen shifts" is on.
     QListWidget *shiftList() const { return m_shiftList; }
 
@@ -40,6 +41,7 @@ private:
     std::optional<ShiftPair> m_shift;
     QComboBox *m_modelDir;
     QLabel *m_modelSummary;
+    QLineEdit *m_adapter;
     QComboBox *m_intervention;
     QFormLayout *m_parameters;
     QComboBox *m_shifts;
