@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <ctime>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -31,8 +33,7 @@ public:
     {
         for (const TemplateStep &s : body) {
             // A bounded amount of work and output: a template renders one conversation.
-            if (++m_steps > 1'000'000 || out.size() > (std::size_t(64) << 20))
-                fail("rendering one conversation takes more than a million steps or 64 MiB");
+            step(out);
             switch (s.kind) {
             case TemplateStep::Text: out += s.text; break;
             case TemplateStep::Output: out += toText(eval(*s.expr)); break;
@@ -99,22 +100,29 @@ private:
                 items.push_back(Value(std::string(1, c)));
         else if (!iterable.isUndefined() && !std::holds_alternative<None>(iterable.v))
             fail("'{% for %}' over " + kindOf(iterable));
+        if (s.condition) { // {% for x in xs if test %}: the items the test keeps; loop counts those only
+            List kept;
+            for (const Value &item : items) {
+                step(out);
+                Map scope;
+                bind(s, item, scope);
+                m_scopes.push_back(std::move(scope));
+                const bool keep = truthy(eval(*s.condition));
+                m_scopes.pop_back();
+                if (keep)
+                    kept.push_back(item);
+            }
+            items = std::move(kept);
+        }
         if (items.empty()) {
             run(s.orElse, out);
             return;
         }
         const auto n = std::int64_t(items.size());
         for (std::int64_t i = 0; i < n; ++i) {
+            step(out);
             Map scope;
-            if (s.targets.size() == 1) {
-                scope.emplace_back(s.targets[0], items[std::size_t(i)]);
-            } else {
-                const List *tuple = items[std::size_t(i)].asList();
-                if (!tuple || tuple->size() != s.targets.size())
-                    fail("'{% for %}' cannot unpack " + kindOf(items[std::size_t(i)]));
-                for (std::size_t k = 0; k < s.targets.size(); ++k)
-                    scope.emplace_back(s.targets[k], (*tuple)[k]);
-            }
+            bind(s, items[std::size_t(i)], scope);
             scope.emplace_back("loop", Value::map({{"index", Value(i + 1)},
                                                    {"index0", Value(i)},
                                                    {"revindex", Value(n - i)},
@@ -128,6 +136,34 @@ private:
         }
     }
 
+    void bind(const TemplateStep &s, const Value &item, Map &scope) const
+    {
+        if (s.targets.size() == 1) {
+            scope.emplace_back(s.targets[0], item);
+            return;
+        }
+        const List *tuple = item.asList();
+        if (!tuple || tuple->size() != s.targets.size())
+            fail("'{% for %}' cannot unpack " + kindOf(item));
+        for (std::size_t k = 0; k < s.targets.size(); ++k)
+            scope.emplace_back(s.targets[k], (*tuple)[k]);
+    }
+
+    //! Counts one step of work: a bounded amount of it, and of output, renders one conversation.
+    void step(const std::string &out)
+    {
+        if (++m_steps > 1'000'000 || out.size() > kMaxText)
+            fail("rendering one conversation takes more than a million steps or 64 MiB");
+    }
+
+    //! A string or list built by the template, refused past the size a conversation can need.
+    const std::string &bounded(const std::string &text) const
+    {
+        if (text.size() > kMaxText)
+            fail("the template builds a string of more than 64 MiB");
+        return text;
+    }
+
     std::int64_t integer(const Value &v, const char *what) const
     {
         if (const auto *i = std::get_if<std::int64_t>(&v.v))
@@ -137,12 +173,14 @@ private:
 
     Value index(const Value &container, const Value &key) const
     {
+        if (container.asList() && !std::holds_alternative<std::int64_t>(key.v))
+            return Undefined{toText(key)};
         if (const List *l = container.asList()) {
             std::int64_t i = integer(key, "a list index");
             if (i < 0)
                 i += std::int64_t(l->size());
             if (i < 0 || i >= std::int64_t(l->size()))
-                fail("list index " + toText(key) + " is out of range");
+                return Undefined{"index " + toText(key)}; // Jinja's undefined, not Python's IndexError
             return (*l)[std::size_t(i)];
         }
         if (container.isString()) {
@@ -151,7 +189,7 @@ private:
             if (i < 0)
                 i += size;
             if (i < 0 || i >= size)
-                fail("string index " + toText(key) + " is out of range");
+                return Undefined{"index " + toText(key)};
             return Value(std::string(1, container.str()[std::size_t(i)]));
         }
         if (container.asMap() && key.isString()) {
@@ -161,34 +199,42 @@ private:
         return Undefined{toText(key)};
     }
 
-    Value slice(const Value &container, const Value &from, const Value &to) const
+    //! Python's slice [from:to:step] of a list or a string (bytes).
+    Value slice(const Value &container, const Value &from, const Value &to, const Value &stepValue) const
     {
-        auto bounds = [&](std::int64_t size) {
-            auto clamp = [&](const Value &v, std::int64_t fallback) {
-                if (std::holds_alternative<Undefined>(v.v) || std::holds_alternative<None>(v.v))
-                    return fallback;
-                std::int64_t i = integer(v, "a slice bound");
-                if (i < 0)
-                    i += size;
-                return std::clamp<std::int64_t>(i, 0, size);
-            };
-            const std::int64_t a = clamp(from, 0), b = clamp(to, size);
-            return std::pair{a, std::max(a, b)};
+        const auto given = [](const Value &v) {
+            return !std::holds_alternative<Undefined>(v.v) && !std::holds_alternative<None>(v.v);
         };
-        if (const List *l = container.asList()) {
-            const auto [a, b] = bounds(std::int64_t(l->size()));
-            return Value::list(List(l->begin() + a, l->begin() + b));
+        const std::int64_t stride = given(stepValue) ? integer(stepValue, "a slice step") : 1;
+        if (stride == 0)
+            fail("a slice step of zero");
+        const List *list = container.asList();
+        if (!list && !container.isString())
+            fail("cannot slice " + kindOf(container));
+        const auto size = std::int64_t(list ? list->size() : container.str().size());
+        auto bound = [&](const Value &v, std::int64_t fallback) {
+            if (!given(v))
+                return fallback;
+            std::int64_t i = integer(v, "a slice bound");
+            if (i < 0)
+                i += size;
+            return stride > 0 ? std::clamp<std::int64_t>(i, 0, size) : std::clamp<std::int64_t>(i, -1, size - 1);
+        };
+        const std::int64_t begin = bound(from, stride > 0 ? 0 : size - 1);
+        const std::int64_t end = bound(to, stride > 0 ? size : -1);
+        List items;
+        std::string text;
+        for (std::int64_t i = begin; stride > 0 ? i < end : i > end; i += stride) {
+            if (list)
+                items.push_back((*list)[std::size_t(i)]);
+            else
+                text += container.str()[std::size_t(i)];
         }
-        if (container.isString()) {
-            const auto [a, b] = bounds(std::int64_t(container.str().size()));
-            return Value(container.str().substr(std::size_t(a), std::size_t(b - a)));
-        }
-        fail("cannot slice " + kindOf(container));
+        return list ? Value::list(std::move(items)) : Value(std::move(text));
     }
 
-    static std::string strip(const std::string &s, bool left, bool right)
+    static std::string strip(const std::string &s, bool left, bool right, const char *ws = " \t\r\n\f\v")
     {
-        const char *ws = " \t\r\n\f\v";
         const std::size_t b = left ? s.find_first_not_of(ws) : 0;
         if (b == std::string::npos)
             return {};
@@ -200,8 +246,10 @@ private:
     {
         if (self.isString()) {
             const std::string &s = self.str();
-            if (name == "strip" || name == "lstrip" || name == "rstrip")
-                return Value(strip(s, name != "rstrip", name != "lstrip"));
+            if (name == "strip" || name == "lstrip" || name == "rstrip") {
+                const std::string chars = args.empty() || !args[0].isString() ? " \t\r\n\f\v" : args[0].str();
+                return Value(strip(s, name != "rstrip", name != "lstrip", chars.c_str()));
+            }
             if (name == "upper" || name == "lower") {
                 std::string r = s;
                 for (char &c : r)
@@ -215,7 +263,18 @@ private:
             }
             if (name == "split") {
                 List parts;
-                const std::string sep = args.empty() ? " " : toText(args[0]);
+                if (args.empty() || std::holds_alternative<None>(args[0].v)) { // runs of whitespace
+                    std::size_t from = s.find_first_not_of(" \t\r\n\f\v");
+                    while (from != std::string::npos) {
+                        const std::size_t to = s.find_first_of(" \t\r\n\f\v", from);
+                        parts.push_back(Value(s.substr(from, to == std::string::npos ? to : to - from)));
+                        from = to == std::string::npos ? to : s.find_first_not_of(" \t\r\n\f\v", to);
+                    }
+                    return Value::list(std::move(parts));
+                }
+                const std::string sep = toText(args[0]);
+                if (sep.empty())
+                    fail("split() with an empty separator");
                 std::size_t from = 0;
                 for (std::size_t at; (at = s.find(sep, from)) != std::string::npos; from = at + sep.size())
                     parts.push_back(Value(s.substr(from, at - from)));
@@ -226,7 +285,7 @@ private:
                 std::string r = s;
                 const std::string a = toText(args[0]), b = toText(args[1]);
                 for (std::size_t at = 0; !a.empty() && (at = r.find(a, at)) != std::string::npos; at += b.size())
-                    r.replace(at, a.size(), b);
+                    r.replace(at, a.size(), b), bounded(r);
                 return Value(r);
             }
         }
@@ -282,6 +341,20 @@ private:
                 r += (i ? (args.empty() ? std::string() : toText(args[0])) : std::string()) + toText((*l)[i]);
             return Value(r);
         }
+        if (f == "list") {
+            if (v.asList())
+                return v;
+            List items;
+            if (const Map *m = v.asMap())
+                for (const auto &[k, value] : *m)
+                    items.push_back(Value(k));
+            else
+                for (char c : toText(v))
+                    items.push_back(Value(std::string(1, c)));
+            return Value::list(std::move(items));
+        }
+        if (f == "tojson")
+            return Value(bounded(toJson(v)));
         if (f == "capitalize") {
             std::string r = toText(v);
             for (std::size_t i = 0; i < r.size(); ++i)
@@ -290,6 +363,31 @@ private:
             return Value(r);
         }
         fail("the filter '" + f + "' is not implemented");
+    }
+
+    //! Python's json.dumps(value, ensure_ascii=False), as transformers' tojson filter writes it.
+    std::string toJson(const Value &v) const
+    {
+        if (v.isString())
+            return nlohmann::json(v.str()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (std::holds_alternative<None>(v.v) || v.isUndefined())
+            return "null";
+        if (const auto *b = std::get_if<bool>(&v.v))
+            return *b ? "true" : "false";
+        if (v.isNumber())
+            return toText(v);
+        std::string out;
+        if (const List *l = v.asList()) {
+            out = "[";
+            for (std::size_t i = 0; i < l->size(); ++i)
+                out += (i ? ", " : "") + toJson((*l)[i]);
+            return out + "]";
+        }
+        const Map &m = *v.asMap();
+        out = "{";
+        for (std::size_t i = 0; i < m.size(); ++i)
+            out += (i ? ", " : "") + toJson(Value(m[i].first)) + ": " + toJson(m[i].second);
+        return out + "}";
     }
 
     bool test(const Node &n)
@@ -321,12 +419,21 @@ private:
     Value arithmetic(const std::string &op, const Value &a, const Value &b) const
     {
         if (op == "+" && a.isString() && b.isString())
-            return Value(a.str() + b.str());
+            return Value(bounded(a.str() + b.str()));
         if (op == "+" && a.asList() && b.asList()) {
             List joined = *a.asList();
             joined.insert(joined.end(), b.asList()->begin(), b.asList()->end());
+            if (joined.size() > 1'000'000)
+                fail("the template builds a list of more than a million items");
             return Value::list(std::move(joined));
         }
+        // Python's booleans are the integers 0 and 1.
+        const auto asInteger = [](const Value &v) {
+            const auto *flag = std::get_if<bool>(&v.v);
+            return flag ? Value(std::int64_t(*flag)) : v;
+        };
+        if (std::holds_alternative<bool>(a.v) || std::holds_alternative<bool>(b.v))
+            return arithmetic(op, asInteger(a), asInteger(b));
         if (!a.isNumber() || !b.isNumber())
             fail("'" + op + "' of " + kindOf(a) + " and " + kindOf(b));
         const bool integers = std::holds_alternative<std::int64_t>(a.v) && std::holds_alternative<std::int64_t>(b.v);
@@ -334,12 +441,15 @@ private:
             const std::int64_t x = std::get<std::int64_t>(a.v), y = std::get<std::int64_t>(b.v);
             if ((op == "//" || op == "%") && y == 0)
                 fail("division by zero");
-            if (op == "+")
-                return Value(x + y);
-            if (op == "-")
-                return Value(x - y);
-            if (op == "*")
-                return Value(x * y);
+            std::int64_t r = 0;
+            const bool overflow = op == "+" ? __builtin_add_overflow(x, y, &r)
+                                : op == "-" ? __builtin_sub_overflow(x, y, &r)
+                                : op == "*" ? __builtin_mul_overflow(x, y, &r)
+                                            : (x == std::numeric_limits<std::int64_t>::min() && y == -1);
+            if (overflow)
+                fail("an integer outside the 64-bit range");
+            if (op == "+" || op == "-" || op == "*")
+                return Value(r);
             const std::int64_t q = x / y - ((x % y != 0) && ((x < 0) != (y < 0)) ? 1 : 0); // floor division
             return op == "//" ? Value(q) : Value(x - q * y);
         }
@@ -379,12 +489,29 @@ private:
             if (callee.text == "namespace")
                 return Value::map(std::move(keywords));
             if (callee.text == "range" && !args.empty()) {
-                List out;
                 const std::int64_t from = args.size() > 1 ? integer(args[0], "range's start") : 0;
                 const std::int64_t to = integer(args.size() > 1 ? args[1] : args[0], "range's end");
-                for (std::int64_t i = from; i < to && out.size() < 100000; ++i)
+                const std::int64_t stride = args.size() > 2 ? integer(args[2], "range's step") : 1;
+                if (stride == 0)
+                    fail("range() with a step of zero");
+                List out;
+                for (std::int64_t i = from; stride > 0 ? i < to : i > to; i += stride) {
+                    if (out.size() >= 100'000)
+                        fail("range() of more than 100,000 numbers");
                     out.push_back(Value(i));
+                    if ((stride > 0 && i > std::numeric_limits<std::int64_t>::max() - stride)
+                        || (stride < 0 && i < std::numeric_limits<std::int64_t>::min() - stride))
+                        break;
+                }
                 return Value::list(std::move(out));
+            }
+            if (callee.text == "strftime_now" && !args.empty() && args[0].isString()) {
+                const std::time_t now = std::time(nullptr);
+                std::tm local{};
+                localtime_r(&now, &local);
+                char buffer[256];
+                const std::size_t size = std::strftime(buffer, sizeof buffer, args[0].str().c_str(), &local);
+                return Value(std::string(buffer, size));
             }
             fail("the function " + callee.text + "() is not available to chat templates here");
         }
@@ -408,7 +535,7 @@ private:
             return v ? *v : Value(Undefined{n.text});
         }
         case Node::Index: return index(eval(*n.kids[0]), eval(*n.kids[1]));
-        case Node::Slice: return slice(eval(*n.kids[0]), eval(*n.kids[1]), eval(*n.kids[2]));
+        case Node::Slice: return slice(eval(*n.kids[0]), eval(*n.kids[1]), eval(*n.kids[2]), eval(*n.kids[3]));
         case Node::Call: return call(n);
         case Node::Filter: return filter(n);
         case Node::Test: return Value(test(n));
@@ -418,7 +545,12 @@ private:
                 return Value(!truthy(v));
             if (!v.isNumber())
                 fail("'-' of " + kindOf(v));
-            return std::holds_alternative<std::int64_t>(v.v) ? Value(-std::get<std::int64_t>(v.v)) : Value(-v.number());
+            if (const auto *i = std::get_if<std::int64_t>(&v.v)) {
+                if (*i == std::numeric_limits<std::int64_t>::min())
+                    fail("an integer outside the 64-bit range");
+                return Value(-*i);
+            }
+            return Value(-v.number());
         }
         case Node::Conditional: return truthy(eval(*n.kids[0])) ? eval(*n.kids[1]) : eval(*n.kids[2]);
         case Node::Binary: break;
@@ -434,7 +566,7 @@ private:
         }
         const Value a = eval(*n.kids[0]), b = eval(*n.kids[1]);
         if (op == "~")
-            return Value(toText(a) + toText(b));
+            return Value(bounded(toText(a) + toText(b)));
         if (op == "==")
             return Value(equal(a, b));
         if (op == "!=")
@@ -463,6 +595,8 @@ private:
         }
         return arithmetic(op, a, b);
     }
+
+    static constexpr std::size_t kMaxText = std::size_t(64) << 20;
 
     std::string m_origin;
     std::vector<Map> m_scopes;
@@ -513,7 +647,13 @@ ChatTemplate ChatTemplate::fromModelFolder(const std::filesystem::path &dir)
                                       "restore the tokenizer_config.json that came with the model"});
     }
     std::string source;
-    if (config.is_object() && config.contains("chat_template")) {
+    std::string origin = file.string();
+    std::error_code ec;
+    if (const auto jinja = dir / "chat_template.jinja"; std::filesystem::is_regular_file(jinja, ec)) {
+        // Newer model folders keep the template in a file of its own, which transformers prefers.
+        source = readInputFile(jinja, std::uint64_t(16) << 20, "restore chat_template.jinja of the model");
+        origin = jinja.string();
+    } else if (config.is_object() && config.contains("chat_template")) {
         const auto &t = config["chat_template"];
         if (t.is_string())
             source = t.get<std::string>();
@@ -526,7 +666,7 @@ ChatTemplate ChatTemplate::fromModelFolder(const std::filesystem::path &dir)
     if (source.empty())
         throw InputError(InputProblem{file.string(), "key 'chat_template'", "the tokenizer has no chat template",
                                       "leave out --chat-template to use ShiftScope's documented template"});
-    ChatTemplate t = parse(source, file.string());
+    ChatTemplate t = parse(source, origin);
     // Special tokens are strings, or {"content": ...} objects in some tokenizer configs.
     auto token = [&](const char *key) {
         const auto it = config.find(key);
@@ -551,10 +691,18 @@ std::string ChatTemplate::render(const std::vector<ChatMessage> &messages, bool 
     Map globals = {{"messages", Value::list(std::move(list))},
                    {"add_generation_prompt", Value(addGenerationPrompt)},
                    {"bos_token", Value(bosToken)},
-                   {"eos_token", Value(eosToken)}};
+                   {"eos_token", Value(eosToken)},
+                   {"tools", Value(None{})},
+                   {"documents", Value(None{})}};
     Renderer renderer(m_program->origin, {std::move(globals), {}});
     std::string out;
-    renderer.run(m_program->body, out);
+    try {
+        renderer.run(m_program->body, out);
+    } catch (const std::bad_alloc &) {
+        throw InputError(InputProblem{m_program->origin, "chat_template", "rendering ran out of memory", kFix});
+    } catch (const std::length_error &) {
+        throw InputError(InputProblem{m_program->origin, "chat_template", "rendering built too long a string", kFix});
+    }
     return out;
 }
 

@@ -15,13 +15,12 @@ struct ChatMessage {
     bool operator==(const ChatMessage &) const = default;
 };
 
-//! A model's chat template (the Jinja `chat_template` of tokenizer_config.json) rendered the way transformers
-//! renders it: Jinja with trim_blocks and lstrip_blocks, `messages`, `add_generation_prompt`, `bos_token`,
-//! `eos_token` and `raise_exception`. The renderer implements the part of Jinja that chat templates use:
-//! text, {{ }}, {% if/elif/else %}, {% for %} with `loop`, {% set %} (namespace attributes too), comments, the
-//! -/+ whitespace controls, string/number/list literals, arithmetic, comparisons, `in`, `is` tests, `~`,
-//! attributes, indexing and slicing, the usual string methods and filters. Anything else is refused by name when
-//! the template is read.
+//! A model's chat template (chat_template.jinja, or the Jinja `chat_template` of tokenizer_config.json) rendered the
+//! way transformers renders it: Jinja with trim_blocks and lstrip_blocks, `messages`, `add_generation_prompt`,
+//! `bos_token`, `eos_token`, `tools` and `documents` (None), `raise_exception`, `strftime_now` and `tojson`. The
+//! renderer implements the part of Jinja that chat templates use (docs/FORMATS.md lists it). Statements it does not
+//! implement are refused when the template is read; filters, tests, methods and functions when a rendering reaches
+//! them. Work, nesting and output are bounded, so a hostile template is refused rather than run for ever.
 class ChatTemplate {
 public:
     ChatTemplate();

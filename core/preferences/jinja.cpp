@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace shiftscope::jinja {
 
@@ -37,12 +39,24 @@ bool truthy(const Value &value)
 
 static std::string reprOf(const Value &value)
 {
-    if (value.isString()) {
-        const std::string &s = value.str();
-        return (s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? "\"" + s + "\""
-                                                                                      : "'" + s + "'");
+    if (!value.isString())
+        return toText(value);
+    const std::string &s = value.str();
+    const char quote = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
+    std::string out(1, quote);
+    for (char c : s) {
+        if (c == '\\' || c == quote)
+            out += '\\', out += c;
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
+        else
+            out += c;
     }
-    return toText(value);
+    return out + quote;
 }
 
 std::string toText(const Value &value)
@@ -59,10 +73,25 @@ std::string toText(const Value &value)
             else if constexpr (std::is_same_v<T, std::int64_t>)
                 return std::to_string(x);
             else if constexpr (std::is_same_v<T, double>) {
-                char buffer[32];
-                std::snprintf(buffer, sizeof buffer, "%.17g", x);
+                if (std::isnan(x))
+                    return "nan";
+                if (std::isinf(x))
+                    return x > 0 ? "inf" : "-inf";
+                char buffer[40];
+                for (int precision = 1; precision <= 17; ++precision) { // Python's repr: the shortest that reads back
+                    std::snprintf(buffer, sizeof buffer, "%.*g", precision, x);
+                    if (std::strtod(buffer, nullptr) == x)
+                        break;
+                }
                 std::string s = buffer;
-                return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
+                if (const auto e = s.find('e'); e != std::string::npos) { // 1e+16, as Python writes it
+                    std::string exponent = s.substr(e + 1);
+                    const char sign = exponent[0] == '-' ? '-' : '+';
+                    exponent.erase(0, exponent.find_first_not_of("+-"));
+                    exponent.erase(0, std::min(exponent.find_first_not_of('0'), exponent.size() - 1));
+                    return s.substr(0, e) + "e" + sign + (exponent.size() < 2 ? "0" : "") + exponent;
+                }
+                return s.find('.') == std::string::npos ? s + ".0" : s;
             } else if constexpr (std::is_same_v<T, std::string>)
                 return x;
             else if constexpr (std::is_same_v<T, std::shared_ptr<List>>) {
@@ -109,6 +138,20 @@ struct Token {
     std::string text;
 };
 
+void appendUtf8(std::string &out, std::uint32_t c)
+{
+    if (c < 0x80) {
+        out += char(c);
+    } else if (c < 0x800) {
+        out += char(0xC0 | (c >> 6));
+        out += char(0x80 | (c & 0x3F));
+    } else {
+        out += char(0xE0 | (c >> 12));
+        out += char(0x80 | ((c >> 6) & 0x3F));
+        out += char(0x80 | (c & 0x3F));
+    }
+}
+
 std::vector<Token> lexTag(std::string_view s)
 {
     std::vector<Token> out;
@@ -130,7 +173,21 @@ std::vector<Token> lexTag(std::string_view s)
                 real = real || s[j] == '.';
                 ++j;
             }
-            out.push_back({real ? Token::Real : Token::Integer, std::string(s.substr(i, j - i))});
+            // An exponent: 1e16, 2.5E-3.
+            if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
+                std::size_t k = j + 1;
+                if (k < s.size() && (s[k] == '+' || s[k] == '-'))
+                    ++k;
+                if (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) {
+                    while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])))
+                        ++k;
+                    j = k;
+                    real = true;
+                }
+            }
+            std::string number(s.substr(i, j - i));
+            number.erase(std::remove(number.begin(), number.end(), '_'), number.end());
+            out.push_back({real ? Token::Real : Token::Integer, number});
             i = j;
         } else if (c == '\'' || c == '"') {
             std::string text;
@@ -138,7 +195,18 @@ std::vector<Token> lexTag(std::string_view s)
             for (; j < s.size() && s[j] != c; ++j) {
                 if (s[j] == '\\' && j + 1 < s.size()) {
                     const char e = s[++j];
-                    text += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+                    const std::size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 0;
+                    if (digits && j + digits < s.size()
+                        && std::all_of(s.begin() + std::ptrdiff_t(j + 1), s.begin() + std::ptrdiff_t(j + 1 + digits),
+                                       [](char h) { return std::isxdigit(static_cast<unsigned char>(h)) != 0; })) {
+                        appendUtf8(text, std::uint32_t(std::stoul(std::string(s.substr(j + 1, digits)), nullptr, 16)));
+                        j += digits;
+                    } else if (std::string_view("nrt\\'\"").find(e) != std::string_view::npos) {
+                        text += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+                    } else { // Python keeps an unknown escape as written
+                        text += '\\';
+                        text += e;
+                    }
                 } else {
                     text += s[j];
                 }
@@ -168,6 +236,8 @@ public:
     explicit ExpressionParser(std::vector<Token> tokens) : m_t(std::move(tokens)) {}
 
     NodePtr expression() { return conditional(); }
+    //! An expression without a trailing "if ... else": a for loop's iterable, which its "if" filter follows.
+    NodePtr operand() { return orExpr(); }
     bool atEnd() const { return m_t[m_i].kind == Token::End; }
     bool peekWord(const char *word) const { return m_t[m_i].kind == Token::Identifier && m_t[m_i].text == word; }
     bool acceptWord(const char *word)
@@ -202,14 +272,17 @@ public:
     }
 
 private:
-    static NodePtr make(Node::Kind kind, std::string text = {})
+    NodePtr make(Node::Kind kind, std::string text = {})
     {
+        // Long chains (a ~ b ~ c ...) nest as deeply as parentheses do: every tag's tree is bounded.
+        if (++m_nodes > 2000)
+            throw SyntaxError("an expression has more than 2,000 parts");
         auto n = std::make_unique<Node>();
         n->kind = kind;
         n->text = std::move(text);
         return n;
     }
-    static NodePtr binary(std::string op, NodePtr a, NodePtr b)
+    NodePtr binary(std::string op, NodePtr a, NodePtr b)
     {
         NodePtr n = make(Node::Binary, std::move(op));
         n->kids.push_back(std::move(a));
@@ -268,51 +341,46 @@ private:
     }
     NodePtr comparison()
     {
-        NodePtr a = concat();
+        NodePtr a = additive();
         for (;;) {
             bool matched = false;
             for (const char *op : {"==", "!=", "<=", ">=", "<", ">"})
                 if (acceptOp(op)) {
-                    a = binary(op, std::move(a), concat());
+                    a = binary(op, std::move(a), additive());
                     matched = true;
                     break;
                 }
             if (matched)
                 continue;
             if (acceptWord("in")) {
-                a = binary("in", std::move(a), concat());
+                a = binary("in", std::move(a), additive());
             } else if (peekWord("not") && m_t[m_i + 1].kind == Token::Identifier && m_t[m_i + 1].text == "in") {
                 m_i += 2;
-                a = binary("not in", std::move(a), concat());
-            } else if (acceptWord("is")) {
-                NodePtr n = make(Node::Test);
-                n->negated = acceptWord("not");
-                n->text = identifier();
-                n->kids.push_back(std::move(a));
-                a = std::move(n);
+                a = binary("not in", std::move(a), additive());
             } else {
                 return a;
             }
         }
     }
-    NodePtr concat()
-    {
-        NodePtr a = additive();
-        while (acceptOp("~"))
-            a = binary("~", std::move(a), additive());
-        return a;
-    }
+    // Jinja's order: + and - bind less tightly than ~, which binds less tightly than * / // %.
     NodePtr additive()
     {
-        NodePtr a = multiplicative();
+        NodePtr a = concat();
         for (;;) {
             if (acceptOp("+"))
-                a = binary("+", std::move(a), multiplicative());
+                a = binary("+", std::move(a), concat());
             else if (acceptOp("-"))
-                a = binary("-", std::move(a), multiplicative());
+                a = binary("-", std::move(a), concat());
             else
                 return a;
         }
+    }
+    NodePtr concat()
+    {
+        NodePtr a = multiplicative();
+        while (acceptOp("~"))
+            a = binary("~", std::move(a), multiplicative());
+        return a;
     }
     NodePtr multiplicative()
     {
@@ -329,15 +397,38 @@ private:
                 return a;
         }
     }
-    NodePtr unary()
+    //! A unary minus applies before filters and tests, as in Jinja: -1|string is (-1)|string.
+    NodePtr unary(bool withFilters = true)
     {
         const Depth guard(m_depth);
+        NodePtr n;
         if (acceptOp("-")) {
-            NodePtr n = make(Node::Unary, "-");
-            n->kids.push_back(unary());
-            return n;
+            n = make(Node::Unary, "-");
+            n->kids.push_back(unary(false));
+        } else {
+            n = postfix(primary());
         }
-        return postfix(primary());
+        return withFilters ? filters(std::move(n)) : std::move(n);
+    }
+    NodePtr filters(NodePtr a)
+    {
+        for (;;) {
+            if (acceptOp("|")) {
+                NodePtr n = make(Node::Filter, identifier());
+                n->kids.push_back(std::move(a));
+                if (acceptOp("("))
+                    arguments(*n);
+                a = std::move(n);
+            } else if (acceptWord("is")) {
+                NodePtr n = make(Node::Test);
+                n->negated = acceptWord("not");
+                n->text = identifier();
+                n->kids.push_back(std::move(a));
+                a = std::move(n);
+            } else {
+                return a;
+            }
+        }
     }
     void arguments(Node &call)
     {
@@ -375,19 +466,14 @@ private:
                 NodePtr n = make(Node::Slice);
                 n->kids.push_back(std::move(a));
                 n->kids.push_back(start ? std::move(start) : make(Node::Literal));
-                n->kids.push_back(m_t[m_i].text == "]" ? make(Node::Literal) : expression());
+                n->kids.push_back(m_t[m_i].text == "]" || m_t[m_i].text == ":" ? make(Node::Literal) : expression());
+                n->kids.push_back(acceptOp(":") && m_t[m_i].text != "]" ? expression() : make(Node::Literal));
                 expectOp("]");
                 a = std::move(n);
             } else if (acceptOp("(")) {
                 NodePtr n = make(Node::Call);
                 n->kids.push_back(std::move(a));
                 arguments(*n);
-                a = std::move(n);
-            } else if (acceptOp("|")) {
-                NodePtr n = make(Node::Filter, identifier());
-                n->kids.push_back(std::move(a));
-                if (acceptOp("("))
-                    arguments(*n);
                 a = std::move(n);
             } else {
                 return a;
@@ -457,6 +543,7 @@ private:
     std::vector<Token> m_t;
     std::size_t m_i = 0;
     int m_depth = 0;
+    int m_nodes = 0;
 };
 
 //! The template cut into text and tags, whitespace handled as transformers' Jinja environment does
@@ -502,10 +589,11 @@ std::vector<Piece> cut(std::string_view s)
         std::string_view inner = s.substr(open + 2, close - open - 2);
         const bool stripBefore = !inner.empty() && inner.front() == '-';
         const bool keepBefore = !inner.empty() && inner.front() == '+';
-        const bool stripAfter = !inner.empty() && inner.back() == '-';
         if (stripBefore || keepBefore)
             inner.remove_prefix(1);
-        if (stripAfter || (!inner.empty() && inner.back() == '+'))
+        const bool stripAfter = !inner.empty() && inner.back() == '-';
+        const bool keepAfter = !inner.empty() && inner.back() == '+';
+        if (stripAfter || keepAfter)
             inner.remove_suffix(1);
         if (stripBefore) {
             text.erase(text.find_last_not_of(" \t\r\n") == std::string::npos ? 0
@@ -526,7 +614,7 @@ std::vector<Piece> cut(std::string_view s)
         else if (kind == '%')
             pieces.push_back({Piece::Block, std::string(inner)});
         stripNextWhitespace = stripAfter;
-        trimNextNewline = kind != '{' && !stripAfter; // trim_blocks
+        trimNextNewline = kind != '{' && !stripAfter && !keepAfter; // trim_blocks, unless +%}
         i = close + 2;
     }
     return pieces;
@@ -567,14 +655,14 @@ private:
         while (m_i < m_p.size()) {
             const Piece &p = m_p[m_i];
             if (p.kind == Piece::Text) {
-                TemplateStep s{TemplateStep::Text, p.text, {}, {}, {}, {}, {}};
+                TemplateStep s{TemplateStep::Text, p.text, {}, {}, {}, {}, {}, {}};
                 out.push_back(std::move(s));
                 ++m_i;
                 continue;
             }
             if (p.kind == Piece::Output) {
                 ExpressionParser e(lexTag(p.text));
-                TemplateStep s{TemplateStep::Output, {}, e.expression(), {}, {}, {}, {}};
+                TemplateStep s{TemplateStep::Output, {}, e.expression(), {}, {}, {}, {}, {}};
                 e.expectEnd();
                 out.push_back(std::move(s));
                 ++m_i;
@@ -602,7 +690,7 @@ private:
 
     TemplateStep ifStep(ExpressionParser &e)
     {
-        TemplateStep s{TemplateStep::If, {}, {}, {}, {}, {}, {}};
+        TemplateStep s{TemplateStep::If, {}, {}, {}, {}, {}, {}, {}};
         NodePtr condition = e.expression();
         e.expectEnd();
         for (;;) {
@@ -624,15 +712,17 @@ private:
 
     TemplateStep forStep(ExpressionParser &e)
     {
-        TemplateStep s{TemplateStep::For, {}, {}, {}, {}, {}, {}};
+        TemplateStep s{TemplateStep::For, {}, {}, {}, {}, {}, {}, {}};
         do
             s.targets.push_back(e.identifier());
         while (e.acceptOp(","));
         if (!e.acceptWord("in"))
             throw SyntaxError("'{% for %}' needs 'in'");
-        s.expr = e.expression();
-        if (e.peekWord("if") || e.peekWord("recursive"))
-            throw SyntaxError("a filtered or recursive '{% for %}' is not implemented");
+        s.expr = e.operand();
+        if (e.acceptWord("if"))
+            s.condition = e.expression();
+        if (e.peekWord("recursive"))
+            throw SyntaxError("a recursive '{% for %}' is not implemented");
         e.expectEnd();
         s.body = block({"else", "endfor"});
         if (firstWord(m_p[m_i++].text) == "else") {
@@ -644,7 +734,7 @@ private:
 
     TemplateStep setStep(ExpressionParser &e)
     {
-        TemplateStep s{TemplateStep::Set, {}, {}, {}, {}, {}, {}};
+        TemplateStep s{TemplateStep::Set, {}, {}, {}, {}, {}, {}, {}};
         s.targets.push_back(e.identifier());
         if (e.acceptOp("."))
             s.targets.push_back(e.identifier());
@@ -662,6 +752,23 @@ private:
 
 } // namespace
 
-std::vector<TemplateStep> parseTemplate(std::string_view source) { return TemplateParser(cut(source)).parse(); }
+std::vector<TemplateStep> parseTemplate(std::string_view source)
+{
+    // Jinja reads \r\n and \r as \n and drops one newline at the very end (keep_trailing_newline=False).
+    std::string text;
+    text.reserve(source.size());
+    for (std::size_t i = 0; i < source.size(); ++i) {
+        if (source[i] == '\r') {
+            text += '\n';
+            if (i + 1 < source.size() && source[i + 1] == '\n')
+                ++i;
+        } else {
+            text += source[i];
+        }
+    }
+    if (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    return TemplateParser(cut(text)).parse();
+}
 
 } // namespace shiftscope::jinja

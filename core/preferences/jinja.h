@@ -105,6 +105,7 @@ struct TemplateStep {
     std::vector<std::string> targets;                                // For loop variables; Set target (name[.attr])
     std::vector<TemplateStep> body;                                  // For
     std::vector<TemplateStep> orElse;                                // For's else
+    NodePtr condition;                                               // For: the "if" that filters its items
 };
 
 class SyntaxError {

@@ -322,16 +322,32 @@ void TestPreferences::chatTemplatesRenderAsJinja()
             ++renderings;
         }
     }
-    QCOMPARE(renderings, 40);
-    // What the renderer does not implement is refused by name when the template is read.
+    QCOMPARE(renderings, 48);
+    // Statements the renderer does not implement are refused when the template is read; filters, tests and
+    // functions when a rendering reaches them.
     QVERIFY(problemsOf([] { ChatTemplate::parse("{% macro m() %}{% endmacro %}", "t"); }).find("'{% macro %}'")
             != std::string::npos);
     QVERIFY(problemsOf([] { ChatTemplate::parse("{% if x %}", "t"); }).find("'{% endif %}' is missing")
             != std::string::npos);
     QVERIFY(problemsOf([] {
-                ChatTemplate::parse("{{ x | tojson }}", "t").render({}, false);
-            }).find("the filter 'tojson' is not implemented")
+                ChatTemplate::parse("{{ x | wordwrap }}", "t").render({}, false);
+            }).find("the filter 'wordwrap' is not implemented")
             != std::string::npos);
+    // Hostile templates are refused, never crash or hang.
+    for (const char *hostile :
+         {"{{-}}", "{%-%}", "{{ 'abc'.split('') }}", "{{ (-9223372036854775807 - 1) // -1 }}",
+          "{{ 9223372036854775807 + 1 }}",
+          "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+          "{% set ns = namespace(s='xx') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"}) {
+        const std::string message = problemsOf([&] {
+            ChatTemplate::parse(hostile, "t").render({{"user", "Hi"}}, true);
+        });
+        QVERIFY2(!message.empty(), hostile);
+    }
+    std::string chain = "{{ 'a'";
+    for (int i = 0; i < 5000; ++i)
+        chain += " ~ 'a'";
+    QVERIFY(problemsOf([&] { ChatTemplate::parse(chain + " }}", "t"); }).find("2,000 parts") != std::string::npos);
 }
 
 void TestPreferences::chatTemplateOfAModelFolder()

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Renders chat templates of the kinds models ship with Jinja2 as transformers configures it (a sandboxed
-environment with trim_blocks and lstrip_blocks, raise_exception), for conversations of several shapes, and writes
+environment with trim_blocks and lstrip_blocks, raise_exception, tojson, tools and documents None), for conversations of several shapes, and writes
 tests/reference/chat_templates.json. The C++ renderer (core/preferences/chattemplate) must give the same text.
 
 Run with Debian's python3-jinja2:  /usr/bin/python3 tests/reference/render_chat_templates.py
@@ -44,6 +44,14 @@ TEMPLATES = {
                 "{{ m['content'] }}\n    {%- endif %}\n{%- endfor %}\n"
                 "{%- if add_generation_prompt %}\n[{{ ns.turns + 1 }}] ASSISTANT:{% endif %}"
                 "{% if tools is defined %}TOOLS{% endif %}{{ '' if 'x' in 'xyz' else 'no' }}",
+    # Operators, filters, tests, slices, escapes and values as Jinja prints them
+    "expressions": "{{ '<' ~ 1 + 1 ~ '>' }}|{{ 1 + 1 is number }}|{{ -1|string }}|{{ messages[::-1][0].role }}|"
+                   "{{ messages[-1:0:-1]|length }}|{{ 'x \\n'.rstrip('\\n') ~ '--x--'.strip('-') }}|{{ 0.1 }} {{ 1e16 }} "
+                   "{{ 2.5 * 2 }} {{ 7 // -2 }} {{ -7 % 3 }}|{{ 'a\\sb' }} {{ '\\x41\\u00e9' }}|{{ [1, 2][5] }}|"
+                   "{{ ['a\\nb', \"it's\"] }}|{{ messages[0] | tojson }}|{{ range(0, 10, 3) | list }}|"
+                   "{{ ' a  b '.split() }}{{ 'a,b'.split(',') }}|{{ tools is none }}{{ documents is defined }}\n"
+                   "{% for m in messages if m.role == 'user' %}{{ loop.index }}/{{ loop.length }}={{ m.content }} {% endfor %}\n"
+                   "{% if true +%}\nkept{% endif %}\n",
     # lstrip_blocks on indented tags, comments and the + marker
     "indented": "{# a comment #}\n{% for message in messages %}\n    {% if message.role == 'assistant' %}\n"
                 "  A: {{ message.content }}\n    {% else %}\n  {{ message.role[0] | upper }}: {{ message.content }}\n"
@@ -62,6 +70,11 @@ CONVERSATIONS = [
 def main():
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
 
+    def tojson(value):  # transformers' filter: json.dumps with ensure_ascii=False
+        return json.dumps(value, ensure_ascii=False)
+
+    env.filters["tojson"] = tojson
+
     def raise_exception(message):
         raise TemplateError(message)
 
@@ -75,7 +88,7 @@ def main():
                 case = {"messages": messages, "add_generation_prompt": generation}
                 try:
                     case["output"] = template.render(messages=messages, add_generation_prompt=generation,
-                                                     bos_token="<s>", eos_token="</s>")
+                                                     bos_token="<s>", eos_token="</s>", tools=None, documents=None)
                 except TemplateError as e:
                     case["error"] = str(e)
                 cases.append(case)

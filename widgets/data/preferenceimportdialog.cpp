@@ -88,6 +88,15 @@ PreferenceImportDialog::PreferenceImportDialog(QWidget *parent)
         updateOk();
     });
     m_okButton = buttons->button(QDialogButtonBox::Ok);
+    // Tab goes down the form in the order it reads.
+    setTabOrder(m_file, browse);
+    setTabOrder(browse, m_name);
+    setTabOrder(m_name, m_testFraction);
+    setTabOrder(m_testFraction, m_seed);
+    setTabOrder(m_seed, m_chatTemplate);
+    setTabOrder(m_chatTemplate, browseTemplate);
+    setTabOrder(browseTemplate, m_bySubset);
+    setTabOrder(m_bySubset, m_replace);
     resize(620, sizeHint().height());
     updateOk();
 }
