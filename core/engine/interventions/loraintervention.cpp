@@ -178,6 +178,12 @@ void LoraIntervention::saveExtras(const InterventionContext &context, const Mode
     writeFileAtomically(dir / "adapter_config.json", config.dump(2) + "\n");
 }
 
+const ForwardHooks *LoraIntervention::sharedHooks(bool training) const
+{
+    m_hooks->training = training;
+    return m_hooks.get();
+}
+
 at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                                         bool training) const
 {

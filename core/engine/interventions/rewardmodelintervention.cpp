@@ -2,6 +2,7 @@
 
 #include "engine/model/causallm.h"
 #include "engine/interventions/adamw.h"
+#include "engine/model/kvcache.h"
 #include "engine/interventions/modelsession.h"
 #include "engine/interventions/parameters.h"
 #include "util/errors.h"
@@ -32,6 +33,9 @@ std::vector<ParameterSpec> RewardModelIntervention::parameters() const
         {"weight_decay", "0", "AdamW weight decay"},
         {"max_grad_norm", "0.3", "gradients are clipped to this norm, as in GENIES"},
         {"max_length", "512", "tokens kept per sequence; longer prompts lose their beginning"},
+        {"prefix_sharing", "true",
+         "true: each training pair's prompt runs once and both responses continue its keys and values (lora); "
+         "false: both sequences in full, as GENIES trains"},
     };
     for (auto &spec : ownParameters())
         specs.push_back(std::move(spec));
@@ -56,6 +60,67 @@ at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const s
     return at::mv(lastHidden(session, ids, mask, training), m_head); // (rows)
 }
 
+at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
+                                                  const std::vector<const TokenizedExample *> &examples,
+                                                  const std::vector<std::pair<int, int>> &responses) const
+{
+    const CausalLM &model = session.model();
+    const auto pairs = std::int64_t(examples.size());
+    // 1. The prompts, left-padded, into a cache that keeps the autograd graph.
+    std::vector<std::vector<int>> prompts;
+    std::size_t promptLength = 0;
+    for (const TokenizedExample *t : examples) {
+        prompts.push_back(t->prompt);
+        promptLength = std::max(promptLength, t->prompt.size());
+    }
+    KvCache cache;
+    if (promptLength > 0) {
+        const auto [ids, mask] = leftPadded(prompts, session.eosId());
+        ForwardRequest request;
+        request.inputIds = ids;
+        request.attentionMask = mask;
+        request.logitsFrom = ids.size(1);
+        request.hooks = sharedHooks(true);
+        request.trainable = true;
+        model.forward(request, &cache);
+    }
+    // 2. Chosen responses then rejected ones, right-padded, each continuing its prompt's cache row; the reward is
+    //    read at each response's last token.
+    std::vector<const std::vector<int> *> rows;
+    std::vector<std::int64_t> cacheRows, last;
+    std::size_t length = 0;
+    for (int side = 0; side < 2; ++side)
+        for (std::int64_t k = 0; k < pairs; ++k) {
+            const auto &[preferred, dispreferred] = responses[std::size_t(k)];
+            const auto &response =
+                examples[std::size_t(k)]->responses[std::size_t(side == 0 ? preferred : dispreferred)];
+            rows.push_back(&response);
+            cacheRows.push_back(k);
+            last.push_back(std::int64_t(response.size()) - 1);
+            length = std::max(length, response.size());
+        }
+    const auto count = std::int64_t(rows.size());
+    std::vector<std::int64_t> ids(std::size_t(count) * length, session.eosId()), mask(ids.size(), 0);
+    for (std::int64_t r = 0; r < count; ++r)
+        for (std::size_t t = 0; t < rows[std::size_t(r)]->size(); ++t) {
+            ids[std::size_t(r) * length + t] = (*rows[std::size_t(r)])[t];
+            mask[std::size_t(r) * length + t] = 1;
+        }
+    const auto shape = std::vector<std::int64_t>{count, std::int64_t(length)};
+    KvCache continued = cache.selectRows(at::tensor(cacheRows, at::kLong));
+    ForwardRequest request;
+    request.inputIds = at::tensor(ids, at::kLong).view(shape);
+    request.attentionMask = at::tensor(mask, at::kLong).view(shape);
+    request.capturePositions = at::tensor(last, at::kLong).view({count, 1});
+    request.hiddenStates = true;
+    request.logitsFrom = std::int64_t(length);
+    request.hooks = sharedHooks(true);
+    request.trainable = true;
+    const ForwardResult result = model.forward(request, promptLength > 0 ? &continued : nullptr);
+    const at::Tensor hidden = result.hiddenStates.select(1, 0).select(1, model.config().layers); // (rows, hidden)
+    return at::mv(hidden, m_head);
+}
+
 void RewardModelIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
 {
     const auto session = ModelSession::open(context);
@@ -65,6 +130,7 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     const double weightDecay = realParameter(context, "weight_decay", 0, 10);
     const double maxGradNorm = realParameter(context, "max_grad_norm", 0, 1e9);
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    const bool prefixSharing = choiceParameter(context, "prefix_sharing", {"true", "false"}) == "true";
 
     const std::vector<PairRef> pairs = onePairPerExample(trainExamples, context.seed);
     if (pairs.empty())
@@ -93,6 +159,9 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     for (int step = 1; step <= steps; ++step) {
         std::vector<std::vector<int>> rows; // chosen sequences, then rejected ones
         std::vector<std::vector<int>> rejected;
+        std::vector<const TokenizedExample *> batchTokens;
+        std::vector<std::pair<int, int>> batchPairs; // (preferred, dispreferred) response indices
+        bool cut = false;                            // a sequence lost its beginning to max_length
         for (int b = 0; b < batchSize && b < int(pairs.size()); ++b) {
             if (cursor == order.size()) { // a new epoch in a new order
                 for (std::size_t i = 0; i < order.size(); ++i)
@@ -110,10 +179,18 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
             };
             rows.push_back(sequence(pairs[k].preferredIndex));
             rejected.push_back(sequence(pairs[k].dispreferredIndex));
+            batchTokens.push_back(&t);
+            batchPairs.emplace_back(pairs[k].preferredIndex, pairs[k].dispreferredIndex);
+            for (int response : {pairs[k].preferredIndex, pairs[k].dispreferredIndex})
+                cut = cut || t.prompt.size() + t.responses[std::size_t(response)].size() > maxLength;
         }
         const auto chosenCount = std::int64_t(rows.size());
         rows.insert(rows.end(), rejected.begin(), rejected.end());
-        const at::Tensor r = rewards(*session, rows, true);
+        // Each pair's prompt once, its keys and values shared by both responses (gradients flow through them),
+        // where the subclass allows it and no sequence was cut; otherwise every sequence in full.
+        const at::Tensor r = prefixSharing && sharedHooks(true) && !cut
+                               ? sharedRewards(*session, batchTokens, batchPairs)
+                               : rewards(*session, rows, true);
         const at::Tensor margin = r.narrow(0, 0, chosenCount) - r.narrow(0, chosenCount, chosenCount);
         const at::Tensor loss = -at::log_sigmoid(margin).mean();
         optimizer.zeroGrad();

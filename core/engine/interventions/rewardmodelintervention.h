@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/model/tensorfile.h"
+#include "engine/scoring/responsescorer.h"
 #include "runs/intervention.h"
 
 #include <ATen/core/Tensor.h>
@@ -9,6 +10,7 @@
 
 namespace shiftscope {
 
+class ForwardHooks;
 class ModelSession;
 
 //! A reward model over the frozen base model (reference 4.4 and 4.5): something trainable inside or before the
@@ -39,6 +41,10 @@ protected:
     virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                                   bool training) const = 0;
 
+    //! The forward hooks that carry what the subclass trains, ready for a training pass, when its sequences can share
+    //! their prompt's keys and values (lora); null when they cannot (prompt_tuning puts tokens before the prompt).
+    virtual const ForwardHooks *sharedHooks(bool /*training*/) const { return nullptr; }
+
     //! Called after training has saved its tensors: writes what else the unit leaves (lora: a PEFT adapter folder).
     virtual void saveExtras(const InterventionContext &, const ModelSession &, const at::Tensor & /*head*/) const {}
 
@@ -48,6 +54,9 @@ protected:
 
 private:
     at::Tensor rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows, bool training) const;
+    //! Rewards of each pair's chosen then rejected response, the pair's prompt run once (training, with sharedHooks).
+    at::Tensor sharedRewards(const ModelSession &session, const std::vector<const TokenizedExample *> &examples,
+                             const std::vector<std::pair<int, int>> &responses) const;
 
     at::Tensor m_head; // (hidden)
 };
@@ -71,6 +80,7 @@ protected:
     //! The adapters and the reward head as a PEFT LoRA adapter for sequence classification, in `peft_adapter/`.
     void saveExtras(const InterventionContext &context, const ModelSession &session,
                     const at::Tensor &head) const override;
+    const ForwardHooks *sharedHooks(bool training) const override;
 
 private:
     void configure(const InterventionContext &context);
