@@ -2,7 +2,8 @@
 // test split, on the Pythia-160m-shaped GPT-NeoX of the engine benchmark (random weights, a character tokenizer so
 // a 200-character prompt is 200 tokens). Prints, per intervention, the training and evaluation time; for the
 // probe interventions the time of a second run with the activation cache filled by the first, which gives the
-// share of time spent extracting activations and what the cache saves. Asserts nothing.
+// share of time spent extracting activations and what the cache saves; lora trains once with each pair's prompt
+// shared by its two responses (the default) and once with both sequences in full. Asserts nothing.
 //   bench_interventions [train examples=48] [test examples=24] [threads=2] [interventions=all]
 #include "bench/pythiamodel.h"
 #include "core/chartokenizer.h"
@@ -126,6 +127,7 @@ int main(int argc, char **argv)
         {"zero_shot", {}},
         {"few_shot", {"num_shots=2"}},
         {"lora", {"steps=8", "batch_size=4"}},
+        {"lora", {"steps=8", "batch_size=4", "prefix_sharing=false"}}, // each pair's prompt run twice, as GENIES
         {"prompt_tuning", {"steps=8", "batch_size=4"}},
         {"mms", {}},
         {"cra", {}},
