@@ -18,6 +18,11 @@ packages=(
   libsqlite3-dev libssl-dev nlohmann-json3-dev  # workspace, hashing, JSON
 )
 
+# The test suite also runs a real single-host Slurm cluster (tests/slurm/local-cluster.sh).
+if [ "$mode" = test ]; then
+  packages+=(slurm-wlm munge)
+fi
+
 bash packaging/install-missing.sh "${packages[@]}"
 
 if [ "$mode" = test ]; then

@@ -5,6 +5,7 @@
 #include "runs/runstore.h"
 #include "util/errors.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -75,10 +76,16 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                                       "the run is being executed by " + run->owner.describe(),
                                       "wait for it to end, or stop that process and resume the run"});
 
+    auto selected = [&](const RunUnit &unit) {
+        return options.units.empty()
+            || std::find(options.units.begin(), options.units.end(), unit.position) != options.units.end();
+    };
     // Work is counted in pairs; what is already stored counts as done.
     std::int64_t total = 0, done = 0;
     for (const auto &unit : run->units)
         for (const auto &d : unit.evaluations) {
+            if (!selected(unit))
+                continue;
             const auto info = workspace.distribution(d);
             total += info ? info->testPairs : 0;
             done += store.predictionCount(unit.id, d);
@@ -89,7 +96,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
     try {
         for (const auto &unit : run->units) {
             currentUnit = unit.id;
-            if (unit.status == RunStatus::Done)
+            if (unit.status == RunStatus::Done || !selected(unit))
                 continue;
             const std::string prefix =
                 "unit " + std::to_string(unit.position + 1) + "/" + std::to_string(unitCount) + ": ";
@@ -103,7 +110,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                                                                         : resolveParameters(*intervention, {});
             context.seed = run->seed;
             context.artifactDir = artifactDir(workspace, runId, unit.position);
-            context.cacheDir = cacheDir(workspace);
+            context.cacheDir = options.cacheDir.empty() ? cacheDir(workspace) : options.cacheDir;
             context.device = options.device;
             context.trainDistribution = unit.trainDistribution;
             if (const auto info = workspace.distribution(unit.trainDistribution))
@@ -165,7 +172,10 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
         throw;
     }
     reportProgress(options.progress, total, total, "done");
-    store.setStatus(runId, RunStatus::Done);
+    const auto finished = store.run(runId);
+    const bool allDone = std::all_of(finished->units.begin(), finished->units.end(),
+                                     [](const RunUnit &u) { return u.status == RunStatus::Done; });
+    store.setStatus(runId, allDone ? RunStatus::Done : RunStatus::Queued);
     return RunStatus::Done;
 }
 

@@ -5,13 +5,16 @@
 #include "workspace/workspace.h"
 
 #include <filesystem>
+#include <vector>
 
 namespace shiftscope {
 
 struct RunOptions {
-    int batchSize = 32;         //!< pairs evaluated and committed together
-    ProgressCallback progress;  //!< stage text reads like "unit 2/5: evaluating alpaca_hard"
-    std::string device = "cpu"; //!< where model interventions compute: "cpu" or "cuda"
+    int batchSize = 32;               //!< pairs evaluated and committed together
+    ProgressCallback progress;        //!< stage text reads like "unit 2/5: evaluating alpaca_hard"
+    std::string device = "cpu";       //!< where model interventions compute: "cpu" or "cuda"
+    std::vector<int> units{};         //!< positions of the units to execute; empty: all of them
+    std::filesystem::path cacheDir{}; //!< where activation caches are kept; empty: cacheDir(workspace)
 };
 
 //! Executes a planned run, unit by unit. Predictions are committed batch by batch and metrics as each evaluated
@@ -20,7 +23,8 @@ struct RunOptions {
 //! callback returning false) stops between batches and marks the run cancelled; an error marks it failed.
 class RunRunner {
 public:
-    //! Runs (or resumes) `runId`; returns its final status. Cancelled is returned, not thrown.
+    //! Runs (or resumes) `runId`; returns its final status. Cancelled is returned, not thrown. When `options.units`
+    //! names some units only, the run is Done once every unit is, and goes back to Queued otherwise.
     static RunStatus execute(Workspace &workspace, std::int64_t runId, const RunOptions &options = {});
     //! Where a unit keeps what its intervention learned.
     static std::filesystem::path artifactDir(const Workspace &workspace, std::int64_t runId, int unitPosition);

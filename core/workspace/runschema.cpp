@@ -86,4 +86,22 @@ CREATE INDEX evaluations_by_unit ON evaluations(unit_id) WHERE unit_id IS NOT NU
 )sql";
 }
 
+std::string_view runSubmissionMigrationSql()
+{
+    // A run executed by a Slurm cluster: the plan folder on the shared filesystem its tasks read and write their
+    // shards into (plan_id names the plan, so a shard of another plan is refused), the options it was submitted
+    // with (JSON: partition, gpus_per_task, max_parallel, time, sbatch_args, device, program) and every submission
+    // (JSON array: array job, collect job, units, time), a resume adding one.
+    return R"sql(
+CREATE TABLE run_submissions (
+    run_id       INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    plan_dir     TEXT NOT NULL,
+    plan_id      TEXT NOT NULL,
+    options      TEXT NOT NULL DEFAULT '{}',
+    jobs         TEXT NOT NULL DEFAULT '[]',
+    submitted_at TEXT NOT NULL
+);
+)sql";
+}
+
 } // namespace shiftscope

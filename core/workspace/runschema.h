@@ -10,5 +10,7 @@ std::string_view runMigrationSql();
 std::string_view runOwnerMigrationSql();
 //! SQL of the migration that lets runs write evaluations beside imported ones, with their provenance.
 std::string_view runResultsMigrationSql();
+//! SQL of the migration that records runs submitted to a Slurm cluster: their plan folder and jobs.
+std::string_view runSubmissionMigrationSql();
 
 } // namespace shiftscope

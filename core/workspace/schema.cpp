@@ -169,6 +169,8 @@ CREATE TABLE target_capabilities (
         runResultsMigrationSql(),
         // 7 -> 8: reward-model scores and preference-data imports.
         rewardMigrationSql(),
+        // 8 -> 9: runs submitted to a Slurm cluster.
+        runSubmissionMigrationSql(),
     };
     return migrations;
 }

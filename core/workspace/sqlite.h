@@ -97,7 +97,8 @@ private:
     sqlite3_stmt *m_stmt = nullptr;
 };
 
-//! Begins a transaction; rolls back on destruction unless commit() was called.
+//! Begins a transaction; rolls back on destruction unless commit() was called. Inside another transaction it is a
+//! savepoint of it: its commit keeps its writes for the outer one to commit, its rollback undoes only its own.
 class Transaction {
 public:
     explicit Transaction(Database &db);
@@ -109,6 +110,7 @@ public:
 private:
     Database &m_db;
     bool m_done = false;
+    bool m_nested = false;
 };
 
 } // namespace shiftscope

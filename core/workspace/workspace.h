@@ -14,7 +14,7 @@ namespace shiftscope {
 //! and migrates older ones; a foreign or newer file is refused without being touched.
 class Workspace {
 public:
-    static constexpr int kSchemaVersion = 8;
+    static constexpr int kSchemaVersion = 9;
     static constexpr std::int32_t kApplicationId = 0x53536370; // "SScp"
 
     //! Creates a new workspace; refuses to overwrite an existing file.
