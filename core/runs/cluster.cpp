@@ -610,7 +610,7 @@ std::vector<UnitProgress> clusterUnitProgress(Workspace &workspace, std::int64_t
     if (programAvailable("squeue")) {
         try {
             const ProgramResult r =
-                runProgram({"squeue", "-h", "-r", "-n", jobName(submission->planId), "-o", "%i|%T"});
+                runProgram({"squeue", "-h", "-r", "-n", jobName(submission->planId), "-o", "%i|%T|%r"});
             if (r.exitCode == 0) {
                 slurmKnown = true;
                 std::size_t start = 0;
@@ -619,11 +619,17 @@ std::vector<UnitProgress> clusterUnitProgress(Workspace &workspace, std::int64_t
                     const std::string line = r.out.substr(start, end - start);
                     start = end + 1;
                     const auto bar = line.find('|'), underscore = line.find('_');
+                    const auto reasonBar = line.find('|', bar == std::string::npos ? bar : bar + 1);
                     if (bar == std::string::npos || underscore == std::string::npos || underscore > bar)
                         continue;
                     try {
                         const int position = std::stoi(line.substr(underscore + 1, bar - underscore - 1));
-                        queued[position] = {line.substr(bar + 1), line.substr(0, bar)};
+                        std::string job = line.substr(0, bar);
+                        const std::string reason = reasonBar == std::string::npos ? std::string()
+                                                                                  : trimmed(line.substr(reasonBar + 1));
+                        if (!reason.empty() && reason != "None")
+                            job += ", " + reason;
+                        queued[position] = {line.substr(bar + 1, reasonBar - bar - 1), job};
                     } catch (const std::exception &) {
                     }
                 }

@@ -3,11 +3,18 @@
 // ATen comes before any Qt header: Qt's `slots` macro breaks ATen/core/ivalue_inl.h.
 #include "enginetestmodels.h"
 #include "craftedexamples.h"
+#include "engine/cli/enginecommands.h"
 #include "runs/cluster.h"
 #include "runs/runstore.h"
+#include "widgets/runs/runlauncherdialog.h"
+#include "widgets/runs/runspanel.h"
 #include "workspace/workspace.h"
 
+#include <QGroupBox>
+#include <QLineEdit>
 #include <QProcess>
+#include <QSignalSpy>
+#include <QTableWidget>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -60,6 +67,7 @@ private slots:
     void runOnSlurmEqualsTheLocalRun();
     void lostUnitIsResubmitted();
     void badShardsAreRefusedByName();
+    void runsPanelSubmitsAndFollowsTheUnits();
 
 private:
     Program cli(QStringList args) const
@@ -117,6 +125,7 @@ void TestSlurm::initTestCase()
     const char *program = std::getenv("SHIFTSCOPE_CLI");
     QVERIFY2(program && fs::exists(program), "SHIFTSCOPE_CLI must name the built shiftscope-cli");
     m_cli = program;
+    registerEngineCommands(); // the interventions, for the launcher
     const fs::path root = m_dir.path().toStdString();
     TinyModel m;
     m.vocab = 128;
@@ -251,5 +260,52 @@ void TestSlurm::badShardsAreRefusedByName()
     QCOMPARE(predictions(m_slurm), before);
 }
 
-QTEST_GUILESS_MAIN(TestSlurm)
+void TestSlurm::runsPanelSubmitsAndFollowsTheUnits()
+{
+    if (!m_local)
+        QSKIP("needs the local run of runOnSlurmEqualsTheLocalRun");
+    Workspace ws = Workspace::open(m_ws);
+    ShiftPair shift;
+    shift.source = "a";
+    shift.target = "b";
+    RunLauncherDialog dialog(&ws, shift);
+    dialog.setModelDir(QString::fromStdString(m_model.string()));
+    dialog.setIntervention(QStringLiteral("mms"));
+    QCOMPARE(dialog.request().intervention, std::string("mms"));
+    QVERIFY(!dialog.slurm());
+    dialog.slurmGroup()->setChecked(true);
+    dialog.sharedDirEdit()->setText(QString::fromStdString(m_shared.string()));
+    const auto options = dialog.slurm();
+    QVERIFY(options && options->sharedDir == m_shared);
+
+    RunsPanel panel;
+    panel.setWorkspace(&ws);
+    QSignalSpy failures(&panel, &RunsPanel::failed);
+    RunRequest request = dialog.request();
+    request.seed = 3;
+    const qint64 id = panel.submitToSlurm(request, *options);
+    QVERIFY(id > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.isClusterBusy(), 60000);
+    QVERIFY2(failures.isEmpty(), failures.isEmpty() ? "" : qPrintable(failures.first().first().toString()));
+    auto statusOf = [&] {
+        panel.refresh();
+        for (int row = 0; row < panel.table()->rowCount(); ++row)
+            if (panel.table()->item(row, 0)->text().toLongLong() == id)
+                return panel.table()->item(row, 3)->text();
+        return QString();
+    };
+    // Units show their Slurm states until the collect job has merged them all; the results are then the run's.
+    const QString first = statusOf();
+    QVERIFY2(first.startsWith(QStringLiteral("on Slurm: ")) || first == QStringLiteral("done"), qPrintable(first));
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(), QStringLiteral("done"), 120000);
+    Workspace check = Workspace::open(m_ws);
+    RunStore store(check);
+    const RunRecord run = store.existingRun(id);
+    const RunRecord local = store.existingRun(m_local);
+    QCOMPARE(run.units[0].trainDistribution, std::string("a"));
+    QCOMPARE(local.units[0].trainDistribution, std::string("a"));
+    QCOMPARE(store.predictions(run.units[0].id, "b"), store.predictions(local.units[0].id, "b"));
+}
+
+QTEST_MAIN(TestSlurm)
 #include "tst_slurm.moc"

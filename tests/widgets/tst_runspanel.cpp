@@ -101,6 +101,7 @@ private slots:
     void runsToCompletionOffTheGuiThread();
     void cancelThenResume();
     void badRequestIsReported();
+    void slurmSubmissionThatNeverReachedSlurmLeavesNoRun();
     void launcherBuildsRequest();
     void launcherKnowsTheWorkspace();
     void runsAppearInTheOpenWindow();
@@ -172,6 +173,25 @@ void TestRunsPanel::badRequestIsReported()
     QCOMPARE(panel.submit({{}, "random", "a:missing", {}, 1, "zero_shot", {}}), qint64(0));
     QCOMPARE(failed.count(), 1);
     QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("missing is not in the workspace")));
+}
+
+void TestRunsPanel::slurmSubmissionThatNeverReachedSlurmLeavesNoRun()
+{
+    RunsPanel panel;
+    panel.setWorkspace(m_ws.get());
+    const auto before = RunStore(*m_ws).runs().size();
+    QSignalSpy failed(&panel, &RunsPanel::failed);
+    const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+    setenv("PATH", (m_dir->path() + QStringLiteral("/no-bin")).toUtf8().constData(), 1);
+    SlurmOptions options;
+    options.sharedDir = ss(m_dir->path() + QStringLiteral("/shared"));
+    QVERIFY(panel.submitToSlurm({{}, "random", "a:b", {}, 1, "zero_shot", {}}, options) > 0);
+    QTRY_VERIFY(!panel.isClusterBusy());
+    setenv("PATH", path.c_str(), 1);
+    QCOMPARE(failed.count(), 1);
+    QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("sbatch")),
+             qPrintable(failed.at(0).at(0).toString()));
+    QCOMPARE(RunStore(*m_ws).runs().size(), before); // removed again: no task will ever run it
 }
 
 void TestRunsPanel::launcherBuildsRequest()

@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -36,7 +37,14 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
       m_parameters(new QFormLayout),
       m_shifts(new QComboBox(this)),
       m_shiftList(new QListWidget(this)),
-      m_seed(new QSpinBox(this))
+      m_seed(new QSpinBox(this)),
+      m_slurm(new QGroupBox(tr("Submit to Slurm"), this)),
+      m_sharedDir(new QLineEdit(this)),
+      m_partition(new QLineEdit(this)),
+      m_gpus(new QSpinBox(this)),
+      m_maxParallel(new QSpinBox(this)),
+      m_time(new QLineEdit(this)),
+      m_sbatchArgs(new QLineEdit(this))
 {
     setWindowTitle(tr("New Run"));
     m_modelSummary->setWordWrap(true);
@@ -115,8 +123,40 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
     form->addRow(tr("Shifts"), m_shifts);
     form->addRow(QString(), m_shiftList);
     form->addRow(tr("Seed"), m_seed);
+    // A run on a cluster: one Slurm task per unit, shards in the shared folder, collected into this workspace.
+    m_slurm->setCheckable(true);
+    m_slurm->setChecked(false);
+    m_slurm->setToolTip(tr("Submit one Slurm array task per unit (sbatch) and a job that collects their results; "
+                           "needs sbatch and squeue on this machine and a folder every node can write"));
+    m_sharedDir->setPlaceholderText(tr("a folder on the cluster's shared filesystem"));
+    m_partition->setPlaceholderText(tr("the default partition"));
+    m_gpus->setRange(0, 64);
+    m_gpus->setSpecialValueText(tr("none"));
+    m_maxParallel->setRange(0, 10000);
+    m_maxParallel->setSpecialValueText(tr("no limit"));
+    m_time->setPlaceholderText(tr("the partition's limit (e.g. 4:00:00)"));
+    m_sbatchArgs->setPlaceholderText(tr("more sbatch arguments, e.g. --account=lab --qos=high"));
+    auto *browseShared = new QPushButton(tr("Browse…"), this);
+    auto *sharedRow = new QHBoxLayout;
+    sharedRow->addWidget(m_sharedDir, 1);
+    sharedRow->addWidget(browseShared);
+    connect(browseShared, &QPushButton::clicked, this, [this] {
+        const QString dir = FileDialogs::existingFolder(this, tr("Choose a folder every node of the cluster sees"));
+        if (!dir.isEmpty())
+            m_sharedDir->setText(dir);
+    });
+    auto *slurmForm = new QFormLayout(m_slurm);
+    slurmForm->addRow(tr("Shared folder"), sharedRow);
+    slurmForm->addRow(tr("Partition"), m_partition);
+    slurmForm->addRow(tr("GPUs per task"), m_gpus);
+    slurmForm->addRow(tr("Units at once"), m_maxParallel);
+    slurmForm->addRow(tr("Time limit"), m_time);
+    slurmForm->addRow(tr("sbatch arguments"), m_sbatchArgs);
+
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Start"));
+    connect(m_slurm, &QGroupBox::toggled, this,
+            [buttons](bool on) { buttons->button(QDialogButtonBox::Ok)->setText(on ? tr("Submit") : tr("Start")); });
     auto *defaults = new QLabel(tr("<b>Parameters</b> (defaults are the original GENIES code's, sized for "
                                    "full-size models: large values such as ccs's 1,000 epochs take long on a CPU)"),
                                 this);
@@ -125,6 +165,7 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
     layout->addLayout(form);
     layout->addWidget(defaults);
     layout->addLayout(m_parameters);
+    layout->addWidget(m_slurm);
     layout->addWidget(buttons);
 
     connect(browse, &QPushButton::clicked, this, [this] {
@@ -148,6 +189,13 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
     setTabOrder(m_intervention, m_shifts);
     setTabOrder(m_shifts, m_shiftList);
     setTabOrder(m_shiftList, m_seed);
+    setTabOrder(m_slurm, m_sharedDir);
+    setTabOrder(m_sharedDir, browseShared);
+    setTabOrder(browseShared, m_partition);
+    setTabOrder(m_partition, m_gpus);
+    setTabOrder(m_gpus, m_maxParallel);
+    setTabOrder(m_maxParallel, m_time);
+    setTabOrder(m_time, m_sbatchArgs);
     if (!models.isEmpty())
         setModelDir(models.first());
     rebuildParameters();
@@ -210,6 +258,22 @@ RunRequest RunLauncherDialog::request() const
     for (const auto &[name, edit] : m_parameterEdits)
         r.parameters.push_back(name + "=" + ss(edit->text().trimmed()));
     return r;
+}
+
+std::optional<SlurmOptions> RunLauncherDialog::slurm() const
+{
+    if (!m_slurm->isChecked())
+        return std::nullopt;
+    SlurmOptions o;
+    o.sharedDir = ss(m_sharedDir->text().trimmed());
+    o.partition = ss(m_partition->text().trimmed());
+    o.gpusPerTask = m_gpus->value();
+    o.maxParallel = m_maxParallel->value();
+    o.time = ss(m_time->text().trimmed());
+    for (const QString &arg : m_sbatchArgs->text().split(QLatin1Char(' '), Qt::SkipEmptyParts))
+        o.sbatchArgs.push_back(ss(arg));
+    o.device = o.gpusPerTask > 0 ? "cuda" : "cpu";
+    return o;
 }
 
 } // namespace shiftscope

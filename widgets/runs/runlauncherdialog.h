@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runs/cluster.h"
 #include "runs/runplanner.h"
 #include "workspace/workspace.h"
 
@@ -7,6 +8,7 @@
 #include <optional>
 
 class QComboBox;
+class QGroupBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
@@ -18,13 +20,17 @@ namespace shiftscope {
 //! Chooses a run: a model folder (the workspace's models offered, the last used first; its architecture and size
 //! shown as soon as it is picked), an intervention with a form for its parameters (each saying the original
 //! GENIES code's default), the shifts (the navigator's current shift, GENIES, all, any loaded catalogue, or a
-//! hand-picked set) and a seed.
+//! hand-picked set) and a seed; and whether to submit it to a Slurm cluster, with sbatch's options.
 class RunLauncherDialog : public QDialog {
     Q_OBJECT
 public:
     RunLauncherDialog(Workspace *workspace, const std::optional<ShiftPair> &currentShift, QWidget *parent = nullptr);
 
     RunRequest request() const;
+    //! The Slurm options when "Submit to Slurm" is ticked, else nothing (the run executes here).
+    std::optional<SlurmOptions> slurm() const;
+    QGroupBox *slurmGroup() const { return m_slurm; }
+    QLineEdit *sharedDirEdit() const { return m_sharedDir; }
     void setModelDir(const QString &dir);
     void setIntervention(const QString &name);
     QLabel *modelSummary() const { return m_modelSummary; }
@@ -47,6 +53,13 @@ private:
     QComboBox *m_shifts;
     QListWidget *m_shiftList;
     QSpinBox *m_seed;
+    QGroupBox *m_slurm;
+    QLineEdit *m_sharedDir;
+    QLineEdit *m_partition;
+    QSpinBox *m_gpus;
+    QSpinBox *m_maxParallel;
+    QLineEdit *m_time;
+    QLineEdit *m_sbatchArgs;
     std::vector<std::pair<std::string, QLineEdit *>> m_parameterEdits;
 };
 

@@ -2,6 +2,7 @@
 
 #include "widgets/shell/backgroundtask.h"
 #include "widgets/shell/qtconvert.h"
+#include "runs/cluster.h"
 #include "runs/runner.h"
 #include "runs/runplanner.h"
 #include "runs/runstore.h"
@@ -19,8 +20,10 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <map>
 
 namespace shiftscope {
 
@@ -38,6 +41,7 @@ RunsPanel::RunsPanel(QWidget *parent)
       m_rename(new QPushButton(tr("Rename…"), this)),
       m_delete(new QPushButton(tr("Delete…"), this)),
       m_rerun(new QPushButton(tr("Run Again"), this)),
+      m_collect(new QPushButton(tr("Collect"), this)),
       m_log(new QPlainTextEdit(this))
 {
     m_table->setHorizontalHeaderLabels({tr("Run"), tr("Intervention"), tr("Shifts"), tr("Status"), tr("Created")});
@@ -55,6 +59,11 @@ RunsPanel::RunsPanel(QWidget *parent)
     m_delete->setEnabled(false);
     m_rerun->setEnabled(false);
     m_rerun->setToolTip(tr("Run this configuration again with the next seed"));
+    m_collect->setEnabled(false);
+    m_collect->setToolTip(tr("Merge the units this run's Slurm tasks finished into the workspace"));
+    m_clusterTimer = new QTimer(this);
+    m_clusterTimer->setInterval(10000);
+    connect(m_clusterTimer, &QTimer::timeout, this, &RunsPanel::refresh);
     m_rename->setToolTip(tr("The name this run's results are listed under"));
     m_delete->setToolTip(tr("Delete the run with its evaluations and what it trained"));
 
@@ -64,7 +73,7 @@ RunsPanel::RunsPanel(QWidget *parent)
     progress->addWidget(m_progress, 1);
     progress->addWidget(m_cancel);
     auto *actions = new QHBoxLayout;
-    for (QPushButton *button : {m_resume, m_rename, m_delete, m_rerun})
+    for (QPushButton *button : {m_resume, m_collect, m_rename, m_delete, m_rerun})
         actions->addWidget(button);
     actions->addStretch(1);
     controls->addLayout(progress);
@@ -85,6 +94,10 @@ RunsPanel::RunsPanel(QWidget *parent)
             resume(m_table->item(items.first()->row(), IdColumn)->text().toLongLong());
     });
     connect(m_table, &QTableWidget::itemSelectionChanged, this, &RunsPanel::showSelected);
+    connect(m_collect, &QPushButton::clicked, this, [this] {
+        if (const qint64 id = selectedRun())
+            collect(id);
+    });
     connect(m_rename, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedRun();
         const auto run = id && m_workspace ? RunStore(*m_workspace).run(id) : std::nullopt;
@@ -177,6 +190,8 @@ RunsPanel::~RunsPanel()
         m_task->cancel();
         m_task->wait();
     }
+    if (m_clusterTask)
+        m_clusterTask->wait();
 }
 
 void RunsPanel::setWorkspace(Workspace *workspace)
@@ -185,6 +200,8 @@ void RunsPanel::setWorkspace(Workspace *workspace)
         m_task->cancel();
         m_task->wait();
     }
+    if (m_clusterTask)
+        m_clusterTask->wait();
     m_queue.clear();
     m_workspace = workspace;
     if (m_workspace) {
@@ -206,6 +223,7 @@ void RunsPanel::refresh()
         return;
     // Filled unsorted (rows would move while they are written), then sorted by the header the user chose.
     m_table->setSortingEnabled(false);
+    bool unfinishedOnSlurm = false;
     for (const auto &run : RunStore(*m_workspace).runs()) {
         const int row = m_table->rowCount();
         m_table->insertRow(row);
@@ -217,13 +235,109 @@ void RunsPanel::refresh()
         auto *status = new QTableWidgetItem(qs(runStatusName(run.status)));
         if (run.status == RunStatus::Running && !run.owner.empty())
             status->setToolTip(tr("Executed by %1").arg(qs(run.owner.describe())));
+        if (run.status == RunStatus::Queued) {
+            const auto units = clusterUnitProgress(*m_workspace, run.id);
+            if (!units.empty()) {
+                std::map<std::string, int> counts;
+                for (const auto &u : units)
+                    ++counts[u.state];
+                QStringList parts;
+                for (const char *state : {"done", "running", "pending", "failed", "unknown"})
+                    if (counts[state] > 0)
+                        parts << tr("%1 %2").arg(counts[state]).arg(QString::fromLatin1(state));
+                status->setText(tr("on Slurm: %1").arg(parts.join(QStringLiteral(", "))));
+                status->setToolTip(tr("Submitted to Slurm; units are collected into the workspace as they finish"));
+                unfinishedOnSlurm = true;
+            }
+        }
         m_table->setItem(row, StatusColumn, status);
         m_table->setItem(row, CreatedColumn, new QTableWidgetItem(qs(run.createdAt)));
         if (run.id == selected)
             m_table->selectRow(row);
     }
     m_table->setSortingEnabled(true);
+    // Slurm's states change without a write to the workspace: look again while a run there is unfinished.
+    if (unfinishedOnSlurm && !m_clusterTimer->isActive())
+        m_clusterTimer->start();
+    else if (!unfinishedOnSlurm)
+        m_clusterTimer->stop();
     showSelected();
+}
+
+qint64 RunsPanel::submitToSlurm(const RunRequest &request, const SlurmOptions &options)
+{
+    if (!m_workspace)
+        return 0;
+    std::int64_t id = 0;
+    try {
+        id = RunStore(*m_workspace).create(planRun(*m_workspace, request));
+    } catch (const std::exception &e) {
+        emit failed(qs(e.what()));
+        return 0;
+    }
+    refresh();
+    startClusterTask(
+        tr("Submitting run %1 to Slurm").arg(id),
+        [id, options](Workspace &ws) {
+        const ClusterJob job = submitRun(ws, id, options);
+        return "Run " + std::to_string(id) + ": " + std::to_string(job.units.size())
+             + " units submitted to Slurm as array job " + job.arrayJob + ", collect job " + job.collectJob;
+        },
+        [this, id](bool ok) {
+        // Nothing reached Slurm: the run would otherwise wait for tasks that do not exist.
+        if (!ok && m_workspace && !ClusterStore(*m_workspace).submission(id)) {
+            RunStore(*m_workspace).remove(id);
+            refresh();
+        }
+    });
+    return id;
+}
+
+void RunsPanel::collect(qint64 runId)
+{
+    startClusterTask(tr("Collecting run %1").arg(runId), [runId](Workspace &ws) {
+        const CollectReport report = collectRun(ws, runId);
+        std::string text = "Run " + std::to_string(runId) + ": collected " + std::to_string(report.merged.size())
+                         + " units, " + std::to_string(report.done) + "/" + std::to_string(report.total) + " done";
+        for (const auto &refused : report.refused)
+            text += "\nrefused " + refused.toString();
+        return text;
+    });
+}
+
+void RunsPanel::startClusterTask(const QString &what, std::function<std::string(Workspace &)> work,
+                                 std::function<void(bool)> done)
+{
+    if (m_clusterTask || !m_workspace) {
+        emit failed(tr("Wait for the Slurm operation in progress to end."));
+        return;
+    }
+    const std::filesystem::path path = m_workspace->path();
+    m_stage->setText(what + QStringLiteral("…"));
+    m_clusterTask = new BackgroundTask(
+        [path, work](const ProgressCallback &) {
+        Workspace workspace = Workspace::open(path);
+        return work(workspace);
+        },
+        this);
+    connect(m_clusterTask, &BackgroundTask::succeeded, this, [this, done](const QString &summary) {
+        m_stage->setText(summary);
+        if (done)
+            done(true);
+    });
+    connect(m_clusterTask, &BackgroundTask::failed, this, [this, done](const QString &message) {
+        m_stage->setText(message);
+        emit failed(message);
+        if (done)
+            done(false);
+    });
+    connect(m_clusterTask, &BackgroundTask::finished, this, [this] {
+        m_clusterTask->deleteLater();
+        m_clusterTask = nullptr;
+        refresh();
+        emit runsChanged();
+    });
+    m_clusterTask->start();
 }
 
 qint64 RunsPanel::submit(const RunRequest &request)
@@ -244,6 +358,16 @@ qint64 RunsPanel::submit(const RunRequest &request)
 
 void RunsPanel::resume(qint64 runId)
 {
+    if (m_workspace && ClusterStore(*m_workspace).submission(runId)) {
+        startClusterTask(tr("Resubmitting run %1").arg(runId), [runId](Workspace &ws) {
+            const auto job = resubmitMissingUnits(ws, runId);
+            return job ? "Run " + std::to_string(runId) + ": " + std::to_string(job->units.size())
+                             + " units submitted again as array job " + job->arrayJob
+                       : "Run " + std::to_string(runId)
+                             + ": no unit to resubmit (each is collected, finished, pending or running)";
+        });
+        return;
+    }
     if (runId == m_current || std::find(m_queue.begin(), m_queue.end(), runId) != m_queue.end())
         return;
     m_queue.push_back(runId);
@@ -309,6 +433,7 @@ void RunsPanel::showSelected()
 {
     const auto items = m_table->selectedItems();
     m_resume->setEnabled(false);
+    m_collect->setEnabled(false);
     m_rename->setEnabled(!items.isEmpty());
     m_rerun->setEnabled(!items.isEmpty());
     m_delete->setEnabled(!items.isEmpty() && selectedRun() != m_current);
@@ -323,23 +448,36 @@ void RunsPanel::showSelected()
     const bool resumable = run->status == RunStatus::Interrupted || run->status == RunStatus::Failed
                         || run->status == RunStatus::Cancelled || run->status == RunStatus::Queued;
     m_resume->setEnabled(resumable && id != m_current);
+    const auto units = run->status == RunStatus::Queued ? clusterUnitProgress(*m_workspace, id)
+                                                        : std::vector<UnitProgress>{};
+    m_collect->setEnabled(!units.empty());
+    const std::string statusName = units.empty() ? runStatusName(run->status) : "submitted to Slurm";
     QString text =
         tr("Run %1: %2 on %3, shifts %4, seed %5\nmodel %6\nstatus %7%8\n")
             .arg(run->id)
             .arg(qs(run->intervention), qs(run->modelPath.empty() ? "(none)" : run->modelPath), qs(run->shifts))
             .arg(run->seed)
             .arg(qs(run->modelHash.empty() ? "-" : run->modelHash.substr(0, 12)))
-            .arg(qs(runStatusName(run->status)), !run->error.empty() ? QStringLiteral(": ") + qs(run->error)
-                                                 : run->status == RunStatus::Running && !run->owner.empty()
-                                                     ? QStringLiteral(" (") + qs(run->owner.describe()) + ")"
-                                                     : QString());
+            .arg(qs(statusName), !run->error.empty() ? QStringLiteral(": ") + qs(run->error)
+                                 : run->status == RunStatus::Running && !run->owner.empty()
+                                     ? QStringLiteral(" (") + qs(run->owner.describe()) + ")"
+                                     : QString());
+    if (!units.empty())
+        text += tr("on Slurm: plan folder %1\n").arg(qs(ClusterStore(*m_workspace).submission(id)->planDir.string()));
     for (const auto &unit : run->units) {
+        QString state = qs(runStatusName(unit.status));
+        if (std::size_t(unit.position) < units.size()) {
+            const UnitProgress &u = units[std::size_t(unit.position)];
+            state = qs(u.state) + (u.state == "done" && !u.collected ? tr(" (not collected)") : QString())
+                  + (u.detail.empty() || u.collected || u.state == "done" ? QString()
+                                                                          : QStringLiteral(": ") + qs(u.detail));
+        }
         text += tr("\nunit %1 · %2 · %3 · %4\n")
                     .arg(unit.position + 1)
                     .arg(qs(unit.intervention),
                          unit.trainDistribution.empty() ? tr("no training")
                                                         : tr("trained on %1").arg(qs(unit.trainDistribution)),
-                         qs(runStatusName(unit.status)));
+                         state);
         text += qs(unit.log);
     }
     m_log->setPlainText(text);

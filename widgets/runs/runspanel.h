@@ -5,6 +5,7 @@
 #include <QPointer>
 #include <QWidget>
 #include <deque>
+#include <functional>
 #include <optional>
 
 class QLabel;
@@ -12,15 +13,18 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QTableWidget;
+class QTimer;
 
 namespace shiftscope {
 
 class Workspace;
 struct RunRequest;
+struct SlurmOptions;
 
 //! The run queue: every run of the workspace with its status, the running one's progress and ETA, the selected
 //! run's units and logs, and Cancel/Resume. Runs execute one at a time on a worker thread with their own
-//! workspace connection; the interface never waits for them.
+//! workspace connection; the interface never waits for them. Runs submitted to Slurm show their units' states
+//! (pending, running, done, failed, refreshed while any is unfinished), and offer Collect and Resume (resubmit).
 class RunsPanel : public QWidget {
     Q_OBJECT
 public:
@@ -30,7 +34,13 @@ public:
     void setWorkspace(Workspace *workspace);
     //! Plans the run (bad requests are reported and nothing is queued) and queues it; returns its id or 0.
     qint64 submit(const RunRequest &request);
+    //! Plans the run and submits it to Slurm off the interface thread; returns its id or 0. A submission that fails
+    //! before anything reached Slurm removes the run again.
+    qint64 submitToSlurm(const RunRequest &request, const SlurmOptions &options);
+    //! Executes the run here, or for a run on Slurm resubmits its failed units.
     void resume(qint64 runId);
+    //! Merges the finished units of a run on Slurm (off the interface thread).
+    void collect(qint64 runId);
     void cancelCurrent();
     bool isBusy() const { return m_task != nullptr; }
     void refresh();
@@ -45,6 +55,9 @@ public:
     QTableWidget *table() const { return m_table; }
     QPlainTextEdit *log() const { return m_log; }
     QProgressBar *progress() const { return m_progress; }
+    QPushButton *collectButton() const { return m_collect; }
+    //! True while a Slurm submission, resubmission or collect is in progress.
+    bool isClusterBusy() const { return m_clusterTask != nullptr; }
 
 signals:
     void runFinished(qint64 runId, const QString &status);
@@ -54,12 +67,17 @@ signals:
 
 private:
     void startNext();
+    //! Runs `work` on a worker thread with its own workspace connection; its result or error shows in the stage.
+    void startClusterTask(const QString &what, std::function<std::string(Workspace &)> work,
+                          std::function<void(bool)> done = {});
     void showSelected();
     qint64 selectedRun() const;
 
     Workspace *m_workspace = nullptr;
     std::deque<qint64> m_queue;
     QPointer<BackgroundTask> m_task;
+    QPointer<BackgroundTask> m_clusterTask;
+    QTimer *m_clusterTimer;
     qint64 m_current = 0;
     QTableWidget *m_table;
     QProgressBar *m_progress;
@@ -69,6 +87,7 @@ private:
     QPushButton *m_rename;
     QPushButton *m_delete;
     QPushButton *m_rerun;
+    QPushButton *m_collect;
     QPlainTextEdit *m_log;
 };
 

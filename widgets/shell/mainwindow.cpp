@@ -193,7 +193,10 @@ void MainWindow::createActions()
         RunLauncherDialog dialog(m_workspace.get(), m_context->shift(), this);
         if (dialog.exec() == QDialog::Accepted) {
             m_runsDock->show();
-            m_runs->submit(dialog.request());
+            if (const auto slurm = dialog.slurm())
+                m_runs->submitToSlurm(dialog.request(), *slurm);
+            else
+                m_runs->submit(dialog.request());
         }
     });
     runMenu->addAction(tr("&Cancel Current Run"), m_runs, &RunsPanel::cancelCurrent);
