@@ -219,8 +219,11 @@ void listRuns(std::ostream &out, Workspace &ws, RunStore &store)
     for (const auto &run : store.runs()) {
         const auto done = std::count_if(run.units.begin(), run.units.end(),
                                         [](const RunUnit &u) { return u.status == RunStatus::Done; });
-        const bool onSlurm = run.status == RunStatus::Queued && ClusterStore(ws).submission(run.id);
-        out << run.id << "  " << (onSlurm ? "submitted to Slurm" : runStatusName(run.status))
+        const auto units = run.status == RunStatus::Queued ? clusterUnitProgress(ws, run.id)
+                                                           : std::vector<UnitProgress>{};
+        out << run.id << "  "
+            << (units.empty() ? runStatusName(run.status)
+                              : "submitted to Slurm (" + clusterProgressSummary(units) + ")")
             << (run.status == RunStatus::Running && !run.owner.empty() ? " (" + run.owner.describe() + ")" : "") << "  "
             << done << "/" << run.units.size() << " units  " << runEvaluationLabel(run, run.intervention) << "  "
             << run.shifts << "  " << (run.modelPath.empty() ? "(no model)" : run.modelPath) << "  seed " << run.seed

@@ -677,4 +677,16 @@ std::vector<UnitProgress> clusterUnitProgress(Workspace &workspace, std::int64_t
     return out;
 }
 
+std::string clusterProgressSummary(const std::vector<UnitProgress> &units)
+{
+    std::string text;
+    for (const char *state : {"done", "running", "pending", "failed", "unknown"}) {
+        const auto n =
+            std::count_if(units.begin(), units.end(), [&](const UnitProgress &u) { return u.state == state; });
+        if (n > 0)
+            text += (text.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+    }
+    return text;
+}
+
 } // namespace shiftscope

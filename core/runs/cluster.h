@@ -74,5 +74,7 @@ struct UnitProgress {
 //! Per-unit state of a submitted run from the workspace, the plan folder's shards and failure notes and `squeue`
 //! (no Slurm accounting needed). Empty when the run was not submitted to Slurm.
 std::vector<UnitProgress> clusterUnitProgress(Workspace &workspace, std::int64_t runId);
+//! "2 done, 1 running, 3 pending": the units by state, in that order (failed and unknown last), empty states left out.
+std::string clusterProgressSummary(const std::vector<UnitProgress> &units);
 
 } // namespace shiftscope

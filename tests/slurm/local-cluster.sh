@@ -72,6 +72,14 @@ done
 [ "$base" != 0 ] || { echo "local-cluster: no four free ports found" >&2; exit 1; }
 
 user=$(id -un)
+# Binding to 127.0.0.1 alone (NoInAddrAny) makes the daemons resolve this machine's name; a fresh root (a chroot,
+# a container) may have no /etc/hosts entry for it. Then they listen on every address, still reached on 127.0.0.1.
+if getent hosts "$(hostname)" >/dev/null 2>&1; then
+  communication="CommunicationParameters=NoCtldInAddrAny,NoInAddrAny"
+else
+  echo "local-cluster: $(hostname) does not resolve here (no /etc/hosts entry); the daemons listen on every address" >&2
+  communication="#CommunicationParameters: $(hostname) does not resolve, the defaults are kept"
+fi
 mungekey -c -k "$dir/munge/munge.key" >/dev/null 2>&1 || mungekey --create --keyfile="$dir/munge/munge.key"
 chmod 600 "$dir/munge/munge.key"
 munged -F --force --socket="$dir/munge/munge.socket.2" --key-file="$dir/munge/munge.key" \
@@ -88,7 +96,7 @@ SlurmdUser=$user
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$dir/munge/munge.socket.2,cred_expire=10
-CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
+$communication
 SlurmdParameters=config_overrides
 SchedulerParameters=batch_sched_delay=0
 DependencyParameters=kill_invalid_depend
@@ -122,9 +130,17 @@ for node in n1 n2 n3; do
   echo $! >>"$dir/pids"
 done
 
-# Ready when every node is idle.
+# Ready when every node is idle; a daemon that died ends the wait at once.
 for _ in $(seq 150); do
-  idle=$(sinfo -h -N -o '%T' 2>/dev/null | grep -c '^idle$' || true)
+  while read -r pid; do
+    if ! [ -d "/proc/$pid" ]; then
+      echo "local-cluster: a daemon (pid $pid) exited; its logs follow" >&2
+      tail -n 20 "$dir"/slurmctld.log "$dir"/slurmd-*.log >&2 2>/dev/null || true
+      stop_daemons
+      exit 1
+    fi
+  done <"$dir/pids"
+  idle=$(timeout 10 sinfo -h -N -o '%T' 2>/dev/null | grep -c '^idle$' || true)
   if [ "$idle" = 3 ]; then
     echo "local-cluster: 3 nodes idle; SLURM_CONF=$SLURM_CONF"
     exit 0

@@ -23,7 +23,6 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
-#include <map>
 
 namespace shiftscope {
 
@@ -238,14 +237,7 @@ void RunsPanel::refresh()
         if (run.status == RunStatus::Queued) {
             const auto units = clusterUnitProgress(*m_workspace, run.id);
             if (!units.empty()) {
-                std::map<std::string, int> counts;
-                for (const auto &u : units)
-                    ++counts[u.state];
-                QStringList parts;
-                for (const char *state : {"done", "running", "pending", "failed", "unknown"})
-                    if (counts[state] > 0)
-                        parts << tr("%1 %2").arg(counts[state]).arg(QString::fromLatin1(state));
-                status->setText(tr("on Slurm: %1").arg(parts.join(QStringLiteral(", "))));
+                status->setText(tr("on Slurm: %1").arg(qs(clusterProgressSummary(units))));
                 status->setToolTip(tr("Submitted to Slurm; units are collected into the workspace as they finish"));
                 unfinishedOnSlurm = true;
             }
