@@ -5,6 +5,7 @@
 // share of time spent extracting activations and what the cache saves; lora trains once with each pair's prompt
 // shared by its two responses (the default) and once with both sequences in full. Asserts nothing.
 //   bench_interventions [train examples=48] [test examples=24] [threads=2] [interventions=all]
+#include "bench/benchdata.h"
 #include "bench/pythiamodel.h"
 #include "core/chartokenizer.h"
 
@@ -25,29 +26,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-//! Examples of a 200-character prompt and three responses of about 40 characters; `marker` ends preferred ones.
-std::vector<Example> examples(int count, unsigned seed, const std::string &marker)
-{
-    static const char *words[] = {"alpha", "beta",  "gamma", "delta", "river",
-                                  "stone", "cloud", "maple", "orbit", "lemon"};
-    std::mt19937 rng(seed);
-    auto text = [&](std::size_t length) {
-        std::string s;
-        while (s.size() < length)
-            s += std::string(words[rng() % 10]) + " ";
-        return s.substr(0, length);
-    };
-    std::vector<Example> out;
-    for (int i = 0; i < count; ++i) {
-        Example e;
-        e.position = i;
-        e.prompt = "### Instruction:\n" + text(170) + "\n\n### Response:\n";
-        e.responses = {{text(36) + marker, 1}, {text(36) + " no", 0}, {text(36) + " ok", 0}};
-        out.push_back(std::move(e));
-    }
-    return out;
-}
 
 struct Timing {
     double train = 0;
@@ -112,8 +90,8 @@ int main(int argc, char **argv)
     const fs::path model = work / "model";
     bench::writePythiaModel(model);
     std::ofstream(model / "tokenizer.json") << test::charTokenizerJson();
-    const auto train = examples(trainCount, 1, " yes"), sourceTest = examples(testCount, 2, " yes"),
-               targetTest = examples(testCount, 3, " yes!");
+    const auto train = bench::examples(trainCount, 1, " yes"), sourceTest = bench::examples(testCount, 2, " yes"),
+               targetTest = bench::examples(testCount, 3, " yes!");
     std::printf("model: Pythia-160m-shaped GPT-NeoX, random float32 weights; %d threads\n", threads);
     std::printf("data: %d source train examples, %d source and %d target test examples; 200-token prompts, 3 responses "
                 "of about "

@@ -1,0 +1,212 @@
+// Lora training step benchmark: ShiftScope's step next to a PyTorch eager reference of the same step
+// (tests/bench/lora_step_reference.py, run with Debian's python3-torch) on the same Pythia-160m-shaped GPT-NeoX,
+// both with each pair's two sequences in full (per-pair, as GENIES trains) and with each pair's prompt run once and
+// shared by its responses (prefix-shared). Prints the mean step time (after a warm-up step) and the peak resident
+// memory of each, in separate processes, and checks that the losses of the first three steps from the same initial
+// adapters and head agree. Asserts nothing.
+//   bench_training [threads=2] [steps=4] [pairs=4]
+#include "bench/benchdata.h"
+#include "bench/pythiamodel.h"
+#include "core/chartokenizer.h"
+
+#include "engine/interventions/modelinterventions.h"
+#include "engine/interventions/modelsession.h"
+#include "engine/interventions/parameters.h"
+#include "engine/model/computebackend.h"
+#include "runs/intervention.h"
+#include "util/inputfile.h"
+#include "util/process.h"
+
+#include <ATen/Parallel.h>
+#include <chrono>
+#include <cstdio>
+#include <sys/resource.h>
+
+using namespace shiftscope;
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint64_t kSeed = 1;
+
+InterventionContext contextFor(const fs::path &work, const std::string &tag, const std::vector<std::string> &parameters,
+                               Intervention &lora)
+{
+    InterventionContext c;
+    c.modelDir = work / "model";
+    c.modelHash = "bench-pythia-160m";
+    c.parameters = resolveParameters(lora, parameters);
+    c.seed = kSeed;
+    c.artifactDir = work / tag;
+    c.trainDistribution = "source";
+    fs::create_directories(c.artifactDir);
+    return c;
+}
+
+//! Trains lora with `parameters`; returns the seconds it took and the losses it logged.
+std::pair<double, std::vector<double>> train(const fs::path &work, const std::string &tag,
+                                             const std::vector<std::string> &parameters,
+                                             const std::vector<Example> &examples)
+{
+    auto lora = InterventionRegistry::instance().create("lora");
+    const InterventionContext c = contextFor(work, tag, parameters, *lora);
+    const auto start = Clock::now();
+    lora->train(c, examples);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::vector<double> losses;
+    const Json record = Json::parse(readInputFile(c.artifactDir / "reward_model.json"));
+    for (const auto &entry : record["training_log"])
+        losses.push_back(entry["loss"].get<double>());
+    return {seconds, losses};
+}
+
+double peakMegabytes()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_maxrss) / 1024.0;
+}
+
+struct Measured {
+    double stepSeconds = 0;
+    double peakMb = 0;
+    std::vector<double> losses;
+    std::string error;
+};
+
+Measured parse(const ProgramResult &r)
+{
+    Measured m;
+    const auto line = r.out.substr(0, r.out.find('\n'));
+    const Json j = Json::parse(line, nullptr, false);
+    if (r.exitCode != 0 || !j.is_object()) {
+        m.error = "exit " + std::to_string(r.exitCode) + ": " + r.err.substr(0, 400);
+        return m;
+    }
+    m.stepSeconds = j["step_seconds"].get<double>();
+    m.peakMb = j["peak_mb"].get<double>();
+    m.losses = j["losses"].get<std::vector<double>>();
+    return m;
+}
+
+//! In a process of its own (so its peak memory is its own): the losses of three steps from the shared start, then
+//! a warm-up step and `steps` timed ones. Prints one JSON line.
+int child(const fs::path &work, const std::string &sharing, int steps, int pairs, int threads)
+{
+    EngineOptions options;
+    options.threads = threads;
+    prepareComputeBackend(options);
+    at::set_num_threads(threads);
+    registerModelInterventions();
+    const auto examples = bench::examples(pairs, 1, " yes");
+    const std::vector<std::string> common = {"batch_size=" + std::to_string(pairs), "dropout=0",
+                                             "prefix_sharing=" + sharing, "learning_rate=1e-3"};
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), common.begin(), common.end());
+        return more;
+    };
+    const auto check = train(work, "check-" + sharing, with({"steps=3"}), examples);
+    train(work, "warm-" + sharing, with({"steps=1"}), examples);
+    const auto one = train(work, "one-" + sharing, with({"steps=1"}), examples);
+    const auto timed = train(work, "timed-" + sharing, with({"steps=" + std::to_string(steps + 1)}), examples);
+    // Setting up (tokenizing, drawing the adapters) is in both runs; the difference is `steps` steps.
+    const Json out = {
+        {"step_seconds", (timed.first - one.first) / steps}, {"peak_mb", peakMegabytes()}, {"losses", check.second}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && std::string(argv[1]) == "--child")
+        return child(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]), std::atoi(argv[6]));
+    const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
+    const int steps = argc > 2 ? std::atoi(argv[2]) : 4;
+    const int pairs = argc > 3 ? std::atoi(argv[3]) : 4;
+    const fs::path work = fs::temp_directory_path() / ("shiftscope-bench-training-" + std::to_string(getpid()));
+    const fs::path model = work / "model";
+    bench::writePythiaModel(model);
+    std::ofstream(model / "tokenizer.json") << test::charTokenizerJson();
+
+    // The tokens the step sees and the initial adapters and head (a step with learning rate 0 saves them).
+    {
+        registerModelInterventions();
+        const auto examples = bench::examples(pairs, 1, " yes");
+        train(
+            work, "initial",
+            {"batch_size=" + std::to_string(pairs), "dropout=0", "steps=1", "learning_rate=0", "prefix_sharing=false"},
+            examples);
+        auto lora = InterventionRegistry::instance().create("lora");
+        const auto session = ModelSession::open(contextFor(work, "tokens", {}, *lora));
+        Json list = Json::array();
+        for (const PairRef &p : onePairPerExample(examples, kSeed)) {
+            const TokenizedExample t = session->pairTokens(examples[std::size_t(p.examplePosition)]);
+            list.push_back({{"prompt", t.prompt},
+                            {"chosen", t.responses[std::size_t(p.preferredIndex)]},
+                            {"rejected", t.responses[std::size_t(p.dispreferredIndex)]}});
+        }
+        std::ofstream(work / "tokens.json") << Json{{"pairs", list}, {"pad", session->eosId()}}.dump();
+    }
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    auto ours = [&](const std::string &sharing) {
+        return parse(runProgram({self, "--child", work.string(), sharing, std::to_string(steps), std::to_string(pairs),
+                                 std::to_string(threads)}));
+    };
+    const std::string script = std::string(SHIFTSCOPE_SOURCE_DIR) + "/tests/bench/lora_step_reference.py";
+    const int pad = Json::parse(readInputFile(work / "tokens.json"))["pad"].get<int>();
+    auto reference = [&](const std::string &mode) {
+        if (!programAvailable("/usr/bin/python3"))
+            return Measured{0, 0, {}, "/usr/bin/python3 is not installed (apt-get install python3-torch)"};
+        return parse(runProgram(
+            {"/usr/bin/python3", script, "--model", model.string(), "--tokens", (work / "tokens.json").string(),
+             "--init", (work / "initial" / "reward_model.safetensors").string(), "--steps", std::to_string(steps),
+             "--threads", std::to_string(threads), "--lr", "1e-3", "--pad", std::to_string(pad), "--mode", mode}));
+    };
+    const Measured perPair = ours("false"), shared = ours("true");
+    const Measured refPerPair = reference("per-pair"), refShared = reference("shared");
+
+    std::printf("lora training step: Pythia-160m-shaped GPT-NeoX (random float32 weights), rank 8 on every layer's "
+                "query_key_value, %d pairs a step (200-token prompts, responses of about 40 tokens), %d threads, "
+                "mean of %d steps after a warm-up\n\n",
+                pairs, threads, steps);
+    std::printf("%-34s %12s %12s   %s\n", "", "step s", "peak MiB", "losses of steps 1-3");
+    auto row = [](const char *name, const Measured &m) {
+        if (!m.error.empty()) {
+            std::printf("%-34s %s\n", name, m.error.c_str());
+            return;
+        }
+        std::printf("%-34s %12.3f %12.0f  ", name, m.stepSeconds, m.peakMb);
+        for (double l : m.losses)
+            std::printf(" %.6f", l);
+        std::printf("\n");
+    };
+    row("ShiftScope per-pair", perPair);
+    row("ShiftScope prefix-shared", shared);
+    row("PyTorch eager per-pair", refPerPair);
+    row("PyTorch eager prefix-shared", refShared);
+    auto ratio = [](const Measured &slow, const Measured &fast) {
+        return slow.error.empty() && fast.error.empty() && fast.stepSeconds > 0 ? slow.stepSeconds / fast.stepSeconds
+                                                                                : 0.0;
+    };
+    auto worst = [](const Measured &a, const Measured &b) {
+        double d = a.losses.size() == b.losses.size() && !a.losses.empty() ? 0.0 : -1.0;
+        for (std::size_t i = 0; d >= 0 && i < a.losses.size(); ++i)
+            d = std::max(d, std::abs(a.losses[i] - b.losses[i]));
+        return d;
+    };
+    std::printf("\nspeed-ups: ShiftScope prefix-shared / ShiftScope per-pair %.2fx; ShiftScope per-pair / reference "
+                "per-pair %.2fx; ShiftScope prefix-shared / reference per-pair %.2fx; ShiftScope prefix-shared / "
+                "reference prefix-shared %.2fx\n",
+                ratio(perPair, shared), ratio(refPerPair, perPair), ratio(refPerPair, shared),
+                ratio(refShared, shared));
+    std::printf("largest loss difference over steps 1-3: per-pair vs reference %.2e, prefix-shared vs reference "
+                "%.2e, ShiftScope prefix-shared vs per-pair %.2e (-1: not comparable)\n",
+                worst(perPair, refPerPair), worst(shared, refShared), worst(shared, perPair));
+    std::error_code ec;
+    fs::remove_all(work, ec);
+    return 0;
+}
