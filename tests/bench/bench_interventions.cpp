@@ -107,6 +107,7 @@ int main(int argc, char **argv)
         {"lora", {"steps=8", "batch_size=4"}},
         {"lora", {"steps=8", "batch_size=4", "prefix_sharing=false"}}, // each pair's prompt run twice, as GENIES
         {"prompt_tuning", {"steps=8", "batch_size=4"}},
+        {"prompt_tuning", {"steps=8", "batch_size=4", "prefix_sharing=false"}},
         {"mms", {}},
         {"cra", {}},
         {"lat_stim_1", {}},

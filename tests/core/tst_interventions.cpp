@@ -68,6 +68,7 @@ private slots:
     void rewardModelsLearnSeparableData_data();
     void rewardModelsLearnSeparableData();
     void trainingIsDeterministicAndReloads();
+    void prefixSharedTrainingEqualsPerPair_data();
     void prefixSharedTrainingEqualsPerPair();
     void zeroShotIsTheScorer();
     void fewShotDrawsSeededDemonstrations();
@@ -247,28 +248,41 @@ void TestInterventions::trainingIsDeterministicAndReloads()
     }
 }
 
+void TestInterventions::prefixSharedTrainingEqualsPerPair_data()
+{
+    QTest::addColumn<QString>("intervention");
+    QTest::addColumn<QString>("settings");
+    QTest::newRow("lora") << "lora" << "dropout=0,learning_rate=0.01";
+    QTest::newRow("prompt_tuning") << "prompt_tuning" << "virtual_tokens=4,learning_rate=0.05";
+}
+
 void TestInterventions::prefixSharedTrainingEqualsPerPair()
 {
-    // lora's training runs each pair's prompt once and continues it with both responses; the losses, the trained
-    // adapters and so the predictions equal those of running both sequences in full (dropout off: its random
-    // draws follow the tensors' shapes).
-    const std::vector<std::string> common = {"steps=6", "batch_size=4", "dropout=0", "learning_rate=0.01"};
+    // Training runs each pair's prompt once (after prompt_tuning's virtual tokens) and continues it with both
+    // responses; the losses, what was trained and so the predictions equal those of running both sequences in
+    // full (lora's dropout off: its random draws follow the tensors' shapes).
+    QFETCH(QString, intervention);
+    QFETCH(QString, settings);
+    std::vector<std::string> common = {"steps=6", "batch_size=4"};
+    for (const QString &p : settings.split(QLatin1Char(',')))
+        common.push_back(p.toStdString());
+    const std::string name = intervention.toStdString();
     auto with = [&](const char *sharing) {
         auto parameters = common;
         parameters.push_back(std::string("prefix_sharing=") + sharing);
         return parameters;
     };
-    const auto shared = trainAndEvaluate("lora", "sep", "shuf", with("true"), 3, path("shared"));
-    const auto full = trainAndEvaluate("lora", "sep", "shuf", with("false"), 3, path("full"));
+    const auto shared = trainAndEvaluate(name, "sep", "shuf", with("true"), 3, path(name + "-shared"));
+    const auto full = trainAndEvaluate(name, "sep", "shuf", with("false"), 3, path(name + "-full"));
     QCOMPARE(shared.size(), full.size());
     double largest = 0;
     for (std::size_t i = 0; i < shared.size(); ++i)
         largest = std::max(largest, std::fabs(shared[i] - full[i]));
     QVERIFY2(largest < 1e-4, qPrintable(QString("predictions differ by %1").arg(largest)));
-    const auto logOf = [&](const char *dir) {
+    const auto logOf = [&](const std::string &dir) {
         return nlohmann::json::parse(readText(path(dir) / "reward_model.json"))["training_log"];
     };
-    const auto a = logOf("shared"), b = logOf("full");
+    const auto a = logOf(name + "-shared"), b = logOf(name + "-full");
     QCOMPARE(a.size(), std::size_t(6));
     for (std::size_t i = 0; i < a.size(); ++i)
         QVERIFY(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 1e-5);

@@ -1,11 +1,13 @@
 #include "engine/interventions/rewardmodelintervention.h"
 
 #include "engine/model/causallm.h"
+#include "engine/model/kvcache.h"
 #include "engine/interventions/modelsession.h"
 #include "engine/interventions/parameters.h"
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
+#include <tuple>
 
 namespace shiftscope {
 
@@ -35,8 +37,10 @@ void PromptTuningIntervention::restore(const InterventionContext &, const std::m
     m_prompt = requireTensor(saved, "prompt.embeddings", file);
 }
 
-at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids,
-                                                const at::Tensor &mask, bool training) const
+std::pair<at::Tensor, at::Tensor> PromptTuningIntervention::withVirtualTokens(const ModelSession &session,
+                                                                             const at::Tensor &ids,
+                                                                             const at::Tensor &mask,
+                                                                             bool training) const
 {
     const std::int64_t rows = ids.size(0);
     const std::int64_t virtualTokens = m_prompt.size(0);
@@ -47,11 +51,29 @@ at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, con
     }
     const at::Tensor prompt =
         m_prompt.to(tokens.scalar_type()).unsqueeze(0).expand({rows, virtualTokens, m_prompt.size(1)});
+    return {at::cat({prompt, tokens}, 1), // (rows, virtual + T, hidden)
+            at::cat({at::ones({rows, virtualTokens}, at::kLong), mask}, 1)};
+}
+
+at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids,
+                                                const at::Tensor &mask, bool training) const
+{
     ForwardRequest request;
-    request.inputEmbeddings = at::cat({prompt, tokens}, 1); // (rows, virtual + T, hidden)
-    request.attentionMask = at::cat({at::ones({rows, virtualTokens}, at::kLong), mask}, 1);
+    std::tie(request.inputEmbeddings, request.attentionMask) = withVirtualTokens(session, ids, mask, training);
     request.trainable = training;
-    return finalHiddenAtLastToken(session, request, virtualTokens + ids.size(1));
+    return finalHiddenAtLastToken(session, request, request.attentionMask.size(1));
+}
+
+bool PromptTuningIntervention::runSharedPrompt(const ModelSession &session, const at::Tensor &ids,
+                                               const at::Tensor &mask, KvCache &cache) const
+{
+    // The virtual tokens, then the prompt: the responses continue both, as in [virtual tokens][prompt + response].
+    ForwardRequest request;
+    std::tie(request.inputEmbeddings, request.attentionMask) = withVirtualTokens(session, ids, mask, true);
+    request.logitsFrom = request.attentionMask.size(1);
+    request.trainable = true;
+    session.model().forward(request, &cache);
+    return true;
 }
 
 } // namespace shiftscope

@@ -34,7 +34,8 @@ std::vector<ParameterSpec> RewardModelIntervention::parameters() const
         {"max_grad_norm", "0.3", "gradients are clipped to this norm, as in GENIES"},
         {"max_length", "512", "tokens kept per sequence; longer prompts lose their beginning"},
         {"prefix_sharing", "true",
-         "true: each training pair's prompt runs once and both responses continue its keys and values (lora); "
+         "true: each training pair's prompt (after prompt_tuning's virtual tokens) runs once and both responses "
+         "continue its keys and values; "
          "false: both sequences in full, as GENIES trains"},
     };
     for (auto &spec : ownParameters())
@@ -68,22 +69,11 @@ at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
     const auto pairs = std::int64_t(examples.size());
     // 1. The prompts, left-padded, into a cache that keeps the autograd graph.
     std::vector<std::vector<int>> prompts;
-    std::size_t promptLength = 0;
-    for (const TokenizedExample *t : examples) {
+    for (const TokenizedExample *t : examples)
         prompts.push_back(t->prompt);
-        promptLength = std::max(promptLength, t->prompt.size());
-    }
     KvCache cache;
-    if (promptLength > 0) {
-        const auto [ids, mask] = leftPadded(prompts, session.eosId());
-        ForwardRequest request;
-        request.inputIds = ids;
-        request.attentionMask = mask;
-        request.logitsFrom = ids.size(1);
-        request.hooks = sharedHooks(true);
-        request.trainable = true;
-        model.forward(request, &cache);
-    }
+    const auto [promptIds, promptMask] = leftPadded(prompts, session.eosId());
+    const bool cached = runSharedPrompt(session, promptIds, promptMask, cache);
     // 2. Chosen responses then rejected ones, right-padded, each continuing its prompt's cache row; the reward is
     //    read at each response's last token.
     std::vector<const std::vector<int> *> rows;
@@ -107,7 +97,7 @@ at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
             mask[std::size_t(r) * length + t] = 1;
         }
     const auto shape = std::vector<std::int64_t>{count, std::int64_t(length)};
-    KvCache continued = cache.selectRows(at::tensor(cacheRows, at::kLong));
+    KvCache continued = cached ? cache.selectRows(at::tensor(cacheRows, at::kLong)) : KvCache();
     ForwardRequest request;
     request.inputIds = at::tensor(ids, at::kLong).view(shape);
     request.attentionMask = at::tensor(mask, at::kLong).view(shape);
@@ -116,9 +106,24 @@ at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
     request.logitsFrom = std::int64_t(length);
     request.hooks = sharedHooks(true);
     request.trainable = true;
-    const ForwardResult result = model.forward(request, promptLength > 0 ? &continued : nullptr);
+    const ForwardResult result = model.forward(request, cached ? &continued : nullptr);
     const at::Tensor hidden = result.hiddenStates.select(1, 0).select(1, model.config().layers); // (rows, hidden)
     return at::mv(hidden, m_head);
+}
+
+bool RewardModelIntervention::runSharedPrompt(const ModelSession &session, const at::Tensor &ids,
+                                              const at::Tensor &mask, KvCache &cache) const
+{
+    if (mask.sum().item<std::int64_t>() == 0) // no prompt tokens at all
+        return false;
+    ForwardRequest request;
+    request.inputIds = ids;
+    request.attentionMask = mask;
+    request.logitsFrom = ids.size(1);
+    request.hooks = sharedHooks(true);
+    request.trainable = true;
+    session.model().forward(request, &cache);
+    return true;
 }
 
 void RewardModelIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
@@ -188,7 +193,7 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
         rows.insert(rows.end(), rejected.begin(), rejected.end());
         // Each pair's prompt once, its keys and values shared by both responses (gradients flow through them),
         // where the subclass allows it and no sequence was cut; otherwise every sequence in full.
-        const at::Tensor r = prefixSharing && sharedHooks(true) && !cut
+        const at::Tensor r = prefixSharing && !cut
                                ? sharedRewards(*session, batchTokens, batchPairs)
                                : rewards(*session, rows, true);
         const at::Tensor margin = r.narrow(0, 0, chosenCount) - r.narrow(0, chosenCount, chosenCount);

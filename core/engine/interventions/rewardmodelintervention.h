@@ -11,6 +11,7 @@
 namespace shiftscope {
 
 class ForwardHooks;
+class KvCache;
 class ModelSession;
 
 //! A reward model over the frozen base model (reference 4.4 and 4.5): something trainable inside or before the
@@ -41,9 +42,14 @@ protected:
     virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                                   bool training) const = 0;
 
-    //! The forward hooks that carry what the subclass trains, ready for a training pass, when its sequences can share
-    //! their prompt's keys and values (lora); null when they cannot (prompt_tuning puts tokens before the prompt).
+    //! The forward hooks that carry what the subclass trains (lora's adapters), ready for a training pass; null when
+    //! it trains nothing inside the model.
     virtual const ForwardHooks *sharedHooks(bool /*training*/) const { return nullptr; }
+    //! Runs the pairs' left-padded prompts (rows, T ≥ 0) for training into `cache`, gradients kept, so that their
+    //! responses continue it; false when nothing was run (no prompt tokens). By default the prompt tokens with
+    //! sharedHooks(); prompt_tuning puts its virtual tokens first.
+    virtual bool runSharedPrompt(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
+                                 KvCache &cache) const;
 
     //! Called after training has saved its tensors: writes what else the unit leaves (lora: a PEFT adapter folder).
     virtual void saveExtras(const InterventionContext &, const ModelSession &, const at::Tensor & /*head*/) const {}
@@ -103,8 +109,14 @@ protected:
                  const std::filesystem::path &file) override;
     at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                           bool training) const override;
+    bool runSharedPrompt(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
+                         KvCache &cache) const override;
 
 private:
+    //! The virtual tokens before each row's token embeddings, with the mask that covers them.
+    std::pair<at::Tensor, at::Tensor> withVirtualTokens(const ModelSession &session, const at::Tensor &ids,
+                                                        const at::Tensor &mask, bool training) const;
+
     at::Tensor m_prompt; // (virtual tokens, hidden)
 };
 
