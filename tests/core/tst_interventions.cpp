@@ -70,10 +70,13 @@ private slots:
     void trainingIsDeterministicAndReloads();
     void prefixSharedTrainingEqualsPerPair_data();
     void prefixSharedTrainingEqualsPerPair();
+    void bfloat16TrainingFollowsFloat32_data();
+    void bfloat16TrainingFollowsFloat32();
     void zeroShotIsTheScorer();
     void fewShotDrawsSeededDemonstrations();
     void ccsFitsAndIsOriented();
     void activationCacheIsSharedAndKeyed();
+    void bfloat16ActivationsAreKeptApart();
     void badParametersAreNamed();
     void runResumesToTheSameNumbers();
     void runCommandWithAModelIntervention();
@@ -252,8 +255,10 @@ void TestInterventions::prefixSharedTrainingEqualsPerPair_data()
 {
     QTest::addColumn<QString>("intervention");
     QTest::addColumn<QString>("settings");
-    QTest::newRow("lora") << "lora" << "dropout=0,learning_rate=0.01";
-    QTest::newRow("prompt_tuning") << "prompt_tuning" << "virtual_tokens=4,learning_rate=0.05";
+    QTest::newRow("lora") << "lora"
+                          << "dropout=0,learning_rate=0.01";
+    QTest::newRow("prompt_tuning") << "prompt_tuning"
+                                   << "virtual_tokens=4,learning_rate=0.05";
 }
 
 void TestInterventions::prefixSharedTrainingEqualsPerPair()
@@ -288,6 +293,56 @@ void TestInterventions::prefixSharedTrainingEqualsPerPair()
         QVERIFY(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 1e-5);
     // Training moved away from the start, so the comparison is not of two untrained models.
     QVERIFY(std::fabs(a.back()["loss"].get<double>() - a.front()["loss"].get<double>()) > 1e-4);
+}
+
+void TestInterventions::bfloat16TrainingFollowsFloat32_data()
+{
+    QTest::addColumn<QString>("intervention");
+    QTest::addColumn<QString>("settings");
+    QTest::newRow("lora") << "lora"
+                          << "dropout=0,learning_rate=0.01";
+    QTest::newRow("prompt_tuning") << "prompt_tuning"
+                                   << "virtual_tokens=4,learning_rate=0.01";
+}
+
+void TestInterventions::bfloat16TrainingFollowsFloat32()
+{
+    // precision=bfloat16 runs the frozen model in bfloat16 while the adapters or virtual tokens, the head and AdamW
+    // stay float32: the training follows the float32 one within bfloat16's rounding.
+    QFETCH(QString, intervention);
+    QFETCH(QString, settings);
+    std::vector<std::string> common = {"steps=6", "batch_size=4"};
+    for (const QString &p : settings.split(QLatin1Char(',')))
+        common.push_back(p.toStdString());
+    const std::string name = intervention.toStdString();
+    auto with = [&](const char *precision) {
+        auto parameters = common;
+        parameters.push_back(std::string("precision=") + precision);
+        return parameters;
+    };
+    const auto half = trainAndEvaluate(name, "sep", "shuf", with("bfloat16"), 3, path(name + "-bf16"));
+    const auto full = trainAndEvaluate(name, "sep", "shuf", with("float32"), 3, path(name + "-fp32"));
+    QCOMPARE(half.size(), full.size());
+    double largest = 0;
+    for (std::size_t i = 0; i < half.size(); ++i)
+        largest = std::max(largest, std::fabs(half[i] - full[i]));
+    QVERIFY2(largest > 0 && largest < 0.1, qPrintable(QString("predictions differ by %1").arg(largest)));
+    const auto logOf = [&](const std::string &dir) {
+        return nlohmann::json::parse(readText(path(dir) / "reward_model.json"))["training_log"];
+    };
+    const auto a = logOf(name + "-bf16"), b = logOf(name + "-fp32");
+    for (std::size_t i = 0; i < a.size(); ++i)
+        QVERIFY2(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 0.03,
+                 qPrintable(QString("step %1: %2 against %3")
+                                .arg(i + 1)
+                                .arg(a[i]["loss"].get<double>())
+                                .arg(b[i]["loss"].get<double>())));
+    try {
+        trainAndEvaluate(name, "sep", "shuf", with("float16"), 3, path(name + "-f16"));
+        QFAIL("precision=float16 was accepted");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("precision") != std::string::npos, e.what());
+    }
 }
 
 void TestInterventions::zeroShotIsTheScorer()
@@ -382,6 +437,34 @@ void TestInterventions::activationCacheIsSharedAndKeyed()
     QVERIFY(chunks >= 4); // train (60 examples) and test (40): two chunks each
     trainAndEvaluate("lat_stim_1", "sep", "sep");
     QCOMPARE(chunkFiles(), chunks);
+}
+
+void TestInterventions::bfloat16ActivationsAreKeptApart()
+{
+    // precision=bfloat16 extracts activations with the model in bfloat16, keeps them as float32 in entries of
+    // their own (a float32 run never reads them), and the probe still learns the separable data.
+    auto entries = [&] {
+        std::set<std::string> keys;
+        for (const auto &entry : fs::directory_iterator(path("cache") / "activations"))
+            keys.insert(entry.path().filename().string());
+        return keys;
+    };
+    const auto full = trainAndEvaluate("mms", "sep", "sep", {}, 4, path("mms-fp32"));
+    const auto before = entries();
+    const auto half = trainAndEvaluate("mms", "sep", "sep", {"precision=bfloat16"}, 4, path("mms-bf16"));
+    const auto after = entries();
+    QVERIFY2(after.size() >= before.size() + 2, "bfloat16 activations went into float32 entries"); // train and test
+    QVERIFY(accuracyOf(half) > 0.9);
+    double largest = 0;
+    for (std::size_t i = 0; i < half.size(); ++i)
+        largest = std::max(largest, std::fabs(half[i] - full[i]));
+    QVERIFY2(largest > 0 && largest < 0.1, qPrintable(QString("predictions differ by %1").arg(largest)));
+    try {
+        trainAndEvaluate("linear_probe", "sep", "sep", {"precision=fp8"}, 4, path("lp-fp8"));
+        QFAIL("precision=fp8 was accepted");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("precision") != std::string::npos, e.what());
+    }
 }
 
 void TestInterventions::badParametersAreNamed()

@@ -104,6 +104,10 @@ std::vector<ResponseActivations> ActivationCache::chunk(const fs::path &entry, c
         out.clear(); // a chunk of other examples: recompute it
     }
     out = extract(examples, reader, begin, end);
+    for (auto &a : out) { // probes fit in float32 whatever the model computed in
+        a.heads = a.heads.to(at::kFloat);
+        a.residual = a.residual.to(at::kFloat);
+    }
     if (!file.empty()) {
         std::vector<at::Tensor> heads, residual;
         for (const auto &a : out) {
@@ -237,6 +241,8 @@ std::unique_ptr<ActivationCache> makeActivationCache(const InterventionContext &
     // Activations computed on another device differ in their last bits; a run reads back only its own device's.
     if (context.device != "cpu")
         modelHash += "-" + context.device;
+    if (bfloat16Asked(context)) // so are activations of the model in bfloat16
+        modelHash += "-bfloat16";
     return std::make_unique<ActivationCache>(ModelSession::open(context), context.cacheDir, modelHash,
                                              intParameter(context, "max_length", 8, 1 << 20));
 }

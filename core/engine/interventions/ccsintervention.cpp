@@ -36,7 +36,8 @@ std::vector<ParameterSpec> CcsIntervention::parameters() const
             {"epochs", "1000", "full-batch AdamW steps per restart"},
             {"learning_rate", "1e-3", "AdamW learning rate"},
             {"weight_decay", "0.01", "AdamW weight decay"},
-            {"max_length", "512", "tokens kept per text; longer texts lose their beginning"}};
+            {"max_length", "512", "tokens kept per text; longer texts lose their beginning"},
+            precisionParameter("activations are kept and probes fit in float32")};
 }
 
 at::Tensor CcsIntervention::credibility(const at::Tensor &yes, const at::Tensor &no) const

@@ -70,6 +70,7 @@ std::vector<ParameterSpec> DirectionProbeIntervention::parameters() const
         {"do_calibration", "true", "Platt-scale the cosine score on the held-out pairs"},
         {"max_examples", "0", "source examples used (0: all), one pair each"},
         {"max_length", "512", "tokens kept per text; longer texts lose their beginning"},
+        precisionParameter("activations are kept and probes fit in float32"),
     };
     if (m_recipe.contrast)
         specs.push_back(

@@ -28,7 +28,8 @@ std::vector<ParameterSpec> LinearProbeIntervention::parameters() const
              "number of layers); -1 the middle block"},
             {"C", "1", "inverse L2 regularisation strength, as scikit-learn's LogisticRegression"},
             {"max_examples", "0", "source examples used (0: all)"},
-            {"max_length", "512", "tokens kept per text; longer texts lose their beginning"}};
+            {"max_length", "512", "tokens kept per text; longer texts lose their beginning"},
+            precisionParameter("activations are kept and probes fit in float32")};
 }
 
 std::int64_t LinearProbeIntervention::layer(const InterventionContext &context) const

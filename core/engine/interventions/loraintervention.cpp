@@ -34,7 +34,9 @@ public:
         if (it == adapters.end())
             return y;
         const at::Tensor input = training && dropout > 0 ? at::dropout(x, dropout, true) : x;
-        return y + at::linear(at::linear(input, it->second.a), it->second.b) * scale; // (B, T, out)
+        // The adapters stay float32; a bfloat16 model's activations meet them in its own type.
+        const auto type = input.scalar_type();
+        return y + at::linear(at::linear(input, it->second.a.to(type)), it->second.b.to(type)) * scale; // (B, T, out)
     }
 };
 

@@ -1,5 +1,7 @@
 #include "engine/interventions/modelsession.h"
 
+#include "engine/interventions/parameters.h"
+
 #include "engine/model/computebackend.h"
 #include "util/errors.h"
 
@@ -19,11 +21,11 @@ ModelSession::ModelSession(fs::path dir, std::unique_ptr<CausalLM> model, Tokeni
 
 std::shared_ptr<ModelSession> ModelSession::open(const InterventionContext &context)
 {
-    return open(context.modelDir, context.device, context.adapterDir);
+    return open(context.modelDir, context.device, context.adapterDir, bfloat16Asked(context));
 }
 
 std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const std::string &device,
-                                                 const fs::path &adapterDir)
+                                                 const fs::path &adapterDir, bool bfloat16)
 {
     if (modelDir.empty())
         throw InputError(InputProblem{
@@ -35,11 +37,12 @@ std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const
         throw InputError(InputProblem{{}, "--device " + device, "unknown device", "use --device cpu or --device cuda"});
     static std::mutex mutex;
     options.adapter = adapterDir;
-    static std::map<std::tuple<fs::path, std::string, fs::path>, std::weak_ptr<ModelSession>> live;
+    options.dtype = bfloat16 ? ComputeDtype::BFloat16 : ComputeDtype::Float32;
+    static std::map<std::tuple<fs::path, std::string, fs::path, bool>, std::weak_ptr<ModelSession>> live;
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(modelDir, ec);
     const auto key =
-        std::tuple{canonical, device, adapterDir.empty() ? fs::path() : fs::weakly_canonical(adapterDir, ec)};
+        std::tuple{canonical, device, adapterDir.empty() ? fs::path() : fs::weakly_canonical(adapterDir, ec), bfloat16};
     std::lock_guard lock(mutex);
     if (auto session = live[key].lock())
         return session;

@@ -22,10 +22,12 @@ public:
     //! The session of `modelDir` on `device` ("cpu" or "cuda"), loading it when no live session has it. Throws
     //! InputError when the folder is not given, is not a supported model, or has no tokenizer.json, and when the
     //! device is unknown or CUDA is asked for where libtorch has none.
-    //! With `adapterDir`, the model with that PEFT LoRA adapter merged (a session of its own).
+    //! With `adapterDir`, the model with that PEFT LoRA adapter merged (a session of its own); with `bfloat16`, its
+    //! weights in bfloat16 (another session).
     static std::shared_ptr<ModelSession> open(const std::filesystem::path &modelDir, const std::string &device = "cpu",
-                                              const std::filesystem::path &adapterDir = {});
-    //! The session of an intervention's model, adapter and device.
+                                              const std::filesystem::path &adapterDir = {}, bool bfloat16 = false);
+    //! The session of an intervention's model, adapter and device, in bfloat16 when its `precision` parameter says
+    //! so (what the intervention trains stays float32).
     static std::shared_ptr<ModelSession> open(const InterventionContext &context);
 
     const std::filesystem::path &directory() const { return m_dir; }

@@ -78,6 +78,21 @@ std::string choiceParameter(const InterventionContext &context, const std::strin
     badValue(name, text, list);
 }
 
+ParameterSpec precisionParameter(const std::string &what)
+{
+    return {"precision", "float32",
+            "float32, or bfloat16: the frozen model computes in bfloat16 (faster where the CPU has bfloat16 "
+            "instructions, half its memory); "
+                + what};
+}
+
+bool bfloat16Asked(const InterventionContext &context)
+{
+    if (context.parameters.find("precision") == context.parameters.end())
+        return false;
+    return choiceParameter(context, "precision", {"float32", "bfloat16"}) == "bfloat16";
+}
+
 std::vector<PairRef> onePairPerExample(const std::vector<Example> &examples, std::uint64_t seed)
 {
     std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);

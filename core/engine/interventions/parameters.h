@@ -16,6 +16,12 @@ bool boolParameter(const InterventionContext &context, const std::string &name);
 std::string choiceParameter(const InterventionContext &context, const std::string &name,
                             const std::vector<std::string> &choices);
 
+//! The `precision` parameter of interventions that run the frozen model: float32 (default) or bfloat16.
+ParameterSpec precisionParameter(const std::string &what);
+//! True when the context asks for precision=bfloat16; InputError for a value other than float32 or bfloat16. A
+//! context without the parameter is float32.
+bool bfloat16Asked(const InterventionContext &context);
+
 //! One pair per example (the preferred response and one dispreferred response drawn with `seed`), as GENIES
 //! trains reward models and probes; examples without a preferred and a dispreferred response are skipped.
 std::vector<PairRef> onePairPerExample(const std::vector<Example> &examples, std::uint64_t seed);

@@ -38,9 +38,9 @@ void PromptTuningIntervention::restore(const InterventionContext &, const std::m
 }
 
 std::pair<at::Tensor, at::Tensor> PromptTuningIntervention::withVirtualTokens(const ModelSession &session,
-                                                                             const at::Tensor &ids,
-                                                                             const at::Tensor &mask,
-                                                                             bool training) const
+                                                                              const at::Tensor &ids,
+                                                                              const at::Tensor &mask,
+                                                                              bool training) const
 {
     const std::int64_t rows = ids.size(0);
     const std::int64_t virtualTokens = m_prompt.size(0);

@@ -33,6 +33,7 @@ std::vector<ParameterSpec> RewardModelIntervention::parameters() const
         {"weight_decay", "0", "AdamW weight decay"},
         {"max_grad_norm", "0.3", "gradients are clipped to this norm, as in GENIES"},
         {"max_length", "512", "tokens kept per sequence; longer prompts lose their beginning"},
+        precisionParameter("what is trained, the head and the optimizer stay float32"),
         {"prefix_sharing", "true",
          "true: each training pair's prompt (after prompt_tuning's virtual tokens) runs once and both responses "
          "continue its keys and values; "
@@ -58,7 +59,7 @@ at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const s
                                             bool training) const
 {
     const auto [ids, mask] = leftPadded(rows, session.eosId());
-    return at::mv(lastHidden(session, ids, mask, training), m_head); // (rows)
+    return at::mv(lastHidden(session, ids, mask, training).to(m_head.scalar_type()), m_head); // (rows)
 }
 
 at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
@@ -108,7 +109,7 @@ at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
     request.trainable = true;
     const ForwardResult result = model.forward(request, cached ? &continued : nullptr);
     const at::Tensor hidden = result.hiddenStates.select(1, 0).select(1, model.config().layers); // (rows, hidden)
-    return at::mv(hidden, m_head);
+    return at::mv(hidden.to(m_head.scalar_type()), m_head);
 }
 
 bool RewardModelIntervention::runSharedPrompt(const ModelSession &session, const at::Tensor &ids,
@@ -136,6 +137,7 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     const double maxGradNorm = realParameter(context, "max_grad_norm", 0, 1e9);
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
     const bool prefixSharing = choiceParameter(context, "prefix_sharing", {"true", "false"}) == "true";
+    bfloat16Asked(context); // refuses a precision other than float32 or bfloat16
 
     const std::vector<PairRef> pairs = onePairPerExample(trainExamples, context.seed);
     if (pairs.empty())
@@ -193,9 +195,8 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
         rows.insert(rows.end(), rejected.begin(), rejected.end());
         // Each pair's prompt once, its keys and values shared by both responses (gradients flow through them),
         // where the subclass allows it and no sequence was cut; otherwise every sequence in full.
-        const at::Tensor r = prefixSharing && !cut
-                               ? sharedRewards(*session, batchTokens, batchPairs)
-                               : rewards(*session, rows, true);
+        const at::Tensor r = prefixSharing && !cut ? sharedRewards(*session, batchTokens, batchPairs)
+                                                   : rewards(*session, rows, true);
         const at::Tensor margin = r.narrow(0, 0, chosenCount) - r.narrow(0, chosenCount, chosenCount);
         const at::Tensor loss = -at::log_sigmoid(margin).mean();
         optimizer.zeroGrad();
