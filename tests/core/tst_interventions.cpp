@@ -90,6 +90,14 @@ private:
     std::vector<double> trainAndEvaluate(const std::string &name, const std::string &source, const std::string &target,
                                          const std::vector<std::string> &parameters = {}, std::uint64_t seed = 1,
                                          const fs::path &artifacts = {}, std::unique_ptr<Intervention> *keep = nullptr);
+    //! Two trainings of `name` on sep, evaluated on shuf, that differ in `key` (`a` and `b`) beyond the comma-separated
+    //! `settings`: the largest prediction difference and both training logs.
+    struct TwoTrainings {
+        double largest = 0;
+        nlohmann::json logA, logB;
+    };
+    TwoTrainings trainTwice(const std::string &name, const QString &settings, const std::string &key,
+                            const std::string &a, const std::string &b);
     InterventionContext context(Intervention &intervention, const std::vector<std::string> &parameters,
                                 std::uint64_t seed, const fs::path &artifacts) const;
 
@@ -251,6 +259,33 @@ void TestInterventions::trainingIsDeterministicAndReloads()
     }
 }
 
+TestInterventions::TwoTrainings TestInterventions::trainTwice(const std::string &name, const QString &settings,
+                                                              const std::string &key, const std::string &a,
+                                                              const std::string &b)
+{
+    std::vector<std::string> common = {"steps=6", "batch_size=4"};
+    for (const QString &p : settings.split(QLatin1Char(',')))
+        common.push_back(p.toStdString());
+    auto run = [&](const std::string &value) {
+        auto parameters = common;
+        parameters.push_back(key + "=" + value);
+        return trainAndEvaluate(name, "sep", "shuf", parameters, 3, path(name + "-" + key + "-" + value));
+    };
+    const auto pa = run(a), pb = run(b);
+    TwoTrainings t;
+    for (std::size_t i = 0; i < pa.size() && i < pb.size(); ++i)
+        t.largest = std::max(t.largest, std::fabs(pa[i] - pb[i]));
+    if (pa.size() != pb.size())
+        t.largest = 1;
+    auto logOf = [&](const std::string &value) {
+        return nlohmann::json::parse(
+            readText(path(name + "-" + key + "-" + value) / "reward_model.json"))["training_log"];
+    };
+    t.logA = logOf(a);
+    t.logB = logOf(b);
+    return t;
+}
+
 void TestInterventions::prefixSharedTrainingEqualsPerPair_data()
 {
     QTest::addColumn<QString>("intervention");
@@ -268,26 +303,9 @@ void TestInterventions::prefixSharedTrainingEqualsPerPair()
     // full (lora's dropout off: its random draws follow the tensors' shapes).
     QFETCH(QString, intervention);
     QFETCH(QString, settings);
-    std::vector<std::string> common = {"steps=6", "batch_size=4"};
-    for (const QString &p : settings.split(QLatin1Char(',')))
-        common.push_back(p.toStdString());
-    const std::string name = intervention.toStdString();
-    auto with = [&](const char *sharing) {
-        auto parameters = common;
-        parameters.push_back(std::string("prefix_sharing=") + sharing);
-        return parameters;
-    };
-    const auto shared = trainAndEvaluate(name, "sep", "shuf", with("true"), 3, path(name + "-shared"));
-    const auto full = trainAndEvaluate(name, "sep", "shuf", with("false"), 3, path(name + "-full"));
-    QCOMPARE(shared.size(), full.size());
-    double largest = 0;
-    for (std::size_t i = 0; i < shared.size(); ++i)
-        largest = std::max(largest, std::fabs(shared[i] - full[i]));
-    QVERIFY2(largest < 1e-4, qPrintable(QString("predictions differ by %1").arg(largest)));
-    const auto logOf = [&](const std::string &dir) {
-        return nlohmann::json::parse(readText(path(dir) / "reward_model.json"))["training_log"];
-    };
-    const auto a = logOf(name + "-shared"), b = logOf(name + "-full");
+    const auto t = trainTwice(intervention.toStdString(), settings, "prefix_sharing", "true", "false");
+    QVERIFY2(t.largest < 1e-4, qPrintable(QString("predictions differ by %1").arg(t.largest)));
+    const auto &a = t.logA, &b = t.logB;
     QCOMPARE(a.size(), std::size_t(6));
     for (std::size_t i = 0; i < a.size(); ++i)
         QVERIFY(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 1e-5);
@@ -311,26 +329,10 @@ void TestInterventions::bfloat16TrainingFollowsFloat32()
     // stay float32: the training follows the float32 one within bfloat16's rounding.
     QFETCH(QString, intervention);
     QFETCH(QString, settings);
-    std::vector<std::string> common = {"steps=6", "batch_size=4"};
-    for (const QString &p : settings.split(QLatin1Char(',')))
-        common.push_back(p.toStdString());
     const std::string name = intervention.toStdString();
-    auto with = [&](const char *precision) {
-        auto parameters = common;
-        parameters.push_back(std::string("precision=") + precision);
-        return parameters;
-    };
-    const auto half = trainAndEvaluate(name, "sep", "shuf", with("bfloat16"), 3, path(name + "-bf16"));
-    const auto full = trainAndEvaluate(name, "sep", "shuf", with("float32"), 3, path(name + "-fp32"));
-    QCOMPARE(half.size(), full.size());
-    double largest = 0;
-    for (std::size_t i = 0; i < half.size(); ++i)
-        largest = std::max(largest, std::fabs(half[i] - full[i]));
-    QVERIFY2(largest > 0 && largest < 0.1, qPrintable(QString("predictions differ by %1").arg(largest)));
-    const auto logOf = [&](const std::string &dir) {
-        return nlohmann::json::parse(readText(path(dir) / "reward_model.json"))["training_log"];
-    };
-    const auto a = logOf(name + "-bf16"), b = logOf(name + "-fp32");
+    const auto t = trainTwice(name, settings, "precision", "bfloat16", "float32");
+    QVERIFY2(t.largest > 0 && t.largest < 0.1, qPrintable(QString("predictions differ by %1").arg(t.largest)));
+    const auto &a = t.logA, &b = t.logB;
     for (std::size_t i = 0; i < a.size(); ++i)
         QVERIFY2(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 0.03,
                  qPrintable(QString("step %1: %2 against %3")
@@ -338,7 +340,7 @@ void TestInterventions::bfloat16TrainingFollowsFloat32()
                                 .arg(a[i]["loss"].get<double>())
                                 .arg(b[i]["loss"].get<double>())));
     try {
-        trainAndEvaluate(name, "sep", "shuf", with("float16"), 3, path(name + "-f16"));
+        trainAndEvaluate(name, "sep", "shuf", {"precision=float16"}, 3, path(name + "-f16"));
         QFAIL("precision=float16 was accepted");
     } catch (const InputError &e) {
         QVERIFY2(std::string(e.what()).find("precision") != std::string::npos, e.what());
