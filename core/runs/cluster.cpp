@@ -87,8 +87,11 @@ fs::path localScratch(const std::string &what)
     const char *tmp = std::getenv("TMPDIR");
     fs::path base = tmp && *tmp ? fs::path(tmp) : fs::path("/tmp");
     std::string pattern = (base / ("shiftscope-" + what + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()))
+        return pattern;
+    pattern = "/tmp/shiftscope-" + what + "-XXXXXX"; // $TMPDIR of the submitting machine may not exist here
     if (!::mkdtemp(pattern.data()))
-        throw std::runtime_error("cannot create a folder under " + base.string() + " for " + what);
+        throw std::runtime_error("cannot create a folder under " + base.string() + " or /tmp for " + what);
     return pattern;
 }
 
@@ -230,8 +233,10 @@ ClusterJob submitUnits(Workspace &workspace, const ClusterSubmission &submission
     std::vector<std::string> arrayArgs = common;
     arrayArgs.push_back("--array=" + array);
     arrayArgs.push_back("--output=" + (planDir / "logs" / "unit-%a.out").string());
-    if (options.gpusPerTask > 0)
+    if (options.gpusPerTask > 0) {
+        arrayArgs.push_back("--ntasks=1"); // recent Slurm refuses --gpus-per-task without a task count
         arrayArgs.push_back("--gpus-per-task=" + std::to_string(options.gpusPerTask));
+    }
     arrayArgs.push_back((planDir / "unit.sh").string());
     ClusterJob job;
     job.units = units;
@@ -261,6 +266,16 @@ void requireSlurm()
                                       "Slurm's commands (sbatch, squeue) are not installed here",
                                       "submit from a machine of the cluster (a login node), or run the run here "
                                       "without --slurm"});
+}
+
+//! A Slurm job state in which the task may still write its shard.
+bool activeState(const std::string &state)
+{
+    for (const char *active : {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "REQUEUED", "REQUEUE_HOLD",
+                               "REQUEUE_FED", "RESIZING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESV_DEL_HOLD"})
+        if (state == active)
+            return true;
+    return false;
 }
 
 double tieCreditOf(const std::string &intervention)
@@ -305,6 +320,13 @@ ClusterJob submitRun(Workspace &workspace, std::int64_t runId, const SlurmOption
     RunStore store(workspace);
     const RunRecord run = store.existingRun(runId);
     ClusterStore clusters(workspace);
+    if (run.status == RunStatus::Done)
+        throw InputError(InputProblem{workspace.path().string(), "run " + std::to_string(runId),
+                                      "the run is done: nothing to submit", "rerun it with runs rerun"});
+    if (run.status == RunStatus::Running && ownerState(run.owner) != OwnerState::Gone)
+        throw InputError(InputProblem{workspace.path().string(), "run " + std::to_string(runId),
+                                      "the run is being executed by " + run.owner.describe(),
+                                      "wait for it to end, or cancel it, before submitting it"});
     if (clusters.submission(runId))
         throw InputError(InputProblem{workspace.path().string(), "run " + std::to_string(runId),
                                       "the run was already submitted to Slurm",
@@ -347,8 +369,15 @@ ClusterJob submitRun(Workspace &workspace, std::int64_t runId, const SlurmOption
     for (const auto &d : distributions)
         if (const auto info = workspace.distribution(d))
             plan.data[d] = info->contentHash;
-    Workspace::create(planDir / kDataFile); // closed again at once: the copy is written through the workspace
-    clusters.writePlanData(planDir / kDataFile, runId, {distributions.begin(), distributions.end()});
+    {
+        // Written on this machine's disk and copied over whole: no SQLite file is opened on the shared folder.
+        ScratchFolder local{localScratch("plan")};
+        Workspace::create(local.path / kDataFile); // closed again at once; written through the workspace's connection
+        clusters.writePlanData(local.path / kDataFile, runId, {distributions.begin(), distributions.end()});
+        const fs::path partial = uniquePartialPath(planDir / kDataFile);
+        fs::copy_file(local.path / kDataFile, partial);
+        fs::rename(partial, planDir / kDataFile);
+    }
     writePlan(planDir, plan, run);
     const std::string program = shellQuote(options.program.string());
     writeFileAtomically(planDir / "unit.sh", "#!/bin/sh\n# One unit of ShiftScope run " + std::to_string(runId)
@@ -366,7 +395,18 @@ ClusterJob submitRun(Workspace &workspace, std::int64_t runId, const SlurmOption
     for (const auto &u : run.units)
         if (u.status != RunStatus::Done)
             units.push_back(u.position);
-    return submitUnits(workspace, submission, options, units);
+    store.setStatus(runId, RunStatus::Queued);
+    try {
+        return submitUnits(workspace, submission, options, units);
+    } catch (const std::exception &) {
+        // Nothing reached Slurm: no submission to follow, no plan to keep; the run can be submitted again.
+        const auto recorded = clusters.submission(runId);
+        if (recorded && recorded->jobs.empty()) {
+            clusters.remove(runId);
+            fs::remove_all(planDir, ec);
+        }
+        throw;
+    }
 }
 
 std::optional<ClusterJob> resubmitMissingUnits(Workspace &workspace, std::int64_t runId)
@@ -378,14 +418,18 @@ std::optional<ClusterJob> resubmitMissingUnits(Workspace &workspace, std::int64_
                                       "the run was not submitted to Slurm", "resume it here with run --resume"});
     std::vector<int> missing;
     for (const auto &u : clusterUnitProgress(workspace, runId))
-        if (u.state == "failed") {
+        if (u.state == "failed")
             missing.push_back(u.position);
-            std::error_code ec;
-            fs::remove(failureNote(submission->planDir, u.position), ec);
-        }
     if (missing.empty())
         return std::nullopt;
-    return submitUnits(workspace, *submission, optionsFrom(submission->optionsJson), missing);
+    const ClusterJob job = submitUnits(workspace, *submission, optionsFrom(submission->optionsJson), missing);
+    std::error_code ec;
+    for (int position : missing) // their new tasks write new notes if they fail again
+        fs::remove(failureNote(submission->planDir, position), ec);
+    for (const auto &entry : fs::directory_iterator(submission->planDir / "shards", ec)) // copies of killed tasks
+        if (entry.path().filename().string().rfind(".partial-", 0) == 0)
+            fs::remove_all(entry.path(), ec);
+    return job;
 }
 
 bool runPlannedUnit(const fs::path &planDir, int position, const std::string &device, const ProgressCallback &progress)
@@ -402,7 +446,14 @@ bool runPlannedUnit(const fs::path &planDir, int position, const std::string &de
         return false;
     try {
         ScratchFolder local{localScratch("unit")};
-        fs::copy_file(planDir / kDataFile, local.path / "work.sqlite");
+        try {
+            fs::copy_file(planDir / kDataFile, local.path / "work.sqlite");
+        } catch (const fs::filesystem_error &e) {
+            throw InputError(InputProblem{(planDir / kDataFile).string(),
+                                          {},
+                                          std::string("cannot copy the plan's data: ") + e.code().message(),
+                                          "check that the plan folder is complete and readable on this node"});
+        }
         UnitShard shard;
         {
             Workspace ws = Workspace::open(local.path / "work.sqlite");
@@ -445,7 +496,13 @@ bool runPlannedUnit(const fs::path &planDir, int position, const std::string &de
             planDir / "shards"
             / (".partial-unit-" + std::to_string(position) + "-" + hostName() + "-" + std::to_string(::getpid()));
         fs::remove_all(staging);
-        fs::copy(local.path / "shard", staging, fs::copy_options::recursive);
+        try {
+            fs::copy(local.path / "shard", staging, fs::copy_options::recursive);
+        } catch (const std::exception &) {
+            std::error_code ignored;
+            fs::remove_all(staging, ignored);
+            throw;
+        }
         std::error_code ec;
         fs::rename(staging, final, ec);
         if (ec) {
@@ -496,6 +553,12 @@ CollectReport collectRun(Workspace &workspace, std::int64_t runId)
     ScratchFolder scratch{localScratch("collect")};
     for (const fs::path &folder : entries) {
         const fs::path file = folder / kShardFile;
+        const std::string folderName = folder.filename().string();
+        const bool collected = std::any_of(run.units.begin(), run.units.end(), [&](const RunUnit &u) {
+            return u.status == RunStatus::Done && folderName == "unit-" + std::to_string(u.position);
+        });
+        if (collected) // merged by an earlier collect: not read again
+            continue;
         auto refuse = [&](const std::string &why, const std::string &fix) {
             report.refused.push_back(InputProblem{file.string(), {}, why, fix});
         };
@@ -557,6 +620,13 @@ CollectReport collectRun(Workspace &workspace, std::int64_t runId)
             if (!problem.empty())
                 break;
         }
+        for (const auto &d : unit.evaluations) {
+            const auto planned = plan.data.find(d);
+            const auto info = workspace.distribution(d);
+            if (problem.empty() && planned != plan.data.end() && (!info || info->contentHash != planned->second))
+                problem = "its predictions are of " + d + " as it was when the run was submitted; the workspace now "
+                        + (info ? "holds other data under that name" : "lacks it");
+        }
         if (shard.predictions.size() != unit.evaluations.size() && problem.empty())
             problem = "it holds predictions of distributions the unit does not evaluate";
         if (!problem.empty()) {
@@ -566,35 +636,77 @@ CollectReport collectRun(Workspace &workspace, std::int64_t runId)
         good.emplace(shard.unitPosition, std::make_pair(folder, std::move(shard)));
     }
 
-    Transaction tx(workspace.db());
-    for (auto &[position, found] : good) {
-        const RunUnit &unit = run.units[std::size_t(position)];
-        if (unit.status == RunStatus::Done)
-            continue;
-        const UnitShard &shard = found.second;
-        const fs::path artifacts = RunRunner::artifactDir(workspace, runId, position);
-        if (fs::exists(found.first / "artifacts")) {
-            fs::remove_all(artifacts);
-            fs::create_directories(artifacts.parent_path());
-            fs::copy(found.first / "artifacts", artifacts, fs::copy_options::recursive);
+    // What the units learned is copied next to its place first, outside the transaction (it may be large, and a
+    // rollback cannot undo file changes); it is moved into place only once the merge has committed.
+    struct Staged {
+        fs::path incoming;
+        fs::path destination;
+    };
+    std::map<int, Staged> staged;
+    auto discardStaged = [&] {
+        std::error_code ignored;
+        for (const auto &[position, files] : staged)
+            fs::remove_all(files.incoming, ignored);
+    };
+    try {
+        for (const auto &[position, found] : good) {
+            const fs::path destination = RunRunner::artifactDir(workspace, runId, position);
+            if (!fs::exists(found.first / "artifacts"))
+                continue;
+            const fs::path incoming = uniquePartialPath(destination);
+            fs::create_directories(destination.parent_path());
+            fs::copy(found.first / "artifacts", incoming, fs::copy_options::recursive);
+            staged[position] = {incoming, destination};
         }
-        const double tieCredit = tieCreditOf(unit.intervention);
-        for (const auto &d : unit.evaluations) {
-            const auto &p = shard.predictions.at(d);
-            store.addPredictions(unit.id, d, 0, p);
-            store.setMetrics(unit.id, runMetricsOf(d, p, tieCredit));
-            store.publishEvaluation(run, unit, d, int(p.size()), tieCredit);
-        }
-        store.appendUnitLog(unit.id, "executed on " + shard.host + " by Slurm; its log there:\n" + trimmed(shard.log));
-        store.setUnitStatus(unit.id, RunStatus::Done, fs::exists(artifacts) ? artifacts.string() : std::string());
-        report.merged.push_back(position);
+    } catch (const std::exception &) {
+        discardStaged();
+        throw;
     }
-    const auto now = store.existingRun(runId);
-    report.done = int(std::count_if(now.units.begin(), now.units.end(),
-                                    [](const RunUnit &u) { return u.status == RunStatus::Done; }));
-    if (report.finished() && now.status != RunStatus::Done)
-        store.setStatus(runId, RunStatus::Done);
-    tx.commit();
+
+    std::vector<int> merged;
+    try {
+        Transaction tx(workspace.db());
+        // Read again under the write lock: another collect (the collect job, a window) may have merged meanwhile.
+        const RunRecord current = store.existingRun(runId);
+        for (const auto &[position, found] : good) {
+            const RunUnit &unit = current.units[std::size_t(position)];
+            if (unit.status == RunStatus::Done)
+                continue;
+            const UnitShard &shard = found.second;
+            const double tieCredit = tieCreditOf(unit.intervention);
+            for (const auto &d : unit.evaluations) {
+                const auto &p = shard.predictions.at(d);
+                store.addPredictions(unit.id, d, 0, p);
+                store.setMetrics(unit.id, runMetricsOf(d, p, tieCredit));
+                store.publishEvaluation(current, unit, d, int(p.size()), tieCredit);
+            }
+            store.appendUnitLog(unit.id,
+                                "executed on " + shard.host + " by Slurm; its log there:\n" + trimmed(shard.log));
+            const auto files = staged.find(position);
+            store.setUnitStatus(unit.id, RunStatus::Done,
+                                files != staged.end() ? files->second.destination.string() : std::string());
+            merged.push_back(position);
+        }
+        const auto now = store.existingRun(runId);
+        report.done = int(std::count_if(now.units.begin(), now.units.end(),
+                                        [](const RunUnit &u) { return u.status == RunStatus::Done; }));
+        if (report.done == report.total && now.status != RunStatus::Done)
+            store.setStatus(runId, RunStatus::Done);
+        tx.commit();
+    } catch (const std::exception &) {
+        discardStaged();
+        throw;
+    }
+    // Committed: the merged units' artifacts take their place (whatever an earlier attempt left there goes).
+    for (const auto &[position, files] : staged) {
+        if (std::find(merged.begin(), merged.end(), position) == merged.end()) {
+            fs::remove_all(files.incoming, ec);
+            continue;
+        }
+        fs::remove_all(files.destination, ec);
+        fs::rename(files.incoming, files.destination, ec);
+    }
+    report.merged = merged;
     return report;
 }
 
@@ -609,8 +721,8 @@ std::vector<UnitProgress> clusterUnitProgress(Workspace &workspace, std::int64_t
     bool slurmKnown = false;
     if (programAvailable("squeue")) {
         try {
-            const ProgramResult r =
-                runProgram({"squeue", "-h", "-r", "-n", jobName(submission->planId), "-o", "%i|%T|%r"});
+            const ProgramResult r = runProgram(
+                {"timeout", "20", "squeue", "-a", "-h", "-r", "-n", jobName(submission->planId), "-o", "%i|%T|%r"});
             if (r.exitCode == 0) {
                 slurmKnown = true;
                 std::size_t start = 0;
@@ -653,15 +765,18 @@ std::vector<UnitProgress> clusterUnitProgress(Workspace &workspace, std::int64_t
         } else if (fs::exists(shardFolder(submission->planDir, unit.position) / kShardFile)) {
             p.state = "done";
             p.detail = "not collected yet";
-        } else if (q != queued.end()) {
-            const std::string &s = q->second.first;
-            p.state = s == "PENDING"                                              ? "pending"
-                    : (s == "RUNNING" || s == "COMPLETING" || s == "CONFIGURING") ? "running"
-                                                                                  : "pending";
-            p.detail = "job " + q->second.second + (p.state == "pending" && s != "PENDING" ? " (" + s + ")" : "");
-        } else if (fs::exists(failureNote(submission->planDir, unit.position))) {
+        } else if (fs::exists(failureNote(submission->planDir, unit.position))
+                   && (q == queued.end() || !activeState(q->second.first))) {
             p.state = "failed";
             p.detail = readNote(failureNote(submission->planDir, unit.position));
+        } else if (q != queued.end() && activeState(q->second.first)) {
+            const std::string &s = q->second.first;
+            p.state = s == "PENDING" || s == "REQUEUED" || s == "REQUEUE_HOLD" || s == "SUSPENDED" ? "pending"
+                                                                                                   : "running";
+            p.detail = "job " + q->second.second + (s == "PENDING" || s == "RUNNING" ? "" : " (" + s + ")");
+        } else if (q != queued.end()) {
+            p.state = "failed"; // ended (FAILED, TIMEOUT, CANCELLED, NODE_FAIL, OUT_OF_MEMORY...) without a shard
+            p.detail = "job " + q->second.second + " ended " + q->second.first + " without a shard";
         } else if (!slurmKnown) {
             p.state = "unknown";
             p.detail = "squeue cannot be asked here";

@@ -75,6 +75,12 @@ void ClusterStore::addJob(std::int64_t runId, const ClusterJob &job)
     tx.commit();
 }
 
+void ClusterStore::remove(std::int64_t runId)
+{
+    Statement st(m_ws.db(), "DELETE FROM run_submissions WHERE run_id = ?");
+    st.bind(1, runId).run();
+}
+
 void ClusterStore::writePlanData(const std::filesystem::path &planData, std::int64_t runId,
                                  const std::vector<std::string> &distributions)
 {
@@ -84,7 +90,8 @@ void ClusterStore::writePlanData(const std::filesystem::path &planData, std::int
     Statement attach(plan, "ATTACH DATABASE ? AS source");
     attach.bind(1, m_ws.path().string()).run();
     {
-        Transaction tx(plan);
+        // A deferred transaction: the workspace attached beside it is only read, and its writers must not wait.
+        plan.exec("BEGIN DEFERRED");
         Statement names(plan, "CREATE TEMP TABLE wanted(name TEXT PRIMARY KEY)");
         names.run();
         Statement want(plan, "INSERT OR IGNORE INTO wanted(name) VALUES(?)");
@@ -101,7 +108,7 @@ void ClusterStore::writePlanData(const std::filesystem::path &planData, std::int
         Statement units(plan, "INSERT INTO main.run_units SELECT * FROM source.run_units WHERE run_id = ?");
         units.bind(1, runId).run();
         plan.exec("DROP TABLE temp.wanted");
-        tx.commit();
+        plan.exec("COMMIT");
     }
     plan.exec("DETACH DATABASE source");
 }

@@ -37,6 +37,8 @@ public:
     void create(const ClusterSubmission &submission);
     std::optional<ClusterSubmission> submission(std::int64_t runId);
     void addJob(std::int64_t runId, const ClusterJob &job);
+    //! Forgets a submission (one that never reached Slurm).
+    void remove(std::int64_t runId);
 
     //! Writes what executing `runId` needs into the new workspace file `planData` (created by the caller): the
     //! run with its units and the distributions it reads, with their examples and responses, ids kept. The file is

@@ -68,6 +68,7 @@ private slots:
     void lostUnitIsResubmitted();
     void badShardsAreRefusedByName();
     void runsPanelSubmitsAndFollowsTheUnits();
+    void refusedSubmissionLeavesNothingBehind();
 
 private:
     Program cli(QStringList args) const
@@ -246,8 +247,8 @@ void TestSlurm::badShardsAreRefusedByName()
     fs::copy(shards / "unit-0", shards / "unit-0-copy", fs::copy_options::recursive);
     fs::create_directories(shards / "unit-2-damaged");
     writeText(shards / "unit-2-damaged" / "shard.sqlite", "this is not a database");
-    fs::remove_all(shards / "unit-1");
-    fs::copy(planDir(m_resubmitted) / "shards" / "unit-1", shards / "unit-1", fs::copy_options::recursive);
+    // (Shards of collected units are not read again, so the foreign one comes under a name of its own.)
+    fs::copy(planDir(m_resubmitted) / "shards" / "unit-1", shards / "unit-1-foreign", fs::copy_options::recursive);
 
     const Program collected = cli({"collect", "--run", QString::number(m_slurm)});
     QCOMPARE(collected.code, 2);
@@ -255,7 +256,7 @@ void TestSlurm::badShardsAreRefusedByName()
              qPrintable(collected.err));
     QVERIFY2(collected.err.contains("unit-2-damaged/shard.sqlite") && collected.err.contains("not a usable unit shard"),
              qPrintable(collected.err));
-    QVERIFY2(collected.err.contains("unit-1/shard.sqlite") && collected.err.contains("a shard of another plan"),
+    QVERIFY2(collected.err.contains("unit-1-foreign/shard.sqlite") && collected.err.contains("a shard of another plan"),
              qPrintable(collected.err));
     QCOMPARE(predictions(m_slurm), before);
 }
@@ -305,6 +306,34 @@ void TestSlurm::runsPanelSubmitsAndFollowsTheUnits()
     QCOMPARE(run.units[0].trainDistribution, std::string("a"));
     QCOMPARE(local.units[0].trainDistribution, std::string("a"));
     QCOMPARE(store.predictions(run.units[0].id, "b"), store.predictions(local.units[0].id, "b"));
+}
+
+void TestSlurm::refusedSubmissionLeavesNothingBehind()
+{
+    if (!m_local)
+        QSKIP("needs the local run of runOnSlurmEqualsTheLocalRun");
+    // Slurm refuses the partition: its message is shown, no submission or plan folder is left, and the run can be
+    // submitted again with a partition that exists.
+    const Program refused = cli(runArgs() << "--slurm" << "--shared-dir" << QString::fromStdString(m_shared.string())
+                                          << "--partition" << "no-such-partition");
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains("Slurm refused the job") && refused.err.contains("partition"),
+             qPrintable(refused.err));
+    const std::int64_t id = lastRun();
+    {
+        Workspace ws = Workspace::open(m_ws);
+        QVERIFY(!ClusterStore(ws).submission(id));
+        QCOMPARE(RunStore(ws).existingRun(id).status, RunStatus::Queued);
+    }
+    for (const auto &entry : fs::directory_iterator(m_shared))
+        QVERIFY2(entry.path().filename().string().rfind("run-" + std::to_string(id) + "-", 0) != 0,
+                 entry.path().c_str());
+    const Program again = cli({"run", "--resume", QString::number(id), "--slurm", "--shared-dir",
+                               QString::fromStdString(m_shared.string())});
+    QVERIFY2(again.code == 0 && again.out.contains("submitted to Slurm"), qPrintable(again.all()));
+    const Program collected = cli({"collect", "--run", QString::number(id), "--wait", "--interval", "1"});
+    QVERIFY2(collected.code == 0, qPrintable(collected.all()));
+    QCOMPARE(predictions(id), predictions(m_local));
 }
 
 QTEST_MAIN(TestSlurm)

@@ -239,7 +239,10 @@ void RunsPanel::refresh()
             if (!units.empty()) {
                 status->setText(tr("on Slurm: %1").arg(qs(clusterProgressSummary(units))));
                 status->setToolTip(tr("Submitted to Slurm; units are collected into the workspace as they finish"));
-                unfinishedOnSlurm = true;
+                unfinishedOnSlurm =
+                    unfinishedOnSlurm || std::any_of(units.begin(), units.end(), [](const UnitProgress &u) {
+                        return u.state == "pending" || u.state == "running" || (u.state == "done" && !u.collected);
+                    });
             }
         }
         m_table->setItem(row, StatusColumn, status);
@@ -275,12 +278,16 @@ qint64 RunsPanel::submitToSlurm(const RunRequest &request, const SlurmOptions &o
         return "Run " + std::to_string(id) + ": " + std::to_string(job.units.size())
              + " units submitted to Slurm as array job " + job.arrayJob + ", collect job " + job.collectJob;
         },
-        [this, id](bool ok) {
-        // Nothing reached Slurm: the run would otherwise wait for tasks that do not exist.
-        if (!ok && m_workspace && !ClusterStore(*m_workspace).submission(id)) {
+        [this, id, path = m_workspace->path()](bool ok) {
+        // Nothing reached Slurm: the run would otherwise wait for tasks that do not exist. (Only in the workspace
+        // it was planned in: another may have been opened meanwhile.)
+        if (ok || !m_workspace || m_workspace->path() != path || ClusterStore(*m_workspace).submission(id))
+            return;
+        try {
             RunStore(*m_workspace).remove(id);
-            refresh();
+        } catch (const std::exception &) {
         }
+        refresh();
     });
     return id;
 }
