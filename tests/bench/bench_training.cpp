@@ -3,7 +3,8 @@
 // both with each pair's two sequences in full (per-pair, as GENIES trains) and with each pair's prompt run once and
 // shared by its responses (prefix-shared). Prints the mean step time (after a warm-up step) and the peak resident
 // memory of each, in separate processes, and checks that the losses of the first three steps from the same initial
-// adapters and head agree; and ShiftScope's prefix-shared step with the frozen model in bfloat16. Asserts nothing.
+// adapters and head agree; ShiftScope's prefix-shared step with the frozen model in bfloat16; and both of
+// ShiftScope's steps with activation checkpointing. Asserts nothing.
 //   bench_training [threads=2] [steps=4] [pairs=4]
 #include "bench/benchdata.h"
 #include "bench/pythiamodel.h"
@@ -93,8 +94,8 @@ Measured parse(const ProgramResult &r)
 
 //! In a process of its own (so its peak memory is its own): the losses of three steps from the shared start, then
 //! a warm-up step and `steps` timed ones. Prints one JSON line.
-int child(const fs::path &work, const std::string &sharing, const std::string &precision, int steps, int pairs,
-          int threads)
+int child(const fs::path &work, const std::string &sharing, const std::string &precision,
+          const std::string &checkpointing, int steps, int pairs, int threads)
 {
     EngineOptions options;
     options.threads = threads;
@@ -102,14 +103,17 @@ int child(const fs::path &work, const std::string &sharing, const std::string &p
     at::set_num_threads(threads);
     registerModelInterventions();
     const auto examples = bench::examples(pairs, 1, " yes");
-    const std::vector<std::string> common = {"batch_size=" + std::to_string(pairs), "dropout=0",
-                                             "prefix_sharing=" + sharing, "learning_rate=1e-3",
-                                             "precision=" + precision};
+    const std::vector<std::string> common = {"batch_size=" + std::to_string(pairs),
+                                             "dropout=0",
+                                             "prefix_sharing=" + sharing,
+                                             "learning_rate=1e-3",
+                                             "precision=" + precision,
+                                             "activation_checkpointing=" + checkpointing};
     auto with = [&](std::vector<std::string> more) {
         more.insert(more.begin(), common.begin(), common.end());
         return more;
     };
-    const std::string tag = sharing + "-" + precision;
+    const std::string tag = sharing + "-" + precision + "-" + checkpointing;
     const auto check = train(work, "check-" + tag, with({"steps=3"}), examples);
     train(work, "warm-" + tag, with({"steps=1"}), examples);
     const auto one = train(work, "one-" + tag, with({"steps=1"}), examples);
@@ -126,7 +130,7 @@ int child(const fs::path &work, const std::string &sharing, const std::string &p
 int main(int argc, char **argv)
 {
     if (argc > 1 && std::string(argv[1]) == "--child")
-        return child(argv[2], argv[3], argv[4], std::atoi(argv[5]), std::atoi(argv[6]), std::atoi(argv[7]));
+        return child(argv[2], argv[3], argv[4], argv[5], std::atoi(argv[6]), std::atoi(argv[7]), std::atoi(argv[8]));
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
     const int steps = argc > 2 ? std::atoi(argv[2]) : 4;
     const int pairs = argc > 3 ? std::atoi(argv[3]) : 4;
@@ -155,9 +159,9 @@ int main(int argc, char **argv)
         std::ofstream(work / "tokens.json") << Json{{"pairs", list}, {"pad", session->eosId()}}.dump();
     }
     const std::string self = fs::read_symlink("/proc/self/exe").string();
-    auto ours = [&](const std::string &sharing, const std::string &precision) {
-        return parse(runProgram({self, "--child", work.string(), sharing, precision, std::to_string(steps),
-                                 std::to_string(pairs), std::to_string(threads)}));
+    auto ours = [&](const std::string &sharing, const std::string &precision, const std::string &checkpointing) {
+        return parse(runProgram({self, "--child", work.string(), sharing, precision, checkpointing,
+                                 std::to_string(steps), std::to_string(pairs), std::to_string(threads)}));
     };
     const std::string script = std::string(SHIFTSCOPE_SOURCE_DIR) + "/tests/bench/lora_step_reference.py";
     const int pad = Json::parse(readInputFile(work / "tokens.json"))["pad"].get<int>();
@@ -169,8 +173,10 @@ int main(int argc, char **argv)
              "--init", (work / "initial" / "reward_model.safetensors").string(), "--steps", std::to_string(steps),
              "--threads", std::to_string(threads), "--lr", "1e-3", "--pad", std::to_string(pad), "--mode", mode}));
     };
-    const Measured perPair = ours("false", "float32"), shared = ours("true", "float32");
-    const Measured sharedBf16 = ours("true", "bfloat16");
+    const Measured perPair = ours("false", "float32", "false"), shared = ours("true", "float32", "false");
+    const Measured sharedBf16 = ours("true", "bfloat16", "false");
+    const Measured perPairCheckpointed = ours("false", "float32", "true");
+    const Measured sharedCheckpointed = ours("true", "float32", "true");
     const Measured refPerPair = reference("per-pair"), refShared = reference("shared");
 
     std::printf("lora training step: Pythia-160m-shaped GPT-NeoX (random float32 weights), rank 8 on every layer's "
@@ -191,6 +197,8 @@ int main(int argc, char **argv)
     row("ShiftScope per-pair", perPair);
     row("ShiftScope prefix-shared", shared);
     row("ShiftScope prefix-shared, bfloat16", sharedBf16);
+    row("ShiftScope per-pair, checkpointed", perPairCheckpointed);
+    row("ShiftScope prefix-shared, checkpointed", sharedCheckpointed);
     row("PyTorch eager per-pair", refPerPair);
     row("PyTorch eager prefix-shared", refShared);
     auto ratio = [](const Measured &slow, const Measured &fast) {
@@ -214,6 +222,11 @@ int main(int argc, char **argv)
     std::printf("bfloat16 (the frozen model in bfloat16, adapters, head and AdamW float32): %.2fx the float32 "
                 "prefix-shared step, losses within %.2e of it\n",
                 ratio(shared, sharedBf16), worst(sharedBf16, shared));
+    std::printf("activation checkpointing (each block run again in backward): per-pair %.2fx the time, peak %+.0f MiB; "
+                "prefix-shared %.2fx the time, peak %+.0f MiB; losses within %.2e and %.2e\n",
+                ratio(perPairCheckpointed, perPair), perPairCheckpointed.peakMb - perPair.peakMb,
+                ratio(sharedCheckpointed, shared), sharedCheckpointed.peakMb - shared.peakMb,
+                worst(perPairCheckpointed, perPair), worst(sharedCheckpointed, shared));
     std::error_code ec;
     fs::remove_all(work, ec);
     return 0;

@@ -10,6 +10,7 @@
 #include "engine/model/layers.h"
 
 #include <cmath>
+#include <torch/csrc/autograd/function.h>
 
 using namespace shiftscope;
 using namespace shiftscope::test;
@@ -127,6 +128,8 @@ private slots:
     void hooksChangeAttentionProjections_data() { addVariants(); }
     void hooksChangeAttentionProjections();
     void trainableWeightsGetGradients();
+    void checkpointedBlocksGiveEqualGradients_data() { addVariants(); }
+    void checkpointedBlocksGiveEqualGradients();
     void gptNeoXMatchesReference();
     void llamaMatchesReference();
     void gpt2ConvOrientationByHand();
@@ -359,6 +362,98 @@ void TestEngineModels::trainableWeightsGetGradients()
     }
     request.trainable = false;
     QVERIFY(maxDifference(model->forward(request).logits, before) > 1e-4);
+}
+
+namespace {
+
+//! Trainable low-rank updates with dropout on every attention input projection, as LoRA adds them.
+class AdapterHooks final : public ForwardHooks {
+public:
+    AdapterHooks(int layers, std::int64_t hidden)
+    {
+        at::manual_seed(11);
+        for (int i = 0; i < layers; ++i) {
+            a.push_back((at::randn({2, hidden}) * 0.3).requires_grad_(true));
+            b.push_back((at::randn({3 * hidden, 2}) * 0.3).requires_grad_(true));
+        }
+    }
+    at::Tensor attentionProjection(int layer, const std::string &, const at::Tensor &x,
+                                   const at::Tensor &y) const override
+    {
+        const at::Tensor update = at::linear(at::linear(at::dropout(x, 0.3, true), a[std::size_t(layer)]),
+                                             b[std::size_t(layer)]); // (B, T, 3 * hidden)
+        return y + update.narrow(-1, 0, y.size(-1));                 // llama's k and v projections may be narrower
+    }
+    std::vector<at::Tensor> trainableTensors(int layer) const override
+    {
+        return {a[std::size_t(layer)], b[std::size_t(layer)]};
+    }
+    std::vector<at::Tensor> a, b;
+};
+
+} // namespace
+
+void TestEngineModels::checkpointedBlocksGiveEqualGradients()
+{
+    // Activation checkpointing runs each block again in the backward pass. Through a prompt pass into a cache and
+    // two continuations of it (the prefix-shared training), with adapters drawing dropout masks and soft prompt
+    // embeddings that need gradients, outputs and every gradient equal those of the plain pass.
+    QFETCH(QString, name);
+    QTemporaryDir dir;
+    const TinyModel m = variant(name);
+    const auto model = loadCausalLM(writeTinyModel(tempPath(dir, "model"), m));
+    struct Outcome {
+        at::Tensor logits, hidden, soft;
+        std::vector<at::Tensor> gradA, gradB;
+        std::string keysFrom; // the autograd node that made the prompt's cached keys
+    };
+    auto train = [&](bool checkpoint) {
+        AdapterHooks hooks(m.layers, m.hidden);
+        at::manual_seed(5);
+        at::Tensor soft = (at::randn({2, 3, m.hidden}) * 0.5).requires_grad_(true); // (2, 3, hidden)
+        const at::Tensor promptIds = at::tensor(tokens(m.vocab, 4, 1), at::kLong).view({1, 4}).repeat({2, 1});
+        ForwardRequest prompt;
+        prompt.inputEmbeddings = at::cat({soft, model->embedTokens(promptIds)}, 1); // (2, 7, hidden)
+        prompt.attentionMask = at::tensor({0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, at::kLong).view({2, 7});
+        prompt.logitsFrom = 7;
+        prompt.hooks = &hooks;
+        prompt.trainable = true;
+        prompt.checkpointLayers = checkpoint;
+        KvCache cache;
+        model->forward(prompt, &cache);
+        const std::string keysFrom = cache.keys(0).grad_fn() ? cache.keys(0).grad_fn()->name() : "";
+        KvCache continued = cache.selectRows(at::tensor({0, 1, 1}, at::kLong));
+        ForwardRequest response = prompt;
+        response.inputEmbeddings = at::Tensor();
+        response.inputIds = at::tensor(tokens(m.vocab, 5, 2), at::kLong).view({1, 5}).repeat({3, 1});
+        response.attentionMask = at::tensor({1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, at::kLong).view({3, 5});
+        response.logitsFrom = 0;
+        response.capturePositions = at::tensor({4, 2, 3}, at::kLong).view({3, 1});
+        response.hiddenStates = response.headOutputs = true;
+        const ForwardResult result = model->forward(response, &continued);
+        at::manual_seed(9);
+        const at::Tensor weights = at::randn(result.logits.sizes());
+        (result.logits * weights).sum().add(result.hiddenStates.pow(2).sum() * 0.01).backward();
+        Outcome o{result.logits.detach(), result.hiddenStates.detach(), soft.grad(), {}, {}, keysFrom};
+        for (int i = 0; i < m.layers; ++i) {
+            o.gradA.push_back(hooks.a[std::size_t(i)].grad());
+            o.gradB.push_back(hooks.b[std::size_t(i)].grad());
+        }
+        return o;
+    };
+    const Outcome plain = train(false), checkpointed = train(true);
+    QVERIFY2(checkpointed.keysFrom.find("Recomputed") != std::string::npos, checkpointed.keysFrom.c_str());
+    QVERIFY2(plain.keysFrom.find("Recomputed") == std::string::npos, plain.keysFrom.c_str());
+    COMPARE_TENSORS(checkpointed.logits, plain.logits);
+    COMPARE_TENSORS(checkpointed.hidden, plain.hidden);
+    QVERIFY(plain.soft.defined() && checkpointed.soft.defined());
+    QVERIFY(plain.soft.abs().max().item<double>() > 1e-4);
+    COMPARE_TENSORS(checkpointed.soft, plain.soft);
+    for (int i = 0; i < m.layers; ++i) {
+        QVERIFY(checkpointed.gradA[std::size_t(i)].defined() && checkpointed.gradB[std::size_t(i)].defined());
+        COMPARE_TENSORS(checkpointed.gradA[std::size_t(i)], plain.gradA[std::size_t(i)]);
+        COMPARE_TENSORS(checkpointed.gradB[std::size_t(i)], plain.gradB[std::size_t(i)]);
+    }
 }
 
 void TestEngineModels::gptNeoXMatchesReference()

@@ -70,6 +70,8 @@ private slots:
     void trainingIsDeterministicAndReloads();
     void prefixSharedTrainingEqualsPerPair_data();
     void prefixSharedTrainingEqualsPerPair();
+    void checkpointedTrainingEqualsPlain_data();
+    void checkpointedTrainingEqualsPlain();
     void bfloat16TrainingFollowsFloat32_data();
     void bfloat16TrainingFollowsFloat32();
     void zeroShotIsTheScorer();
@@ -310,6 +312,34 @@ void TestInterventions::prefixSharedTrainingEqualsPerPair()
     for (std::size_t i = 0; i < a.size(); ++i)
         QVERIFY(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 1e-5);
     // Training moved away from the start, so the comparison is not of two untrained models.
+    QVERIFY(std::fabs(a.back()["loss"].get<double>() - a.front()["loss"].get<double>()) > 1e-4);
+}
+
+void TestInterventions::checkpointedTrainingEqualsPlain_data()
+{
+    QTest::addColumn<QString>("intervention");
+    QTest::addColumn<QString>("settings");
+    // lora keeps its dropout: the blocks run again in backward must draw the same masks.
+    QTest::newRow("lora, prefix-shared") << "lora"
+                                         << "dropout=0.2,learning_rate=0.01";
+    QTest::newRow("lora, per pair") << "lora"
+                                    << "dropout=0.2,learning_rate=0.01,prefix_sharing=false";
+    QTest::newRow("prompt_tuning") << "prompt_tuning"
+                                   << "virtual_tokens=4,learning_rate=0.05";
+}
+
+void TestInterventions::checkpointedTrainingEqualsPlain()
+{
+    // activation_checkpointing=true keeps only each block's input and runs the block again in the backward pass:
+    // the same losses, trained tensors and predictions as keeping every activation.
+    QFETCH(QString, intervention);
+    QFETCH(QString, settings);
+    const auto t = trainTwice(intervention.toStdString(), settings, "activation_checkpointing", "true", "false");
+    QVERIFY2(t.largest < 1e-5, qPrintable(QString("predictions differ by %1").arg(t.largest)));
+    const auto &a = t.logA, &b = t.logB;
+    QCOMPARE(a.size(), std::size_t(6));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        QVERIFY(std::fabs(a[i]["loss"].get<double>() - b[i]["loss"].get<double>()) < 1e-6);
     QVERIFY(std::fabs(a.back()["loss"].get<double>() - a.front()["loss"].get<double>()) > 1e-4);
 }
 

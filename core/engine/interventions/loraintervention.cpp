@@ -38,6 +38,17 @@ public:
         const auto type = input.scalar_type();
         return y + at::linear(at::linear(input, it->second.a.to(type)), it->second.b.to(type)) * scale; // (B, T, out)
     }
+
+    std::vector<at::Tensor> trainableTensors(int layer) const override
+    {
+        std::vector<at::Tensor> out;
+        for (auto it = adapters.lower_bound({layer, std::string()}); it != adapters.end() && it->first.first == layer;
+             ++it) {
+            out.push_back(it->second.a);
+            out.push_back(it->second.b);
+        }
+        return out;
+    }
 };
 
 LoraIntervention::LoraIntervention() : m_hooks(std::make_unique<Hooks>()) {}
@@ -194,7 +205,7 @@ at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::T
     request.inputIds = ids;
     request.attentionMask = mask;
     request.hooks = m_hooks.get();
-    request.trainable = training;
+    setTraining(request, training);
     return finalHiddenAtLastToken(session, request, ids.size(1));
 }
 

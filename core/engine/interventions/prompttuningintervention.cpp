@@ -60,7 +60,7 @@ at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, con
 {
     ForwardRequest request;
     std::tie(request.inputEmbeddings, request.attentionMask) = withVirtualTokens(session, ids, mask, training);
-    request.trainable = training;
+    setTraining(request, training);
     return finalHiddenAtLastToken(session, request, request.attentionMask.size(1));
 }
 
@@ -71,7 +71,7 @@ bool PromptTuningIntervention::runSharedPrompt(const ModelSession &session, cons
     ForwardRequest request;
     std::tie(request.inputEmbeddings, request.attentionMask) = withVirtualTokens(session, ids, mask, true);
     request.logitsFrom = request.attentionMask.size(1);
-    request.trainable = true;
+    setTraining(request, true);
     session.model().forward(request, &cache);
     return true;
 }

@@ -38,6 +38,9 @@ std::vector<ParameterSpec> RewardModelIntervention::parameters() const
          "true: each training pair's prompt (after prompt_tuning's virtual tokens) runs once and both responses "
          "continue its keys and values; "
          "false: both sequences in full, as GENIES trains"},
+        {"activation_checkpointing", "false",
+         "true: keep only each transformer block's input while training and run the block again for the backward "
+         "pass, so a model that fits in memory for scoring can also be trained, at about a third more time per step"},
     };
     for (auto &spec : ownParameters())
         specs.push_back(std::move(spec));
@@ -106,10 +109,16 @@ at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
     request.hiddenStates = true;
     request.logitsFrom = std::int64_t(length);
     request.hooks = sharedHooks(true);
-    request.trainable = true;
+    setTraining(request, true);
     const ForwardResult result = model.forward(request, cached ? &continued : nullptr);
     const at::Tensor hidden = result.hiddenStates.select(1, 0).select(1, model.config().layers); // (rows, hidden)
     return at::mv(hidden.to(m_head.scalar_type()), m_head);
+}
+
+void RewardModelIntervention::setTraining(ForwardRequest &request, bool training) const
+{
+    request.trainable = training;
+    request.checkpointLayers = training && m_checkpointLayers;
 }
 
 bool RewardModelIntervention::runSharedPrompt(const ModelSession &session, const at::Tensor &ids,
@@ -122,7 +131,7 @@ bool RewardModelIntervention::runSharedPrompt(const ModelSession &session, const
     request.attentionMask = mask;
     request.logitsFrom = ids.size(1);
     request.hooks = sharedHooks(true);
-    request.trainable = true;
+    setTraining(request, true);
     session.model().forward(request, &cache);
     return true;
 }
@@ -137,6 +146,7 @@ void RewardModelIntervention::train(const InterventionContext &context, const st
     const double maxGradNorm = realParameter(context, "max_grad_norm", 0, 1e9);
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
     const bool prefixSharing = choiceParameter(context, "prefix_sharing", {"true", "false"}) == "true";
+    m_checkpointLayers = choiceParameter(context, "activation_checkpointing", {"true", "false"}) == "true";
     bfloat16Asked(context); // refuses a precision other than float32 or bfloat16
 
     const std::vector<PairRef> pairs = onePairPerExample(trainExamples, context.seed);

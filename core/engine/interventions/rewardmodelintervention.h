@@ -54,6 +54,10 @@ protected:
     //! Called after training has saved its tensors: writes what else the unit leaves (lora: a PEFT adapter folder).
     virtual void saveExtras(const InterventionContext &, const ModelSession &, const at::Tensor & /*head*/) const {}
 
+    //! Marks `request` as a training pass (autograd on, and activation checkpointing where the parameters ask for
+    //! it) or an evaluation pass.
+    void setTraining(struct ForwardRequest &request, bool training) const;
+
     //! Runs the model with `request` filled in for the last token of every row and returns its final hidden state.
     static at::Tensor finalHiddenAtLastToken(const ModelSession &session, struct ForwardRequest &request,
                                              std::int64_t length);
@@ -64,7 +68,8 @@ private:
     at::Tensor sharedRewards(const ModelSession &session, const std::vector<const TokenizedExample *> &examples,
                              const std::vector<std::pair<int, int>> &responses) const;
 
-    at::Tensor m_head; // (hidden)
+    at::Tensor m_head;               // (hidden)
+    bool m_checkpointLayers = false; // activation_checkpointing, while training
 };
 
 //! LoRA adapters on the attention input projections (GPT-NeoX query_key_value, GPT-2 c_attn, LLaMA q_proj and

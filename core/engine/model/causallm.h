@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace shiftscope {
 
@@ -26,6 +27,9 @@ public:
     //! "query_key_value" (GPT-NeoX), "c_attn" (GPT-2), "q_proj", "k_proj" or "v_proj" (LLaMA).
     virtual at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
                                            const at::Tensor &y) const = 0;
+    //! The trainable tensors attentionProjection() reads for `layer` (with activation checkpointing, a block is
+    //! wired into the autograd graph through them even where its hidden state needs no gradient).
+    virtual std::vector<at::Tensor> trainableTensors(int /*layer*/) const { return {}; }
 };
 
 //! What one forward call should compute besides the logits.
@@ -42,6 +46,10 @@ struct ForwardRequest {
     const ForwardHooks *hooks = nullptr;
     //! Record the operations for autograd (training through the model); otherwise the pass runs in inference mode.
     bool trainable = false;
+    //! With trainable: keep only each block's input for the backward pass and run the block again there
+    //! (activation checkpointing), trading about one more forward pass for the memory of every block's
+    //! intermediate activations.
+    bool checkpointLayers = false;
 };
 
 //! Outputs of a forward call, in float32 whatever the compute dtype.

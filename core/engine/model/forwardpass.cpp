@@ -1,6 +1,7 @@
 #include "engine/model/forwardpass.h"
 
 #include "engine/model/kvcache.h"
+#include "engine/model/recompute.h"
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
@@ -97,22 +98,69 @@ at::Tensor ForwardPass::inputEmbeddings(const at::Tensor &table) const
     return m_request.inputEmbeddings.defined() ? m_request.inputEmbeddings : at::embedding(table, m_request.inputIds);
 }
 
-at::Tensor ForwardPass::attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
-                                            const at::Tensor &y) const
+at::Tensor BlockIo::attentionProjection(const std::string &projection, const at::Tensor &x, const at::Tensor &y) const
 {
-    return m_request.hooks ? m_request.hooks->attentionProjection(layer, projection, x, y) : y;
+    return m_hooks ? m_hooks->attentionProjection(m_layer, projection, x, y) : y;
 }
 
-std::pair<at::Tensor, at::Tensor> ForwardPass::keysAndValues(int layer, const at::Tensor &keys,
-                                                             const at::Tensor &values)
+std::pair<at::Tensor, at::Tensor> BlockIo::keysAndValues(const at::Tensor &keys, const at::Tensor &values)
 {
-    if (!m_cache)
-        return {keys, values};
-    std::pair<at::Tensor, at::Tensor> all{keys, values};
-    if (!m_cache->empty())
-        all = {at::cat({m_cache->keys(layer), keys}, 2), at::cat({m_cache->values(layer), values}, 2)};
-    m_cache->store(layer, all.first, all.second);
-    return all;
+    m_keys = m_pastKeys.defined() ? at::cat({m_pastKeys, keys}, 2) : keys;
+    m_values = m_pastValues.defined() ? at::cat({m_pastValues, values}, 2) : values;
+    return {m_keys, m_values};
+}
+
+at::Tensor ForwardPass::runBlock(int layer, const at::Tensor &h, const Block &block)
+{
+    const ForwardHooks *hooks = m_request.hooks;
+    BlockIo io(layer, hooks);
+    const bool past = m_cache && !m_cache->empty();
+    if (past) {
+        io.m_pastKeys = m_cache->keys(layer);
+        io.m_pastValues = m_cache->values(layer);
+    }
+    at::Tensor out;
+    if (!m_request.checkpointLayers) {
+        out = block(h, io);
+    } else {
+        // Inputs h [, past keys, past values]; outputs the next h [, keys, values] [, head outputs]. The copy of
+        // `block` the closure holds outlives this pass.
+        const bool keepKeys = m_cache != nullptr, keepHeads = m_request.headOutputs;
+        std::vector<at::Tensor> inputs = {h};
+        if (past) {
+            inputs.push_back(io.m_pastKeys);
+            inputs.push_back(io.m_pastValues);
+        }
+        const auto outputs = runRecomputed(
+            [block, layer, hooks, past, keepKeys, keepHeads](const std::vector<at::Tensor> &in) {
+            BlockIo inner(layer, hooks);
+            if (past) {
+                inner.m_pastKeys = in[1];
+                inner.m_pastValues = in[2];
+            }
+            std::vector<at::Tensor> produced = {block(in[0], inner)};
+            if (keepKeys) {
+                produced.push_back(inner.m_keys);
+                produced.push_back(inner.m_values);
+            }
+            if (keepHeads)
+                produced.push_back(inner.m_heads);
+            return produced;
+            },
+            inputs, hooks ? hooks->trainableTensors(layer) : std::vector<at::Tensor>());
+        out = outputs[0];
+        if (keepKeys) {
+            io.m_keys = outputs[1];
+            io.m_values = outputs[2];
+        }
+        if (keepHeads)
+            io.m_heads = outputs.back();
+    }
+    if (m_cache)
+        m_cache->store(layer, io.m_keys, io.m_values);
+    if (m_request.headOutputs)
+        m_heads.push_back(atCapturePositions(io.m_heads));
+    return out;
 }
 
 at::Tensor ForwardPass::atCapturePositions(const at::Tensor &x) const
@@ -130,12 +178,6 @@ void ForwardPass::recordHidden(const at::Tensor &h)
 {
     if (m_request.hiddenStates)
         m_hidden.push_back(atCapturePositions(h));
-}
-
-void ForwardPass::recordHeads(const at::Tensor &heads)
-{
-    if (m_request.headOutputs)
-        m_heads.push_back(atCapturePositions(heads));
 }
 
 at::Tensor lastRealPositions(const at::Tensor &mask)

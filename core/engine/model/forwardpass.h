@@ -2,6 +2,7 @@
 
 #include "engine/model/causallm.h"
 
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -9,6 +10,32 @@
 namespace shiftscope {
 
 class KvCache;
+
+//! What one transformer block reads and writes besides its hidden state: the forward hooks, the keys and values
+//! of the tokens before this call, and the keys, values and head outputs it produces.
+class BlockIo {
+public:
+    BlockIo(int layer, const ForwardHooks *hooks) : m_layer(layer), m_hooks(hooks) {}
+
+    //! y, or what the request's hooks make of the attention input projection `projection`.
+    at::Tensor attentionProjection(const std::string &projection, const at::Tensor &x, const at::Tensor &y) const;
+    //! Keys and values of the cached and the new tokens, (B, kv_heads, S, d) from the new ones (B, kv_heads, T, d).
+    std::pair<at::Tensor, at::Tensor> keysAndValues(const at::Tensor &keys, const at::Tensor &values);
+    //! The block's per-head attention outputs (B, T, heads, head_dim).
+    void recordHeads(const at::Tensor &heads) { m_heads = heads; }
+
+private:
+    friend class ForwardPass;
+    int m_layer;
+    const ForwardHooks *m_hooks;
+    at::Tensor m_pastKeys, m_pastValues; // (B, kv_heads, past, d); undefined without cached tokens
+    at::Tensor m_keys, m_values;         // (B, kv_heads, S, d)
+    at::Tensor m_heads;
+};
+
+//! One transformer block: the next hidden state (B, T, hidden) from h. It must not hold references to the
+//! ForwardPass, because with ForwardRequest::checkpointLayers it runs again in the backward pass.
+using Block = std::function<at::Tensor(const at::Tensor &h, BlockIo &io)>;
 
 //! The state of one forward call that every architecture shares (llama2.c's RunState): position ids, the
 //! attention bias, the key/value cache and the recorded hidden states and head outputs. Architectures create one
@@ -29,21 +56,17 @@ public:
     //! to itself only, so no row of the softmax is empty.
     const at::Tensor &attentionBias() const { return m_bias; }
 
-    //! Keys and values of the cached and the new tokens, (B, kv_heads, S, d) from the new ones (B, kv_heads, T, d);
-    //! stored back in the cache when there is one.
     //! The request's input embeddings, or its input ids looked up in `table` (vocab, hidden): (B, T, hidden).
     at::Tensor inputEmbeddings(const at::Tensor &table) const;
-    //! y, or what the request's hooks make of the attention input projection `projection` of `layer`.
-    at::Tensor attentionProjection(int layer, const std::string &projection, const at::Tensor &x,
-                                   const at::Tensor &y) const;
 
-    std::pair<at::Tensor, at::Tensor> keysAndValues(int layer, const at::Tensor &keys, const at::Tensor &values);
+    //! Runs block `layer` on h (B, T, hidden) and returns its output: with the cached keys and values of the
+    //! layer, storing the block's back into the cache, and recording its head outputs when asked for. With
+    //! ForwardRequest::checkpointLayers the block keeps no activations for autograd and runs again in backward.
+    at::Tensor runBlock(int layer, const at::Tensor &h, const Block &block);
 
     //! Records the next hidden state (first the embeddings, then each block's output but the last) from
     //! h (B, T, hidden) when asked for; finish() adds the final-normed one.
     void recordHidden(const at::Tensor &h);
-    //! Records a layer's per-head attention outputs (B, T, heads, head_dim) when asked for.
-    void recordHeads(const at::Tensor &heads);
 
     //! Projects the final-normed hidden states (B, T, hidden) to logits with `lmHead` (vocab, hidden), records
     //! them as the last hidden state and commits the cache's mask.

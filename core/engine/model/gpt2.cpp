@@ -102,27 +102,33 @@ ForwardResult Gpt2::forward(const ForwardRequest &request, KvCache *cache) const
     at::Tensor h = pass.inputEmbeddings(m_w[t + "wte.weight"])
                  + at::embedding(m_w[t + "wpe.weight"], pass.positions()); // (B, T, hidden)
     pass.recordHidden(h);
+    const at::Tensor bias = pass.attentionBias(); // (B, 1, T, S)
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = t + "h." + std::to_string(i) + ".";
-
-        // Attention: c_attn yields [q | k | v], each (B, T, hidden) split into heads.
-        const at::Tensor x = layerNorm(h, m_w[p + "ln_1.weight"], m_w[p + "ln_1.bias"], c.normEps); // (B, T, hidden)
-        const at::Tensor qkv =
-            pass.attentionProjection(i, "c_attn", x, conv1d(p + "attn.c_attn", x));          // (B, T, 3 * hidden)
-        const at::Tensor q = qkv.narrow(2, 0, H).view({B, T, heads, d}).transpose(1, 2);     // (B, heads, T, head_dim)
-        const at::Tensor k = qkv.narrow(2, H, H).view({B, T, heads, d}).transpose(1, 2);     // (B, heads, T, head_dim)
-        const at::Tensor v = qkv.narrow(2, 2 * H, H).view({B, T, heads, d}).transpose(1, 2); // (B, heads, T, head_dim)
-        const auto [keys, values] = pass.keysAndValues(i, k, v);                             // (B, heads, S, head_dim)
         double scale = c.scaleAttnWeights ? 1.0 / std::sqrt(double(d)) : 1.0;
         if (c.scaleAttnByInverseLayerIdx)
             scale /= double(i + 1);
-        const at::Tensor headOut = attend(q, keys, values, pass.attentionBias(), scale); // (B, T, heads, head_dim)
-        pass.recordHeads(headOut);
-        h = h + conv1d(p + "attn.c_proj", headOut.reshape({B, T, H})); // (B, T, hidden)
+        h = pass.runBlock(i, h, [this, p, B, T, H, heads, d, scale, bias](const at::Tensor &input, BlockIo &io) {
+            const ModelConfig &conf = config();
+            // Attention: c_attn yields [q | k | v], each (B, T, hidden) split into heads.
+            const at::Tensor x =
+                layerNorm(input, m_w[p + "ln_1.weight"], m_w[p + "ln_1.bias"], conf.normEps); // (B, T, hidden)
+            const at::Tensor qkv =
+                io.attentionProjection("c_attn", x, conv1d(p + "attn.c_attn", x));           // (B, T, 3 * hidden)
+            const at::Tensor q = qkv.narrow(2, 0, H).view({B, T, heads, d}).transpose(1, 2); // (B, heads, T, head_dim)
+            const at::Tensor k = qkv.narrow(2, H, H).view({B, T, heads, d}).transpose(1, 2); // (B, heads, T, head_dim)
+            const at::Tensor v =
+                qkv.narrow(2, 2 * H, H).view({B, T, heads, d}).transpose(1, 2); // (B, heads, T, head_dim)
+            const auto [keys, values] = io.keysAndValues(k, v);                 // (B, heads, S, head_dim)
+            const at::Tensor headOut = attend(q, keys, values, bias, scale);    // (B, T, heads, head_dim)
+            io.recordHeads(headOut);
+            const at::Tensor mid = input + conv1d(p + "attn.c_proj", headOut.reshape({B, T, H})); // (B, T, hidden)
 
-        // MLP
-        const at::Tensor y = layerNorm(h, m_w[p + "ln_2.weight"], m_w[p + "ln_2.bias"], c.normEps); // (B, T, hidden)
-        h = h + conv1d(p + "mlp.c_proj", activate(conv1d(p + "mlp.c_fc", y), c.activation));        // (B, T, hidden)
+            // MLP
+            const at::Tensor y =
+                layerNorm(mid, m_w[p + "ln_2.weight"], m_w[p + "ln_2.bias"], conf.normEps); // (B, T, hidden)
+            return at::Tensor(mid + conv1d(p + "mlp.c_proj", activate(conv1d(p + "mlp.c_fc", y), conf.activation)));
+        });
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }

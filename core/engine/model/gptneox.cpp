@@ -61,37 +61,40 @@ ForwardResult GptNeoX::forward(const ForwardRequest &request, KvCache *cache) co
     const RotaryTables rope =
         rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype()); // (B, 1, T, rotary_dims)
 
+    const at::Tensor bias = pass.attentionBias();                         // (B, 1, T, S)
     at::Tensor h = pass.inputEmbeddings(m_w["gpt_neox.embed_in.weight"]); // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "gpt_neox.layers." + std::to_string(i) + ".";
+        h = pass.runBlock(i, h, [this, p, B, T, heads, d, rope, bias](const at::Tensor &input, BlockIo &io) {
+            const ModelConfig &conf = config();
+            // Attention. The fused projection holds, per head, that head's query, key and value side by side.
+            const at::Tensor x = layerNorm(input, m_w[p + "input_layernorm.weight"], m_w[p + "input_layernorm.bias"],
+                                           conf.normEps); // (B, T, hidden)
+            const at::Tensor qkv =
+                io.attentionProjection("query_key_value", x, linear(p + "attention.query_key_value", x))
+                    .view({B, T, heads, 3 * d});                                         // (B, T, heads, 3 * head_dim)
+            const at::Tensor q = applyRotary(qkv.narrow(3, 0, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
+            const at::Tensor k = applyRotary(qkv.narrow(3, d, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
+            const at::Tensor v = qkv.narrow(3, 2 * d, d).transpose(1, 2);                // (B, heads, T, head_dim)
+            const auto [keys, values] = io.keysAndValues(k, v);                          // (B, heads, S, head_dim)
+            const at::Tensor headOut =
+                attend(q, keys, values, bias, 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
+            io.recordHeads(headOut);
+            const at::Tensor attnOut =
+                linear(p + "attention.dense", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
 
-        // Attention. The fused projection holds, per head, that head's query, key and value side by side.
-        const at::Tensor x = layerNorm(h, m_w[p + "input_layernorm.weight"], m_w[p + "input_layernorm.bias"],
-                                       c.normEps); // (B, T, hidden)
-        const at::Tensor qkv =
-            pass.attentionProjection(i, "query_key_value", x, linear(p + "attention.query_key_value", x))
-                .view({B, T, heads, 3 * d});                                         // (B, T, heads, 3 * head_dim)
-        const at::Tensor q = applyRotary(qkv.narrow(3, 0, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
-        const at::Tensor k = applyRotary(qkv.narrow(3, d, d).transpose(1, 2), rope); // (B, heads, T, head_dim)
-        const at::Tensor v = qkv.narrow(3, 2 * d, d).transpose(1, 2);                // (B, heads, T, head_dim)
-        const auto [keys, values] = pass.keysAndValues(i, k, v);                     // (B, heads, S, head_dim)
-        const at::Tensor headOut =
-            attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
-        pass.recordHeads(headOut);
-        const at::Tensor attnOut = linear(p + "attention.dense", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
-
-        // MLP, beside the attention (parallel residual, Pythia) or after it.
-        if (c.parallelResidual) {
-            const at::Tensor mlpOut = mlp(p, layerNorm(h, m_w[p + "post_attention_layernorm.weight"],
-                                                       m_w[p + "post_attention_layernorm.bias"], c.normEps));
-            h = h + attnOut + mlpOut; // (B, T, hidden)
-        } else {
-            h = h + attnOut;
-            h = h
-              + mlp(p, layerNorm(h, m_w[p + "post_attention_layernorm.weight"],
-                                 m_w[p + "post_attention_layernorm.bias"], c.normEps));
-        }
+            // MLP, beside the attention (parallel residual, Pythia) or after it.
+            if (conf.parallelResidual) {
+                const at::Tensor mlpOut = mlp(p, layerNorm(input, m_w[p + "post_attention_layernorm.weight"],
+                                                           m_w[p + "post_attention_layernorm.bias"], conf.normEps));
+                return at::Tensor(input + attnOut + mlpOut); // (B, T, hidden)
+            }
+            const at::Tensor mid = input + attnOut;
+            return at::Tensor(mid
+                              + mlp(p, layerNorm(mid, m_w[p + "post_attention_layernorm.weight"],
+                                                 m_w[p + "post_attention_layernorm.bias"], conf.normEps)));
+        });
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }

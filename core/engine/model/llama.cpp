@@ -55,32 +55,38 @@ ForwardResult Llama::forward(const ForwardRequest &request, KvCache *cache) cons
     const RotaryTables rope =
         rotaryTables(pass.positions(), c.rotaryDims(), c.ropeTheta, dtype()); // (B, 1, T, head_dim)
 
+    const at::Tensor bias = pass.attentionBias();                          // (B, 1, T, S)
     at::Tensor h = pass.inputEmbeddings(m_w["model.embed_tokens.weight"]); // (B, T, hidden)
     pass.recordHidden(h);
     for (int i = 0; i < c.layers; ++i) {
         const std::string p = "model.layers." + std::to_string(i) + ".";
+        h = pass.runBlock(i, h, [this, p, B, T, heads, kvHeads, d, rope, bias](const at::Tensor &input, BlockIo &io) {
+            const ModelConfig &conf = config();
+            // Attention; kv_heads <= heads, each key/value head serving heads / kv_heads query heads.
+            const at::Tensor x = rmsNorm(input, m_w[p + "input_layernorm.weight"], conf.normEps); // (B, T, hidden)
+            auto projected = [&](const char *name) {
+                return io.attentionProjection(name, x, linear(p + "self_attn." + name, x));
+            };
+            const at::Tensor q = applyRotary(projected("q_proj").view({B, T, heads, d}).transpose(1, 2),
+                                             rope); // (B, heads, T, head_dim)
+            const at::Tensor k = applyRotary(projected("k_proj").view({B, T, kvHeads, d}).transpose(1, 2),
+                                             rope); // (B, kv_heads, T, head_dim)
+            const at::Tensor v =
+                projected("v_proj").view({B, T, kvHeads, d}).transpose(1, 2); // (B, kv_heads, T, head_dim)
+            const auto [keys, values] = io.keysAndValues(k, v);               // (B, kv_heads, S, head_dim)
+            const at::Tensor headOut =
+                attend(q, keys, values, bias, 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
+            io.recordHeads(headOut);
+            const at::Tensor mid =
+                input + linear(p + "self_attn.o_proj", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
 
-        // Attention; kv_heads <= heads, each key/value head serving heads / kv_heads query heads.
-        const at::Tensor x = rmsNorm(h, m_w[p + "input_layernorm.weight"], c.normEps); // (B, T, hidden)
-        auto projected = [&](const char *name) {
-            return pass.attentionProjection(i, name, x, linear(p + "self_attn." + name, x));
-        };
-        const at::Tensor q =
-            applyRotary(projected("q_proj").view({B, T, heads, d}).transpose(1, 2), rope); // (B, heads, T, head_dim)
-        const at::Tensor k = applyRotary(projected("k_proj").view({B, T, kvHeads, d}).transpose(1, 2),
-                                         rope);                                            // (B, kv_heads, T, head_dim)
-        const at::Tensor v = projected("v_proj").view({B, T, kvHeads, d}).transpose(1, 2); // (B, kv_heads, T, head_dim)
-        const auto [keys, values] = pass.keysAndValues(i, k, v);                           // (B, kv_heads, S, head_dim)
-        const at::Tensor headOut =
-            attend(q, keys, values, pass.attentionBias(), 1.0 / std::sqrt(double(d))); // (B, T, heads, head_dim)
-        pass.recordHeads(headOut);
-        h = h + linear(p + "self_attn.o_proj", headOut.reshape({B, T, heads * d})); // (B, T, hidden)
-
-        // Gated MLP: down(act(gate(x)) * up(x)).
-        const at::Tensor y = rmsNorm(h, m_w[p + "post_attention_layernorm.weight"], c.normEps); // (B, T, hidden)
-        const at::Tensor gated = activate(linear(p + "mlp.gate_proj", y), c.activation)
-                               * linear(p + "mlp.up_proj", y); // (B, T, intermediate)
-        h = h + linear(p + "mlp.down_proj", gated);            // (B, T, hidden)
+            // Gated MLP: down(act(gate(x)) * up(x)).
+            const at::Tensor y =
+                rmsNorm(mid, m_w[p + "post_attention_layernorm.weight"], conf.normEps); // (B, T, hidden)
+            const at::Tensor gated = activate(linear(p + "mlp.gate_proj", y), conf.activation)
+                                   * linear(p + "mlp.up_proj", y);       // (B, T, intermediate)
+            return at::Tensor(mid + linear(p + "mlp.down_proj", gated)); // (B, T, hidden)
+        });
         if (i + 1 < c.layers)
             pass.recordHidden(h);
     }
