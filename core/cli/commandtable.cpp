@@ -50,6 +50,7 @@ CommandTable::CommandTable()
     addAuditCommands(*this);
     addAnnotationCommands(*this);
     addTokenizeCommand(*this);
+    addAnalysisCommands(*this);
 }
 
 CommandTable &CommandTable::instance()

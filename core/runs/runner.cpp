@@ -60,6 +60,27 @@ fs::path RunRunner::cacheDir(const Workspace &workspace)
     return ws.parent_path() / (ws.stem().string() + "-artifacts") / "cache";
 }
 
+bool RunRunner::trained(const std::filesystem::path &artifactDir) { return fs::exists(artifactDir / kTrainedMarker); }
+
+InterventionContext RunRunner::unitContext(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                                           const RunOptions &options)
+{
+    auto intervention = InterventionRegistry::instance().create(unit.intervention);
+    InterventionContext context;
+    context.modelDir = run.modelPath;
+    context.adapterDir = run.adapterPath;
+    context.modelHash = run.modelHash;
+    context.parameters = unit.intervention == run.intervention ? run.parameters : resolveParameters(*intervention, {});
+    context.seed = run.seed;
+    context.artifactDir = artifactDir(workspace, run.id, unit.position);
+    context.cacheDir = options.cacheDir.empty() ? cacheDir(workspace) : options.cacheDir;
+    context.device = options.device;
+    context.trainDistribution = unit.trainDistribution;
+    if (const auto info = workspace.distribution(unit.trainDistribution))
+        context.trainDataHash = info->contentHash;
+    return context;
+}
+
 RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const RunOptions &options)
 {
     RunStore store(workspace);
@@ -102,19 +123,7 @@ RunStatus RunRunner::execute(Workspace &workspace, std::int64_t runId, const Run
                 "unit " + std::to_string(unit.position + 1) + "/" + std::to_string(unitCount) + ": ";
             store.setUnitStatus(unit.id, RunStatus::Running);
             auto intervention = InterventionRegistry::instance().create(unit.intervention);
-            InterventionContext context;
-            context.modelDir = run->modelPath;
-            context.adapterDir = run->adapterPath;
-            context.modelHash = run->modelHash;
-            context.parameters = unit.intervention == run->intervention ? run->parameters
-                                                                        : resolveParameters(*intervention, {});
-            context.seed = run->seed;
-            context.artifactDir = artifactDir(workspace, runId, unit.position);
-            context.cacheDir = options.cacheDir.empty() ? cacheDir(workspace) : options.cacheDir;
-            context.device = options.device;
-            context.trainDistribution = unit.trainDistribution;
-            if (const auto info = workspace.distribution(unit.trainDistribution))
-                context.trainDataHash = info->contentHash;
+            InterventionContext context = unitContext(workspace, *run, unit, options);
             context.progress = [&](std::int64_t, std::int64_t, const std::string &stage) {
                 return !options.progress || options.progress(done, total, prefix + stage);
             };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runs/intervention.h"
 #include "runs/runrecord.h"
 #include "util/progress.h"
 #include "workspace/workspace.h"
@@ -26,6 +27,12 @@ public:
     //! Runs (or resumes) `runId`; returns its final status. Cancelled is returned, not thrown. When `options.units`
     //! names some units only, the run is Done once every unit is, and goes back to Queued otherwise.
     static RunStatus execute(Workspace &workspace, std::int64_t runId, const RunOptions &options = {});
+    //! The context `unit` of `run` trains and evaluates in (without its progress callback and evaluated
+    //! distribution): the run's model, seed and parameters (the defaults for its baseline), its artifact folder.
+    static InterventionContext unitContext(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                                           const RunOptions &options = {});
+    //! Whether the unit whose artifact folder is `artifactDir` finished training (its intervention can load()).
+    static bool trained(const std::filesystem::path &artifactDir);
     //! Where a unit keeps what its intervention learned.
     static std::filesystem::path artifactDir(const Workspace &workspace, std::int64_t runId, int unitPosition);
     //! Where interventions keep caches shared by all runs of the workspace.

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "analysis/cue.h"
+#include "util/progress.h"
+#include "util/statistics.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace shiftscope {
+
+class Workspace;
+
+//! What to test: a run's unit trained on `source` and evaluated on `target`.
+struct CueRequest {
+    std::int64_t runId = 0;
+    std::string source;
+    std::string target;
+    std::string intervention; //!< empty: the run's own
+    CounterfactualKind counterfactual = CounterfactualKind::Remove;
+    std::string device = "cpu"; //!< where the counterfactual is scored
+    ProgressCallback progress;
+};
+
+//! How much of a unit's preferences a cue explains on the source and the target, and what the unit does on the
+//! counterfactual target.
+struct CueReport {
+    std::string intervention;
+    int unitPosition = 0;
+    std::string cue;
+    std::optional<CueFigures> source; //!< none when the unit did not evaluate the source
+    CueFigures target;
+    CounterfactualKind counterfactual = CounterfactualKind::None;
+    int changedPairs = 0;
+    std::optional<double> counterfactualAccuracy;
+    std::optional<Interval> counterfactualInterval; //!< percentile bootstrap 95% over pairs
+    std::optional<double> change;                   //!< counterfactual accuracy − accuracy on the same pairs
+    std::optional<Interval> changeInterval;         //!< paired bootstrap 95%
+};
+
+//! Measures `cue` on the unit's stored predictions and, unless the request asks for none (or the cue is a length,
+//! which cannot be moved), re-scores the trained unit on the counterfactual target in a scratch cache. InputError
+//! naming the run when the unit does not exist, has not finished, or its artifacts are gone.
+CueReport analyseCue(Workspace &workspace, const CueRequest &request, const Cue &cue);
+
+} // namespace shiftscope

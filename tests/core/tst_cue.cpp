@@ -1,0 +1,216 @@
+// The cue test: a cue's strength and removal, its figures on known pairs, and the cue command on a planted marker
+// cue, where a probe trained with the marker follows it and the counterfactual target moves it to chance.
+#include "enginetestmodels.h" // first: it includes ATen before Qt
+
+#include "analysis/cue.h"
+#include "cli/commandtable.h"
+#include "engine/cli/enginecommands.h"
+#include "craftedexamples.h"
+#include "util/errors.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+//! Examples whose two responses are unrelated words; the marker "Sure! " opens the preferred response (or the
+//! dispreferred one), which stands first or second at random.
+std::vector<Example> marked(Words &words, int count, bool onPreferred)
+{
+    std::vector<Example> out;
+    for (int i = 0; i < count; ++i) {
+        std::string good = words(1), bad = words(1);
+        (onPreferred ? good : bad) = "Sure! " + (onPreferred ? good : bad);
+        const bool first = words.below(2) == 0;
+        out.push_back(makeExample(i, "Q: " + words(1) + "\n",
+                                  first ? std::vector{good, bad} : std::vector{bad, good}, first ? 0 : 1));
+    }
+    return out;
+}
+
+struct Result {
+    int code = 0;
+    std::string out, err;
+};
+
+} // namespace
+
+class TestCue : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void strengthAndRemoval();
+    void swapMovesTheCue();
+    void figuresOfKnownPairs();
+    void badCuesAreRefusedByName();
+    void plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance();
+
+private:
+    Result cli(std::vector<std::string> args)
+    {
+        args.insert(args.begin(), {"--workspace", (m_root / "w.sqlite").string()});
+        std::ostringstream out, err;
+        Result r;
+        r.code = runCli(args, out, err);
+        r.out = out.str();
+        r.err = err.str();
+        return r;
+    }
+
+    QTemporaryDir m_dir;
+    fs::path m_root;
+};
+
+void TestCue::initTestCase()
+{
+    registerEngineCommands();
+    m_root = m_dir.path().toStdString();
+}
+
+void TestCue::strengthAndRemoval()
+{
+    const Cue length = Cue::length();
+    QCOMPARE(length.strength("héllo"), 5.0); // code points, not bytes
+    QVERIFY(!length.movable());
+
+    const Cue marker = Cue::regex("Sure!", "--regex");
+    QCOMPARE(marker.strength("Sure! yes. Sure!"), 2.0);
+    QCOMPARE(marker.removed("Sure! the answer"), std::string("the answer"));
+    QCOMPARE(marker.removed("the answer, Sure!"), std::string("the answer,"));
+    QCOMPARE(marker.removed("a Sure! b"), std::string("a b"));
+    QCOMPARE(marker.removed("no marker"), std::string("no marker"));
+
+    const Cue words = Cue::words({"as an AI", "sorry"}, "cue.txt");
+    QCOMPARE(words.strength("Sorry, as an ai I cannot. SORRY."), 3.0);
+    QCOMPARE(words.strength("sorrowful"), 0.0); // whole words only
+    QCOMPARE(words.removed("Sorry, I cannot"), std::string(", I cannot"));
+}
+
+void TestCue::swapMovesTheCue()
+{
+    const Cue marker = Cue::regex("Sure! ", "--regex");
+    const std::vector<Example> examples = {
+        makeExample(0, "p", {"Sure! good", "bad"}, 0), makeExample(1, "p", {"good", "bad, Sure! "}, 0),
+        makeExample(2, "p", {"Sure! a", "Sure! b"}, 1), makeExample(3, "p", {"a", "b"}, 1)};
+    const Counterfactual swapped = buildCounterfactual(examples, marker, CounterfactualKind::Swap);
+    QCOMPARE(swapped.changedPairs, 2); // both having it or neither: nothing to move
+    QCOMPARE(swapped.examples[0].responses[0].text, std::string("good"));
+    QCOMPARE(swapped.examples[0].responses[1].text, std::string("Sure! bad"));
+    QCOMPARE(swapped.examples[1].responses[0].text, std::string("good Sure! "));
+    QCOMPARE(swapped.examples[2].responses[1].text, std::string("Sure! b"));
+    QCOMPARE(swapped.examples[0].preferredIndex(), 0); // labels stay
+
+    const Counterfactual removed = buildCounterfactual(examples, marker, CounterfactualKind::Remove);
+    QCOMPARE(removed.changedPairs, 3);
+    QCOMPARE(removed.examples[2].responses[0].text, std::string("a"));
+    QCOMPARE(removed.examples[2].responses[1].text, std::string("b"));
+}
+
+void TestCue::figuresOfKnownPairs()
+{
+    // Four pairs: the cue (length) points at the preferred response in 0 and 1, at the dispreferred one in 2,
+    // nowhere in 3. The method prefers the longer response in 0 and 2, the shorter in 1, and ties in 3.
+    const std::vector<Example> examples = {
+        makeExample(0, "p", {"long one", "s"}, 0), makeExample(1, "p", {"long one", "s"}, 0),
+        makeExample(2, "p", {"s", "long one"}, 0), makeExample(3, "p", {"ab", "cd"}, 0)};
+    const std::vector<double> p = {0.9, 0.2, 0.3, 0.5};
+    const CueFigures f = cueFigures(examples, p, Cue::length());
+    QCOMPARE(f.pairs, 4);
+    QCOMPARE(f.cuePairs, 3);
+    QCOMPARE(*f.cueAccuracy, 2.0 / 3);
+    QCOMPARE(*f.agreement, 2.0 / 3); // pairs 0 and 2 follow the cue, pair 1 does not
+    QCOMPARE(*f.accuracy, 0.5);      // 0.9 and 0.5 count as right
+    QVERIFY(f.partialCorrelation.has_value());
+    // By hand: in both orders, preference y = ±(0.8, -0.6, -0.4), cue sign s = ±(1, 1, -1), label l = ±1.
+    const double ys = (0.8 - 0.6 + 0.4) / std::sqrt((0.64 + 0.36 + 0.16) * 3),
+                 yl = (0.8 - 0.6 - 0.4) / std::sqrt((0.64 + 0.36 + 0.16) * 3), sl = 1.0 / 3;
+    QVERIFY(std::fabs(*f.partialCorrelation - (ys - yl * sl) / std::sqrt((1 - yl * yl) * (1 - sl * sl))) < 1e-12);
+
+    // A cue that always points at the preferred response is the label: no partial correlation.
+    const CueFigures same = cueFigures({examples[0], examples[1]}, {0.9, 0.2}, Cue::length());
+    QVERIFY(!same.partialCorrelation.has_value());
+}
+
+void TestCue::badCuesAreRefusedByName()
+{
+    try {
+        Cue::regex("(unclosed", "--regex");
+        QFAIL("a broken expression was accepted");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("--regex") != std::string::npos, e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(InputError, Cue::regex("a*", "--regex")); // matches nothing at all
+    QVERIFY_THROWS_EXCEPTION(InputError, Cue::words({"", ""}, "empty.txt"));
+}
+
+void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
+{
+    TinyModel m;
+    m.vocab = 128;
+    m.hidden = 32;
+    m.intermediate = 48;
+    m.positions = 256;
+    const fs::path model = writeTinyModel(m_root / "model", m);
+    writeText(model / "tokenizer.json", charTokenizerJson());
+    Words words(5);
+    importDistributions(m_root, {{"marked", {marked(words, 200, true), marked(words, 60, true)}},
+                                 {"flipped", {marked(words, 200, false), marked(words, 60, false)}}});
+    Result r = cli({"run", "--model", model.string(), "--intervention", "linear_probe", "--shifts", "marked:flipped",
+                    "--seed", "2", "--param", "C=100"});
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+
+    r = cli({"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "Sure!", "--json"});
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto j = nlohmann::json::parse(r.out);
+    QCOMPARE(j["cue_accuracy_source"].get<double>(), 1.0);
+    QCOMPARE(j["cue_accuracy_target"].get<double>(), 0.0);
+    // The probe learned the marker: it follows it on the source and on the target, where that is wrong.
+    QVERIFY2(j["agreement_with_cue_source"].get<double>() > 0.85, r.out.c_str());
+    QVERIFY2(j["agreement_with_cue_target"].get<double>() > 0.85, r.out.c_str());
+    QVERIFY2(j["accuracy_target"].get<double>() < 0.15, r.out.c_str());
+    // Without the marker the responses are unrelated words: the probe is at chance.
+    QCOMPARE(j["counterfactual"].get<std::string>(), std::string("remove"));
+    QCOMPARE(j["counterfactual_changed_pairs"].get<int>(), 60);
+    const double chance = j["counterfactual_accuracy_target"].get<double>();
+    QVERIFY2(chance > 0.3 && chance < 0.7, r.out.c_str());
+    const auto interval = j["counterfactual_interval"];
+    QVERIFY(interval[0].get<double>() <= chance && chance <= interval[1].get<double>());
+    QVERIFY2(j["counterfactual_change_interval"][0].get<double>() > 0, r.out.c_str());
+
+    // Moving the marker to the preferred response makes the probe right again.
+    r = cli(
+        {"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "Sure! ", "--counterfactual", "swap", "--json"});
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    QVERIFY2(nlohmann::json::parse(r.out)["counterfactual_accuracy_target"].get<double>() > 0.9, r.out.c_str());
+
+    // The text form, and a length cue (which has no counterfactual).
+    r = cli({"cue", "--run", "1", "--shift", "marked:flipped", "--length"});
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    QVERIFY2(r.out.find("accuracy of the cue alone") != std::string::npos, r.out.c_str());
+    QVERIFY2(r.out.find("a length cannot be moved") != std::string::npos, r.out.c_str());
+
+    // Refusals, each with exit code 2 and what to do.
+    const std::vector<std::vector<std::string>> refused = {
+        {"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "(x"},
+        {"cue", "--run", "1", "--shift", "marked:flipped", "--length", "--regex", "x"},
+        {"cue", "--run", "1", "--shift", "marked:flipped", "--length", "--counterfactual", "remove"},
+        {"cue", "--run", "1", "--shift", "flipped:marked", "--length"},
+        {"cue", "--run", "7", "--shift", "marked:flipped", "--length"},
+        {"cue", "--run", "1", "--shift", "marked:flipped", "--words", (m_root / "missing.txt").string()}};
+    for (const auto &args : refused) {
+        r = cli(args);
+        QVERIFY2(r.code == 2, (args.back() + ": " + r.out + r.err).c_str());
+        QVERIFY(!r.err.empty());
+    }
+    r = cli({"cue", "--run", "1", "--shift", "flipped:marked", "--length"});
+    QVERIFY2(r.err.find("linear_probe trained on marked") != std::string::npos, r.err.c_str()); // lists its units
+}
+
+QTEST_APPLESS_MAIN(TestCue)
+#include "tst_cue.moc"
