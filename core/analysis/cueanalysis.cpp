@@ -20,7 +20,9 @@ bool evaluates(const RunUnit &unit, const std::string &distribution)
     return std::find(unit.evaluations.begin(), unit.evaluations.end(), distribution) != unit.evaluations.end();
 }
 
-const RunUnit &unitFor(const Workspace &workspace, const RunRecord &run, const std::string &intervention,
+} // namespace
+
+const RunUnit &analysedUnit(const Workspace &workspace, const RunRecord &run, const std::string &intervention,
                        const std::string &source, const std::string &target)
 {
     const RunUnit *found = nullptr;
@@ -40,7 +42,7 @@ const RunUnit &unitFor(const Workspace &workspace, const RunRecord &run, const s
     return *found;
 }
 
-std::vector<double> storedPredictions(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+std::vector<double> unitPredictions(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
                                       const std::string &distribution, std::size_t pairs)
 {
     std::vector<double> p = RunStore(workspace).predictions(unit.id, distribution);
@@ -52,6 +54,8 @@ std::vector<double> storedPredictions(Workspace &workspace, const RunRecord &run
                                       "let the run finish (run --resume " + std::to_string(run.id) + ")"});
     return p;
 }
+
+namespace {
 
 double accuracyOf(const std::vector<double> &p)
 {
@@ -69,16 +73,16 @@ CueReport analyseCue(Workspace &workspace, const CueRequest &request, const Cue 
     CueReport report;
     report.intervention = request.intervention.empty() ? run.intervention : request.intervention;
     report.cue = cue.describe();
-    const RunUnit &unit = unitFor(workspace, run, report.intervention, request.source, request.target);
+    const RunUnit &unit = analysedUnit(workspace, run, report.intervention, request.source, request.target);
     report.unitPosition = unit.position;
 
     if (evaluates(unit, request.source)) {
         const auto examples = workspace.examples(request.source, Split::Test);
         report.source = cueFigures(
-            examples, storedPredictions(workspace, run, unit, request.source, pairsInOrder(examples).size()), cue);
+            examples, unitPredictions(workspace, run, unit, request.source, pairsInOrder(examples).size()), cue);
     }
     const auto target = workspace.examples(request.target, Split::Test);
-    const std::vector<double> p = storedPredictions(workspace, run, unit, request.target, pairsInOrder(target).size());
+    const std::vector<double> p = unitPredictions(workspace, run, unit, request.target, pairsInOrder(target).size());
     report.target = cueFigures(target, p, cue);
 
     report.counterfactual = cue.movable() ? request.counterfactual : CounterfactualKind::None;

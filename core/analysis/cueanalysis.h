@@ -6,11 +6,22 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <string>
 
 namespace shiftscope {
 
 class Workspace;
+struct RunRecord;
+struct RunUnit;
+
+//! The run's unit of `intervention` that trained on `source` (or on nothing) and evaluated `target`; InputError
+//! naming the run and listing its units otherwise.
+const RunUnit &analysedUnit(const Workspace &workspace, const RunRecord &run, const std::string &intervention,
+                            const std::string &source, const std::string &target);
+//! The unit's stored predictions of `distribution`; InputError (resume the run) unless there are `pairs`.
+std::vector<double> unitPredictions(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                                    const std::string &distribution, std::size_t pairs);
 
 //! What to test: a run's unit trained on `source` and evaluated on `target`.
 struct CueRequest {

@@ -3,12 +3,15 @@
 #include "enginetestmodels.h" // first: it includes ATen before Qt
 
 #include "analysis/cue.h"
+#include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "engine/cli/enginecommands.h"
 #include "craftedexamples.h"
 #include "util/errors.h"
 
 #include <QTemporaryDir>
+#include <cctype>
+#include <map>
 #include <QTest>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -21,15 +24,26 @@ namespace {
 
 //! Examples whose two responses are unrelated words; the marker "Sure! " opens the preferred response (or the
 //! dispreferred one), which stands first or second at random.
-std::vector<Example> marked(Words &words, int count, bool onPreferred)
+std::string upper(std::string text)
+{
+    for (char &c : text)
+        c = char(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
+std::vector<Example> marked(Words &words, int count, bool onPreferred, bool shouted = false)
 {
     std::vector<Example> out;
     for (int i = 0; i < count; ++i) {
         std::string good = words(1), bad = words(1);
+        if (shouted) {
+            good = upper(good) + " 42";
+            bad = upper(bad) + " 42";
+        }
         (onPreferred ? good : bad) = "Sure! " + (onPreferred ? good : bad);
         const bool first = words.below(2) == 0;
-        out.push_back(makeExample(i, "Q: " + words(1) + "\n",
-                                  first ? std::vector{good, bad} : std::vector{bad, good}, first ? 0 : 1));
+        out.push_back(makeExample(i, "Q: " + words(1) + "\n", first ? std::vector{good, bad} : std::vector{bad, good},
+                                  first ? 0 : 1));
     }
     return out;
 }
@@ -49,12 +63,14 @@ private slots:
     void swapMovesTheCue();
     void figuresOfKnownPairs();
     void badCuesAreRefusedByName();
+    void aurocOfKnownScores();
     void plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance();
+    void trustPredictsTheErrorsOfALoraOnASpuriousCue();
 
 private:
-    Result cli(std::vector<std::string> args)
+    Result cli(std::vector<std::string> args, const fs::path &workspace = {})
     {
-        args.insert(args.begin(), {"--workspace", (m_root / "w.sqlite").string()});
+        args.insert(args.begin(), {"--workspace", (workspace.empty() ? m_root / "w.sqlite" : workspace).string()});
         std::ostringstream out, err;
         Result r;
         r.code = runCli(args, out, err);
@@ -149,6 +165,26 @@ void TestCue::badCuesAreRefusedByName()
     QVERIFY_THROWS_EXCEPTION(InputError, Cue::words({"", ""}, "empty.txt"));
 }
 
+void TestCue::aurocOfKnownScores()
+{
+    // scikit-learn's roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) is 0.75.
+    QCOMPARE(*auroc({0.1, 0.4, 0.35, 0.8}, {false, false, true, true}), 0.75);
+    QCOMPARE(*auroc({1, 1, 1}, {true, false, false}), 0.5); // ties count half
+    QCOMPARE(*auroc({3, 2, 1}, {true, false, false}), 1.0);
+    QVERIFY(!auroc({1, 2}, {true, true}).has_value()); // one class only
+    const auto interval = aurocInterval({0.1, 0.4, 0.35, 0.8, 0.7, 0.2}, {false, false, true, true, true, false});
+    QVERIFY(interval && interval->low <= 0.89 && interval->high >= 0.89 && interval->high <= 1.0);
+
+    // Trust: two signals, each ranking the pairs; the combination is 1 − the mean percentile rank.
+    const TrustAssessment a =
+        assessTrust({0.9, 0.2, 0.6}, {{"one", {0.0, 2.0, 1.0}, {}}, {"two", {0.0, NAN, 0.5}, {}}});
+    QCOMPARE(a.pairs[0].trust, 1.0);      // lowest on both
+    QCOMPARE(a.pairs[1].trust, 0.0);      // highest on the one it has
+    QCOMPARE(a.pairs[2].trust, 1 - 0.75); // ranks 0.5 and 1
+    QCOMPARE(a.quality.back().name, std::string("combined"));
+    QCOMPARE(*a.quality.back().auroc, 1.0); // the wrong pair (0.2) is the least trusted
+}
+
 void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
 {
     TinyModel m;
@@ -210,6 +246,59 @@ void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
     }
     r = cli({"cue", "--run", "1", "--shift", "flipped:marked", "--length"});
     QVERIFY2(r.err.find("linear_probe trained on marked") != std::string::npos, r.err.c_str()); // lists its units
+}
+
+void TestCue::trustPredictsTheErrorsOfALoraOnASpuriousCue()
+{
+    // A lora learns a marker cue on the source. Half of the target looks like the source and keeps the cue on the
+    // preferred response; the other half is written otherwise (upper case, a number) and has the cue on the
+    // dispreferred one. Without looking at the labels, the trust score must single out the pairs it gets wrong.
+    TinyModel m;
+    m.vocab = 128;
+    m.hidden = 32;
+    m.intermediate = 48;
+    m.positions = 256;
+    const fs::path root = m_root / "trust";
+    const fs::path model = writeTinyModel(root / "model", m);
+    writeText(model / "tokenizer.json", charTokenizerJson());
+    Words words(9);
+    std::vector<Example> mixed = marked(words, 40, true);
+    for (Example &e : marked(words, 40, false, true))
+        mixed.push_back(std::move(e));
+    renumber(mixed);
+    importDistributions(root, {{"cued", {marked(words, 200, true), marked(words, 60, true)}},
+                               {"mixed", {marked(words, 20, true), mixed}}});
+    const fs::path ws = root / "w.sqlite";
+    Result r = cli({"run", "--model", model.string(), "--intervention", "lora", "--shifts", "cued:mixed", "--seed", "1",
+                    "--param", "steps=40", "--param", "batch_size=8", "--param", "learning_rate=0.01"},
+                   ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli({"run", "--model", model.string(), "--intervention", "linear_probe", "--shifts", "cued:mixed", "--seed",
+             "1", "--param", "C=100"},
+            ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+
+    r = cli({"trust", "--run", "1", "--shift", "cued:mixed", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto j = nlohmann::json::parse(r.out);
+    QCOMPARE(j["pairs"].size(), std::size_t(80));
+    std::map<std::string, nlohmann::json> signal;
+    for (const auto &s : j["signals"])
+        signal[s["name"].get<std::string>()] = s;
+    for (const char *name :
+         {"activation_distance", "intervention_disagreement", "probe_zero_shot_disagreement", "combined"})
+        QVERIFY2(signal.count(name) && signal[name]["pairs"].get<int>() == 80, name);
+    QVERIFY2(signal["combined"]["errors"].get<int>() >= 20, r.out.c_str()); // the lora follows the cue
+    QVERIFY2(signal["activation_distance"]["auroc"].get<double>() > 0.8, r.out.c_str());
+    QVERIFY2(signal["combined"]["interval"][0].get<double>() > 0.5, r.out.c_str()); // beats chance
+    const auto &first = j["pairs"][0];
+    for (const char *key : {"pair", "example", "p_preferred", "correct", "activation_distance", "trust"})
+        QVERIFY2(first.contains(key), key);
+
+    r = cli({"trust", "--run", "1", "--shift", "cued:mixed", "--limit", "3"}, ws);
+    QVERIFY2(r.code == 0 && r.out.find("least trusted pairs") != std::string::npos, (r.out + r.err).c_str());
+    QCOMPARE(cli({"trust", "--run", "1", "--shift", "mixed:cued"}, ws).code, 2);
+    QCOMPARE(cli({"trust", "--run", "1", "--shift", "cued:mixed", "--layer", "9"}, ws).code, 2);
 }
 
 QTEST_APPLESS_MAIN(TestCue)

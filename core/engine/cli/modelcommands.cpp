@@ -311,6 +311,7 @@ void registerEngineCommands()
     CommandTable &table = CommandTable::instance();
     addModelCommands(table);
     addDemoCommands(table);
+    addTrustCommand(table);
 }
 
 } // namespace shiftscope
