@@ -1,5 +1,6 @@
 #include "analysis/trust.h"
 
+#include "analysis/cueanalysis.h"
 #include "runs/runstore.h"
 #include "workspace/workspace.h"
 
@@ -203,6 +204,43 @@ std::vector<TrustSignal> evaluationSignals(Workspace &workspace, const RunRecord
     }
     evidence.push_back(std::move(probeZeroShot));
     return evidence;
+}
+
+namespace {
+
+ActivationDistanceProvider &distanceProvider()
+{
+    static ActivationDistanceProvider provider;
+    return provider;
+}
+
+} // namespace
+
+void setActivationDistanceProvider(ActivationDistanceProvider provider) { distanceProvider() = std::move(provider); }
+
+RunTrust assessRunTrust(Workspace &workspace, const TrustRequest &request)
+{
+    const RunRecord run = RunStore(workspace).existingRun(request.runId);
+    RunTrust result;
+    result.intervention = request.intervention.empty() ? run.intervention : request.intervention;
+    const RunUnit &unit = analysedUnit(workspace, run, result.intervention, request.source, request.target);
+    result.unitPosition = unit.position;
+    const auto targetTest = workspace.examples(request.target, Split::Test);
+    result.pairs = pairsInOrder(targetTest);
+    const std::vector<double> p = unitPredictions(workspace, run, unit, request.target, result.pairs.size());
+
+    TrustSignal distance{"activation_distance", std::vector<double>(p.size(), NAN), {}};
+    if (run.modelPath.empty())
+        distance.note = "the run has no model";
+    else if (!distanceProvider())
+        distance.note = "no model engine in this program";
+    else
+        distance = distanceProvider()(workspace, run, unit, request, result.layer);
+    std::vector<TrustSignal> evidence = {std::move(distance)};
+    for (TrustSignal &s : evaluationSignals(workspace, run, unit, request.source, request.target, p))
+        evidence.push_back(std::move(s));
+    result.assessment = assessTrust(p, std::move(evidence));
+    return result;
 }
 
 } // namespace shiftscope

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "data/types.h"
+#include "util/progress.h"
 #include "util/statistics.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,5 +65,35 @@ TrustAssessment assessTrust(const std::vector<double> &p, std::vector<TrustSigna
 std::vector<TrustSignal> evaluationSignals(Workspace &workspace, const RunRecord &run, const RunUnit &audited,
                                            const std::string &source, const std::string &target,
                                            const std::vector<double> &auditedP);
+
+//! Which unit's trust to assess: the run's unit of `intervention` (empty: the run's own) trained on `source` that
+//! evaluated `target`.
+struct TrustRequest {
+    std::int64_t runId = 0;
+    std::string source;
+    std::string target;
+    std::string intervention;
+    int layer = -1;             //!< the hidden state compared by the activation distance; −1: the middle block
+    std::string device = "cpu"; //!< where activations are computed
+    ProgressCallback progress;
+};
+
+struct RunTrust {
+    std::string intervention;
+    int unitPosition = 0;
+    std::vector<PairRef> pairs; //!< the target's test pairs, in GENIES order
+    std::optional<int> layer;   //!< the hidden state the activation distance read
+    TrustAssessment assessment;
+};
+
+//! The activation-distance signal of a request: computed by the model engine, which installs it
+//! (registerModelInterventions); `layer` is set to the hidden state read.
+using ActivationDistanceProvider = std::function<TrustSignal(Workspace &, const RunRecord &, const RunUnit &,
+                                                             const TrustRequest &, std::optional<int> &layer)>;
+void setActivationDistanceProvider(ActivationDistanceProvider provider);
+
+//! The trust assessment of a run's unit on a target: the activation distance (where the run has a model and an
+//! engine is present), then evaluationSignals(). InputError naming the run when the unit is missing or unfinished.
+RunTrust assessRunTrust(Workspace &workspace, const TrustRequest &request);
 
 } // namespace shiftscope

@@ -1,11 +1,15 @@
-// Why a shift fails: cue (how much of a unit's preferences a suspected cue explains, with a counterfactual target).
+// Why a shift fails: cue (how much of a unit's preferences a suspected cue explains, with a counterfactual target)
+// and trust (label-free reasons to distrust a unit's preference on each target pair).
 #include "analysis/cueanalysis.h"
+#include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "cli/corecommands.h"
 #include "util/errors.h"
 #include "util/inputfile.h"
 #include "workspace/workspace.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -178,6 +182,107 @@ int cueCommand(CommandContext &c)
     return ExitOk;
 }
 
+Json nullableNumber(double value) { return std::isnan(value) ? Json(nullptr) : Json(value); }
+
+std::string fixed(double value, const char *format = "%.3f")
+{
+    if (std::isnan(value))
+        return "–";
+    char text[32];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+int trustCommand(CommandContext &c)
+{
+    const std::int64_t runId = runIdArgument(c.required("run"));
+    const std::string shift = c.required("shift");
+    const int layer = int(c.number("layer", -1, -1));
+    const std::string device = c.choice("device", "cpu", {"cpu", "cuda"});
+    const auto shown = std::size_t(c.number("limit", 10, 0));
+
+    TrustRequest request;
+    request.runId = runId;
+    std::tie(request.source, request.target) = shiftArgument(shift);
+    request.intervention = c.args.value("intervention").value_or("");
+    request.layer = layer;
+    request.device = device;
+    request.progress = c.progress("chunks");
+    Workspace ws = c.workspace();
+    const RunTrust trust = assessRunTrust(ws, request);
+    c.endProgress();
+    const TrustAssessment &a = trust.assessment;
+    const std::string &source = request.source, &target = request.target;
+    const auto &pairs = trust.pairs;
+    if (c.args.has("json")) {
+        Json signalList = Json::array();
+        for (std::size_t i = 0; i < a.quality.size(); ++i) {
+            const SignalQuality &q = a.quality[i];
+            signalList.push_back(
+                {{"name", q.name},
+                 {"auroc", q.auroc ? Json(*q.auroc) : Json(nullptr)},
+                 {"interval", q.interval ? Json::array({q.interval->low, q.interval->high}) : Json(nullptr)},
+                 {"pairs", q.pairs},
+                 {"errors", q.errors},
+                 {"note", i < a.evidence.size() ? a.evidence[i].note : "mean percentile rank of the signals"}});
+        }
+        Json pairList = Json::array();
+        for (const PairTrust &t : a.pairs) {
+            const PairRef &ref = pairs[std::size_t(t.pairIndex)];
+            Json row = {{"pair", t.pairIndex},
+                        {"example", ref.examplePosition},
+                        {"preferred", ref.preferredIndex},
+                        {"dispreferred", ref.dispreferredIndex},
+                        {"p_preferred", t.probability},
+                        {"correct", !t.error}};
+            for (std::size_t i = 0; i < a.evidence.size(); ++i)
+                row[a.evidence[i].name] = nullableNumber(t.evidence[i]);
+            row["trust"] = number(t.trust);
+            pairList.push_back(std::move(row));
+        }
+        c.out << Json{{"run", runId},
+                      {"shift", shift},
+                      {"intervention", trust.intervention},
+                      {"unit", trust.unitPosition + 1},
+                      {"layer", trust.layer ? Json(*trust.layer) : Json(nullptr)},
+                      {"signals", signalList},
+                      {"pairs", pairList}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    c.out << "trust in " << trust.intervention << " (run " << runId << ", unit " << trust.unitPosition + 1 << ") on "
+          << target << ", trained on " << source << ": " << a.pairs.size() << " pairs\n\n";
+    c.out << "signal                          AUROC for its errors   95% interval    pairs  errors\n";
+    for (std::size_t i = 0; i < a.quality.size(); ++i) {
+        const SignalQuality &q = a.quality[i];
+        char line[160];
+        std::snprintf(line, sizeof line, "%-31s %8s               %-15s %5d  %6d\n", q.name.c_str(),
+                      fixed(q.auroc.value_or(NAN)).c_str(),
+                      q.interval ? (fixed(q.interval->low) + "-" + fixed(q.interval->high)).c_str() : "–", q.pairs,
+                      q.errors);
+        c.out << line;
+        if (i < a.evidence.size() && !a.evidence[i].note.empty())
+            c.out << "    " << a.evidence[i].note << "\n";
+    }
+    std::vector<const PairTrust *> order;
+    for (const PairTrust &t : a.pairs)
+        if (!std::isnan(t.trust))
+            order.push_back(&t);
+    std::stable_sort(order.begin(), order.end(), [](auto x, auto y) { return x->trust < y->trust; });
+    if (shown > 0 && !order.empty()) {
+        c.out << "\nleast trusted pairs:\n  pair  example  trust  P(preferred)  correct\n";
+        for (std::size_t i = 0; i < order.size() && i < shown; ++i) {
+            char line[96];
+            std::snprintf(line, sizeof line, "%6d  %7d  %5.3f  %12.3f  %s\n", order[i]->pairIndex,
+                          pairs[std::size_t(order[i]->pairIndex)].examplePosition, order[i]->trust,
+                          order[i]->probability, order[i]->error ? "no" : "yes");
+            c.out << line;
+        }
+    }
+    return ExitOk;
+}
+
 } // namespace
 
 void addAnalysisCommands(CommandTable &table)
@@ -203,6 +308,22 @@ void addAnalysisCommands(CommandTable &table)
                 {"device", "cpu|cuda", "where the counterfactual is scored (default cpu)"},
                 {"json", {}, "print JSON instead of text"}},
                cueCommand});
+    table.add({"trust",
+               "Runs",
+               {"--run ID --shift SOURCE:TARGET [--intervention NAME] [--layer N] [--device cpu|cuda] [--limit N] "
+                "[--json]"},
+               "per target pair, label-free signals to distrust a run's preference (distance from the source in "
+               "activations, disagreement between interventions, a probe against zero-shot) combined into a trust "
+               "score, with each signal's AUROC for the errors where labels exist",
+               WorkspaceUse::Existing,
+               {{"run", "ID", "the run"},
+                {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},
+                {"intervention", "NAME", "the run's unit of this intervention (default: the run's own)"},
+                {"layer", "N", "the hidden state whose activations are compared (default: the middle block)"},
+                {"device", "cpu|cuda", "where activations are computed (default cpu)"},
+                {"limit", "N", "least trusted pairs listed in the text form (default 10)"},
+                {"json", {}, "print JSON instead of text"}},
+               trustCommand});
 }
 
 } // namespace shiftscope

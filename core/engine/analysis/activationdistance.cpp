@@ -1,12 +1,16 @@
 #include "engine/analysis/activationdistance.h"
 
+#include "analysis/trust.h"
 #include "engine/interventions/activationcache.h"
 #include "engine/interventions/modelsession.h"
 #include "runs/intervention.h"
+#include "runs/runner.h"
+#include "workspace/workspace.h"
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
 #include <cmath>
+#include <cstdio>
 
 namespace shiftscope {
 
@@ -79,6 +83,34 @@ ActivationDistances activationDistances(const InterventionContext &context, cons
     for (std::int64_t k = 0; k < distances.size(0); ++k)
         out.values.push_back(distances[k].item<double>());
     return out;
+}
+
+void installActivationDistance()
+{
+    setActivationDistanceProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                                     const TrustRequest &request, std::optional<int> &layer) {
+        RunOptions options;
+        options.device = request.device;
+        InterventionContext context = RunRunner::unitContext(workspace, run, unit, options);
+        // The probes' reading of the texts, so the activation cache's entries are shared with them.
+        context.parameters = {{"max_length", "512"}, {"precision", "float32"}};
+        if (unit.intervention == run.intervention)
+            for (const char *key : {"max_length", "precision"})
+                if (const auto it = run.parameters.find(key); it != run.parameters.end())
+                    context.parameters[key] = it->second;
+        const auto source = workspace.distribution(request.source), target = workspace.distribution(request.target);
+        const ActivationDistances d = activationDistances(
+            context, request.source, source ? source->contentHash : "",
+            workspace.examples(request.source, Split::Train), request.target, target ? target->contentHash : "",
+            workspace.examples(request.target, Split::Test), request.layer, request.progress);
+        layer = d.layer;
+        char note[200];
+        std::snprintf(note, sizeof note,
+                      "Mahalanobis distance at hidden state %d from %d source training responses (Ledoit-Wolf "
+                      "shrinkage %.3f)",
+                      d.layer, d.sourceResponses, d.shrinkage);
+        return TrustSignal{"activation_distance", d.values, note};
+    });
 }
 
 } // namespace shiftscope

@@ -29,4 +29,7 @@ ActivationDistances activationDistances(const InterventionContext &context, cons
                                         const std::vector<Example> &targetTest, int layer,
                                         const ProgressCallback &progress);
 
+//! Installs activationDistances() as the trust assessment's activation-distance signal.
+void installActivationDistance();
+
 } // namespace shiftscope

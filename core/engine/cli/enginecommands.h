@@ -11,6 +11,5 @@ void registerEngineCommands();
 
 void addModelCommands(CommandTable &table); // forward, score
 void addDemoCommands(CommandTable &table);  // make-demo-model, demo
-void addTrustCommand(CommandTable &table);  // trust
 
 } // namespace shiftscope

@@ -311,7 +311,6 @@ void registerEngineCommands()
     CommandTable &table = CommandTable::instance();
     addModelCommands(table);
     addDemoCommands(table);
-    addTrustCommand(table);
 }
 
 } // namespace shiftscope

@@ -1,5 +1,6 @@
 #include "engine/interventions/modelinterventions.h"
 
+#include "engine/analysis/activationdistance.h"
 #include "engine/interventions/ccsintervention.h"
 #include "engine/interventions/directionprobeintervention.h"
 #include "engine/interventions/linearprobeintervention.h"
@@ -10,6 +11,7 @@ namespace shiftscope {
 
 void registerModelInterventions()
 {
+    installActivationDistance(); // the trust assessment's signal that needs the model
     auto &registry = InterventionRegistry::instance();
     registry.add("zero_shot", [] { return std::make_unique<ZeroShotIntervention>(); });
     registry.add("few_shot", [] { return std::make_unique<FewShotIntervention>(); });
