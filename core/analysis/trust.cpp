@@ -162,6 +162,8 @@ std::vector<TrustSignal> evaluationSignals(Workspace &workspace, const RunRecord
             std::vector<double> p = store.predictions(unit.id, target);
             if (p.size() != auditedP.size())
                 continue; // unfinished
+            if (unit.intervention == audited.intervention && p == auditedP)
+                continue; // the same configuration run again
             // The same method giving the same predictions (the zero-shot baselines of several runs) counts once.
             const std::string name = unit.intervention + " (run " + std::to_string(other.id) + ")";
             if (std::any_of(others.begin(), others.end(), [&](const Method &o) {

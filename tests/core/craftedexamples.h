@@ -83,6 +83,28 @@ inline std::vector<Example> lengthBiased(Words &words, int count, double longerS
     return out;
 }
 
+//! Examples whose two responses are one unrelated word each; the marker "Sure! " opens the preferred response (or
+//! the dispreferred one), which stands first or second at random. `shouted` writes the responses in upper case
+//! with a number, far from the others in a model's activations.
+inline std::vector<Example> markedCue(Words &words, int count, bool onPreferred, bool shouted = false)
+{
+    std::vector<Example> out;
+    for (int i = 0; i < count; ++i) {
+        std::string good = words(1), bad = words(1);
+        if (shouted)
+            for (std::string *text : {&good, &bad}) {
+                for (char &c : *text)
+                    c = char(c - 'a' + 'A');
+                *text += " 42";
+            }
+        (onPreferred ? good : bad) = "Sure! " + (onPreferred ? good : bad);
+        const bool first = words.below(2) == 0;
+        out.push_back(makeExample(i, "Q: " + words(1) + "\n", first ? std::vector{good, bad} : std::vector{bad, good},
+                                  first ? 0 : 1));
+    }
+    return out;
+}
+
 //! Renumbers positions after examples were inserted or moved.
 inline void renumber(std::vector<Example> &examples)
 {

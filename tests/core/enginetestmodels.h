@@ -159,4 +159,18 @@ inline std::filesystem::path writeTinyModel(const std::filesystem::path &dir, co
     return dir;
 }
 
+//! A GPT-NeoX of hidden size 32 with a character tokenizer (tokenizer.json included): small and quick, wide enough
+//! for probes and adapters to learn a planted cue.
+inline std::filesystem::path writeCharModel(const std::filesystem::path &dir)
+{
+    TinyModel m;
+    m.vocab = 128;
+    m.hidden = 32;
+    m.intermediate = 48;
+    m.positions = 256;
+    writeTinyModel(dir, m);
+    writeText(dir / "tokenizer.json", charTokenizerJson());
+    return dir;
+}
+
 } // namespace shiftscope::test

@@ -10,7 +10,6 @@
 #include "util/errors.h"
 
 #include <QTemporaryDir>
-#include <cctype>
 #include <map>
 #include <QTest>
 #include <nlohmann/json.hpp>
@@ -24,30 +23,6 @@ namespace {
 
 //! Examples whose two responses are unrelated words; the marker "Sure! " opens the preferred response (or the
 //! dispreferred one), which stands first or second at random.
-std::string upper(std::string text)
-{
-    for (char &c : text)
-        c = char(std::toupper(static_cast<unsigned char>(c)));
-    return text;
-}
-
-std::vector<Example> marked(Words &words, int count, bool onPreferred, bool shouted = false)
-{
-    std::vector<Example> out;
-    for (int i = 0; i < count; ++i) {
-        std::string good = words(1), bad = words(1);
-        if (shouted) {
-            good = upper(good) + " 42";
-            bad = upper(bad) + " 42";
-        }
-        (onPreferred ? good : bad) = "Sure! " + (onPreferred ? good : bad);
-        const bool first = words.below(2) == 0;
-        out.push_back(makeExample(i, "Q: " + words(1) + "\n", first ? std::vector{good, bad} : std::vector{bad, good},
-                                  first ? 0 : 1));
-    }
-    return out;
-}
-
 struct Result {
     int code = 0;
     std::string out, err;
@@ -187,16 +162,10 @@ void TestCue::aurocOfKnownScores()
 
 void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
 {
-    TinyModel m;
-    m.vocab = 128;
-    m.hidden = 32;
-    m.intermediate = 48;
-    m.positions = 256;
-    const fs::path model = writeTinyModel(m_root / "model", m);
-    writeText(model / "tokenizer.json", charTokenizerJson());
+    const fs::path model = writeCharModel(m_root / "model");
     Words words(5);
-    importDistributions(m_root, {{"marked", {marked(words, 200, true), marked(words, 60, true)}},
-                                 {"flipped", {marked(words, 200, false), marked(words, 60, false)}}});
+    importDistributions(m_root, {{"marked", {markedCue(words, 200, true), markedCue(words, 60, true)}},
+                                 {"flipped", {markedCue(words, 200, false), markedCue(words, 60, false)}}});
     Result r = cli({"run", "--model", model.string(), "--intervention", "linear_probe", "--shifts", "marked:flipped",
                     "--seed", "2", "--param", "C=100"});
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
@@ -253,21 +222,15 @@ void TestCue::trustPredictsTheErrorsOfALoraOnASpuriousCue()
     // A lora learns a marker cue on the source. Half of the target looks like the source and keeps the cue on the
     // preferred response; the other half is written otherwise (upper case, a number) and has the cue on the
     // dispreferred one. Without looking at the labels, the trust score must single out the pairs it gets wrong.
-    TinyModel m;
-    m.vocab = 128;
-    m.hidden = 32;
-    m.intermediate = 48;
-    m.positions = 256;
     const fs::path root = m_root / "trust";
-    const fs::path model = writeTinyModel(root / "model", m);
-    writeText(model / "tokenizer.json", charTokenizerJson());
+    const fs::path model = writeCharModel(root / "model");
     Words words(9);
-    std::vector<Example> mixed = marked(words, 40, true);
-    for (Example &e : marked(words, 40, false, true))
+    std::vector<Example> mixed = markedCue(words, 40, true);
+    for (Example &e : markedCue(words, 40, false, true))
         mixed.push_back(std::move(e));
     renumber(mixed);
-    importDistributions(root, {{"cued", {marked(words, 200, true), marked(words, 60, true)}},
-                               {"mixed", {marked(words, 20, true), mixed}}});
+    importDistributions(root, {{"cued", {markedCue(words, 200, true), markedCue(words, 60, true)}},
+                               {"mixed", {markedCue(words, 20, true), mixed}}});
     const fs::path ws = root / "w.sqlite";
     Result r = cli({"run", "--model", model.string(), "--intervention", "lora", "--shifts", "cued:mixed", "--seed", "1",
                     "--param", "steps=40", "--param", "batch_size=8", "--param", "learning_rate=0.01"},

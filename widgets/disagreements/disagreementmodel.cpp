@@ -4,6 +4,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <algorithm>
 #include <cmath>
 
 namespace shiftscope {
@@ -15,6 +16,31 @@ void DisagreementModel::setTable(DisagreementTable table)
     beginResetModel();
     m_table = std::move(table);
     endResetModel();
+}
+
+void DisagreementModel::setTrust(std::vector<double> trustByPair)
+{
+    m_trust = std::move(trustByPair);
+    if (rowCount() > 0)
+        emit dataChanged(index(0, trustColumn()), index(rowCount() - 1, trustColumn()));
+}
+
+double DisagreementModel::trust(int pairIndex) const
+{
+    return pairIndex >= 0 && pairIndex < int(m_trust.size()) ? m_trust[std::size_t(pairIndex)] : NAN;
+}
+
+double DisagreementModel::trustQuantile(double share) const
+{
+    std::vector<double> known;
+    for (const double t : m_trust)
+        if (!std::isnan(t))
+            known.push_back(t);
+    if (known.empty())
+        return NAN;
+    std::sort(known.begin(), known.end());
+    const auto at = std::size_t(std::max(0.0, std::ceil(share * double(known.size())) - 1));
+    return known[std::min(at, known.size() - 1)];
 }
 
 int DisagreementModel::rowCount(const QModelIndex &parent) const
@@ -58,6 +84,8 @@ QVariant DisagreementModel::data(const QModelIndex &index, int role) const
             return row.probabilities[std::size_t(evaluation)];
         if (column == spreadColumn())
             return spread(row);
+        if (column == trustColumn()) // unassessed pairs sort last
+            return std::isnan(trust(row.pairIndex)) ? 2.0 : trust(row.pairIndex);
         return row.possibleLabelError ? 1 : 0;
     }
     if (role == ProbabilityRole && isProbability)
@@ -73,6 +101,9 @@ QVariant DisagreementModel::data(const QModelIndex &index, int role) const
         }
         if (column == spreadColumn())
             return QString::number(spread(row), 'f', 3);
+        if (column == trustColumn())
+            return std::isnan(trust(row.pairIndex)) ? QStringLiteral("–")
+                                                    : QString::number(trust(row.pairIndex), 'f', 2);
         return row.possibleLabelError ? tr("possible label error") : QString();
     }
     if (role == Qt::BackgroundRole && isProbability) {
@@ -83,6 +114,9 @@ QVariant DisagreementModel::data(const QModelIndex &index, int role) const
         const int alpha = int(40 + 160 * std::fabs(p - 0.5) * 2);
         return QBrush(p >= 0.5 ? QColor(46, 160, 67, alpha) : QColor(215, 58, 73, alpha));
     }
+    if (role == Qt::ToolTipRole && column == trustColumn())
+        return tr("1 − the mean percentile rank of the signals to distrust the first evaluation on this pair (1: the "
+                  "most trusted)");
     if (role == Qt::ToolTipRole && row.possibleLabelError)
         return tr("Every chosen evaluation gives the preferred response less than %1: check the label.")
             .arg(kConfidentlyWrong);
@@ -115,6 +149,8 @@ QVariant DisagreementModel::headerData(int section, Qt::Orientation orientation,
     }
     if (section == spreadColumn())
         return tr("Largest difference");
+    if (section == trustColumn())
+        return tr("Trust");
     return tr("Note");
 }
 
@@ -126,6 +162,8 @@ DisagreementFilter::DisagreementFilter(QObject *parent) : QSortFilterProxyModel(
 void DisagreementFilter::setMode(Mode mode)
 {
     m_mode = mode;
+    const auto *model = static_cast<const DisagreementModel *>(sourceModel());
+    m_trustCeiling = model ? model->trustQuantile(0.2) : NAN;
     invalidateFilter();
 }
 
@@ -188,6 +226,12 @@ bool DisagreementFilter::filterAcceptsRow(int sourceRow, const QModelIndex &) co
         if (!row.possibleLabelError)
             return false;
         break;
+    case LeastTrusted: {
+        const double t = model->trust(row.pairIndex);
+        if (std::isnan(t) || t > m_trustCeiling)
+            return false;
+        break;
+    }
     case AgreementCell:
         if (!(m_cellARight ? right(m_cellA) : wrong(m_cellA)) || !(m_cellBRight ? right(m_cellB) : wrong(m_cellB)))
             return false;

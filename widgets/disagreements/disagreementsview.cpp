@@ -3,10 +3,12 @@
 #include "data/worddiff.h"
 #include "results/evaluationcomparison.h"
 #include "widgets/disagreements/disagreementmodel.h"
+#include "widgets/disagreements/trustbar.h"
 #include "widgets/shell/qtconvert.h"
 #include "widgets/results/resultscontext.h"
 #include "results/resultstore.h"
 #include "results/seedgroups.h"
+#include "runs/runstore.h"
 #include "workspace/workspace.h"
 
 #include <QCheckBox>
@@ -25,6 +27,7 @@
 #include <QTableWidget>
 #include <QTextBrowser>
 #include <QVBoxLayout>
+#include <cmath>
 #include <set>
 
 namespace shiftscope {
@@ -107,14 +110,17 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
       m_comparison(new QLabel(this)),
       m_pairView(new QTextBrowser(this)),
       m_model(new DisagreementModel(this)),
-      m_filter(new DisagreementFilter(this))
+      m_filter(new DisagreementFilter(this)),
+      m_trust(new TrustBar(this))
 {
     m_mode->addItem(tr("All pairs"), DisagreementFilter::AllPairs);
     m_mode->addItem(tr("First right, second wrong"), DisagreementFilter::FirstRightSecondWrong);
     m_mode->addItem(tr("First wrong, second right"), DisagreementFilter::FirstWrongSecondRight);
     m_mode->addItem(tr("All wrong"), DisagreementFilter::AllWrong);
     m_mode->addItem(tr("Possible label errors"), DisagreementFilter::PossibleLabelErrors);
-    m_mode->addItem(tr("First two disagree"), DisagreementFilter::FirstTwoDisagree); // last: sessions keep indexes
+    m_mode->addItem(tr("First two disagree"),
+                    DisagreementFilter::FirstTwoDisagree); // new ones last: sessions keep indexes
+    m_mode->addItem(tr("Least trusted fifth"), DisagreementFilter::LeastTrusted);
     for (QDoubleSpinBox *box : {m_low, m_high}) {
         box->setRange(0.0, 1.0);
         box->setSingleStep(0.05);
@@ -174,6 +180,7 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     auto *middleLayout = new QVBoxLayout(middle);
     middleLayout->setContentsMargins(0, 0, 0, 0);
     middleLayout->addWidget(m_count);
+    middleLayout->addWidget(m_trust);
     middleLayout->addWidget(m_table, 1);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -203,6 +210,11 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
             [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
     connect(m_filter, &QAbstractItemModel::modelReset, this,
             [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
+    connect(m_trust, &TrustBar::assessed, this, [this] { showTrust(); });
+    connect(m_trust, &TrustBar::cleared, this, [this] {
+        m_model->setTrust({});
+        applyMode();
+    });
     connect(m_agreement, &QTableWidget::cellClicked, this, [this](int row, int column) {
         m_filter->setAgreementCell(0, row == 1, 1, column == 1);
         m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount()));
@@ -403,6 +415,7 @@ void DisagreementsView::rebuildTable()
     m_search->setToolTip(m_search->isEnabled() ? QString()
                                                : tr("The probabilities are not linked to examples in this workspace"));
     updateAgreement();
+    updateTrustSubject();
     m_pairView->setHtml(m_model->rowCount()
                             ? tr("<p style=\"color:gray\">Select a pair.</p>")
                             : tr("<p style=\"color:gray\">Choose evaluations of this distribution on the left. "
@@ -422,6 +435,41 @@ void DisagreementsView::updateAgreement()
     m_comparison->setText(
         two ? comparisonText(*m_context->workspace(), m_model->table().evaluations[0], m_model->table().evaluations[1])
             : QString());
+}
+
+void DisagreementsView::updateTrustSubject()
+{
+    Workspace *ws = m_context->workspace();
+    const auto &table = m_model->table();
+    std::optional<TrustSubject> subject;
+    if (ws && !table.evaluations.empty() && table.evaluations[0].runId && table.evaluations[0].unitId) {
+        const EvaluationInfo &e = table.evaluations[0];
+        const auto run = RunStore(*ws).run(*e.runId);
+        const auto &shift = m_context->shift();
+        for (const RunUnit &unit : run ? run->units : std::vector<RunUnit>())
+            if (unit.id == *e.unitId) {
+                // An untrained unit (zero_shot) is assessed against the selected shift's source.
+                const std::string source = !unit.trainDistribution.empty()              ? unit.trainDistribution
+                                         : shift && shift->target == table.distribution ? shift->source
+                                                                                        : std::string();
+                if (!source.empty())
+                    subject = TrustSubject{*e.runId, unit.intervention, source, table.distribution, qs(e.label())};
+            }
+    }
+    m_trust->setSubject(ws, subject);
+}
+
+void DisagreementsView::showTrust()
+{
+    const RunTrust *result = m_trust->result();
+    if (!result)
+        return;
+    std::vector<double> byPair(result->assessment.pairs.size(), NAN);
+    for (const PairTrust &t : result->assessment.pairs)
+        byPair[std::size_t(t.pairIndex)] = t.trust;
+    m_model->setTrust(std::move(byPair));
+    applyMode();
+    m_table->sortByColumn(m_model->trustColumn(), Qt::AscendingOrder); // least trusted first
 }
 
 void DisagreementsView::applyMode() { m_filter->setMode(DisagreementFilter::Mode(m_mode->currentData().toInt())); }

@@ -20,12 +20,15 @@ namespace shiftscope {
 class DisagreementFilter;
 class DisagreementModel;
 class ResultsContext;
+class TrustBar;
 
 //! Pair-level audit of an evaluated distribution: the probability each chosen evaluation gives every pair's
 //! preferred response, filters (A right and B wrong, all wrong, possible label errors, confidence range, text),
 //! an agreement matrix between the first two evaluations whose cells select pairs with their comparison (difference
 //! with a paired interval, McNemar's test, reproduced or not), and the chosen pair in full
-//! with a word-level diff of its preferred and dispreferred responses.
+//! with a word-level diff of its preferred and dispreferred responses. For a run's evaluation, the trust bar
+//! assesses each pair's trust without its label; the table then sorts and filters by it, and the least trusted
+//! pairs go to a review queue.
 class DisagreementsView : public QWidget, public SessionParticipant {
     Q_OBJECT
 public:
@@ -59,6 +62,7 @@ public:
     QComboBox *distributionBox() const { return m_distribution; }
     //! Lists the evaluations of every model, not only the chosen one's (a run beside a published evaluation).
     QCheckBox *allModelsBox() const { return m_allModels; }
+    TrustBar *trustBar() const { return m_trust; }
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -72,6 +76,9 @@ private:
     void applyMode();
     //! The checked evaluations' (model, intervention) as keys, kept when the distribution changes.
     void rememberChecks();
+    //! Points the trust bar at the first checked evaluation when it is a run's.
+    void updateTrustSubject();
+    void showTrust();
 
     ResultsContext *m_context;
     QComboBox *m_distribution;
@@ -88,6 +95,7 @@ private:
     QTextBrowser *m_pairView;
     DisagreementModel *m_model;
     DisagreementFilter *m_filter;
+    TrustBar *m_trust;
     QStringList m_picked;  //!< "model · intervention" of the evaluations checked, in the order picked
     QString m_pickedModel; //!< the model the picks are of
 };

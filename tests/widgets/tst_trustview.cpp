@@ -1,0 +1,137 @@
+// The Disagreements view's trust: a run's evaluation is assessed off the GUI thread, the table sorts and filters by
+// trust, and the least trusted pairs go to the review queue; the model stays a valid item model throughout.
+#include "core/enginetestmodels.h" // first: it includes ATen before Qt
+
+#include "cli/commandtable.h"
+#include "core/craftedexamples.h"
+#include "engine/cli/enginecommands.h"
+#include "results/resultstore.h"
+#include "widgets/disagreements/disagreementmodel.h"
+#include "widgets/disagreements/disagreementsview.h"
+#include "widgets/disagreements/trustbar.h"
+#include "widgets/results/resultscontext.h"
+#include "workspace/workspace.h"
+
+#include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <set>
+#include <sstream>
+
+using namespace shiftscope;
+using namespace shiftscope::test;
+namespace fs = std::filesystem;
+
+class TestTrustView : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void assessesSortsFiltersAndQueues();
+    void publishedEvaluationsCannotBeAssessed();
+
+private:
+    QTemporaryDir m_dir;
+    fs::path m_ws;
+};
+
+void TestTrustView::initTestCase()
+{
+    registerEngineCommands();
+    const fs::path root = m_dir.path().toStdString();
+    const fs::path model = writeCharModel(root / "model");
+    Words words(9);
+    std::vector<Example> mixed = markedCue(words, 30, true);
+    for (Example &e : markedCue(words, 30, false, true))
+        mixed.push_back(std::move(e));
+    renumber(mixed);
+    importDistributions(root, {{"cued", {markedCue(words, 160, true), markedCue(words, 40, true)}},
+                               {"mixed", {markedCue(words, 20, true), mixed}}});
+    m_ws = root / "w.sqlite";
+    std::ostringstream out, err;
+    const int code = runCli({"--workspace", m_ws.string(), "run", "--model", model.string(), "--intervention",
+                             "linear_probe", "--shifts", "cued:mixed", "--seed", "1", "--param", "C=100"},
+                            out, err);
+    QVERIFY2(code == 0, (out.str() + err.str()).c_str());
+}
+
+void TestTrustView::assessesSortsFiltersAndQueues()
+{
+    Workspace ws = Workspace::open(m_ws);
+    ResultsContext context;
+    context.setWorkspace(&ws);
+    context.setModel(QStringLiteral("model"));
+    ShiftPair shift;
+    shift.source = "cued";
+    shift.target = "mixed";
+    context.selectShift(shift);
+    DisagreementsView view(&context);
+    QAbstractItemModelTester tester(view.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    view.setDistribution(QStringLiteral("mixed"));
+    qint64 probe = 0;
+    for (const auto &e : ResultStore(ws).evaluations())
+        if (e.evalDistribution == "mixed" && e.intervention.rfind("linear_probe", 0) == 0)
+            probe = e.id;
+    QVERIFY(probe != 0);
+    view.chooseEvaluations({probe});
+    QCOMPARE(view.model()->rowCount(), 60);
+
+    TrustBar *bar = view.trustBar();
+    QVERIFY(bar->assessButton()->isEnabled());
+    QVERIFY(!bar->reviewButton()->isEnabled());
+    QSignalSpy assessed(bar, &TrustBar::assessed);
+    bar->assessButton()->click();
+    QVERIFY2(assessed.wait(60000), qPrintable(bar->status()->text()));
+    QVERIFY(bar->result() != nullptr);
+    QVERIFY2(bar->status()->text().contains(QStringLiteral("AUROC")), qPrintable(bar->status()->text()));
+    QVERIFY(bar->reviewButton()->isEnabled());
+
+    // The trust column is filled and the table lists the least trusted pair first.
+    const int column = view.model()->trustColumn();
+    QCOMPARE(view.model()->headerData(column, Qt::Horizontal).toString(), QStringLiteral("Trust"));
+    double previous = -1;
+    for (int r = 0; r < view.table()->model()->rowCount(); ++r) {
+        const double t = view.table()->model()->index(r, column).data(DisagreementModel::SortRole).toDouble();
+        QVERIFY(t >= previous);
+        QVERIFY(t >= 0 && t <= 1);
+        previous = t;
+    }
+    const int first = view.table()->model()->index(0, 0).data(DisagreementModel::PairIndexRole).toInt();
+    QCOMPARE(bar->leastTrustedExamples(1).front(), bar->result()->pairs[std::size_t(first)].examplePosition);
+
+    // The least trusted fifth: 12 of the 60 pairs (ties aside), all below the rest.
+    view.modeBox()->setCurrentIndex(view.modeBox()->findData(DisagreementFilter::LeastTrusted));
+    const int kept = view.table()->model()->rowCount();
+    QVERIFY2(kept >= 12 && kept <= 16, qPrintable(QString::number(kept)));
+    const double ceiling = view.model()->trustQuantile(0.2);
+    for (int r = 0; r < kept; ++r)
+        QVERIFY(view.table()->model()->index(r, column).data(DisagreementModel::SortRole).toDouble() <= ceiling);
+
+    // The review queue gets distinct examples, least trusted first.
+    const auto examples = bar->leastTrustedExamples(20);
+    QCOMPARE(examples.size(), std::size_t(20));
+    QCOMPARE(std::set<int>(examples.begin(), examples.end()).size(), examples.size());
+
+    // Another evaluation first forgets the assessment: no stale trust is shown.
+    view.chooseEvaluations({});
+    QVERIFY(bar->result() == nullptr);
+    QVERIFY(!bar->assessButton()->isEnabled());
+    view.chooseEvaluations({probe});
+    QCOMPARE(view.table()->model()->rowCount(), 0); // still the least trusted fifth, nothing assessed
+    QCOMPARE(view.model()->index(0, column).data().toString(), QStringLiteral("–"));
+}
+
+void TestTrustView::publishedEvaluationsCannotBeAssessed()
+{
+    TrustBar bar;
+    bar.setSubject(nullptr, std::nullopt);
+    QVERIFY(!bar.assessButton()->isEnabled());
+    QVERIFY(bar.status()->text().contains(QStringLiteral("run's evaluation")));
+}
+
+QTEST_MAIN(TestTrustView)
+#include "tst_trustview.moc"
