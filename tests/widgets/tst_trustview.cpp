@@ -6,6 +6,7 @@
 #include "core/craftedexamples.h"
 #include "engine/cli/enginecommands.h"
 #include "results/resultstore.h"
+#include "widgets/disagreements/cuedialog.h"
 #include "widgets/disagreements/disagreementmodel.h"
 #include "widgets/disagreements/disagreementsview.h"
 #include "widgets/disagreements/trustbar.h"
@@ -15,7 +16,9 @@
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QTableWidget>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -33,6 +36,7 @@ private slots:
     void initTestCase();
     void assessesSortsFiltersAndQueues();
     void publishedEvaluationsCannotBeAssessed();
+    void cueDialogTestsACue();
 
 private:
     QTemporaryDir m_dir;
@@ -131,6 +135,35 @@ void TestTrustView::publishedEvaluationsCannotBeAssessed()
     bar.setSubject(nullptr, std::nullopt);
     QVERIFY(!bar.assessButton()->isEnabled());
     QVERIFY(bar.status()->text().contains(QStringLiteral("run's evaluation")));
+}
+
+void TestTrustView::cueDialogTestsACue()
+{
+    Workspace ws = Workspace::open(m_ws);
+    CueDialog dialog(&ws, TrustSubject{1, "linear_probe", "cued", "mixed", QStringLiteral("linear_probe · run 1")});
+    // A broken expression is refused at once, by name.
+    dialog.patternEdit()->setText(QStringLiteral("(Sure"));
+    dialog.test();
+    QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("not a regular expression")),
+             qPrintable(dialog.outcome()->text()));
+
+    dialog.patternEdit()->setText(QStringLiteral("Sure!"));
+    QSignalSpy tested(&dialog, &CueDialog::tested);
+    dialog.testButton()->click();
+    QVERIFY2(tested.wait(60000), qPrintable(dialog.outcome()->text()));
+    // The source always has the marker on the preferred response; half of the target has it on the other one.
+    QCOMPARE(dialog.figures()->item(1, 0)->text(), QStringLiteral("100.0%"));
+    QCOMPARE(dialog.figures()->item(1, 1)->text(), QStringLiteral("50.0%"));
+    QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("60 pairs changed")),
+             qPrintable(dialog.outcome()->text()));
+
+    // A length has no counterfactual.
+    dialog.kindBox()->setCurrentIndex(0);
+    QVERIFY(!dialog.counterfactualBox()->isEnabled());
+    dialog.testButton()->click();
+    QVERIFY(tested.wait(60000));
+    QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("No counterfactual")),
+             qPrintable(dialog.outcome()->text()));
 }
 
 QTEST_MAIN(TestTrustView)

@@ -2,6 +2,7 @@
 
 #include "audit/auditreport.h"
 #include "widgets/audit/reviewqueuedialog.h"
+#include "widgets/disagreements/cuedialog.h"
 #include "widgets/shell/backgroundtask.h"
 #include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
@@ -24,6 +25,7 @@ TrustBar::TrustBar(QWidget *parent)
     : QWidget(parent),
       m_assess(new QPushButton(tr("Assess trust"), this)),
       m_review(new QPushButton(tr("Review least trusted"), this)),
+      m_cue(new QPushButton(tr("Test a cue…"), this)),
       m_status(new QLabel(this))
 {
     m_assess->setToolTip(tr("Score each pair of the first checked run evaluation by how far it can be trusted "
@@ -36,6 +38,7 @@ TrustBar::TrustBar(QWidget *parent)
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_assess);
     buttons->addWidget(m_review);
+    buttons->addWidget(m_cue);
     buttons->addStretch(1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -43,6 +46,15 @@ TrustBar::TrustBar(QWidget *parent)
     layout->addWidget(m_status);
     connect(m_assess, &QPushButton::clicked, this, &TrustBar::assess);
     connect(m_review, &QPushButton::clicked, this, &TrustBar::review);
+    connect(m_cue, &QPushButton::clicked, this, [this] {
+        if (!m_subject || !m_workspace)
+            return;
+        auto *dialog = new CueDialog(m_workspace, *m_subject, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+    m_cue->setToolTip(tr("Measure how much of this evaluation's preferences a suspected cue (length, a marker, a "
+                         "word list) explains, and score it on a target with the cue removed"));
     setSubject(nullptr, std::nullopt);
 }
 
@@ -61,6 +73,7 @@ void TrustBar::setSubject(Workspace *workspace, std::optional<TrustSubject> subj
     m_result.reset();
     m_review->setEnabled(false);
     m_assess->setEnabled(m_subject.has_value() && !(m_task && m_task->isRunning()));
+    m_cue->setEnabled(m_subject.has_value());
     m_status->setText(m_subject ? tr("Trust of <b>%1</b>: not assessed yet.").arg(m_subject->label.toHtmlEscaped())
                                 : tr("<span style=\"color:gray\">Check a run's evaluation first to assess its "
                                      "trust (published results have no model to read).</span>"));

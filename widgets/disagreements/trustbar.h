@@ -25,7 +25,7 @@ struct TrustSubject {
 
 //! Assesses, off the GUI thread, how far each target pair of a run's evaluation can be trusted without its label
 //! (assessRunTrust: the trust command's numbers), says how well the trust predicts the evaluation's errors, and
-//! sends the least trusted pairs to a review queue.
+//! sends the least trusted pairs to a review queue; it also opens the cue test on the same evaluation.
 class TrustBar : public QWidget {
     Q_OBJECT
 public:
@@ -45,6 +45,8 @@ public:
 
     QPushButton *assessButton() const { return m_assess; }
     QPushButton *reviewButton() const { return m_review; }
+    //! Opens the cue test (CueDialog) on the same evaluation.
+    QPushButton *cueButton() const { return m_cue; }
     QLabel *status() const { return m_status; }
 
 signals:
@@ -60,6 +62,7 @@ private:
     BackgroundTask *m_task = nullptr;
     QPushButton *m_assess;
     QPushButton *m_review;
+    QPushButton *m_cue;
     QLabel *m_status;
 };
 
