@@ -1,5 +1,7 @@
 // Why a shift fails: cue (how much of a unit's preferences a suspected cue explains, with a counterfactual target)
-// and trust (label-free reasons to distrust a unit's preference on each target pair).
+// trust (label-free reasons to distrust a unit's preference on each target pair) and attribute (which source
+// pairs taught a unit its score on one target pair).
+#include "analysis/attribution.h"
 #include "analysis/cueanalysis.h"
 #include "analysis/trust.h"
 #include "cli/commandtable.h"
@@ -283,6 +285,111 @@ int trustCommand(CommandContext &c)
     return ExitOk;
 }
 
+//! The end of `text` on one line, at most `width` characters (UTF-8 kept whole): what a prompt asks comes last,
+//! after its template's preamble.
+std::string preview(const std::string &text, std::size_t width)
+{
+    std::string line;
+    for (const char ch : text)
+        if (ch == '\n' || ch == '\t' || ch == '\r') {
+            if (!line.empty() && line.back() != ' ')
+                line += ' ';
+        } else {
+            line += ch;
+        }
+    while (!line.empty() && line.back() == ' ')
+        line.pop_back();
+    if (line.size() <= width)
+        return line;
+    std::size_t cut = line.size() - width;
+    while (cut < line.size() && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+        ++cut;
+    return "…" + line.substr(cut);
+}
+
+int attributeCommand(CommandContext &c)
+{
+    AttributionRequest request;
+    request.runId = runIdArgument(c.required("run"));
+    std::tie(request.source, request.target) = shiftArgument(c.required("shift"));
+    request.intervention = c.args.value("intervention").value_or("");
+    request.pairIndex = int(c.number("pair", -1, 0));
+    if (request.pairIndex < 0)
+        throw UsageError("attribute needs --pair N");
+    request.device = c.choice("device", "cpu", {"cpu", "cuda"});
+    const auto top = std::size_t(c.number("top", 5, 1));
+    request.progress = c.progress("chunks");
+    Workspace ws = c.workspace();
+    const PairAttribution a = attributePair(ws, request);
+    c.endProgress();
+
+    std::vector<SourceInfluence> pushing = a.influences, pulling = a.influences;
+    std::stable_sort(pushing.begin(), pushing.end(), [](auto x, auto y) { return x.value > y.value; });
+    std::stable_sort(pulling.begin(), pulling.end(), [](auto x, auto y) { return x.value < y.value; });
+    pushing.resize(std::min(top, pushing.size()));
+    pulling.resize(std::min(top, pulling.size()));
+    std::erase_if(pushing, [](const SourceInfluence &i) { return i.value <= 0; });
+    std::erase_if(pulling, [](const SourceInfluence &i) { return i.value >= 0; });
+    const auto train = ws.examples(request.source, Split::Train);
+    auto exampleAt = [&](int position) -> const Example * {
+        for (const Example &e : train)
+            if (e.position == position)
+                return &e;
+        return nullptr;
+    };
+    if (c.args.has("json")) {
+        auto list = [&](const std::vector<SourceInfluence> &items) {
+            Json out = Json::array();
+            for (const SourceInfluence &i : items) {
+                const Example *e = exampleAt(i.examplePosition);
+                out.push_back(
+                    {{"example", i.examplePosition},
+                     {"value", i.value},
+                     {"prompt", e ? e->prompt : ""},
+                     {"preferred",
+                      e && e->preferredIndex() >= 0 ? e->responses[std::size_t(e->preferredIndex())].text : ""}});
+            }
+            return out;
+        };
+        Json all = Json::array();
+        for (const SourceInfluence &i : a.influences)
+            all.push_back({{"example", i.examplePosition}, {"value", i.value}});
+        c.out << Json{{"run", request.runId},
+                      {"shift", request.source + ":" + request.target},
+                      {"intervention", a.intervention},
+                      {"unit", a.unitPosition + 1},
+                      {"pair", request.pairIndex},
+                      {"example", a.pair.examplePosition},
+                      {"margin", a.margin},
+                      {"method", a.method},
+                      {"pushing", list(pushing)},
+                      {"pulling", list(pulling)},
+                      {"influences", all}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    char head[160];
+    std::snprintf(head, sizeof head, "pair %d (example %d) of %s, %s (run %lld, unit %d): margin %+.4f\n",
+                  request.pairIndex, a.pair.examplePosition, request.target.c_str(), a.intervention.c_str(),
+                  static_cast<long long>(request.runId), a.unitPosition + 1, a.margin);
+    c.out << head << a.method << "\n";
+    auto print = [&](const char *title, const std::vector<SourceInfluence> &items) {
+        c.out << "\n" << title << " (" << request.source << " train):\n";
+        for (const SourceInfluence &i : items) {
+            const Example *e = exampleAt(i.examplePosition);
+            char line[64];
+            std::snprintf(line, sizeof line, "  %+10.4f  example %-6d ", i.value, i.examplePosition);
+            c.out << line << (e ? preview(e->prompt, 70) : std::string()) << "\n";
+        }
+        if (items.empty())
+            c.out << "  none\n";
+    };
+    print("pushing towards the preferred response", pushing);
+    print("pulling towards the dispreferred response", pulling);
+    return ExitOk;
+}
+
 } // namespace
 
 void addAnalysisCommands(CommandTable &table)
@@ -324,6 +431,20 @@ void addAnalysisCommands(CommandTable &table)
                 {"limit", "N", "least trusted pairs listed in the text form (default 10)"},
                 {"json", {}, "print JSON instead of text"}},
                trustCommand});
+    table.add({"attribute",
+               "Runs",
+               {"--run ID --shift SOURCE:TARGET --pair N [--intervention NAME] [--top N] [--device cpu|cuda] [--json]"},
+               "which source training pairs pushed a unit's score on one target pair towards or away from the "
+               "preferred response (exact for linear_probe)",
+               WorkspaceUse::Existing,
+               {{"run", "ID", "the run"},
+                {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},
+                {"pair", "N", "the target test pair, in GENIES order (the Disagreements view's Pair column)"},
+                {"intervention", "NAME", "the run's unit of this intervention (default: the run's own)"},
+                {"top", "N", "source examples listed each way (default 5)"},
+                {"device", "cpu|cuda", "where activations are computed (default cpu)"},
+                {"json", {}, "print JSON instead of text"}},
+               attributeCommand});
 }
 
 } // namespace shiftscope

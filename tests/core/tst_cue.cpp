@@ -7,7 +7,9 @@
 #include "cli/commandtable.h"
 #include "engine/cli/enginecommands.h"
 #include "craftedexamples.h"
+#include "runs/runstore.h"
 #include "util/errors.h"
+#include "workspace/workspace.h"
 
 #include <QTemporaryDir>
 #include <map>
@@ -41,6 +43,7 @@ private slots:
     void aurocOfKnownScores();
     void plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance();
     void trustPredictsTheErrorsOfALoraOnASpuriousCue();
+    void aPlantedSourcePairRanksFirstInTheAttribution();
 
 private:
     Result cli(std::vector<std::string> args, const fs::path &workspace = {})
@@ -262,6 +265,62 @@ void TestCue::trustPredictsTheErrorsOfALoraOnASpuriousCue()
     QVERIFY2(r.code == 0 && r.out.find("least trusted pairs") != std::string::npos, (r.out + r.err).c_str());
     QCOMPARE(cli({"trust", "--run", "1", "--shift", "mixed:cued"}, ws).code, 2);
     QCOMPARE(cli({"trust", "--run", "1", "--shift", "cued:mixed", "--layer", "9"}, ws).code, 2);
+}
+
+void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
+{
+    // The source pairs are unrelated words with a random preference, except one written otherwise (upper case, a
+    // number); the target holds a copy of that pair. The probe's score on the copy comes from the planted pair.
+    const fs::path root = m_root / "attribution";
+    const fs::path model = writeCharModel(root / "model");
+    Words words(13);
+    auto plain = [&](int count) {
+        std::vector<Example> out;
+        for (int i = 0; i < count; ++i)
+            out.push_back(makeExample(i, "Q: " + words(1) + "\n", {words(1), words(1)}, int(words.below(2))));
+        return out;
+    };
+    std::vector<Example> source = plain(120), target = plain(20);
+    const Example planted = makeExample(0, "Q: LOUD\n", {"BOOM 42", "zap"}, 0);
+    source[57] = planted;
+    source[57].position = 57;
+    target[7] = planted;
+    target[7].position = 7;
+    importDistributions(root, {{"plain", {source, plain(10)}}, {"copied", {plain(10), target}}});
+    const fs::path ws = root / "w.sqlite";
+    Result r = cli(
+        {"run", "--model", model.string(), "--intervention", "linear_probe", "--shifts", "plain:copied", "--seed", "1"},
+        ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto j = nlohmann::json::parse(r.out);
+    QCOMPARE(j["example"].get<int>(), 7);
+    QVERIFY2(!j["pushing"].empty() && j["pushing"][0]["example"].get<int>() == 57, r.out.c_str());
+    QCOMPARE(j["pushing"][0]["prompt"].get<std::string>(), std::string("Q: LOUD\n"));
+    QCOMPARE(j["influences"].size(), std::size_t(120));
+    // The shares add up to the probe's margin, whose logistic is the stored prediction.
+    double sum = 0;
+    for (const auto &i : j["influences"])
+        sum += i["value"].get<double>();
+    const double margin = j["margin"].get<double>();
+    QVERIFY(std::fabs(sum - margin) < 1e-9 * std::max(1.0, std::fabs(margin)));
+    Workspace w = Workspace::open(ws);
+    const RunRecord run = RunStore(w).existingRun(1);
+    double stored = -1;
+    for (const RunUnit &unit : run.units)
+        if (unit.intervention == "linear_probe" && unit.trainDistribution == "plain")
+            stored = RunStore(w).predictions(unit.id, "copied")[7];
+    QVERIFY2(std::fabs(1 / (1 + std::exp(-margin)) - stored) < 1e-6,
+             qPrintable(QString("margin %1, stored %2").arg(margin).arg(stored)));
+
+    r = cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "7", "--top", "2"}, ws);
+    QVERIFY2(r.code == 0 && r.out.find("example 57") != std::string::npos, (r.out + r.err).c_str());
+    QCOMPARE(cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "99"}, ws).code, 2);
+    QCOMPARE(
+        cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "1", "--intervention", "zero_shot"}, ws)
+            .code,
+        2);
 }
 
 QTEST_APPLESS_MAIN(TestCue)

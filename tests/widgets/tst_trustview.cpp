@@ -19,6 +19,8 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableWidget>
+#include <QTextBrowser>
+#include <QUrl>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -78,7 +80,8 @@ void TestTrustView::assessesSortsFiltersAndQueues()
     view.setDistribution(QStringLiteral("mixed"));
     qint64 probe = 0;
     for (const auto &e : ResultStore(ws).evaluations())
-        if (e.evalDistribution == "mixed" && e.intervention.rfind("linear_probe", 0) == 0)
+        if (e.evalDistribution == "mixed" && e.trainDistribution == "cued"
+            && e.intervention.rfind("linear_probe", 0) == 0)
             probe = e.id;
     QVERIFY(probe != 0);
     view.chooseEvaluations({probe});
@@ -120,7 +123,21 @@ void TestTrustView::assessesSortsFiltersAndQueues()
     QCOMPARE(examples.size(), std::size_t(20));
     QCOMPARE(std::set<int>(examples.begin(), examples.end()).size(), examples.size());
 
+    // One click from a pair to the source pairs that taught the probe its score.
+    view.modeBox()->setCurrentIndex(view.modeBox()->findData(DisagreementFilter::AllPairs));
+    view.table()->selectRow(0);
+    const QString pairHtml = view.pairView()->toHtml();
+    QVERIFY2(pairHtml.contains(QStringLiteral("Which source pairs taught")), qPrintable(pairHtml));
+    QSignalSpy attributed(&view, &DisagreementsView::attributed);
+    emit view.pairView()->anchorClicked(QUrl(QStringLiteral("attribute:%1").arg(first)));
+    QVERIFY(attributed.wait(60000));
+    QVERIFY2(view.pairView()->toPlainText().contains(QStringLiteral("Source pairs behind this score")),
+             qPrintable(view.pairView()->toPlainText()));
+    QVERIFY2(view.pairView()->toPlainText().contains(QStringLiteral("split exactly over 160 source examples")),
+             qPrintable(view.pairView()->toPlainText()));
+
     // Another evaluation first forgets the assessment: no stale trust is shown.
+    view.modeBox()->setCurrentIndex(view.modeBox()->findData(DisagreementFilter::LeastTrusted));
     view.chooseEvaluations({});
     QVERIFY(bar->result() == nullptr);
     QVERIFY(!bar->assessButton()->isEnabled());
@@ -160,6 +177,7 @@ void TestTrustView::cueDialogTestsACue()
     // A length has no counterfactual.
     dialog.kindBox()->setCurrentIndex(0);
     QVERIFY(!dialog.counterfactualBox()->isEnabled());
+    QTRY_VERIFY(dialog.testButton()->isEnabled()); // once the first test's thread has ended
     dialog.testButton()->click();
     QVERIFY(tested.wait(60000));
     QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("No counterfactual")),

@@ -3,12 +3,12 @@
 #include "util/errors.h"
 #include "util/inputfile.h"
 #include "widgets/shell/backgroundtask.h"
+#include "widgets/shell/filedialogs.h"
 #include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -105,7 +105,8 @@ CueDialog::CueDialog(Workspace *workspace, TrustSubject subject, QWidget *parent
 
     connect(m_kind, &QComboBox::currentIndexChanged, this, &CueDialog::kindChanged);
     connect(m_browse, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Word list (one word or phrase a line)"));
+        const QString file = FileDialogs::openFile(this, tr("Word list (one word or phrase a line)"),
+                                                   tr("Text files (*.txt);;All files (*)"));
         if (!file.isEmpty())
             m_pattern->setText(file);
     });

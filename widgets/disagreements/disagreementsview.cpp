@@ -4,6 +4,8 @@
 #include "results/evaluationcomparison.h"
 #include "widgets/disagreements/disagreementmodel.h"
 #include "widgets/disagreements/trustbar.h"
+#include "analysis/attribution.h"
+#include "widgets/shell/backgroundtask.h"
 #include "widgets/shell/qtconvert.h"
 #include "widgets/results/resultscontext.h"
 #include "results/resultstore.h"
@@ -28,6 +30,8 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 #include <cmath>
+#include <map>
+#include <memory>
 #include <set>
 
 namespace shiftscope {
@@ -211,6 +215,11 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     connect(m_filter, &QAbstractItemModel::modelReset, this,
             [this] { m_count->setText(tr("%n pairs shown", nullptr, m_filter->rowCount())); });
     connect(m_trust, &TrustBar::assessed, this, [this] { showTrust(); });
+    m_pairView->setOpenLinks(false);
+    connect(m_pairView, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
+        if (url.scheme() == QStringLiteral("attribute"))
+            attribute(url.path().toInt());
+    });
     connect(m_trust, &TrustBar::cleared, this, [this] {
         m_model->setTrust({});
         applyMode();
@@ -472,6 +481,81 @@ void DisagreementsView::showTrust()
     m_table->sortByColumn(m_model->trustColumn(), Qt::AscendingOrder); // least trusted first
 }
 
+void DisagreementsView::attribute(int pairIndex)
+{
+    const auto &subject = m_trust->subject();
+    Workspace *ws = m_context->workspace();
+    if (!subject || !ws || (m_attribution && m_attribution->isRunning()))
+        return;
+    AttributionRequest request;
+    request.runId = subject->runId;
+    request.intervention = subject->intervention;
+    request.source = subject->source;
+    request.target = subject->target;
+    request.pairIndex = pairIndex;
+    const std::filesystem::path path = ws->path();
+    auto result = std::make_shared<PairAttribution>();
+    auto texts = std::make_shared<std::map<int, Example>>();
+    m_pairView->setHtml(m_pairHtml
+                        + tr("<p style=\"color:gray\">Tracing the score back to %1's training pairs…</p>")
+                              .arg(qs(subject->source).toHtmlEscaped()));
+    delete m_attribution;
+    m_attribution = new BackgroundTask(
+        [request, path, result, texts](const ProgressCallback &progress) mutable {
+        Workspace w = Workspace::open(path);
+        request.progress = progress;
+        *result = attributePair(w, request);
+        for (const Example &e : w.examples(request.source, Split::Train))
+            (*texts)[e.position] = e;
+        return std::string();
+        },
+        this);
+    connect(m_attribution, &BackgroundTask::failed, this, [this](const QString &message) {
+        m_pairView->setHtml(m_pairHtml + tr("<p style=\"color:#b00020\">%1</p>").arg(message.toHtmlEscaped()));
+    });
+    connect(m_attribution, &BackgroundTask::succeeded, this, [this, result, texts] {
+        std::vector<SourceInfluence> order = result->influences;
+        std::stable_sort(order.begin(), order.end(),
+                         [](auto a, auto b) { return std::fabs(a.value) > std::fabs(b.value); });
+        QString html = m_pairHtml;
+        html += tr("<h4>Source pairs behind this score</h4><p>Margin %1, split exactly over %2 source examples; "
+                   "the largest shares:</p><table cellpadding=\"3\">")
+                    .arg(QString::asprintf("%+.3f", result->margin))
+                    .arg(int(result->influences.size()));
+        for (std::size_t i = 0; i < order.size() && i < 8; ++i) {
+            const auto it = texts->find(order[i].examplePosition);
+            QString text;
+            if (it != texts->end() && it->second.preferredIndex() >= 0) {
+                // A prompt's end says what it asks (templates put their preamble first).
+                QString prompt = qs(it->second.prompt).simplified();
+                if (prompt.size() > 90)
+                    prompt = QStringLiteral("…") + prompt.right(90);
+                QString response = qs(it->second.responses[std::size_t(it->second.preferredIndex())].text).simplified();
+                if (response.size() > 60)
+                    response = response.left(60) + QStringLiteral("…");
+                text = prompt + QStringLiteral(" → ") + response;
+            }
+            html += QStringLiteral("<tr><td style=\"color:%1\"><b>%2</b></td><td>example %3</td><td>%4</td></tr>")
+                        .arg(order[i].value > 0 ? QStringLiteral("#1b7f3b") : QStringLiteral("#b00020"))
+                        .arg(QString::asprintf("%+.3f", order[i].value))
+                        .arg(order[i].examplePosition)
+                        .arg(text.toHtmlEscaped());
+        }
+        html += tr("</table><p style=\"color:gray\">Positive shares push towards the preferred response, negative "
+                   "ones towards the dispreferred one (shown: each source example's prompt → its preferred "
+                   "response).</p>");
+        m_pairView->setHtml(html);
+        emit attributed();
+    });
+    m_attribution->start();
+}
+
+void DisagreementsView::waitForAttribution()
+{
+    if (m_attribution)
+        m_attribution->wait();
+}
+
 void DisagreementsView::applyMode() { m_filter->setMode(DisagreementFilter::Mode(m_mode->currentData().toInt())); }
 
 void DisagreementsView::showPair(int pairIndex)
@@ -520,6 +604,12 @@ void DisagreementsView::showPair(int pairIndex)
     html += tr("<p><b>Word diff</b> <span style=\"background:#c8f0d0\">only in preferred</span> "
                "<span style=\"background:#f9d0d4\">only in dispreferred</span></p>");
     html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(diffHtml(preferred, dispreferred));
+    const auto &subject = m_trust->subject();
+    if (subject && subject->intervention == "linear_probe")
+        html += tr("<p><a href=\"attribute:%1\">Which source pairs taught %2 this score?</a></p>")
+                    .arg(pairIndex)
+                    .arg(subject->label.toHtmlEscaped());
+    m_pairHtml = html;
     m_pairView->setHtml(html);
 }
 

@@ -63,7 +63,14 @@ public:
     //! Lists the evaluations of every model, not only the chosen one's (a run beside a published evaluation).
     QCheckBox *allModelsBox() const { return m_allModels; }
     TrustBar *trustBar() const { return m_trust; }
+    //! Ends an attribution in progress (tests, shutdown).
+    void waitForAttribution();
 
+signals:
+    //! The source pairs behind a pair are listed in the pair view.
+    void attributed();
+
+public:
 protected:
     void changeEvent(QEvent *event) override;
 
@@ -79,6 +86,8 @@ private:
     //! Points the trust bar at the first checked evaluation when it is a run's.
     void updateTrustSubject();
     void showTrust();
+    //! Lists, under the pair, the source pairs that pushed the first evaluation's score on it (linear_probe).
+    void attribute(int pairIndex);
 
     ResultsContext *m_context;
     QComboBox *m_distribution;
@@ -96,6 +105,8 @@ private:
     DisagreementModel *m_model;
     DisagreementFilter *m_filter;
     TrustBar *m_trust;
+    class BackgroundTask *m_attribution = nullptr;
+    QString m_pairHtml;    //!< the pair view's text before an attribution is added
     QStringList m_picked;  //!< "model · intervention" of the evaluations checked, in the order picked
     QString m_pickedModel; //!< the model the picks are of
 };

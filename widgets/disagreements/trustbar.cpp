@@ -35,14 +35,18 @@ TrustBar::TrustBar(QWidget *parent)
     m_status->setWordWrap(true);
     m_status->setTextFormat(Qt::RichText);
     m_status->setObjectName(QStringLiteral("trustStatus"));
+    // Two rows, so that the pair table's pane needs no more width than before.
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_assess);
     buttons->addWidget(m_review);
-    buttons->addWidget(m_cue);
     buttons->addStretch(1);
+    auto *cueRow = new QHBoxLayout;
+    cueRow->addWidget(m_cue);
+    cueRow->addStretch(1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
+    layout->addLayout(cueRow);
     layout->addWidget(m_status);
     connect(m_assess, &QPushButton::clicked, this, &TrustBar::assess);
     connect(m_review, &QPushButton::clicked, this, &TrustBar::review);

@@ -38,6 +38,8 @@ public:
     void assess();
     //! Blocks until an assessment in progress has ended (tests, shutdown).
     void wait();
+    //! The evaluation the bar is about, if it is a run's.
+    const std::optional<TrustSubject> &subject() const { return m_subject; }
     //! The last assessment of the current subject, if any.
     const RunTrust *result() const { return m_result.get(); }
     //! The examples of the `count` least trusted pairs (each example once), least trusted first.

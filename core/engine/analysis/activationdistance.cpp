@@ -1,7 +1,9 @@
 #include "engine/analysis/activationdistance.h"
 
+#include "analysis/attribution.h"
 #include "analysis/trust.h"
 #include "engine/interventions/activationcache.h"
+#include "engine/interventions/linearprobeintervention.h"
 #include "engine/interventions/modelsession.h"
 #include "runs/intervention.h"
 #include "runs/runner.h"
@@ -110,6 +112,43 @@ void installActivationDistance()
                       "shrinkage %.3f)",
                       d.layer, d.sourceResponses, d.shrinkage);
         return TrustSignal{"activation_distance", d.values, note};
+    });
+    setAttributionProvider(
+        [](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const AttributionRequest &request) {
+        if (unit.intervention != "linear_probe")
+            throw InputError(
+                InputProblem{workspace.path().string(), "run " + std::to_string(run.id),
+                             "attribution to source pairs is computed for linear_probe, not " + unit.intervention,
+                             "attribute a linear_probe unit (--intervention linear_probe, in a run of it)"});
+        RunOptions options;
+        options.device = request.device;
+        InterventionContext context = RunRunner::unitContext(workspace, run, unit, options);
+        context.progress = request.progress;
+        context.evalDistribution = request.target;
+        if (const auto info = workspace.distribution(request.target))
+            context.evalDataHash = info->contentHash;
+        if (!RunRunner::trained(context.artifactDir))
+            throw InputError(InputProblem{context.artifactDir.string(),
+                                          {},
+                                          "the unit's trained probe is not there",
+                                          "run the unit again (run --resume " + std::to_string(run.id) + ")"});
+        LinearProbeIntervention probe;
+        probe.load(context);
+        const auto train = workspace.examples(unit.trainDistribution, Split::Train);
+        const auto target = workspace.examples(request.target, Split::Test);
+        const PairRef pair = pairsInOrder(target)[std::size_t(request.pairIndex)];
+        PairAttribution a;
+        a.method = "exact: the L2-regularised probe's weights are C·Σ(y − p)·x over its training responses, so its "
+                   "margin splits into one term per source response (summed per example)";
+        std::vector<double> byExample(train.size(), 0.0);
+        for (const auto &c : probe.contributions(context, train, target, pair)) {
+            byExample[c.example] += c.value;
+            a.margin += c.value;
+        }
+        for (std::size_t i = 0; i < train.size(); ++i)
+            if (train[i].preferredIndex() >= 0)
+                a.influences.push_back({train[i].position, byExample[i]});
+        return a;
     });
 }
 

@@ -118,4 +118,57 @@ std::vector<double> LinearProbeIntervention::evaluate(const InterventionContext 
     return out;
 }
 
+std::vector<LinearProbeIntervention::TrainingContribution>
+LinearProbeIntervention::contributions(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                       const std::vector<Example> &examples, const PairRef &pair)
+{
+    at::NoGradGuard noGrad;
+    if (!m_cache)
+        m_cache = makeActivationCache(context);
+    // The training responses exactly as train() read them.
+    std::vector<Example> train = trainExamples;
+    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
+    if (maxExamples > 0 && int(train.size()) > maxExamples)
+        train.resize(std::size_t(maxExamples));
+    std::vector<std::size_t> indices;
+    for (std::size_t i = 0; i < train.size(); ++i)
+        if (train[i].preferredIndex() >= 0)
+            indices.push_back(i);
+    const auto trained =
+        m_cache->read(context.trainDistribution, "train", context.trainDataHash, train, {}, indices, context.progress);
+    const std::int64_t l = layer(context);
+    std::vector<at::Tensor> rows;
+    std::vector<double> labels;
+    std::vector<TrainingContribution> out;
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+        rows.push_back(trained[k].residual.select(1, l).to(at::kDouble));
+        for (int r = 0; r < int(train[indices[k]].responses.size()); ++r) {
+            labels.push_back(r == train[indices[k]].preferredIndex() ? 1.0 : 0.0);
+            out.push_back({indices[k], r, 0.0});
+        }
+    }
+    const at::Tensor x = (at::cat(rows) - m_mean) / m_scale; // (responses, hidden)
+    const at::Tensor z = at::mv(x, m_weights);
+    const at::Tensor y = at::tensor(labels, at::kDouble);
+    // The bias solves Σ σ(z_i + b) = Σ y_i (its gradient at the optimum); the sum grows with b.
+    double low = -1e3, high = 1e3;
+    const double target = y.sum().item<double>();
+    for (int i = 0; i < 200; ++i) {
+        const double middle = (low + high) / 2;
+        (at::sigmoid(z + middle).sum().item<double>() < target ? low : high) = middle;
+    }
+    const at::Tensor alpha = y - at::sigmoid(z + (low + high) / 2);
+
+    const auto indexOf = exampleIndexByPosition(examples);
+    const auto evaluated = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, {},
+                                         {indexOf.at(std::size_t(pair.examplePosition))}, context.progress);
+    const at::Tensor r = evaluated.front().residual.select(1, l).to(at::kDouble); // (responses, hidden)
+    const at::Tensor delta = (r[pair.preferredIndex] - r[pair.dispreferredIndex]) / m_scale;
+    const double c = realParameter(context, "C", 1e-9, 1e9);
+    const at::Tensor values = alpha * at::mv(x, delta) * c;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i].value = values[std::int64_t(i)].item<double>();
+    return out;
+}
+
 } // namespace shiftscope

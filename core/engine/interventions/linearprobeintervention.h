@@ -20,6 +20,20 @@ public:
     std::vector<double> evaluate(const InterventionContext &context, const std::vector<Example> &examples,
                                  const std::vector<PairRef> &pairs) override;
 
+    //! One training response's exact share of the probe's margin z_preferred − z_dispreferred on a pair.
+    struct TrainingContribution {
+        std::size_t example = 0; //!< index into the training examples
+        int response = 0;
+        double value = 0;
+    };
+    //! The representer decomposition of a loaded probe's margin on `pair` of `examples` (the evaluated split): at
+    //! the optimum of the L2-regularised fit, w = C Σ (y_i − p_i) x_i over the standardised training responses, so
+    //! the margin w·Δ is Σ C (y_i − p_i) x_i·Δ, one term per training response. The training examples are those
+    //! train() was given; the bias, which train() does not keep, is found again from Σ p_i = Σ y_i.
+    std::vector<TrainingContribution> contributions(const InterventionContext &context,
+                                                    const std::vector<Example> &trainExamples,
+                                                    const std::vector<Example> &examples, const PairRef &pair);
+
 private:
     std::int64_t layer(const InterventionContext &context) const;
 
