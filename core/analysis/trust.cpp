@@ -1,6 +1,7 @@
 #include "analysis/trust.h"
 
 #include "analysis/cueanalysis.h"
+#include "runs/runplanner.h"
 #include "runs/runstore.h"
 #include "workspace/workspace.h"
 
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <map>
 #include <set>
 
 namespace shiftscope {
@@ -128,6 +130,7 @@ TrustAssessment assessTrust(const std::vector<double> &p, std::vector<TrustSigna
             }
         }
         distrust[k] = count ? sum / count : NAN;
+        pair.distrust = distrust[k];
         pair.trust = count ? 1 - distrust[k] : NAN;
         a.pairs.push_back(std::move(pair));
     }
@@ -243,6 +246,52 @@ RunTrust assessRunTrust(Workspace &workspace, const TrustRequest &request)
         evidence.push_back(std::move(s));
     result.assessment = assessTrust(p, std::move(evidence));
     return result;
+}
+
+RunTrustSummary assessRunTrustByShift(Workspace &workspace, const TrustRequest &request)
+{
+    const RunRecord run = RunStore(workspace).existingRun(request.runId);
+    const std::string intervention = request.intervention.empty() ? run.intervention : request.intervention;
+    RunTrustSummary summary;
+    for (const ShiftPair &shift : resolveShifts(workspace, run.shifts)) {
+        const bool evaluated = std::any_of(run.units.begin(), run.units.end(), [&](const RunUnit &unit) {
+            return unit.intervention == intervention && unit.trainDistribution == shift.source
+                && std::find(unit.evaluations.begin(), unit.evaluations.end(), shift.target) != unit.evaluations.end();
+        });
+        if (!evaluated || shift.source == shift.target)
+            continue;
+        TrustRequest one = request;
+        one.intervention = intervention;
+        one.source = shift.source;
+        one.target = shift.target;
+        summary.shifts.push_back({shift.source, shift.target, shift.category, assessRunTrust(workspace, one)});
+    }
+    // Per category: every signal ranked within its shift, then pooled.
+    std::map<std::string, std::vector<const RunTrustSummary::Shift *>> byCategory;
+    for (const auto &s : summary.shifts)
+        byCategory[s.category.empty() ? "uncategorised" : s.category].push_back(&s);
+    for (const auto &[category, members] : byCategory) {
+        RunTrustSummary::Category c{category, int(members.size()), {}};
+        const auto &first = members.front()->trust.assessment;
+        for (std::size_t i = 0; i <= first.evidence.size(); ++i) {
+            const bool combined = i == first.evidence.size();
+            std::vector<double> pooled;
+            std::vector<bool> errors;
+            for (const auto *m : members) {
+                const TrustAssessment &a = m->trust.assessment;
+                std::vector<double> values;
+                for (const PairTrust &p : a.pairs)
+                    values.push_back(combined ? p.distrust : p.evidence[i]);
+                for (const double rank : percentileRanks(values))
+                    pooled.push_back(rank);
+                for (const PairTrust &p : a.pairs)
+                    errors.push_back(p.error);
+            }
+            c.quality.push_back(qualityOf(combined ? "combined" : first.evidence[i].name, pooled, errors));
+        }
+        summary.categories.push_back(std::move(c));
+    }
+    return summary;
 }
 
 } // namespace shiftscope

@@ -38,7 +38,8 @@ struct PairTrust {
     double probability = 0;       //!< the method's P(preferred)
     bool error = false;           //!< P(preferred) < 0.5
     std::vector<double> evidence; //!< each signal's value, in TrustAssessment::evidence order
-    double trust = 0;             //!< 1 − the mean of the signals' percentile ranks among the pairs (1: most trusted)
+    double distrust = 0;          //!< the mean of the signals' percentile ranks among the pairs
+    double trust = 0;             //!< 1 − distrust (1: most trusted)
 };
 
 struct TrustAssessment {
@@ -95,5 +96,28 @@ void setActivationDistanceProvider(ActivationDistanceProvider provider);
 //! The trust assessment of a run's unit on a target: the activation distance (where the run has a model and an
 //! engine is present), then evaluationSignals(). InputError naming the run when the unit is missing or unfinished.
 RunTrust assessRunTrust(Workspace &workspace, const TrustRequest &request);
+
+//! The trust of a unit on each shift of its run, and how well it predicts the errors per category.
+struct RunTrustSummary {
+    struct Shift {
+        std::string source;
+        std::string target;
+        std::string category;
+        RunTrust trust;
+    };
+    struct Category {
+        std::string category;
+        int shifts = 0;
+        //! Each signal, then "combined", over the category's pairs pooled; values are ranked within their shift
+        //! first (a distance from one source means nothing next to a distance from another).
+        std::vector<SignalQuality> quality;
+    };
+    std::vector<Shift> shifts;
+    std::vector<Category> categories;
+};
+
+//! assessRunTrust for every shift of the run (its catalogue's source → target pairs that a unit of the intervention
+//! evaluated), pooled per category. `request`'s source and target are ignored.
+RunTrustSummary assessRunTrustByShift(Workspace &workspace, const TrustRequest &request);
 
 } // namespace shiftscope

@@ -195,9 +195,104 @@ std::string fixed(double value, const char *format = "%.3f")
     return text;
 }
 
+Json qualityJson(const SignalQuality &q)
+{
+    return {{"name", q.name},
+            {"auroc", q.auroc ? Json(*q.auroc) : Json(nullptr)},
+            {"interval", q.interval ? Json::array({q.interval->low, q.interval->high}) : Json(nullptr)},
+            {"pairs", q.pairs},
+            {"errors", q.errors}};
+}
+
+std::string aurocText(const SignalQuality &q)
+{
+    if (!q.auroc)
+        return "–";
+    char text[48];
+    std::snprintf(text, sizeof text, "%.3f", *q.auroc);
+    if (q.interval)
+        std::snprintf(text, sizeof text, "%.3f [%.2f-%.2f]", *q.auroc, q.interval->low, q.interval->high);
+    return text;
+}
+
+//! trust --run ID without --shift: every shift of the run and every category, AUROCs only.
+int trustSummary(CommandContext &c, TrustRequest request)
+{
+    Workspace ws = c.workspace();
+    const RunTrustSummary summary = assessRunTrustByShift(ws, request);
+    c.endProgress();
+    if (c.args.has("json")) {
+        Json shifts = Json::array(), categories = Json::array();
+        for (const auto &s : summary.shifts) {
+            Json signals = Json::array();
+            for (const SignalQuality &q : s.trust.assessment.quality)
+                signals.push_back(qualityJson(q));
+            shifts.push_back({{"shift", s.source + ":" + s.target},
+                              {"category", s.category},
+                              {"intervention", s.trust.intervention},
+                              {"unit", s.trust.unitPosition + 1},
+                              {"signals", signals}});
+        }
+        for (const auto &cat : summary.categories) {
+            Json signals = Json::array();
+            for (const SignalQuality &q : cat.quality)
+                signals.push_back(qualityJson(q));
+            categories.push_back({{"category", cat.category}, {"shifts", cat.shifts}, {"signals", signals}});
+        }
+        c.out << Json{{"run", request.runId}, {"shifts", shifts}, {"categories", categories}}.dump(2) << "\n";
+        return ExitOk;
+    }
+    c.out << "trust of run " << request.runId
+          << ": AUROC with which each signal picks out the errors [95% interval]\n\n";
+    auto header = [&](const std::vector<SignalQuality> &quality) {
+        std::string line;
+        for (const SignalQuality &q : quality) {
+            char cell[40];
+            std::snprintf(cell, sizeof cell, "  %-22s", q.name.substr(0, 22).c_str());
+            line += cell;
+        }
+        return line;
+    };
+    auto row = [&](const std::vector<SignalQuality> &quality) {
+        std::string line;
+        for (const SignalQuality &q : quality) {
+            char cell[40];
+            std::snprintf(cell, sizeof cell, "  %-22s", aurocText(q).c_str());
+            line += cell;
+        }
+        return line;
+    };
+    if (summary.shifts.empty()) {
+        c.out << "no shift of the run was evaluated by its unit\n";
+        return ExitOk;
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "%-44s", "shift");
+    c.out << name << header(summary.shifts.front().trust.assessment.quality) << "\n";
+    for (const auto &s : summary.shifts) {
+        std::snprintf(name, sizeof name, "%-44s", (s.source + " -> " + s.target).substr(0, 44).c_str());
+        c.out << name << row(s.trust.assessment.quality) << "\n";
+    }
+    c.out << "\nper category (pairs pooled, each signal ranked within its shift):\n";
+    for (const auto &cat : summary.categories) {
+        std::snprintf(name, sizeof name, "%-44s", (cat.category + " (" + std::to_string(cat.shifts) + ")").c_str());
+        c.out << name << row(cat.quality) << "\n";
+    }
+    return ExitOk;
+}
+
 int trustCommand(CommandContext &c)
 {
     const std::int64_t runId = runIdArgument(c.required("run"));
+    if (!c.args.value("shift")) {
+        TrustRequest request;
+        request.runId = runId;
+        request.intervention = c.args.value("intervention").value_or("");
+        request.layer = int(c.number("layer", -1, -1));
+        request.device = c.choice("device", "cpu", {"cpu", "cuda"});
+        request.progress = c.progress("chunks");
+        return trustSummary(c, std::move(request));
+    }
     const std::string shift = c.required("shift");
     const int layer = int(c.number("layer", -1, -1));
     const std::string device = c.choice("device", "cpu", {"cpu", "cuda"});
@@ -418,13 +513,16 @@ void addAnalysisCommands(CommandTable &table)
     table.add({"trust",
                "Runs",
                {"--run ID --shift SOURCE:TARGET [--intervention NAME] [--layer N] [--device cpu|cuda] [--limit N] "
-                "[--json]"},
+                "[--json]",
+                "--run ID [--intervention NAME] [--layer N] [--device cpu|cuda] [--json]"},
                "per target pair, label-free signals to distrust a run's preference (distance from the source in "
                "activations, disagreement between interventions, a probe against zero-shot) combined into a trust "
                "score, with each signal's AUROC for the errors where labels exist",
                WorkspaceUse::Existing,
                {{"run", "ID", "the run"},
-                {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},
+                {"shift", "SOURCE:TARGET",
+                 "the shift: the unit trained on SOURCE that evaluated TARGET (without it: every shift of the run, and "
+                 "the AUROCs per category)"},
                 {"intervention", "NAME", "the run's unit of this intervention (default: the run's own)"},
                 {"layer", "N", "the hidden state whose activations are compared (default: the middle block)"},
                 {"device", "cpu|cuda", "where activations are computed (default cpu)"},

@@ -261,6 +261,19 @@ void TestCue::trustPredictsTheErrorsOfALoraOnASpuriousCue()
     for (const char *key : {"pair", "example", "p_preferred", "correct", "activation_distance", "trust"})
         QVERIFY2(first.contains(key), key);
 
+    // Every shift of the run, and per category: one shift here, so the pooled figures are the shift's own.
+    r = cli({"trust", "--run", "1", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto all = nlohmann::json::parse(r.out);
+    QCOMPARE(all["shifts"].size(), std::size_t(1));
+    QCOMPARE(all["shifts"][0]["shift"].get<std::string>(), std::string("cued:mixed"));
+    QCOMPARE(all["categories"].size(), std::size_t(1));
+    const auto &pooled = all["categories"][0]["signals"].back();
+    QCOMPARE(pooled["name"].get<std::string>(), std::string("combined"));
+    QVERIFY2(std::fabs(pooled["auroc"].get<double>() - signal["combined"]["auroc"].get<double>()) < 1e-12, qPrintable(QString("%1 vs %2").arg(pooled["auroc"].get<double>(), 0, 'g', 17).arg(signal["combined"]["auroc"].get<double>(), 0, 'g', 17)));
+    r = cli({"trust", "--run", "1"}, ws);
+    QVERIFY2(r.code == 0 && r.out.find("per category") != std::string::npos, (r.out + r.err).c_str());
+
     r = cli({"trust", "--run", "1", "--shift", "cued:mixed", "--limit", "3"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("least trusted pairs") != std::string::npos, (r.out + r.err).c_str());
     QCOMPARE(cli({"trust", "--run", "1", "--shift", "mixed:cued"}, ws).code, 2);
