@@ -3,6 +3,7 @@
 // pairs taught a unit its score on one target pair).
 #include "analysis/attribution.h"
 #include "analysis/cueanalysis.h"
+#include "analysis/labelbudget.h"
 #include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "cli/corecommands.h"
@@ -11,6 +12,7 @@
 #include "workspace/workspace.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -485,6 +487,65 @@ int attributeCommand(CommandContext &c)
     return ExitOk;
 }
 
+std::vector<int> budgetSizes(const std::string &text)
+{
+    std::vector<int> ks;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        const std::string item = text.substr(start, comma - start);
+        int k = -1;
+        const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), k);
+        if (error != std::errc() || end != item.data() + item.size() || k < 0)
+            throw UsageError("--ks needs whole numbers >= 0 separated by commas, got '" + text + "'");
+        ks.push_back(k);
+        start = comma + 1;
+    }
+    return ks;
+}
+
+int labelBudgetCommand(CommandContext &c)
+{
+    LabelBudgetRequest request;
+    request.runId = runIdArgument(c.required("run"));
+    std::tie(request.source, request.target) = shiftArgument(c.required("shift"));
+    request.intervention = c.args.value("intervention").value_or("");
+    if (const auto ks = c.args.value("ks"))
+        request.ks = budgetSizes(*ks);
+    request.repeats = int(c.number("repeats", 10, 1));
+    request.device = c.choice("device", "cpu", {"cpu", "cuda"});
+    request.progress = c.progress("chunks");
+    Workspace ws = c.workspace();
+    const LabelBudget budget = labelBudget(ws, request);
+    c.endProgress();
+    if (c.args.has("json")) {
+        Json points = Json::array();
+        for (const LabelBudgetPoint &p : budget.points)
+            points.push_back({{"k", p.k},
+                              {"mean_accuracy", p.mean},
+                              {"interval", Json::array({p.interval.low, p.interval.high})},
+                              {"accuracies", p.accuracies}});
+        c.out << Json{{"run", request.runId},
+                      {"shift", request.source + ":" + request.target},
+                      {"intervention", budget.intervention},
+                      {"unit", budget.unitPosition + 1},
+                      {"points", points}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    c.out << budget.intervention << " (run " << request.runId << ") refitted with k labelled " << request.target
+          << " examples added to " << request.source << "; accuracy on the other target pairs\n\n";
+    c.out << "     k   accuracy   95% of draws    draws\n";
+    for (const LabelBudgetPoint &p : budget.points) {
+        char line[96];
+        std::snprintf(line, sizeof line, "%6d   %7.1f%%   %5.1f%%-%5.1f%%   %5zu\n", p.k, 100 * p.mean,
+                      100 * p.interval.low, 100 * p.interval.high, p.accuracies.size());
+        c.out << line;
+    }
+    return ExitOk;
+}
+
 } // namespace
 
 void addAnalysisCommands(CommandTable &table)
@@ -543,6 +604,21 @@ void addAnalysisCommands(CommandTable &table)
                 {"device", "cpu|cuda", "where activations are computed (default cpu)"},
                 {"json", {}, "print JSON instead of text"}},
                attributeCommand});
+    table.add({"label-budget",
+               "Runs",
+               {"--run ID --shift SOURCE:TARGET [--intervention NAME] [--ks 0,5,10,20,50] [--repeats R] "
+                "[--device cpu|cuda] [--json]"},
+               "how many trusted target labels repair a shift: a run's linear_probe refitted with k labelled target "
+               "examples added, its accuracy on the other target pairs over seeded draws",
+               WorkspaceUse::Existing,
+               {{"run", "ID", "the run"},
+                {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},
+                {"intervention", "NAME", "the run's unit of this intervention (default: the run's own)"},
+                {"ks", "K,K,...", "numbers of labelled target examples to add (default 0,5,10,20,50)"},
+                {"repeats", "R", "seeded draws per k (default 10; k = 0 has one)"},
+                {"device", "cpu|cuda", "where activations are computed (default cpu)"},
+                {"json", {}, "print JSON instead of text"}},
+               labelBudgetCommand});
 }
 
 } // namespace shiftscope

@@ -20,7 +20,7 @@ void addRunCommands(CommandTable &table);        // run, report, interventions
 void addAuditCommands(CommandTable &table);      // audit, review-finding
 void addAnnotationCommands(CommandTable &table); // annotations
 void addTokenizeCommand(CommandTable &table);    // tokenize
-void addAnalysisCommands(CommandTable &table);   // cue, trust, attribute
+void addAnalysisCommands(CommandTable &table);   // cue, trust, attribute, label-budget
 
 //! A generalization-metrics table as metrics, run, report and demo print it: one row per shift with generalization
 //! accuracy, baseline, target-tuned capability, source in-distribution accuracy and differential elicitation.

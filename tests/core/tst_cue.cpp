@@ -191,6 +191,31 @@ void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
     QVERIFY(interval[0].get<double>() <= chance && chance <= interval[1].get<double>());
     QVERIFY2(j["counterfactual_change_interval"][0].get<double>() > 0, r.out.c_str());
 
+    // Labelled target examples added to the probe's training move it towards the target (slowly here: 200 source
+    // examples teach the marker the other way); with none the refit is the trained probe and scores the whole
+    // target as the run did.
+    const double stored = j["accuracy_target"].get<double>();
+    Result budget =
+        cli({"label-budget", "--run", "1", "--shift", "marked:flipped", "--ks", "0,10,40", "--repeats", "4", "--json"});
+    QVERIFY2(budget.code == 0, (budget.out + budget.err).c_str());
+    const auto points = nlohmann::json::parse(budget.out)["points"];
+    QCOMPARE(points.size(), std::size_t(3));
+    QCOMPARE(points[0]["accuracies"].size(), std::size_t(1));
+    QVERIFY(std::fabs(points[0]["mean_accuracy"].get<double>() - stored) < 1e-12);
+    QCOMPARE(points[2]["accuracies"].size(), std::size_t(4));
+    QVERIFY2(points[2]["mean_accuracy"].get<double>() > points[1]["mean_accuracy"].get<double>()
+                 && points[1]["mean_accuracy"].get<double>() > stored,
+             budget.out.c_str());
+    for (const auto &point : points)
+        QVERIFY(point["interval"][0].get<double>() <= point["mean_accuracy"].get<double>()
+                && point["mean_accuracy"].get<double>() <= point["interval"][1].get<double>());
+    // The same seed draws the same examples.
+    QCOMPARE(
+        cli({"label-budget", "--run", "1", "--shift", "marked:flipped", "--ks", "0,10,40", "--repeats", "4", "--json"})
+            .out,
+        budget.out);
+    QCOMPARE(cli({"label-budget", "--run", "1", "--shift", "marked:flipped", "--ks", "5,x"}).code, 2);
+
     // Moving the marker to the preferred response makes the probe right again.
     r = cli(
         {"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "Sure! ", "--counterfactual", "swap", "--json"});
@@ -270,7 +295,10 @@ void TestCue::trustPredictsTheErrorsOfALoraOnASpuriousCue()
     QCOMPARE(all["categories"].size(), std::size_t(1));
     const auto &pooled = all["categories"][0]["signals"].back();
     QCOMPARE(pooled["name"].get<std::string>(), std::string("combined"));
-    QVERIFY2(std::fabs(pooled["auroc"].get<double>() - signal["combined"]["auroc"].get<double>()) < 1e-12, qPrintable(QString("%1 vs %2").arg(pooled["auroc"].get<double>(), 0, 'g', 17).arg(signal["combined"]["auroc"].get<double>(), 0, 'g', 17)));
+    QVERIFY2(std::fabs(pooled["auroc"].get<double>() - signal["combined"]["auroc"].get<double>()) < 1e-12,
+             qPrintable(QString("%1 vs %2")
+                            .arg(pooled["auroc"].get<double>(), 0, 'g', 17)
+                            .arg(signal["combined"]["auroc"].get<double>(), 0, 'g', 17)));
     r = cli({"trust", "--run", "1"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("per category") != std::string::npos, (r.out + r.err).c_str());
 

@@ -1,6 +1,7 @@
 #include "engine/analysis/activationdistance.h"
 
 #include "analysis/attribution.h"
+#include "analysis/labelbudget.h"
 #include "analysis/trust.h"
 #include "engine/interventions/activationcache.h"
 #include "engine/interventions/linearprobeintervention.h"
@@ -149,6 +150,24 @@ void installActivationDistance()
             if (train[i].preferredIndex() >= 0)
                 a.influences.push_back({train[i].position, byExample[i]});
         return a;
+    });
+    setLabelBudgetProvider(
+        [](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const LabelBudgetRequest &request) {
+        if (unit.intervention != "linear_probe")
+            throw InputError(InputProblem{workspace.path().string(), "run " + std::to_string(run.id),
+                                          "a label budget is computed for linear_probe, not " + unit.intervention,
+                                          "use a linear_probe unit (--intervention linear_probe, in a run of it)"});
+        RunOptions options;
+        options.device = request.device;
+        InterventionContext context = RunRunner::unitContext(workspace, run, unit, options);
+        context.progress = request.progress;
+        context.evalDistribution = request.target;
+        if (const auto info = workspace.distribution(request.target))
+            context.evalDataHash = info->contentHash;
+        LinearProbeIntervention probe;
+        return probe.labelBudget(context, workspace.examples(unit.trainDistribution, Split::Train),
+                                 workspace.examples(request.target, Split::Test), request.ks, request.repeats,
+                                 run.seed);
     });
 }
 

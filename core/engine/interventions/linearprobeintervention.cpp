@@ -9,6 +9,8 @@
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
+#include <algorithm>
+#include <random>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -169,6 +171,83 @@ LinearProbeIntervention::contributions(const InterventionContext &context, const
     for (std::size_t i = 0; i < out.size(); ++i)
         out[i].value = values[std::int64_t(i)].item<double>();
     return out;
+}
+
+std::vector<std::vector<double>> LinearProbeIntervention::labelBudget(const InterventionContext &context,
+                                                                      const std::vector<Example> &trainExamples,
+                                                                      const std::vector<Example> &examples,
+                                                                      const std::vector<int> &ks, int repeats,
+                                                                      std::uint64_t seed)
+{
+    at::NoGradGuard noGrad;
+    if (!m_cache)
+        m_cache = makeActivationCache(context);
+    const std::int64_t l = layer(context);
+    const double c = realParameter(context, "C", 1e-9, 1e9);
+    // Each example's responses (rows) with their labels, from the cache; the source as train() read it.
+    auto responsesOf = [&](const std::string &distribution, const std::string &split, const std::string &hash,
+                           const std::vector<Example> &split_examples) {
+        std::vector<std::size_t> indices;
+        for (std::size_t i = 0; i < split_examples.size(); ++i)
+            if (split_examples[i].preferredIndex() >= 0)
+                indices.push_back(i);
+        const auto read = m_cache->read(distribution, split, hash, split_examples, {}, indices, context.progress);
+        std::vector<std::pair<std::size_t, at::Tensor>> out;
+        for (std::size_t k = 0; k < indices.size(); ++k)
+            out.emplace_back(indices[k], read[k].residual.select(1, l).to(at::kDouble));
+        return out;
+    };
+    std::vector<Example> train = trainExamples;
+    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
+    if (maxExamples > 0 && int(train.size()) > maxExamples)
+        train.resize(std::size_t(maxExamples));
+    const auto source = responsesOf(context.trainDistribution, "train", context.trainDataHash, train);
+    const auto target = responsesOf(context.evalDistribution, "test", context.evalDataHash, examples);
+    std::vector<at::Tensor> sourceRows;
+    std::vector<double> sourceLabels;
+    for (const auto &[index, x] : source) {
+        sourceRows.push_back(x);
+        for (int r = 0; r < x.size(0); ++r)
+            sourceLabels.push_back(r == train[index].preferredIndex() ? 1.0 : 0.0);
+    }
+
+    std::vector<std::vector<double>> accuracies;
+    for (const int k : ks) {
+        std::vector<double> draws;
+        for (int repeat = 0; repeat < (k == 0 ? 1 : repeats); ++repeat) {
+            std::vector<std::size_t> order(target.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                order[i] = i;
+            std::mt19937_64 rng(seed + std::uint64_t(repeat) * 1000003u + std::uint64_t(k));
+            std::shuffle(order.begin(), order.end(), rng);
+            const auto added = std::size_t(std::min<int>(k, int(order.size()) - 1));
+            std::vector<at::Tensor> rows = sourceRows;
+            std::vector<double> labels = sourceLabels;
+            for (std::size_t i = 0; i < added; ++i) {
+                const auto &[index, x] = target[order[i]];
+                rows.push_back(x);
+                for (int r = 0; r < x.size(0); ++r)
+                    labels.push_back(r == examples[index].preferredIndex() ? 1.0 : 0.0);
+            }
+            const at::Tensor xs = at::cat(rows);
+            const at::Tensor mean = xs.mean(0), scale = xs.std(0).clamp_min(1e-6);
+            const LogisticModel probe = fitLogistic((xs - mean) / scale, at::tensor(labels, at::kDouble), 1.0 / c);
+            double right = 0, pairs = 0;
+            for (std::size_t i = added; i < order.size(); ++i) {
+                const auto &[index, x] = target[order[i]];
+                const at::Tensor z = at::mv((x - mean) / scale, probe.weights); // (responses)
+                const int preferred = examples[index].preferredIndex();
+                for (int r = 0; r < x.size(0); ++r)
+                    if (r != preferred) {
+                        right += z[preferred].item<double>() >= z[r].item<double>();
+                        ++pairs;
+                    }
+            }
+            draws.push_back(pairs > 0 ? right / pairs : NAN);
+        }
+        accuracies.push_back(std::move(draws));
+    }
+    return accuracies;
 }
 
 } // namespace shiftscope

@@ -34,6 +34,14 @@ public:
                                                     const std::vector<Example> &trainExamples,
                                                     const std::vector<Example> &examples, const PairRef &pair);
 
+    //! Target accuracy after refitting the probe with k labelled target examples added to its training responses,
+    //! for each k of `ks`: `repeats` seeded draws of k examples from `examples` (the evaluated split), each scored
+    //! on the pairs of the examples not drawn. Returns, per k, the accuracy of each draw.
+    std::vector<std::vector<double>> labelBudget(const InterventionContext &context,
+                                                 const std::vector<Example> &trainExamples,
+                                                 const std::vector<Example> &examples, const std::vector<int> &ks,
+                                                 int repeats, std::uint64_t seed);
+
 private:
     std::int64_t layer(const InterventionContext &context) const;
 
