@@ -36,8 +36,10 @@ struct PairAttribution {
     std::string intervention;
     int unitPosition = 0;
     PairRef pair;
-    double margin = 0;                       //!< the unit's margin on the pair, which the influences add up to
-    std::string method;                      //!< how the shares were computed, and whether they are exact
+    double margin = 0; //!< the unit's margin (logit) on the pair
+    bool exact = true; //!< the margin is `constant` plus the influences; else they only approximate where it comes from
+    double constant = 0; //!< the part of an exact margin that no source example makes (a calibration's offset)
+    std::string method;  //!< how the shares were computed, and whether they are exact
     std::vector<SourceInfluence> influences; //!< every source training example, in file order
 };
 

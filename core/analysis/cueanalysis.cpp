@@ -10,6 +10,8 @@
 #include "workspace/workspace.h"
 
 #include <algorithm>
+#include <cmath>
+#include <random>
 
 namespace shiftscope {
 
@@ -23,7 +25,7 @@ bool evaluates(const RunUnit &unit, const std::string &distribution)
 } // namespace
 
 const RunUnit &analysedUnit(const Workspace &workspace, const RunRecord &run, const std::string &intervention,
-                       const std::string &source, const std::string &target)
+                            const std::string &source, const std::string &target)
 {
     const RunUnit *found = nullptr;
     std::string units;
@@ -43,7 +45,7 @@ const RunUnit &analysedUnit(const Workspace &workspace, const RunRecord &run, co
 }
 
 std::vector<double> unitPredictions(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
-                                      const std::string &distribution, std::size_t pairs)
+                                    const std::string &distribution, std::size_t pairs)
 {
     std::vector<double> p = RunStore(workspace).predictions(unit.id, distribution);
     if (p.size() != pairs)
@@ -65,7 +67,53 @@ double accuracyOf(const std::vector<double> &p)
     return p.empty() ? 0.0 : right / double(p.size());
 }
 
+//! Each pair's credit: 1 right, 0 wrong, ½ for a tie (a probe with nothing left to read scores every pair 0.5,
+//! which is chance, not a right answer).
+std::vector<double> creditsOf(const std::vector<double> &p)
+{
+    std::vector<double> credits;
+    for (double v : p)
+        credits.push_back(std::fabs(v - 0.5) <= 1e-9 ? 0.5 : v > 0.5 ? 1.0 : 0.0);
+    return credits;
+}
+
+double meanOf(const std::vector<double> &values)
+{
+    double sum = 0;
+    for (double v : values)
+        sum += v;
+    return values.empty() ? 0.0 : sum / double(values.size());
+}
+
+//! Percentile bootstrap 95% of the mean of a − b (b empty: of a) over pairs resampled together.
+Interval bootstrapCredit(const std::vector<double> &a, const std::vector<double> &b = {})
+{
+    if (a.empty())
+        return {0, 0};
+    std::mt19937_64 generator(42);
+    std::uniform_int_distribution<std::size_t> pick(0, a.size() - 1);
+    std::vector<double> means;
+    for (int r = 0; r < 2000; ++r) {
+        double sum = 0;
+        for (std::size_t k = 0; k < a.size(); ++k) {
+            const std::size_t i = pick(generator);
+            sum += a[i] - (b.empty() ? 0.0 : b[i]);
+        }
+        means.push_back(sum / double(a.size()));
+    }
+    std::sort(means.begin(), means.end());
+    return {means[50], means[1949]};
+}
+
+CueErasureProvider &erasureProvider()
+{
+    static CueErasureProvider installed;
+    return installed;
+}
+
 } // namespace
+
+void setCueErasureProvider(CueErasureProvider provider) { erasureProvider() = std::move(provider); }
 
 CueReport analyseCue(Workspace &workspace, const CueRequest &request, const Cue &cue)
 {
@@ -84,6 +132,22 @@ CueReport analyseCue(Workspace &workspace, const CueRequest &request, const Cue 
     const auto target = workspace.examples(request.target, Split::Test);
     const std::vector<double> p = unitPredictions(workspace, run, unit, request.target, pairsInOrder(target).size());
     report.target = cueFigures(target, p, cue);
+
+    if (request.erase && erasureProvider())
+        if (const auto erased = erasureProvider()(workspace, run, unit, request, cue)) {
+            const std::vector<double> &q = erased->first;
+            const std::vector<double> before = creditsOf(p), after = creditsOf(q);
+            CueErasure e;
+            e.method = erased->second;
+            e.accuracyBefore = meanOf(before);
+            e.accuracyAfter = meanOf(after);
+            e.tiedPairs = int(std::count(after.begin(), after.end(), 0.5));
+            e.intervalAfter = bootstrapCredit(after);
+            e.change = e.accuracyAfter - e.accuracyBefore;
+            e.changeInterval = bootstrapCredit(after, before);
+            e.after = cueFigures(target, q, cue);
+            report.erasure = e;
+        }
 
     report.counterfactual = cue.movable() ? request.counterfactual : CounterfactualKind::None;
     if (report.counterfactual == CounterfactualKind::None)

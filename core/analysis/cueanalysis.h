@@ -5,6 +5,7 @@
 #include "util/statistics.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 #include <string>
@@ -31,7 +32,20 @@ struct CueRequest {
     std::string intervention; //!< empty: the run's own
     CounterfactualKind counterfactual = CounterfactualKind::Remove;
     std::string device = "cpu"; //!< where the counterfactual is scored
+    bool erase = true;          //!< for probes: also erase the cue's direction and refit
     ProgressCallback progress;
+};
+
+//! A probe's target accuracy before and after the cue's direction is erased from its activations.
+struct CueErasure {
+    std::string method;
+    double accuracyBefore = 0; //!< the unit's stored predictions; a tie (0.5) counts half
+    double accuracyAfter = 0;
+    int tiedPairs = 0;       //!< pairs the erased probe cannot tell apart (it scores them 0.5)
+    Interval intervalAfter;  //!< percentile bootstrap 95% over pairs
+    double change = 0;       //!< after − before, on the same pairs
+    Interval changeInterval; //!< paired bootstrap 95%
+    CueFigures after;        //!< the cue's figures on the erased probe's predictions
 };
 
 //! How much of a unit's preferences a cue explains on the source and the target, and what the unit does on the
@@ -48,9 +62,17 @@ struct CueReport {
     std::optional<Interval> counterfactualInterval; //!< percentile bootstrap 95% over pairs
     std::optional<double> change;                   //!< counterfactual accuracy − accuracy on the same pairs
     std::optional<Interval> changeInterval;         //!< paired bootstrap 95%
+    std::optional<CueErasure> erasure;              //!< for probe interventions
 };
 
-//! Measures `cue` on the unit's stored predictions and, unless the request asks for none (or the cue is a length,
+//! The engine's concept erasure (registerModelInterventions installs it): a probe unit's P(preferred) on each target
+//! pair (GENIES order) after the cue's direction is erased, with a sentence on how; none when the unit's
+//! intervention is not a probe.
+using CueErasureProvider = std::function<std::optional<std::pair<std::vector<double>, std::string>>(
+    Workspace &, const RunRecord &, const RunUnit &, const CueRequest &, const Cue &)>;
+void setCueErasureProvider(CueErasureProvider provider);
+
+//! Measures `cue` on the unit's stored predictions, erases it from a probe's activations (request.erase) and, unless the request asks for none (or the cue is a length,
 //! which cannot be moved), re-scores the trained unit on the counterfactual target in a scratch cache. InputError
 //! naming the run when the unit does not exist, has not finished, or its artifacts are gone.
 CueReport analyseCue(Workspace &workspace, const CueRequest &request, const Cue &cue);

@@ -31,6 +31,16 @@ LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request)
     budget.unitPosition = unit.position;
     if (!provider())
         throw InputError(InputProblem{{}, {}, "this program has no model engine", "use shiftscope-cli or the GUI"});
+    // At least one labelled target example must stay out of the draw to be scored.
+    const auto targetTest = workspace.examples(request.target, Split::Test);
+    const auto labelled =
+        std::count_if(targetTest.begin(), targetTest.end(), [](const Example &e) { return e.preferredIndex() >= 0; });
+    for (const int k : request.ks)
+        if (k >= labelled)
+            throw InputError(InputProblem{workspace.path().string(), "k = " + std::to_string(k),
+                                          request.target + " has " + std::to_string(labelled)
+                                              + " labelled test examples, and some must stay out to be scored",
+                                          "choose sizes below " + std::to_string(labelled)});
     const auto draws = provider()(workspace, run, unit, request);
     for (std::size_t i = 0; i < draws.size() && i < request.ks.size(); ++i) {
         LabelBudgetPoint point;

@@ -109,6 +109,20 @@ std::string number(const std::optional<double> &value)
     return text;
 }
 
+Json erasureJson(const std::optional<CueErasure> &e)
+{
+    if (!e)
+        return nullptr;
+    return {{"method", e->method},
+            {"accuracy_target_before", e->accuracyBefore},
+            {"accuracy_target_after", e->accuracyAfter},
+            {"tied_pairs_after", e->tiedPairs},
+            {"interval_after", Json::array({e->intervalAfter.low, e->intervalAfter.high})},
+            {"change", e->change},
+            {"change_interval", Json::array({e->changeInterval.low, e->changeInterval.high})},
+            {"agreement_with_cue_target_after", optionalNumber(e->after.agreement)}};
+}
+
 int cueCommand(CommandContext &c)
 {
     CueRequest request;
@@ -124,6 +138,7 @@ int cueCommand(CommandContext &c)
                            : kind == "swap"   ? CounterfactualKind::Swap
                                               : CounterfactualKind::None;
     request.device = c.choice("device", "cpu", {"cpu", "cuda"});
+    request.erase = c.choice("erasure", "probe", {"probe", "none"}) == "probe";
     request.progress = c.progress("pairs");
     Workspace ws = c.workspace();
     const CueReport r = analyseCue(ws, request, cue);
@@ -151,7 +166,8 @@ int cueCommand(CommandContext &c)
                       {"counterfactual_accuracy_target", optionalNumber(r.counterfactualAccuracy)},
                       {"counterfactual_interval", intervalJson(r.counterfactualInterval)},
                       {"counterfactual_change", optionalNumber(r.change)},
-                      {"counterfactual_change_interval", intervalJson(r.changeInterval)}}
+                      {"counterfactual_change_interval", intervalJson(r.changeInterval)},
+                      {"erasure", erasureJson(r.erasure)}}
                      .dump(2)
               << "\n";
         return ExitOk;
@@ -174,6 +190,12 @@ int cueCommand(CommandContext &c)
     row("partial correlation (label fixed)", r.source ? r.source->partialCorrelation : std::nullopt,
         r.target.partialCorrelation, number);
     row("accuracy of the unit", r.source ? r.source->accuracy : std::nullopt, r.target.accuracy, percent);
+    if (const auto &e = r.erasure)
+        c.out << "\ncue erased from the probe's activations: target accuracy " << percent(e->accuracyBefore) << " -> "
+              << percent(e->accuracyAfter) << " [" << percent(e->intervalAfter.low) << ", "
+              << percent(e->intervalAfter.high) << "], change " << number(e->change) << " ["
+              << number(e->changeInterval.low) << ", " << number(e->changeInterval.high) << "]; agreement with the cue "
+              << percent(r.target.agreement) << " -> " << percent(e->after.agreement) << "\n  (" << e->method << ")\n";
     if (r.counterfactual == CounterfactualKind::None) {
         c.out << "\nno counterfactual (" << (cue.movable() ? "not asked for" : "a length cannot be moved") << ")\n";
         return ExitOk;
@@ -458,6 +480,8 @@ int attributeCommand(CommandContext &c)
                       {"pair", request.pairIndex},
                       {"example", a.pair.examplePosition},
                       {"margin", a.margin},
+                      {"exact", a.exact},
+                      {"constant", a.constant},
                       {"method", a.method},
                       {"pushing", list(pushing)},
                       {"pulling", list(pulling)},
@@ -553,9 +577,10 @@ void addAnalysisCommands(CommandTable &table)
     table.add({"cue",
                "Runs",
                {"--run ID --shift SOURCE:TARGET (--length | --regex RE | --words FILE) [--intervention NAME] "
-                "[--counterfactual remove|swap|none] [--device cpu|cuda] [--json]"},
-               "how much of a run's preferences a suspected cue explains on source and target, and the unit's "
-               "accuracy on a counterfactual target with the cue removed or swapped",
+                "[--counterfactual remove|swap|none] [--erasure probe|none] [--device cpu|cuda] [--json]"},
+               "how much of a run's preferences a suspected cue explains on source and target, the unit's "
+               "accuracy on a counterfactual target with the cue removed or swapped, and for a probe its accuracy "
+               "with the cue's direction erased from its activations",
                WorkspaceUse::Existing,
                {{"run", "ID", "the run"},
                 {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},
@@ -568,6 +593,9 @@ void addAnalysisCommands(CommandTable &table)
                 {"counterfactual", "remove|swap|none",
                  "remove the cue from every target response (the default for --regex and --words), move it to the "
                  "other response where only one has it, or build none"},
+                {"erasure", "probe|none",
+                 "for linear_probe, mms, cra and lat units: erase the cue's direction (least-squares concept erasure "
+                 "fitted on the source) and refit (default), or not"},
                 {"device", "cpu|cuda", "where the counterfactual is scored (default cpu)"},
                 {"json", {}, "print JSON instead of text"}},
                cueCommand});
@@ -594,7 +622,8 @@ void addAnalysisCommands(CommandTable &table)
                "Runs",
                {"--run ID --shift SOURCE:TARGET --pair N [--intervention NAME] [--top N] [--device cpu|cuda] [--json]"},
                "which source training pairs pushed a unit's score on one target pair towards or away from the "
-               "preferred response (exact for linear_probe)",
+               "preferred response (exact for linear_probe, mms, cra and lat; a gradient-similarity approximation "
+               "for lora and prompt_tuning)",
                WorkspaceUse::Existing,
                {{"run", "ID", "the run"},
                 {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},

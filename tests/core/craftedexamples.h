@@ -125,4 +125,18 @@ inline Workspace importDistributions(const std::filesystem::path &dir, const std
     return ws;
 }
 
+//! Two distributions for the Disagreements view's tests: "cued", where the marker always opens the preferred
+//! response, and "mixed", whose test split keeps the cue in 30 examples and in the other 30 shouts the
+//! dispreferred response with the marker; imported into `dir`.
+inline Workspace importCuedAndMixed(const std::filesystem::path &dir)
+{
+    Words words(9);
+    std::vector<Example> mixed = markedCue(words, 30, true);
+    for (Example &e : markedCue(words, 30, false, true))
+        mixed.push_back(std::move(e));
+    renumber(mixed);
+    return importDistributions(dir, {{"cued", {markedCue(words, 160, true), markedCue(words, 40, true)}},
+                                     {"mixed", {markedCue(words, 20, true), mixed}}});
+}
+
 } // namespace shiftscope::test

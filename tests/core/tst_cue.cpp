@@ -3,6 +3,7 @@
 #include "enginetestmodels.h" // first: it includes ATen before Qt
 
 #include "analysis/cue.h"
+#include "engine/analysis/concepterasure.h"
 #include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "engine/cli/enginecommands.h"
@@ -44,6 +45,7 @@ private slots:
     void plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance();
     void trustPredictsTheErrorsOfALoraOnASpuriousCue();
     void aPlantedSourcePairRanksFirstInTheAttribution();
+    void conceptErasureLeavesNoLinearTraceOfTheConcept();
 
 private:
     Result cli(std::vector<std::string> args, const fs::path &workspace = {})
@@ -190,6 +192,34 @@ void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
     const auto interval = j["counterfactual_interval"];
     QVERIFY(interval[0].get<double>() <= chance && chance <= interval[1].get<double>());
     QVERIFY2(j["counterfactual_change_interval"][0].get<double>() > 0, r.out.c_str());
+    // Erasing the marker's direction from the probe's activations and refitting also brings it to chance, and it
+    // no longer follows the marker.
+    const auto erasure = j["erasure"];
+    QVERIFY2(erasure.is_object(), r.out.c_str());
+    QCOMPARE(erasure["accuracy_target_before"].get<double>(), j["accuracy_target"].get<double>());
+    const double erased = erasure["accuracy_target_after"].get<double>();
+    QVERIFY2(erased > 0.3 && erased < 0.7, erasure.dump().c_str());
+    QVERIFY2(erasure["change_interval"][0].get<double>() > 0, r.out.c_str());
+    QVERIFY2(std::fabs(erasure["agreement_with_cue_target_after"].get<double>() - 0.5) < 0.2, r.out.c_str());
+    QVERIFY(erasure["interval_after"][0].get<double>() <= erased
+            && erased <= erasure["interval_after"][1].get<double>());
+    QVERIFY(cli({"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "Sure!", "--erasure", "none", "--json"})
+                .out.find("\"erasure\": null")
+            != std::string::npos);
+
+    // mms follows the marker too, and loses it with the marker's direction erased from its heads.
+    r = cli({"run", "--model", model.string(), "--intervention", "mms", "--shifts", "marked:flipped", "--seed", "2"});
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli(
+        {"cue", "--run", "2", "--shift", "marked:flipped", "--regex", "Sure!", "--counterfactual", "none", "--json"});
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto mms = nlohmann::json::parse(r.out);
+    QVERIFY2(mms["agreement_with_cue_target"].get<double>() > 0.6, r.out.c_str());
+    const double mmsErased = mms["erasure"]["accuracy_target_after"].get<double>();
+    QVERIFY2(mmsErased > 0.3 && mmsErased < 0.7, mms["erasure"].dump().c_str());
+    QVERIFY2(std::fabs(mms["erasure"]["agreement_with_cue_target_after"].get<double>() - 0.5)
+                 < std::fabs(mms["agreement_with_cue_target"].get<double>() - 0.5),
+             mms["erasure"].dump().c_str());
 
     // Labelled target examples added to the probe's training move it towards the target (slowly here: 200 source
     // examples teach the marker the other way); with none the refit is the trained probe and scores the whole
@@ -215,6 +245,16 @@ void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
             .out,
         budget.out);
     QCOMPARE(cli({"label-budget", "--run", "1", "--shift", "marked:flipped", "--ks", "5,x"}).code, 2);
+    QCOMPARE(cli({"label-budget", "--run", "1", "--shift", "marked:flipped", "--ks", "0,60"}).code, 2); // none left
+    // mms: the drawn examples' pairs join its class means; with none it scores the target as the run did.
+    budget =
+        cli({"label-budget", "--run", "2", "--shift", "marked:flipped", "--ks", "0,40", "--repeats", "3", "--json"});
+    QVERIFY2(budget.code == 0, (budget.out + budget.err).c_str());
+    const auto mmsPoints = nlohmann::json::parse(budget.out)["points"];
+    QVERIFY(std::fabs(mmsPoints[0]["mean_accuracy"].get<double>() - mms["accuracy_target"].get<double>()) < 1e-12);
+    // 40 flipped pairs beside 200 marked ones move the means (the draws differ) without outweighing the marker.
+    QCOMPARE(mmsPoints[1]["accuracies"].size(), std::size_t(3));
+    QVERIFY2(mmsPoints[1]["interval"][1].get<double>() > mmsPoints[1]["interval"][0].get<double>(), budget.out.c_str());
 
     // Moving the marker to the preferred response makes the probe right again.
     r = cli(
@@ -355,6 +395,42 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
     QVERIFY2(std::fabs(1 / (1 + std::exp(-margin)) - stored) < 1e-6,
              qPrintable(QString("margin %1, stored %2").arg(margin).arg(stored)));
 
+    // mms: its directions are class means, so the calibrated logit splits exactly over the source pairs (plus the
+    // calibration's offset), and the planted pair's difference is the copy's own.
+    r = cli({"run", "--model", model.string(), "--intervention", "mms", "--shifts", "plain:copied", "--seed", "1"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli({"attribute", "--run", "2", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto m = nlohmann::json::parse(r.out);
+    QVERIFY(m["exact"].get<bool>());
+    QVERIFY2(m["pushing"][0]["example"].get<int>() == 57, r.out.c_str());
+    double mmsSum = m["constant"].get<double>();
+    for (const auto &i : m["influences"])
+        mmsSum += i["value"].get<double>();
+    QVERIFY2(std::fabs(mmsSum - m["margin"].get<double>()) < 1e-9, r.out.c_str());
+    double mmsStored = -1;
+    for (const RunUnit &unit : RunStore(w).existingRun(2).units)
+        if (unit.intervention == "mms" && unit.trainDistribution == "plain")
+            mmsStored = RunStore(w).predictions(unit.id, "copied")[7];
+    QVERIFY2(std::fabs(1 / (1 + std::exp(-m["margin"].get<double>())) - mmsStored) < 1e-5,
+             qPrintable(QString("margin %1, stored %2").arg(m["margin"].get<double>()).arg(mmsStored)));
+
+    // lora: gradient similarity, an approximation; the copy's gradient is the planted pair's own.
+    r = cli({"run", "--model", model.string(), "--intervention", "lora", "--shifts", "plain:copied", "--seed", "1",
+             "--param", "steps=20"},
+            ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli({"attribute", "--run", "3", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    const auto g = nlohmann::json::parse(r.out);
+    QVERIFY(!g["exact"].get<bool>());
+    QVERIFY2(g["pushing"][0]["example"].get<int>() == 57, r.out.c_str());
+    double loraStored = -1;
+    for (const RunUnit &unit : RunStore(w).existingRun(3).units)
+        if (unit.intervention == "lora" && unit.trainDistribution == "plain")
+            loraStored = RunStore(w).predictions(unit.id, "copied")[7];
+    QVERIFY2(std::fabs(1 / (1 + std::exp(-g["margin"].get<double>())) - loraStored) < 1e-4, r.out.c_str());
+
     r = cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "7", "--top", "2"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("example 57") != std::string::npos, (r.out + r.err).c_str());
     QCOMPARE(cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "99"}, ws).code, 2);
@@ -362,6 +438,40 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
         cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "1", "--intervention", "zero_shot"}, ws)
             .code,
         2);
+}
+
+void TestCue::conceptErasureLeavesNoLinearTraceOfTheConcept()
+{
+    // 300 points in 40 dimensions (fewer samples per dimension than a plain inverse would like): a concept z along
+    // one direction, a second variable y along another, and noise.
+    at::manual_seed(3);
+    const at::Tensor z = at::randn({300}, at::kDouble), y = at::randn({300}, at::kDouble);
+    const at::Tensor a = at::randn({40}, at::kDouble), b = at::randn({40}, at::kDouble);
+    const at::Tensor x = z.unsqueeze(1) * a + y.unsqueeze(1) * b + 0.3 * at::randn({300, 40}, at::kDouble);
+    const ConceptEraser eraser = ConceptEraser::fit(x, z);
+    QVERIFY(eraser.valid());
+    const at::Tensor erased = eraser.apply(x);
+    auto covariance = [](const at::Tensor &rows, const at::Tensor &v) {
+        return (rows - rows.mean(0)).t().mv(v - v.mean()) / double(v.size(0));
+    };
+    // No linear covariance with z is left, in any direction; before there was plenty.
+    QVERIFY(covariance(x, z).abs().max().item<double>() > 0.5);
+    QVERIFY2(covariance(erased, z).abs().max().item<double>() < 1e-10,
+             qPrintable(QString::number(covariance(erased, z).abs().max().item<double>())));
+    // The least-squares fit of z on the erased points explains nothing; y is still read as well as before.
+    auto explained = [](const at::Tensor &rows, const at::Tensor &v) {
+        const at::Tensor centred = rows - rows.mean(0);
+        const at::Tensor w = std::get<0>(at::linalg_lstsq(centred, (v - v.mean()).unsqueeze(1)));
+        const at::Tensor fitted = centred.mm(w).squeeze(1);
+        return 1 - (v - v.mean() - fitted).pow(2).sum().item<double>() / (v - v.mean()).pow(2).sum().item<double>();
+    };
+    QVERIFY(explained(x, z) > 0.9);
+    QVERIFY2(explained(erased, z) < 1e-8, qPrintable(QString::number(explained(erased, z))));
+    QVERIFY(explained(erased, y) > 0.9 * explained(x, y));
+    // A concept that does not vary has nothing to erase; the points come back as they were.
+    const ConceptEraser none = ConceptEraser::fit(x, at::ones({300}, at::kDouble));
+    QVERIFY(!none.valid());
+    QVERIFY(at::equal(none.apply(x), x));
 }
 
 QTEST_APPLESS_MAIN(TestCue)

@@ -50,13 +50,7 @@ void TestTrustView::initTestCase()
     registerEngineCommands();
     const fs::path root = m_dir.path().toStdString();
     const fs::path model = writeCharModel(root / "model");
-    Words words(9);
-    std::vector<Example> mixed = markedCue(words, 30, true);
-    for (Example &e : markedCue(words, 30, false, true))
-        mixed.push_back(std::move(e));
-    renumber(mixed);
-    importDistributions(root, {{"cued", {markedCue(words, 160, true), markedCue(words, 40, true)}},
-                               {"mixed", {markedCue(words, 20, true), mixed}}});
+    importCuedAndMixed(root);
     m_ws = root / "w.sqlite";
     std::ostringstream out, err;
     const int code = runCli({"--workspace", m_ws.string(), "run", "--model", model.string(), "--intervention",
@@ -172,6 +166,9 @@ void TestTrustView::cueDialogTestsACue()
     QCOMPARE(dialog.figures()->item(1, 0)->text(), QStringLiteral("100.0%"));
     QCOMPARE(dialog.figures()->item(1, 1)->text(), QStringLiteral("50.0%"));
     QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("60 pairs changed")),
+             qPrintable(dialog.outcome()->text()));
+    // The probe also has the cue's direction erased from its activations, with its accuracy before and after.
+    QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("direction erased")),
              qPrintable(dialog.outcome()->text()));
 
     // A length has no counterfactual.

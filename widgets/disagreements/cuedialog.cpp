@@ -154,14 +154,14 @@ void CueDialog::test()
     m_test->setEnabled(false);
     m_outcome->setText(tr("Testing %1…").arg(qs(cue->describe()).toHtmlEscaped()));
     delete m_task;
-    m_task = new BackgroundTask(
-        [request, path, report, c = *cue](const ProgressCallback &progress) mutable {
-        Workspace ws = Workspace::open(path);
+    m_task =
+        new BackgroundTask(BackgroundTask::inWorkspace(
+                               path,
+                               [request, report, c = *cue](Workspace &ws, const ProgressCallback &progress) mutable {
         request.progress = progress;
         *report = analyseCue(ws, request, c);
-        return std::string();
-        },
-        this);
+                               }),
+                           this);
     connect(m_task, &BackgroundTask::progress, this, [this](qint64 done, qint64 total, const QString &stage, double) {
         m_outcome->setText(total > 0 ? tr("%1: %2 of %3 pairs…").arg(stage.toHtmlEscaped()).arg(done).arg(total)
                                      : tr("%1…").arg(stage.toHtmlEscaped()));
@@ -215,6 +215,19 @@ void CueDialog::showReport(const CueReport &report)
                     .arg(QString::asprintf("%+.3f", report.changeInterval->low))
                     .arg(QString::asprintf("%+.3f", report.changeInterval->high));
     }
+    if (const auto &e = report.erasure)
+        text += tr("<br>With the cue's direction erased from the probe's activations (fitted on the source) and the "
+                   "probe refitted, its target accuracy goes from <b>%1</b> to <b>%2</b> (95% CI %3–%4; change %5, "
+                   "paired 95% CI %6 to %7) and it agrees with the cue on %8 of the pairs instead of %9.")
+                    .arg(percent(e->accuracyBefore))
+                    .arg(percent(e->accuracyAfter))
+                    .arg(percent(e->intervalAfter.low))
+                    .arg(percent(e->intervalAfter.high))
+                    .arg(QString::asprintf("%+.3f", e->change))
+                    .arg(QString::asprintf("%+.3f", e->changeInterval.low))
+                    .arg(QString::asprintf("%+.3f", e->changeInterval.high))
+                    .arg(percent(e->after.agreement))
+                    .arg(percent(report.target.agreement));
     m_outcome->setText(text);
 }
 

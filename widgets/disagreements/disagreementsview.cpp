@@ -500,16 +500,16 @@ void DisagreementsView::attribute(int pairIndex)
                         + tr("<p style=\"color:gray\">Tracing the score back to %1's training pairs…</p>")
                               .arg(qs(subject->source).toHtmlEscaped()));
     delete m_attribution;
-    m_attribution = new BackgroundTask(
-        [request, path, result, texts](const ProgressCallback &progress) mutable {
-        Workspace w = Workspace::open(path);
+    m_attribution =
+        new BackgroundTask(BackgroundTask::inWorkspace(
+                               path,
+                               [request, result, texts](Workspace &w, const ProgressCallback &progress) mutable {
         request.progress = progress;
         *result = attributePair(w, request);
         for (const Example &e : w.examples(request.source, Split::Train))
             (*texts)[e.position] = e;
-        return std::string();
-        },
-        this);
+                               }),
+                           this);
     connect(m_attribution, &BackgroundTask::failed, this, [this](const QString &message) {
         m_pairView->setHtml(m_pairHtml + tr("<p style=\"color:#b00020\">%1</p>").arg(message.toHtmlEscaped()));
     });
@@ -518,10 +518,23 @@ void DisagreementsView::attribute(int pairIndex)
         std::stable_sort(order.begin(), order.end(),
                          [](auto a, auto b) { return std::fabs(a.value) > std::fabs(b.value); });
         QString html = m_pairHtml;
-        html += tr("<h4>Source pairs behind this score</h4><p>Margin %1, split exactly over %2 source examples; "
-                   "the largest shares:</p><table cellpadding=\"3\">")
-                    .arg(QString::asprintf("%+.3f", result->margin))
-                    .arg(int(result->influences.size()));
+        if (!result->exact)
+            html += tr("<h4>Source pairs behind this score</h4><p>Margin %1. An approximation: how much one training "
+                       "step on each of %2 source examples would move this margin (gradient similarity at the "
+                       "trained weights); the largest:</p><table cellpadding=\"3\">")
+                        .arg(QString::asprintf("%+.3f", result->margin))
+                        .arg(int(result->influences.size()));
+        else if (std::fabs(result->constant) > 1e-9)
+            html += tr("<h4>Source pairs behind this score</h4><p>Margin %1: %2 from the calibration, the rest split "
+                       "exactly over %3 source examples; the largest shares:</p><table cellpadding=\"3\">")
+                        .arg(QString::asprintf("%+.3f", result->margin))
+                        .arg(QString::asprintf("%+.3f", result->constant))
+                        .arg(int(result->influences.size()));
+        else
+            html += tr("<h4>Source pairs behind this score</h4><p>Margin %1, split exactly over %2 source examples; "
+                       "the largest shares:</p><table cellpadding=\"3\">")
+                        .arg(QString::asprintf("%+.3f", result->margin))
+                        .arg(int(result->influences.size()));
         for (std::size_t i = 0; i < order.size() && i < 8; ++i) {
             const auto it = texts->find(order[i].examplePosition);
             QString text;
@@ -605,7 +618,9 @@ void DisagreementsView::showPair(int pairIndex)
                "<span style=\"background:#f9d0d4\">only in dispreferred</span></p>");
     html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(diffHtml(preferred, dispreferred));
     const auto &subject = m_trust->subject();
-    if (subject && subject->intervention == "linear_probe")
+    static const std::set<std::string> attributable = {"linear_probe", "mms",  "cra",          "lat_stim_1",
+                                                       "lat_stim_2",   "lora", "prompt_tuning"};
+    if (subject && attributable.contains(subject->intervention))
         html += tr("<p><a href=\"attribute:%1\">Which source pairs taught %2 this score?</a></p>")
                     .arg(pairIndex)
                     .arg(subject->label.toHtmlEscaped());

@@ -1,5 +1,7 @@
 #include "widgets/shell/backgroundtask.h"
 
+#include "workspace/workspace.h"
+
 #include "widgets/shell/qtconvert.h"
 #include "util/errors.h"
 
@@ -8,6 +10,16 @@
 namespace shiftscope {
 
 BackgroundTask::BackgroundTask(Work work, QObject *parent) : QObject(parent), m_work(std::move(work)) {}
+
+BackgroundTask::Work BackgroundTask::inWorkspace(std::filesystem::path path,
+                                                 std::function<void(Workspace &, const ProgressCallback &)> work)
+{
+    return [path = std::move(path), work = std::move(work)](const ProgressCallback &progress) {
+        Workspace workspace = Workspace::open(path);
+        work(workspace, progress);
+        return std::string();
+    };
+}
 
 BackgroundTask::~BackgroundTask()
 {

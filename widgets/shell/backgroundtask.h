@@ -5,12 +5,15 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <string>
 
 class QThread;
 
 namespace shiftscope {
+
+class Workspace;
 
 //! Runs one long core operation (import, demo build...) on a worker thread. Progress crosses to the GUI thread by
 //! queued signals at most every 100 ms, with an ETA; cancel() makes the core progress callback return false, and
@@ -23,6 +26,11 @@ public:
 
     explicit BackgroundTask(Work work, QObject *parent = nullptr);
     ~BackgroundTask() override;
+
+    //! Work on the workspace at `path` through a connection of its own (the worker thread never touches the GUI's);
+    //! the summary is empty.
+    static Work inWorkspace(std::filesystem::path path,
+                            std::function<void(Workspace &, const ProgressCallback &)> work);
 
     void start();
     void cancel() { m_cancelled = true; }

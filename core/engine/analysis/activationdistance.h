@@ -29,8 +29,4 @@ ActivationDistances activationDistances(const InterventionContext &context, cons
                                         const std::vector<Example> &targetTest, int layer,
                                         const ProgressCallback &progress);
 
-//! Installs activationDistances() as the trust assessment's activation-distance signal, and the linear probe's
-//! representer decomposition as the attribution of a target pair to source pairs.
-void installActivationDistance();
-
 } // namespace shiftscope

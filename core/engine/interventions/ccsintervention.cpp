@@ -50,10 +50,7 @@ at::Tensor CcsIntervention::credibility(const at::Tensor &yes, const at::Tensor 
 
 void CcsIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
 {
-    std::vector<Example> examples = trainExamples;
-    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
-    if (maxExamples > 0 && int(examples.size()) > maxExamples)
-        examples.resize(std::size_t(maxExamples));
+    const std::vector<Example> examples = firstExamples(context, trainExamples);
     const int restarts = intParameter(context, "restarts", 1, 1000);
     const int epochs = intParameter(context, "epochs", 1, 1000000);
     const double learningRate = realParameter(context, "learning_rate", 0, 10);

@@ -1,5 +1,6 @@
 #include "engine/interventions/directionprobeintervention.h"
 
+#include "engine/analysis/concepterasure.h"
 #include "engine/model/causallm.h"
 #include "engine/model/tensorfile.h"
 #include "engine/interventions/logisticregression.h"
@@ -10,6 +11,7 @@
 #include "util/inputfile.h"
 
 #include <ATen/ATen.h>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -122,10 +124,7 @@ void DirectionProbeIntervention::train(const InterventionContext &context, const
     const int keep = intParameter(context, "num_units", 1, 1 << 20);
     const double valRatio = realParameter(context, "val_ratio", 0.05, 0.95);
     m_calibrated = boolParameter(context, "do_calibration");
-    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
-    std::vector<Example> examples = trainExamples;
-    if (maxExamples > 0 && int(examples.size()) > maxExamples)
-        examples.resize(std::size_t(maxExamples));
+    const std::vector<Example> examples = firstExamples(context, trainExamples);
 
     const std::vector<PairRef> pairs = onePairPerExample(examples, context.seed);
     const std::size_t n = pairs.size();
@@ -264,6 +263,185 @@ std::vector<double> DirectionProbeIntervention::evaluate(const InterventionConte
         out.push_back(m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s);
     }
     return out;
+}
+
+DirectionProbeIntervention::TrainingFeatures
+DirectionProbeIntervention::trainingFeatures(const InterventionContext &context,
+                                             const std::vector<Example> &trainExamples)
+{
+    TrainingFeatures out;
+    out.examples = firstExamples(context, trainExamples);
+    out.pairs = onePairPerExample(out.examples, context.seed);
+    out.indices = exampleIndicesOf(out.examples, out.pairs);
+    out.perExample =
+        features(context, context.trainDistribution, "train", context.trainDataHash, out.examples, out.indices);
+    return out;
+}
+
+DirectionProbeIntervention::Decomposition
+DirectionProbeIntervention::contributions(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                          const std::vector<Example> &examples, const PairRef &pair)
+{
+    at::NoGradGuard noGrad;
+    const TrainingFeatures trained = trainingFeatures(context, trainExamples);
+    const auto &pairs = trained.pairs;
+    const auto &indices = trained.indices;
+    const auto &feats = trained.perExample;
+    const at::Tensor selected = at::tensor(m_units, at::kLong);
+    std::vector<at::Tensor> rows;
+    for (std::size_t k = 0; k < pairs.size(); ++k)
+        rows.push_back((feats[k][pairs[k].preferredIndex] - feats[k][pairs[k].dispreferredIndex])
+                           .index_select(0, selected)
+                           .to(at::kDouble));
+    const at::Tensor c = at::stack(rows); // (n, units, dim)
+    const double n = double(c.size(0));
+    const at::Tensor v = c.mean(0); // (units, dim)
+    const at::Tensor stored = m_directions.to(at::kDouble);
+    if (!at::allclose(v, stored, 1e-3, 1e-5 * stored.abs().max().item<double>()))
+        throw InputError(InputProblem{context.artifactDir.string(),
+                                      {},
+                                      "the probe's directions are not the class means of " + context.trainDistribution
+                                          + "'s training pairs as they are now",
+                                      "the source or the model changed since the run: run the unit again"});
+
+    const auto indexOf = exampleIndexByPosition(examples);
+    const auto evaluated = features(context, context.evalDistribution, "test", context.evalDataHash, examples,
+                                    {indexOf.at(std::size_t(pair.examplePosition))});
+    const at::Tensor d = (evaluated.front()[pair.preferredIndex] - evaluated.front()[pair.dispreferredIndex])
+                             .index_select(0, selected)
+                             .to(at::kDouble); // (units, dim)
+    const at::Tensor scale =
+        1.0 / (d.norm(2, 1).clamp_min(1e-12) * v.norm(2, 1).clamp_min(1e-12) * n * double(m_units.size())); // (units)
+    const at::Tensor terms = (c * (d * scale.unsqueeze(1)).unsqueeze(0)).sum({1, 2}); // (n): shares of mean cos
+
+    Decomposition out;
+    const double w = m_calibrated ? m_calibrationWeight : 1.0, b = m_calibrated ? m_calibrationBias : -0.5;
+    out.constant = b + w / 2;
+    out.logit = out.constant;
+    out.byExample.assign(trainExamples.size(), 0.0);
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        const double share = w / 2 * terms[std::int64_t(k)].item<double>();
+        out.byExample[indices[k]] += share;
+        out.logit += share;
+    }
+    return out;
+}
+
+std::vector<double> DirectionProbeIntervention::erasedPredictions(
+    const InterventionContext &context, const std::vector<Example> &trainExamples, const std::vector<Example> &examples,
+    const std::vector<PairRef> &pairs, const std::function<double(const std::string &)> &conceptOf)
+{
+    at::NoGradGuard noGrad;
+    const TrainingFeatures trained = trainingFeatures(context, trainExamples);
+    const auto &train = trained.examples;
+    const auto &trainPairs = trained.pairs;
+    const auto &indices = trained.indices;
+    const auto &feats = trained.perExample;
+    const at::Tensor selected = at::tensor(m_units, at::kLong);
+    std::vector<at::Tensor> rows;
+    std::vector<double> values;
+    for (std::size_t k = 0; k < trainPairs.size(); ++k) {
+        const Example &e = train[indices[k]];
+        for (int r : {trainPairs[k].preferredIndex, trainPairs[k].dispreferredIndex}) {
+            rows.push_back(feats[k][r].index_select(0, selected).to(at::kDouble));
+            values.push_back(conceptOf(e.responses[std::size_t(r)].text));
+        }
+    }
+    const at::Tensor x = at::stack(rows); // (2n: preferred, dispreferred, ..., units, dim)
+    const at::Tensor z = at::tensor(values, at::kDouble);
+    std::vector<ConceptEraser> erasers;
+    std::vector<at::Tensor> directions;
+    for (std::int64_t u = 0; u < x.size(1); ++u) {
+        reportProgress(context.progress, u, x.size(1), "erasing the cue from " + name() + "'s units");
+        erasers.push_back(ConceptEraser::fit(x.select(1, u), z));
+        const at::Tensor erased = erasers.back().apply(x.select(1, u));
+        directions.push_back(erased.slice(0, 0, erased.size(0), 2).mean(0)
+                             - erased.slice(0, 1, erased.size(0), 2).mean(0));
+    }
+    if (std::none_of(erasers.begin(), erasers.end(), [](const ConceptEraser &e) { return e.valid(); }))
+        throw InputError(InputProblem{context.trainDistribution,
+                                      {},
+                                      "the cue does not vary across the training responses, so there is no "
+                                      "direction to erase",
+                                      "test a cue that some of the source's responses have and others lack"});
+    const at::Tensor kept = m_directions;
+    m_directions = at::stack(directions).to(at::kFloat);
+
+    const auto evaluated = features(context, context.evalDistribution, "test", context.evalDataHash, examples,
+                                    exampleIndicesOf(examples, pairs));
+    std::vector<double> out;
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        std::vector<at::Tensor> difference;
+        for (std::size_t u = 0; u < erasers.size(); ++u) {
+            const at::Tensor f = evaluated[k].select(1, m_units[u]);
+            difference.push_back(erasers[u].apply(f[pairs[k].preferredIndex])
+                                 - erasers[u].apply(f[pairs[k].dispreferredIndex]));
+        }
+        const double s = score(at::stack(difference));
+        out.push_back(m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s);
+    }
+    m_directions = kept;
+    return out;
+}
+
+std::vector<std::vector<double>> DirectionProbeIntervention::labelBudget(const InterventionContext &context,
+                                                                         const std::vector<Example> &trainExamples,
+                                                                         const std::vector<Example> &examples,
+                                                                         const std::vector<int> &ks, int repeats,
+                                                                         std::uint64_t seed)
+{
+    at::NoGradGuard noGrad;
+    const std::vector<Example> train = firstExamples(context, trainExamples);
+    const double trained = double(onePairPerExample(train, context.seed).size());
+    const at::Tensor selected = at::tensor(m_units, at::kLong);
+    const at::Tensor stored = m_directions.to(at::kDouble);
+
+    // Each labelled target example: its pairs' feature differences on the selected units.
+    const std::vector<std::size_t> labelled = labelledIndices(examples);
+    const auto feats = features(context, context.evalDistribution, "test", context.evalDataHash, examples, labelled);
+    std::vector<at::Tensor> differences; // per labelled example, (its pairs, units, dim)
+    for (std::size_t k = 0; k < labelled.size(); ++k) {
+        std::vector<at::Tensor> rows;
+        for (const PairRef &p : pairsInOrder({examples[labelled[k]]}))
+            rows.push_back(
+                (feats[k][p.preferredIndex] - feats[k][p.dispreferredIndex]).index_select(0, selected).to(at::kDouble));
+        differences.push_back(at::stack(rows));
+    }
+
+    std::vector<std::vector<double>> accuracies;
+    for (const int k : ks) {
+        std::vector<double> draws;
+        for (int repeat = 0; repeat < (k == 0 ? 1 : repeats); ++repeat) {
+            reportProgress(context.progress, std::int64_t(accuracies.size()), std::int64_t(ks.size()),
+                           "refitting " + name() + " with " + std::to_string(k) + " labelled target examples");
+            std::vector<std::size_t> order(labelled.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                order[i] = i;
+            std::mt19937_64 rng(seed + std::uint64_t(repeat) * 1000003u + std::uint64_t(k));
+            std::shuffle(order.begin(), order.end(), rng);
+            const auto added = std::size_t(std::min<int>(k, int(order.size()) - 1));
+            at::Tensor sum = stored * trained;
+            double count = trained;
+            for (std::size_t i = 0; i < added; ++i) {
+                sum = sum + differences[order[i]].sum(0);
+                count += double(differences[order[i]].size(0));
+            }
+            m_directions = (sum / count).to(at::kFloat);
+            if (added == 0)
+                m_directions = stored.to(at::kFloat); // the probe exactly as trained
+            double right = 0, pairs = 0;
+            for (std::size_t i = added; i < order.size(); ++i)
+                for (std::int64_t p = 0; p < differences[order[i]].size(0); ++p) {
+                    const double s = score(differences[order[i]][p]);
+                    right += (m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s) >= 0.5;
+                    ++pairs;
+                }
+            draws.push_back(pairs > 0 ? right / pairs : NAN);
+        }
+        accuracies.push_back(std::move(draws));
+    }
+    m_directions = stored.to(at::kFloat);
+    return accuracies;
 }
 
 } // namespace shiftscope

@@ -3,6 +3,7 @@
 #include "engine/interventions/activationcache.h"
 #include "runs/intervention.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -47,7 +48,46 @@ public:
     //! The selected units ((layer, head) flattened as layer · heads + head, or layers) after train() or load().
     const std::vector<std::int64_t> &selectedUnits() const { return m_units; }
 
+    //! A loaded probe's logit on a pair split over its training pairs. The directions are class means,
+    //! v_u = (1/n) Σ_k c_k,u with c_k = preferred − dispreferred feature of training pair k, so the mean cosine
+    //! between the pair's difference d and the directions is Σ_k (1/U) Σ_u d_u·c_k,u / (n |d_u| |v_u|): one exact
+    //! term per training pair. The logit is w·s + b with s = (1 + mean cosine) / 2 (w = 1, b = −½ without
+    //! calibration, so the margin is s − ½); `constant` is b + w/2, the part no training pair makes.
+    struct Decomposition {
+        double logit = 0;
+        double constant = 0;
+        std::vector<double> byExample; //!< one per training example (zero for those train() did not use)
+    };
+    Decomposition contributions(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                const std::vector<Example> &examples, const PairRef &pair);
+
+    //! A loaded probe after erasing a concept from each selected unit's features: a least-squares concept eraser
+    //! (ConceptEraser) per unit, fitted on the training responses train() used (concept values from their text by
+    //! `conceptOf`), the class-mean directions taken again from the erased training pairs, and `pairs` of `examples`
+    //! scored from their erased features with the same units and calibration. Returns P(preferred) per pair;
+    //! InputError when the concept does not vary across the training responses.
+    std::vector<double> erasedPredictions(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                          const std::vector<Example> &examples, const std::vector<PairRef> &pairs,
+                                          const std::function<double(const std::string &)> &conceptOf);
+
+    //! Target accuracy after adding k labelled target examples to a loaded probe's training pairs, for each k of
+    //! `ks`: `repeats` seeded draws of k examples of `examples` (the evaluated split); each drawn example's pairs
+    //! join the class means, n·v + Σ c over n + added pairs (the units and the calibration stay), and the pairs of
+    //! the examples not drawn are scored. Returns, per k, the accuracy of each draw (k = 0: the probe as trained).
+    std::vector<std::vector<double>> labelBudget(const InterventionContext &context,
+                                                 const std::vector<Example> &trainExamples,
+                                                 const std::vector<Example> &examples, const std::vector<int> &ks,
+                                                 int repeats, std::uint64_t seed);
+
 private:
+    //! The training pairs exactly as train() chose them, with their examples' features.
+    struct TrainingFeatures {
+        std::vector<Example> examples;
+        std::vector<PairRef> pairs;
+        std::vector<std::size_t> indices;   //!< each pair's example in `examples`
+        std::vector<at::Tensor> perExample; //!< each pair's example's features, (responses, units, dim)
+    };
+    TrainingFeatures trainingFeatures(const InterventionContext &context, const std::vector<Example> &trainExamples);
     //! Features of the examples at `indices`, each (responses, units, dim).
     std::vector<at::Tensor> features(const InterventionContext &context, const std::string &distribution,
                                      const std::string &split, const std::string &dataHash,

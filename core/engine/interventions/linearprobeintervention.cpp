@@ -1,5 +1,6 @@
 #include "engine/interventions/linearprobeintervention.h"
 
+#include "engine/analysis/concepterasure.h"
 #include "engine/model/causallm.h"
 #include "engine/model/tensorfile.h"
 #include "engine/interventions/directionprobeintervention.h"
@@ -44,17 +45,11 @@ std::int64_t LinearProbeIntervention::layer(const InterventionContext &context) 
 void LinearProbeIntervention::train(const InterventionContext &context, const std::vector<Example> &trainExamples)
 {
     at::NoGradGuard noGrad;
-    std::vector<Example> examples = trainExamples;
-    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
-    if (maxExamples > 0 && int(examples.size()) > maxExamples)
-        examples.resize(std::size_t(maxExamples));
+    const std::vector<Example> examples = firstExamples(context, trainExamples);
     const double c = realParameter(context, "C", 1e-9, 1e9);
     if (!m_cache)
         m_cache = makeActivationCache(context);
-    std::vector<std::size_t> indices;
-    for (std::size_t i = 0; i < examples.size(); ++i)
-        if (examples[i].preferredIndex() >= 0)
-            indices.push_back(i);
+    const std::vector<std::size_t> indices = labelledIndices(examples);
     const auto activations = m_cache->read(context.trainDistribution, "train", context.trainDataHash, examples, {},
                                            indices, context.progress);
     std::vector<at::Tensor> rows;
@@ -128,14 +123,8 @@ LinearProbeIntervention::contributions(const InterventionContext &context, const
     if (!m_cache)
         m_cache = makeActivationCache(context);
     // The training responses exactly as train() read them.
-    std::vector<Example> train = trainExamples;
-    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
-    if (maxExamples > 0 && int(train.size()) > maxExamples)
-        train.resize(std::size_t(maxExamples));
-    std::vector<std::size_t> indices;
-    for (std::size_t i = 0; i < train.size(); ++i)
-        if (train[i].preferredIndex() >= 0)
-            indices.push_back(i);
+    const std::vector<Example> train = firstExamples(context, trainExamples);
+    const std::vector<std::size_t> indices = labelledIndices(train);
     const auto trained =
         m_cache->read(context.trainDistribution, "train", context.trainDataHash, train, {}, indices, context.progress);
     const std::int64_t l = layer(context);
@@ -187,20 +176,14 @@ std::vector<std::vector<double>> LinearProbeIntervention::labelBudget(const Inte
     // Each example's responses (rows) with their labels, from the cache; the source as train() read it.
     auto responsesOf = [&](const std::string &distribution, const std::string &split, const std::string &hash,
                            const std::vector<Example> &split_examples) {
-        std::vector<std::size_t> indices;
-        for (std::size_t i = 0; i < split_examples.size(); ++i)
-            if (split_examples[i].preferredIndex() >= 0)
-                indices.push_back(i);
+        const std::vector<std::size_t> indices = labelledIndices(split_examples);
         const auto read = m_cache->read(distribution, split, hash, split_examples, {}, indices, context.progress);
         std::vector<std::pair<std::size_t, at::Tensor>> out;
         for (std::size_t k = 0; k < indices.size(); ++k)
             out.emplace_back(indices[k], read[k].residual.select(1, l).to(at::kDouble));
         return out;
     };
-    std::vector<Example> train = trainExamples;
-    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
-    if (maxExamples > 0 && int(train.size()) > maxExamples)
-        train.resize(std::size_t(maxExamples));
+    const std::vector<Example> train = firstExamples(context, trainExamples);
     const auto source = responsesOf(context.trainDistribution, "train", context.trainDataHash, train);
     const auto target = responsesOf(context.evalDistribution, "test", context.evalDataHash, examples);
     std::vector<at::Tensor> sourceRows;
@@ -215,6 +198,8 @@ std::vector<std::vector<double>> LinearProbeIntervention::labelBudget(const Inte
     for (const int k : ks) {
         std::vector<double> draws;
         for (int repeat = 0; repeat < (k == 0 ? 1 : repeats); ++repeat) {
+            reportProgress(context.progress, std::int64_t(accuracies.size()), std::int64_t(ks.size()),
+                           "refitting linear_probe with " + std::to_string(k) + " labelled target examples");
             std::vector<std::size_t> order(target.size());
             for (std::size_t i = 0; i < order.size(); ++i)
                 order[i] = i;
@@ -248,6 +233,54 @@ std::vector<std::vector<double>> LinearProbeIntervention::labelBudget(const Inte
         accuracies.push_back(std::move(draws));
     }
     return accuracies;
+}
+
+std::vector<double> LinearProbeIntervention::erasedPredictions(
+    const InterventionContext &context, const std::vector<Example> &trainExamples, const std::vector<Example> &examples,
+    const std::vector<PairRef> &pairs, const std::function<double(const std::string &)> &conceptOf)
+{
+    at::NoGradGuard noGrad;
+    if (!m_cache)
+        m_cache = makeActivationCache(context);
+    const std::int64_t l = layer(context);
+    const double c = realParameter(context, "C", 1e-9, 1e9);
+    const std::vector<Example> train = firstExamples(context, trainExamples);
+    const std::vector<std::size_t> indices = labelledIndices(train);
+    const auto read =
+        m_cache->read(context.trainDistribution, "train", context.trainDataHash, train, {}, indices, context.progress);
+    std::vector<at::Tensor> rows;
+    std::vector<double> labels, values;
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+        const Example &e = train[indices[k]];
+        rows.push_back(read[k].residual.select(1, l).to(at::kDouble));
+        for (int r = 0; r < int(e.responses.size()); ++r) {
+            labels.push_back(r == e.preferredIndex() ? 1.0 : 0.0);
+            values.push_back(conceptOf(e.responses[std::size_t(r)].text));
+        }
+    }
+    const at::Tensor x = at::cat(rows);
+    const ConceptEraser eraser = ConceptEraser::fit(x, at::tensor(values, at::kDouble));
+    if (!eraser.valid())
+        throw InputError(InputProblem{context.trainDistribution,
+                                      {},
+                                      "the cue does not vary across the training responses, so there is no "
+                                      "direction to erase",
+                                      "test a cue that some of the source's responses have and others lack"});
+    const at::Tensor erased = eraser.apply(x);
+    const at::Tensor mean = erased.mean(0), scale = erased.std(0).clamp_min(1e-6);
+    reportProgress(context.progress, 0, 1, "fitting linear_probe on the erased layer " + std::to_string(l));
+    const LogisticModel probe = fitLogistic((erased - mean) / scale, at::tensor(labels, at::kDouble), 1.0 / c);
+
+    const auto evaluated = m_cache->read(context.evalDistribution, "test", context.evalDataHash, examples, {},
+                                         exampleIndicesOf(examples, pairs), context.progress);
+    std::vector<double> out;
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        const at::Tensor z =
+            at::mv((eraser.apply(evaluated[k].residual.select(1, l)) - mean) / scale, probe.weights); // (responses)
+        const double margin = (z[pairs[k].preferredIndex] - z[pairs[k].dispreferredIndex]).item<double>();
+        out.push_back(1.0 / (1.0 + std::exp(-margin)));
+    }
+    return out;
 }
 
 } // namespace shiftscope

@@ -3,6 +3,7 @@
 #include "engine/interventions/activationcache.h"
 #include "runs/intervention.h"
 
+#include <functional>
 #include <memory>
 
 namespace shiftscope {
@@ -41,6 +42,15 @@ public:
                                                  const std::vector<Example> &trainExamples,
                                                  const std::vector<Example> &examples, const std::vector<int> &ks,
                                                  int repeats, std::uint64_t seed);
+
+    //! The probe refitted after erasing a concept from its activations: a least-squares concept eraser
+    //! (ConceptEraser) is fitted on the training responses, whose concept values `conceptOf` gives from their text,
+    //! the probe is fitted again on the erased training responses, and it scores `pairs` of `examples` (the evaluated
+    //! split) from their erased activations. Returns P(preferred) per pair; InputError when the concept does not
+    //! vary, or does not covary with the activations, on the training responses.
+    std::vector<double> erasedPredictions(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                          const std::vector<Example> &examples, const std::vector<PairRef> &pairs,
+                                          const std::function<double(const std::string &)> &conceptOf);
 
 private:
     std::int64_t layer(const InterventionContext &context) const;

@@ -1,6 +1,6 @@
 #include "engine/interventions/modelinterventions.h"
 
-#include "engine/analysis/activationdistance.h"
+#include "engine/analysis/modelanalyses.h"
 #include "engine/interventions/ccsintervention.h"
 #include "engine/interventions/directionprobeintervention.h"
 #include "engine/interventions/linearprobeintervention.h"
@@ -11,7 +11,7 @@ namespace shiftscope {
 
 void registerModelInterventions()
 {
-    installActivationDistance(); // the trust assessment's signal that needs the model
+    installModelAnalyses(); // the analyses of core/analysis/ that need the model
     auto &registry = InterventionRegistry::instance();
     registry.add("zero_shot", [] { return std::make_unique<ZeroShotIntervention>(); });
     registry.add("few_shot", [] { return std::make_unique<FewShotIntervention>(); });

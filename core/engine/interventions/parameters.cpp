@@ -131,4 +131,21 @@ std::vector<std::size_t> exampleIndicesOf(const std::vector<Example> &examples, 
     return indices;
 }
 
+std::vector<Example> firstExamples(const InterventionContext &context, const std::vector<Example> &examples)
+{
+    const int maxExamples = intParameter(context, "max_examples", 0, 1 << 30);
+    if (maxExamples == 0 || int(examples.size()) <= maxExamples)
+        return examples;
+    return {examples.begin(), examples.begin() + maxExamples};
+}
+
+std::vector<std::size_t> labelledIndices(const std::vector<Example> &examples)
+{
+    std::vector<std::size_t> indices;
+    for (std::size_t i = 0; i < examples.size(); ++i)
+        if (examples[i].preferredIndex() >= 0)
+            indices.push_back(i);
+    return indices;
+}
+
 } // namespace shiftscope

@@ -32,4 +32,9 @@ std::vector<std::size_t> exampleIndexByPosition(const std::vector<Example> &exam
 //! For each pair, the index in `examples` of the example it comes from.
 std::vector<std::size_t> exampleIndicesOf(const std::vector<Example> &examples, const std::vector<PairRef> &pairs);
 
+//! The examples a probe trains on: the first max_examples of them (the parameter's 0: all).
+std::vector<Example> firstExamples(const InterventionContext &context, const std::vector<Example> &examples);
+//! The indices of the examples that have a preferred response.
+std::vector<std::size_t> labelledIndices(const std::vector<Example> &examples);
+
 } // namespace shiftscope

@@ -297,4 +297,57 @@ std::vector<double> RewardModelIntervention::evaluate(const InterventionContext 
     return out;
 }
 
+RewardModelIntervention::GradientSimilarity
+RewardModelIntervention::gradientSimilarities(const InterventionContext &context,
+                                              const std::vector<Example> &trainExamples,
+                                              const std::vector<Example> &examples, const PairRef &pair)
+{
+    const auto session = ModelSession::open(context);
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    NamedTensors trainable = tensors();
+    trainable.emplace_back("head", m_head);
+    for (auto &entry : trainable)
+        entry.second.requires_grad_(true);
+    // The margin of one pair and its gradient, flattened over every trained tensor.
+    auto marginAndGradient = [&](const Example &e, int preferred, int dispreferred) {
+        const TokenizedExample t = session->pairTokens(e);
+        std::vector<std::vector<int>> rows;
+        for (int response : {preferred, dispreferred}) {
+            std::vector<int> ids = t.prompt;
+            ids.insert(ids.end(), t.responses[std::size_t(response)].begin(), t.responses[std::size_t(response)].end());
+            rows.push_back(keepLast(std::move(ids), maxLength));
+        }
+        for (auto &entry : trainable)
+            entry.second.mutable_grad() = at::Tensor();
+        const at::Tensor r = rewards(*session, rows, true);
+        const at::Tensor margin = r[0] - r[1];
+        margin.backward();
+        std::vector<at::Tensor> parts;
+        for (auto &entry : trainable)
+            if (entry.second.grad().defined())
+                parts.push_back(entry.second.grad().reshape({-1}).to(at::kCPU, at::kDouble));
+        return std::pair{margin.item<double>(), at::cat(parts)};
+    };
+
+    GradientSimilarity out;
+    const auto evaluatedAt = exampleIndexByPosition(examples);
+    const auto [margin, gradient] = marginAndGradient(examples[evaluatedAt.at(std::size_t(pair.examplePosition))],
+                                                      pair.preferredIndex, pair.dispreferredIndex);
+    out.margin = margin;
+    out.byExample.assign(trainExamples.size(), 0.0);
+    const std::vector<PairRef> pairs = onePairPerExample(trainExamples, context.seed);
+    const auto trainedAt = exampleIndexByPosition(trainExamples);
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        reportProgress(context.progress, std::int64_t(k), std::int64_t(pairs.size()),
+                       "gradients of " + context.trainDistribution + "'s training pairs");
+        const std::size_t index = trainedAt.at(std::size_t(pairs[k].examplePosition));
+        const auto [m, g] =
+            marginAndGradient(trainExamples[index], pairs[k].preferredIndex, pairs[k].dispreferredIndex);
+        out.byExample[index] = (1.0 - 1.0 / (1.0 + std::exp(-m))) * g.dot(gradient).item<double>();
+    }
+    for (auto &entry : trainable)
+        entry.second.mutable_grad() = at::Tensor();
+    return out;
+}
+
 } // namespace shiftscope

@@ -28,6 +28,19 @@ public:
     std::vector<double> evaluate(const InterventionContext &context, const std::vector<Example> &examples,
                                  const std::vector<PairRef> &pairs) override;
 
+    //! An approximation, not an exact split, of which training pairs a loaded reward model's margin on `pair` (of
+    //! `examples`, the evaluated split) comes from: for training pair k, (1 − σ(m_k)) ∇m_k · ∇m, the first-order
+    //! change of the pair's margin m per unit learning rate from one gradient step on k at the trained weights
+    //! (TracIn with a single checkpoint), gradients over every trained tensor and the head. Dropout is whatever the
+    //! context's parameters say; pass dropout=0 for a deterministic answer.
+    struct GradientSimilarity {
+        double margin = 0;             //!< the reward model's margin on the pair
+        std::vector<double> byExample; //!< one per training example (zero for those without a pair)
+    };
+    GradientSimilarity gradientSimilarities(const InterventionContext &context,
+                                            const std::vector<Example> &trainExamples,
+                                            const std::vector<Example> &examples, const PairRef &pair);
+
 protected:
     //! Parameters of the subclass, listed after the shared ones.
     virtual std::vector<ParameterSpec> ownParameters() const = 0;

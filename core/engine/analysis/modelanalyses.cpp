@@ -1,0 +1,186 @@
+#include "engine/analysis/modelanalyses.h"
+
+#include "analysis/attribution.h"
+#include "analysis/cueanalysis.h"
+#include "analysis/labelbudget.h"
+#include "analysis/trust.h"
+#include "engine/analysis/activationdistance.h"
+#include "engine/interventions/directionprobeintervention.h"
+#include "engine/interventions/linearprobeintervention.h"
+#include "engine/interventions/rewardmodelintervention.h"
+#include "runs/intervention.h"
+#include "runs/runner.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+#include <cstdio>
+
+namespace shiftscope {
+
+namespace {
+
+//! A run unit's context for analysing it on `target`: its model, parameters and artifacts, the device asked for.
+InterventionContext analysisContext(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                                    const std::string &device, const ProgressCallback &progress,
+                                    const std::string &target)
+{
+    RunOptions options;
+    options.device = device;
+    InterventionContext context = RunRunner::unitContext(workspace, run, unit, options);
+    context.progress = progress;
+    context.evalDistribution = target;
+    if (const auto info = workspace.distribution(target))
+        context.evalDataHash = info->contentHash;
+    return context;
+}
+
+//! The unit's trained intervention, loaded from its artifacts; InputError when they are gone.
+std::unique_ptr<Intervention> loadedUnit(const InterventionContext &context, const RunRecord &run, const RunUnit &unit)
+{
+    auto intervention = InterventionRegistry::instance().create(unit.intervention);
+    if (!intervention->trains() || !RunRunner::trained(context.artifactDir))
+        throw InputError(InputProblem{context.artifactDir.string(),
+                                      {},
+                                      "the unit's trained " + unit.intervention + " is not there",
+                                      "run the unit again (run --resume " + std::to_string(run.id) + ")"});
+    intervention->load(context);
+    return intervention;
+}
+
+InputError notAnalysed(const Workspace &workspace, const RunRecord &run, const std::string &what,
+                       const std::string &intervention, const std::string &which)
+{
+    return InputError(InputProblem{workspace.path().string(), "run " + std::to_string(run.id),
+                                   what + " is computed for " + which + ", not " + intervention,
+                                   "choose a unit of one of those (--intervention NAME, in a run of it)"});
+}
+
+const char *const kDirectionProbes = "mms, cra, lat_stim_1, lat_stim_2";
+
+bool isDirectionProbe(const std::string &name)
+{
+    return name == "mms" || name == "cra" || name == "lat_stim_1" || name == "lat_stim_2";
+}
+
+PairAttribution attribute(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                          const AttributionRequest &request)
+{
+    const bool rewardModel = unit.intervention == "lora" || unit.intervention == "prompt_tuning";
+    if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention) && !rewardModel)
+        throw notAnalysed(workspace, run, "attribution to source pairs", unit.intervention,
+                          std::string("linear_probe, ") + kDirectionProbes
+                              + " (exact) and lora, prompt_tuning "
+                                "(gradient similarity)");
+    InterventionContext context =
+        analysisContext(workspace, run, unit, request.device, request.progress, request.target);
+    if (unit.intervention == "lora")
+        context.parameters["dropout"] = "0"; // the same gradients on every call
+    const auto intervention = loadedUnit(context, run, unit);
+    const auto train = workspace.examples(unit.trainDistribution, Split::Train);
+    const auto target = workspace.examples(request.target, Split::Test);
+    const PairRef pair = pairsInOrder(target)[std::size_t(request.pairIndex)];
+
+    PairAttribution a;
+    std::vector<double> byExample(train.size(), 0.0);
+    if (auto *probe = dynamic_cast<LinearProbeIntervention *>(intervention.get())) {
+        a.method = "exact: the L2-regularised probe's weights are C·Σ(y − p)·x over its training responses, so its "
+                   "margin splits into one term per source response (summed per example)";
+        for (const auto &c : probe->contributions(context, train, target, pair)) {
+            byExample[c.example] += c.value;
+            a.margin += c.value;
+        }
+    } else if (auto *directions = dynamic_cast<DirectionProbeIntervention *>(intervention.get())) {
+        const auto d = directions->contributions(context, train, target, pair);
+        a.method = "exact: each unit's direction is the mean of the training pairs' feature differences, so the "
+                   "mean cosine, and the calibrated logit, split into one term per source pair (plus the "
+                   "calibration's offset)";
+        a.margin = d.logit;
+        a.constant = d.constant;
+        byExample = d.byExample;
+    } else {
+        auto &model = dynamic_cast<RewardModelIntervention &>(*intervention);
+        const auto g = model.gradientSimilarities(context, train, target, pair);
+        a.exact = false;
+        a.method = "approximate: gradient similarity at the trained weights, (1 − σ(m_k))·∇m_k·∇m for source pair k "
+                   "(the change of this pair's margin from one gradient step on k, per unit learning rate); the "
+                   "shares rank the source pairs but do not add up to the margin";
+        a.margin = g.margin;
+        byExample = g.byExample;
+    }
+    for (std::size_t i = 0; i < train.size(); ++i)
+        if (train[i].preferredIndex() >= 0)
+            a.influences.push_back({train[i].position, byExample[i]});
+    return a;
+}
+
+} // namespace
+
+void installModelAnalyses()
+{
+    setActivationDistanceProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                                     const TrustRequest &request, std::optional<int> &layer) {
+        RunOptions options;
+        options.device = request.device;
+        InterventionContext context = RunRunner::unitContext(workspace, run, unit, options);
+        // The probes' reading of the texts, so the activation cache's entries are shared with them.
+        context.parameters = {{"max_length", "512"}, {"precision", "float32"}};
+        if (unit.intervention == run.intervention)
+            for (const char *key : {"max_length", "precision"})
+                if (const auto it = run.parameters.find(key); it != run.parameters.end())
+                    context.parameters[key] = it->second;
+        const auto source = workspace.distribution(request.source), target = workspace.distribution(request.target);
+        const ActivationDistances d = activationDistances(
+            context, request.source, source ? source->contentHash : "",
+            workspace.examples(request.source, Split::Train), request.target, target ? target->contentHash : "",
+            workspace.examples(request.target, Split::Test), request.layer, request.progress);
+        layer = d.layer;
+        char note[200];
+        std::snprintf(note, sizeof note,
+                      "Mahalanobis distance at hidden state %d from %d source training responses (Ledoit-Wolf "
+                      "shrinkage %.3f)",
+                      d.layer, d.sourceResponses, d.shrinkage);
+        return TrustSignal{"activation_distance", d.values, note};
+    });
+    setAttributionProvider(attribute);
+    setLabelBudgetProvider(
+        [](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const LabelBudgetRequest &request) {
+        if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention))
+            throw notAnalysed(workspace, run, "a label budget", unit.intervention,
+                              std::string("linear_probe, ") + kDirectionProbes);
+        const InterventionContext context =
+            analysisContext(workspace, run, unit, request.device, request.progress, request.target);
+        const auto train = workspace.examples(unit.trainDistribution, Split::Train);
+        const auto target = workspace.examples(request.target, Split::Test);
+        if (unit.intervention == "linear_probe") {
+            LinearProbeIntervention probe; // refitted from the cache: nothing of the trained one is needed
+            return probe.labelBudget(context, train, target, request.ks, request.repeats, run.seed);
+        }
+        const auto intervention = loadedUnit(context, run, unit);
+        return dynamic_cast<DirectionProbeIntervention &>(*intervention)
+            .labelBudget(context, train, target, request.ks, request.repeats, run.seed);
+    });
+    setCueErasureProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const CueRequest &request,
+                             const Cue &cue) -> std::optional<std::pair<std::vector<double>, std::string>> {
+        if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention))
+            return std::nullopt;
+        const InterventionContext context =
+            analysisContext(workspace, run, unit, request.device, request.progress, request.target);
+        const auto intervention = loadedUnit(context, run, unit);
+        const auto train = workspace.examples(unit.trainDistribution, Split::Train);
+        const auto target = workspace.examples(request.target, Split::Test);
+        const auto pairs = pairsInOrder(target);
+        const auto strength = [&cue](const std::string &text) { return cue.strength(text); };
+        std::string method = "least-squares concept erasure (LEACE) of the cue's "
+                           + std::string(cue.movable() ? "count" : "length") + " per response, fitted on "
+                           + unit.trainDistribution + "'s training responses";
+        if (auto *probe = dynamic_cast<LinearProbeIntervention *>(intervention.get()))
+            return std::pair{probe->erasedPredictions(context, train, target, pairs, strength),
+                             method + " at the probe's layer; the probe refitted on the erased responses"};
+        auto &directions = dynamic_cast<DirectionProbeIntervention &>(*intervention);
+        return std::pair{directions.erasedPredictions(context, train, target, pairs, strength),
+                         method + " in each selected unit; the directions taken again from the erased pairs"};
+    });
+}
+
+} // namespace shiftscope
