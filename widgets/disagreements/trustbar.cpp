@@ -3,6 +3,7 @@
 #include "audit/auditreport.h"
 #include "widgets/audit/reviewqueuedialog.h"
 #include "widgets/disagreements/cuedialog.h"
+#include "widgets/disagreements/labelbudgetdialog.h"
 #include "widgets/shell/backgroundtask.h"
 #include "widgets/shell/qtconvert.h"
 #include "workspace/workspace.h"
@@ -26,6 +27,7 @@ TrustBar::TrustBar(QWidget *parent)
       m_assess(new QPushButton(tr("Assess trust"), this)),
       m_review(new QPushButton(tr("Review least trusted"), this)),
       m_cue(new QPushButton(tr("Test a cue…"), this)),
+      m_budget(new QPushButton(tr("Label budget…"), this)),
       m_status(new QLabel(this))
 {
     m_assess->setToolTip(tr("Score each pair of the first checked run evaluation by how far it can be trusted "
@@ -40,13 +42,14 @@ TrustBar::TrustBar(QWidget *parent)
     buttons->addWidget(m_assess);
     buttons->addWidget(m_review);
     buttons->addStretch(1);
-    auto *cueRow = new QHBoxLayout;
-    cueRow->addWidget(m_cue);
-    cueRow->addStretch(1);
+    auto *dialogRow = new QHBoxLayout;
+    dialogRow->addWidget(m_cue);
+    dialogRow->addWidget(m_budget);
+    dialogRow->addStretch(1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
-    layout->addLayout(cueRow);
+    layout->addLayout(dialogRow);
     layout->addWidget(m_status);
     connect(m_assess, &QPushButton::clicked, this, &TrustBar::assess);
     connect(m_review, &QPushButton::clicked, this, &TrustBar::review);
@@ -59,6 +62,15 @@ TrustBar::TrustBar(QWidget *parent)
     });
     m_cue->setToolTip(tr("Measure how much of this evaluation's preferences a suspected cue (length, a marker, a "
                          "word list) explains, and score it on a target with the cue removed"));
+    connect(m_budget, &QPushButton::clicked, this, [this] {
+        if (!m_subject || !m_workspace)
+            return;
+        auto *dialog = new LabelBudgetDialog(m_workspace, *m_subject, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+    m_budget->setToolTip(tr("Refit this evaluation's unit with k labelled target pairs and plot its target accuracy "
+                            "against k: how many trusted labels repair the shift"));
     setSubject(nullptr, std::nullopt);
 }
 
@@ -78,6 +90,7 @@ void TrustBar::setSubject(Workspace *workspace, std::optional<TrustSubject> subj
     m_review->setEnabled(false);
     m_assess->setEnabled(m_subject.has_value() && !(m_task && m_task->isRunning()));
     m_cue->setEnabled(m_subject.has_value());
+    m_budget->setEnabled(m_subject.has_value());
     m_status->setText(m_subject ? tr("Trust of <b>%1</b>: not assessed yet.").arg(m_subject->label.toHtmlEscaped())
                                 : tr("<span style=\"color:gray\">Check a run's evaluation first to assess its "
                                      "trust (published results have no model to read).</span>"));
@@ -99,15 +112,13 @@ void TrustBar::assess()
     m_assess->setEnabled(false);
     m_status->setText(tr("Assessing the trust of <b>%1</b>…").arg(m_subject->label.toHtmlEscaped()));
     delete m_task;
-    // A connection of its own: the worker thread never touches the GUI's.
-    m_task = new BackgroundTask(
-        [request, path, result](const ProgressCallback &progress) mutable {
-        Workspace ws = Workspace::open(path);
+    m_task = new BackgroundTask(BackgroundTask::inWorkspace(
+                                    path,
+                                    [request, result](Workspace &ws, const ProgressCallback &progress) mutable {
         request.progress = progress;
         *result = assessRunTrust(ws, request);
-        return std::string();
-        },
-        this);
+                                    }),
+                                this);
     connect(m_task, &BackgroundTask::progress, this, [this](qint64, qint64, const QString &stage, double) {
         m_status->setText(tr("Assessing trust: %1…").arg(stage.toHtmlEscaped()));
     });

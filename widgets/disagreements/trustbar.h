@@ -25,7 +25,8 @@ struct TrustSubject {
 
 //! Assesses, off the GUI thread, how far each target pair of a run's evaluation can be trusted without its label
 //! (assessRunTrust: the trust command's numbers), says how well the trust predicts the evaluation's errors, and
-//! sends the least trusted pairs to a review queue; it also opens the cue test on the same evaluation.
+//! sends the least trusted pairs to a review queue; it also opens the cue test and the label budget of the same
+//! evaluation.
 class TrustBar : public QWidget {
     Q_OBJECT
 public:
@@ -49,6 +50,8 @@ public:
     QPushButton *reviewButton() const { return m_review; }
     //! Opens the cue test (CueDialog) on the same evaluation.
     QPushButton *cueButton() const { return m_cue; }
+    //! Opens the label budget (LabelBudgetDialog) of the same evaluation.
+    QPushButton *budgetButton() const { return m_budget; }
     QLabel *status() const { return m_status; }
 
 signals:
@@ -65,6 +68,7 @@ private:
     QPushButton *m_assess;
     QPushButton *m_review;
     QPushButton *m_cue;
+    QPushButton *m_budget;
     QLabel *m_status;
 };
 
