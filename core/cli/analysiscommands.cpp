@@ -4,6 +4,7 @@
 #include "analysis/attribution.h"
 #include "analysis/cueanalysis.h"
 #include "analysis/labelbudget.h"
+#include "analysis/tokenevidence.h"
 #include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "cli/corecommands.h"
@@ -528,6 +529,71 @@ std::vector<int> budgetSizes(const std::string &text)
     return ks;
 }
 
+//! A token's text on one line: line breaks and tabs written as escapes.
+std::string visibleToken(const std::string &text)
+{
+    std::string out;
+    for (char ch : text)
+        out += ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : ch == '\r' ? "\\r" : std::string(1, ch);
+    return out;
+}
+
+int tokenEvidenceCommand(CommandContext &c)
+{
+    TokenEvidenceRequest request;
+    request.runId = runIdArgument(c.required("run"));
+    std::tie(request.source, request.target) = shiftArgument(c.required("shift"));
+    request.pairIndex = int(c.number("pair", -1, 0));
+    if (request.pairIndex < 0)
+        throw UsageError("token-evidence needs --pair N");
+    request.device = c.choice("device", "cpu", {"cpu", "cuda"});
+    request.progress = c.progress("chunks");
+    Workspace ws = c.workspace();
+    const TokenEvidence e = tokenEvidence(ws, request);
+    c.endProgress();
+    const char *const sides[2] = {"preferred", "dispreferred"};
+    if (c.args.has("json")) {
+        Json tracks = Json::array();
+        for (const TokenTrack &t : e.tracks) {
+            Json track = {{"intervention", t.intervention},
+                          {"quantity", t.quantity},
+                          {"note", t.note},
+                          {"signed", t.signedValues}};
+            for (std::size_t side = 0; side < 2; ++side)
+                track[sides[side]] = {{"tokens", t.tokens[side]}, {"values", t.values[side]}, {"total", t.total[side]}};
+            tracks.push_back(std::move(track));
+        }
+        c.out << Json{{"run", request.runId},
+                      {"shift", request.source + ":" + request.target},
+                      {"pair", request.pairIndex},
+                      {"example", e.pair.examplePosition},
+                      {"prompt", e.prompt},
+                      {"preferred", e.responses[0]},
+                      {"dispreferred", e.responses[1]},
+                      {"tracks", tracks}}
+                     .dump(2)
+              << "\n";
+        return ExitOk;
+    }
+    c.out << "pair " << request.pairIndex << " (example " << e.pair.examplePosition << ") of " << request.target
+          << ", run " << request.runId << "\n";
+    for (const TokenTrack &t : e.tracks) {
+        c.out << "\n" << t.intervention << ": " << t.quantity << " per token (" << t.note << ")\n";
+        for (std::size_t side = 0; side < 2; ++side) {
+            char total[48];
+            std::snprintf(total, sizeof total, "%+.4f", t.total[side]);
+            c.out << "  " << sides[side] << " (" << total << "):";
+            for (std::size_t k = 0; k < t.tokens[side].size(); ++k) {
+                char value[32];
+                std::snprintf(value, sizeof value, "%+.3f", t.values[side][k]);
+                c.out << " [" << visibleToken(t.tokens[side][k]) << "]" << value;
+            }
+            c.out << "\n";
+        }
+    }
+    return ExitOk;
+}
+
 int labelBudgetCommand(CommandContext &c)
 {
     LabelBudgetRequest request;
@@ -648,6 +714,18 @@ void addAnalysisCommands(CommandTable &table)
                 {"device", "cpu|cuda", "where activations are computed (default cpu)"},
                 {"json", {}, "print JSON instead of text"}},
                labelBudgetCommand});
+    table.add({"token-evidence",
+               "Runs",
+               {"--run ID --shift SOURCE:TARGET --pair N [--device cpu|cuda] [--json]"},
+               "each token's part in the decision on one target pair, side by side: zero_shot's log-probabilities, "
+               "a lora or prompt_tuning reward read at every token, a probe's reading of every token",
+               WorkspaceUse::Existing,
+               {{"run", "ID", "the run"},
+                {"shift", "SOURCE:TARGET", "the shift: the run's unit trained on SOURCE that evaluated TARGET"},
+                {"pair", "N", "the target test pair, in GENIES order (the Disagreements view's Pair column)"},
+                {"device", "cpu|cuda", "where the model runs (default cpu)"},
+                {"json", {}, "print JSON instead of text"}},
+               tokenEvidenceCommand});
 }
 
 } // namespace shiftscope

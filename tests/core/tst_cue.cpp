@@ -431,6 +431,58 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
             loraStored = RunStore(w).predictions(unit.id, "copied")[7];
     QVERIFY2(std::fabs(1 / (1 + std::exp(-g["margin"].get<double>())) - loraStored) < 1e-4, r.out.c_str());
 
+    // Token by token: each reading ends where the intervention scores, so the last tokens give back the stored
+    // predictions; zero_shot's log-probabilities add up to what GENIES' zero-shot compares.
+    auto storedOf = [&](std::int64_t runId, const std::string &intervention) {
+        for (const RunUnit &unit : RunStore(w).existingRun(runId).units)
+            if (unit.intervention == intervention)
+                return RunStore(w).predictions(unit.id, "copied")[7];
+        return -1.0;
+    };
+    auto sigmoid = [](double x) { return 1 / (1 + std::exp(-x)); };
+    for (const auto &[runId, intervention] :
+         std::vector<std::pair<std::int64_t, std::string>>{{1, "linear_probe"}, {3, "lora"}, {2, "mms"}}) {
+        r = cli({"token-evidence", "--run", std::to_string(runId), "--shift", "plain:copied", "--pair", "7", "--json"},
+                ws);
+        QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+        const auto e = nlohmann::json::parse(r.out);
+        QCOMPARE(e["prompt"].get<std::string>(), std::string("Q: LOUD\n"));
+        QCOMPARE(e["tracks"].size(), std::size_t(2));
+        const auto &zero = e["tracks"][0];
+        QCOMPARE(zero["intervention"].get<std::string>(), std::string("zero_shot"));
+        const auto &track = e["tracks"][1];
+        QCOMPARE(track["intervention"].get<std::string>(), intervention);
+        for (const char *side : {"preferred", "dispreferred"}) {
+            QCOMPARE(track[side]["tokens"].size(), track[side]["values"].size());
+            QVERIFY(!track[side]["tokens"].empty());
+            double logprob = 0;
+            for (const auto &v : zero[side]["values"])
+                logprob += v.get<double>();
+            QVERIFY(std::fabs(logprob - zero[side]["total"].get<double>()) < 1e-9);
+        }
+        // GENIES zero-shot: σ of the summed log-probabilities' difference over the padded length less one (one
+        // token a character here, the responses' with EOS).
+        const double length =
+            double(std::string("Q: LOUD\n").size())
+            + double(std::max(zero["preferred"]["tokens"].size(), zero["dispreferred"]["tokens"].size()));
+        const double zeroShot = sigmoid(
+            (zero["preferred"]["total"].get<double>() - zero["dispreferred"]["total"].get<double>()) / (length - 1));
+        QVERIFY2(std::fabs(zeroShot - storedOf(runId, "zero_shot")) < 1e-5,
+                 qPrintable(QString("%1 against %2").arg(zeroShot).arg(storedOf(runId, "zero_shot"))));
+        if (intervention == "mms")
+            continue; // its pair score is the cosine of the difference, not a difference of cosines
+        const double last =
+            track["preferred"]["values"].back().get<double>() - track["dispreferred"]["values"].back().get<double>();
+        QVERIFY2(std::fabs(sigmoid(last) - storedOf(runId, intervention)) < 1e-5,
+                 qPrintable(QString("%1: %2 against %3")
+                                .arg(intervention.c_str())
+                                .arg(sigmoid(last))
+                                .arg(storedOf(runId, intervention))));
+    }
+    r = cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "7"}, ws);
+    QVERIFY2(r.code == 0 && r.out.find("lora: reward per token") != std::string::npos, (r.out + r.err).c_str());
+    QCOMPARE(cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "99"}, ws).code, 2);
+
     r = cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "7", "--top", "2"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("example 57") != std::string::npos, (r.out + r.err).c_str());
     QCOMPARE(cli({"attribute", "--run", "1", "--shift", "plain:copied", "--pair", "99"}, ws).code, 2);

@@ -3,10 +3,15 @@
 #include "analysis/attribution.h"
 #include "analysis/cueanalysis.h"
 #include "analysis/labelbudget.h"
+#include "analysis/tokenevidence.h"
 #include "analysis/trust.h"
 #include "engine/analysis/activationdistance.h"
 #include "engine/interventions/directionprobeintervention.h"
 #include "engine/interventions/linearprobeintervention.h"
+#include "engine/interventions/modelsession.h"
+#include "engine/interventions/parameters.h"
+#include "engine/model/causallm.h"
+#include "tokenizer/tokenizer.h"
 #include "engine/interventions/rewardmodelintervention.h"
 #include "runs/intervention.h"
 #include "runs/runner.h"
@@ -14,6 +19,8 @@
 #include "util/errors.h"
 #include "workspace/workspace.h"
 
+#include <ATen/ATen.h>
+#include <cmath>
 #include <cstdio>
 
 namespace shiftscope {
@@ -114,6 +121,131 @@ PairAttribution attribute(Workspace &workspace, const RunRecord &run, const RunU
     return a;
 }
 
+std::vector<std::string> tokenTexts(const ModelSession &session, const std::vector<int> &ids)
+{
+    std::vector<std::string> out;
+    for (int id : ids)
+        out.push_back(session.tokenizer().decode({id}));
+    return out;
+}
+
+//! The base model's log-probability of each response token given all before it (GENIES' pair tokenisation: the
+//! prompt, then the response with EOS); the total is their sum, the figure zero_shot compares.
+TokenTrack zeroShotTrack(const RunRecord &run, const TokenEvidenceRequest &request, const Example &example,
+                         const PairRef &pair)
+{
+    const auto session = ModelSession::open(run.modelPath, request.device, run.adapterPath);
+    TokenTrack track;
+    track.intervention = "zero_shot";
+    track.quantity = "log-probability";
+    track.note = "the base model's log-probability of each response token given the prompt and the tokens before "
+                 "it; the total is their sum";
+    track.signedValues = false;
+    c10::InferenceMode inference;
+    for (int side = 0; side < 2; ++side) {
+        const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
+        const TokenizedExample t = session->pairTokens(example.prompt, {example.responses[std::size_t(response)].text});
+        std::vector<int> ids = t.prompt;
+        ids.insert(ids.end(), t.responses[0].begin(), t.responses[0].end());
+        // A token needs one before it to be predicted: without a prompt the first response token has no value.
+        const auto first = std::max<std::int64_t>(std::int64_t(t.prompt.size()), 1);
+        const auto length = std::int64_t(ids.size());
+        if (first >= length)
+            continue;
+        ForwardRequest forward;
+        forward.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
+        forward.logitsFrom = first - 1;
+        const at::Tensor logits = session->model().forward(forward).logits.select(0, 0).to(at::kCPU, at::kDouble);
+        const at::Tensor logprobs = at::log_softmax(logits, 1); // (length - first + 1, vocab)
+        for (std::int64_t i = first; i < length; ++i) {
+            const double value = logprobs[i - first][ids[std::size_t(i)]].item<double>();
+            track.tokens[std::size_t(side)].push_back(session->tokenizer().decode({ids[std::size_t(i)]}));
+            track.values[std::size_t(side)].push_back(value);
+            track.total[std::size_t(side)] += value;
+        }
+    }
+    return track;
+}
+
+//! A probe's reading of each token from the response's first to the text's last (where the probe reads), in the
+//! activation reader's tokenisation (the joined text, with the recipe's template around the response).
+TokenTrack probeTrack(const InterventionContext &context, Intervention &intervention, const Example &example,
+                      const PairRef &pair)
+{
+    const auto session = ModelSession::open(context);
+    auto *linear = dynamic_cast<LinearProbeIntervention *>(&intervention);
+    auto *directions = dynamic_cast<DirectionProbeIntervention *>(&intervention);
+    ReaderText reader;
+    if (directions)
+        reader = directions->recipe().reader;
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    TokenTrack track;
+    track.intervention = intervention.name();
+    track.quantity = linear ? "probe logit" : "mean cosine";
+    track.note = linear ? "the probe's logit of each token's residual activation at its layer (its preference compares "
+                          "the last tokens' logits)"
+                        : "the mean cosine between each token's features on the probe's units and their directions "
+                          "(its preference compares the last tokens' features)";
+    c10::InferenceMode inference;
+    for (int side = 0; side < 2; ++side) {
+        const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
+        const std::vector<int> full = session->readerTokens(reader.text(example, response), reader.appendEos);
+        std::vector<int> ids = keepLast(full, maxLength);
+        const auto cut = std::int64_t(full.size() - ids.size());
+        const auto before = std::int64_t(session->readerTokens(example.prompt + reader.prefix, false).size());
+        const auto length = std::int64_t(ids.size());
+        const std::int64_t first = std::clamp<std::int64_t>(before - cut, 0, length - 1);
+        ForwardRequest forward;
+        forward.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
+        forward.capturePositions = at::arange(first, length, at::kLong).unsqueeze(0);
+        forward.hiddenStates = true;
+        forward.headOutputs = directions != nullptr;
+        forward.logitsFrom = length;
+        const ForwardResult result = session->model().forward(forward);
+        const std::vector<double> values =
+            linear ? linear->tokenLogits(context, result.hiddenStates.select(0, 0))
+                   : directions->tokenCosines(result.hiddenStates.select(0, 0), result.headOutputs.select(0, 0));
+        track.tokens[std::size_t(side)] = tokenTexts(*session, std::vector<int>(ids.begin() + first, ids.end()));
+        track.values[std::size_t(side)] = values;
+        track.total[std::size_t(side)] = values.empty() ? 0.0 : values.back();
+    }
+    return track;
+}
+
+TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit *unit,
+                      const TokenEvidenceRequest &request)
+{
+    const auto examples = workspace.examples(request.target, Split::Test);
+    const PairRef pair = pairsInOrder(examples)[std::size_t(request.pairIndex)];
+    const Example &example = examples[exampleIndexByPosition(examples).at(std::size_t(pair.examplePosition))];
+    if (!unit)
+        return zeroShotTrack(run, request, example, pair);
+    const bool rewardModel = unit->intervention == "lora" || unit->intervention == "prompt_tuning";
+    const bool probe = unit->intervention == "linear_probe" || unit->intervention == "mms"
+                    || unit->intervention == "lat_stim_1" || unit->intervention == "lat_stim_2";
+    if (!rewardModel && !probe)
+        return {};
+    const InterventionContext context =
+        analysisContext(workspace, run, *unit, request.device, request.progress, request.target);
+    const auto intervention = loadedUnit(context, run, *unit);
+    if (probe)
+        return probeTrack(context, *intervention, example, pair);
+    auto &model = dynamic_cast<RewardModelIntervention &>(*intervention);
+    const auto session = ModelSession::open(context);
+    TokenTrack track;
+    track.intervention = unit->intervention;
+    track.quantity = "reward";
+    track.note = "the reward head read at every token of the response, as if the sequence ended there; the last "
+                 "value (at EOS) is the response's reward";
+    for (int side = 0; side < 2; ++side) {
+        const auto r = model.tokenRewards(context, example, side == 0 ? pair.preferredIndex : pair.dispreferredIndex);
+        track.tokens[std::size_t(side)] = tokenTexts(*session, r.ids);
+        track.values[std::size_t(side)] = r.rewards;
+        track.total[std::size_t(side)] = r.rewards.empty() ? 0.0 : r.rewards.back();
+    }
+    return track;
+}
+
 } // namespace
 
 void installModelAnalyses()
@@ -143,6 +275,7 @@ void installModelAnalyses()
         return TrustSignal{"activation_distance", d.values, note};
     });
     setAttributionProvider(attribute);
+    setTokenEvidenceProvider(readTokens);
     setLabelBudgetProvider(
         [](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const LabelBudgetRequest &request) {
         if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention))

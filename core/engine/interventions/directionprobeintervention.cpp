@@ -444,4 +444,18 @@ std::vector<std::vector<double>> DirectionProbeIntervention::labelBudget(const I
     return accuracies;
 }
 
+std::vector<double> DirectionProbeIntervention::tokenCosines(const at::Tensor &hiddenStates,
+                                                             const at::Tensor &headOutputs) const
+{
+    const at::Tensor units =
+        m_recipe.units == Units::Heads
+            ? headOutputs.reshape({headOutputs.size(0), headOutputs.size(1) * headOutputs.size(2), headOutputs.size(3)})
+            : hiddenStates.narrow(1, 0, hiddenStates.size(1) - 1); // (positions, units, dim)
+    const at::Tensor selected = units.index_select(1, at::tensor(m_units, at::kLong).to(units.device()));
+    const at::Tensor cosines =
+        at::cosine_similarity(selected.to(at::kCPU, at::kDouble), m_directions.to(at::kDouble).unsqueeze(0), 2, 1e-12)
+            .mean(1); // (positions)
+    return {cosines.data_ptr<double>(), cosines.data_ptr<double>() + cosines.size(0)};
+}
+
 } // namespace shiftscope

@@ -79,6 +79,13 @@ public:
                                                  const std::vector<Example> &examples, const std::vector<int> &ks,
                                                  int repeats, std::uint64_t seed);
 
+    const Recipe &recipe() const { return m_recipe; }
+    //! A loaded probe's reading of single texts at several positions: the mean cosine between each position's
+    //! features on the selected units and their directions (the pair score uses the preferred − dispreferred
+    //! difference of the last position's). `hiddenStates` (positions, layers + 1, hidden), `headOutputs`
+    //! (positions, layers, heads, dim).
+    std::vector<double> tokenCosines(const at::Tensor &hiddenStates, const at::Tensor &headOutputs) const;
+
 private:
     //! The training pairs exactly as train() chose them, with their examples' features.
     struct TrainingFeatures {

@@ -283,4 +283,12 @@ std::vector<double> LinearProbeIntervention::erasedPredictions(
     return out;
 }
 
+std::vector<double> LinearProbeIntervention::tokenLogits(const InterventionContext &context,
+                                                         const at::Tensor &hiddenStates) const
+{
+    const at::Tensor x = (hiddenStates.select(1, layer(context)).to(at::kCPU, at::kDouble) - m_mean) / m_scale;
+    const at::Tensor z = at::mv(x, m_weights);
+    return {z.data_ptr<double>(), z.data_ptr<double>() + z.size(0)};
+}
+
 } // namespace shiftscope

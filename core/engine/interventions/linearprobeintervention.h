@@ -52,6 +52,10 @@ public:
                                           const std::vector<Example> &examples, const std::vector<PairRef> &pairs,
                                           const std::function<double(const std::string &)> &conceptOf);
 
+    //! A loaded probe's logit of each of `hiddenStates` (positions, layers + 1, hidden), read at its layer: what it
+    //! would score a response ending at that token.
+    std::vector<double> tokenLogits(const InterventionContext &context, const at::Tensor &hiddenStates) const;
+
 private:
     std::int64_t layer(const InterventionContext &context) const;
 

@@ -198,7 +198,7 @@ const ForwardHooks *LoraIntervention::sharedHooks(bool training) const
 }
 
 at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
-                                        bool training) const
+                                        bool training, std::int64_t positions) const
 {
     m_hooks->training = training;
     ForwardRequest request;
@@ -206,7 +206,7 @@ at::Tensor LoraIntervention::lastHidden(const ModelSession &session, const at::T
     request.attentionMask = mask;
     request.hooks = m_hooks.get();
     setTraining(request, training);
-    return finalHiddenAtLastToken(session, request, ids.size(1));
+    return finalHiddenAtLastTokens(session, request, ids.size(1), positions);
 }
 
 } // namespace shiftscope

@@ -56,12 +56,12 @@ std::pair<at::Tensor, at::Tensor> PromptTuningIntervention::withVirtualTokens(co
 }
 
 at::Tensor PromptTuningIntervention::lastHidden(const ModelSession &session, const at::Tensor &ids,
-                                                const at::Tensor &mask, bool training) const
+                                                const at::Tensor &mask, bool training, std::int64_t positions) const
 {
     ForwardRequest request;
     std::tie(request.inputEmbeddings, request.attentionMask) = withVirtualTokens(session, ids, mask, training);
     setTraining(request, training);
-    return finalHiddenAtLastToken(session, request, request.attentionMask.size(1));
+    return finalHiddenAtLastTokens(session, request, request.attentionMask.size(1), positions);
 }
 
 bool PromptTuningIntervention::runSharedPrompt(const ModelSession &session, const at::Tensor &ids,

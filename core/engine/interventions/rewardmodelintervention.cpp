@@ -47,22 +47,22 @@ std::vector<ParameterSpec> RewardModelIntervention::parameters() const
     return specs;
 }
 
-at::Tensor RewardModelIntervention::finalHiddenAtLastToken(const ModelSession &session, ForwardRequest &request,
-                                                           std::int64_t length)
+at::Tensor RewardModelIntervention::finalHiddenAtLastTokens(const ModelSession &session, ForwardRequest &request,
+                                                            std::int64_t length, std::int64_t positions)
 {
     const std::int64_t rows = request.attentionMask.size(0);
-    request.capturePositions = at::full({rows, 1}, length - 1, at::kLong);
+    request.capturePositions = at::arange(length - positions, length, at::kLong).unsqueeze(0).repeat({rows, 1});
     request.hiddenStates = true;
     request.logitsFrom = length;
     const ForwardResult result = session.model().forward(request);
-    return result.hiddenStates.select(1, 0).select(1, session.model().config().layers); // (rows, hidden)
+    return result.hiddenStates.select(2, session.model().config().layers); // (rows, positions, hidden)
 }
 
 at::Tensor RewardModelIntervention::rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows,
                                             bool training) const
 {
     const auto [ids, mask] = leftPadded(rows, session.eosId());
-    return at::mv(lastHidden(session, ids, mask, training).to(m_head.scalar_type()), m_head); // (rows)
+    return at::mv(lastHidden(session, ids, mask, training, 1).select(1, 0).to(m_head.scalar_type()), m_head); // (rows)
 }
 
 at::Tensor RewardModelIntervention::sharedRewards(const ModelSession &session,
@@ -347,6 +347,27 @@ RewardModelIntervention::gradientSimilarities(const InterventionContext &context
     }
     for (auto &entry : trainable)
         entry.second.mutable_grad() = at::Tensor();
+    return out;
+}
+
+RewardModelIntervention::TokenRewards RewardModelIntervention::tokenRewards(const InterventionContext &context,
+                                                                            const Example &example, int response)
+{
+    const auto session = ModelSession::open(context);
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    const TokenizedExample t = session->pairTokens(example.prompt, {example.responses[std::size_t(response)].text});
+    std::vector<int> ids = t.prompt;
+    ids.insert(ids.end(), t.responses[0].begin(), t.responses[0].end());
+    ids = keepLast(std::move(ids), maxLength);
+    const auto positions = std::int64_t(std::min(t.responses[0].size(), ids.size()));
+    const auto [tensor, mask] = leftPadded({ids}, session->eosId());
+    c10::InferenceMode inference;
+    const at::Tensor hidden = lastHidden(*session, tensor, mask, false, positions).select(0, 0); // (positions, hidden)
+    const at::Tensor rewards = at::mv(hidden.to(m_head.scalar_type()), m_head).to(at::kCPU, at::kDouble);
+    TokenRewards out;
+    out.ids.assign(ids.end() - positions, ids.end());
+    for (std::int64_t i = 0; i < positions; ++i)
+        out.rewards.push_back(rewards[i].item<double>());
     return out;
 }
 

@@ -37,6 +37,15 @@ public:
         double margin = 0;             //!< the reward model's margin on the pair
         std::vector<double> byExample; //!< one per training example (zero for those without a pair)
     };
+    //! A loaded reward model's reward read at every token of one response (its tokens after the prompt, EOS last),
+    //! as if the sequence ended there: the head on the final-normed hidden state at each position. The last value
+    //! is the response's reward.
+    struct TokenRewards {
+        std::vector<int> ids;
+        std::vector<double> rewards;
+    };
+    TokenRewards tokenRewards(const InterventionContext &context, const Example &example, int response);
+
     GradientSimilarity gradientSimilarities(const InterventionContext &context,
                                             const std::vector<Example> &trainExamples,
                                             const std::vector<Example> &examples, const PairRef &pair);
@@ -51,9 +60,10 @@ protected:
     //! Restores the tensors saved under those names (and the settings the parameters give).
     virtual void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
                          const std::filesystem::path &file) = 0;
-    //! The final-normed hidden state at each row's last token, (rows, hidden), of left-padded ids and mask.
+    //! The final-normed hidden states at each row's last `positions` tokens, (rows, positions, hidden), of
+    //! left-padded ids and mask.
     virtual at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
-                                  bool training) const = 0;
+                                  bool training, std::int64_t positions) const = 0;
 
     //! The forward hooks that carry what the subclass trains (lora's adapters), ready for a training pass; null when
     //! it trains nothing inside the model.
@@ -71,9 +81,10 @@ protected:
     //! it) or an evaluation pass.
     void setTraining(struct ForwardRequest &request, bool training) const;
 
-    //! Runs the model with `request` filled in for the last token of every row and returns its final hidden state.
-    static at::Tensor finalHiddenAtLastToken(const ModelSession &session, struct ForwardRequest &request,
-                                             std::int64_t length);
+    //! Runs the model with `request` filled in for the last `positions` tokens of every row and returns their final
+    //! hidden states, (rows, positions, hidden).
+    static at::Tensor finalHiddenAtLastTokens(const ModelSession &session, struct ForwardRequest &request,
+                                              std::int64_t length, std::int64_t positions);
 
 private:
     at::Tensor rewards(const ModelSession &session, const std::vector<std::vector<int>> &rows, bool training) const;
@@ -99,8 +110,8 @@ protected:
     NamedTensors tensors() const override;
     void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
                  const std::filesystem::path &file) override;
-    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
-                          bool training) const override;
+    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training,
+                          std::int64_t positions) const override;
     //! The adapters and the reward head as a PEFT LoRA adapter for sequence classification, in `peft_adapter/`.
     void saveExtras(const InterventionContext &context, const ModelSession &session,
                     const at::Tensor &head) const override;
@@ -125,8 +136,8 @@ protected:
     NamedTensors tensors() const override;
     void restore(const InterventionContext &context, const std::map<std::string, at::Tensor> &saved,
                  const std::filesystem::path &file) override;
-    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
-                          bool training) const override;
+    at::Tensor lastHidden(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask, bool training,
+                          std::int64_t positions) const override;
     bool runSharedPrompt(const ModelSession &session, const at::Tensor &ids, const at::Tensor &mask,
                          KvCache &cache) const override;
 

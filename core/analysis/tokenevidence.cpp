@@ -1,0 +1,57 @@
+#include "analysis/tokenevidence.h"
+
+#include "analysis/cueanalysis.h"
+#include "runs/runstore.h"
+#include "util/errors.h"
+#include "workspace/workspace.h"
+
+namespace shiftscope {
+
+namespace {
+
+TokenEvidenceProvider &provider()
+{
+    static TokenEvidenceProvider installed;
+    return installed;
+}
+
+} // namespace
+
+void setTokenEvidenceProvider(TokenEvidenceProvider evidence) { provider() = std::move(evidence); }
+
+TokenEvidence tokenEvidence(Workspace &workspace, const TokenEvidenceRequest &request)
+{
+    const RunRecord run = RunStore(workspace).existingRun(request.runId);
+    const RunUnit &unit = analysedUnit(workspace, run, run.intervention, request.source, request.target);
+    const auto examples = workspace.examples(request.target, Split::Test);
+    const auto pairs = pairsInOrder(examples);
+    if (request.pairIndex < 0 || request.pairIndex >= int(pairs.size()))
+        throw InputError(InputProblem{workspace.path().string(), "--pair " + std::to_string(request.pairIndex),
+                                      request.target + " has test pairs 0 to " + std::to_string(int(pairs.size()) - 1),
+                                      "choose a pair in that range (the Disagreements view numbers them)"});
+    if (!provider())
+        throw InputError(InputProblem{{}, {}, "this program has no model engine", "use shiftscope-cli or the GUI"});
+    TokenEvidence evidence;
+    evidence.pair = pairs[std::size_t(request.pairIndex)];
+    for (const Example &e : examples)
+        if (e.position == evidence.pair.examplePosition) {
+            evidence.prompt = e.prompt;
+            evidence.responses = {e.responses[std::size_t(evidence.pair.preferredIndex)].text,
+                                  e.responses[std::size_t(evidence.pair.dispreferredIndex)].text};
+        }
+    // The base model's own preference, then each unit of the run that trained on the source (the run's
+    // intervention, and any other it holds for the shift).
+    evidence.tracks.push_back(provider()(workspace, run, nullptr, request));
+    std::vector<const RunUnit *> units = {&unit};
+    for (const RunUnit &other : run.units)
+        if (&other != &unit && other.trainDistribution == request.source && !other.trainDistribution.empty())
+            units.push_back(&other);
+    for (const RunUnit *u : units) {
+        TokenTrack track = provider()(workspace, run, u, request);
+        if (!track.intervention.empty())
+            evidence.tracks.push_back(std::move(track));
+    }
+    return evidence;
+}
+
+} // namespace shiftscope
