@@ -3,10 +3,14 @@
 #include "analysis/cueanalysis.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
+#include "workspace/auditstore.h"
 #include "workspace/workspace.h"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <random>
+#include <set>
 
 namespace shiftscope {
 
@@ -21,6 +25,35 @@ LabelBudgetProvider &provider()
 } // namespace
 
 void setLabelBudgetProvider(LabelBudgetProvider budget) { provider() = std::move(budget); }
+
+namespace {
+
+//! The judged pairs of `examples`, each labelled by its annotators' majority (ties and skips left out).
+std::pair<LabelDraw, int> relabelledDraw(Workspace &workspace, const std::string &distribution,
+                                         const std::vector<Example> &examples)
+{
+    std::map<std::string, const Example *> byHash;
+    for (const Example &e : examples)
+        if (e.preferredIndex() >= 0)
+            byHash[e.contentHash()] = &e;
+    std::map<std::pair<std::string, int>, int> votes; // (example, dispreferred) -> for the dataset's label − against
+    for (const RelabelJudgement &j : AuditStore(workspace).judgements(distribution))
+        if (j.split == Split::Test && j.choice != RelabelChoice::Skip && byHash.count(j.exampleHash))
+            votes[{j.exampleHash, j.dispreferredPosition}] += j.choice == RelabelChoice::Preferred ? 1 : -1;
+    LabelDraw draw;
+    int against = 0;
+    std::set<int> drawn;
+    for (const auto &[key, vote] : votes) {
+        const Example &e = *byHash.at(key.first);
+        if (vote == 0 || key.second < 0 || key.second >= int(e.responses.size()) || !drawn.insert(e.position).second)
+            continue;
+        draw.emplace_back(e.position, vote > 0 ? e.preferredIndex() : key.second);
+        against += vote < 0;
+    }
+    return {draw, against};
+}
+
+} // namespace
 
 LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request)
 {
@@ -41,13 +74,53 @@ LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request)
                                           request.target + " has " + std::to_string(labelled)
                                               + " labelled test examples, and some must stay out to be scored",
                                           "choose sizes below " + std::to_string(labelled)});
-    const auto draws = provider()(workspace, run, unit, request);
-    for (std::size_t i = 0; i < draws.size() && i < request.ks.size(); ++i) {
+    // Seeded draws of k labelled examples, each with its own label.
+    std::vector<const Example *> labelledExamples;
+    for (const Example &e : targetTest)
+        if (e.preferredIndex() >= 0)
+            labelledExamples.push_back(&e);
+    std::vector<LabelDraw> draws;
+    std::vector<std::size_t> drawsOfK;
+    for (const int k : request.ks) {
+        const int repeats = k == 0 ? 1 : request.repeats;
+        for (int repeat = 0; repeat < repeats; ++repeat) {
+            std::vector<std::size_t> order(labelledExamples.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                order[i] = i;
+            std::mt19937_64 rng(run.seed + std::uint64_t(repeat) * 1000003u + std::uint64_t(k));
+            std::shuffle(order.begin(), order.end(), rng);
+            LabelDraw draw;
+            for (std::size_t i = 0; i < std::size_t(k); ++i)
+                draw.emplace_back(labelledExamples[order[i]]->position, labelledExamples[order[i]]->preferredIndex());
+            draws.push_back(std::move(draw));
+        }
+        drawsOfK.push_back(std::size_t(repeats));
+    }
+    std::optional<std::pair<LabelDraw, int>> relabelled;
+    if (request.relabels) {
+        relabelled = relabelledDraw(workspace, request.target, targetTest);
+        if (relabelled->first.empty())
+            throw InputError(InputProblem{workspace.path().string(), request.target,
+                                          "no test pair of " + request.target + " has a blind relabelling judgement",
+                                          "relabel some pairs first (the Annotate view's blind relabelling, or "
+                                          "annotations import)"});
+        if (relabelled->first.size() >= labelledExamples.size())
+            throw InputError(InputProblem{workspace.path().string(), request.target,
+                                          "every labelled test example of " + request.target
+                                              + " was relabelled, so none is left to score",
+                                          "leave some examples unjudged, or drop --relabels"});
+        draws.push_back(relabelled->first);
+    }
+    const std::vector<double> accuracies = provider()(workspace, run, unit, request, draws);
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < request.ks.size(); ++i) {
         LabelBudgetPoint point;
         point.k = request.ks[i];
-        point.accuracies = draws[i];
+        point.accuracies.assign(accuracies.begin() + std::ptrdiff_t(next),
+                                accuracies.begin() + std::ptrdiff_t(next + drawsOfK[i]));
+        next += drawsOfK[i];
         std::vector<double> sorted;
-        for (const double a : draws[i])
+        for (const double a : point.accuracies)
             if (!std::isnan(a))
                 sorted.push_back(a);
         std::sort(sorted.begin(), sorted.end());
@@ -63,6 +136,8 @@ LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request)
         }
         budget.points.push_back(std::move(point));
     }
+    if (relabelled)
+        budget.relabelled = RelabelledPoint{int(relabelled->first.size()), relabelled->second, accuracies.back()};
     return budget;
 }
 

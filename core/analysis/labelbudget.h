@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,8 @@ struct LabelBudgetRequest {
     std::string intervention; //!< empty: the run's own
     std::vector<int> ks = {0, 5, 10, 20, 50};
     int repeats = 10;
+    //! Also refit once with the target pairs blind relabelling judged, labelled as their annotators chose.
+    bool relabels = false;
     std::string device = "cpu";
     ProgressCallback progress;
 };
@@ -33,19 +37,32 @@ struct LabelBudgetPoint {
     Interval interval; //!< 2.5th and 97.5th percentiles of the draws
 };
 
+//! The blind relabelling's own labels: the target pairs annotators judged (a pair's majority, ties and skips left
+//! out), each labelled with the response the annotators preferred, added at once.
+struct RelabelledPoint {
+    int pairs = 0;          //!< judged pairs added (k)
+    int againstDataset = 0; //!< of them, those the annotators labelled the other way from the dataset
+    double accuracy = 0;    //!< on the pairs of the target examples not judged, by the dataset's labels
+};
+
 struct LabelBudget {
     std::string intervention;
     int unitPosition = 0;
     std::vector<LabelBudgetPoint> points;
+    std::optional<RelabelledPoint> relabelled; //!< with request.relabels, when some pair was judged
 };
 
-//! Computes the refits with the model engine, which installs it (registerModelInterventions): per k, the
-//! accuracy of each draw.
-using LabelBudgetProvider = std::function<std::vector<std::vector<double>>(
-    Workspace &, const RunRecord &, const RunUnit &, const LabelBudgetRequest &)>;
+//! A set of labelled target examples to refit with: each by position, with the response labelled preferred.
+using LabelDraw = std::vector<std::pair<int, int>>;
+
+//! Computes the refits with the model engine, which installs it (registerModelInterventions): the accuracy after
+//! each draw, on the pairs of the labelled target examples the draw does not hold.
+using LabelBudgetProvider = std::function<std::vector<double>(
+    Workspace &, const RunRecord &, const RunUnit &, const LabelBudgetRequest &, const std::vector<LabelDraw> &)>;
 void setLabelBudgetProvider(LabelBudgetProvider provider);
 
-//! The label budget of a run's unit on a shift, seeded by the run's seed. InputError when the unit is missing or
+//! The label budget of a run's unit on a shift, seeded by the run's seed: for each k, `repeats` draws of k labelled
+//! target examples (one draw for k = 0, the unit as trained). InputError when the unit is missing or
 //! unfinished, or its intervention cannot be refitted.
 LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request);
 

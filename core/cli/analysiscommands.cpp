@@ -603,6 +603,7 @@ int labelBudgetCommand(CommandContext &c)
     if (const auto ks = c.args.value("ks"))
         request.ks = budgetSizes(*ks);
     request.repeats = int(c.number("repeats", 10, 1));
+    request.relabels = c.args.has("relabels");
     request.device = c.choice("device", "cpu", {"cpu", "cuda"});
     request.progress = c.progress("chunks");
     Workspace ws = c.workspace();
@@ -619,7 +620,11 @@ int labelBudgetCommand(CommandContext &c)
                       {"shift", request.source + ":" + request.target},
                       {"intervention", budget.intervention},
                       {"unit", budget.unitPosition + 1},
-                      {"points", points}}
+                      {"points", points},
+                      {"relabelled", budget.relabelled ? Json{{"k", budget.relabelled->pairs},
+                                                              {"against_dataset", budget.relabelled->againstDataset},
+                                                              {"accuracy", budget.relabelled->accuracy}}
+                                                       : Json(nullptr)}}
                      .dump(2)
               << "\n";
         return ExitOk;
@@ -631,6 +636,14 @@ int labelBudgetCommand(CommandContext &c)
         char line[96];
         std::snprintf(line, sizeof line, "%6d   %7.1f%%   %5.1f%%-%5.1f%%   %5zu\n", p.k, 100 * p.mean,
                       100 * p.interval.low, 100 * p.interval.high, p.accuracies.size());
+        c.out << line;
+    }
+    if (const auto &r = budget.relabelled) {
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "\nwith the %d blind-relabelled pairs as their annotators labelled them (%d against the "
+                      "dataset): %.1f%%\n",
+                      r->pairs, r->againstDataset, 100 * r->accuracy);
         c.out << line;
     }
     return ExitOk;
@@ -701,7 +714,7 @@ void addAnalysisCommands(CommandTable &table)
                attributeCommand});
     table.add({"label-budget",
                "Runs",
-               {"--run ID --shift SOURCE:TARGET [--intervention NAME] [--ks 0,5,10,20,50] [--repeats R] "
+               {"--run ID --shift SOURCE:TARGET [--intervention NAME] [--ks 0,5,10,20,50] [--repeats R] [--relabels] "
                 "[--device cpu|cuda] [--json]"},
                "how many trusted target labels repair a shift: a run's linear_probe refitted with k labelled target "
                "examples added, its accuracy on the other target pairs over seeded draws",
@@ -711,6 +724,10 @@ void addAnalysisCommands(CommandTable &table)
                 {"intervention", "NAME", "the run's unit of this intervention (default: the run's own)"},
                 {"ks", "K,K,...", "numbers of labelled target examples to add (default 0,5,10,20,50)"},
                 {"repeats", "R", "seeded draws per k (default 10; k = 0 has one)"},
+                {"relabels",
+                 {},
+                 "also refit once with the target pairs blind relabelling judged, labelled as their annotators chose "
+                 "(a pair's majority)"},
                 {"device", "cpu|cuda", "where activations are computed (default cpu)"},
                 {"json", {}, "print JSON instead of text"}},
                labelBudgetCommand});

@@ -10,6 +10,7 @@
 #include "craftedexamples.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
+#include "workspace/auditstore.h"
 #include "workspace/workspace.h"
 
 #include <QTemporaryDir>
@@ -46,6 +47,7 @@ private slots:
     void trustPredictsTheErrorsOfALoraOnASpuriousCue();
     void aPlantedSourcePairRanksFirstInTheAttribution();
     void conceptErasureLeavesNoLinearTraceOfTheConcept();
+    void blindRelabelsAreTheLabelsOfTheBudget();
 
 private:
     Result cli(std::vector<std::string> args, const fs::path &workspace = {})
@@ -469,8 +471,13 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
             (zero["preferred"]["total"].get<double>() - zero["dispreferred"]["total"].get<double>()) / (length - 1));
         QVERIFY2(std::fabs(zeroShot - storedOf(runId, "zero_shot")) < 1e-5,
                  qPrintable(QString("%1 against %2").arg(zeroShot).arg(storedOf(runId, "zero_shot"))));
-        if (intervention == "mms")
-            continue; // its pair score is the cosine of the difference, not a difference of cosines
+        if (intervention == "mms") {
+            // Its totals are ± the mean cosine of the last tokens' difference; the calibration is symmetric.
+            const double cosine = track["preferred"]["total"].get<double>();
+            QCOMPARE(track["dispreferred"]["total"].get<double>(), -cosine);
+            QCOMPARE(cosine > 0, storedOf(runId, intervention) > 0.5);
+            continue;
+        }
         const double last =
             track["preferred"]["values"].back().get<double>() - track["dispreferred"]["values"].back().get<double>();
         QVERIFY2(std::fabs(sigmoid(last) - storedOf(runId, intervention)) < 1e-5,
@@ -524,6 +531,53 @@ void TestCue::conceptErasureLeavesNoLinearTraceOfTheConcept()
     const ConceptEraser none = ConceptEraser::fit(x, at::ones({300}, at::kDouble));
     QVERIFY(!none.valid());
     QVERIFY(at::equal(none.apply(x), x));
+}
+
+void TestCue::blindRelabelsAreTheLabelsOfTheBudget()
+{
+    // A probe taught the marker by 20 source examples, evaluated where the marker sits on the dispreferred response.
+    // Annotators relabel 40 target pairs: labelled as the dataset does they outweigh the source and repair the
+    // shift; labelled the other way (they fell for the marker) they teach the marker again.
+    const fs::path root = m_root / "relabels";
+    const fs::path model = writeCharModel(root / "model");
+    Words words(21);
+    importDistributions(root, {{"few", {markedCue(words, 20, true), markedCue(words, 10, true)}},
+                               {"turned", {markedCue(words, 20, false), markedCue(words, 60, false)}}});
+    const fs::path ws = root / "w.sqlite";
+    Result r = cli({"run", "--model", model.string(), "--intervention", "linear_probe", "--shifts", "few:turned",
+                    "--seed", "4", "--param", "C=100"},
+                   ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    QCOMPARE(cli({"label-budget", "--run", "1", "--shift", "few:turned", "--relabels"}, ws).code, 2); // none judged
+    auto relabelled = [&](RelabelChoice choice) {
+        Workspace w = Workspace::open(ws);
+        const auto turned = w.examples("turned", Split::Test);
+        for (std::size_t i = 0; i < 40; ++i) {
+            RelabelJudgement judgement;
+            judgement.distribution = "turned";
+            judgement.exampleHash = turned[i].contentHash();
+            judgement.dispreferredPosition = 1 - turned[i].preferredIndex();
+            judgement.annotator = "ann";
+            judgement.choice = choice;
+            AuditStore(w).saveJudgement(judgement);
+        }
+        const Result out =
+            cli({"label-budget", "--run", "1", "--shift", "few:turned", "--ks", "0", "--relabels", "--json"}, ws);
+        return std::pair{out, out.code == 0 ? nlohmann::json::parse(out.out) : nlohmann::json()};
+    };
+    const auto [agreeing, agreed] = relabelled(RelabelChoice::Preferred);
+    QVERIFY2(agreeing.code == 0, (agreeing.out + agreeing.err).c_str());
+    const double before = agreed["points"][0]["mean_accuracy"].get<double>();
+    QVERIFY2(before < 0.2, agreeing.out.c_str());
+    QCOMPARE(agreed["relabelled"]["k"].get<int>(), 40);
+    QCOMPARE(agreed["relabelled"]["against_dataset"].get<int>(), 0);
+    QVERIFY2(agreed["relabelled"]["accuracy"].get<double>() > 0.7, agreeing.out.c_str());
+    const auto [disagreeing, against] = relabelled(RelabelChoice::Dispreferred); // the same annotator again
+    QVERIFY2(disagreeing.code == 0, (disagreeing.out + disagreeing.err).c_str());
+    QCOMPARE(against["relabelled"]["against_dataset"].get<int>(), 40);
+    QVERIFY2(against["relabelled"]["accuracy"].get<double>() < 0.3, disagreeing.out.c_str());
+    r = cli({"label-budget", "--run", "1", "--shift", "few:turned", "--ks", "0,5", "--repeats", "2", "--relabels"}, ws);
+    QVERIFY2(r.code == 0 && r.out.find("40 blind-relabelled pairs") != std::string::npos, (r.out + r.err).c_str());
 }
 
 QTEST_APPLESS_MAIN(TestCue)

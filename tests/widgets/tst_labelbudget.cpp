@@ -3,6 +3,7 @@
 // as PNG and SVG, and a unit that cannot be refitted gets a message in place of the chart.
 // SHIFTSCOPE_TEST_FIGURES=<folder> keeps the exported figures there, with grabs of the dialog, to look at.
 #include "core/enginetestmodels.h" // first: it includes ATen before Qt
+#include "probeworkspace.h"
 
 #include "cli/commandtable.h"
 #include "core/craftedexamples.h"
@@ -11,9 +12,13 @@
 #include "widgets/disagreements/labelbudgetdialog.h"
 #include "widgets/disagreements/trustbar.h"
 #include "widgets/results/figureexport.h"
+#include "workspace/auditstore.h"
 #include "workspace/workspace.h"
 
 #include <QAreaSeries>
+#include <QCheckBox>
+#include <QScatterSeries>
+#include <QTableWidget>
 #include <QChartView>
 #include <QDir>
 #include <QFileInfo>
@@ -42,24 +47,12 @@ private slots:
     void plotsTheBudgetAndExportsIt();
     void badSizesAreRefused();
     void aUnitThatCannotBeRefittedSaysWhy();
+    void blindRelabelsArePlottedBesideTheDraws();
     void closingWhileComputingIsSafe();
 
 private:
-    //! Where figures go: SHIFTSCOPE_TEST_FIGURES when set, else a temporary folder.
-    QString figurePath(const QString &name) const
-    {
-        const QString kept = qEnvironmentVariable("SHIFTSCOPE_TEST_FIGURES");
-        return QDir(kept.isEmpty() ? m_dir.path() : kept).filePath(name);
-    }
-    //! The dialog as it shows on screen, when figures are kept.
-    void grab(QDialog &dialog, const QString &name) const
-    {
-        if (qEnvironmentVariableIsEmpty("SHIFTSCOPE_TEST_FIGURES"))
-            return;
-        dialog.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-        QVERIFY(dialog.grab().save(figurePath(name)));
-    }
+    QString figurePath(const QString &name) const { return test::figurePath(m_dir.path(), name); }
+    void grab(QWidget &widget, const QString &name) const { QVERIFY(grabWhenAsked(widget, name)); }
 
     QTemporaryDir m_dir;
     fs::path m_ws;
@@ -68,18 +61,9 @@ private:
 
 void TestLabelBudget::initTestCase()
 {
-    registerEngineCommands();
-    const fs::path root = m_dir.path().toStdString();
-    const fs::path model = writeCharModel(root / "model");
-    // A probe trained where the marker always opens the preferred response, evaluated where half the pairs are
-    // shouted with the marker on the other response.
-    importCuedAndMixed(root);
-    m_ws = root / "w.sqlite";
-    std::ostringstream out, err;
-    const int code = runCli({"--workspace", m_ws.string(), "run", "--model", model.string(), "--intervention",
-                             "linear_probe", "--shifts", "cued:mixed", "--seed", "1", "--param", "C=100"},
-                            out, err);
-    QVERIFY2(code == 0, (out.str() + err.str()).c_str());
+    std::string error;
+    m_ws = makeProbeWorkspace(m_dir.path().toStdString(), error);
+    QVERIFY2(error.empty(), error.c_str());
 }
 
 void TestLabelBudget::theTrustBarOpensIt()
@@ -200,6 +184,48 @@ void TestLabelBudget::aUnitThatCannotBeRefittedSaysWhy()
              qPrintable(dialog.message()->text()));
     QVERIFY2(dialog.message()->text().contains(QStringLiteral("zero_shot")), qPrintable(dialog.message()->text()));
     grab(dialog, QStringLiteral("labelbudget-error.png"));
+}
+
+void TestLabelBudget::blindRelabelsArePlottedBesideTheDraws()
+{
+    Workspace ws = Workspace::open(m_ws);
+    LabelBudgetDialog dialog(&ws, m_probe);
+    dialog.ksEdit()->setText(QStringLiteral("0, 10"));
+    dialog.repeatsBox()->setValue(2);
+    dialog.relabelsBox()->setChecked(true);
+    // Nothing judged yet: the dialog says what to do.
+    dialog.computeButton()->click();
+    dialog.wait();
+    QTRY_VERIFY(dialog.computeButton()->isEnabled());
+    QVERIFY2(dialog.message()->text().contains(QStringLiteral("blind relabelling")),
+             qPrintable(dialog.message()->text()));
+
+    // Twelve pairs of mixed judged, three of them against the dataset.
+    const auto mixed = ws.examples("mixed", Split::Test);
+    for (std::size_t i = 0; i < 12; ++i) {
+        RelabelJudgement judgement;
+        judgement.distribution = "mixed";
+        judgement.exampleHash = mixed[i].contentHash();
+        judgement.dispreferredPosition = 1 - mixed[i].preferredIndex();
+        judgement.annotator = "ann";
+        judgement.choice = i < 3 ? RelabelChoice::Dispreferred : RelabelChoice::Preferred;
+        AuditStore(ws).saveJudgement(judgement);
+    }
+    QSignalSpy computed(&dialog, &LabelBudgetDialog::computed);
+    dialog.computeButton()->click();
+    QVERIFY2(computed.wait(120000), qPrintable(dialog.message()->text() + dialog.outcome()->text()));
+    QVERIFY(dialog.result()->relabelled.has_value());
+    QCOMPARE(dialog.result()->relabelled->pairs, 12);
+    QCOMPARE(dialog.result()->relabelled->againstDataset, 3);
+    QScatterSeries *relabelled = dialog.relabelledSeries();
+    QVERIFY(relabelled->isVisible());
+    QCOMPARE(relabelled->count(), 1);
+    QCOMPARE(relabelled->at(0).x(), 12.0);
+    QCOMPARE(relabelled->at(0).y(), 100 * dialog.result()->relabelled->accuracy);
+    QCOMPARE(dialog.figures()->rowCount(), 3); // k = 0, k = 10, the judged pairs
+    QVERIFY2(dialog.outcome()->text().contains(QStringLiteral("3 against the dataset")),
+             qPrintable(dialog.outcome()->text()));
+    grab(dialog, QStringLiteral("labelbudget-relabels.png"));
 }
 
 void TestLabelBudget::closingWhileComputingIsSafe()

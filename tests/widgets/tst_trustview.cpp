@@ -1,6 +1,7 @@
 // The Disagreements view's trust: a run's evaluation is assessed off the GUI thread, the table sorts and filters by
 // trust, and the least trusted pairs go to the review queue; the model stays a valid item model throughout.
 #include "core/enginetestmodels.h" // first: it includes ATen before Qt
+#include "probeworkspace.h"
 
 #include "cli/commandtable.h"
 #include "core/craftedexamples.h"
@@ -47,16 +48,9 @@ private:
 
 void TestTrustView::initTestCase()
 {
-    registerEngineCommands();
-    const fs::path root = m_dir.path().toStdString();
-    const fs::path model = writeCharModel(root / "model");
-    importCuedAndMixed(root);
-    m_ws = root / "w.sqlite";
-    std::ostringstream out, err;
-    const int code = runCli({"--workspace", m_ws.string(), "run", "--model", model.string(), "--intervention",
-                             "linear_probe", "--shifts", "cued:mixed", "--seed", "1", "--param", "C=100"},
-                            out, err);
-    QVERIFY2(code == 0, (out.str() + err.str()).c_str());
+    std::string error;
+    m_ws = makeProbeWorkspace(m_dir.path().toStdString(), error);
+    QVERIFY2(error.empty(), error.c_str());
 }
 
 void TestTrustView::assessesSortsFiltersAndQueues()

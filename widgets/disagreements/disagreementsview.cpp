@@ -3,6 +3,7 @@
 #include "data/worddiff.h"
 #include "results/evaluationcomparison.h"
 #include "widgets/disagreements/disagreementmodel.h"
+#include "widgets/disagreements/tokenevidencedialog.h"
 #include "widgets/disagreements/trustbar.h"
 #include "analysis/attribution.h"
 #include "widgets/shell/backgroundtask.h"
@@ -219,6 +220,8 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     connect(m_pairView, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
         if (url.scheme() == QStringLiteral("attribute"))
             attribute(url.path().toInt());
+        else if (url.scheme() == QStringLiteral("tokens"))
+            showTokens(url.path().toInt());
     });
     connect(m_trust, &TrustBar::cleared, this, [this] {
         m_model->setTrust({});
@@ -563,6 +566,16 @@ void DisagreementsView::attribute(int pairIndex)
     m_attribution->start();
 }
 
+void DisagreementsView::showTokens(int pairIndex)
+{
+    const auto &subject = m_trust->subject();
+    if (!subject || !m_context->workspace())
+        return;
+    auto *dialog = new TokenEvidenceDialog(m_context->workspace(), *subject, pairIndex, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
 void DisagreementsView::waitForAttribution()
 {
     if (m_attribution)
@@ -622,6 +635,11 @@ void DisagreementsView::showPair(int pairIndex)
                                                        "lat_stim_2",   "lora", "prompt_tuning"};
     if (subject && attributable.contains(subject->intervention))
         html += tr("<p><a href=\"attribute:%1\">Which source pairs taught %2 this score?</a></p>")
+                    .arg(pairIndex)
+                    .arg(subject->label.toHtmlEscaped());
+    if (subject)
+        html += tr("<p><a href=\"tokens:%1\">Token by token…</a> (each token's part in the scores of zero-shot "
+                   "and %2)</p>")
                     .arg(pairIndex)
                     .arg(subject->label.toHtmlEscaped());
     m_pairHtml = html;

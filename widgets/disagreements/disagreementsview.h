@@ -86,8 +86,11 @@ private:
     //! Points the trust bar at the first checked evaluation when it is a run's.
     void updateTrustSubject();
     void showTrust();
-    //! Lists, under the pair, the source pairs that pushed the first evaluation's score on it (linear_probe).
+    //! Lists, under the pair, the source pairs that pushed the first evaluation's score on it (probes, lora,
+    //! prompt_tuning).
     void attribute(int pairIndex);
+    //! Opens, beside the view, the pair read token by token by zero-shot and the first evaluation's unit.
+    void showTokens(int pairIndex);
 
     ResultsContext *m_context;
     QComboBox *m_distribution;

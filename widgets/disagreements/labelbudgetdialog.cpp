@@ -8,6 +8,7 @@
 #include "workspace/workspace.h"
 
 #include <QAreaSeries>
+#include <QCheckBox>
 #include <QChart>
 #include <QChartView>
 #include <QDialogButtonBox>
@@ -95,6 +96,7 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
       m_subject(std::move(subject)),
       m_ks(new QLineEdit(QStringLiteral("0, 5, 10, 20, 50"), this)),
       m_repeats(new QSpinBox(this)),
+      m_relabels(new QCheckBox(tr("With the blind relabels"), this)),
       m_compute(new QPushButton(tr("Compute"), this)),
       m_stop(new QPushButton(tr("Stop"), this)),
       m_export(new QPushButton(tr("Export figure…"), this)),
@@ -108,6 +110,7 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
       m_high(new QLineSeries(this)),
       m_band(new QAreaSeries(m_high, m_low)),
       m_chance(new QLineSeries(this)),
+      m_relabelled(new QScatterSeries(this)),
       m_figures(new QTableWidget(0, 4, this)),
       m_outcome(new QLabel(this))
 {
@@ -117,6 +120,9 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
     m_repeats->setRange(1, 1000);
     m_repeats->setValue(10);
     m_repeats->setToolTip(tr("Seeded draws of the k pairs for each k > 0 (k = 0 has a single one)"));
+    m_relabels->setToolTip(tr("Also refit once with the %1 pairs blind relabelling judged, each labelled with the "
+                              "response its annotators preferred")
+                               .arg(qs(m_subject.target)));
     m_compute->setDefault(true);
     m_stop->setEnabled(false);
     m_stop->setToolTip(tr("Stop reading activations; once the refits have begun they run to the end"));
@@ -147,6 +153,9 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
     chart->addSeries(m_chance);
     chart->addSeries(m_mean);
     chart->addSeries(m_points);
+    chart->addSeries(m_relabelled);
+    m_relabelled->setName(tr("Blind relabels"));
+    m_relabelled->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
     auto *x = new QValueAxis;
     x->setTickType(QValueAxis::TicksDynamic);
     x->setTickAnchor(0);
@@ -194,6 +203,8 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
     inputs->addSpacing(12);
     inputs->addWidget(new QLabel(tr("Draws per k"), this));
     inputs->addWidget(m_repeats);
+    inputs->addSpacing(12);
+    inputs->addWidget(m_relabels);
     inputs->addSpacing(12);
     inputs->addWidget(m_compute);
     inputs->addWidget(m_stop);
@@ -267,6 +278,7 @@ void LabelBudgetDialog::compute()
     request.target = m_subject.target;
     request.ks = ks;
     request.repeats = m_repeats->value();
+    request.relabels = m_relabels->isChecked();
     const std::filesystem::path path = m_workspace->path();
     auto result = std::make_shared<LabelBudget>();
     m_compute->setEnabled(false);
@@ -283,17 +295,7 @@ void LabelBudgetDialog::compute()
         *result = labelBudget(ws, request);
                                     }),
                                 this);
-    connect(m_task, &BackgroundTask::progress, this, [this](qint64 done, qint64 total, const QString &stage, double) {
-        // Reading activations reports chunks; the refits that follow do not, so the bar turns busy then.
-        if (total > 0 && done < total) {
-            m_progress->setRange(0, int(std::min<qint64>(total, 1 << 30)));
-            m_progress->setValue(int(std::min<qint64>(done, 1 << 30)));
-            m_outcome->setText(tr("%1: %2 of %3…").arg(stage.toHtmlEscaped()).arg(done).arg(total));
-        } else {
-            m_progress->setRange(0, 0);
-            m_outcome->setText(tr("Refitting %1 for each k…").arg(m_subject.label.toHtmlEscaped()));
-        }
-    });
+    m_task->showProgressIn(m_progress, m_outcome);
     connect(m_task, &BackgroundTask::failed, this, [this](const QString &message) {
         m_result.reset();
         m_export->setEnabled(false);
@@ -363,7 +365,24 @@ void LabelBudgetDialog::showBudget(const LabelBudget &budget)
     m_points->replace(mean);
     m_low->replace(low);
     m_high->replace(high);
-    const double first = mean.front().x(), last = mean.back().x();
+    double first = mean.front().x(), last = mean.back().x();
+    m_relabelled->clear();
+    if (const auto &r = budget.relabelled) {
+        m_relabelled->append(double(r->pairs), 100 * r->accuracy);
+        m_relabelled->setName(tr("Blind relabels (%n pairs)", nullptr, r->pairs));
+        first = std::min(first, double(r->pairs));
+        last = std::max(last, double(r->pairs));
+        const int at = m_figures->rowCount();
+        m_figures->setRowCount(at + 1);
+        const QStringList cells = {tr("%1 judged").arg(r->pairs), percent(r->accuracy), QStringLiteral("–"),
+                                   QStringLiteral("1")};
+        for (int c = 0; c < int(cells.size()); ++c) {
+            auto *item = new QTableWidgetItem(cells[c]);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_figures->setItem(at, c, item);
+        }
+    }
+    m_relabelled->setVisible(budget.relabelled.has_value());
     const double pad = std::max(0.5, (last - first) * 0.03);
     m_chance->replace(QList<QPointF>{{first - pad, 50}, {last + pad, 50}});
     auto *x = qobject_cast<QValueAxis *>(m_chartView->chart()->axes(Qt::Horizontal).value(0));
@@ -379,6 +398,12 @@ void LabelBudgetDialog::showBudget(const LabelBudget &budget)
                     .arg(percent(none.mean), qs(m_subject.target).toHtmlEscaped())
                     .arg(budget.points.back().k)
                     .arg(percent(budget.points.back().mean));
+    if (const auto &r = budget.relabelled)
+        text += tr(" With the %1 blind-relabelled pairs as their annotators labelled them (%2 against the dataset): "
+                   "<b>%3</b>.")
+                    .arg(r->pairs)
+                    .arg(r->againstDataset)
+                    .arg(percent(r->accuracy));
     if (skipped > 0)
         text += tr(" %n k left no pair to score and is not plotted.", nullptr, skipped);
     m_outcome->setText(text);
@@ -405,6 +430,9 @@ void LabelBudgetDialog::restyle()
     for (QLegendMarker *marker : chart->legend()->markers(m_points))
         marker->setVisible(false); // the mean's line stands for both
     m_chance->setPen(QPen(QColor(0x707070), large ? 3 : 1.5, Qt::DashLine));
+    m_relabelled->setColor(seriesColour(1));
+    m_relabelled->setBorderColor(Qt::white);
+    m_relabelled->setMarkerSize(large ? 22 : 14);
 }
 
 bool LabelBudgetDialog::exportFigure(const QString &path, QSize size, QString *error)

@@ -7,6 +7,7 @@
 #include <memory>
 
 class QAreaSeries;
+class QCheckBox;
 class QChartView;
 class QLabel;
 class QLineEdit;
@@ -33,6 +34,10 @@ public:
 
     QLineEdit *ksEdit() const { return m_ks; }
     QSpinBox *repeatsBox() const { return m_repeats; }
+    //! Also refit with the blind relabelling's judged pairs, labelled as their annotators chose.
+    QCheckBox *relabelsBox() const { return m_relabels; }
+    //! The refit with the blind relabels, a single point at k = the judged pairs.
+    QScatterSeries *relabelledSeries() const { return m_relabelled; }
     QPushButton *computeButton() const { return m_compute; }
     QPushButton *stopButton() const { return m_stop; }
     QPushButton *exportButton() const { return m_export; }
@@ -75,6 +80,7 @@ private:
     TrustSubject m_subject;
     QLineEdit *m_ks;
     QSpinBox *m_repeats;
+    QCheckBox *m_relabels;
     QPushButton *m_compute;
     QPushButton *m_stop;
     QPushButton *m_export;
@@ -88,6 +94,7 @@ private:
     QLineSeries *m_high;
     QAreaSeries *m_band;
     QLineSeries *m_chance;
+    QScatterSeries *m_relabelled;
     QTableWidget *m_figures;
     QLabel *m_outcome;
     std::shared_ptr<LabelBudget> m_result;

@@ -5,6 +5,8 @@
 #include "widgets/shell/qtconvert.h"
 #include "util/errors.h"
 
+#include <QLabel>
+#include <QProgressBar>
 #include <QThread>
 
 namespace shiftscope {
@@ -19,6 +21,21 @@ BackgroundTask::Work BackgroundTask::inWorkspace(std::filesystem::path path,
         work(workspace, progress);
         return std::string();
     };
+}
+
+void BackgroundTask::showProgressIn(QProgressBar *bar, QLabel *label)
+{
+    connect(this, &BackgroundTask::progress, bar,
+            [bar, label](qint64 done, qint64 total, const QString &stage, double) {
+        if (total > 0 && done < total) {
+            bar->setRange(0, int(std::min<qint64>(total, 1 << 30)));
+            bar->setValue(int(std::min<qint64>(done, 1 << 30)));
+            label->setText(tr("%1: %2 of %3…").arg(stage.toHtmlEscaped()).arg(done).arg(total));
+        } else {
+            bar->setRange(0, 0);
+            label->setText(tr("%1…").arg(stage.toHtmlEscaped()));
+        }
+    });
 }
 
 BackgroundTask::~BackgroundTask()

@@ -9,6 +9,8 @@
 #include <functional>
 #include <string>
 
+class QLabel;
+class QProgressBar;
 class QThread;
 
 namespace shiftscope {
@@ -31,6 +33,10 @@ public:
     //! the summary is empty.
     static Work inWorkspace(std::filesystem::path path,
                             std::function<void(Workspace &, const ProgressCallback &)> work);
+
+    //! Shows the progress in `bar` and `label` ("stage: done of total…"; busy with "stage…" while the total is
+    //! unknown), for as long as both live.
+    void showProgressIn(QProgressBar *bar, QLabel *label);
 
     void start();
     void cancel() { m_cancelled = true; }

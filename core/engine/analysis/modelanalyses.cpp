@@ -184,9 +184,11 @@ TokenTrack probeTrack(const InterventionContext &context, Intervention &interven
     track.quantity = linear ? "probe logit" : "mean cosine";
     track.note = linear ? "the probe's logit of each token's residual activation at its layer (its preference compares "
                           "the last tokens' logits)"
-                        : "the mean cosine between each token's features on the probe's units and their directions "
-                          "(its preference compares the last tokens' features)";
+                        : "the mean cosine between each token's features on the probe's units and their directions; "
+                          "the totals are ± the mean cosine of the last tokens' difference, which the pair score "
+                          "(1 + it) / 2 calibrates";
     c10::InferenceMode inference;
+    std::pair<at::Tensor, at::Tensor> last[2]; // the last token's hidden states and head outputs
     for (int side = 0; side < 2; ++side) {
         const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
         const std::vector<int> full = session->readerTokens(reader.text(example, response), reader.appendEos);
@@ -208,6 +210,14 @@ TokenTrack probeTrack(const InterventionContext &context, Intervention &interven
         track.tokens[std::size_t(side)] = tokenTexts(*session, std::vector<int>(ids.begin() + first, ids.end()));
         track.values[std::size_t(side)] = values;
         track.total[std::size_t(side)] = values.empty() ? 0.0 : values.back();
+        last[side] = {result.hiddenStates.select(0, 0).narrow(0, length - first - 1, 1),
+                      directions ? result.headOutputs.select(0, 0).narrow(0, length - first - 1, 1) : at::Tensor()};
+    }
+    if (directions) {
+        // The pair's score: the mean cosine of the last tokens' difference with the directions, ± for each side.
+        const double cosine =
+            directions->tokenCosines(last[0].first - last[1].first, last[0].second - last[1].second).front();
+        track.total = {cosine, -cosine};
     }
     return track;
 }
@@ -276,8 +286,8 @@ void installModelAnalyses()
     });
     setAttributionProvider(attribute);
     setTokenEvidenceProvider(readTokens);
-    setLabelBudgetProvider(
-        [](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const LabelBudgetRequest &request) {
+    setLabelBudgetProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit,
+                              const LabelBudgetRequest &request, const std::vector<LabelDraw> &draws) {
         if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention))
             throw notAnalysed(workspace, run, "a label budget", unit.intervention,
                               std::string("linear_probe, ") + kDirectionProbes);
@@ -285,13 +295,10 @@ void installModelAnalyses()
             analysisContext(workspace, run, unit, request.device, request.progress, request.target);
         const auto train = workspace.examples(unit.trainDistribution, Split::Train);
         const auto target = workspace.examples(request.target, Split::Test);
-        if (unit.intervention == "linear_probe") {
-            LinearProbeIntervention probe; // refitted from the cache: nothing of the trained one is needed
-            return probe.labelBudget(context, train, target, request.ks, request.repeats, run.seed);
-        }
         const auto intervention = loadedUnit(context, run, unit);
-        return dynamic_cast<DirectionProbeIntervention &>(*intervention)
-            .labelBudget(context, train, target, request.ks, request.repeats, run.seed);
+        if (auto *probe = dynamic_cast<LinearProbeIntervention *>(intervention.get()))
+            return probe->labelBudget(context, train, target, draws);
+        return dynamic_cast<DirectionProbeIntervention &>(*intervention).labelBudget(context, train, target, draws);
     });
     setCueErasureProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit, const CueRequest &request,
                              const Cue &cue) -> std::optional<std::pair<std::vector<double>, std::string>> {

@@ -15,7 +15,9 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <random>
+#include <set>
 
 namespace shiftscope {
 
@@ -384,61 +386,58 @@ std::vector<double> DirectionProbeIntervention::erasedPredictions(
     return out;
 }
 
-std::vector<std::vector<double>> DirectionProbeIntervention::labelBudget(const InterventionContext &context,
-                                                                         const std::vector<Example> &trainExamples,
-                                                                         const std::vector<Example> &examples,
-                                                                         const std::vector<int> &ks, int repeats,
-                                                                         std::uint64_t seed)
+std::vector<double> DirectionProbeIntervention::labelBudget(const InterventionContext &context,
+                                                            const std::vector<Example> &trainExamples,
+                                                            const std::vector<Example> &examples,
+                                                            const std::vector<std::vector<std::pair<int, int>>> &draws)
 {
     at::NoGradGuard noGrad;
-    const std::vector<Example> train = firstExamples(context, trainExamples);
-    const double trained = double(onePairPerExample(train, context.seed).size());
+    const double trained = double(onePairPerExample(firstExamples(context, trainExamples), context.seed).size());
     const at::Tensor selected = at::tensor(m_units, at::kLong);
     const at::Tensor stored = m_directions.to(at::kDouble);
 
-    // Each labelled target example: its pairs' feature differences on the selected units.
+    // Each labelled target example's features on the selected units, (responses, units, dim), by position.
     const std::vector<std::size_t> labelled = labelledIndices(examples);
     const auto feats = features(context, context.evalDistribution, "test", context.evalDataHash, examples, labelled);
-    std::vector<at::Tensor> differences; // per labelled example, (its pairs, units, dim)
-    for (std::size_t k = 0; k < labelled.size(); ++k) {
+    std::map<int, std::pair<std::size_t, at::Tensor>> target;
+    for (std::size_t k = 0; k < labelled.size(); ++k)
+        target.emplace(examples[labelled[k]].position,
+                       std::pair{labelled[k], feats[k].index_select(1, selected).to(at::kDouble)});
+    // The differences of an example's pairs when `preferred` is its preferred response, (pairs, units, dim).
+    auto differences = [](const at::Tensor &f, int preferred) {
         std::vector<at::Tensor> rows;
-        for (const PairRef &p : pairsInOrder({examples[labelled[k]]}))
-            rows.push_back(
-                (feats[k][p.preferredIndex] - feats[k][p.dispreferredIndex]).index_select(0, selected).to(at::kDouble));
-        differences.push_back(at::stack(rows));
-    }
+        for (std::int64_t r = 0; r < f.size(0); ++r)
+            if (r != preferred)
+                rows.push_back(f[preferred] - f[r]);
+        return at::stack(rows);
+    };
 
-    std::vector<std::vector<double>> accuracies;
-    for (const int k : ks) {
-        std::vector<double> draws;
-        for (int repeat = 0; repeat < (k == 0 ? 1 : repeats); ++repeat) {
-            reportProgress(context.progress, std::int64_t(accuracies.size()), std::int64_t(ks.size()),
-                           "refitting " + name() + " with " + std::to_string(k) + " labelled target examples");
-            std::vector<std::size_t> order(labelled.size());
-            for (std::size_t i = 0; i < order.size(); ++i)
-                order[i] = i;
-            std::mt19937_64 rng(seed + std::uint64_t(repeat) * 1000003u + std::uint64_t(k));
-            std::shuffle(order.begin(), order.end(), rng);
-            const auto added = std::size_t(std::min<int>(k, int(order.size()) - 1));
-            at::Tensor sum = stored * trained;
-            double count = trained;
-            for (std::size_t i = 0; i < added; ++i) {
-                sum = sum + differences[order[i]].sum(0);
-                count += double(differences[order[i]].size(0));
-            }
-            m_directions = (sum / count).to(at::kFloat);
-            if (added == 0)
-                m_directions = stored.to(at::kFloat); // the probe exactly as trained
-            double right = 0, pairs = 0;
-            for (std::size_t i = added; i < order.size(); ++i)
-                for (std::int64_t p = 0; p < differences[order[i]].size(0); ++p) {
-                    const double s = score(differences[order[i]][p]);
-                    right += (m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s) >= 0.5;
-                    ++pairs;
-                }
-            draws.push_back(pairs > 0 ? right / pairs : NAN);
+    std::vector<double> accuracies;
+    for (const auto &draw : draws) {
+        reportProgress(context.progress, std::int64_t(accuracies.size()), std::int64_t(draws.size()),
+                       "refitting " + name() + " with " + std::to_string(draw.size()) + " labelled target examples");
+        at::Tensor sum = stored * trained;
+        double count = trained;
+        std::set<int> added;
+        for (const auto &[position, preferred] : draw) {
+            const at::Tensor d = differences(target.at(position).second, preferred);
+            sum = sum + d.sum(0);
+            count += double(d.size(0));
+            added.insert(position);
         }
-        accuracies.push_back(std::move(draws));
+        m_directions = draw.empty() ? stored.to(at::kFloat) : (sum / count).to(at::kFloat);
+        double right = 0, pairs = 0;
+        for (const auto &[position, entry] : target) {
+            if (added.count(position))
+                continue;
+            const at::Tensor d = differences(entry.second, examples[entry.first].preferredIndex());
+            for (std::int64_t p = 0; p < d.size(0); ++p) {
+                const double s = score(d[p]);
+                right += (m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s) >= 0.5;
+                ++pairs;
+            }
+        }
+        accuracies.push_back(pairs > 0 ? right / pairs : NAN);
     }
     m_directions = stored.to(at::kFloat);
     return accuracies;

@@ -70,14 +70,13 @@ public:
                                           const std::vector<Example> &examples, const std::vector<PairRef> &pairs,
                                           const std::function<double(const std::string &)> &conceptOf);
 
-    //! Target accuracy after adding k labelled target examples to a loaded probe's training pairs, for each k of
-    //! `ks`: `repeats` seeded draws of k examples of `examples` (the evaluated split); each drawn example's pairs
-    //! join the class means, n·v + Σ c over n + added pairs (the units and the calibration stay), and the pairs of
-    //! the examples not drawn are scored. Returns, per k, the accuracy of each draw (k = 0: the probe as trained).
-    std::vector<std::vector<double>> labelBudget(const InterventionContext &context,
-                                                 const std::vector<Example> &trainExamples,
-                                                 const std::vector<Example> &examples, const std::vector<int> &ks,
-                                                 int repeats, std::uint64_t seed);
+    //! Target accuracy after adding labelled target examples to a loaded probe's training pairs, one figure per
+    //! draw (as LinearProbeIntervention::labelBudget): each drawn example's pairs join the class means,
+    //! n·v + Σ c over n + added pairs (the units and the calibration stay), and the pairs of the labelled examples
+    //! the draw does not hold are scored. An empty draw scores the probe as trained.
+    std::vector<double> labelBudget(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                    const std::vector<Example> &examples,
+                                    const std::vector<std::vector<std::pair<int, int>>> &draws);
 
     const Recipe &recipe() const { return m_recipe; }
     //! A loaded probe's reading of single texts at several positions: the mean cosine between each position's

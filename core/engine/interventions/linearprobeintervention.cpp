@@ -11,7 +11,9 @@
 
 #include <ATen/ATen.h>
 #include <algorithm>
+#include <map>
 #include <random>
+#include <set>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -162,25 +164,25 @@ LinearProbeIntervention::contributions(const InterventionContext &context, const
     return out;
 }
 
-std::vector<std::vector<double>> LinearProbeIntervention::labelBudget(const InterventionContext &context,
-                                                                      const std::vector<Example> &trainExamples,
-                                                                      const std::vector<Example> &examples,
-                                                                      const std::vector<int> &ks, int repeats,
-                                                                      std::uint64_t seed)
+std::vector<double> LinearProbeIntervention::labelBudget(const InterventionContext &context,
+                                                         const std::vector<Example> &trainExamples,
+                                                         const std::vector<Example> &examples,
+                                                         const std::vector<std::vector<std::pair<int, int>>> &draws)
 {
     at::NoGradGuard noGrad;
     if (!m_cache)
         m_cache = makeActivationCache(context);
     const std::int64_t l = layer(context);
     const double c = realParameter(context, "C", 1e-9, 1e9);
-    // Each example's responses (rows) with their labels, from the cache; the source as train() read it.
+    // Each example's responses (rows), from the cache; the source as train() read it.
     auto responsesOf = [&](const std::string &distribution, const std::string &split, const std::string &hash,
                            const std::vector<Example> &split_examples) {
         const std::vector<std::size_t> indices = labelledIndices(split_examples);
         const auto read = m_cache->read(distribution, split, hash, split_examples, {}, indices, context.progress);
-        std::vector<std::pair<std::size_t, at::Tensor>> out;
+        std::map<int, std::pair<std::size_t, at::Tensor>> out; // by position: (index, rows)
         for (std::size_t k = 0; k < indices.size(); ++k)
-            out.emplace_back(indices[k], read[k].residual.select(1, l).to(at::kDouble));
+            out.emplace(split_examples[indices[k]].position,
+                        std::pair{indices[k], read[k].residual.select(1, l).to(at::kDouble)});
         return out;
     };
     const std::vector<Example> train = firstExamples(context, trainExamples);
@@ -188,49 +190,47 @@ std::vector<std::vector<double>> LinearProbeIntervention::labelBudget(const Inte
     const auto target = responsesOf(context.evalDistribution, "test", context.evalDataHash, examples);
     std::vector<at::Tensor> sourceRows;
     std::vector<double> sourceLabels;
-    for (const auto &[index, x] : source) {
-        sourceRows.push_back(x);
-        for (int r = 0; r < x.size(0); ++r)
-            sourceLabels.push_back(r == train[index].preferredIndex() ? 1.0 : 0.0);
+    for (const auto &[position, entry] : source) {
+        sourceRows.push_back(entry.second);
+        for (int r = 0; r < entry.second.size(0); ++r)
+            sourceLabels.push_back(r == train[entry.first].preferredIndex() ? 1.0 : 0.0);
     }
 
-    std::vector<std::vector<double>> accuracies;
-    for (const int k : ks) {
-        std::vector<double> draws;
-        for (int repeat = 0; repeat < (k == 0 ? 1 : repeats); ++repeat) {
-            reportProgress(context.progress, std::int64_t(accuracies.size()), std::int64_t(ks.size()),
-                           "refitting linear_probe with " + std::to_string(k) + " labelled target examples");
-            std::vector<std::size_t> order(target.size());
-            for (std::size_t i = 0; i < order.size(); ++i)
-                order[i] = i;
-            std::mt19937_64 rng(seed + std::uint64_t(repeat) * 1000003u + std::uint64_t(k));
-            std::shuffle(order.begin(), order.end(), rng);
-            const auto added = std::size_t(std::min<int>(k, int(order.size()) - 1));
-            std::vector<at::Tensor> rows = sourceRows;
-            std::vector<double> labels = sourceLabels;
-            for (std::size_t i = 0; i < added; ++i) {
-                const auto &[index, x] = target[order[i]];
-                rows.push_back(x);
-                for (int r = 0; r < x.size(0); ++r)
-                    labels.push_back(r == examples[index].preferredIndex() ? 1.0 : 0.0);
-            }
-            const at::Tensor xs = at::cat(rows);
-            const at::Tensor mean = xs.mean(0), scale = xs.std(0).clamp_min(1e-6);
-            const LogisticModel probe = fitLogistic((xs - mean) / scale, at::tensor(labels, at::kDouble), 1.0 / c);
-            double right = 0, pairs = 0;
-            for (std::size_t i = added; i < order.size(); ++i) {
-                const auto &[index, x] = target[order[i]];
-                const at::Tensor z = at::mv((x - mean) / scale, probe.weights); // (responses)
-                const int preferred = examples[index].preferredIndex();
-                for (int r = 0; r < x.size(0); ++r)
-                    if (r != preferred) {
-                        right += z[preferred].item<double>() >= z[r].item<double>();
-                        ++pairs;
-                    }
-            }
-            draws.push_back(pairs > 0 ? right / pairs : NAN);
+    std::vector<double> accuracies;
+    for (const auto &draw : draws) {
+        reportProgress(context.progress, std::int64_t(accuracies.size()), std::int64_t(draws.size()),
+                       "refitting linear_probe with " + std::to_string(draw.size()) + " labelled target examples");
+        std::vector<at::Tensor> rows = sourceRows;
+        std::vector<double> labels = sourceLabels;
+        std::set<int> added;
+        for (const auto &[position, preferred] : draw) {
+            const at::Tensor &x = target.at(position).second;
+            rows.push_back(x);
+            for (int r = 0; r < x.size(0); ++r)
+                labels.push_back(r == preferred ? 1.0 : 0.0);
+            added.insert(position);
         }
-        accuracies.push_back(std::move(draws));
+        LogisticModel probe{m_weights, 0.0};
+        at::Tensor mean = m_mean, scale = m_scale;
+        if (!draw.empty()) {
+            const at::Tensor xs = at::cat(rows);
+            mean = xs.mean(0);
+            scale = xs.std(0).clamp_min(1e-6);
+            probe = fitLogistic((xs - mean) / scale, at::tensor(labels, at::kDouble), 1.0 / c);
+        }
+        double right = 0, pairs = 0;
+        for (const auto &[position, entry] : target) {
+            if (added.count(position))
+                continue;
+            const at::Tensor z = at::mv((entry.second - mean) / scale, probe.weights); // (responses)
+            const int preferred = examples[entry.first].preferredIndex();
+            for (int r = 0; r < entry.second.size(0); ++r)
+                if (r != preferred) {
+                    right += z[preferred].item<double>() >= z[r].item<double>();
+                    ++pairs;
+                }
+        }
+        accuracies.push_back(pairs > 0 ? right / pairs : NAN);
     }
     return accuracies;
 }

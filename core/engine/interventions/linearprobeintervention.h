@@ -35,13 +35,13 @@ public:
                                                     const std::vector<Example> &trainExamples,
                                                     const std::vector<Example> &examples, const PairRef &pair);
 
-    //! Target accuracy after refitting the probe with k labelled target examples added to its training responses,
-    //! for each k of `ks`: `repeats` seeded draws of k examples from `examples` (the evaluated split), each scored
-    //! on the pairs of the examples not drawn. Returns, per k, the accuracy of each draw.
-    std::vector<std::vector<double>> labelBudget(const InterventionContext &context,
-                                                 const std::vector<Example> &trainExamples,
-                                                 const std::vector<Example> &examples, const std::vector<int> &ks,
-                                                 int repeats, std::uint64_t seed);
+    //! Target accuracy after refitting the probe with labelled target examples added to its training responses,
+    //! one figure per draw: each draw lists examples of `examples` (the evaluated split) by position with the
+    //! response labelled preferred, and is scored on the pairs of the labelled examples it does not hold. An empty
+    //! draw scores the loaded probe as trained.
+    std::vector<double> labelBudget(const InterventionContext &context, const std::vector<Example> &trainExamples,
+                                    const std::vector<Example> &examples,
+                                    const std::vector<std::vector<std::pair<int, int>>> &draws);
 
     //! The probe refitted after erasing a concept from its activations: a least-squares concept eraser
     //! (ConceptEraser) is fitted on the training responses, whose concept values `conceptOf` gives from their text,
