@@ -41,7 +41,8 @@ TokenEvidence tokenEvidence(Workspace &workspace, const TokenEvidenceRequest &re
         }
     // The base model's own preference, then each unit of the run that trained on the source (the run's
     // intervention, and any other it holds for the shift).
-    evidence.tracks.push_back(provider()(workspace, run, nullptr, request));
+    if (TokenTrack zeroShot = provider()(workspace, run, nullptr, request); !zeroShot.intervention.empty())
+        evidence.tracks.push_back(std::move(zeroShot));
     std::vector<const RunUnit *> units = {&unit};
     for (const RunUnit &other : run.units)
         if (&other != &unit && other.trainDistribution == request.source && !other.trainDistribution.empty())

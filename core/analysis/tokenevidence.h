@@ -41,12 +41,13 @@ struct TokenEvidence {
     PairRef pair;
     std::string prompt;
     std::array<std::string, 2> responses; //!< preferred, dispreferred
-    std::vector<TokenTrack> tracks;       //!< zero_shot first, then the run's units on the shift
+    //! zero_shot first (unless the model is a sequence classifier), then the run's units on the shift
+    std::vector<TokenTrack> tracks;
 };
 
 //! Reads one track with the model engine, which installs it (registerModelInterventions): the base model's
-//! zero-shot log-probabilities when `unit` is null, else the trained unit's per-token reading. Returns no track
-//! (nullopt-like: an empty intervention name) when the unit's intervention has no per-token reading.
+//! zero-shot log-probabilities when `unit` is null, else the unit's per-token reading. Returns a track with an empty
+//! intervention name when there is no such reading (a classifier's zero-shot, an intervention without one).
 using TokenEvidenceProvider =
     std::function<TokenTrack(Workspace &, const RunRecord &, const RunUnit *, const TokenEvidenceRequest &)>;
 void setTokenEvidenceProvider(TokenEvidenceProvider provider);

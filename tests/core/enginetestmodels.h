@@ -160,10 +160,11 @@ inline std::filesystem::path writeTinyModel(const std::filesystem::path &dir, co
 }
 
 //! A GPT-NeoX of hidden size 32 with a character tokenizer (tokenizer.json included): small and quick, wide enough
-//! for probes and adapters to learn a planted cue.
-inline std::filesystem::path writeCharModel(const std::filesystem::path &dir)
+//! for probes and adapters to learn a planted cue. With `labels`, a sequence-classification model (a reward model).
+inline std::filesystem::path writeCharModel(const std::filesystem::path &dir, int labels = 0)
 {
     TinyModel m;
+    m.labels = labels;
     m.vocab = 128;
     m.hidden = 32;
     m.intermediate = 48;

@@ -486,6 +486,20 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
                                 .arg(sigmoid(last))
                                 .arg(storedOf(runId, intervention))));
     }
+    // A sequence-classification reward model's head read at every token; the last gives its stored preference.
+    const fs::path classifier = writeCharModel(root / "classifier", 1);
+    r = cli({"run", "--model", classifier.string(), "--intervention", "reward_model", "--shifts", "plain:copied"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli({"token-evidence", "--run", "4", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    {
+        const auto e = nlohmann::json::parse(r.out);
+        const auto &track = e["tracks"].back();
+        QCOMPARE(track["intervention"].get<std::string>(), std::string("reward_model"));
+        const double last =
+            track["preferred"]["values"].back().get<double>() - track["dispreferred"]["values"].back().get<double>();
+        QVERIFY2(std::fabs(sigmoid(last) - storedOf(4, "reward_model")) < 1e-5, r.out.c_str());
+    }
     r = cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "7"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("lora: reward per token") != std::string::npos, (r.out + r.err).c_str());
     QCOMPARE(cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "99"}, ws).code, 2);

@@ -11,6 +11,7 @@
 #include "engine/interventions/modelsession.h"
 #include "engine/interventions/parameters.h"
 #include "engine/model/causallm.h"
+#include "engine/scoring/rewardscorer.h"
 #include "tokenizer/tokenizer.h"
 #include "engine/interventions/rewardmodelintervention.h"
 #include "runs/intervention.h"
@@ -135,6 +136,8 @@ TokenTrack zeroShotTrack(const RunRecord &run, const TokenEvidenceRequest &reque
                          const PairRef &pair)
 {
     const auto session = ModelSession::open(run.modelPath, request.device, run.adapterPath);
+    if (session->model().config().classifies())
+        return {}; // a reward model has no next-token probabilities
     TokenTrack track;
     track.intervention = "zero_shot";
     track.quantity = "log-probability";
@@ -222,6 +225,48 @@ TokenTrack probeTrack(const InterventionContext &context, Intervention &interven
     return track;
 }
 
+//! A sequence-classification reward model's head read at every response token (the model's own head scores every
+//! position; transformers reads it at the last), in the reward_model intervention's tokenisation.
+TokenTrack classifierTrack(const InterventionContext &context, const Example &example, const PairRef &pair)
+{
+    const auto session = ModelSession::open(context);
+    const RewardScorer scorer(session->model(), RewardScorerOptions{}); // refuses a model without the head
+    const auto label = std::int64_t(intParameter(context, "label", 0, 65535));
+    const bool appendEos = choiceParameter(context, "append_eos", {"true", "false"}) == "true";
+    const bool specialTokens = choiceParameter(context, "special_tokens", {"true", "false"}) == "true";
+    const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
+    TokenTrack track;
+    track.intervention = "reward_model";
+    track.quantity = "reward";
+    track.note = "the reward model's head read at every token of the response, as if the sequence ended there; the "
+                 "last value is the response's reward";
+    c10::InferenceMode inference;
+    for (int side = 0; side < 2; ++side) {
+        const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
+        const TokenizedExample t = RewardScorer::tokenize(session->tokenizer(), session->eosId(), example.prompt,
+                                                          {example.responses[std::size_t(response)].text}, appendEos,
+                                                          maxLength, specialTokens);
+        std::vector<int> ids = t.prompt;
+        ids.insert(ids.end(), t.responses[0].begin(), t.responses[0].end());
+        const auto length = std::int64_t(ids.size());
+        const auto first = std::min<std::int64_t>(std::int64_t(t.prompt.size()), length - 1);
+        ForwardRequest forward;
+        forward.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
+        forward.logitsFrom = first;
+        const at::Tensor logits = session->model().forward(forward).logits.select(0, 0).to(at::kCPU, at::kDouble);
+        if (label >= logits.size(1))
+            throw InputError(InputProblem{context.modelDir.string(), "label=" + std::to_string(label),
+                                          "the model's head has " + std::to_string(logits.size(1)) + " outputs",
+                                          "run reward_model with a label below that"});
+        for (std::int64_t i = first; i < length; ++i) {
+            track.tokens[std::size_t(side)].push_back(session->tokenizer().decode({ids[std::size_t(i)]}));
+            track.values[std::size_t(side)].push_back(logits[i - first][label].item<double>());
+        }
+        track.total[std::size_t(side)] = track.values[std::size_t(side)].back();
+    }
+    return track;
+}
+
 TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit *unit,
                       const TokenEvidenceRequest &request)
 {
@@ -230,6 +275,9 @@ TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit 
     const Example &example = examples[exampleIndexByPosition(examples).at(std::size_t(pair.examplePosition))];
     if (!unit)
         return zeroShotTrack(run, request, example, pair);
+    if (unit->intervention == "reward_model")
+        return classifierTrack(analysisContext(workspace, run, *unit, request.device, request.progress, request.target),
+                               example, pair);
     const bool rewardModel = unit->intervention == "lora" || unit->intervention == "prompt_tuning";
     const bool probe = unit->intervention == "linear_probe" || unit->intervention == "mms"
                     || unit->intervention == "lat_stim_1" || unit->intervention == "lat_stim_2";
