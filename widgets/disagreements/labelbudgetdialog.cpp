@@ -167,7 +167,7 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
     y->setTickAnchor(0);
     y->setTickInterval(20);
     y->setLabelFormat(QStringLiteral("%.0f"));
-    y->setTitleText(tr("Accuracy on unlabelled %1 pairs (%)").arg(qs(m_subject.target)));
+    y->setTitleText(tr("Accuracy on the unlabelled target pairs (%)"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     for (QAbstractSeries *series : chart->series()) {
