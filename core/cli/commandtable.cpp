@@ -362,7 +362,9 @@ int runCli(const std::vector<std::string> &words, std::ostream &out, std::ostrea
             << " found; nothing was changed\n";
         return ExitBadInput;
     } catch (const std::exception &e) {
-        err << "shiftscope-cli " << command->name << ": " << e.what() << "\n";
+        // The first line only: libtorch's messages go on with its stack frames.
+        const std::string message = e.what();
+        err << "shiftscope-cli " << command->name << ": " << message.substr(0, message.find('\n')) << "\n";
         return ExitFailure;
     }
 }

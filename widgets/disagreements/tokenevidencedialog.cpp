@@ -24,9 +24,6 @@ namespace shiftscope {
 
 namespace {
 
-//! The results views' export folder, so that every figure is offered the same place.
-const QString kExportFolderKey = QStringLiteral("results/exportFolder");
-
 QString errorHtml(const QString &message)
 {
     return QStringLiteral("<span style=\"color:#b00020\">%1</span>").arg(message.toHtmlEscaped());
@@ -172,7 +169,7 @@ bool TokenEvidenceDialog::exportFigure(const QString &path, QSize size, QString 
 void TokenEvidenceDialog::chooseFigureFile()
 {
     const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    const QString folder = QSettings().value(kExportFolderKey, pictures).toString();
+    const QString folder = QSettings().value(QLatin1String(kFigureFolderKey), pictures).toString();
     const QString name = QStringLiteral("tokens-%1-pair-%2.png").arg(qs(m_subject.target)).arg(m_pairIndex);
     QString filter = tr("PNG image (*.png)");
     QString path = FileDialogs::saveFile(this, tr("Export figure"), tr("PNG image (*.png);;SVG vector image (*.svg)"),
@@ -185,7 +182,7 @@ void TokenEvidenceDialog::chooseFigureFile()
     if (!exportFigure(path, kDefaultFigureSize, &error))
         QMessageBox::warning(this, tr("Export figure"), error);
     else
-        QSettings().setValue(kExportFolderKey, QFileInfo(path).absolutePath());
+        QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
 }
 
 } // namespace shiftscope

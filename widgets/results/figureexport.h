@@ -8,6 +8,9 @@ class QWidget;
 
 namespace shiftscope {
 
+//! The settings key of the folder figures were last exported to, offered for the next export by every view.
+inline constexpr const char *kFigureFolderKey = "results/exportFolder";
+
 //! The size figures are exported at unless one is chosen: a 16:9 slide at full HD.
 inline constexpr QSize kDefaultFigureSize{1920, 1080};
 

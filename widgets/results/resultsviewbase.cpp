@@ -32,10 +32,6 @@
 
 namespace shiftscope {
 
-namespace {
-const QString kExportFolderKey = QStringLiteral("results/exportFolder");
-} // namespace
-
 ResultsViewBase::ResultsViewBase(ResultsContext *context, QWidget *parent)
     : QWidget(parent),
       m_context(context),
@@ -343,7 +339,7 @@ void ResultsViewBase::showEvent(QShowEvent *event)
 QString ResultsViewBase::suggestedFileName(const QString &suffix) const
 {
     const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    const QString folder = QSettings().value(kExportFolderKey, pictures).toString();
+    const QString folder = QSettings().value(QLatin1String(kFigureFolderKey), pictures).toString();
     QString name = objectName().isEmpty() ? QStringLiteral("figure") : objectName();
     if (!m_context->model().isEmpty())
         name += QLatin1Char('-') + m_context->model();
@@ -389,7 +385,7 @@ void ResultsViewBase::chooseFigureFile()
     if (!exportFigure(path, size, &error))
         QMessageBox::warning(this, tr("Export figure"), error);
     else
-        QSettings().setValue(kExportFolderKey, QFileInfo(path).absolutePath());
+        QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
 }
 
 void ResultsViewBase::chooseCsvFile()
@@ -408,7 +404,7 @@ void ResultsViewBase::chooseCsvFile()
     if (!exportCsv(path, &error))
         QMessageBox::warning(this, tr("Export CSV"), error);
     else
-        QSettings().setValue(kExportFolderKey, QFileInfo(path).absolutePath());
+        QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
 }
 
 } // namespace shiftscope
