@@ -36,7 +36,8 @@ struct PairAttribution {
     std::string intervention;
     int unitPosition = 0;
     PairRef pair;
-    double margin = 0; //!< the unit's margin (logit) on the pair
+    double margin = 0;      //!< the unit's margin on the pair: its logit, or score − ½ for an uncalibrated probe
+    double probability = 0; //!< the P(preferred) the margin gives, the unit's stored prediction
     bool exact = true; //!< the margin is `constant` plus the influences; else they only approximate where it comes from
     double constant = 0; //!< the part of an exact margin that no source example makes (a calibration's offset)
     std::string method;  //!< how the shares were computed, and whether they are exact

@@ -133,21 +133,30 @@ CueReport analyseCue(Workspace &workspace, const CueRequest &request, const Cue 
     const std::vector<double> p = unitPredictions(workspace, run, unit, request.target, pairsInOrder(target).size());
     report.target = cueFigures(target, p, cue);
 
-    if (request.erase && erasureProvider())
-        if (const auto erased = erasureProvider()(workspace, run, unit, request, cue)) {
-            const std::vector<double> &q = erased->first;
-            const std::vector<double> before = creditsOf(p), after = creditsOf(q);
-            CueErasure e;
-            e.method = erased->second;
-            e.accuracyBefore = meanOf(before);
-            e.accuracyAfter = meanOf(after);
-            e.tiedPairs = int(std::count(after.begin(), after.end(), 0.5));
-            e.intervalAfter = bootstrapCredit(after);
-            e.change = e.accuracyAfter - e.accuracyBefore;
-            e.changeInterval = bootstrapCredit(after, before);
-            e.after = cueFigures(target, q, cue);
-            report.erasure = e;
+    std::optional<std::pair<std::vector<double>, std::string>> erased;
+    if (request.erase && erasureProvider()) {
+        // The figures above need only the stored predictions: an erasure that cannot be computed (the model or the
+        // unit's artifacts gone, a cue the source never varies) is reported, not fatal.
+        try {
+            erased = erasureProvider()(workspace, run, unit, request, cue);
+        } catch (const InputError &e) {
+            report.erasureSkipped = e.problems().empty() ? e.what() : e.problems().front().message;
         }
+    }
+    if (erased) {
+        const std::vector<double> &q = erased->first;
+        const std::vector<double> before = creditsOf(p), after = creditsOf(q);
+        CueErasure e;
+        e.method = erased->second;
+        e.accuracyBefore = meanOf(before);
+        e.accuracyAfter = meanOf(after);
+        e.tiedPairs = int(std::count(after.begin(), after.end(), 0.5));
+        e.intervalAfter = bootstrapCredit(after);
+        e.change = e.accuracyAfter - e.accuracyBefore;
+        e.changeInterval = bootstrapCredit(after, before);
+        e.after = cueFigures(target, q, cue);
+        report.erasure = e;
+    }
 
     report.counterfactual = cue.movable() ? request.counterfactual : CounterfactualKind::None;
     if (report.counterfactual == CounterfactualKind::None)

@@ -63,6 +63,7 @@ struct CueReport {
     std::optional<double> change;                   //!< counterfactual accuracy − accuracy on the same pairs
     std::optional<Interval> changeInterval;         //!< paired bootstrap 95%
     std::optional<CueErasure> erasure;              //!< for probe interventions
+    std::string erasureSkipped;                     //!< why a probe's erasure was not computed, if it was not
 };
 
 //! The engine's concept erasure (registerModelInterventions installs it): a probe unit's P(preferred) on each target

@@ -45,7 +45,8 @@ std::pair<LabelDraw, int> relabelledDraw(Workspace &workspace, const std::string
     std::set<int> drawn;
     for (const auto &[key, vote] : votes) {
         const Example &e = *byHash.at(key.first);
-        if (vote == 0 || key.second < 0 || key.second >= int(e.responses.size()) || !drawn.insert(e.position).second)
+        if (vote == 0 || key.second < 0 || key.second >= int(e.responses.size()) || key.second == e.preferredIndex()
+            || !drawn.insert(e.position).second)
             continue;
         draw.emplace_back(e.position, vote > 0 ? e.preferredIndex() : key.second);
         against += vote < 0;

@@ -42,7 +42,7 @@ struct LabelBudgetPoint {
 struct RelabelledPoint {
     int pairs = 0;          //!< judged pairs added (k)
     int againstDataset = 0; //!< of them, those the annotators labelled the other way from the dataset
-    double accuracy = 0;    //!< on the pairs of the target examples not judged, by the dataset's labels
+    double accuracy = 0;    //!< on the pairs of the other labelled target examples, by the dataset's labels
 };
 
 struct LabelBudget {

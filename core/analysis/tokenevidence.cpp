@@ -22,7 +22,9 @@ void setTokenEvidenceProvider(TokenEvidenceProvider evidence) { provider() = std
 TokenEvidence tokenEvidence(Workspace &workspace, const TokenEvidenceRequest &request)
 {
     const RunRecord run = RunStore(workspace).existingRun(request.runId);
-    const RunUnit &unit = analysedUnit(workspace, run, run.intervention, request.source, request.target);
+    const RunUnit &unit = analysedUnit(workspace, run,
+                                       request.intervention.empty() ? run.intervention : request.intervention,
+                                       request.source, request.target);
     const auto examples = workspace.examples(request.target, Split::Test);
     const auto pairs = pairsInOrder(examples);
     if (request.pairIndex < 0 || request.pairIndex >= int(pairs.size()))
@@ -39,15 +41,15 @@ TokenEvidence tokenEvidence(Workspace &workspace, const TokenEvidenceRequest &re
             evidence.responses = {e.responses[std::size_t(evidence.pair.preferredIndex)].text,
                                   e.responses[std::size_t(evidence.pair.dispreferredIndex)].text};
         }
-    // The base model's own preference, then each unit of the run that trained on the source (the run's
-    // intervention, and any other it holds for the shift).
+    // The base model's own preference, then the unit asked for (a zero-shot unit is the first track already).
+    reportProgress(request.progress, 0, 0, "reading the pair with zero_shot");
     if (TokenTrack zeroShot = provider()(workspace, run, nullptr, request); !zeroShot.intervention.empty())
         evidence.tracks.push_back(std::move(zeroShot));
-    std::vector<const RunUnit *> units = {&unit};
-    for (const RunUnit &other : run.units)
-        if (&other != &unit && other.trainDistribution == request.source && !other.trainDistribution.empty())
-            units.push_back(&other);
+    std::vector<const RunUnit *> units;
+    if (unit.intervention != "zero_shot")
+        units.push_back(&unit);
     for (const RunUnit *u : units) {
+        reportProgress(request.progress, 0, 0, "reading the pair with " + u->intervention);
         TokenTrack track = provider()(workspace, run, u, request);
         if (!track.intervention.empty())
             evidence.tracks.push_back(std::move(track));

@@ -20,7 +20,8 @@ struct TokenEvidenceRequest {
     std::int64_t runId = 0;
     std::string source;
     std::string target;
-    int pairIndex = 0; //!< in the target's test pairs, GENIES order
+    std::string intervention; //!< the unit read beside zero-shot; empty: the run's own
+    int pairIndex = 0;        //!< in the target's test pairs, GENIES order
     std::string device = "cpu";
     ProgressCallback progress;
 };

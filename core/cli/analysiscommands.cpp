@@ -168,7 +168,8 @@ int cueCommand(CommandContext &c)
                       {"counterfactual_interval", intervalJson(r.counterfactualInterval)},
                       {"counterfactual_change", optionalNumber(r.change)},
                       {"counterfactual_change_interval", intervalJson(r.changeInterval)},
-                      {"erasure", erasureJson(r.erasure)}}
+                      {"erasure", erasureJson(r.erasure)},
+                      {"erasure_skipped", r.erasureSkipped.empty() ? Json(nullptr) : Json(r.erasureSkipped)}}
                      .dump(2)
               << "\n";
         return ExitOk;
@@ -197,6 +198,8 @@ int cueCommand(CommandContext &c)
               << percent(e->intervalAfter.high) << "], change " << number(e->change) << " ["
               << number(e->changeInterval.low) << ", " << number(e->changeInterval.high) << "]; agreement with the cue "
               << percent(r.target.agreement) << " -> " << percent(e->after.agreement) << "\n  (" << e->method << ")\n";
+    if (!r.erasureSkipped.empty())
+        c.out << "\nno erasure of the cue: " << r.erasureSkipped << "\n";
     if (r.counterfactual == CounterfactualKind::None) {
         c.out << "\nno counterfactual (" << (cue.movable() ? "not asked for" : "a length cannot be moved") << ")\n";
         return ExitOk;
@@ -481,6 +484,7 @@ int attributeCommand(CommandContext &c)
                       {"pair", request.pairIndex},
                       {"example", a.pair.examplePosition},
                       {"margin", a.margin},
+                      {"p_preferred", a.probability},
                       {"exact", a.exact},
                       {"constant", a.constant},
                       {"method", a.method},
@@ -546,6 +550,7 @@ int tokenEvidenceCommand(CommandContext &c)
     request.pairIndex = int(c.number("pair", -1, 0));
     if (request.pairIndex < 0)
         throw UsageError("token-evidence needs --pair N");
+    request.intervention = c.args.value("intervention").value_or("");
     request.device = c.choice("device", "cpu", {"cpu", "cuda"});
     request.progress = c.progress("chunks");
     Workspace ws = c.workspace();
@@ -716,8 +721,9 @@ void addAnalysisCommands(CommandTable &table)
                "Runs",
                {"--run ID --shift SOURCE:TARGET [--intervention NAME] [--ks 0,5,10,20,50] [--repeats R] [--relabels] "
                 "[--device cpu|cuda] [--json]"},
-               "how many trusted target labels repair a shift: a run's linear_probe refitted with k labelled target "
-               "examples added, its accuracy on the other target pairs over seeded draws",
+               "how many trusted target labels repair a shift: a run's probe (linear_probe, mms, cra, lat) refitted "
+               "with k labelled target examples added, its accuracy on the other target pairs over seeded draws, "
+               "and with the blind relabelling's judgements",
                WorkspaceUse::Existing,
                {{"run", "ID", "the run"},
                 {"shift", "SOURCE:TARGET", "the shift: the unit trained on SOURCE that evaluated TARGET"},
@@ -733,13 +739,14 @@ void addAnalysisCommands(CommandTable &table)
                labelBudgetCommand});
     table.add({"token-evidence",
                "Runs",
-               {"--run ID --shift SOURCE:TARGET --pair N [--device cpu|cuda] [--json]"},
+               {"--run ID --shift SOURCE:TARGET --pair N [--intervention NAME] [--device cpu|cuda] [--json]"},
                "each token's part in the decision on one target pair, side by side: zero_shot's log-probabilities, "
                "a lora or prompt_tuning reward read at every token, a probe's reading of every token",
                WorkspaceUse::Existing,
                {{"run", "ID", "the run"},
                 {"shift", "SOURCE:TARGET", "the shift: the run's unit trained on SOURCE that evaluated TARGET"},
                 {"pair", "N", "the target test pair, in GENIES order (the Disagreements view's Pair column)"},
+                {"intervention", "NAME", "the run's unit read beside zero-shot (default: the run's own)"},
                 {"device", "cpu|cuda", "where the model runs (default cpu)"},
                 {"json", {}, "print JSON instead of text"}},
                tokenEvidenceCommand});

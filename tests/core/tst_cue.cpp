@@ -205,6 +205,14 @@ void TestCue::plantedMarkerIsFoundAndItsCounterfactualMovesTheProbeToChance()
     QVERIFY2(std::fabs(erasure["agreement_with_cue_target_after"].get<double>() - 0.5) < 0.2, r.out.c_str());
     QVERIFY(erasure["interval_after"][0].get<double>() <= erased
             && erased <= erasure["interval_after"][1].get<double>());
+    // A cue the source never varies has no direction to erase: the figures still come, with the reason.
+    const Result absent =
+        cli({"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "QQQ", "--counterfactual", "none", "--json"});
+    QVERIFY2(absent.code == 0, (absent.out + absent.err).c_str());
+    QVERIFY(nlohmann::json::parse(absent.out)["erasure"].is_null());
+    QVERIFY2(nlohmann::json::parse(absent.out)["erasure_skipped"].get<std::string>().find("does not vary")
+                 != std::string::npos,
+             absent.out.c_str());
     QVERIFY(cli({"cue", "--run", "1", "--shift", "marked:flipped", "--regex", "Sure!", "--erasure", "none", "--json"})
                 .out.find("\"erasure\": null")
             != std::string::npos);
@@ -496,9 +504,8 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
         const auto e = nlohmann::json::parse(r.out);
         const auto &track = e["tracks"].back();
         QCOMPARE(track["intervention"].get<std::string>(), std::string("reward_model"));
-        const double last =
-            track["preferred"]["values"].back().get<double>() - track["dispreferred"]["values"].back().get<double>();
-        QVERIFY2(std::fabs(sigmoid(last) - storedOf(4, "reward_model")) < 1e-5, r.out.c_str());
+        const double scored = track["preferred"]["total"].get<double>() - track["dispreferred"]["total"].get<double>();
+        QVERIFY2(std::fabs(sigmoid(scored) - storedOf(4, "reward_model")) < 1e-5, r.out.c_str());
     }
     r = cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "7"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("lora: reward per token") != std::string::npos, (r.out + r.err).c_str());

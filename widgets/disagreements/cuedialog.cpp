@@ -49,7 +49,7 @@ QString percent(const std::optional<double> &value)
 
 CueDialog::CueDialog(Workspace *workspace, TrustSubject subject, QWidget *parent)
     : QDialog(parent),
-      m_workspace(workspace),
+      m_workspacePath(workspace ? workspace->path() : std::filesystem::path()),
       m_subject(std::move(subject)),
       m_kind(new QComboBox(this)),
       m_pattern(new QLineEdit(this)),
@@ -128,7 +128,7 @@ void CueDialog::kindChanged()
 
 void CueDialog::test()
 {
-    if (!m_workspace || (m_task && m_task->isRunning()))
+    if (m_workspacePath.empty() || (m_task && m_task->isRunning()))
         return;
     const int kind = m_kind->currentData().toInt();
     std::optional<Cue> cue;
@@ -149,7 +149,7 @@ void CueDialog::test()
     request.source = m_subject.source;
     request.target = m_subject.target;
     request.counterfactual = CounterfactualKind(m_counterfactual->currentData().toInt());
-    const std::filesystem::path path = m_workspace->path();
+    const std::filesystem::path path = m_workspacePath;
     auto report = std::make_shared<CueReport>();
     m_test->setEnabled(false);
     m_outcome->setText(tr("Testing %1…").arg(qs(cue->describe()).toHtmlEscaped()));
@@ -228,6 +228,8 @@ void CueDialog::showReport(const CueReport &report)
                     .arg(QString::asprintf("%+.3f", e->changeInterval.high))
                     .arg(percent(e->after.agreement))
                     .arg(percent(report.target.agreement));
+    if (!report.erasureSkipped.empty())
+        text += tr("<br>No erasure of the cue's direction: %1").arg(qs(report.erasureSkipped).toHtmlEscaped());
     m_outcome->setText(text);
 }
 

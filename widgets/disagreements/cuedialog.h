@@ -4,6 +4,7 @@
 #include "widgets/disagreements/trustbar.h"
 
 #include <QDialog>
+#include <filesystem>
 #include <memory>
 
 class QComboBox;
@@ -42,7 +43,8 @@ private:
     void kindChanged();
     void showReport(const CueReport &report);
 
-    Workspace *m_workspace;
+    //! The workspace's file: a connection of the task's own opens it, so the dialog outlives a workspace switch.
+    std::filesystem::path m_workspacePath;
     TrustSubject m_subject;
     QComboBox *m_kind;
     QLineEdit *m_pattern;

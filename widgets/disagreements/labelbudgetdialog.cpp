@@ -89,7 +89,7 @@ std::vector<double> validDraws(const LabelBudgetPoint &point)
 
 LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject, QWidget *parent)
     : QDialog(parent),
-      m_workspace(workspace),
+      m_workspacePath(workspace ? workspace->path() : std::filesystem::path()),
       m_subject(std::move(subject)),
       m_ks(new QLineEdit(QStringLiteral("0, 5, 10, 20, 50"), this)),
       m_repeats(new QSpinBox(this)),
@@ -122,7 +122,7 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
                                .arg(qs(m_subject.target)));
     m_compute->setDefault(true);
     m_stop->setEnabled(false);
-    m_stop->setToolTip(tr("Stop reading activations; once the refits have begun they run to the end"));
+    m_stop->setToolTip(tr("Stop the computation (a refit under way ends first)"));
     m_export->setEnabled(false);
     m_export->setToolTip(tr("Save the chart as a %1×%2 PNG or an SVG, in the large type of a slide")
                              .arg(kDefaultFigureSize.width())
@@ -259,7 +259,7 @@ void LabelBudgetDialog::reject()
 
 void LabelBudgetDialog::compute()
 {
-    if (!m_workspace || (m_task && m_task->isRunning()))
+    if (m_workspacePath.empty() || (m_task && m_task->isRunning()))
         return;
     QString bad;
     const std::vector<int> ks = parseKs(m_ks->text(), &bad);
@@ -276,7 +276,7 @@ void LabelBudgetDialog::compute()
     request.ks = ks;
     request.repeats = m_repeats->value();
     request.relabels = m_relabels->isChecked();
-    const std::filesystem::path path = m_workspace->path();
+    const std::filesystem::path path = m_workspacePath;
     auto result = std::make_shared<LabelBudget>();
     m_compute->setEnabled(false);
     m_stop->setEnabled(true);

@@ -4,6 +4,7 @@
 #include "widgets/disagreements/trustbar.h"
 
 #include <QDialog>
+#include <filesystem>
 #include <memory>
 
 class QAreaSeries;
@@ -76,7 +77,8 @@ private:
     void restyle();
     void chooseFigureFile();
 
-    Workspace *m_workspace;
+    //! The workspace's file: a connection of the task's own opens it, so the dialog outlives a workspace switch.
+    std::filesystem::path m_workspacePath;
     TrustSubject m_subject;
     QLineEdit *m_ks;
     QSpinBox *m_repeats;

@@ -117,6 +117,7 @@ void TokenEvidenceDialog::compute()
     request.runId = m_subject.runId;
     request.source = m_subject.source;
     request.target = m_subject.target;
+    request.intervention = m_subject.intervention;
     request.pairIndex = m_pairIndex;
     auto result = std::make_shared<TokenEvidence>();
     m_export->setEnabled(false);

@@ -98,6 +98,7 @@ PairAttribution attribute(Workspace &workspace, const RunRecord &run, const RunU
             byExample[c.example] += c.value;
             a.margin += c.value;
         }
+        a.probability = 1 / (1 + std::exp(-a.margin));
     } else if (auto *directions = dynamic_cast<DirectionProbeIntervention *>(intervention.get())) {
         const auto d = directions->contributions(context, train, target, pair);
         a.method = "exact: each unit's direction is the mean of the training pairs' feature differences, so the "
@@ -105,6 +106,7 @@ PairAttribution attribute(Workspace &workspace, const RunRecord &run, const RunU
                    "calibration's offset)";
         a.margin = d.logit;
         a.constant = d.constant;
+        a.probability = d.probability;
         byExample = d.byExample;
     } else {
         auto &model = dynamic_cast<RewardModelIntervention &>(*intervention);
@@ -114,6 +116,7 @@ PairAttribution attribute(Workspace &workspace, const RunRecord &run, const RunU
                    "(the change of this pair's margin from one gradient step on k, per unit learning rate); the "
                    "shares rank the source pairs but do not add up to the margin";
         a.margin = g.margin;
+        a.probability = 1 / (1 + std::exp(-a.margin));
         byExample = g.byExample;
     }
     for (std::size_t i = 0; i < train.size(); ++i)
@@ -141,11 +144,19 @@ TokenTrack zeroShotTrack(const RunRecord &run, const TokenEvidenceRequest &reque
     TokenTrack track;
     track.intervention = "zero_shot";
     track.quantity = "log-probability";
-    track.note = "the base model's log-probability of each response token given the prompt and the tokens before "
-                 "it; the total is their sum";
+    // The run's own zero-shot settings where it is a zero-shot run; a baseline unit has the defaults.
+    const auto scoring = run.intervention == "zero_shot" ? run.parameters.find("scoring") : run.parameters.end();
+    const bool mean = scoring != run.parameters.end() && scoring->second == "mean";
+    track.note = mean ? "the base model's log-probability of each response token given the prompt and the tokens "
+                        "before it; the total is their mean, which zero-shot compares (scoring=mean)"
+                      : "the base model's log-probability of each response token given the prompt and the tokens "
+                        "before it; the total is their sum, which zero-shot compares";
     track.signedValues = false;
     c10::InferenceMode inference;
     for (int side = 0; side < 2; ++side) {
+        reportProgress(request.progress, side, 2,
+                       "reading the " + std::string(side == 0 ? "preferred" : "dispreferred")
+                           + " response token by token");
         const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
         const TokenizedExample t = session->pairTokens(example.prompt, {example.responses[std::size_t(response)].text});
         std::vector<int> ids = t.prompt;
@@ -158,14 +169,20 @@ TokenTrack zeroShotTrack(const RunRecord &run, const TokenEvidenceRequest &reque
         ForwardRequest forward;
         forward.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
         forward.logitsFrom = first - 1;
-        const at::Tensor logits = session->model().forward(forward).logits.select(0, 0).to(at::kCPU, at::kDouble);
-        const at::Tensor logprobs = at::log_softmax(logits, 1); // (length - first + 1, vocab)
+        // Each predicted token's log-probability, gathered where the logits are: (length - first) values.
+        const at::Tensor logprobs =
+            at::log_softmax(session->model().forward(forward).logits.select(0, 0), 1).narrow(0, 0, length - first);
+        const at::Tensor next = forward.inputIds.select(0, 0).narrow(0, first, length - first).to(logprobs.device());
+        const at::Tensor values =
+            logprobs.gather(1, next.unsqueeze(1)).squeeze(1).to(at::kCPU, at::kDouble).contiguous();
         for (std::int64_t i = first; i < length; ++i) {
-            const double value = logprobs[i - first][ids[std::size_t(i)]].item<double>();
+            const double value = values[i - first].item<double>();
             track.tokens[std::size_t(side)].push_back(session->tokenizer().decode({ids[std::size_t(i)]}));
             track.values[std::size_t(side)].push_back(value);
             track.total[std::size_t(side)] += value;
         }
+        if (mean)
+            track.total[std::size_t(side)] /= double(length - first);
     }
     return track;
 }
@@ -193,12 +210,17 @@ TokenTrack probeTrack(const InterventionContext &context, Intervention &interven
     c10::InferenceMode inference;
     std::pair<at::Tensor, at::Tensor> last[2]; // the last token's hidden states and head outputs
     for (int side = 0; side < 2; ++side) {
+        reportProgress(context.progress, side, 2,
+                       "reading the " + std::string(side == 0 ? "preferred" : "dispreferred")
+                           + " response token by token");
         const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
         const std::vector<int> full = session->readerTokens(reader.text(example, response), reader.appendEos);
         std::vector<int> ids = keepLast(full, maxLength);
         const auto cut = std::int64_t(full.size() - ids.size());
         const auto before = std::int64_t(session->readerTokens(example.prompt + reader.prefix, false).size());
         const auto length = std::int64_t(ids.size());
+        if (length == 0)
+            continue; // nothing to read
         const std::int64_t first = std::clamp<std::int64_t>(before - cut, 0, length - 1);
         ForwardRequest forward;
         forward.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
@@ -230,8 +252,10 @@ TokenTrack probeTrack(const InterventionContext &context, Intervention &interven
 TokenTrack classifierTrack(const InterventionContext &context, const Example &example, const PairRef &pair)
 {
     const auto session = ModelSession::open(context);
-    const RewardScorer scorer(session->model(), RewardScorerOptions{}); // refuses a model without the head
-    const auto label = std::int64_t(intParameter(context, "label", 0, 65535));
+    RewardScorerOptions options;
+    options.label = int(intParameter(context, "label", 0, 65535));
+    const RewardScorer scorer(session->model(), options); // refuses a model without the head or the label
+    const auto label = std::int64_t(options.label);
     const bool appendEos = choiceParameter(context, "append_eos", {"true", "false"}) == "true";
     const bool specialTokens = choiceParameter(context, "special_tokens", {"true", "false"}) == "true";
     const auto maxLength = std::size_t(intParameter(context, "max_length", 8, 1 << 20));
@@ -239,9 +263,12 @@ TokenTrack classifierTrack(const InterventionContext &context, const Example &ex
     track.intervention = "reward_model";
     track.quantity = "reward";
     track.note = "the reward model's head read at every token of the response, as if the sequence ended there; the "
-                 "last value is the response's reward";
+                 "total is the response's reward, read at its last token that is not padding";
     c10::InferenceMode inference;
     for (int side = 0; side < 2; ++side) {
+        reportProgress(context.progress, side, 2,
+                       "reading the " + std::string(side == 0 ? "preferred" : "dispreferred")
+                           + " response token by token");
         const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
         const TokenizedExample t = RewardScorer::tokenize(session->tokenizer(), session->eosId(), example.prompt,
                                                           {example.responses[std::size_t(response)].text}, appendEos,
@@ -249,20 +276,19 @@ TokenTrack classifierTrack(const InterventionContext &context, const Example &ex
         std::vector<int> ids = t.prompt;
         ids.insert(ids.end(), t.responses[0].begin(), t.responses[0].end());
         const auto length = std::int64_t(ids.size());
-        const auto first = std::min<std::int64_t>(std::int64_t(t.prompt.size()), length - 1);
+        if (length == 0)
+            continue; // nothing to read
         ForwardRequest forward;
         forward.inputIds = at::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0);
-        forward.logitsFrom = first;
         const at::Tensor logits = session->model().forward(forward).logits.select(0, 0).to(at::kCPU, at::kDouble);
-        if (label >= logits.size(1))
-            throw InputError(InputProblem{context.modelDir.string(), "label=" + std::to_string(label),
-                                          "the model's head has " + std::to_string(logits.size(1)) + " outputs",
-                                          "run reward_model with a label below that"});
+        const auto first = std::int64_t(t.prompt.size());
         for (std::int64_t i = first; i < length; ++i) {
             track.tokens[std::size_t(side)].push_back(session->tokenizer().decode({ids[std::size_t(i)]}));
-            track.values[std::size_t(side)].push_back(logits[i - first][label].item<double>());
+            track.values[std::size_t(side)].push_back(logits[i][label].item<double>());
         }
-        track.total[std::size_t(side)] = track.values[std::size_t(side)].back();
+        // Where the scorer reads the response: its last token that is not padding (transformers' rule).
+        const std::int64_t scored = std::max<std::int64_t>(0, first + scorer.scoredIndex(t.responses[0]));
+        track.total[std::size_t(side)] = logits[std::min(scored, length - 1)][label].item<double>();
     }
     return track;
 }
@@ -296,6 +322,9 @@ TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit 
     track.note = "the reward head read at every token of the response, as if the sequence ended there; the last "
                  "value (at EOS) is the response's reward";
     for (int side = 0; side < 2; ++side) {
+        reportProgress(context.progress, side, 2,
+                       "reading the " + std::string(side == 0 ? "preferred" : "dispreferred")
+                           + " response token by token");
         const auto r = model.tokenRewards(context, example, side == 0 ? pair.preferredIndex : pair.dispreferredIndex);
         track.tokens[std::size_t(side)] = tokenTexts(*session, r.ids);
         track.values[std::size_t(side)] = r.rewards;

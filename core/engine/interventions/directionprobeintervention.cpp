@@ -33,6 +33,13 @@ const char *const kFollowQuestion = "\n\n### Does the responder successfully fol
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
+//! Puts a probe's directions back when it leaves its scope, after a refit that replaced them for a while.
+struct DirectionsKept {
+    at::Tensor &slot;
+    at::Tensor kept = slot;
+    ~DirectionsKept() { slot = kept; }
+};
+
 } // namespace
 
 DirectionProbeIntervention::Recipe DirectionProbeIntervention::mms() { return {"mms", Units::Heads, {}, std::nullopt}; }
@@ -326,6 +333,7 @@ DirectionProbeIntervention::contributions(const InterventionContext &context, co
         out.byExample[indices[k]] += share;
         out.logit += share;
     }
+    out.probability = m_calibrated ? sigmoid(out.logit) : 0.5 + out.logit;
     return out;
 }
 
@@ -366,7 +374,7 @@ std::vector<double> DirectionProbeIntervention::erasedPredictions(
                                       "the cue does not vary across the training responses, so there is no "
                                       "direction to erase",
                                       "test a cue that some of the source's responses have and others lack"});
-    const at::Tensor kept = m_directions;
+    const DirectionsKept kept{m_directions}; // put back however this ends
     m_directions = at::stack(directions).to(at::kFloat);
 
     const auto evaluated = features(context, context.evalDistribution, "test", context.evalDataHash, examples,
@@ -382,7 +390,6 @@ std::vector<double> DirectionProbeIntervention::erasedPredictions(
         const double s = score(at::stack(difference));
         out.push_back(m_calibrated ? sigmoid(m_calibrationWeight * s + m_calibrationBias) : s);
     }
-    m_directions = kept;
     return out;
 }
 
@@ -394,6 +401,7 @@ std::vector<double> DirectionProbeIntervention::labelBudget(const InterventionCo
     at::NoGradGuard noGrad;
     const double trained = double(onePairPerExample(firstExamples(context, trainExamples), context.seed).size());
     const at::Tensor selected = at::tensor(m_units, at::kLong);
+    const DirectionsKept kept{m_directions}; // put back however this ends
     const at::Tensor stored = m_directions.to(at::kDouble);
 
     // Each labelled target example's features on the selected units, (responses, units, dim), by position.
@@ -439,7 +447,6 @@ std::vector<double> DirectionProbeIntervention::labelBudget(const InterventionCo
         }
         accuracies.push_back(pairs > 0 ? right / pairs : NAN);
     }
-    m_directions = stored.to(at::kFloat);
     return accuracies;
 }
 

@@ -56,6 +56,7 @@ public:
     struct Decomposition {
         double logit = 0;
         double constant = 0;
+        double probability = 0;        //!< what evaluate() gives the pair: σ(logit), or ½ + logit without calibration
         std::vector<double> byExample; //!< one per training example (zero for those train() did not use)
     };
     Decomposition contributions(const InterventionContext &context, const std::vector<Example> &trainExamples,

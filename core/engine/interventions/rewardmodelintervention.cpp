@@ -308,6 +308,17 @@ RewardModelIntervention::gradientSimilarities(const InterventionContext &context
     trainable.emplace_back("head", m_head);
     for (auto &entry : trainable)
         entry.second.requires_grad_(true);
+    // However this ends, the tensors go back to what load() left: no gradients kept or asked for.
+    struct GradientsDropped {
+        NamedTensors &tensors;
+        ~GradientsDropped()
+        {
+            for (auto &entry : tensors) {
+                entry.second.mutable_grad() = at::Tensor();
+                entry.second.requires_grad_(false);
+            }
+        }
+    } dropped{trainable};
     // The margin of one pair and its gradient, flattened over every trained tensor.
     auto marginAndGradient = [&](const Example &e, int preferred, int dispreferred) {
         const TokenizedExample t = session->pairTokens(e);
@@ -345,8 +356,6 @@ RewardModelIntervention::gradientSimilarities(const InterventionContext &context
             marginAndGradient(trainExamples[index], pairs[k].preferredIndex, pairs[k].dispreferredIndex);
         out.byExample[index] = (1.0 - 1.0 / (1.0 + std::exp(-m))) * g.dot(gradient).item<double>();
     }
-    for (auto &entry : trainable)
-        entry.second.mutable_grad() = at::Tensor();
     return out;
 }
 

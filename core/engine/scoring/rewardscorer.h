@@ -42,12 +42,13 @@ public:
     static std::vector<double> pairProbabilities(const std::vector<std::vector<double>> &rewards,
                                                  const std::vector<ResponsePair> &pairs);
 
-private:
-    void scoreChunk(const std::vector<TokenizedExample> &examples, const std::vector<std::size_t> &chunk,
-                    std::vector<std::vector<double>> &rewards) const;
     //! Where a response continuing its prompt is read: its last token that is not the model's pad_token_id, or -1
     //! when every token is (then the prompt's last token is), as transformers reads the whole sequence.
     std::int64_t scoredIndex(const std::vector<int> &response) const;
+
+private:
+    void scoreChunk(const std::vector<TokenizedExample> &examples, const std::vector<std::size_t> &chunk,
+                    std::vector<std::vector<double>> &rewards) const;
     //! The head's reward at position `last` of each row of logits (rows, length, labels): (rows) doubles.
     std::vector<double> rewardsAt(const at::Tensor &logits, const std::vector<std::int64_t> &last) const;
 
