@@ -84,6 +84,8 @@ PairAttribution attribute(Workspace &workspace, const RunRecord &run, const RunU
         analysisContext(workspace, run, unit, request.device, request.progress, request.target);
     if (unit.intervention == "lora")
         context.parameters["dropout"] = "0"; // the same gradients on every call
+    // One session for the whole analysis: the unit's steps would each load the model again.
+    const auto session = ModelSession::open(context);
     const auto intervention = loadedUnit(context, run, unit);
     const auto train = workspace.examples(unit.trainDistribution, Split::Train);
     const auto target = workspace.examples(request.target, Split::Test);
@@ -311,11 +313,12 @@ TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit 
         return {};
     const InterventionContext context =
         analysisContext(workspace, run, *unit, request.device, request.progress, request.target);
+    // One session for the whole analysis: the unit's steps would each load the model again.
+    const auto session = ModelSession::open(context);
     const auto intervention = loadedUnit(context, run, *unit);
     if (probe)
         return probeTrack(context, *intervention, example, pair);
     auto &model = dynamic_cast<RewardModelIntervention &>(*intervention);
-    const auto session = ModelSession::open(context);
     TokenTrack track;
     track.intervention = unit->intervention;
     track.quantity = "reward";
@@ -372,6 +375,8 @@ void installModelAnalyses()
             analysisContext(workspace, run, unit, request.device, request.progress, request.target);
         const auto train = workspace.examples(unit.trainDistribution, Split::Train);
         const auto target = workspace.examples(request.target, Split::Test);
+        // One session for the whole analysis: the unit's steps would each load the model again.
+        const auto session = ModelSession::open(context);
         const auto intervention = loadedUnit(context, run, unit);
         if (auto *probe = dynamic_cast<LinearProbeIntervention *>(intervention.get()))
             return probe->labelBudget(context, train, target, draws);
@@ -383,6 +388,8 @@ void installModelAnalyses()
             return std::nullopt;
         const InterventionContext context =
             analysisContext(workspace, run, unit, request.device, request.progress, request.target);
+        // One session for the whole analysis: the unit's steps would each load the model again.
+        const auto session = ModelSession::open(context);
         const auto intervention = loadedUnit(context, run, unit);
         const auto train = workspace.examples(unit.trainDistribution, Split::Train);
         const auto target = workspace.examples(request.target, Split::Test);
