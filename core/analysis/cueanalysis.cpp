@@ -44,6 +44,22 @@ const RunUnit &analysedUnit(const Workspace &workspace, const RunRecord &run, co
     return *found;
 }
 
+const PairRef &targetPair(const Workspace &workspace, const std::vector<PairRef> &pairs, const std::string &target,
+                          int pairIndex)
+{
+    if (pairIndex < 0 || pairIndex >= int(pairs.size()))
+        throw InputError(InputProblem{workspace.path().string(), "--pair " + std::to_string(pairIndex),
+                                      target + " has test pairs 0 to " + std::to_string(int(pairs.size()) - 1),
+                                      "choose a pair in that range (the Disagreements view numbers them)"});
+    return pairs[std::size_t(pairIndex)];
+}
+
+void requireModelEngine(bool installed)
+{
+    if (!installed)
+        throw InputError(InputProblem{{}, {}, "this program has no model engine", "use shiftscope-cli or the GUI"});
+}
+
 std::vector<double> unitPredictions(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
                                     const std::string &distribution, std::size_t pairs)
 {

@@ -20,6 +20,11 @@ struct RunUnit;
 //! naming the run and listing its units otherwise.
 const RunUnit &analysedUnit(const Workspace &workspace, const RunRecord &run, const std::string &intervention,
                             const std::string &source, const std::string &target);
+//! The target test pair `pairIndex` of `pairs` (GENIES order); InputError naming the valid range otherwise.
+const PairRef &targetPair(const Workspace &workspace, const std::vector<PairRef> &pairs, const std::string &target,
+                          int pairIndex);
+//! InputError unless the model engine has installed the analysis it computes (`installed`).
+void requireModelEngine(bool installed);
 //! The unit's stored predictions of `distribution`; InputError (resume the run) unless there are `pairs`.
 std::vector<double> unitPredictions(Workspace &workspace, const RunRecord &run, const RunUnit &unit,
                                     const std::string &distribution, std::size_t pairs);

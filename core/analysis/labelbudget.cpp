@@ -63,8 +63,7 @@ LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request)
     budget.intervention = request.intervention.empty() ? run.intervention : request.intervention;
     const RunUnit &unit = analysedUnit(workspace, run, budget.intervention, request.source, request.target);
     budget.unitPosition = unit.position;
-    if (!provider())
-        throw InputError(InputProblem{{}, {}, "this program has no model engine", "use shiftscope-cli or the GUI"});
+    requireModelEngine(bool(provider()));
     // At least one labelled target example must stay out of the draw to be scored.
     const auto targetTest = workspace.examples(request.target, Split::Test);
     const auto labelled =

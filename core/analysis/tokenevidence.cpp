@@ -27,14 +27,10 @@ TokenEvidence tokenEvidence(Workspace &workspace, const TokenEvidenceRequest &re
                                        request.source, request.target);
     const auto examples = workspace.examples(request.target, Split::Test);
     const auto pairs = pairsInOrder(examples);
-    if (request.pairIndex < 0 || request.pairIndex >= int(pairs.size()))
-        throw InputError(InputProblem{workspace.path().string(), "--pair " + std::to_string(request.pairIndex),
-                                      request.target + " has test pairs 0 to " + std::to_string(int(pairs.size()) - 1),
-                                      "choose a pair in that range (the Disagreements view numbers them)"});
-    if (!provider())
-        throw InputError(InputProblem{{}, {}, "this program has no model engine", "use shiftscope-cli or the GUI"});
+    const PairRef &pair = targetPair(workspace, pairs, request.target, request.pairIndex);
+    requireModelEngine(bool(provider()));
     TokenEvidence evidence;
-    evidence.pair = pairs[std::size_t(request.pairIndex)];
+    evidence.pair = pair;
     for (const Example &e : examples)
         if (e.position == evidence.pair.examplePosition) {
             evidence.prompt = e.prompt;

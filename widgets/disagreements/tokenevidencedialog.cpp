@@ -169,21 +169,15 @@ bool TokenEvidenceDialog::exportFigure(const QString &path, QSize size, QString 
 
 void TokenEvidenceDialog::chooseFigureFile()
 {
-    const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    const QString folder = QSettings().value(QLatin1String(kFigureFolderKey), pictures).toString();
-    const QString name = QStringLiteral("tokens-%1-pair-%2.png").arg(qs(m_subject.target)).arg(m_pairIndex);
-    QString filter = tr("PNG image (*.png)");
-    QString path = FileDialogs::saveFile(this, tr("Export figure"), tr("PNG image (*.png);;SVG vector image (*.svg)"),
-                                         QFileInfo(folder, name).absoluteFilePath(), &filter);
+    const QString path =
+        chooseFigurePath(this, QStringLiteral("tokens-%1-pair-%2.png").arg(qs(m_subject.target)).arg(m_pairIndex));
     if (path.isEmpty())
         return;
-    if (QFileInfo(path).suffix().isEmpty())
-        path += filter.contains(QLatin1String("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");
     QString error;
     if (!exportFigure(path, kDefaultFigureSize, &error))
         QMessageBox::warning(this, tr("Export figure"), error);
     else
-        QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
+        rememberFigureFolder(path);
 }
 
 } // namespace shiftscope

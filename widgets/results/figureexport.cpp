@@ -1,10 +1,13 @@
 #include "widgets/results/figureexport.h"
 
+#include "widgets/shell/filedialogs.h"
+
 #include <QAbstractScrollArea>
 
 #include <QAbstractItemModel>
 #include <QChart>
 #include <QChartView>
+#include <QDir>
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QGraphicsLayout>
@@ -12,6 +15,8 @@
 #include <QImageWriter>
 #include <QPainter>
 #include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QSvgGenerator>
 #include <QWidget>
 #include <algorithm>
@@ -239,6 +244,25 @@ bool exportTableCsv(const QAbstractItemModel *model, const QString &path, QStrin
     if (!file.commit())
         return fail(error, QObject::tr("Cannot write %1: %2").arg(path, file.errorString()));
     return true;
+}
+
+QString chooseFigurePath(QWidget *parent, const QString &fileName)
+{
+    const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    const QString folder = QSettings().value(QLatin1String(kFigureFolderKey), pictures).toString();
+    QString filter = QCoreApplication::translate("FigureExport", "PNG image (*.png)");
+    QString path = FileDialogs::saveFile(
+        parent, QCoreApplication::translate("FigureExport", "Export figure"),
+        QCoreApplication::translate("FigureExport", "PNG image (*.png);;SVG vector image (*.svg)"),
+        QFileInfo(folder, fileName).absoluteFilePath(), &filter);
+    if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+        path += filter.contains(QLatin1String("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");
+    return path;
+}
+
+void rememberFigureFolder(const QString &path)
+{
+    QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
 }
 
 } // namespace shiftscope

@@ -21,6 +21,12 @@ inline constexpr QSize kDefaultFigureSize{1920, 1080};
 //! its size hint and scaled to fill the figure instead. On failure returns false and says why in `error`.
 bool exportWidgetFigure(QWidget *view, const QString &path, QSize size = kDefaultFigureSize, QString *error = nullptr);
 
+//! Asks where to export a figure (PNG or SVG), offering `fileName` in the folder figures were last exported to
+//! (an absolute `fileName` stands as it is); the path with the chosen filter's suffix when it had none, or empty.
+QString chooseFigurePath(QWidget *parent, const QString &fileName);
+//! Remembers the folder of an exported file, offered for the next export.
+void rememberFigureFolder(const QString &path);
+
 //! Writes what `model` shows as CSV (UTF-8, RFC 4180 quoting): a header row, then every row in the model's order
 //! (a sort proxy's current order) and every column, display text only. Line breaks in headers become spaces.
 bool exportTableCsv(const QAbstractItemModel *model, const QString &path, QString *error = nullptr);

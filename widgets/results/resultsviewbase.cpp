@@ -348,13 +348,9 @@ QString ResultsViewBase::suggestedFileName(const QString &suffix) const
 
 void ResultsViewBase::chooseFigureFile()
 {
-    QString filter = tr("PNG image (*.png)");
-    QString path = FileDialogs::saveFile(this, tr("Export figure"), tr("PNG image (*.png);;SVG vector image (*.svg)"),
-                                         suggestedFileName(QStringLiteral(".png")), &filter);
+    const QString path = chooseFigurePath(this, suggestedFileName(QStringLiteral(".png")));
     if (path.isEmpty())
         return;
-    if (QFileInfo(path).suffix().isEmpty())
-        path += filter.contains(QLatin1String("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");
     QSize size = m_figureSize->currentData().toSize();
     if (!size.isValid())
         size = figureWidget()->size();
@@ -385,7 +381,7 @@ void ResultsViewBase::chooseFigureFile()
     if (!exportFigure(path, size, &error))
         QMessageBox::warning(this, tr("Export figure"), error);
     else
-        QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
+        rememberFigureFolder(path);
 }
 
 void ResultsViewBase::chooseCsvFile()
@@ -404,7 +400,7 @@ void ResultsViewBase::chooseCsvFile()
     if (!exportCsv(path, &error))
         QMessageBox::warning(this, tr("Export CSV"), error);
     else
-        QSettings().setValue(QLatin1String(kFigureFolderKey), QFileInfo(path).absolutePath());
+        rememberFigureFolder(path);
 }
 
 } // namespace shiftscope
