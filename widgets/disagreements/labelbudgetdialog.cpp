@@ -164,7 +164,7 @@ LabelBudgetDialog::LabelBudgetDialog(Workspace *workspace, TrustSubject subject,
     y->setTickAnchor(0);
     y->setTickInterval(20);
     y->setLabelFormat(QStringLiteral("%.0f"));
-    y->setTitleText(tr("Accuracy on the unlabelled target pairs (%)"));
+    y->setTitleText(tr("Target accuracy (%)"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     for (QAbstractSeries *series : chart->series()) {
