@@ -38,16 +38,14 @@ TokenEvidence tokenEvidence(Workspace &workspace, const TokenEvidenceRequest &re
                                   e.responses[std::size_t(evidence.pair.dispreferredIndex)].text};
         }
     // The base model's own preference, then the unit asked for (a zero-shot unit is the first track already).
-    reportProgress(request.progress, 0, 0, "reading the pair with zero_shot");
-    if (TokenTrack zeroShot = provider()(workspace, run, nullptr, request); !zeroShot.intervention.empty())
-        evidence.tracks.push_back(std::move(zeroShot));
-    std::vector<const RunUnit *> units;
+    std::vector<const RunUnit *> units{nullptr};
     if (unit.intervention != "zero_shot")
         units.push_back(&unit);
-    for (const RunUnit *u : units) {
-        reportProgress(request.progress, 0, 0, "reading the pair with " + u->intervention);
-        TokenTrack track = provider()(workspace, run, u, request);
-        if (!track.intervention.empty())
+    reportProgress(request.progress, 0, 0, "reading the pair token by token");
+    for (TokenTrack &track : provider()(workspace, run, units, request)) {
+        if (track.quantity.empty())
+            evidence.unread.emplace_back(track.intervention, track.note);
+        else
             evidence.tracks.push_back(std::move(track));
     }
     return evidence;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace shiftscope {
@@ -44,13 +45,16 @@ struct TokenEvidence {
     std::array<std::string, 2> responses; //!< preferred, dispreferred
     //! zero_shot first (unless the model is a sequence classifier), then the run's units on the shift
     std::vector<TokenTrack> tracks;
+    //! The readings asked for that do not exist, as (intervention, why): a classifier's zero_shot, cra, ccs
+    std::vector<std::pair<std::string, std::string>> unread;
 };
 
-//! Reads one track with the model engine, which installs it (registerModelInterventions): the base model's
-//! zero-shot log-probabilities when `unit` is null, else the unit's per-token reading. Returns a track with an empty
-//! intervention name when there is no such reading (a classifier's zero-shot, an intervention without one).
-using TokenEvidenceProvider =
-    std::function<TokenTrack(Workspace &, const RunRecord &, const RunUnit *, const TokenEvidenceRequest &)>;
+//! Reads tracks with the model engine, which installs it (registerModelInterventions): for each entry of `units`,
+//! the base model's zero-shot log-probabilities when it is null, else that unit's per-token reading; one track per
+//! entry, in order, the model loaded once for all of them. A track without a `quantity` is a reading that does not
+//! exist (a classifier's zero-shot, cra, ccs); its note says why.
+using TokenEvidenceProvider = std::function<std::vector<TokenTrack>(
+    Workspace &, const RunRecord &, const std::vector<const RunUnit *> &, const TokenEvidenceRequest &)>;
 void setTokenEvidenceProvider(TokenEvidenceProvider provider);
 
 //! Each token's part in the decision on one target pair, side by side: zero_shot's per-token log-probabilities of

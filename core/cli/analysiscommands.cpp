@@ -568,6 +568,9 @@ int tokenEvidenceCommand(CommandContext &c)
                 track[sides[side]] = {{"tokens", t.tokens[side]}, {"values", t.values[side]}, {"total", t.total[side]}};
             tracks.push_back(std::move(track));
         }
+        Json unread = Json::array();
+        for (const auto &[intervention, why] : e.unread)
+            unread.push_back({{"intervention", intervention}, {"why", why}});
         c.out << Json{{"run", request.runId},
                       {"shift", request.source + ":" + request.target},
                       {"pair", request.pairIndex},
@@ -575,7 +578,8 @@ int tokenEvidenceCommand(CommandContext &c)
                       {"prompt", e.prompt},
                       {"preferred", e.responses[0]},
                       {"dispreferred", e.responses[1]},
-                      {"tracks", tracks}}
+                      {"tracks", tracks},
+                      {"unread", unread}}
                      .dump(2)
               << "\n";
         return ExitOk;
@@ -596,6 +600,8 @@ int tokenEvidenceCommand(CommandContext &c)
             c.out << "\n";
         }
     }
+    for (const auto &[intervention, why] : e.unread)
+        c.out << "\n" << intervention << ": no reading token by token (" << why << ")\n";
     return ExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "engine/cli/enginecommands.h"
+#include "engine/interventions/modelsession.h"
 #include "craftedexamples.h"
 #include "runs/runstore.h"
 #include "util/errors.h"
@@ -452,9 +453,11 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
     auto sigmoid = [](double x) { return 1 / (1 + std::exp(-x)); };
     for (const auto &[runId, intervention] :
          std::vector<std::pair<std::int64_t, std::string>>{{1, "linear_probe"}, {3, "lora"}, {2, "mms"}}) {
+        const std::size_t loadsBefore = ModelSession::loads();
         r = cli({"token-evidence", "--run", std::to_string(runId), "--shift", "plain:copied", "--pair", "7", "--json"},
                 ws);
         QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+        QCOMPARE(ModelSession::loads() - loadsBefore, std::size_t(1)); // both tracks read one loaded model
         const auto e = nlohmann::json::parse(r.out);
         QCOMPARE(e["prompt"].get<std::string>(), std::string("Q: LOUD\n"));
         QCOMPARE(e["tracks"].size(), std::size_t(2));
@@ -507,6 +510,42 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
         const double scored = track["preferred"]["total"].get<double>() - track["dispreferred"]["total"].get<double>();
         QVERIFY2(std::fabs(sigmoid(scored) - storedOf(4, "reward_model")) < 1e-5, r.out.c_str());
     }
+    // few_shot: the log-probabilities given the unit's own demonstrations; with scoring=mean their means give back
+    // the stored preference, and the demonstrations change them.
+    r = cli({"run", "--model", model.string(), "--intervention", "few_shot", "--shifts", "plain:copied", "--seed", "3",
+             "--param", "scoring=mean", "--param", "num_shots=2"},
+            ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    {
+        const std::size_t loadsBefore = ModelSession::loads();
+        r = cli({"token-evidence", "--run", "5", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
+        QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+        QCOMPARE(ModelSession::loads() - loadsBefore, std::size_t(1));
+        const auto e = nlohmann::json::parse(r.out);
+        QCOMPARE(e["tracks"].size(), std::size_t(2));
+        const auto &zero = e["tracks"][0], &few = e["tracks"][1];
+        QCOMPARE(few["intervention"].get<std::string>(), std::string("few_shot"));
+        QCOMPARE(few["preferred"]["tokens"], zero["preferred"]["tokens"]);
+        QVERIFY(few["preferred"]["values"] != zero["preferred"]["values"]);
+        const double scored = few["preferred"]["total"].get<double>() - few["dispreferred"]["total"].get<double>();
+        QVERIFY2(std::fabs(sigmoid(scored) - storedOf(5, "few_shot")) < 1e-5,
+                 qPrintable(QString("%1 against %2").arg(sigmoid(scored)).arg(storedOf(5, "few_shot"))));
+        QVERIFY(e["unread"].empty());
+    }
+    // cra reads the difference between two texts that differ only after the response: no track, and why.
+    r = cli({"run", "--model", model.string(), "--intervention", "cra", "--shifts", "plain:copied"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    r = cli({"token-evidence", "--run", "6", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
+    QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    {
+        const auto e = nlohmann::json::parse(r.out);
+        QCOMPARE(e["tracks"].size(), std::size_t(1));
+        QCOMPARE(e["unread"].size(), std::size_t(1));
+        QCOMPARE(e["unread"][0]["intervention"].get<std::string>(), std::string("cra"));
+        QVERIFY(e["unread"][0]["why"].get<std::string>().find("only the last token") != std::string::npos);
+    }
+    r = cli({"token-evidence", "--run", "6", "--shift", "plain:copied", "--pair", "7"}, ws);
+    QVERIFY2(r.code == 0 && r.out.find("cra: no reading token by token") != std::string::npos, (r.out + r.err).c_str());
     r = cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "7"}, ws);
     QVERIFY2(r.code == 0 && r.out.find("lora: reward per token") != std::string::npos, (r.out + r.err).c_str());
     QCOMPARE(cli({"token-evidence", "--run", "3", "--shift", "plain:copied", "--pair", "99"}, ws).code, 2);

@@ -288,6 +288,15 @@ void TestTokenEvidence::exportsASlide()
     TokenEvidenceDialog nothing(nullptr, m_probe, 3);
     QVERIFY(!nothing.exportFigure(png, kDefaultFigureSize, &error));
     QVERIFY(!error.isEmpty());
+
+    // A reading that does not exist is named with its reason under the figure.
+    TokenEvidence withoutCra = handMadeEvidence();
+    withoutCra.unread.emplace_back("cra", "only the last token carries its reading");
+    dialog.setEvidence(withoutCra);
+    const auto *outcome = dialog.findChild<QLabel *>(QStringLiteral("tokenEvidenceOutcome"));
+    QVERIFY(outcome);
+    QVERIFY2(outcome->text().contains(QStringLiteral("cra cannot be read token by token: only the last token")),
+             qPrintable(outcome->text()));
 }
 
 void TestTokenEvidence::aLongPairWrapsAndFits()

@@ -103,10 +103,14 @@ void TokenEvidenceDialog::setEvidence(const TokenEvidence &evidence)
     QStringList tracks;
     for (const TokenTrack &track : evidence.tracks)
         tracks << qs(track.intervention).toHtmlEscaped();
-    m_outcome->setText(
+    QString text =
         tr("Example %1, response %2 (preferred) against %3. Read by %4. Hover over a token for its exact value.")
             .arg(QString::number(evidence.pair.examplePosition), QString::number(evidence.pair.preferredIndex),
-                 QString::number(evidence.pair.dispreferredIndex), tracks.join(QStringLiteral(", "))));
+                 QString::number(evidence.pair.dispreferredIndex), tracks.join(QStringLiteral(", ")));
+    for (const auto &[intervention, why] : evidence.unread)
+        text += QStringLiteral("<br>")
+              + tr("%1 cannot be read token by token: %2.").arg(qs(intervention), qs(why)).toHtmlEscaped();
+    m_outcome->setText(text);
 }
 
 void TokenEvidenceDialog::compute()

@@ -9,6 +9,7 @@
 #include "engine/interventions/directionprobeintervention.h"
 #include "engine/interventions/linearprobeintervention.h"
 #include "engine/interventions/modelsession.h"
+#include "engine/interventions/pairscoringinterventions.h"
 #include "engine/interventions/parameters.h"
 #include "engine/model/causallm.h"
 #include "engine/scoring/rewardscorer.h"
@@ -135,32 +136,20 @@ std::vector<std::string> tokenTexts(const ModelSession &session, const std::vect
     return out;
 }
 
-//! The base model's log-probability of each response token given all before it (GENIES' pair tokenisation: the
-//! prompt, then the response with EOS); the total is their sum, the figure zero_shot compares.
-TokenTrack zeroShotTrack(const RunRecord &run, const TokenEvidenceRequest &request, const Example &example,
-                         const PairRef &pair)
+//! The model's log-probability of each response token given `prompt` and the tokens before it (GENIES' pair
+//! tokenisation: the prompt, then the response with EOS); the total is their sum, or their mean with `mean`.
+void readLogprobs(const ModelSession &session, const std::string &prompt, const Example &example, const PairRef &pair,
+                  bool mean, const ProgressCallback &progress, TokenTrack &track)
 {
-    const auto session = ModelSession::open(run.modelPath, request.device, run.adapterPath);
-    if (session->model().config().classifies())
-        return {}; // a reward model has no next-token probabilities
-    TokenTrack track;
-    track.intervention = "zero_shot";
     track.quantity = "log-probability";
-    // The run's own zero-shot settings where it is a zero-shot run; a baseline unit has the defaults.
-    const auto scoring = run.intervention == "zero_shot" ? run.parameters.find("scoring") : run.parameters.end();
-    const bool mean = scoring != run.parameters.end() && scoring->second == "mean";
-    track.note = mean ? "the base model's log-probability of each response token given the prompt and the tokens "
-                        "before it; the total is their mean, which zero-shot compares (scoring=mean)"
-                      : "the base model's log-probability of each response token given the prompt and the tokens "
-                        "before it; the total is their sum, which zero-shot compares";
     track.signedValues = false;
     c10::InferenceMode inference;
     for (int side = 0; side < 2; ++side) {
-        reportProgress(request.progress, side, 2,
+        reportProgress(progress, side, 2,
                        "reading the " + std::string(side == 0 ? "preferred" : "dispreferred")
                            + " response token by token");
         const int response = side == 0 ? pair.preferredIndex : pair.dispreferredIndex;
-        const TokenizedExample t = session->pairTokens(example.prompt, {example.responses[std::size_t(response)].text});
+        const TokenizedExample t = session.pairTokens(prompt, {example.responses[std::size_t(response)].text});
         std::vector<int> ids = t.prompt;
         ids.insert(ids.end(), t.responses[0].begin(), t.responses[0].end());
         // A token needs one before it to be predicted: without a prompt the first response token has no value.
@@ -173,19 +162,54 @@ TokenTrack zeroShotTrack(const RunRecord &run, const TokenEvidenceRequest &reque
         forward.logitsFrom = first - 1;
         // Each predicted token's log-probability, gathered where the logits are: (length - first) values.
         const at::Tensor logprobs =
-            at::log_softmax(session->model().forward(forward).logits.select(0, 0), 1).narrow(0, 0, length - first);
+            at::log_softmax(session.model().forward(forward).logits.select(0, 0), 1).narrow(0, 0, length - first);
         const at::Tensor next = forward.inputIds.select(0, 0).narrow(0, first, length - first).to(logprobs.device());
         const at::Tensor values =
             logprobs.gather(1, next.unsqueeze(1)).squeeze(1).to(at::kCPU, at::kDouble).contiguous();
         for (std::int64_t i = first; i < length; ++i) {
             const double value = values[i - first].item<double>();
-            track.tokens[std::size_t(side)].push_back(session->tokenizer().decode({ids[std::size_t(i)]}));
+            track.tokens[std::size_t(side)].push_back(session.tokenizer().decode({ids[std::size_t(i)]}));
             track.values[std::size_t(side)].push_back(value);
             track.total[std::size_t(side)] += value;
         }
         if (mean)
             track.total[std::size_t(side)] /= double(length - first);
     }
+}
+
+//! The base model's log-probability of each response token given the prompt and the tokens before it; the total is
+//! what zero_shot compares.
+TokenTrack zeroShotTrack(const ModelSession &session, const RunRecord &run, const TokenEvidenceRequest &request,
+                         const Example &example, const PairRef &pair)
+{
+    TokenTrack track;
+    track.intervention = "zero_shot";
+    if (session.model().config().classifies()) {
+        track.note = "a sequence classifier has no next-token probabilities";
+        return track;
+    }
+    // The run's own zero-shot settings where it is a zero-shot run; a baseline unit has the defaults.
+    const auto scoring = run.intervention == "zero_shot" ? run.parameters.find("scoring") : run.parameters.end();
+    const bool mean = scoring != run.parameters.end() && scoring->second == "mean";
+    track.note = mean ? "the base model's log-probability of each response token given the prompt and the tokens "
+                        "before it; the total is their mean, which zero-shot compares (scoring=mean)"
+                      : "the base model's log-probability of each response token given the prompt and the tokens "
+                        "before it; the total is their sum, which zero-shot compares";
+    readLogprobs(session, example.prompt, example, pair, mean, request.progress, track);
+    return track;
+}
+
+//! few_shot's reading: the same log-probabilities, given the unit's demonstrations before the prompt.
+TokenTrack fewShotTrack(const ModelSession &session, const InterventionContext &context,
+                        const FewShotIntervention &fewShot, const Example &example, const PairRef &pair)
+{
+    TokenTrack track;
+    track.intervention = "few_shot";
+    const bool mean = choiceParameter(context, "scoring", {"genies", "mean"}) == "mean";
+    track.note = std::string("the base model's log-probability of each response token given the unit's "
+                             "demonstrations, the prompt and the tokens before it; the total is their ")
+               + (mean ? "mean (scoring=mean)" : "sum") + ", which few_shot compares";
+    readLogprobs(session, fewShot.promptFor(context, example), example, pair, mean, context.progress, track);
     return track;
 }
 
@@ -296,26 +320,42 @@ TokenTrack classifierTrack(const InterventionContext &context, const Example &ex
 }
 
 TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit *unit,
-                      const TokenEvidenceRequest &request)
+                      const TokenEvidenceRequest &request, std::vector<std::shared_ptr<ModelSession>> &held)
 {
     const auto examples = workspace.examples(request.target, Split::Test);
     const PairRef pair = pairsInOrder(examples)[std::size_t(request.pairIndex)];
     const Example &example = examples[exampleIndexByPosition(examples).at(std::size_t(pair.examplePosition))];
-    if (!unit)
-        return zeroShotTrack(run, request, example, pair);
-    if (unit->intervention == "reward_model")
-        return classifierTrack(analysisContext(workspace, run, *unit, request.device, request.progress, request.target),
-                               example, pair);
+    if (!unit) {
+        held.push_back(ModelSession::open(run.modelPath, request.device, run.adapterPath));
+        return zeroShotTrack(*held.back(), run, request, example, pair);
+    }
+    if (unit->intervention == "reward_model") {
+        const InterventionContext context =
+            analysisContext(workspace, run, *unit, request.device, request.progress, request.target);
+        held.push_back(ModelSession::open(context));
+        return classifierTrack(context, example, pair);
+    }
     const bool rewardModel = unit->intervention == "lora" || unit->intervention == "prompt_tuning";
     const bool probe = unit->intervention == "linear_probe" || unit->intervention == "mms"
                     || unit->intervention == "lat_stim_1" || unit->intervention == "lat_stim_2";
-    if (!rewardModel && !probe)
-        return {};
+    if (!rewardModel && !probe && unit->intervention != "few_shot") {
+        TokenTrack none;
+        none.intervention = unit->intervention;
+        none.note = unit->intervention == "cra" || unit->intervention == "ccs"
+                      ? "it reads the difference between the text followed by a question answered Yes and the same "
+                        "text answered No; every response token comes before the answer and reads the same in both, "
+                        "so only the last token carries its reading"
+                      : "it has no per-token reading";
+        return none;
+    }
     const InterventionContext context =
         analysisContext(workspace, run, *unit, request.device, request.progress, request.target);
     // One session for the whole analysis: the unit's steps would each load the model again.
     const auto session = ModelSession::open(context);
+    held.push_back(session);
     const auto intervention = loadedUnit(context, run, *unit);
+    if (auto *fewShot = dynamic_cast<FewShotIntervention *>(intervention.get()))
+        return fewShotTrack(*session, context, *fewShot, example, pair);
     if (probe)
         return probeTrack(context, *intervention, example, pair);
     auto &model = dynamic_cast<RewardModelIntervention &>(*intervention);
@@ -334,6 +374,21 @@ TokenTrack readTokens(Workspace &workspace, const RunRecord &run, const RunUnit 
         track.total[std::size_t(side)] = r.rewards.empty() ? 0.0 : r.rewards.back();
     }
     return track;
+}
+
+//! Every track of a token view, the sessions kept open until the last: the zero-shot track and a unit on the same
+//! model and precision read one loaded model.
+std::vector<TokenTrack> readTracks(Workspace &workspace, const RunRecord &run,
+                                   const std::vector<const RunUnit *> &units, const TokenEvidenceRequest &request)
+{
+    std::vector<std::shared_ptr<ModelSession>> held;
+    std::vector<TokenTrack> tracks;
+    for (const RunUnit *unit : units) {
+        reportProgress(request.progress, 0, 0,
+                       "reading the pair with " + std::string(unit ? unit->intervention : "zero_shot"));
+        tracks.push_back(readTokens(workspace, run, unit, request, held));
+    }
+    return tracks;
 }
 
 } // namespace
@@ -365,7 +420,7 @@ void installModelAnalyses()
         return TrustSignal{"activation_distance", d.values, note};
     });
     setAttributionProvider(attribute);
-    setTokenEvidenceProvider(readTokens);
+    setTokenEvidenceProvider(readTracks);
     setLabelBudgetProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit,
                               const LabelBudgetRequest &request, const std::vector<LabelDraw> &draws) {
         if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention))

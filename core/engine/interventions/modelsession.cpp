@@ -6,6 +6,7 @@
 #include "util/errors.h"
 
 #include <ATen/ATen.h>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -18,6 +19,14 @@ ModelSession::ModelSession(fs::path dir, std::unique_ptr<CausalLM> model, Tokeni
     : m_dir(std::move(dir)), m_model(std::move(model)), m_tokenizer(std::move(tokenizer)), m_eos(eos)
 {
 }
+
+namespace {
+
+std::atomic<std::size_t> loadCount{0};
+
+} // namespace
+
+std::size_t ModelSession::loads() { return loadCount.load(); }
 
 std::shared_ptr<ModelSession> ModelSession::open(const InterventionContext &context)
 {
@@ -47,6 +56,7 @@ std::shared_ptr<ModelSession> ModelSession::open(const fs::path &modelDir, const
     if (auto session = live[key].lock())
         return session;
     auto model = loadCausalLM(modelDir, options);
+    ++loadCount;
     if (!fs::exists(modelDir / "tokenizer.json"))
         throw InputError(InputProblem{(modelDir / "tokenizer.json").string(),
                                       {},

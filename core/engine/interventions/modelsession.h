@@ -29,6 +29,8 @@ public:
     //! The session of an intervention's model, adapter and device, in bfloat16 when its `precision` parameter says
     //! so (what the intervention trains stays float32).
     static std::shared_ptr<ModelSession> open(const InterventionContext &context);
+    //! How many times this process has loaded a model folder (a session found live is not counted).
+    static std::size_t loads();
 
     const std::filesystem::path &directory() const { return m_dir; }
     const CausalLM &model() const { return *m_model; }

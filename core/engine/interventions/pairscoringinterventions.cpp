@@ -124,22 +124,25 @@ std::vector<double> FewShotIntervention::evaluate(const InterventionContext &con
                                                   const std::vector<Example> &examples,
                                                   const std::vector<PairRef> &pairs)
 {
+    return scorePairs(context, examples, pairs, [&](const Example &e) { return promptFor(context, e); });
+}
+
+std::string FewShotIntervention::promptFor(const InterventionContext &context, const Example &example) const
+{
     const std::size_t shots =
         std::min<std::size_t>(std::size_t(intParameter(context, "num_shots", 0, 64)), m_pool.size());
-    return scorePairs(context, examples, pairs, [&](const Example &e) {
-        // The same demonstrations for every pair of an example: drawn from the seed and the example's position.
-        std::seed_seq seq{std::uint32_t(context.seed), std::uint32_t(context.seed >> 32), std::uint32_t(e.position)};
-        std::mt19937_64 rng(seq);
-        std::vector<std::size_t> order(m_pool.size());
-        for (std::size_t i = 0; i < order.size(); ++i)
-            order[i] = i;
-        std::string prompt;
-        for (std::size_t j = 0; j < shots; ++j) { // partial Fisher-Yates: `shots` distinct demonstrations
-            std::swap(order[j], order[j + std::uniform_int_distribution<std::size_t>(0, order.size() - 1 - j)(rng)]);
-            prompt += "\n\n" + m_pool[order[j]].prompt + m_pool[order[j]].response;
-        }
-        return shots ? prompt + "\n\n" + e.prompt : e.prompt;
-    });
+    // The same demonstrations for every pair of an example: drawn from the seed and the example's position.
+    std::seed_seq seq{std::uint32_t(context.seed), std::uint32_t(context.seed >> 32), std::uint32_t(example.position)};
+    std::mt19937_64 rng(seq);
+    std::vector<std::size_t> order(m_pool.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::string prompt;
+    for (std::size_t j = 0; j < shots; ++j) { // partial Fisher-Yates: `shots` distinct demonstrations
+        std::swap(order[j], order[j + std::uniform_int_distribution<std::size_t>(0, order.size() - 1 - j)(rng)]);
+        prompt += "\n\n" + m_pool[order[j]].prompt + m_pool[order[j]].response;
+    }
+    return shots ? prompt + "\n\n" + example.prompt : example.prompt;
 }
 
 std::vector<ParameterSpec> RewardModelScoringIntervention::parameters() const

@@ -36,6 +36,8 @@ public:
     void load(const InterventionContext &context) override;
     std::vector<double> evaluate(const InterventionContext &context, const std::vector<Example> &examples,
                                  const std::vector<PairRef> &pairs) override;
+    //! The text `example`'s responses continue: its demonstrations, then its prompt.
+    std::string promptFor(const InterventionContext &context, const Example &example) const;
 
 private:
     struct Shot {
