@@ -180,17 +180,26 @@ ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
         m.columnLabels.push_back(categoryDisplayName(c));
         m.columnCategories.push_back(c);
     }
+    // The shifts with a result for some intervention; a row's category mean is over all of them, or none: a mean
+    // over some of them would not compare with the other rows'.
+    std::vector<bool> evaluated(perShift.columnLabels.size(), false);
+    for (const auto &values : perShift.values)
+        for (std::size_t s = 0; s < values.size(); ++s)
+            evaluated[s] = evaluated[s] || values[s].has_value();
     for (const auto &values : perShift.values) {
         std::vector<std::optional<double>> means;
         for (const auto &category : categories) {
             double sum = 0;
-            int count = 0;
+            int count = 0, shifts = 0;
             for (std::size_t s = 0; s < values.size(); ++s)
-                if (perShift.columnCategories[s] == category && values[s]) {
-                    sum += *values[s];
-                    ++count;
+                if (perShift.columnCategories[s] == category && evaluated[s]) {
+                    ++shifts;
+                    if (values[s]) {
+                        sum += *values[s];
+                        ++count;
+                    }
                 }
-            means.push_back(count ? std::optional<double>(sum / count) : std::nullopt);
+            means.push_back(count == shifts && count > 0 ? std::optional<double>(sum / count) : std::nullopt);
         }
         m.values.push_back(std::move(means));
     }

@@ -62,7 +62,8 @@ enum class HeatmapMetric { DifferentialElicitation, GeneralizationAccuracy };
 ResultMatrix interventionShiftMatrix(Workspace &workspace, const std::string &model,
                                      const std::vector<std::string> &interventions, ShiftSet set, HeatmapMetric metric,
                                      CapabilityRule rule = CapabilityRule::Automatic);
-//! Mean differential elicitation per category (columns, in catalogue order) per intervention (rows).
+//! Mean differential elicitation per category (columns, in catalogue order) per intervention (rows): over the
+//! category's shifts in the set that some intervention has a result for, none where the row lacks one of them.
 ResultMatrix categoryBreakdown(Workspace &workspace, const std::string &model,
                                const std::vector<std::string> &interventions, ShiftSet set,
                                CapabilityRule rule = CapabilityRule::Automatic);

@@ -26,6 +26,7 @@
 #include <QLegend>
 #include <QHeaderView>
 #include <QTableWidget>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QSvgRenderer>
@@ -96,6 +97,7 @@ class TestResultViews : public QObject {
 private slots:
     void initTestCase();
     void matrixModel();
+    void aMatrixOpensAtItsLeftEdge();
     void matrixModelTransposedAndSorted();
     void headerClicksSort();
     void csvQuotingAndOrder();
@@ -148,6 +150,7 @@ void TestResultViews::matrixModel()
     QCOMPARE(display(model, 0, 4), QStringLiteral("0.10")); // mean of the Difficulty shifts
     QCOMPARE(display(model, 1, 4), QStringLiteral("0.15"));
     QCOMPARE(display(model, 0, 5), QString()); // no Skill value for mms
+    QCOMPARE(display(model, 1, 5), QStringLiteral("0.30"));
     QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("s\n→ t2"));
     QCOMPARE(model.headerData(4, Qt::Horizontal).toString(), QStringLiteral("Mean\nDifficulty"));
     const QString tip = model.index(0, 2).data(Qt::ToolTipRole).toString();
@@ -155,6 +158,16 @@ void TestResultViews::matrixModel()
                  && tip.contains(QStringLiteral("Difficulty")),
              qPrintable(tip));
     QCOMPARE(model.index(0, 3).data(Qt::ToolTipRole).toString().contains(QStringLiteral("no result")), true);
+    // A category's mean is over all its shifts: lora has both Difficulty shifts, a row with one of them has none.
+    ResultMatrix partial = smallMatrix();
+    partial.values[1][1] = std::nullopt;
+    model.setMatrix(partial, ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"));
+    QCOMPARE(display(model, 1, 4), QString());
+    QVERIFY2(model.index(1, 4).data(Qt::ToolTipRole).toString().contains(QStringLiteral("1 of the 2 shifts")),
+             qPrintable(model.index(1, 4).data(Qt::ToolTipRole).toString()));
+    QCOMPARE(model.index(1, 4).data(Qt::BackgroundRole).value<QBrush>().style(), Qt::BDiagPattern);
+    QCOMPARE(display(model, 0, 4), QStringLiteral("0.10"));
+    model.setMatrix(smallMatrix(), ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"));
 
     // Diverging: red above 0, blue below, white at 0, symmetric around 0.
     QCOMPARE(model.colourLow(), -0.5);
@@ -181,6 +194,41 @@ void TestResultViews::matrixModel()
     QCOMPARE(model.columnCount(), 1 + 3);
     model.setMatrix({}, ColourScale::Sequential, QStringLiteral("Intervention"), QStringLiteral("Shift"));
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestResultViews::aMatrixOpensAtItsLeftEdge()
+{
+    ResultMatrix wide;
+    wide.rowLabels = {"zero_shot", "lora"};
+    for (int c = 0; c < 40; ++c) {
+        wide.columnLabels.push_back("source " + std::to_string(c) + " → target " + std::to_string(c));
+        wide.columnCategories.push_back(c < 20 ? "difficulty" : "skill");
+    }
+    wide.values.assign(2, std::vector<std::optional<double>>(40, 0.25));
+    MatrixPanel panel;
+    panel.setMatrix(wide, ColourScale::Diverging, QStringLiteral("Intervention"), QStringLiteral("Shift"), true);
+    panel.highlightColumn(30);
+    QTableView *table = panel.table();
+    auto columnShown = [table](int column) {
+        const int x = table->columnViewportPosition(column);
+        return x >= 0 && x + table->columnWidth(column) <= table->viewport()->width();
+    };
+    // Too narrow for the table: it scrolls just far enough to show the selected shift.
+    panel.resize(700, 500);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QTRY_VERIFY(columnShown(31));
+    QVERIFY(table->horizontalScrollBar()->value() > 0);
+    // Wide enough: from the left edge, the interventions' names in view, whatever scroll came before.
+    panel.resize(panel.sizeHint().width() + 50, 500);
+    QTRY_COMPARE(table->horizontalScrollBar()->value(), 0);
+    QVERIFY(columnShown(0) && columnShown(31));
+    // Larger type (presentation mode) fits the rows and columns again and keeps the selected shift in view.
+    const int rowHeight = table->rowHeight(0);
+    applyPresentationStyle(&panel, true);
+    QTRY_VERIFY(table->rowHeight(0) > rowHeight);
+    panel.resize(900, 600);
+    QTRY_VERIFY(columnShown(31));
 }
 
 void TestResultViews::matrixModelTransposedAndSorted()
@@ -407,6 +455,36 @@ void TestResultViews::viewsSelectAndExport()
         QVERIFY(shown <= previous); // descending, missing last
         previous = shown;
     }
+
+    // A category's mean is over all its evaluated shifts, or none: rows with different gaps would not compare.
+    const ResultMatrix perShift = interventionShiftMatrix(*m_ws, "llama-7b", m_context->interventionList(),
+                                                          ShiftSet::All, HeatmapMetric::DifferentialElicitation);
+    const ResultMatrix categories = categoryBreakdown(*m_ws, "llama-7b", m_context->interventionList(), ShiftSet::All);
+    int complete = 0, partial = 0;
+    for (std::size_t r = 0; r < categories.rowLabels.size(); ++r)
+        for (std::size_t c = 0; c < categories.columnLabels.size(); ++c) {
+            double sum = 0;
+            int values = 0, shifts = 0;
+            for (std::size_t k = 0; k < perShift.columnLabels.size(); ++k)
+                if (perShift.columnCategories[k] == categories.columnCategories[c]
+                    && std::any_of(perShift.values.begin(), perShift.values.end(),
+                                   [k](const auto &row) { return row[k].has_value(); })) {
+                    ++shifts;
+                    if (const auto &v = perShift.values[r][k]) {
+                        sum += *v;
+                        ++values;
+                    }
+                }
+            if (values == shifts && values > 0) {
+                QVERIFY(categories.values[r][c] && std::fabs(*categories.values[r][c] - sum / values) < 1e-12);
+                ++complete;
+            } else {
+                QVERIFY(!categories.values[r][c]);
+                partial += values > 0;
+            }
+        }
+    QVERIFY(complete > 0);
+    qInfo("category means: %d complete, %d withheld for missing shifts", complete, partial);
 
     // Hard 0/1 probabilities (the zero-shot evaluations) get a clear warning.
     QVERIFY(calibration.setIntervention(QStringLiteral("zero_shot")));

@@ -20,6 +20,7 @@
 #include <QSvgGenerator>
 #include <QWidget>
 #include <algorithm>
+#include <cmath>
 
 namespace shiftscope {
 
@@ -128,7 +129,9 @@ void renderWidget(QWidget *widget, QPainter &painter, QSize size)
         area->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     }
     const QSize oldSize = widget->size();
-    widget->resize((QSizeF(size) / scale).toSize());
+    // Rounded up: a pixel short of its natural width, a table would scroll.
+    const QSizeF laidOut = QSizeF(size) / scale;
+    widget->resize(int(std::ceil(laidOut.width())), int(std::ceil(laidOut.height())));
     settleLayouts(widget);
     painter.save();
     painter.scale(scale, scale);

@@ -2,6 +2,7 @@
 
 #include "widgets/results/rotatedheaderview.h"
 
+#include <QEvent>
 #include <QHeaderView>
 #include <QScrollBar>
 #include <QLabel>
@@ -37,6 +38,8 @@ MatrixPanel::MatrixPanel(QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::NoSelection); // a selection colour would hide the heat colours
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setWordWrap(false);
+    // By pixels: a table a little too narrow scrolls a little, rather than a whole column (the row labels) away.
+    m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_table->verticalHeader()->hide();
     m_header->setDefaultAlignment(Qt::AlignHCenter | Qt::AlignBottom);
     m_header->setHighlightSections(false);
@@ -50,6 +53,9 @@ MatrixPanel::MatrixPanel(QWidget *parent)
     layout->addWidget(m_key);
     layout->addStretch(0);
 
+    // Whenever the table's width changes what it can show (a resize, a new matrix, larger type), it starts again
+    // from the left edge; the scroll bar's range is only right once the table itself has been laid out.
+    connect(m_table->horizontalScrollBar(), &QScrollBar::rangeChanged, this, &MatrixPanel::revealHighlight);
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex &index) {
         const QModelIndex source = m_proxy->mapToSource(index);
         emit cellClicked(m_model->matrixRowAt(source), m_model->matrixColumnAt(source));
@@ -101,6 +107,13 @@ void MatrixPanel::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
     revealHighlight();
+}
+
+void MatrixPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) // presentation mode: taller rows, wider columns
+        fitTable();
 }
 
 QSize MatrixPanel::sizeHint() const

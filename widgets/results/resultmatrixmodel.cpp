@@ -40,18 +40,26 @@ void ResultMatrixModel::setMatrix(ResultMatrix matrix, ColourScale scale, const 
             m_categories.push_back(category);
     m_showMeans = categoryMeans && !m_categories.empty();
     m_means.assign(m_matrix.values.size(), {});
+    m_meanCounts.clear();
     double low = std::numeric_limits<double>::infinity(), high = -low;
     for (std::size_t r = 0; r < m_matrix.values.size(); ++r) {
         const auto &values = m_matrix.values[r];
+        m_meanCounts.emplace_back();
         for (const auto &category : m_categories) {
+            // A category's mean is over all its shifts in the matrix: one over some of them would not compare
+            // with the other rows' means.
             double sum = 0;
-            int count = 0;
-            for (std::size_t c = 0; c < values.size() && c < m_matrix.columnCategories.size(); ++c)
-                if (m_matrix.columnCategories[c] == category && values[c]) {
-                    sum += *values[c];
-                    ++count;
+            int count = 0, shifts = 0;
+            for (std::size_t c = 0; c < m_matrix.columnCategories.size(); ++c)
+                if (m_matrix.columnCategories[c] == category) {
+                    ++shifts;
+                    if (c < values.size() && values[c]) {
+                        sum += *values[c];
+                        ++count;
+                    }
                 }
-            m_means[r].push_back(count ? std::optional<double>(sum / count) : std::nullopt);
+            m_means[r].push_back(count == shifts && count > 0 ? std::optional<double>(sum / count) : std::nullopt);
+            m_meanCounts[r].emplace_back(count, shifts);
         }
         for (const auto &v : values)
             if (v && std::isfinite(*v)) {
@@ -184,6 +192,12 @@ QVariant ResultMatrixModel::valueData(const Cell &cell, int role) const
                 : tr("%1 %2 · %3 %4").arg(m_rowTitle, rowLabel(cell.row), m_columnTitle, columnLabel(cell.column));
         const std::string category = cell.kind == Kind::Value ? m_matrix.columnCategories[column] : std::string();
         const QString inCategory = category.empty() ? QString() : tr(" (%1)").arg(categoryName(category));
+        if (cell.kind == Kind::Mean && !v) {
+            const auto [count, shifts] = m_meanCounts[std::size_t(cell.row)][column];
+            return QStringLiteral("%1\n%2").arg(
+                what,
+                tr("no mean: %1 of the %2 shifts have a result").arg(QString::number(count), QString::number(shifts)));
+        }
         return QStringLiteral("%1%2\n%3").arg(what, inCategory, v ? fullValue(*v) : tr("no result"));
     }
     case Qt::FontRole: {

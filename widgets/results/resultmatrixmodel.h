@@ -4,6 +4,8 @@
 
 #include <QAbstractTableModel>
 #include <QColor>
+#include <utility>
+#include <vector>
 
 namespace shiftscope {
 
@@ -75,8 +77,9 @@ private:
     bool m_showMeans = false;
     bool m_transposed = false;
     int m_highlighted = -1;
-    std::vector<std::string> m_categories;                   //!< distinct, in order of first appearance
-    std::vector<std::vector<std::optional<double>>> m_means; //!< [matrix row][category]
+    std::vector<std::string> m_categories;                      //!< distinct, in order of first appearance
+    std::vector<std::vector<std::optional<double>>> m_means;    //!< [matrix row][category]
+    std::vector<std::vector<std::pair<int, int>>> m_meanCounts; //!< [matrix row][category]: (with a value, shifts)
     double m_low = 0;
     double m_high = 1;
 };
