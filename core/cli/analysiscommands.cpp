@@ -316,13 +316,13 @@ int trustCommand(CommandContext &c)
         TrustRequest request;
         request.runId = runId;
         request.intervention = c.args.value("intervention").value_or("");
-        request.layer = int(c.number("layer", -1, -1));
+        request.layer = c.count("layer", -1, -1, 1 << 20);
         request.device = c.choice("device", "cpu", {"cpu", "cuda"});
         request.progress = c.progress("chunks");
         return trustSummary(c, std::move(request));
     }
     const std::string shift = c.required("shift");
-    const int layer = int(c.number("layer", -1, -1));
+    const int layer = c.count("layer", -1, -1, 1 << 20);
     const std::string device = c.choice("device", "cpu", {"cpu", "cuda"});
     const auto shown = std::size_t(c.number("limit", 10, 0));
 
@@ -436,7 +436,7 @@ int attributeCommand(CommandContext &c)
     request.runId = runIdArgument(c.required("run"));
     std::tie(request.source, request.target) = shiftArgument(c.required("shift"));
     request.intervention = c.args.value("intervention").value_or("");
-    request.pairIndex = int(c.number("pair", -1, 0));
+    request.pairIndex = c.count("pair", -1, 0);
     if (request.pairIndex < 0)
         throw UsageError("attribute needs --pair N");
     request.device = c.choice("device", "cpu", {"cpu", "cuda"});
@@ -547,7 +547,7 @@ int tokenEvidenceCommand(CommandContext &c)
     TokenEvidenceRequest request;
     request.runId = runIdArgument(c.required("run"));
     std::tie(request.source, request.target) = shiftArgument(c.required("shift"));
-    request.pairIndex = int(c.number("pair", -1, 0));
+    request.pairIndex = c.count("pair", -1, 0);
     if (request.pairIndex < 0)
         throw UsageError("token-evidence needs --pair N");
     request.intervention = c.args.value("intervention").value_or("");
@@ -613,7 +613,7 @@ int labelBudgetCommand(CommandContext &c)
     request.intervention = c.args.value("intervention").value_or("");
     if (const auto ks = c.args.value("ks"))
         request.ks = budgetSizes(*ks);
-    request.repeats = int(c.number("repeats", 10, 1));
+    request.repeats = c.count("repeats", 10, 1, 100000);
     request.relabels = c.args.has("relabels");
     request.device = c.choice("device", "cpu", {"cpu", "cuda"});
     request.progress = c.progress("chunks");

@@ -191,7 +191,8 @@ std::string CommandContext::required(const std::string &name) const
     throw UsageError(command.name + " needs --" + name + " " + placeholder);
 }
 
-std::int64_t CommandContext::number(const std::string &name, std::int64_t fallback, std::int64_t minimum) const
+std::int64_t CommandContext::number(const std::string &name, std::int64_t fallback, std::int64_t minimum,
+                                    std::int64_t maximum) const
 {
     const auto text = args.value(name);
     if (!text)
@@ -199,11 +200,15 @@ std::int64_t CommandContext::number(const std::string &name, std::int64_t fallba
     try {
         std::size_t used = 0;
         const long long value = std::stoll(*text, &used);
-        if (used == text->size() && value >= minimum)
+        if (used == text->size() && value >= minimum && value <= maximum)
             return value;
     } catch (const std::exception &) {
     }
-    throw UsageError("--" + name + " needs a whole number >= " + std::to_string(minimum) + ", got '" + *text + "'");
+    throw UsageError("--" + name + " needs a whole number "
+                     + (maximum == std::numeric_limits<std::int64_t>::max()
+                            ? ">= " + std::to_string(minimum)
+                            : "from " + std::to_string(minimum) + " to " + std::to_string(maximum))
+                     + ", got '" + *text + "'");
 }
 
 double CommandContext::real(const std::string &name, double fallback, double minimum, double maximum) const

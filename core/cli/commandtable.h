@@ -10,6 +10,7 @@
 #include <iosfwd>
 #include <memory>
 #include <stdexcept>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -101,8 +102,15 @@ public:
     void expectOperands(std::size_t count, const std::string &what) const;
     //! `--name` when given, else UsageError "COMMAND needs --name VALUE".
     std::string required(const std::string &name) const;
-    //! `--name` as a whole number >= minimum, or `fallback` when absent; UsageError otherwise.
-    std::int64_t number(const std::string &name, std::int64_t fallback, std::int64_t minimum = 0) const;
+    //! `--name` as a whole number from minimum to maximum, or `fallback` when absent; UsageError otherwise.
+    std::int64_t number(const std::string &name, std::int64_t fallback, std::int64_t minimum = 0,
+                        std::int64_t maximum = std::numeric_limits<std::int64_t>::max()) const;
+    //! number() for what is counted in an int: at most `maximum`, and never beyond an int.
+    int count(const std::string &name, int fallback, int minimum = 0,
+              int maximum = std::numeric_limits<int>::max()) const
+    {
+        return int(number(name, fallback, minimum, maximum));
+    }
     //! `--name` as a number in [minimum, maximum], or `fallback` when absent; UsageError otherwise.
     double real(const std::string &name, double fallback, double minimum, double maximum) const;
     //! `--name` when it is one of `allowed`, `fallback` when absent; UsageError naming the choices otherwise.

@@ -268,7 +268,7 @@ int listExamples(CommandContext &c)
                                       {},
                                       "no distribution '" + name + "' in the workspace",
                                       "import it with import-data, or list them with the distributions command"});
-    const int limit = c.args.value("limit") ? int(c.number("limit", -1)) : -1;
+    const int limit = c.args.value("limit") ? c.count("limit", -1) : -1;
     const auto examples = ws.examples(name, *split, limit);
     if (c.args.has("json")) {
         Json list = Json::array();
@@ -303,10 +303,10 @@ int makeBenchmarkTree(CommandContext &c)
 {
     const std::string out = c.required("out");
     BenchmarkTreeOptions options;
-    options.distributions = int(c.number("distributions", options.distributions));
-    options.trainExamples = int(c.number("train", options.trainExamples));
-    options.testExamples = int(c.number("test", options.testExamples));
-    options.responses = int(c.number("responses", options.responses, 2));
+    options.distributions = c.count("distributions", options.distributions, 0, 100000);
+    options.trainExamples = c.count("train", options.trainExamples, 0, 10000000);
+    options.testExamples = c.count("test", options.testExamples, 0, 10000000);
+    options.responses = c.count("responses", options.responses, 2, 1000);
     const auto bytes = writeBenchmarkTree(out, options);
     c.out << "Wrote " << options.distributions << " distributions (" << bytes / (1024 * 1024) << " MiB) to " << out
           << "\n";

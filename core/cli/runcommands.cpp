@@ -55,8 +55,8 @@ SlurmOptions slurmOptions(CommandContext &c, const std::string &device)
     SlurmOptions o;
     o.sharedDir = c.args.value("shared-dir").value_or("");
     o.partition = c.args.value("partition").value_or("");
-    o.gpusPerTask = int(c.number("gpus-per-task", 0));
-    o.maxParallel = int(c.number("max-parallel", 0));
+    o.gpusPerTask = c.count("gpus-per-task", 0, 0, 1024);
+    o.maxParallel = c.count("max-parallel", 0, 0, 1000000);
     o.time = c.args.value("time").value_or("");
     o.sbatchArgs = c.args.values("sbatch-arg");
     o.device = device;
@@ -93,6 +93,38 @@ int resubmit(CommandContext &c, Workspace &ws, std::int64_t id)
     return ExitOk;
 }
 
+//! Runs `work` on run `id`, which this command has just planned: when bad input stops it before any unit produced
+//! a prediction (a parameter's value, a --slurm option, a refused submission), the run is taken back, so that the
+//! workspace is as before the command.
+template <typename Work>
+int withdrawnOnBadInput(Workspace &ws, std::int64_t id, Work work)
+{
+    auto untouched = [&] {
+        const auto run = RunStore(ws).run(id);
+        if (!run)
+            return false;
+        for (const RunUnit &unit : run->units) {
+            if (unit.status == RunStatus::Done)
+                return false;
+            for (const std::string &distribution : unit.evaluations)
+                if (RunStore(ws).predictionCount(unit.id, distribution) > 0)
+                    return false;
+        }
+        return true;
+    };
+    try {
+        return work();
+    } catch (const InputError &) {
+        if (untouched())
+            RunStore(ws).remove(id);
+        throw;
+    } catch (const UsageError &) {
+        if (untouched())
+            RunStore(ws).remove(id);
+        throw;
+    }
+}
+
 int runRun(CommandContext &c)
 {
     const Arguments &args = c.args;
@@ -118,8 +150,12 @@ int runRun(CommandContext &c)
         request.parameters = args.values("param");
         if (args.value("seed"))
             request.seed = std::uint64_t(c.number("seed", 0));
+        if (args.has("slurm")) // the options first: a run they refuse is not worth planning
+            slurmOptions(c, device);
         id = store.create(planRun(ws, request));
         err << "run " << id << ": " << store.run(id)->units.size() << " units\n";
+        return withdrawnOnBadInput(
+            ws, id, [&] { return args.has("slurm") ? submit(c, ws, id, device) : executeRun(c, ws, id, device); });
     }
     if (args.has("slurm"))
         return submit(c, ws, id, device);
@@ -130,7 +166,7 @@ int runRun(CommandContext &c)
 int runUnit(CommandContext &c)
 {
     const std::string plan = c.required("plan");
-    const int unit = int(c.number("unit", -1));
+    const int unit = c.count("unit", -1);
     if (!c.args.value("unit"))
         throw UsageError("run-unit needs --unit N");
     const std::string device = c.choice("device", "cpu", {"cpu", "cuda"});
@@ -152,7 +188,7 @@ int collect(CommandContext &c)
 {
     Workspace ws = c.workspace();
     const std::int64_t id = runIdOf(c.args, "run");
-    const auto interval = std::chrono::seconds(c.number("interval", 10, 1));
+    const auto interval = std::chrono::seconds(c.number("interval", 10, 1, 86400));
     std::set<int> refusedSeen;
     for (;;) {
         const CollectReport report = collectRun(ws, id);
@@ -302,9 +338,10 @@ int runs(CommandContext &c)
         std::uint64_t seed = nextSeed(ws, *run);
         if (c.args.value("seed"))
             seed = std::uint64_t(c.number("seed", 0));
+        const std::string device = c.choice("device", "cpu", {"cpu", "cuda"});
         const std::int64_t again = store.create(planRun(ws, rerunRequest(*run, seed)));
         c.err << "run " << again << ": run " << id << " again with seed " << seed << "\n";
-        return executeRun(c, ws, again, c.choice("device", "cpu", {"cpu", "cuda"}));
+        return withdrawnOnBadInput(ws, again, [&] { return executeRun(c, ws, again, device); });
     }
     throw UsageError("runs takes nothing, units ID, delete ID, rename ID NAME or rerun ID, not '" + action + "'");
 }

@@ -431,6 +431,22 @@ void TestCue::aPlantedSourcePairRanksFirstInTheAttribution()
              "--param", "steps=20"},
             ws);
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
+    // A run that bad input stops before it produced anything is taken back: nothing was changed.
+    for (const auto &refused : std::vector<std::vector<std::string>>{
+             {"run", "--model", model.string(), "--intervention", "lora", "--shifts", "plain:copied", "--param",
+              "steps=abc"},
+             {"run", "--model", model.string(), "--intervention", "lora", "--shifts", "plain:copied", "--param",
+              "learning_rate=nan"},
+             {"run", "--model", model.string(), "--intervention", "lora", "--shifts", "plain:copied", "--slurm"},
+             {"run", "--model", model.string(), "--intervention", "lora", "--shifts", "plain:copied", "--slurm",
+              "--shared-dir", (root / "shared").string(), "--gpus-per-task", "4294967297"},
+             {"runs", "rerun", "3", "--device", "tpu"}}) {
+        const std::size_t before = RunStore(w).runs().size();
+        const Result refusal = cli(refused, ws);
+        QVERIFY2(refusal.code == 2, (refusal.out + refusal.err).c_str());
+        QCOMPARE(RunStore(w).runs().size(), before);
+    }
+    QVERIFY(!fs::exists(root / "shared"));
     r = cli({"attribute", "--run", "3", "--shift", "plain:copied", "--pair", "7", "--json"}, ws);
     QVERIFY2(r.code == 0, (r.out + r.err).c_str());
     const auto g = nlohmann::json::parse(r.out);

@@ -213,6 +213,15 @@ void TestShiftCatalogue::builtShiftsRoundTripAsSpecFiles()
     QCOMPARE(runCommand({"--workspace", ws, "export-catalogue", "GENIES", "--out", file}).code, 0);
     QCOMPARE(ShiftCatalogueReader::readFile(file).rows.size(), std::size_t(69));
     QVERIFY(refused({"--workspace", ws, "export-catalogue", "nope", "--out", file}, "no such catalogue"));
+    // An output path that cannot be a file is refused by name, and nothing is replaced or created.
+    const std::string folder = tempPath(tmp, "a-folder").string();
+    std::filesystem::create_directory(folder);
+    QVERIFY(refused({"--workspace", ws, "export-catalogue", "GENIES", "--out", folder}, "this is a folder"));
+    QVERIFY(refused({"--workspace", ws, "export-catalogue", "GENIES", "--out", file + "/under-a-file.json"},
+                    "the folder cannot be created"));
+    QVERIFY(refused({"--workspace", ws, "export-catalogue", "GENIES", "--out", "/dev/null"}, "not a regular file"));
+    QVERIFY(std::filesystem::is_character_file("/dev/null"));
+    QVERIFY(refused({"--workspace", ws, "export-catalogue", "GENIES", "--out", ""}, "no file name"));
 }
 
 QTEST_GUILESS_MAIN(TestShiftCatalogue)

@@ -312,25 +312,25 @@ void TestSlurm::refusedSubmissionLeavesNothingBehind()
 {
     if (!m_local)
         QSKIP("needs the local run of runOnSlurmEqualsTheLocalRun");
-    // Slurm refuses the partition: its message is shown, no submission or plan folder is left, and the run can be
-    // submitted again with a partition that exists.
-    const Program refused = cli(runArgs() << "--slurm" << "--shared-dir" << QString::fromStdString(m_shared.string())
-                                          << "--partition" << "no-such-partition");
+    // Slurm refuses the partition: its message is shown, and the run it planned is taken back with its plan folder;
+    // the same run without the partition is submitted and collected.
+    const std::int64_t before = lastRun();
+    const Program refused = cli(runArgs()
+                                << "--slurm"
+                                << "--shared-dir" << QString::fromStdString(m_shared.string()) << "--partition"
+                                << "no-such-partition");
     QCOMPARE(refused.code, 2);
     QVERIFY2(refused.err.contains("Slurm refused the job") && refused.err.contains("partition"),
              qPrintable(refused.err));
-    const std::int64_t id = lastRun();
-    {
-        Workspace ws = Workspace::open(m_ws);
-        QVERIFY(!ClusterStore(ws).submission(id));
-        QCOMPARE(RunStore(ws).existingRun(id).status, RunStatus::Queued);
-    }
+    QCOMPARE(lastRun(), before);
     for (const auto &entry : fs::directory_iterator(m_shared))
-        QVERIFY2(entry.path().filename().string().rfind("run-" + std::to_string(id) + "-", 0) != 0,
+        QVERIFY2(entry.path().filename().string().rfind("run-" + std::to_string(before + 1) + "-", 0) != 0,
                  entry.path().c_str());
-    const Program again = cli({"run", "--resume", QString::number(id), "--slurm", "--shared-dir",
-                               QString::fromStdString(m_shared.string())});
+    const Program again = cli(runArgs() << "--slurm"
+                                        << "--shared-dir" << QString::fromStdString(m_shared.string()));
     QVERIFY2(again.code == 0 && again.out.contains("submitted to Slurm"), qPrintable(again.all()));
+    const std::int64_t id = lastRun();
+    QCOMPARE(id, before + 1);
     const Program collected = cli({"collect", "--run", QString::number(id), "--wait", "--interval", "1"});
     QVERIFY2(collected.code == 0, qPrintable(collected.all()));
     QCOMPARE(predictions(id), predictions(m_local));
