@@ -28,6 +28,11 @@ std::string escapedForRegex(const std::string &word)
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+//! ECMAScript syntax, matched in time linear in the text (libstdc++'s breadth-first matcher): a backtracking match
+//! can take exponential time on a pattern such as ((a|b)*)*x, and recurses once per character, so a response of
+//! some hundred thousand characters would exhaust the stack. Among alternatives it takes the longest match.
+constexpr auto kMatching = std::regex::ECMAScript | std::regex_constants::__polynomial;
+
 } // namespace
 
 Cue Cue::length()
@@ -45,8 +50,15 @@ Cue Cue::regex(const std::string &pattern, const std::string &place)
     cue.m_description = "regex /" + pattern + "/";
     auto compiled = std::make_shared<Compiled>();
     try {
-        compiled->expression = std::regex(pattern, std::regex::ECMAScript);
+        compiled->expression = std::regex(pattern, kMatching);
     } catch (const std::regex_error &e) {
+        if (e.code() == std::regex_constants::error_backref)
+            throw InputError(InputProblem{{},
+                                          place,
+                                          "'" + pattern
+                                              + "' has a back-reference (\\1...), which can take exponential "
+                                                "time on long responses",
+                                          "write the repeated text out instead of referring back to it"});
         throw InputError(InputProblem{{},
                                       place,
                                       "'" + pattern + "' is not a regular expression (" + e.what() + ")",
@@ -77,7 +89,7 @@ Cue Cue::words(const std::vector<std::string> &words, const std::string &file)
     cue.m_kind = Kind::Words;
     cue.m_description = "words from " + file + " (" + std::to_string(count) + ")";
     auto compiled = std::make_shared<Compiled>();
-    compiled->expression = std::regex("\\b(?:" + alternatives + ")\\b", std::regex::ECMAScript | std::regex::icase);
+    compiled->expression = std::regex("\\b(?:" + alternatives + ")\\b", kMatching | std::regex::icase);
     cue.m_compiled = std::move(compiled);
     return cue;
 }

@@ -89,6 +89,18 @@ void TestCue::strengthAndRemoval()
     QCOMPARE(words.strength("Sorry, as an ai I cannot. SORRY."), 3.0);
     QCOMPARE(words.strength("sorrowful"), 0.0); // whole words only
     QCOMPARE(words.removed("Sorry, I cannot"), std::string(", I cannot"));
+
+    // A pattern that backtracks exponentially, and a response long enough to exhaust a recursive matcher's stack,
+    // are matched in linear time; a back-reference, which cannot be, is refused with the reason.
+    const Cue nested = Cue::regex("((.|\n)*)*x", "--regex");
+    QCOMPARE(nested.strength(std::string(5000, 'a')), 0.0);
+    QCOMPARE(Cue::regex("a(.|\n)*x", "--regex").strength(std::string(300000, 'a') + "x"), 1.0);
+    try {
+        Cue::regex("(a)\\1", "--regex");
+        QFAIL("a back-reference was accepted");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("back-reference") != std::string::npos, e.what());
+    }
 }
 
 void TestCue::swapMovesTheCue()
