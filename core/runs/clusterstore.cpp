@@ -197,6 +197,11 @@ UnitShard readUnitShard(const std::filesystem::path &path)
             throw damaged(path, "it holds predictions of a distribution it does not list");
     } catch (const DatabaseError &e) {
         throw damaged(path, e.what());
+    } catch (const InputError &e) {
+        const std::string &why = e.problems().front().message;
+        if (why.rfind("not a usable unit shard", 0) == 0)
+            throw;
+        throw damaged(path, why); // SQLite's: a damaged or unreadable file
     }
     return shard;
 }

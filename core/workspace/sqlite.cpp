@@ -1,5 +1,6 @@
 #include "workspace/sqlite.h"
 
+#include "util/errors.h"
 #include "util/inputfile.h"
 
 #include <sqlite3.h>
@@ -8,10 +9,45 @@
 namespace shiftscope {
 
 namespace {
+
+//! What the user can act on, as InputError naming the file: a damaged or read-only file, a lock held too long, a
+//! full or failing disk. Anything else stays a DatabaseError.
+void throwIfTheFile(int code, const std::string &file, const std::string &message)
+{
+    auto problem = [&](std::string what, std::string fix) {
+        return InputError(InputProblem{file, {}, std::move(what), std::move(fix)});
+    };
+    switch (code & 0xff) {
+    case SQLITE_CORRUPT:
+        throw problem("the file is damaged (" + message + ")",
+                      "restore it from a backup, or save what can still be read with: sqlite3 FILE .recover");
+    case SQLITE_READONLY:
+        throw problem("it cannot be written: the file or its folder is read-only (" + message + ")",
+                      "make the file and its folder writable, or work on a copy");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        throw problem("another process has kept it locked for over a minute",
+                      "wait for that process to finish, or close it, and try again");
+    case SQLITE_FULL: throw problem("the disk is full", "free some space and try again");
+    case SQLITE_IOERR:
+        throw problem("the disk could not be read or written (" + message + ")",
+                      "check the disk, and that the file and its folder can be written");
+    case SQLITE_CANTOPEN:
+        throw problem("it cannot be opened (" + message + ")",
+                      "check that its folder exists and can be written: SQLite keeps its journal beside the file");
+    default: break;
+    }
+}
+
 [[noreturn]] void fail(sqlite3 *db, std::string_view what)
 {
-    throw DatabaseError(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    if (!db)
+        throw DatabaseError(std::string(what) + ": out of memory");
+    const char *file = sqlite3_db_filename(db, "main");
+    throwIfTheFile(sqlite3_extended_errcode(db), file ? file : "", sqlite3_errmsg(db));
+    throw DatabaseError(std::string(what) + ": " + sqlite3_errmsg(db));
 }
+
 } // namespace
 
 Database::Database(const std::string &path, bool create) : m_path(path)
@@ -19,8 +55,10 @@ Database::Database(const std::string &path, bool create) : m_path(path)
     const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
         const std::string message = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+        const int code = m_db ? sqlite3_extended_errcode(m_db) : SQLITE_NOMEM;
         sqlite3_close(m_db);
         m_db = nullptr;
+        throwIfTheFile(code, path, message);
         throw DatabaseError(path + ": cannot open: " + message);
     }
     // Writers queue for the write lock: an import's write phase or a run's batch can take seconds, and another
@@ -63,6 +101,7 @@ void Database::exec(std::string_view sql)
     if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error ? error : "unknown error";
         sqlite3_free(error);
+        throwIfTheFile(sqlite3_extended_errcode(m_db), m_path, message);
         throw DatabaseError(m_path + ": " + message);
     }
 }

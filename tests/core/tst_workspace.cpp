@@ -17,6 +17,7 @@ private slots:
     void refusesForeignFiles_data();
     void refusesForeignFiles();
     void refusesNewerVersion();
+    void aDamagedFileIsNamed();
     void createRefusesExistingFile();
     void pagesExamplesByPosition();
     void pagesExamplesInAnyOrder();
@@ -97,6 +98,31 @@ void TestWorkspace::refusesNewerVersion()
         QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("newer ShiftScope")), e.what());
     }
     QCOMPARE(readText(path), before);
+}
+
+void TestWorkspace::aDamagedFileIsNamed()
+{
+    // Every page after the first overwritten: the header still says SQLite, the tables are garbage.
+    QTemporaryDir dir;
+    const fs::path path = tempPath(dir, "w.sqlite");
+    {
+        Workspace ws = Workspace::create(path);
+        ws.db().exec("PRAGMA journal_mode = DELETE");
+    }
+    std::string bytes = readText(path);
+    QVERIFY(bytes.size() > 8192);
+    for (std::size_t i = 4096; i < bytes.size(); ++i)
+        bytes[i] = char(0x5a);
+    writeText(path, bytes);
+    try {
+        Workspace ws = Workspace::open(path);
+        ws.catalogues();
+        QFAIL("read a damaged workspace");
+    } catch (const InputError &e) {
+        QCOMPARE(e.problems().front().file, path.string());
+        QVERIFY2(e.problems().front().message.find("damaged") != std::string::npos, e.what());
+        QVERIFY(!e.problems().front().fix.empty());
+    }
 }
 
 void TestWorkspace::createRefusesExistingFile()
