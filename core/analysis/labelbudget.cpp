@@ -141,4 +141,10 @@ LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request)
     return budget;
 }
 
+bool labelBudgetApplies(const std::string &intervention)
+{
+    return intervention == "linear_probe" || intervention == "mms" || intervention == "cra"
+        || intervention == "lat_stim_1" || intervention == "lat_stim_2";
+}
+
 } // namespace shiftscope

@@ -66,4 +66,8 @@ void setLabelBudgetProvider(LabelBudgetProvider provider);
 //! unfinished, or its intervention cannot be refitted.
 LabelBudget labelBudget(Workspace &workspace, const LabelBudgetRequest &request);
 
+//! Whether a unit of `intervention` can be refitted with labelled pairs: linear_probe and the direction probes (mms,
+//! cra, lat_stim_1, lat_stim_2).
+bool labelBudgetApplies(const std::string &intervention);
+
 } // namespace shiftscope

@@ -81,6 +81,13 @@ void TestLabelBudget::theTrustBarOpensIt()
     QVERIFY(!dialog->chartShown()); // nothing computed yet
     QVERIFY(!dialog->exportButton()->isEnabled());
     dialog->close(); // deletes itself
+    // A unit that cannot be refitted (a lora) does not offer it, and says why.
+    TrustSubject lora = m_probe;
+    lora.intervention = "lora";
+    bar.setSubject(&ws, lora);
+    QVERIFY(!bar.budgetButton()->isEnabled());
+    QVERIFY2(bar.budgetButton()->toolTip().contains(QStringLiteral("lora is not one")),
+             qPrintable(bar.budgetButton()->toolTip()));
     bar.setSubject(nullptr, std::nullopt);
     QVERIFY(!bar.budgetButton()->isEnabled());
 }

@@ -24,6 +24,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QGroupBox>
 #include <QLabel>
 #include <QDockWidget>
 #include <QListWidget>
@@ -232,6 +233,28 @@ void TestRunsPanel::launcherBuildsRequest()
     auto chosen = QString::fromStdString(r.shifts).split(QLatin1Char(','));
     chosen.sort();
     QCOMPARE(chosen, (QStringList{QStringLiteral("a:b"), QStringLiteral("alpaca_easy:alpaca_hard")}));
+    // A request the planner refuses (no shift ticked) keeps the dialog open with the reason, the choices kept.
+    for (int i = 0; i < dialog.shiftList()->count(); ++i)
+        dialog.shiftList()->item(i)->setCheckState(Qt::Unchecked);
+    dialog.show();
+    dialog.accept();
+    QVERIFY(dialog.isVisible());
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    QVERIFY2(dialog.refusal().contains(QStringLiteral("nomodel")), qPrintable(dialog.refusal()));
+    dialog.setModelDir({});
+    dialog.accept();
+    QVERIFY(dialog.isVisible());
+    QVERIFY2(dialog.refusal().contains(QStringLiteral("shift")), qPrintable(dialog.refusal()));
+    auto *refusal = dialog.findChild<QLabel *>(QStringLiteral("runRefusal"));
+    QVERIFY(refusal && refusal->isVisible() && refusal->text() == dialog.refusal());
+    QCOMPARE(dialog.request().intervention, std::string("slow"));
+    // Submitting to Slurm needs the shared folder.
+    dialog.shiftList()->item(0)->setCheckState(Qt::Checked);
+    dialog.slurmGroup()->setChecked(true);
+    dialog.sharedDirEdit()->clear();
+    dialog.accept();
+    QVERIFY(dialog.isVisible());
+    QVERIFY2(dialog.refusal().contains(QStringLiteral("shared folder")), qPrintable(dialog.refusal()));
 }
 
 void TestRunsPanel::launcherKnowsTheWorkspace()

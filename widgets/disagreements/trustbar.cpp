@@ -3,6 +3,7 @@
 #include "audit/auditreport.h"
 #include "widgets/audit/reviewqueuedialog.h"
 #include "widgets/disagreements/cuedialog.h"
+#include "analysis/labelbudget.h"
 #include "widgets/disagreements/labelbudgetdialog.h"
 #include "widgets/shell/backgroundtask.h"
 #include "widgets/shell/qtconvert.h"
@@ -69,8 +70,6 @@ TrustBar::TrustBar(QWidget *parent)
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
     });
-    m_budget->setToolTip(tr("Refit this evaluation's unit with k labelled target pairs and plot its target accuracy "
-                            "against k: how many trusted labels repair the shift"));
     setSubject(nullptr, std::nullopt);
 }
 
@@ -90,7 +89,15 @@ void TrustBar::setSubject(Workspace *workspace, std::optional<TrustSubject> subj
     m_review->setEnabled(false);
     m_assess->setEnabled(m_subject.has_value() && !(m_task && m_task->isRunning()));
     m_cue->setEnabled(m_subject.has_value());
-    m_budget->setEnabled(m_subject.has_value());
+    const bool refittable = m_subject && labelBudgetApplies(m_subject->intervention);
+    m_budget->setEnabled(refittable);
+    m_budget->setToolTip(
+        !m_subject || refittable
+            ? tr(
+                "Refit this evaluation's unit with k labelled target pairs and plot its target accuracy against k: how "
+                "many trusted labels repair the shift")
+            : tr("A label budget refits a linear_probe, mms, cra, lat_stim_1 or lat_stim_2 unit; %1 is not one")
+                  .arg(QString::fromStdString(m_subject->intervention)));
     m_status->setText(m_subject ? tr("Trust of <b>%1</b>: not assessed yet.").arg(m_subject->label.toHtmlEscaped())
                                 : tr("<span style=\"color:gray\">Check a run's evaluation first to assess its "
                                      "trust (published results have no model to read).</span>"));

@@ -5,6 +5,7 @@
 #include "widgets/shell/qtconvert.h"
 #include "runs/intervention.h"
 #include "runs/modelsummary.h"
+#include "runs/runplanner.h"
 #include "runs/runstore.h"
 #include "results/resultanalysis.h"
 
@@ -29,6 +30,7 @@ constexpr const char *kChosenShifts = "chosen";
 RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<ShiftPair> &currentShift,
                                      QWidget *parent)
     : QDialog(parent),
+      m_workspace(workspace),
       m_shift(currentShift),
       m_modelDir(new QComboBox(this)),
       m_modelSummary(new QLabel(this)),
@@ -166,6 +168,13 @@ RunLauncherDialog::RunLauncherDialog(Workspace *workspace, const std::optional<S
     layout->addWidget(defaults);
     layout->addLayout(m_parameters);
     layout->addWidget(m_slurm);
+    m_refusalLabel = new QLabel(this);
+    m_refusalLabel->setObjectName(QStringLiteral("runRefusal"));
+    m_refusalLabel->setWordWrap(true);
+    m_refusalLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_refusalLabel->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_refusalLabel->hide();
+    layout->addWidget(m_refusalLabel);
     layout->addWidget(buttons);
 
     connect(browse, &QPushButton::clicked, this, [this] {
@@ -238,6 +247,25 @@ void RunLauncherDialog::rebuildParameters()
     }
     if (intervention->parameters().empty())
         m_parameters->addRow(new QLabel(tr("This intervention has no parameters."), this));
+}
+
+void RunLauncherDialog::accept()
+{
+    m_refusal.clear();
+    const auto slurmOptions = slurm();
+    if (slurmOptions && slurmOptions->sharedDir.empty())
+        m_refusal = tr("Submitting to Slurm needs a shared folder that every node reads and writes.");
+    else if (m_workspace) {
+        try {
+            planRun(*m_workspace, request());
+        } catch (const std::exception &e) {
+            m_refusal = qs(e.what());
+        }
+    }
+    m_refusalLabel->setText(m_refusal);
+    m_refusalLabel->setVisible(!m_refusal.isEmpty());
+    if (m_refusal.isEmpty())
+        QDialog::accept();
 }
 
 RunRequest RunLauncherDialog::request() const

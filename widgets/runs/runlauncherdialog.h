@@ -39,12 +39,21 @@ public:
     QLineEdit *adapterEdit() const { return m_adapter; }
     //! The hand-picked shifts' list, checkable; its checked rows are the run's shifts when "Chosen shifts" is on.
     QListWidget *shiftList() const { return m_shiftList; }
+    //! Plans the run first: a request it refuses (a model without the head the intervention needs, no shifts, a
+    //! Slurm run without its folder) keeps the dialog open with the reason above its buttons, the choices as they
+    //! were.
+    void accept() override;
+    //! The last refusal shown, empty when none.
+    QString refusal() const { return m_refusal; }
 
 private:
     void rebuildParameters();
     void updateShiftChoice();
 
+    Workspace *m_workspace;
     std::optional<ShiftPair> m_shift;
+    QString m_refusal;
+    QLabel *m_refusalLabel = nullptr;
     QComboBox *m_modelDir;
     QLabel *m_modelSummary;
     QLineEdit *m_adapter;

@@ -423,7 +423,7 @@ void installModelAnalyses()
     setTokenEvidenceProvider(readTracks);
     setLabelBudgetProvider([](Workspace &workspace, const RunRecord &run, const RunUnit &unit,
                               const LabelBudgetRequest &request, const std::vector<LabelDraw> &draws) {
-        if (unit.intervention != "linear_probe" && !isDirectionProbe(unit.intervention))
+        if (!labelBudgetApplies(unit.intervention))
             throw notAnalysed(workspace, run, "a label budget", unit.intervention,
                               std::string("linear_probe, ") + kDirectionProbes);
         const InterventionContext context =
