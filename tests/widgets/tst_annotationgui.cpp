@@ -38,6 +38,7 @@ private slots:
     void flagDialogByKeys();
     void blindDialogHidesTheWindowBehindIt();
     void exampleTablesSortByAnyHeader();
+    void aFlagShowsAtOnce();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -271,6 +272,25 @@ void TestAnnotationGui::exampleTablesSortByAnyHeader()
     QTRY_COMPARE(pane.model()->totalCount(), 30);
     // A row of any order is found by its position, as the linked selection needs.
     QCOMPARE(position(pane.model()->rowOfPosition(25)), 25);
+}
+
+void TestAnnotationGui::aFlagShowsAtOnce()
+{
+    // The example view shows a new flag without the row being selected again, whether the row moves or not.
+    DistributionPane pane(QStringLiteral("Target"));
+    pane.showDistribution(m_ws.get(), "tgt");
+    for (const int position : {5, 5}) {
+        QVERIFY(pane.selectPosition(position));
+        const auto record = pane.exampleView()->record();
+        QVERIFY(record && record->example.position == position);
+        FlagDialog dialog(*record);
+        const QString note = QStringLiteral("seen at once %1").arg(pane.model()->totalCount());
+        dialog.findChild<QPlainTextEdit *>()->setPlainText(note);
+        pane.annotateCurrent(dialog.annotation());
+        QVERIFY2(pane.exampleView()->toPlainText().contains(QStringLiteral("seen at once")),
+                 qPrintable(pane.exampleView()->toPlainText()));
+        QCOMPARE(pane.exampleView()->record()->example.position, position);
+    }
 }
 
 QTEST_MAIN(TestAnnotationGui)

@@ -98,6 +98,11 @@ void TestDisagreements::modelAndFilters()
     DisagreementModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setTable(table);
+    // An evaluation's column is headed on two lines, the intervention over its training distribution, so that it
+    // stays about as narrow as its probabilities; the tooltip has the whole label.
+    const QString header = model.headerData(DisagreementModel::kFixedColumns, Qt::Horizontal).toString();
+    QCOMPARE(header.count(QLatin1Char('\n')), 1);
+    QVERIFY(!model.headerData(DisagreementModel::kFixedColumns, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty());
     DisagreementFilter filter;
     QAbstractItemModelTester proxyTester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
     filter.setSourceModel(&model);

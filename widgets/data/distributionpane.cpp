@@ -198,14 +198,22 @@ void DistributionPane::flagCurrent()
     if (!record || !m_workspace)
         return;
     FlagDialog dialog(*record, -1, this);
-    if (dialog.exec() != QDialog::Accepted)
+    if (dialog.exec() == QDialog::Accepted)
+        annotateCurrent(dialog.annotation());
+}
+
+void DistributionPane::annotateCurrent(const Annotation &annotation)
+{
+    const auto &record = m_view->record();
+    if (!record || !m_workspace)
         return;
-    m_workspace->addAnnotation(dialog.annotation());
-    // Sorted by flags, the example may move: the selection follows it, not its old row.
+    m_workspace->addAnnotation(annotation);
+    // Sorted by flags, the example may move: the selection follows it, not its old row. The example view is shown
+    // again either way: a selection that stays on the same row changes nothing that would refresh it.
     const int position = record->example.position;
     m_model->refresh();
-    if (!selectPosition(position))
-        showCurrent();
+    selectPosition(position);
+    showCurrent();
 }
 
 void DistributionPane::reviewShown()

@@ -18,6 +18,7 @@ namespace shiftscope {
 class ExampleTableModel;
 class ExampleView;
 class Workspace;
+struct Annotation;
 
 //! One side of a shift: a distribution's examples in a paged table with split choice and text search, and the
 //! selected example in full below.
@@ -38,6 +39,8 @@ public:
     void setFlaggedOnly(bool on);
     //! Opens the flag dialog for the selected example.
     void flagCurrent();
+    //! Stores `annotation` on the selected example and shows it at once, in the table and the example view.
+    void annotateCurrent(const Annotation &annotation);
     //! A keyboard review queue over the examples the table shows (its split, search and filter).
     void reviewShown();
 

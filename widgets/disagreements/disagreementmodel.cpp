@@ -145,10 +145,11 @@ QVariant DisagreementModel::headerData(int section, Qt::Orientation orientation,
         return tr("Example");
     if (evaluation >= 0 && evaluation < int(m_table.evaluations.size())) {
         const auto &e = m_table.evaluations[std::size_t(evaluation)];
-        return qs(e.intervention + (e.trainDistribution.empty() ? " (base)" : " ← " + e.trainDistribution));
+        // On two lines: the column stays about as narrow as its probabilities (the tooltip has the whole label).
+        return qs(e.intervention + (e.trainDistribution.empty() ? "\n(base)" : "\n← " + e.trainDistribution));
     }
     if (section == spreadColumn())
-        return tr("Largest difference");
+        return tr("Largest\ndifference");
     if (section == trustColumn())
         return tr("Trust");
     return tr("Note");

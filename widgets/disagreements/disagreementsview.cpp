@@ -192,7 +192,8 @@ DisagreementsView::DisagreementsView(ResultsContext *context, QWidget *parent)
     splitter->addWidget(left);
     splitter->addWidget(middle);
     splitter->addWidget(m_pairView);
-    splitter->setStretchFactor(1, 2);
+    // The pairs' table gets the most room: each evaluation adds a column to it.
+    splitter->setStretchFactor(1, 3);
     splitter->setStretchFactor(2, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter);
