@@ -1,6 +1,7 @@
 #include "annotation/annotationio.h"
 
 #include "workspace/workspace.h"
+#include "util/atomicfile.h"
 #include "util/inputfile.h"
 
 #include <fstream>
@@ -77,13 +78,7 @@ AnnotationExportSummary AnnotationIo::exportFile(Workspace &workspace, const std
 {
     const AnnotationFormat format = *formatOrThrow(path);
     const auto records = collect(workspace);
-    refuseProtectedFile(path);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << writeAnnotationRecords(records, format);
-    out.close();
-    if (!out)
-        throw InputError(
-            InputProblem{path.string(), {}, "cannot write the file", "check the folder exists and is writable"});
+    writeFileAtomically(path, writeAnnotationRecords(records, format));
     AnnotationExportSummary summary;
     for (const auto &r : records)
         (r.kind == AnnotationRecord::Kind::Flag ? summary.flags : summary.judgements) += 1;
@@ -93,6 +88,9 @@ AnnotationExportSummary AnnotationIo::exportFile(Workspace &workspace, const std
 AnnotationImportSummary AnnotationIo::importFile(Workspace &workspace, const std::filesystem::path &path,
                                                  const AnnotationImportOptions &options)
 {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw InputError(InputProblem{path.string(), {}, "no such file", "check the path"});
     const AnnotationFormat format = *formatOrThrow(path);
     const std::string text = readInputFile(path, kMaxInputFileBytes, "check the path");
     if (format == AnnotationFormat::Json)

@@ -8,6 +8,7 @@
 #include "analysis/trust.h"
 #include "cli/commandtable.h"
 #include "cli/corecommands.h"
+#include "runs/runstore.h"
 #include "util/errors.h"
 #include "util/inputfile.h"
 #include "workspace/workspace.h"
@@ -247,6 +248,21 @@ std::string aurocText(const SignalQuality &q)
 int trustSummary(CommandContext &c, TrustRequest request)
 {
     Workspace ws = c.workspace();
+    if (!request.intervention.empty()) {
+        // As cue does: an intervention the run has no unit of is named, with the run's own.
+        const RunRecord run = RunStore(ws).existingRun(request.runId);
+        std::string units;
+        bool found = false;
+        for (const RunUnit &unit : run.units) {
+            found = found || unit.intervention == request.intervention;
+            if (units.find(unit.intervention) == std::string::npos)
+                units += (units.empty() ? "" : ", ") + unit.intervention;
+        }
+        if (!found)
+            throw InputError(InputProblem{ws.path().string(), "run " + std::to_string(request.runId),
+                                          "the run has no unit of " + request.intervention,
+                                          "choose one of its units: " + units});
+    }
     const RunTrustSummary summary = assessRunTrustByShift(ws, request);
     c.endProgress();
     if (c.args.has("json")) {

@@ -38,6 +38,11 @@ std::vector<ShiftPair> resolveShifts(Workspace &workspace, const std::string &sh
     std::error_code ec;
     if (std::filesystem::is_regular_file(shifts, ec))
         return ShiftCatalogueReader::readFile(shifts).uniqueRows();
+    if (shifts.find(':') == std::string::npos
+        && (shifts.find('/') != std::string::npos || std::filesystem::path(shifts).extension() == ".json"))
+        throw InputError(InputProblem{
+            shifts, "--shifts", std::filesystem::exists(shifts, ec) ? "not a regular file" : "no such shifts file",
+            "give a shift spec file that exists, genies, all, or SOURCE:TARGET pairs"});
     std::vector<ShiftPair> out;
     std::stringstream list(shifts);
     std::string item;

@@ -262,6 +262,7 @@ void TestAnnotationIo::malformedFileChangesNothing()
     } catch (const InputError &e) {
         QVERIFY(std::string(e.what()).find("no column 'split'") != std::string::npos);
     }
+    writeText(tempPath(dir, "notes.txt"), "a note\n");
     try {
         AnnotationIo::importFile(other, tempPath(dir, "notes.txt"));
         QFAIL("imported an unknown file type");

@@ -511,6 +511,21 @@ void TestRuns::commandLine()
         QCOMPARE(runsOfConfiguration(w, again).size(), std::size_t(2));
     }
     QCOMPARE(runCli({"--workspace", ws, "runs", "rerun", "7"}, out, err), 2);
+    // Names that do not exist are refused by name: an intervention the run has no unit of, a shifts file, an
+    // annotation file.
+    err.str({});
+    QCOMPARE(runCli({"--workspace", ws, "trust", "--run", "1", "--intervention", "nope"}, out, err), 2);
+    QVERIFY2(err.str().find("the run has no unit of nope") != std::string::npos
+                 && err.str().find("position") != std::string::npos,
+             err.str().c_str());
+    err.str({});
+    QCOMPARE(
+        runCli({"--workspace", ws, "run", "--intervention", "position", "--shifts", "/no/such/shifts.json"}, out, err),
+        2);
+    QVERIFY2(err.str().find("no such shifts file") != std::string::npos, err.str().c_str());
+    err.str({});
+    QCOMPARE(runCli({"--workspace", ws, "annotations", "import", "/no/such/flags.csv"}, out, err), 2);
+    QVERIFY2(err.str().find("no such file") != std::string::npos, err.str().c_str());
     // runs lists, names and deletes runs.
     out.str({});
     QCOMPARE(runCli({"--workspace", ws, "runs"}, out, err), 0);
