@@ -156,6 +156,43 @@ private:
             fail("rendering one conversation takes more than a million steps or 64 MiB");
     }
 
+    //! A list or map the template builds, refused past a million items in all: built from shared parts, a few lines
+    //! can make one of more items than memory holds ([x, x] doubled sixty times), which printing, comparing or JSON
+    //! would then walk item by item. Each list's size is kept, so counting a new one costs its own items.
+    Value counted(Value v) const
+    {
+        itemsIn(v);
+        return v;
+    }
+
+    std::size_t itemsIn(const Value &v) const
+    {
+        const void *key = nullptr;
+        if (const auto *l = std::get_if<std::shared_ptr<List>>(&v.v))
+            key = l->get();
+        else if (const auto *m = std::get_if<std::shared_ptr<Map>>(&v.v))
+            key = m->get();
+        else
+            return 1;
+        if (const auto found = m_sizes.find(key); found != m_sizes.end())
+            return found->second.second;
+        std::size_t n = 1;
+        auto add = [&](const Value &item) {
+            n += itemsIn(item);
+            if (n > 1'000'000)
+                fail("the template builds lists or maps of more than a million items in all");
+        };
+        if (const List *l = v.asList())
+            for (const Value &item : *l)
+                add(item);
+        else
+            for (const auto &entry : *v.asMap())
+                add(entry.second);
+        if (v.asList()) // a map may be a namespace, which changes: it is counted again each time
+            m_sizes.emplace(key, std::pair{v, n}); // the value kept, so that its address names it alone
+        return n;
+    }
+
     //! A string or list built by the template, refused past the size a conversation can need.
     const std::string &bounded(const std::string &text) const
     {
@@ -425,7 +462,7 @@ private:
             joined.insert(joined.end(), b.asList()->begin(), b.asList()->end());
             if (joined.size() > 1'000'000)
                 fail("the template builds a list of more than a million items");
-            return Value::list(std::move(joined));
+            return counted(Value::list(std::move(joined)));
         }
         // Python's booleans are the integers 0 and 1.
         const auto asInteger = [](const Value &v) {
@@ -527,7 +564,7 @@ private:
             List items;
             for (const auto &k : n.kids)
                 items.push_back(eval(*k));
-            return Value::list(std::move(items));
+            return counted(Value::list(std::move(items)));
         }
         case Node::Attribute: {
             const Value object = eval(*n.kids[0]);
@@ -600,7 +637,8 @@ private:
 
     std::string m_origin;
     std::vector<Map> m_scopes;
-    std::int64_t m_steps = 0;
+    mutable std::int64_t m_steps = 0;
+    mutable std::map<const void *, std::pair<Value, std::size_t>> m_sizes; //!< see itemsIn()
 };
 
 } // namespace

@@ -338,7 +338,13 @@ void TestPreferences::chatTemplatesRenderAsJinja()
          {"{{-}}", "{%-%}", "{{ 'abc'.split('') }}", "{{ (-9223372036854775807 - 1) // -1 }}",
           "{{ 9223372036854775807 + 1 }}",
           "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
-          "{% set ns = namespace(s='xx') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"}) {
+          "{% set ns = namespace(s='xx') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+          // Lists that share their parts: small to build, too large to print, compare or write as JSON.
+          "{% set ns = namespace(x=[1]) %}{% for i in range(60) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}{{ ns.x }}",
+          "{% set ns = namespace(x=[1]) %}{% for i in range(40) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}"
+          "{{ ns.x == ns.x }}",
+          "{% set ns = namespace(x=[1]) %}{% for i in range(60) %}{% set ns.x = ns.x + ns.x %}{% endfor %}"
+          "{{ ns.x|tojson|length }}"}) {
         const std::string message = problemsOf([&] {
             ChatTemplate::parse(hostile, "t").render({{"user", "Hi"}}, true);
         });
