@@ -19,6 +19,8 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QLineEdit>
+#include <QMenuBar>
+#include <QStatusBar>
 #include <QScreen>
 #include <QSettings>
 #include <QTabWidget>
@@ -158,6 +160,7 @@ void TestGui::refusesForeignWorkspace()
 
 void TestGui::presentationModeFitsTheScreen()
 {
+    QSettings().clear(); // the layout a failed run may have left
     QTemporaryDir dir;
     MainWindow window;
     window.show();
@@ -201,7 +204,13 @@ void TestGui::presentationModeFitsTheScreen()
         QVERIFY(window.windowState() & Qt::WindowFullScreen);
         QTRY_COMPARE(window.geometry().size(), screen);
     }
-    window.setPresentationMode(false);
+    // The views alone: no menu bar or status bar, their shortcuts kept; F5 (or Esc) leaves.
+    QVERIFY(!window.menuBar()->isVisible() && !window.statusBar()->isVisible());
+    window.activateWindow();
+    QTRY_VERIFY(window.isActiveWindow());
+    QTest::keyClick(&window, Qt::Key_F5);
+    QTRY_VERIFY(!window.isFullScreen());
+    QVERIFY(window.menuBar()->isVisible() && window.statusBar()->isVisible());
     QTRY_COMPARE(window.geometry().size(), normal.size());
     // (The offscreen test platform places a restored window a title bar lower; a desktop puts it back.)
     QVERIFY(std::abs(window.geometry().top() - normal.top()) <= 32);
@@ -212,6 +221,9 @@ void TestGui::presentationModeFitsTheScreen()
     QVERIFY(!window.isFullScreen());
     // Quitting in presentation mode keeps the normal layout for the next start, not the full-screen one.
     const QByteArray geometry = window.saveGeometry();
+    window.setPresentationMode(true);
+    QTest::keyClick(&window, Qt::Key_Escape);
+    QTRY_VERIFY(!window.isFullScreen());
     window.setPresentationMode(true);
     window.close();
     QCOMPARE(QSettings().value(QStringLiteral("window/geometry")).toByteArray(), geometry);

@@ -209,6 +209,15 @@ void MainWindow::createActions()
     QAction *presentation = view->addAction(tr("&Presentation Mode"), QKeySequence(tr("F5")), this,
                                             [this](bool on) { setPresentationMode(on); });
     presentation->setCheckable(true);
+    m_presentationAction = presentation;
+    // Esc leaves presentation mode too: the usual way out of a full-screen talk.
+    auto *leave = new QAction(this);
+    leave->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(leave, &QAction::triggered, this, [this] {
+        if (m_presentation)
+            setPresentationMode(false);
+    });
+    addAction(leave);
     view->addAction(tr("Find in &Source"), QKeySequence::Find, this,
                     [this] { m_shiftView->sourcePane()->findChild<QLineEdit *>()->setFocus(); });
 
@@ -702,20 +711,30 @@ void MainWindow::setPresentationMode(bool on)
     if (on == m_presentation)
         return;
     m_presentation = on;
+    if (m_presentationAction)
+        m_presentationAction->setChecked(on);
     if (on) {
         // Full screen on the screen the window is on, whatever its size; the layout before comes back exactly.
         m_layoutBeforePresentation = saveState();
         m_geometryBeforePresentation = saveGeometry();
         applyPresentationStyle(this, true);
-        // The views alone: every dock goes (the navigator, the runs) and comes back with the layout.
+        // The views alone: every dock goes (the navigator, the runs) and comes back with the layout; so do the menu
+        // bar and the status bar, whose shortcuts (F5 back, Ctrl+Q...) stay, held by the window itself.
         for (QDockWidget *dock : findChildren<QDockWidget *>())
             dock->hide();
+        for (QAction *menu : menuBar()->actions())
+            if (menu->menu())
+                addActions(menu->menu()->actions());
+        menuBar()->hide();
+        statusBar()->hide();
         // The screen's size first, for a desktop without a window manager to honour full screen.
         if (QScreen *current = screen())
             setGeometry(current->geometry());
         showFullScreen();
     } else {
         applyPresentationStyle(this, false);
+        menuBar()->show();
+        statusBar()->show();
         showNormal();
         // The normal type's layouts first, hidden tabs' too: at the presentation size they would hold the window
         // wider.

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+class QAction;
 class QDockWidget;
 class QMenu;
 class QProgressDialog;
@@ -120,6 +121,7 @@ private:
     ShiftNavigator *m_navigator;
     ShiftView *m_shiftView;
     QTabWidget *m_tabs;
+    QAction *m_presentationAction = nullptr;
     DisagreementsView *m_disagreements;
     ResultsToolBar *m_resultsBar;
     RunsPanel *m_runs;
