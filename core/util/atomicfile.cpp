@@ -18,7 +18,7 @@ fs::path uniquePartialPath(const fs::path &path)
     return path.string() + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-void writeFileAtomically(const fs::path &path, const std::function<void(std::ostream &)> &write)
+void prepareOutputFile(const fs::path &path)
 {
     refuseProtectedFile(path);
     std::error_code ec;
@@ -38,6 +38,12 @@ void writeFileAtomically(const fs::path &path, const std::function<void(std::ost
                                           "the folder cannot be created: " + ec.message(),
                                           "write into a folder that exists and can be written"});
     }
+}
+
+void writeFileAtomically(const fs::path &path, const std::function<void(std::ostream &)> &write)
+{
+    prepareOutputFile(path);
+    std::error_code ec;
     const fs::path partial = uniquePartialPath(path);
     {
         std::ofstream out(partial, std::ios::binary | std::ios::trunc);

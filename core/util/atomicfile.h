@@ -13,9 +13,13 @@ namespace shiftscope {
 //! whole new one, and two writers of the same file never write into each other's temporary.
 std::filesystem::path uniquePartialPath(const std::filesystem::path &path);
 
-//! Writes `bytes` to `path` through uniquePartialPath() and a rename; creates the parent folder. Refuses an open
-//! workspace's files (ProtectedFiles). Throws std::runtime_error naming the file when the disk is full or the
-//! folder is not writable; the temporary is removed then.
+//! Checks that `path` can be an output file before anything is computed for it: an open workspace's files
+//! (ProtectedFiles), an empty name, a folder or a device are refused; the parent folder is created. InputError
+//! naming the path otherwise.
+void prepareOutputFile(const std::filesystem::path &path);
+
+//! Writes `bytes` to `path` through uniquePartialPath() and a rename, after prepareOutputFile(). Throws InputError
+//! naming the file when the disk is full or the folder is not writable; the temporary is removed then.
 void writeFileAtomically(const std::filesystem::path &path, std::string_view bytes);
 //! The same, for content that `write` streams into the temporary file.
 void writeFileAtomically(const std::filesystem::path &path, const std::function<void(std::ostream &)> &write);

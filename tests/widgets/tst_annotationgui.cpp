@@ -84,7 +84,7 @@ void TestAnnotationGui::reviewQueueByKeys()
     QCOMPARE(dialog.current(), 2); // stays on the last item
     QTest::keyClick(&dialog, Qt::Key_P);
     QCOMPARE(dialog.current(), 1);
-    QVERIFY(dialog.exampleView()->toPlainText().contains(QStringLiteral("mislabeled")));
+    QVERIFY(dialog.exampleView()->toPlainText().contains(QStringLiteral("Mislabeled"))); // the flag by its name
     const auto one = m_ws->annotationsForExample(m_ws->exampleAt("tgt", Split::Test, 1)->id);
     QCOMPARE(one.size(), std::size_t(1));
     QCOMPARE(one[0].flag, std::string("mislabeled"));
@@ -289,6 +289,9 @@ void TestAnnotationGui::aFlagShowsAtOnce()
         pane.annotateCurrent(dialog.annotation());
         QVERIFY2(pane.exampleView()->toPlainText().contains(QStringLiteral("seen at once")),
                  qPrintable(pane.exampleView()->toPlainText()));
+        // The flag by its name in the dialog, the time as a local date and minute.
+        QVERIFY(pane.exampleView()->toPlainText().contains(flagDisplayName(dialog.annotation().flag)));
+        QVERIFY(!pane.exampleView()->toPlainText().contains(QString::fromStdString(dialog.annotation().createdAt)));
         QCOMPARE(pane.exampleView()->record()->example.position, position);
     }
 }

@@ -214,6 +214,12 @@ void TestFigureCommand::badRequestsAreExplained()
     r = run({"calibration", "--out", out, "--shift", "nowhere:else"});
     QVERIFY(r.err.find("--shift nowhere:else: no such shift") != std::string::npos);
     QVERIFY(!fs::exists(out));
+    // An output that cannot be a file is refused before anything is drawn.
+    const std::string folder = tempPath(m_dir, "a-folder.svg").string();
+    fs::create_directories(folder);
+    r = run({"heatmap", "--out", folder});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("this is a folder") != std::string::npos, r.err.c_str());
 
     const std::string empty = tempPath(m_dir, "empty.sqlite").string();
     Workspace::create(empty);

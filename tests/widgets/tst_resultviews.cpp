@@ -26,6 +26,7 @@
 #include <QLegend>
 #include <QHeaderView>
 #include <QTableWidget>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
@@ -342,12 +343,18 @@ void TestResultViews::emptyStatesSayWhatToDo()
     QString error;
     QVERIFY(!heatmap.exportFigure(dir.filePath(QStringLiteral("x.png")), kDefaultFigureSize, &error));
     QVERIFY(error.contains(QStringLiteral("Import GENIES results")));
+    // Nothing to export: the buttons wait for a figure.
+    auto *exportFigure = heatmap.findChild<QPushButton *>(QStringLiteral("exportFigureButton"));
+    auto *exportCsv = heatmap.findChild<QPushButton *>(QStringLiteral("exportCsvButton"));
+    QVERIFY(exportFigure && exportCsv);
+    QVERIFY(!exportFigure->isEnabled() && !exportCsv->isEnabled());
 
     ResultsImporter::importResults(ws, resultsFolder(dir));
     context.setModel(QStringLiteral("llama-7b"));
     QVERIFY(heatmap.emptyMessage().contains(QStringLiteral("Choose one or more interventions")));
     context.setInterventions({QStringLiteral("mms")});
     QVERIFY(heatmap.emptyMessage().isEmpty());
+    QVERIFY(exportFigure->isEnabled() && exportCsv->isEnabled());
     CalibrationView calibration(&context);
     QVERIFY(calibration.emptyMessage().contains(QStringLiteral("Choose a shift")));
     context.setInterventions({QStringLiteral("no_such_intervention")});

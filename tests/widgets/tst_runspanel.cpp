@@ -449,7 +449,10 @@ void TestRunsPanel::seedsOfOneConfigurationShowAsOne()
     QVERIFY2(entries.contains(group), qPrintable(entries.join(QStringLiteral(", "))));
     QCOMPARE(entries.size(), 4);
     QCOMPARE(sections.size(), 1);
-    QVERIFY(sections[0].startsWith(QStringLiteral("Seeds of one configuration")));
+    QCOMPARE(sections[0], QStringLiteral("Seeds of one configuration"));
+    for (QAction *action : menu->actions())
+        if (action->text() == group)
+            QVERIFY(action->toolTip().contains(QStringLiteral("lowest to the highest seed")));
     window.resultsToolBar()->setChosenInterventions({group});
     QCOMPARE(window.resultsContext()->interventions(), QStringList{group});
     // Ticking entries leaves the menu open for the next one.

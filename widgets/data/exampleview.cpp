@@ -1,13 +1,22 @@
 #include "widgets/data/exampleview.h"
 
+#include "widgets/audit/flagdialog.h"
 #include "widgets/shell/qtconvert.h"
 #include "util/utf8.h"
 
+#include <QDateTime>
 #include <QRegularExpression>
 
 namespace shiftscope {
 
 namespace {
+
+//! A stored UTC time (ISO 8601) as the user's local date and minute; the stored text when it is not one.
+QString localTime(const std::string &utc)
+{
+    const QDateTime time = QDateTime::fromString(qs(utc), Qt::ISODate);
+    return time.isValid() ? time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")) : qs(utc);
+}
 
 QString escapedWithHighlight(const std::string &text, const QString &term)
 {
@@ -90,9 +99,9 @@ void ExampleView::render()
         html += QStringLiteral("<p><b>%1</b></p><ul>").arg(tr("Annotations"));
         for (const auto &a : m_annotations)
             html += QStringLiteral("<li><b>%1</b> on %2%3 by %4 (%5)%6</li>")
-                        .arg(qs(a.flag).toHtmlEscaped(), qs(std::string(subjectName(a.subject))),
+                        .arg(flagDisplayName(a.flag).toHtmlEscaped(), qs(std::string(subjectName(a.subject))),
                              a.responsePosition ? QStringLiteral(" %1").arg(*a.responsePosition) : QString(),
-                             qs(a.author).toHtmlEscaped(), qs(a.createdAt),
+                             qs(a.author).toHtmlEscaped(), localTime(a.createdAt).toHtmlEscaped(),
                              a.note.empty() ? QString() : QStringLiteral(": ") + qs(a.note).toHtmlEscaped());
         html += QStringLiteral("</ul>");
     }

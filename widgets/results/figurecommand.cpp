@@ -10,6 +10,7 @@
 #include "results/seedgroups.h"
 #include "widgets/results/resultscontext.h"
 #include "widgets/results/viewregistry.h"
+#include "util/atomicfile.h"
 #include "util/errors.h"
 
 #include <QApplication>
@@ -76,6 +77,7 @@ int exportFigure(CommandContext &c)
     if (!path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)
         && !path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
         throw UsageError("--out must end in .svg or .png, got '" + *outPath + "'");
+    prepareOutputFile(*outPath); // a folder or a device is refused before anything is drawn
     const QSize size = args.value("size") ? parseSize(*args.value("size")) : kDefaultFigureSize;
     std::optional<ShiftSet> chosenSet;
     if (const auto shifts = args.value("shifts")) {
@@ -193,7 +195,10 @@ int exportFigure(CommandContext &c)
         if (!view->emptyMessage().isEmpty())
             throw InputError(InputProblem{ws.path().string(), "view " + viewName, view->emptyMessage().toStdString(),
                                           "choose another --model, --interventions or --shift"});
-        throw std::runtime_error("could not write " + *outPath + ": " + error.toStdString());
+        throw InputError(InputProblem{*outPath,
+                                      {},
+                                      "the figure could not be written: " + error.toStdString(),
+                                      "check that the folder can be written and the disk has room"});
     }
     // A figure too tall to stay legible at this size comes in pages, one file each.
     for (const QString &file : written)

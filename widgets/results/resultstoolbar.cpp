@@ -30,6 +30,7 @@ ResultsToolBar::ResultsToolBar(ResultsContext *context, QWidget *parent)
     m_interventions->setText(tr("Interventions"));
     m_interventions->setPopupMode(QToolButton::InstantPopup);
     m_interventions->setMenu(new QMenu(m_interventions));
+    m_interventions->menu()->setToolTipsVisible(true); // what a seed group's entry stands for
     m_interventions->menu()->installEventFilter(this); // several can be ticked in one visit
     m_shiftSet->addItem(tr("GENIES (15 shifts)"), int(ShiftSet::Genies));
     m_shiftSet->addItem(tr("All shifts"), int(ShiftSet::All));
@@ -156,8 +157,10 @@ void ResultsToolBar::loadInterventions()
         chosen << available.first();
     for (const QString &name : available) {
         if (!groups.isEmpty() && name == groups.first())
-            menu->addSection(tr("Seeds of one configuration (mean; whisker: lowest to highest seed)"));
+            menu->addSection(tr("Seeds of one configuration")); // short: a menu cuts a section wider than its items
         QAction *action = menu->addAction(name);
+        if (groups.contains(name))
+            action->setToolTip(tr("The mean of the seeds; whiskers from the lowest to the highest seed"));
         action->setCheckable(true);
         action->setChecked(chosen.contains(name));
         connect(action, &QAction::toggled, this, &ResultsToolBar::publishInterventions);

@@ -71,6 +71,16 @@ ResultsViewBase::ResultsViewBase(ResultsContext *context, QWidget *parent)
     connect(exportFigureButton, &QPushButton::clicked, this, [this] { chooseFigureFile(); });
     connect(exportCsvButton, &QPushButton::clicked, this, [this] { chooseCsvFile(); });
     connect(m_context, &ResultsContext::scopeChanged, this, [this] { onScopeChanged(); });
+    // Nothing to export while the view says why it is empty: the buttons wait for a figure.
+    exportFigureButton->setObjectName(QStringLiteral("exportFigureButton"));
+    exportCsvButton->setObjectName(QStringLiteral("exportCsvButton"));
+    auto followContent = [this, exportFigureButton, exportCsvButton] {
+        const bool figure = m_stack->currentWidget() != m_message;
+        exportFigureButton->setEnabled(figure);
+        exportCsvButton->setEnabled(figure);
+    };
+    connect(m_stack, &QStackedWidget::currentChanged, this, followContent);
+    followContent();
 }
 
 bool ResultsViewBase::exportFigure(const QString &path, QSize size, QString *error, bool withSelection,

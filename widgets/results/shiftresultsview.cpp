@@ -354,9 +354,8 @@ void ShiftResultsView::buildAccuracyChart()
     valueAxis->setRange(0, 1);
     valueAxis->setTickCount(6);
     valueAxis->setLabelFormat(QStringLiteral("%.1f"));
-    // Two lines at presentation size, where one would be cut at the chart's width.
-    valueAxis->setTitleText(presentationStyleOn(this) ? tr("Accuracy on the target<br>(whiskers: 95% CI)")
-                                                      : tr("Accuracy on the target (whiskers: 95% CI)"));
+    // Two lines: on one the title is cut at the chart's width, on screen beside the elicitation chart as in talks.
+    valueAxis->setTitleText(tr("Accuracy on the target<br>(whiskers: 95% CI)"));
     chart->addAxis(valueAxis, Qt::AlignBottom);
     series->attachAxis(valueAxis);
     chart->setTitle(tr("%1: generalization accuracy per shift").arg(context()->model()));
